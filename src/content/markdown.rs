@@ -1,0 +1,87 @@
+//! Stage 3 of the pipeline: Markdown to safe HTML and to plain text.
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
+}
+
+/// Renders Markdown to HTML. Raw HTML in the content passes through ammonia,
+/// so scripts, event handlers and `javascript:` links never reach a page.
+pub fn to_html(markdown: &str) -> String {
+    let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options()));
+    ammonia::clean(&unsafe_html)
+}
+
+/// The readable text of Markdown, one line per block, without markup and
+/// without raw HTML. This is what gets indexed for non-law documents.
+pub fn to_plain_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push('\n'),
+            Event::Start(Tag::Item) if !text.is_empty() && !text.ends_with('\n') => text.push('\n'),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableRow
+                | TagEnd::TableHead
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) if !text.ends_with('\n') => text.push('\n'),
+            Event::End(TagEnd::TableCell) => text.push(' '),
+            _ => {}
+        }
+    }
+    text.trim_end().to_string()
+}
+
+/// Removes HTML comments (`<!-- ... -->`), which are layout hints, not
+/// content. Newlines inside a comment are kept so line numbers stay true.
+/// An unclosed comment runs to the end of the text.
+pub fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 4..];
+        let (comment, next) = match after.find("-->") {
+            Some(end) => (&after[..end], &after[end + 3..]),
+            None => (after, ""),
+        };
+        out.extend(comment.chars().filter(|&c| c == '\n'));
+        rest = next;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_sanitized() {
+        let html =
+            to_html("**消费者**<script>alert(1)</script>\n\n[链接](javascript:alert(1)) <img src=x onerror=alert(1)>");
+        assert!(html.contains("<strong>消费者</strong>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn plain_text_drops_markup_and_raw_html() {
+        let text = to_plain_text("## 标题\n\n- 第一项 **重点**\n- 第二项\n\n<div>隐藏</div>\n\n段落[链接](https://x)");
+        assert_eq!(text, "标题\n第一项 重点\n第二项\n段落链接");
+    }
+
+    #[test]
+    fn comments_are_removed_but_lines_kept() {
+        assert_eq!(strip_comments("a<!-- x\ny -->b\n<!-- FORCE BREAK -->\nc"), "a\nb\n\nc");
+        assert_eq!(strip_comments("a<!-- never closed"), "a");
+    }
+}

@@ -1,0 +1,202 @@
+//! Files to documents. The pipeline runs in named stages:
+//! discover (walk a content root) → read (bytes to UTF-8) → front matter
+//! (or the LawRefBook reader) → split into units. Rendering to HTML lives in
+//! [`markdown`]. Nothing here knows about the index or HTTP.
+
+pub mod articles;
+pub mod front_matter;
+pub mod lawrefbook;
+pub mod markdown;
+mod model;
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+pub use model::{Article, Document, FrontMatter, Kind, Level, Problem, Severity, Status, Unit, date_format};
+
+/// The staff-editable jieba dictionary of a content root, at its top level.
+pub const DICTIONARY_FILE: &str = "dictionary.txt";
+
+/// A content root could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("content folder `{0}` does not exist or is not a folder: pass an existing folder with --content")]
+    NotAFolder(PathBuf),
+    #[error("cannot read `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// How the files under a content root are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// This project's files: front matter, `laws/`, `cases/`, `warnings/`, `guides/`.
+    Project,
+    /// Official texts in the LawRefBook layout.
+    LawRefBook,
+}
+
+impl Layout {
+    /// A root is LawRefBook when it has LawRefBook's top-level folders and
+    /// none of the project's.
+    pub fn detect(root: &Path) -> Layout {
+        let has = |name: &str| root.join(name).is_dir();
+        let project = ["laws", "cases", "warnings", "guides"].iter().any(|d| has(d));
+        let lawrefbook = has("案例") || lawrefbook::LEVEL_FOLDERS.iter().any(|(d, _)| has(d));
+        if lawrefbook && !project { Layout::LawRefBook } else { Layout::Project }
+    }
+}
+
+/// Everything loaded from the content roots.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub problems: Vec<Problem>,
+    /// The roots' dictionaries, concatenated.
+    pub dictionary: String,
+}
+
+impl Loaded {
+    pub fn unit_count(&self) -> usize {
+        self.documents.iter().map(|d| d.units.len()).sum()
+    }
+}
+
+/// Loads every document under `roots`. Broken files become [`Problem`]s and
+/// are skipped; only an unreadable root is an error. `progress` is called
+/// once per file with the number of files done and the total.
+pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded, Error> {
+    let mut files = Vec::new();
+    let mut loaded = Loaded::default();
+    for root in roots {
+        let layout = Layout::detect(root);
+        files.extend(discover(root)?.into_iter().map(|path| (root, layout, path)));
+        match std::fs::read_to_string(root.join(DICTIONARY_FILE)) {
+            Ok(text) => loaded.dictionary.push_str(&text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(Error::Io { path: root.join(DICTIONARY_FILE), source }),
+        }
+    }
+    let mut ids = HashSet::new();
+    for (done, (root, layout, path)) in files.iter().enumerate() {
+        match read_file(root, *layout, path) {
+            Ok(Some(doc)) if !ids.insert(doc.id.clone()) => loaded.problems.push(Problem {
+                path: path.clone(),
+                line: None,
+                reason: format!("another content folder already has a document `{}`: rename one of them", doc.id),
+            }),
+            Ok(Some(doc)) => loaded.documents.push(doc),
+            Ok(None) => {}
+            Err(problem) => loaded.problems.push(problem),
+        }
+        progress(done + 1, files.len());
+    }
+    Ok(loaded)
+}
+
+/// Stage 1: the Markdown files under a root, sorted, without hidden files and
+/// `_`-prefixed folder markers such as `_index.md`.
+fn discover(root: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !root.is_dir() {
+        return Err(Error::NotAFolder(root.to_path_buf()));
+    }
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|entry| {
+        let name = entry.file_name().to_string_lossy();
+        entry.depth() == 0 || !(name.starts_with('.') || name.starts_with('_'))
+    });
+    for entry in walker {
+        let entry = entry
+            .map_err(|error| Error::Io { path: error.path().unwrap_or(root).to_path_buf(), source: error.into() })?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "md") {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+/// The document id: the path under its root without `.md`, with `/`.
+fn document_id(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path).with_extension("");
+    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Stages 2–4 for one file. `Ok(None)` for files that are not content.
+fn read_file(root: &Path, layout: Layout, path: &Path) -> Result<Option<Document>, Problem> {
+    let problem = |line: Option<usize>, reason: String| Problem { path: path.to_path_buf(), line, reason };
+    let bytes = std::fs::read(path).map_err(|e| problem(None, format!("cannot read the file: {e}")))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        problem(Some(line), "the file is not valid UTF-8 text: save it as UTF-8".into())
+    })?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let id = document_id(root, path);
+    match layout {
+        Layout::LawRefBook if lawrefbook::is_not_content(text) => Ok(None),
+        Layout::LawRefBook => {
+            lawrefbook::read(&id, path, text).map(Some).map_err(|(line, reason)| problem(Some(line), reason))
+        }
+        Layout::Project => read_project(id, path, text).map(Some).map_err(|(line, reason)| problem(line, reason)),
+    }
+}
+
+/// Folder names of the project layout and the kind of their documents.
+const KIND_FOLDERS: &[(&str, Kind)] =
+    &[("laws", Kind::Law), ("cases", Kind::Case), ("warnings", Kind::Warning), ("guides", Kind::Guide)];
+
+fn read_project(id: String, path: &Path, text: &str) -> Result<Document, (Option<usize>, String)> {
+    let split = front_matter::split(text).map_err(|e| (e.line, e.reason))?;
+    let mut meta = front_matter::parse(split.format, split.front_matter).map_err(|e| (e.line, e.reason))?;
+    let folder = id.split('/').next().unwrap_or("");
+    let kind =
+        meta.kind.or_else(|| KIND_FOLDERS.iter().find(|(f, _)| *f == folder).map(|(_, k)| *k)).ok_or_else(|| {
+            (
+                Some(2),
+                "cannot tell what kind of document this is: put it under laws/, cases/, warnings/ or guides/, \
+                 or set `kind = \"law\"` (case, warning, guide)"
+                    .to_string(),
+            )
+        })?;
+    if meta.title.trim().is_empty() {
+        return Err((Some(2), "`title` is empty: give the document a title".into()));
+    }
+    if let (Some(date), Some(expires)) = (meta.date, meta.expires)
+        && expires < date
+    {
+        return Err((Some(2), format!("`expires` ({expires}) is before `date` ({date})")));
+    }
+    meta.kind = Some(kind);
+    if kind == Kind::Law && meta.status.is_none() {
+        meta.status = Some(Status::Current);
+    }
+    let body = markdown::strip_comments(split.body);
+    let mut units = match kind {
+        Kind::Law => articles::split_law(&body, &[]),
+        _ => Vec::new(),
+    };
+    if units.is_empty() {
+        units.push(Unit { article: None, anchor: None, chapter: Vec::new(), text: markdown::to_plain_text(&body) });
+    }
+    Ok(Document { id, path: path.to_path_buf(), kind, meta, history: Vec::new(), body, units })
+}
+
+/// A cheap fingerprint of what the roots hold (file names, sizes and
+/// modification times, and the dictionaries), to tell whether an index was
+/// built from the same content. It reads no file contents.
+///
+/// It uses the standard library's hasher, whose output may change between
+/// Rust releases: that costs one rebuild, never a misread.
+pub fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
+    let mut hasher = std::hash::DefaultHasher::new();
+    for root in roots {
+        let dictionary = root.join(DICTIONARY_FILE);
+        let files = discover(root)?.into_iter().chain(dictionary.is_file().then_some(dictionary));
+        for path in files {
+            let meta = std::fs::metadata(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+            path.hash(&mut hasher);
+            meta.len().hash(&mut hasher);
+            meta.modified().ok().hash(&mut hasher);
+        }
+    }
+    Ok(format!("{:016x}", hasher.finish()))
+}

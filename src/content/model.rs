@@ -1,0 +1,284 @@
+//! The content model: what a document is once it has been loaded.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed set of labels with a machine name (used in front matter,
+/// the index and the API), Chinese aliases accepted in front matter, and a
+/// Chinese label for people.
+macro_rules! labelled_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal, $label:literal $(, aliases = [$($alias:literal),*])?;)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(
+                #[serde(rename = $wire, alias = $label $($(, alias = $alias)*)?)]
+                $variant,
+            )*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The machine name used in front matter, the index and the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),* }
+            }
+
+            /// The Chinese label shown to people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),* }
+            }
+
+            /// Parses a machine name or any accepted Chinese alias.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($wire | $label $($(| $alias)*)? => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+labelled_enum! {
+    /// What a document is.
+    Kind {
+        Law = "law", "法规", aliases = ["法律法规"];
+        Case = "case", "案例";
+        Warning = "warning", "消费警示";
+        Guide = "guide", "维权指南";
+    }
+}
+
+labelled_enum! {
+    /// The rank of a legal text in the hierarchy of norms.
+    Level {
+        Law = "law", "法律";
+        Regulation = "regulation", "行政法规";
+        Rule = "rule", "部门规章";
+        Interpretation = "interpretation", "司法解释";
+        Local = "local", "地方性法规";
+        Other = "other", "其他";
+    }
+}
+
+labelled_enum! {
+    /// Whether a legal text is in force (时效性).
+    Status {
+        Current = "current", "现行有效";
+        Amended = "amended", "已修改";
+        Repealed = "repealed", "已废止";
+        Pending = "pending", "尚未生效";
+    }
+}
+
+labelled_enum! {
+    /// How urgent a consumer warning is.
+    Severity {
+        Info = "info", "提示";
+        Caution = "caution", "警示";
+        Alert = "alert", "预警";
+    }
+}
+
+/// Typed front matter of a project document. Every field but `title` is
+/// optional; unknown fields are an error so that typos fail loudly.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    /// The document's full title. Required.
+    pub title: String,
+    /// law | case | warning | guide. Defaults to the folder: `laws/`,
+    /// `cases/`, `warnings/`, `guides/`.
+    #[serde(default)]
+    pub kind: Option<Kind>,
+    /// Publication or version date, `YYYY-MM-DD` (a TOML date or a string).
+    #[serde(default, with = "date_format::option")]
+    pub date: Option<NaiveDate>,
+    /// One or two plain sentences shown under the title and in results.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Topic tags from the shared vocabulary (预付卡, 网购 ...). None by default.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Regions the document applies to (全国, 北京 ...). None by default.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Laws: law | regulation | rule | interpretation | local | other
+    /// (or 法律, 行政法规, 部门规章, 司法解释, 地方性法规).
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Laws: the body that issued it.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Laws: the date it takes effect.
+    #[serde(default, with = "date_format::option")]
+    pub effective: Option<NaiveDate>,
+    /// Laws: current | amended | repealed | pending (or 现行有效, 已修改,
+    /// 已废止, 尚未生效). Laws default to `current`.
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// Cases: the court that decided it.
+    #[serde(default)]
+    pub court: Option<String>,
+    /// Cases: the case number, e.g. （2007）朝民初字第18230号.
+    #[serde(default)]
+    pub case_no: Option<String>,
+    /// Cases: the cause of action (案由).
+    #[serde(default)]
+    pub cause: Option<String>,
+    /// Warnings: info | caution | alert (or 提示, 警示, 预警).
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Warnings: the last day the warning is in force.
+    #[serde(default, with = "date_format::option")]
+    pub expires: Option<NaiveDate>,
+    /// Warnings: shown before all others. `false` by default.
+    #[serde(default)]
+    pub pinned: bool,
+    /// Warnings: who issued it, or a link to the original.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// A loaded document: one Markdown file under a content root.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Path under its content root without `.md`, e.g. `warnings/prepaid-card-gym`.
+    pub id: String,
+    /// The file it was read from.
+    pub path: PathBuf,
+    pub kind: Kind,
+    /// Front matter, with the kind and the law defaults filled in.
+    pub meta: FrontMatter,
+    /// LawRefBook history lines (通过, 修正, 施行), oldest first.
+    pub history: Vec<String>,
+    /// The Markdown body with HTML comments removed.
+    pub body: String,
+    /// The search units: a law's articles, or the whole document.
+    pub units: Vec<Unit>,
+}
+
+/// The smallest piece of a document that search returns: an article of a law,
+/// a block of a law outside any article, or a whole case, warning or guide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The article this unit is, if it is one.
+    pub article: Option<Article>,
+    /// Anchor in the document page: the article label (made unique within the
+    /// document), or `None` for the top of the document.
+    pub anchor: Option<String>,
+    /// Headings above the unit (编, 章, 节), outermost first.
+    pub chapter: Vec<String>,
+    /// Plain text of the unit.
+    pub text: String,
+}
+
+/// An article label and its number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    /// As written: 第二十五条, 第十七条之一.
+    pub label: String,
+    /// The article number: 25.
+    pub number: u32,
+    /// The 之一 part of 第十七条之一, if any.
+    pub sub: Option<u32>,
+}
+
+/// A file that could not be loaded, and why. Reported, then skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    /// 1-based line in the file, when the problem has one.
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.reason),
+            None => write!(f, "{}: {}", self.path.display(), self.reason),
+        }
+    }
+}
+
+/// Dates in front matter: a TOML date (`2024-03-15`) or a string in
+/// `YYYY-MM-DD` or `YYYY年M月D日` form.
+pub mod date_format {
+    use chrono::NaiveDate;
+
+    /// Parses `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYY年M月D日`.
+    pub fn parse(text: &str) -> Option<NaiveDate> {
+        let text = text.trim();
+        ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"].iter().find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+    }
+
+    pub mod option {
+        use chrono::NaiveDate;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Toml(toml::value::Datetime),
+            Text(String),
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
+            let text = match Option::<Raw>::deserialize(deserializer)? {
+                None => return Ok(None),
+                Some(Raw::Toml(datetime)) => match datetime.date {
+                    Some(date) => format!("{:04}-{:02}-{:02}", date.year, date.month, date.day),
+                    None => datetime.to_string(),
+                },
+                Some(Raw::Text(text)) => text,
+            };
+            super::parse(&text).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(format!("invalid date `{text}`: write it as YYYY-MM-DD, e.g. 2024-03-15"))
+            })
+        }
+
+        pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, serializer: S) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(date) => serializer.serialize_str(&date.format("%Y-%m-%d").to_string()),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_parse_from_machine_names_and_chinese_aliases() {
+        assert_eq!(Level::parse("司法解释"), Some(Level::Interpretation));
+        assert_eq!(Level::parse("local"), Some(Level::Local));
+        assert_eq!(Status::parse("已废止"), Some(Status::Repealed));
+        assert_eq!(Severity::parse("预警"), Some(Severity::Alert));
+        assert_eq!(Kind::parse("foo"), None);
+        assert_eq!(Kind::Warning.label(), "消费警示");
+    }
+
+    #[test]
+    fn dates_in_three_spellings() {
+        let expected = NaiveDate::from_ymd_opt(2013, 10, 25);
+        assert_eq!(date_format::parse("2013-10-25"), expected);
+        assert_eq!(date_format::parse("2013/10/25"), expected);
+        assert_eq!(date_format::parse("2013年10月25日"), expected);
+        assert_eq!(date_format::parse("2013-13-25"), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! 消费维权知识库 (`weiquan`): consumer-protection laws, court cases, consumer
+//! warnings and rights guides, searchable in Chinese.
+//!
+//! Dependencies point one way: [`search`] builds on [`content`], and both use
+//! [`text`]. Neither knows about HTTP or the command line.
+
+pub mod content;
+pub mod search;
+pub mod text;

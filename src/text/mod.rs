@@ -1,0 +1,92 @@
+//! Text primitives shared by the content pipeline and the search engine:
+//! normalisation and Chinese numerals.
+
+pub mod numerals;
+
+/// Normalises text the same way at index and query time: full-width ASCII
+/// becomes half-width, the ideographic space becomes a space and letters are
+/// case-folded.
+///
+/// The mapping is one character to one character, so a character offset in
+/// the normalised text is the same offset in the original text (snippets rely
+/// on this to highlight the original).
+pub fn normalize(text: &str) -> String {
+    text.chars().map(normalize_char).collect()
+}
+
+/// The per-character mapping behind [`normalize`].
+pub fn normalize_char(c: char) -> char {
+    let c = match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    };
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(single), None) => single,
+        _ => c,
+    }
+}
+
+/// True for Han characters (CJK unified ideographs and their extensions and
+/// compatibility forms), the characters that jieba segments and the bigram
+/// field pairs.
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0x20000..=0x2A6DF
+        | 0x2A700..=0x2EBEF
+        | 0x30000..=0x3134F)
+}
+
+/// True for characters that belong to a searchable Latin word or number.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() && !is_han(c)
+}
+
+/// Cuts `text` to at most `max_chars` characters, never inside a character.
+pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
+    match text.char_indices().nth(max_chars) {
+        Some((byte, _)) => &text[..byte],
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_becomes_half_width_and_case_folds() {
+        assert_eq!(normalize("ＡＢＣ１２３ｉＰｈｏｎｅ"), "abc123iphone");
+        assert_eq!(normalize("第２５条\u{3000}ＧＢ"), "第25条 gb");
+        assert_eq!(normalize("（一）消费者！"), "(一)消费者!");
+        assert_eq!(normalize("ÄÖÜ Straße"), "äöü straße");
+    }
+
+    #[test]
+    fn normalisation_keeps_the_character_count() {
+        for text in ["İstanbul ＩＳＴ", "中华人民共和国", "🙂ｅｍｏｊｉ", "ﬃ"] {
+            assert_eq!(normalize(text).chars().count(), text.chars().count(), "{text}");
+        }
+    }
+
+    #[test]
+    fn han_and_word_characters() {
+        assert!(is_han('消'));
+        assert!(!is_han('a'));
+        assert!(is_word_char('a') && is_word_char('5'));
+        assert!(!is_word_char('消') && !is_word_char('，'));
+    }
+
+    #[test]
+    fn truncation_counts_characters() {
+        assert_eq!(truncate_chars("消费者权益", 2), "消费");
+        assert_eq!(truncate_chars("ab", 5), "ab");
+    }
+}

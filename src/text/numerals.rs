@@ -1,0 +1,139 @@
+//! Chinese numerals as laws write article numbers (第一千二百六十条).
+
+const DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+const UNITS: [(char, u32); 3] = [('千', 1000), ('百', 100), ('十', 10)];
+
+/// The largest number [`parse`] and [`format`] handle: four digits, enough
+/// for every article of every Chinese law.
+pub const MAX: u32 = 9999;
+
+fn digit_value(c: char) -> Option<u32> {
+    match c {
+        '零' | '〇' => Some(0),
+        '两' => Some(2),
+        _ => DIGITS.iter().position(|&d| d == c).map(|d| d as u32),
+    }
+}
+
+fn unit_value(c: char) -> Option<u32> {
+    UNITS.iter().find(|(u, _)| *u == c).map(|(_, v)| *v)
+}
+
+/// Parses a number written in Chinese numerals (二十五, 一百零一, 十五,
+/// 一千二百六十) or Arabic digits (25). Returns `None` for anything else,
+/// for zero and for numbers above [`MAX`].
+pub fn parse(text: &str) -> Option<u32> {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        return text.parse().ok().filter(|n| (1..=MAX).contains(n));
+    }
+    let mut total = 0u32;
+    let mut pending: Option<u32> = None;
+    let mut last_unit = u32::MAX;
+    for c in text.chars() {
+        if let Some(d) = digit_value(c) {
+            if pending.is_some_and(|p| p != 0) {
+                return None; // two digits in a row, as in 二三
+            }
+            pending = Some(d);
+        } else if let Some(unit) = unit_value(c) {
+            if unit >= last_unit {
+                return None; // units must fall: 十百 is not a number
+            }
+            let multiplier = match pending {
+                Some(0) => return None,
+                Some(d) => d,
+                None if unit == 10 && total == 0 => 1, // 十五
+                None => return None,
+            };
+            total += multiplier * unit;
+            last_unit = unit;
+            pending = None;
+        } else {
+            return None;
+        }
+    }
+    total += pending.unwrap_or(0);
+    (1..=MAX).contains(&total).then_some(total)
+}
+
+/// Writes `n` (1..=[`MAX`]) in Chinese numerals the way laws number their
+/// articles: 10 → 十, 15 → 十五, 101 → 一百零一, 110 → 一百一十.
+/// Returns `None` outside that range.
+pub fn format(n: u32) -> Option<String> {
+    if !(1..=MAX).contains(&n) {
+        return None;
+    }
+    let digits = [n / 1000, n / 100 % 10, n / 10 % 10, n % 10];
+    let units = ["千", "百", "十", ""];
+    let mut out = String::new();
+    let mut zero_pending = false;
+    for (i, &d) in digits.iter().enumerate() {
+        if d == 0 {
+            zero_pending |= !out.is_empty();
+            continue;
+        }
+        if zero_pending {
+            out.push('零');
+            zero_pending = false;
+        }
+        if !(i == 2 && d == 1 && out.is_empty()) {
+            out.push(DIGITS[d as usize]);
+        }
+        out.push_str(units[i]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_article_numbers() {
+        for (text, n) in [
+            ("一", 1),
+            ("十", 10),
+            ("十五", 15),
+            ("二十五", 25),
+            ("一百", 100),
+            ("一百零一", 101),
+            ("一百一十", 110),
+            ("一百四十八", 148),
+            ("四百九十六", 496),
+            ("一千零一", 1001),
+            ("一千零一十", 1010),
+            ("一千二百六十", 1260),
+            ("两百", 200),
+        ] {
+            assert_eq!(parse(text), Some(n), "{text}");
+        }
+        assert_eq!(parse("55"), Some(55));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_number() {
+        for text in ["", "零", "十百", "二三", "百", "条", "五万", "10000", "0"] {
+            assert_eq!(parse(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn formats_like_the_law_books() {
+        assert_eq!(format(10).as_deref(), Some("十"));
+        assert_eq!(format(25).as_deref(), Some("二十五"));
+        assert_eq!(format(101).as_deref(), Some("一百零一"));
+        assert_eq!(format(110).as_deref(), Some("一百一十"));
+        assert_eq!(format(1001).as_deref(), Some("一千零一"));
+        assert_eq!(format(1260).as_deref(), Some("一千二百六十"));
+        assert_eq!(format(0), None);
+        assert_eq!(format(10_000), None);
+    }
+
+    #[test]
+    fn every_number_round_trips() {
+        for n in 1..=MAX {
+            let text = format(n).unwrap();
+            assert_eq!(parse(&text), Some(n), "{text}");
+        }
+    }
+}
