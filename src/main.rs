@@ -1,3 +1,231 @@
-fn main() {
-    println!("Hello, world!");
+//! The `weiquan` command. Each subcommand parses its flags, calls the
+//! engine and prints; nothing else lives here.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use weiquan::content::{self, Kind};
+use weiquan::search::{self, Engine, SearchRequest, Stage};
+
+/// 消费维权知识库: consumer-protection laws, court cases, consumer warnings
+/// and rights guides, searchable in Chinese.
+#[derive(Parser)]
+#[command(name = "weiquan", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the search index from content folders (replaces the old index atomically).
+    Index {
+        #[command(flatten)]
+        content: ContentArgs,
+        #[command(flatten)]
+        index: IndexArgs,
+    },
+    /// Search the index; builds or refreshes it first when the content changed.
+    Search(SearchArgs),
+    /// Validate every content file; lists all problems and exits non-zero if any.
+    Check {
+        #[command(flatten)]
+        content: ContentArgs,
+    },
+}
+
+#[derive(Args)]
+struct ContentArgs {
+    /// Content folder: this project's `content/` or a LawRefBook checkout.
+    /// Repeat for several, e.g. `--content content --content ../shared/corpus/lawrefbook`.
+    #[arg(
+        long = "content",
+        value_name = "DIR",
+        default_value = "content",
+        env = "WEIQUAN_CONTENT",
+        value_delimiter = ','
+    )]
+    roots: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct IndexArgs {
+    /// Index folder (generated; safe to delete).
+    #[arg(long = "index", value_name = "DIR", default_value = "index", env = "WEIQUAN_INDEX")]
+    dir: PathBuf,
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// The query: words, "quoted phrases", -exclusions, OR.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
+    #[command(flatten)]
+    index: IndexArgs,
+    /// Content folders to build from when the index is missing or stale
+    /// [default: the folders the index was built from, or `content`].
+    #[arg(long = "content", value_name = "DIR", value_delimiter = ',')]
+    roots: Vec<PathBuf>,
+    /// Only these kinds: law, case, warning, guide (repeat or separate with commas).
+    #[arg(long, value_delimiter = ',', value_parser = parse_kind)]
+    kind: Vec<Kind>,
+    /// Number of results.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    limit: u16,
+    /// Print JSON: {"total", "hits": [{"id", "kind", "title", "article", "chapter", "snippet", "score", ...}], ...}.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_kind(text: &str) -> Result<Kind, String> {
+    Kind::parse(text).ok_or_else(|| format!("unknown kind `{text}`: use law, case, warning or guide"))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WEIQUAN_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Index { content, index } => run_index(&content.roots, &index.dir),
+        Command::Search(args) => run_search(args),
+        Command::Check { content } => run_check(&content.roots),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("错误: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A progress bar on stderr that follows the build stages.
+fn progress_bar() -> (ProgressBar, impl Fn(Stage, usize, usize)) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:6} [{bar:40}] {pos}/{len} {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let handle = bar.clone();
+    let update = move |stage: Stage, done: usize, total: usize| {
+        let message = match stage {
+            Stage::Loading => "读取",
+            Stage::Indexing => "索引",
+        };
+        if handle.message() != message {
+            handle.set_message(message);
+            handle.set_length(total as u64);
+        }
+        handle.set_position(done as u64);
+    };
+    (bar, update)
+}
+
+fn print_problems(problems: &[content::Problem]) {
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+}
+
+fn run_index(roots: &[PathBuf], dir: &Path) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (bar, update) = progress_bar();
+    let report = search::build(dir, roots, &update);
+    bar.finish_and_clear();
+    let report = report?;
+    print_problems(&report.problems);
+    let size = dir_size(&report.generation);
+    println!(
+        "索引完成：文档 {} 篇，条目 {} 个，问题 {} 个，用时 {:.1} 秒，索引 {:.1} MB（{}）",
+        report.documents,
+        report.units,
+        report.problems.len(),
+        started.elapsed().as_secs_f64(),
+        size as f64 / 1_048_576.0,
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    walkdir::WalkDir::new(dir).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()
+}
+
+fn run_search(args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let roots = if !args.roots.is_empty() {
+        args.roots
+    } else {
+        match Engine::open(&args.index.dir) {
+            Ok(engine) => engine.manifest().roots.clone(),
+            Err(_) => vec![PathBuf::from("content")],
+        }
+    };
+    let (bar, update) = progress_bar();
+    let opened = Engine::open_or_build(&args.index.dir, &roots, &update);
+    bar.finish_and_clear();
+    let (engine, report) = opened?;
+    if let Some(report) = report {
+        eprintln!(
+            "已重建索引：文档 {} 篇，条目 {} 个，问题 {} 个",
+            report.documents,
+            report.units,
+            report.problems.len()
+        );
+    }
+    let request = SearchRequest {
+        query: args.query.join(" "),
+        kinds: args.kind,
+        per_page: usize::from(args.limit),
+        ..SearchRequest::default()
+    };
+    let results = engine.search(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (mark, unmark) = if std::io::stdout().is_terminal() { ("\x1b[1;33m", "\x1b[0m") } else { ("【", "】") };
+    println!("共 {} 条结果（{} 毫秒）", results.total, results.took_ms);
+    for (rank, hit) in results.hits.iter().enumerate() {
+        let article = hit.article.as_deref().map(|a| format!(" {a}")).unwrap_or_default();
+        let status = hit.status.as_deref().and_then(content::Status::parse).map(|s| format!(" · {}", s.label()));
+        let kind = Kind::parse(&hit.kind).map(Kind::label).unwrap_or_default();
+        println!("\n{}. 《{}》{article}  [{kind}{}]", rank + 1, hit.title, status.unwrap_or_default());
+        if let Some(chapter) = &hit.chapter {
+            println!("   {chapter}");
+        }
+        println!("   {}", terminal_text(&hit.snippet, mark, unmark));
+        let anchor = hit.anchor.as_deref().map(|a| format!("#{a}")).unwrap_or_default();
+        println!("   {}{anchor}  score {}", hit.id, hit.score);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Snippet HTML as terminal text.
+fn terminal_text(html: &str, mark: &str, unmark: &str) -> String {
+    html.replace("<mark>", mark)
+        .replace("</mark>", unmark)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn run_check(roots: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let loaded = content::load(roots, &|_, _| {})?;
+    print_problems(&loaded.problems);
+    println!(
+        "检查完成：文档 {} 篇，条目 {} 个，问题 {} 个",
+        loaded.documents.len(),
+        loaded.unit_count(),
+        loaded.problems.len()
+    );
+    Ok(if loaded.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

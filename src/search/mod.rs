@@ -1,1 +1,386 @@
+//! Index and queries. The engine knows nothing about HTTP or the terminal:
+//! callers build a [`SearchRequest`] and get [`SearchResults`].
 
+pub mod analyzer;
+mod build;
+pub mod query;
+pub mod schema;
+pub mod snippet;
+pub mod store;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+
+pub use build::{BuildReport, Stage, build, chapter_text, date_number, prior};
+pub use store::Manifest;
+
+use crate::content::{self, Kind, Level, Status};
+use analyzer::Analyzer;
+use schema::{Fields, NATIONWIDE, SCHEMA_VERSION};
+
+/// Most results on one page.
+pub const MAX_PER_PAGE: usize = 100;
+/// Deepest result reachable by paging.
+pub const MAX_RESULT_WINDOW: usize = 10_000;
+/// Tags listed in the facet counts.
+const TAG_FACETS: usize = 30;
+
+/// Errors of the search engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no index in `{0}`: run `weiquan index` to build one")]
+    NoIndex(PathBuf),
+    #[error(
+        "the index in `{path}` has schema version {found}, this program needs {SCHEMA_VERSION}: run `weiquan index` to rebuild it"
+    )]
+    SchemaMismatch { path: PathBuf, found: u32 },
+    #[error("the index is damaged: {0}. Delete the index folder and run `weiquan index`")]
+    Corrupt(String),
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error(transparent)]
+    Content(#[from] content::Error),
+    #[error("cannot access `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Newest first, relevance breaking ties.
+    Date,
+}
+
+/// A search: the query and its filters. Several values of one filter match
+/// any of them; different filters must all match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    pub query: String,
+    pub kinds: Vec<Kind>,
+    pub levels: Vec<Level>,
+    pub statuses: Vec<Status>,
+    /// Documents for these regions, and those that apply nationwide.
+    pub regions: Vec<String>,
+    pub tags: Vec<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub sort: Sort,
+    /// 1-based.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            kinds: Vec::new(),
+            levels: Vec::new(),
+            statuses: Vec::new(),
+            regions: Vec::new(),
+            tags: Vec::new(),
+            from: None,
+            to: None,
+            sort: Sort::Relevance,
+            page: 1,
+            per_page: 10,
+        }
+    }
+}
+
+impl SearchRequest {
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest { query: query.into(), ..SearchRequest::default() }
+    }
+
+    /// Checks the parameters a caller may get wrong.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.page == 0 {
+            return Err(Error::InvalidRequest("page starts at 1".into()));
+        }
+        if self.per_page == 0 || self.per_page > MAX_PER_PAGE {
+            return Err(Error::InvalidRequest(format!("per_page must be between 1 and {MAX_PER_PAGE}")));
+        }
+        if self.page.saturating_mul(self.per_page) > MAX_RESULT_WINDOW {
+            return Err(Error::InvalidRequest(format!(
+                "results beyond the first {MAX_RESULT_WINDOW} are not available"
+            )));
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(Error::InvalidRequest(format!("from ({from}) is after to ({to})")));
+        }
+        Ok(())
+    }
+}
+
+/// One result: a unit of a document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    /// The document's id.
+    pub id: String,
+    pub kind: String,
+    /// The document's full title.
+    pub title: String,
+    /// The article as written (第二十五条), if the unit is one.
+    pub article: Option<String>,
+    /// The chapter path, if any.
+    pub chapter: Option<String>,
+    /// Anchor of the unit within the document page.
+    pub anchor: Option<String>,
+    /// HTML: the best passage, escaped, with matches in `<mark>`.
+    pub snippet: String,
+    /// YYYY-MM-DD.
+    pub date: Option<String>,
+    pub status: Option<String>,
+    pub level: Option<String>,
+    pub score: f32,
+}
+
+/// Counts per value of each facet over all matching units.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    pub kind: BTreeMap<String, u64>,
+    pub level: BTreeMap<String, u64>,
+    pub status: BTreeMap<String, u64>,
+    pub tags: BTreeMap<String, u64>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub query: String,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub took_ms: f64,
+    pub hits: Vec<SearchHit>,
+    pub facets: Facets,
+}
+
+/// An open index, ready to search.
+pub struct Engine {
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: Analyzer,
+    manifest: Manifest,
+}
+
+impl Engine {
+    /// Opens the current generation in `dir`. Refuses an index with another
+    /// schema version.
+    pub fn open(dir: &Path) -> Result<Engine, Error> {
+        let generation = store::current_generation(dir)?.ok_or_else(|| Error::NoIndex(dir.to_path_buf()))?;
+        let manifest = store::read_manifest(&generation)?;
+        if manifest.schema_version != SCHEMA_VERSION {
+            return Err(Error::SchemaMismatch { path: dir.to_path_buf(), found: manifest.schema_version });
+        }
+        let dictionary_path = generation.join(store::DICTIONARY);
+        let dictionary =
+            std::fs::read_to_string(&dictionary_path).map_err(|source| Error::Io { path: dictionary_path, source })?;
+        let index = Index::open_in_dir(&generation)?;
+        let analyzer = Analyzer::new(&dictionary);
+        analyzer::register(&index, &analyzer);
+        let (_, fields) = schema::schema();
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Engine { reader, fields, analyzer, manifest })
+    }
+
+    /// Opens the index in `dir`, first (re)building it from `roots` when it
+    /// is missing, has another schema version, or was built from other
+    /// content. Returns the build report when it built.
+    pub fn open_or_build(
+        dir: &Path,
+        roots: &[PathBuf],
+        progress: &dyn Fn(Stage, usize, usize),
+    ) -> Result<(Engine, Option<BuildReport>), Error> {
+        if let Ok(engine) = Engine::open(dir)
+            && engine.manifest.roots == roots
+            && engine.manifest.fingerprint == content::fingerprint(roots)?
+        {
+            return Ok((engine, None));
+        }
+        let report = build(dir, roots, progress)?;
+        Ok((Engine::open(dir)?, Some(report)))
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Number of search units in the index.
+    pub fn unit_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Runs a search. Any query text gives results or none, never an error;
+    /// only invalid parameters do.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, Error> {
+        request.validate()?;
+        let started = Instant::now();
+        let parsed = query::parse(&request.query);
+        let built = query::build(&parsed, &self.analyzer, &self.fields);
+        let filters = self.filters(request);
+        let positive: Option<Box<dyn Query>> = match built.positive {
+            Some(positive) => Some(positive),
+            None if parsed.groups.is_empty() && !filters.is_empty() => Some(Box::new(AllQuery)),
+            None => None,
+        };
+        let mut results = SearchResults {
+            query: request.query.clone(),
+            total: 0,
+            page: request.page,
+            per_page: request.per_page,
+            took_ms: 0.0,
+            hits: Vec::new(),
+            facets: Facets::default(),
+        };
+        if let Some(positive) = positive {
+            let clauses = std::iter::once((Occur::Must, positive))
+                .chain(filters.into_iter().map(|f| (Occur::Must, f)))
+                .chain(built.excluded.into_iter().map(|q| (Occur::MustNot, q)))
+                .collect();
+            let query = BooleanQuery::new(clauses);
+            self.collect(&query, request, &built.highlights, &mut results)?;
+        }
+        results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+        Ok(results)
+    }
+
+    fn collect(
+        &self,
+        query: &dyn Query,
+        request: &SearchRequest,
+        highlights: &[String],
+        results: &mut SearchResults,
+    ) -> Result<(), Error> {
+        let searcher = self.reader.searcher();
+        let sort = request.sort;
+        let top = TopDocs::with_limit(request.per_page).and_offset((request.page - 1) * request.per_page).tweak_score(
+            move |segment: &SegmentReader| {
+                let fast = segment.fast_fields();
+                let prior = fast.f64("prior").ok().map(|c| c.first_or_default_col(1.0));
+                let date = fast.i64("date").ok().map(|c| c.first_or_default_col(0));
+                move |doc, score: Score| {
+                    let (credit, bm25) = query::split_score(score);
+                    let weight = prior.as_ref().map_or(1.0, |p| p.get_val(doc)) as f32;
+                    let relevance = credit + bm25 * weight;
+                    match sort {
+                        Sort::Relevance => (f64::from(relevance), 0.0),
+                        Sort::Date => (date.as_ref().map_or(0, |d| d.get_val(doc)) as f64, relevance),
+                    }
+                }
+            },
+        );
+        let mut facets = FacetCollector::for_field("facets");
+        for facet in ["/kind", "/level", "/status", "/tag"] {
+            facets.add_facet(facet);
+        }
+        let (top, total, facet_counts) = searcher.search(query, &(top, Count, facets))?;
+        results.total = total;
+        let count = |path: &str| -> BTreeMap<String, u64> {
+            facet_counts.get(path).map(|(facet, n)| (facet_value(facet.to_path()), n)).collect()
+        };
+        results.facets = Facets {
+            kind: count("/kind"),
+            level: count("/level"),
+            status: count("/status"),
+            tags: facet_counts
+                .top_k("/tag", TAG_FACETS)
+                .into_iter()
+                .map(|(facet, n)| (facet_value(facet.to_path()), n))
+                .collect(),
+        };
+        for ((primary, secondary), address) in top {
+            let score = match sort {
+                Sort::Relevance => primary as f32,
+                Sort::Date => secondary,
+            };
+            results.hits.push(self.hit(&searcher, address, score, highlights)?);
+        }
+        Ok(())
+    }
+
+    fn hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+        score: f32,
+        highlights: &[String],
+    ) -> Result<SearchHit, Error> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(String::from);
+        let date = doc.get_first(self.fields.date).and_then(|v| v.as_i64()).filter(|&d| d > 0);
+        Ok(SearchHit {
+            id: text(self.fields.doc_id).unwrap_or_default(),
+            kind: text(self.fields.kind).unwrap_or_default(),
+            title: text(self.fields.title).unwrap_or_default(),
+            article: text(self.fields.article),
+            chapter: text(self.fields.chapter),
+            anchor: text(self.fields.anchor),
+            snippet: snippet::snippet(&text(self.fields.body).unwrap_or_default(), highlights),
+            date: date.map(|d| format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100)),
+            status: text(self.fields.status),
+            level: text(self.fields.level),
+            score: (score * 1000.0).round() / 1000.0,
+        })
+    }
+
+    fn filters(&self, request: &SearchRequest) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut filters = Vec::new();
+        let mut any_of = |field: Field, values: Vec<&str>| {
+            if !values.is_empty() {
+                let clauses = values
+                    .into_iter()
+                    .map(|v| {
+                        let term = TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic);
+                        (Occur::Should, Box::new(term) as Box<dyn Query>)
+                    })
+                    .collect();
+                filters.push(Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>);
+            }
+        };
+        any_of(f.kind, request.kinds.iter().map(|k| k.as_str()).collect());
+        any_of(f.level, request.levels.iter().map(|l| l.as_str()).collect());
+        any_of(f.status, request.statuses.iter().map(|s| s.as_str()).collect());
+        any_of(f.tags, request.tags.iter().map(String::as_str).collect());
+        let mut regions: Vec<&str> = request.regions.iter().map(String::as_str).collect();
+        if !regions.is_empty() {
+            regions.push(NATIONWIDE);
+        }
+        any_of(f.regions, regions);
+        if request.from.is_some() || request.to.is_some() {
+            let bound = |date: Option<NaiveDate>| match date {
+                Some(d) => Bound::Included(Term::from_field_i64(f.date, date_number(Some(d)))),
+                None => Bound::Unbounded,
+            };
+            let lower = match request.from {
+                Some(_) => bound(request.from),
+                None => Bound::Excluded(Term::from_field_i64(f.date, 0)), // undated units never match a range
+            };
+            filters.push(Box::new(RangeQuery::new(lower, bound(request.to))));
+        }
+        filters
+    }
+}
+
+/// `/kind/law` → `law`.
+fn facet_value(path: Vec<&str>) -> String {
+    path.last().copied().unwrap_or_default().to_string()
+}

@@ -1,0 +1,358 @@
+//! The analyser: how text becomes terms, the same at index and query time.
+//! Two tokenizers are registered on every index, in [`register`]:
+//! - [`WORDS`]: text normalised ([`crate::text::normalize`]), then cut by
+//!   jieba in search mode (overlapping sub-words: 中华人民共和国 also yields
+//!   中华, 华人, 人民, 共和, 共和国), with the domain dictionary.
+//! - [`BIGRAMS`]: overlapping pairs of Han characters plus whole Latin words
+//!   and numbers, so any fragment of two or more characters finds its text
+//!   even where jieba kept a longer word whole (测试工具箱 → 工具).
+
+use std::sync::Arc;
+
+use tantivy::Index;
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy_jieba::jieba_rs::Jieba;
+
+use crate::text::{is_han, is_word_char, normalize};
+
+/// Name of the jieba word tokenizer in the index.
+pub const WORDS: &str = "zh_words";
+/// Name of the character-pair tokenizer in the index.
+pub const BIGRAMS: &str = "zh_bigrams";
+
+/// Terms longer than this many bytes are dropped (tantivy caps term length;
+/// no real word is this long).
+const MAX_TERM_BYTES: usize = 64;
+
+/// Words that carry no meaning in a question (我想问一下能不能退). They are
+/// dropped from queries unless nothing else is left; they are still indexed.
+const QUERY_STOPWORDS: &[&str] = &[
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "么",
+    "嘛",
+    "是",
+    "我",
+    "你",
+    "他",
+    "她",
+    "它",
+    "我们",
+    "你们",
+    "他们",
+    "能",
+    "能不能",
+    "可以",
+    "可不可以",
+    "怎么",
+    "怎么办",
+    "怎样",
+    "如何",
+    "什么",
+    "为什么",
+    "哪里",
+    "该",
+    "应该",
+    "要",
+    "会",
+    "还",
+    "就",
+    "都",
+    "也",
+    "和",
+    "与",
+    "及",
+    "或",
+    "在",
+    "被",
+    "把",
+    "给",
+    "对",
+    "有",
+    "没",
+    "不",
+    "请问",
+    "一下",
+    "这",
+    "那",
+    "这个",
+    "那个",
+    "个",
+    "上",
+    "下",
+    "中",
+    "里",
+    "又",
+    "再",
+    "吗?",
+    "the",
+    "a",
+    "an",
+    "of",
+];
+
+/// One analysed term: its text and where it starts and ends, in characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// jieba with the project's dictionary. Cheap to clone: the dictionary is
+/// shared.
+#[derive(Clone)]
+pub struct Analyzer {
+    jieba: Arc<Jieba>,
+}
+
+impl Analyzer {
+    /// jieba's own dictionary plus `dictionary`: one word per line, optionally
+    /// followed by a frequency and a part-of-speech tag; `#` starts a comment.
+    pub fn new(dictionary: &str) -> Analyzer {
+        let mut jieba = Jieba::new();
+        for line in dictionary.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            let mut parts = line.split_whitespace();
+            let Some(word) = parts.next() else { continue };
+            let freq = parts.next().and_then(|f| f.parse().ok());
+            jieba.add_word(&normalize(word), freq, parts.next());
+        }
+        Analyzer { jieba: Arc::new(jieba) }
+    }
+
+    /// Index-time terms: search-mode words of the normalised text.
+    pub fn words(&self, text: &str) -> Vec<Term> {
+        let normalized = normalize(text);
+        let mut terms = Vec::new();
+        for token in self.jieba.cut_for_search(&normalized, true) {
+            if !is_searchable(token.word) || token.word.len() > MAX_TERM_BYTES {
+                continue;
+            }
+            push_word_parts(&mut terms, token.word, token.start);
+            terms.push(Term { text: token.word.to_string(), start: token.start, end: token.end });
+        }
+        terms
+    }
+
+    /// Query concepts: the words of a query term in jieba's precise mode,
+    /// without question noise (unless nothing else is left).
+    pub fn concepts(&self, text: &str) -> Vec<String> {
+        let normalized = normalize(text);
+        let words: Vec<String> = self
+            .jieba
+            .cut(&normalized, true)
+            .into_iter()
+            .map(|t| t.word.trim().to_string())
+            .filter(|w| is_searchable(w) && w.len() <= MAX_TERM_BYTES)
+            .collect();
+        let meaningful: Vec<String> =
+            words.iter().filter(|w| !QUERY_STOPWORDS.contains(&w.as_str())).cloned().collect();
+        if meaningful.is_empty() { words } else { meaningful }
+    }
+
+    /// The parts a concept is made of: the longest search-mode sub-words that
+    /// cover it from left to right (七天无理由退货 → 七天, 无理由退货). Empty
+    /// when the concept has no smaller words.
+    pub fn components(&self, concept: &str) -> Vec<String> {
+        let length = concept.chars().count();
+        let subwords: Vec<Term> = self.words(concept).into_iter().filter(|t| t.end - t.start < length).collect();
+        let mut parts = Vec::new();
+        let mut position = 0;
+        while position < length {
+            let longest = subwords.iter().filter(|t| t.start == position).max_by_key(|t| t.end);
+            match longest {
+                Some(term) => {
+                    parts.push(term.text.clone());
+                    position = term.end;
+                }
+                None => position += 1,
+            }
+        }
+        parts
+    }
+}
+
+/// Latin words and numbers glued to each other (iphone14) are also findable
+/// by their letter and digit parts.
+fn push_word_parts(terms: &mut Vec<Term>, word: &str, start: usize) {
+    if !word.chars().all(is_word_char) {
+        return;
+    }
+    let mut part_start = 0;
+    let chars: Vec<char> = word.chars().collect();
+    for i in 1..=chars.len() {
+        if i == chars.len() || chars[i].is_ascii_digit() != chars[i - 1].is_ascii_digit() {
+            if part_start > 0 || i < chars.len() {
+                let text: String = chars[part_start..i].iter().collect();
+                terms.push(Term { text, start: start + part_start, end: start + i });
+            }
+            part_start = i;
+        }
+    }
+}
+
+fn is_searchable(word: &str) -> bool {
+    word.chars().any(|c| is_han(c) || is_word_char(c))
+}
+
+/// Character pairs of Han runs (a lone Han character stands for itself) and
+/// whole Latin words and numbers, with consecutive positions.
+pub fn bigrams(text: &str) -> Vec<Term> {
+    let chars: Vec<char> = normalize(text).chars().collect();
+    let mut terms = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let run_end = |pred: fn(char) -> bool| i + chars[i..].iter().take_while(|&&c| pred(c)).count();
+        if is_han(c) {
+            let end = run_end(is_han);
+            if end - i == 1 {
+                terms.push(Term { text: c.to_string(), start: i, end: i + 1 });
+            }
+            for start in i..end.saturating_sub(1) {
+                terms.push(Term { text: chars[start..start + 2].iter().collect(), start, end: start + 2 });
+            }
+            i = end;
+        } else if is_word_char(c) {
+            let end = run_end(is_word_char);
+            if end - i <= MAX_TERM_BYTES {
+                terms.push(Term { text: chars[i..end].iter().collect(), start: i, end });
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    terms
+}
+
+/// Registers both tokenizers on an index. Every index is opened through this.
+pub fn register(index: &Index, analyzer: &Analyzer) {
+    index.tokenizers().register(WORDS, TextAnalyzer::from(WordsTokenizer(analyzer.clone())));
+    index.tokenizers().register(BIGRAMS, TextAnalyzer::from(BigramTokenizer));
+}
+
+#[derive(Clone)]
+struct WordsTokenizer(Analyzer);
+
+#[derive(Clone)]
+struct BigramTokenizer;
+
+impl Tokenizer for WordsTokenizer {
+    type TokenStream<'a> = TermStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream {
+        TermStream::new(text, self.0.words(text), false)
+    }
+}
+
+impl Tokenizer for BigramTokenizer {
+    type TokenStream<'a> = TermStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream {
+        TermStream::new(text, bigrams(text), true)
+    }
+}
+
+/// Terms as a tantivy token stream. Offsets are bytes of the original text.
+/// Word positions are character offsets (overlapping words share them);
+/// bigram positions count pairs, so phrase queries over pairs work.
+struct TermStream {
+    tokens: std::vec::IntoIter<Token>,
+    token: Token,
+}
+
+impl TermStream {
+    fn new(text: &str, terms: Vec<Term>, sequential: bool) -> TermStream {
+        let byte_offsets: Vec<usize> = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
+        let tokens: Vec<Token> = terms
+            .into_iter()
+            .enumerate()
+            .map(|(ordinal, term)| Token {
+                offset_from: byte_offsets[term.start],
+                offset_to: byte_offsets[term.end],
+                position: if sequential { ordinal } else { term.start },
+                position_length: if sequential { 1 } else { term.end - term.start },
+                text: term.text,
+            })
+            .collect();
+        TermStream { tokens: tokens.into_iter(), token: Token::default() }
+    }
+}
+
+impl TokenStream for TermStream {
+    fn advance(&mut self) -> bool {
+        match self.tokens.next() {
+            Some(token) => {
+                self.token = token;
+                true
+            }
+            None => false,
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(terms: &[Term]) -> Vec<&str> {
+        terms.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn search_mode_words_overlap_and_are_normalised() {
+        let analyzer = Analyzer::new("");
+        let words = analyzer.words("中华人民共和国，ＩＰｈｏｎｅ");
+        let texts = texts(&words);
+        for expected in ["中华", "华人", "人民", "共和国", "中华人民共和国", "iphone"] {
+            assert!(texts.contains(&expected), "{expected} missing from {texts:?}");
+        }
+        assert!(!texts.contains(&"，"), "punctuation is not a term: {texts:?}");
+    }
+
+    #[test]
+    fn latin_and_digits_are_findable_apart() {
+        let analyzer = Analyzer::new("");
+        let texts: Vec<String> = analyzer.words("iphone14手机").into_iter().map(|t| t.text).collect();
+        for expected in ["iphone14", "iphone", "14", "手机"] {
+            assert!(texts.iter().any(|t| t == expected), "{expected} missing from {texts:?}");
+        }
+    }
+
+    #[test]
+    fn the_dictionary_keeps_domain_words_whole() {
+        let plain = Analyzer::new("");
+        let domain = Analyzer::new("# comment\n惩罚性赔偿\n七天无理由退货 100 n\n");
+        assert!(!plain.concepts("惩罚性赔偿").contains(&"惩罚性赔偿".to_string()));
+        assert_eq!(domain.concepts("惩罚性赔偿"), vec!["惩罚性赔偿"]);
+        assert_eq!(domain.concepts("七天无理由退货"), vec!["七天无理由退货"]);
+        assert!(domain.components("七天无理由退货").len() >= 2);
+    }
+
+    #[test]
+    fn question_noise_is_dropped_unless_nothing_is_left() {
+        let analyzer = Analyzer::new("");
+        let concepts = analyzer.concepts("我的衣服能退吗");
+        assert!(concepts.contains(&"衣服".to_string()), "{concepts:?}");
+        assert!(!concepts.contains(&"吗".to_string()) && !concepts.contains(&"我".to_string()), "{concepts:?}");
+        assert_eq!(analyzer.concepts("的"), vec!["的"]);
+    }
+
+    #[test]
+    fn bigrams_cover_every_fragment() {
+        assert_eq!(texts(&bigrams("测试工具箱")), vec!["测试", "试工", "工具", "具箱"]);
+        assert_eq!(texts(&bigrams("拨打12315热线，找")), vec!["拨打", "12315", "热线", "找"]);
+        assert_eq!(texts(&bigrams("ＡＢ")), vec!["ab"]);
+    }
+}

@@ -1,0 +1,169 @@
+//! Stage 5 of the pipeline: documents into a new index generation.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Datelike;
+use tantivy::schema::Facet;
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+use super::Error;
+use super::analyzer::{self, Analyzer};
+use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
+use super::store::{self, Manifest};
+use crate::content::{self, Document, Level, Loaded, Status, Unit};
+
+/// Memory tantivy's writer may use per indexing thread.
+const WRITER_MEMORY_PER_THREAD: usize = 128 * 1024 * 1024;
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub documents: usize,
+    pub units: usize,
+    pub problems: Vec<content::Problem>,
+    pub generation: PathBuf,
+}
+
+/// Where a build is, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Loading,
+    Indexing,
+}
+
+/// Loads `roots` and writes them as a new generation of the index in `dir`,
+/// then switches to it. The old index stays in use until the switch.
+pub fn build(dir: &Path, roots: &[PathBuf], progress: &dyn Fn(Stage, usize, usize)) -> Result<BuildReport, Error> {
+    let fingerprint = content::fingerprint(roots)?;
+    let loaded = content::load(roots, &|done, total| progress(Stage::Loading, done, total))?;
+    let generation = store::new_generation(dir)?;
+    let result = write_generation(&generation, &loaded, progress).and_then(|units| {
+        let manifest = Manifest {
+            schema_version: SCHEMA_VERSION,
+            fingerprint,
+            roots: roots.to_vec(),
+            built_at: chrono::Local::now().to_rfc3339(),
+            documents: loaded.documents.len(),
+            units,
+            problems: loaded.problems.len(),
+        };
+        store::publish(dir, &generation, &manifest)?;
+        Ok(units)
+    });
+    match result {
+        Ok(units) => {
+            Ok(BuildReport { documents: loaded.documents.len(), units, problems: loaded.problems, generation })
+        }
+        Err(error) => {
+            let _ = std::fs::remove_dir_all(&generation);
+            Err(error)
+        }
+    }
+}
+
+fn write_generation(
+    generation: &Path,
+    loaded: &Loaded,
+    progress: &dyn Fn(Stage, usize, usize),
+) -> Result<usize, Error> {
+    store::write_atomically(&generation.join(store::DICTIONARY), loaded.dictionary.as_bytes())?;
+    let (schema, fields) = schema();
+    let index = Index::create_in_dir(generation, schema)?;
+    analyzer::register(&index, &Analyzer::new(&loaded.dictionary));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)?;
+    let mut units = 0;
+    for (done, document) in loaded.documents.iter().enumerate() {
+        for unit in &document.units {
+            writer.add_document(unit_document(&fields, document, unit))?;
+            units += 1;
+        }
+        progress(Stage::Indexing, done + 1, loaded.documents.len());
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(units)
+}
+
+/// How much a unit's source weighs, whatever the query: national laws above
+/// regulations, rules and local regulations; texts in force above amended,
+/// pending and repealed ones.
+pub fn prior(level: Option<Level>, status: Option<Status>) -> f64 {
+    let level = match level {
+        None | Some(Level::Law) => 1.0,
+        Some(Level::Interpretation) | Some(Level::Regulation) => 0.9,
+        Some(Level::Rule) => 0.8,
+        Some(Level::Local) | Some(Level::Other) => 0.7,
+    };
+    let status = match status {
+        None | Some(Status::Current) => 1.0,
+        Some(Status::Pending) => 0.8,
+        Some(Status::Amended) => 0.6,
+        Some(Status::Repealed) => 0.4,
+    };
+    level * status
+}
+
+/// yyyymmdd, 0 when unknown.
+pub fn date_number(date: Option<chrono::NaiveDate>) -> i64 {
+    date.map_or(0, |d| i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day()))
+}
+
+/// The chapter path as shown: 第二章 消费者的权利 / 第一节 ...
+pub fn chapter_text(unit: &Unit) -> String {
+    unit.chapter.join(" / ")
+}
+
+fn unit_document(fields: &Fields, document: &Document, unit: &Unit) -> TantivyDocument {
+    let meta = &document.meta;
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.doc_id, &document.id);
+    if let Some(anchor) = &unit.anchor {
+        doc.add_text(fields.anchor, anchor);
+    }
+    doc.add_text(fields.kind, document.kind.as_str());
+    doc.add_facet(fields.facets, Facet::from_path(["kind", document.kind.as_str()]));
+    if let Some(level) = meta.level {
+        doc.add_text(fields.level, level.as_str());
+        doc.add_facet(fields.facets, Facet::from_path(["level", level.as_str()]));
+    }
+    if let Some(status) = meta.status {
+        doc.add_text(fields.status, status.as_str());
+        doc.add_facet(fields.facets, Facet::from_path(["status", status.as_str()]));
+    }
+    for region in &meta.regions {
+        doc.add_text(fields.regions, region);
+    }
+    if meta.regions.is_empty() {
+        doc.add_text(fields.regions, NATIONWIDE);
+    }
+    for tag in &meta.tags {
+        doc.add_text(fields.tags, tag);
+        doc.add_facet(fields.facets, Facet::from_path(["tag", tag.as_str()]));
+    }
+    doc.add_i64(fields.date, date_number(meta.date));
+    doc.add_f64(fields.prior, prior(meta.level, meta.status));
+
+    doc.add_text(fields.title, &meta.title);
+    let chapter = chapter_text(unit);
+    let mut heading = chapter.clone();
+    if let Some(article) = &unit.article {
+        doc.add_text(fields.article, &article.label);
+        heading = format!("{} 第{}条 {heading}", article.label, article.number);
+    }
+    doc.add_text(fields.heading, &heading);
+    if !chapter.is_empty() {
+        doc.add_text(fields.chapter, &chapter);
+    }
+    let particulars: Vec<&str> = [&meta.summary, &meta.court, &meta.case_no, &meta.cause]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(meta.tags.iter().map(String::as_str))
+        .collect();
+    let summary = particulars.join("\n");
+    doc.add_text(fields.summary, &summary);
+    doc.add_text(fields.body, &unit.text);
+    doc.add_text(fields.grams, format!("{}\n{heading}\n{summary}\n{}", meta.title, unit.text));
+    doc
+}

@@ -1,0 +1,366 @@
+//! The query language and how it becomes a tantivy query.
+//!
+//! Language: plain words, "quoted phrases", `-exclusion` (also `-"phrase"`),
+//! and `OR` between two items. Anything else is literal text: tantivy's
+//! syntax characters mean nothing here, so no input is an error.
+//!
+//! Ranking: every query item is a *unit*. A document earns coordination
+//! credit per unit (more for a full match than for any number of the parts
+//! of a compound word), so documents that match all units rank above those
+//! that match some; within equal credit, BM25 over weighted fields decides.
+
+use tantivy::Term as IndexTerm;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::analyzer::{Analyzer, bigrams};
+use super::schema::Fields;
+use crate::text::{normalize, truncate_chars};
+
+/// Longer queries are cut to this many characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// At most this many units count; the rest of a very long query is ignored.
+pub const MAX_UNITS: usize = 16;
+
+/// Score of one unit of coordination credit. BM25 scores stay far below it,
+/// so credit always decides first (see [`split_score`]).
+pub const CREDIT: f32 = 1000.0;
+
+/// Field weights: title > article number and chapter > summary and tags >
+/// body > character pairs.
+const WEIGHTS: [(FieldRole, f32); 4] =
+    [(FieldRole::Title, 4.0), (FieldRole::Heading, 2.5), (FieldRole::Summary, 1.5), (FieldRole::Body, 1.0)];
+const GRAMS_WEIGHT: f32 = 0.6;
+const COMPONENT_WEIGHT: f32 = 0.4;
+const PHRASE_BONUS: f32 = 1.5;
+
+#[derive(Clone, Copy)]
+enum FieldRole {
+    Title,
+    Heading,
+    Summary,
+    Body,
+}
+
+/// One item of the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Word(String),
+    Phrase(String),
+}
+
+impl Item {
+    fn text(&self) -> &str {
+        match self {
+            Item::Word(t) | Item::Phrase(t) => t,
+        }
+    }
+}
+
+/// A parsed query: groups of alternatives (joined by `OR`) that should all
+/// match, and items that must not.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub groups: Vec<Vec<Item>>,
+    pub excluded: Vec<Item>,
+}
+
+/// Parses any string. Control characters are spaces; Chinese quotes are
+/// quotes; an unbalanced last quote is ignored.
+pub fn parse(input: &str) -> Parsed {
+    let input = truncate_chars(input, MAX_QUERY_CHARS);
+    let cleaned: String = input
+        .chars()
+        .map(|c| match c {
+            '“' | '”' | '「' | '」' | '『' | '』' | '＂' => '"',
+            '－' | '—' => '-',
+            c if c.is_control() || c.is_whitespace() => ' ',
+            c => c,
+        })
+        .collect();
+    let balanced = cleaned.matches('"').count() % 2 == 0;
+    let last_quote = cleaned.rfind('"');
+
+    let mut tokens: Vec<(bool, Item)> = Vec::new(); // (negated, item)
+    let mut chars = cleaned.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        if c == ' ' || (c == '"' && !balanced && Some(i) == last_quote) {
+            chars.next();
+            continue;
+        }
+        let negated = c == '-';
+        if negated {
+            chars.next();
+        }
+        if chars.peek().is_some_and(|&(j, c)| c == '"' && (balanced || Some(j) != last_quote)) {
+            chars.next();
+            let phrase: String = chars.by_ref().map(|(_, c)| c).take_while(|&c| c != '"').collect();
+            tokens.push((negated, Item::Phrase(phrase)));
+        } else {
+            let mut word = String::new();
+            while let Some(&(_, c)) = chars.peek() {
+                if c == ' ' || c == '"' {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+            tokens.push((negated, Item::Word(word)));
+        }
+    }
+
+    let mut parsed = Parsed::default();
+    let mut join_next = false;
+    for (negated, item) in tokens {
+        if item.text().trim().is_empty() {
+            continue;
+        }
+        if item == Item::Word("OR".into()) {
+            join_next = !parsed.groups.is_empty();
+            continue;
+        }
+        if negated {
+            parsed.excluded.push(item);
+        } else if join_next {
+            parsed.groups.last_mut().expect("a group to join").push(item);
+        } else {
+            parsed.groups.push(vec![item]);
+        }
+        join_next = false;
+    }
+    parsed
+}
+
+/// A query ready to run, and the normalised terms to highlight.
+pub struct Built {
+    /// `None` when nothing searchable is left (only punctuation, say).
+    pub positive: Option<Box<dyn Query>>,
+    pub excluded: Vec<Box<dyn Query>>,
+    pub highlights: Vec<String>,
+}
+
+/// Turns a parsed query into tantivy queries.
+pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields) -> Built {
+    let builder = Builder { analyzer, fields };
+    let mut highlights = Vec::new();
+    let mut units: Vec<Box<dyn Query>> = Vec::new();
+    let mut bonuses = Vec::new();
+    for group in &parsed.groups {
+        let remaining = MAX_UNITS.saturating_sub(units.len());
+        if remaining == 0 {
+            break;
+        }
+        if let [item] = group.as_slice() {
+            let (item_units, bonus) = builder.item_units(item, &mut highlights);
+            units.extend(item_units.into_iter().take(remaining));
+            bonuses.extend(bonus);
+        } else if let Some(unit) = builder.alternatives(group, &mut highlights) {
+            units.push(unit);
+        }
+    }
+    let excluded = parsed.excluded.iter().filter_map(|item| builder.grams_phrase(&normalize(item.text()))).collect();
+    highlights.sort();
+    highlights.dedup();
+    let positive =
+        (!units.is_empty()).then(|| -> Box<dyn Query> { Box::new(should(units.into_iter().chain(bonuses).collect())) });
+    Built { positive, excluded, highlights }
+}
+
+/// Splits a score into its coordination credit and its BM25 part.
+pub fn split_score(score: f32) -> (f32, f32) {
+    let credit = (score / CREDIT).floor() * CREDIT;
+    (credit, score - credit)
+}
+
+struct Builder<'a> {
+    analyzer: &'a Analyzer,
+    fields: &'a Fields,
+}
+
+/// What one concept contributes.
+struct Concept {
+    /// Matches documents that hold the concept itself.
+    full: Box<dyn Query>,
+    /// One query per part of a compound concept: each part found earns credit.
+    parts: Vec<Box<dyn Query>>,
+    /// BM25 ranking clauses.
+    ranking: Vec<Box<dyn Query>>,
+}
+
+impl Builder<'_> {
+    /// A single item: a word yields one unit per concept, and a bonus
+    /// clause for the whole word as a phrase; a phrase is one unit.
+    fn item_units(&self, item: &Item, highlights: &mut Vec<String>) -> (Vec<Box<dyn Query>>, Option<Box<dyn Query>>) {
+        match item {
+            Item::Word(word) => {
+                let concepts = self.analyzer.concepts(word);
+                let bonus = (concepts.len() > 1).then(|| self.grams_phrase(&normalize(word))).flatten();
+                let units = concepts.iter().map(|c| credited(self.concept(c, highlights))).collect();
+                (units, bonus.map(|b| boost(b, PHRASE_BONUS)))
+            }
+            Item::Phrase(phrase) => (self.phrase(phrase, highlights).map(credited).into_iter().collect(), None),
+        }
+    }
+
+    /// Items joined by OR: one unit, fully matched when any alternative is.
+    fn alternatives(&self, items: &[Item], highlights: &mut Vec<String>) -> Option<Box<dyn Query>> {
+        let mut fulls = Vec::new();
+        let mut ranking = Vec::new();
+        for item in items {
+            let concepts: Vec<Concept> = match item {
+                Item::Word(word) => self.analyzer.concepts(word).iter().map(|c| self.concept(c, highlights)).collect(),
+                Item::Phrase(phrase) => self.phrase(phrase, highlights).into_iter().collect(),
+            };
+            if concepts.is_empty() {
+                continue;
+            }
+            let mut all = Vec::new();
+            for concept in concepts {
+                all.push(concept.full);
+                ranking.extend(concept.ranking);
+            }
+            fulls.push(
+                Box::new(BooleanQuery::new(all.into_iter().map(|q| (Occur::Must, q)).collect())) as Box<dyn Query>
+            );
+        }
+        if fulls.is_empty() {
+            return None;
+        }
+        Some(credited(Concept { full: Box::new(should(fulls)), parts: Vec::new(), ranking }))
+    }
+
+    fn phrase(&self, phrase: &str, highlights: &mut Vec<String>) -> Option<Concept> {
+        let normalized = normalize(phrase);
+        let full = self.grams_phrase(&normalized)?;
+        highlights.push(normalized.trim().to_string());
+        let mut ranking = vec![boost(self.grams_phrase(&normalized)?, PHRASE_BONUS)];
+        for concept in self.analyzer.concepts(phrase) {
+            ranking.push(self.words(&concept, 1.0));
+        }
+        Some(Concept { full, parts: Vec::new(), ranking })
+    }
+
+    fn concept(&self, concept: &str, highlights: &mut Vec<String>) -> Concept {
+        highlights.push(concept.to_string());
+        let components = self.analyzer.components(concept);
+        let full_options: Vec<Box<dyn Query>> =
+            [Some(self.words(concept, 1.0)), self.grams_phrase(concept)].into_iter().flatten().collect();
+        let mut ranking = vec![self.words(concept, 1.0)];
+        if let Some(grams) = self.grams_phrase(concept) {
+            ranking.push(boost(grams, GRAMS_WEIGHT));
+        }
+        let mut parts = Vec::new();
+        for component in &components {
+            highlights.push(component.clone());
+            let options = [Some(self.words(component, 1.0)), self.grams_phrase(component)];
+            parts.push(Box::new(should(options.into_iter().flatten().collect())) as Box<dyn Query>);
+            ranking.push(self.words(component, COMPONENT_WEIGHT));
+        }
+        Concept { full: Box::new(should(full_options)), parts, ranking }
+    }
+
+    /// The word in every ranked field, weighted by field.
+    fn words(&self, word: &str, weight: f32) -> Box<dyn Query> {
+        let clauses = WEIGHTS
+            .iter()
+            .map(|&(role, field_weight)| {
+                let field = self.field(role);
+                let term = TermQuery::new(IndexTerm::from_field_text(field, word), IndexRecordOption::WithFreqs);
+                boost(Box::new(term), field_weight * weight)
+            })
+            .collect();
+        Box::new(should(clauses))
+    }
+
+    /// The text as a sequence of character pairs: matches exactly where the
+    /// text occurs, inside words too.
+    fn grams_phrase(&self, text: &str) -> Option<Box<dyn Query>> {
+        let terms: Vec<(usize, IndexTerm)> = bigrams(text)
+            .into_iter()
+            .enumerate()
+            .map(|(position, term)| (position, IndexTerm::from_field_text(self.fields.grams, &term.text)))
+            .collect();
+        match terms.len() {
+            0 => None,
+            1 => Some(Box::new(TermQuery::new(terms[0].1.clone(), IndexRecordOption::WithFreqs))),
+            _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+        }
+    }
+
+    fn field(&self, role: FieldRole) -> Field {
+        match role {
+            FieldRole::Title => self.fields.title,
+            FieldRole::Heading => self.fields.heading,
+            FieldRole::Summary => self.fields.summary,
+            FieldRole::Body => self.fields.body,
+        }
+    }
+}
+
+/// A unit with its coordination credit: one per part found, and for the
+/// whole concept one more than all its parts together (at least 3), so a
+/// full match always outweighs any partial one.
+fn credited(concept: Concept) -> Box<dyn Query> {
+    let full_credit = (concept.parts.len() + 1).max(3) as f32 * CREDIT;
+    let mut clauses = vec![Box::new(ConstScoreQuery::new(concept.full, full_credit)) as Box<dyn Query>];
+    for part in concept.parts {
+        clauses.push(Box::new(ConstScoreQuery::new(part, CREDIT)));
+    }
+    clauses.extend(concept.ranking);
+    Box::new(should(clauses))
+}
+
+fn should(clauses: Vec<Box<dyn Query>>) -> BooleanQuery {
+    BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect())
+}
+
+fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, weight))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> Vec<Item> {
+        list.iter().map(|w| Item::Word(w.to_string())).collect()
+    }
+
+    #[test]
+    fn words_phrases_exclusions_and_or() {
+        let parsed = parse("预付卡 \"无需说明理由\" -健身 退款 OR 退费");
+        assert_eq!(
+            parsed.groups,
+            vec![words(&["预付卡"]), vec![Item::Phrase("无需说明理由".into())], words(&["退款", "退费"])]
+        );
+        assert_eq!(parsed.excluded, words(&["健身"]));
+        let parsed = parse("-\"格式条款\" 霸王");
+        assert_eq!(parsed.excluded, vec![Item::Phrase("格式条款".into())]);
+    }
+
+    #[test]
+    fn chinese_quotes_and_unbalanced_quotes() {
+        assert_eq!(parse("“七日内退货”").groups, vec![vec![Item::Phrase("七日内退货".into())]]);
+        assert_eq!(parse("退货 \"理由").groups, vec![words(&["退货"]), words(&["理由"])]);
+    }
+
+    #[test]
+    fn stray_or_and_dashes_are_ignored() {
+        assert_eq!(parse("OR 退货 OR").groups, vec![words(&["退货"])]);
+        assert_eq!(parse("- -- 退货").groups, vec![words(&["退货"])]);
+        assert_eq!(parse("   ").groups, Vec::<Vec<Item>>::new());
+    }
+
+    #[test]
+    fn long_input_is_cut() {
+        let parsed = parse(&"退".repeat(10_000));
+        assert_eq!(parsed.groups[0][0].text().chars().count(), MAX_QUERY_CHARS);
+    }
+
+    #[test]
+    fn scores_split_into_credit_and_bm25() {
+        assert_eq!(split_score(3.0 * CREDIT + 12.5), (3.0 * CREDIT, 12.5));
+        assert_eq!(split_score(7.25), (0.0, 7.25));
+    }
+}

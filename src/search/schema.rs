@@ -1,0 +1,94 @@
+//! The index schema: one tantivy document per search unit (an article, or a
+//! whole case, warning or guide).
+
+use tantivy::schema::{
+    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use super::analyzer::{BIGRAMS, WORDS};
+
+/// Bumped whenever the schema or the analysers change: an index with another
+/// version is rebuilt, never misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Every field, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub doc_id: Field,
+    pub anchor: Field,
+    pub kind: Field,
+    pub level: Field,
+    pub status: Field,
+    pub regions: Field,
+    pub tags: Field,
+    pub facets: Field,
+    pub date: Field,
+    pub prior: Field,
+    pub title: Field,
+    pub article: Field,
+    pub heading: Field,
+    pub chapter: Field,
+    pub summary: Field,
+    pub body: Field,
+    pub grams: Field,
+}
+
+/// Region value given to documents that name no region: they apply everywhere.
+pub const NATIONWIDE: &str = "全国";
+
+/// Builds the schema.
+pub fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    // Words without positions: ranking needs term frequencies only; phrases
+    // are matched on `grams`, which has positions.
+    let words = |stored: bool| {
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::WithFreqs),
+        );
+        if stored { options.set_stored() } else { options }
+    };
+    let fields = Fields {
+        // The document's id (path under its root): stored for results, and a
+        // raw term so one document's units can be deleted and replaced.
+        doc_id: builder.add_text_field("doc_id", STRING | STORED),
+        // The unit's anchor within the document page (第二十五条).
+        anchor: builder.add_text_field("anchor", STORED),
+        // Exact-match filters: raw terms, stored for display.
+        kind: builder.add_text_field("kind", STRING | STORED),
+        level: builder.add_text_field("level", STRING | STORED),
+        status: builder.add_text_field("status", STRING | STORED),
+        // Multi-valued filters; documents naming no region get 全国.
+        regions: builder.add_text_field("regions", STRING | STORED),
+        tags: builder.add_text_field("tags", STRING | STORED),
+        // /kind/law, /level/rule, /status/current, /tag/预付卡: counted per
+        // query by a facet collector.
+        facets: builder.add_facet_field("facets", FacetOptions::default()),
+        // yyyymmdd (0 when unknown): range filters and sorting by date.
+        date: builder.add_i64_field("date", INDEXED | FAST | STORED),
+        // Static authority of the unit (level and validity), multiplies BM25.
+        prior: builder.add_f64_field("prior", FAST),
+        // Ranked fields, heaviest first: the document title ...
+        title: builder.add_text_field("title", words(true)),
+        // ... the article label as written, for display only ...
+        article: builder.add_text_field("article", STORED),
+        // ... the article label and chapter path, searchable ...
+        heading: builder.add_text_field("heading", words(false)),
+        // ... the chapter path for display ...
+        chapter: builder.add_text_field("chapter", STORED),
+        // ... summary, tags and case particulars (court, case number, cause) ...
+        summary: builder.add_text_field("summary", words(false)),
+        // ... and the unit's own text, stored for snippets.
+        body: builder.add_text_field("body", words(true)),
+        // Character pairs of all of the above, with positions: finds any
+        // fragment inside a jieba word, and matches quoted phrases.
+        grams: builder.add_text_field(
+            "grams",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(BIGRAMS)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        ),
+    };
+    (builder.build(), fields)
+}

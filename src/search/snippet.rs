@@ -1,0 +1,141 @@
+//! Snippets: the best passage of a unit with the matched terms in `<mark>`.
+//! Works on characters, never bytes, so a snippet never cuts a character.
+
+use crate::text::normalize;
+
+/// Length of a snippet in characters (about 100 Chinese characters).
+pub const SNIPPET_CHARS: usize = 100;
+
+/// Characters shown before the first match of the chosen passage.
+const LEAD_CHARS: usize = 16;
+
+/// Most occurrences of one term looked at, so a huge unit stays cheap.
+const MAX_OCCURRENCES: usize = 256;
+
+/// The best window of `text` of about [`SNIPPET_CHARS`] characters: the one
+/// holding the most distinct `terms` (already normalised), then the most
+/// matches. Everything is HTML-escaped; matches are wrapped in `<mark>`.
+pub fn snippet(text: &str, terms: &[String]) -> String {
+    let chars: Vec<char> = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+    let normalized = normalize(text);
+    let char_index = byte_to_char_index(&normalized);
+    let mut matches: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
+    for (index, term) in terms.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+        let length = term.chars().count();
+        for (byte, _) in normalized.match_indices(term.as_str()).take(MAX_OCCURRENCES) {
+            let start = char_index[byte];
+            matches.push((start, start + length, index));
+        }
+    }
+    matches.sort_unstable();
+
+    let window_at = |start: usize| {
+        let start = start.min(chars.len().saturating_sub(SNIPPET_CHARS));
+        (start, (start + SNIPPET_CHARS).min(chars.len()))
+    };
+    let (start, end) = matches
+        .iter()
+        .map(|&(s, _, _)| window_at(s.saturating_sub(LEAD_CHARS)))
+        .max_by_key(|&(ws, we)| {
+            let inside: Vec<_> = matches.iter().filter(|&&(s, e, _)| s >= ws && e <= we).collect();
+            let mut distinct: Vec<usize> = inside.iter().map(|m| m.2).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            (distinct.len(), inside.len(), std::cmp::Reverse(ws))
+        })
+        .unwrap_or_else(|| window_at(0));
+
+    let mut out = String::with_capacity((end - start) * 4 + 32);
+    if start > 0 {
+        out.push('…');
+    }
+    let mut position = start;
+    for (s, e) in merged(&matches, start, end) {
+        escape_into(&mut out, &chars[position..s]);
+        out.push_str("<mark>");
+        escape_into(&mut out, &chars[s..e]);
+        out.push_str("</mark>");
+        position = e;
+    }
+    escape_into(&mut out, &chars[position..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Matches inside the window, overlapping ones merged.
+fn merged(matches: &[(usize, usize, usize)], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for &(s, e, _) in matches.iter().filter(|&&(s, e, _)| s >= start && e <= end) {
+        match ranges.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => ranges.push((s, e)),
+        }
+    }
+    ranges
+}
+
+fn byte_to_char_index(text: &str) -> Vec<usize> {
+    let mut index = vec![0; text.len() + 1];
+    for (char_index, (byte, c)) in text.char_indices().enumerate() {
+        index[byte..byte + c.len_utf8()].fill(char_index);
+    }
+    index[text.len()] = text.chars().count();
+    index
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape_into(out: &mut String, chars: &[char]) {
+    for &c in chars {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(list: &[&str]) -> Vec<String> {
+        list.iter().map(|t| t.to_string()).collect()
+    }
+
+    #[test]
+    fn marks_matches_and_escapes_everything_else() {
+        let html = snippet("<b>经营者</b>应当退货 & 赔偿", &terms(&["退货"]));
+        assert_eq!(html, "&lt;b&gt;经营者&lt;/b&gt;应当<mark>退货</mark> &amp; 赔偿");
+    }
+
+    #[test]
+    fn picks_the_passage_with_the_most_terms() {
+        let filler = "无关的文字。".repeat(40);
+        let text = format!("{filler}消费者可以退货。{filler}消费者有权要求七日内退货，且无需说明理由。{filler}");
+        let html = snippet(&text, &terms(&["退货", "理由", "七日"]));
+        assert!(html.contains("<mark>七日</mark>内<mark>退货</mark>"), "{html}");
+        assert!(html.contains("<mark>理由</mark>"), "{html}");
+        assert!(html.starts_with('…') && html.ends_with('…'), "{html}");
+        let visible = html.replace("<mark>", "").replace("</mark>", "").replace('…', "");
+        assert_eq!(visible.chars().count(), SNIPPET_CHARS);
+    }
+
+    #[test]
+    fn matching_is_normalised_and_overlaps_merge() {
+        let html = snippet("ＩＰＨＯＮＥ手机退货", &terms(&["iphone", "手机", "机退"]));
+        assert_eq!(html, "<mark>ＩＰＨＯＮＥ手机退</mark>货");
+    }
+
+    #[test]
+    fn no_match_gives_the_opening_and_short_text_is_whole() {
+        assert_eq!(snippet("短文本", &terms(&["不存在"])), "短文本");
+        assert_eq!(snippet("", &terms(&["x"])), "");
+        let long = "甲".repeat(300);
+        assert_eq!(snippet(&long, &[]).chars().count(), SNIPPET_CHARS + 1);
+    }
+}
