@@ -17,6 +17,8 @@ pub use model::{Article, Document, FrontMatter, Kind, Level, Problem, Severity, 
 
 /// The staff-editable jieba dictionary of a content root, at its top level.
 pub const DICTIONARY_FILE: &str = "dictionary.txt";
+/// The staff-editable query expansions of a content root, at its top level.
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
 
 /// A content root could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,8 @@ pub struct Loaded {
     pub problems: Vec<Problem>,
     /// The roots' dictionaries, concatenated.
     pub dictionary: String,
+    /// The roots' synonym lists, concatenated.
+    pub synonyms: String,
 }
 
 impl Loaded {
@@ -71,11 +75,8 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
     for root in roots {
         let layout = Layout::detect(root);
         files.extend(discover(root)?.into_iter().map(|path| (root, layout, path)));
-        match std::fs::read_to_string(root.join(DICTIONARY_FILE)) {
-            Ok(text) => loaded.dictionary.push_str(&text),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => return Err(Error::Io { path: root.join(DICTIONARY_FILE), source }),
-        }
+        loaded.dictionary.push_str(&read_optional(&root.join(DICTIONARY_FILE))?);
+        loaded.synonyms.push_str(&read_optional(&root.join(SYNONYMS_FILE))?);
     }
     let mut ids = HashSet::new();
     for (done, (root, layout, path)) in files.iter().enumerate() {
@@ -92,6 +93,15 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
         progress(done + 1, files.len());
     }
     Ok(loaded)
+}
+
+/// A file's text followed by a newline, or nothing when it does not exist.
+fn read_optional(path: &Path) -> Result<String, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text + "\n"),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(Error::Io { path: path.to_path_buf(), source }),
+    }
 }
 
 /// Stage 1: the Markdown files under a root, sorted, without hidden files and
@@ -181,7 +191,7 @@ fn read_project(id: String, path: &Path, text: &str) -> Result<Document, (Option
 }
 
 /// A cheap fingerprint of what the roots hold (file names, sizes and
-/// modification times, and the dictionaries), to tell whether an index was
+/// modification times, and the word lists), to tell whether an index was
 /// built from the same content. It reads no file contents.
 ///
 /// It uses the standard library's hasher, whose output may change between
@@ -189,8 +199,8 @@ fn read_project(id: String, path: &Path, text: &str) -> Result<Document, (Option
 pub fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
     let mut hasher = std::hash::DefaultHasher::new();
     for root in roots {
-        let dictionary = root.join(DICTIONARY_FILE);
-        let files = discover(root)?.into_iter().chain(dictionary.is_file().then_some(dictionary));
+        let lists = [DICTIONARY_FILE, SYNONYMS_FILE].map(|name| root.join(name));
+        let files = discover(root)?.into_iter().chain(lists.into_iter().filter(|p| p.is_file()));
         for path in files {
             let meta = std::fs::metadata(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
             path.hash(&mut hasher);

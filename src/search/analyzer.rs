@@ -7,6 +7,7 @@
 //!   and numbers, so any fragment of two or more characters finds its text
 //!   even where jieba kept a longer word whole (测试工具箱 → 工具).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tantivy::Index;
@@ -104,26 +105,37 @@ pub struct Term {
     pub end: usize,
 }
 
-/// jieba with the project's dictionary. Cheap to clone: the dictionary is
-/// shared.
+/// Domain words compiled into the binary; content roots add their own.
+pub const BUILTIN_WORDS: &str = include_str!("lexicon/words.txt");
+/// Query expansions compiled into the binary; content roots add their own.
+pub const BUILTIN_SYNONYMS: &str = include_str!("lexicon/synonyms.txt");
+
+/// jieba with the domain dictionary, and the query expansions. Cheap to
+/// clone: both are shared.
 #[derive(Clone)]
 pub struct Analyzer {
     jieba: Arc<Jieba>,
+    synonyms: Arc<HashMap<String, Vec<String>>>,
 }
 
 impl Analyzer {
-    /// jieba's own dictionary plus `dictionary`: one word per line, optionally
-    /// followed by a frequency and a part-of-speech tag; `#` starts a comment.
-    pub fn new(dictionary: &str) -> Analyzer {
+    /// jieba's own dictionary plus `dictionary` (one word per line,
+    /// optionally followed by a frequency and a part-of-speech tag), and the
+    /// expansions in `synonyms` (see [`parse_synonyms`]). `#` starts a comment.
+    pub fn new(dictionary: &str, synonyms: &str) -> Analyzer {
         let mut jieba = Jieba::new();
-        for line in dictionary.lines() {
-            let line = line.split('#').next().unwrap_or("").trim();
+        for line in dictionary.lines().map(strip_comment) {
             let mut parts = line.split_whitespace();
             let Some(word) = parts.next() else { continue };
             let freq = parts.next().and_then(|f| f.parse().ok());
             jieba.add_word(&normalize(word), freq, parts.next());
         }
-        Analyzer { jieba: Arc::new(jieba) }
+        Analyzer { jieba: Arc::new(jieba), synonyms: Arc::new(parse_synonyms(synonyms)) }
+    }
+
+    /// What a query word also stands for (七天 → 七日).
+    pub fn synonyms(&self, word: &str) -> &[String] {
+        self.synonyms.get(word).map_or(&[], Vec::as_slice)
     }
 
     /// Index-time terms: search-mode words of the normalised text.
@@ -176,6 +188,41 @@ impl Analyzer {
         }
         parts
     }
+}
+
+fn strip_comment(line: &str) -> &str {
+    line.split('#').next().unwrap_or("").trim()
+}
+
+/// Parses expansion rules, one per line: `a, b, c` makes the words stand for
+/// each other; `word => x, y` expands `word` to x and y only.
+pub fn parse_synonyms(text: &str) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    let list = |s: &str| -> Vec<String> {
+        s.split([',', '，', '、']).map(|w| normalize(w.trim())).filter(|w| !w.is_empty()).collect()
+    };
+    for line in text.lines().map(strip_comment).filter(|l| !l.is_empty()) {
+        let pairs: Vec<(String, String)> = match line.split_once("=>") {
+            Some((from, to)) => {
+                let targets = list(to);
+                list(from).into_iter().flat_map(|f| targets.iter().map(move |t| (f.clone(), t.clone()))).collect()
+            }
+            None => {
+                let words = list(line);
+                words
+                    .iter()
+                    .flat_map(|a| words.iter().filter(move |b| *b != a).map(move |b| (a.clone(), b.clone())))
+                    .collect()
+            }
+        };
+        for (from, to) in pairs {
+            let targets = map.entry(from).or_default();
+            if !targets.contains(&to) {
+                targets.push(to);
+            }
+        }
+    }
+    map
 }
 
 /// Latin words and numbers glued to each other (iphone14) are also findable
@@ -312,7 +359,7 @@ mod tests {
 
     #[test]
     fn search_mode_words_overlap_and_are_normalised() {
-        let analyzer = Analyzer::new("");
+        let analyzer = Analyzer::new("", "");
         let words = analyzer.words("中华人民共和国，ＩＰｈｏｎｅ");
         let texts = texts(&words);
         for expected in ["中华", "华人", "人民", "共和国", "中华人民共和国", "iphone"] {
@@ -323,7 +370,7 @@ mod tests {
 
     #[test]
     fn latin_and_digits_are_findable_apart() {
-        let analyzer = Analyzer::new("");
+        let analyzer = Analyzer::new("", "");
         let texts: Vec<String> = analyzer.words("iphone14手机").into_iter().map(|t| t.text).collect();
         for expected in ["iphone14", "iphone", "14", "手机"] {
             assert!(texts.iter().any(|t| t == expected), "{expected} missing from {texts:?}");
@@ -332,8 +379,8 @@ mod tests {
 
     #[test]
     fn the_dictionary_keeps_domain_words_whole() {
-        let plain = Analyzer::new("");
-        let domain = Analyzer::new("# comment\n惩罚性赔偿\n七天无理由退货 100 n\n");
+        let plain = Analyzer::new("", "");
+        let domain = Analyzer::new("# comment\n惩罚性赔偿\n七天无理由退货 100 n\n", "");
         assert!(!plain.concepts("惩罚性赔偿").contains(&"惩罚性赔偿".to_string()));
         assert_eq!(domain.concepts("惩罚性赔偿"), vec!["惩罚性赔偿"]);
         assert_eq!(domain.concepts("七天无理由退货"), vec!["七天无理由退货"]);
@@ -342,11 +389,20 @@ mod tests {
 
     #[test]
     fn question_noise_is_dropped_unless_nothing_is_left() {
-        let analyzer = Analyzer::new("");
+        let analyzer = Analyzer::new("", "");
         let concepts = analyzer.concepts("我的衣服能退吗");
         assert!(concepts.contains(&"衣服".to_string()), "{concepts:?}");
         assert!(!concepts.contains(&"吗".to_string()) && !concepts.contains(&"我".to_string()), "{concepts:?}");
         assert_eq!(analyzer.concepts("的"), vec!["的"]);
+    }
+
+    #[test]
+    fn synonym_rules_one_way_and_both_ways() {
+        let analyzer = Analyzer::new("", "# c\n七天, 七日，7天\n退钱 => 退款、退还\n");
+        assert_eq!(analyzer.synonyms("七天"), ["七日", "7天"]);
+        assert_eq!(analyzer.synonyms("七日"), ["七天", "7天"]);
+        assert_eq!(analyzer.synonyms("退钱"), ["退款", "退还"]);
+        assert!(analyzer.synonyms("退款").is_empty());
     }
 
     #[test]

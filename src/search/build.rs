@@ -1,5 +1,6 @@
 //! Stage 5 of the pipeline: documents into a new index generation.
 
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use chrono::Datelike;
@@ -34,7 +35,7 @@ pub enum Stage {
 /// Loads `roots` and writes them as a new generation of the index in `dir`,
 /// then switches to it. The old index stays in use until the switch.
 pub fn build(dir: &Path, roots: &[PathBuf], progress: &dyn Fn(Stage, usize, usize)) -> Result<BuildReport, Error> {
-    let fingerprint = content::fingerprint(roots)?;
+    let fingerprint = fingerprint(roots)?;
     let loaded = content::load(roots, &|done, total| progress(Stage::Loading, done, total))?;
     let generation = store::new_generation(dir)?;
     let result = write_generation(&generation, &loaded, progress).and_then(|units| {
@@ -61,15 +62,25 @@ pub fn build(dir: &Path, roots: &[PathBuf], progress: &dyn Fn(Stage, usize, usiz
     }
 }
 
+/// What an index must have been built from to be current: the content
+/// roots' fingerprint and the built-in word lists.
+pub fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
+    let mut hasher = std::hash::DefaultHasher::new();
+    (analyzer::BUILTIN_WORDS, analyzer::BUILTIN_SYNONYMS).hash(&mut hasher);
+    Ok(format!("{}-{:016x}", content::fingerprint(roots)?, hasher.finish()))
+}
+
 fn write_generation(
     generation: &Path,
     loaded: &Loaded,
     progress: &dyn Fn(Stage, usize, usize),
 ) -> Result<usize, Error> {
-    store::write_atomically(&generation.join(store::DICTIONARY), loaded.dictionary.as_bytes())?;
+    let dictionary = format!("{}\n{}", analyzer::BUILTIN_WORDS, loaded.dictionary);
+    let synonyms = format!("{}\n{}", analyzer::BUILTIN_SYNONYMS, loaded.synonyms);
+    store::write_lexicon(generation, &dictionary, &synonyms)?;
     let (schema, fields) = schema();
     let index = Index::create_in_dir(generation, schema)?;
-    analyzer::register(&index, &Analyzer::new(&loaded.dictionary));
+    analyzer::register(&index, &Analyzer::new(&dictionary, &synonyms));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)?;
     let mut units = 0;

@@ -190,11 +190,9 @@ impl Engine {
         if manifest.schema_version != SCHEMA_VERSION {
             return Err(Error::SchemaMismatch { path: dir.to_path_buf(), found: manifest.schema_version });
         }
-        let dictionary_path = generation.join(store::DICTIONARY);
-        let dictionary =
-            std::fs::read_to_string(&dictionary_path).map_err(|source| Error::Io { path: dictionary_path, source })?;
+        let (dictionary, synonyms) = store::read_lexicon(&generation)?;
         let index = Index::open_in_dir(&generation)?;
-        let analyzer = Analyzer::new(&dictionary);
+        let analyzer = Analyzer::new(&dictionary, &synonyms);
         analyzer::register(&index, &analyzer);
         let (_, fields) = schema::schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -211,7 +209,7 @@ impl Engine {
     ) -> Result<(Engine, Option<BuildReport>), Error> {
         if let Ok(engine) = Engine::open(dir)
             && engine.manifest.roots == roots
-            && engine.manifest.fingerprint == content::fingerprint(roots)?
+            && engine.manifest.fingerprint == build::fingerprint(roots)?
         {
             return Ok((engine, None));
         }

@@ -33,6 +33,8 @@ const WEIGHTS: [(FieldRole, f32); 4] =
     [(FieldRole::Title, 4.0), (FieldRole::Heading, 2.5), (FieldRole::Summary, 1.5), (FieldRole::Body, 1.0)];
 const GRAMS_WEIGHT: f32 = 0.6;
 const COMPONENT_WEIGHT: f32 = 0.4;
+/// Expanded words rank below the user's own words.
+const SYNONYM_WEIGHT: f32 = 0.5;
 const PHRASE_BONUS: f32 = 1.5;
 
 #[derive(Clone, Copy)]
@@ -242,22 +244,32 @@ impl Builder<'_> {
     }
 
     fn concept(&self, concept: &str, highlights: &mut Vec<String>) -> Concept {
-        highlights.push(concept.to_string());
         let components = self.analyzer.components(concept);
-        let full_options: Vec<Box<dyn Query>> =
-            [Some(self.words(concept, 1.0)), self.grams_phrase(concept)].into_iter().flatten().collect();
         let mut ranking = vec![self.words(concept, 1.0)];
         if let Some(grams) = self.grams_phrase(concept) {
             ranking.push(boost(grams, GRAMS_WEIGHT));
         }
+        for synonym in self.analyzer.synonyms(concept) {
+            ranking.push(self.words(synonym, SYNONYM_WEIGHT));
+        }
         let mut parts = Vec::new();
         for component in &components {
-            highlights.push(component.clone());
-            let options = [Some(self.words(component, 1.0)), self.grams_phrase(component)];
-            parts.push(Box::new(should(options.into_iter().flatten().collect())) as Box<dyn Query>);
+            parts.push(self.found(component, highlights));
             ranking.push(self.words(component, COMPONENT_WEIGHT));
         }
-        Concept { full: Box::new(should(full_options)), parts, ranking }
+        Concept { full: self.found(concept, highlights), parts, ranking }
+    }
+
+    /// Matches documents holding the word (as a word or as characters
+    /// inside a longer one) or one of its synonyms.
+    fn found(&self, word: &str, highlights: &mut Vec<String>) -> Box<dyn Query> {
+        let mut options = Vec::new();
+        for form in std::iter::once(word).chain(self.analyzer.synonyms(word).iter().map(String::as_str)) {
+            highlights.push(form.to_string());
+            options.push(self.words(form, 1.0));
+            options.extend(self.grams_phrase(form));
+        }
+        Box::new(should(options))
     }
 
     /// The word in every ranked field, weighted by field.
@@ -303,12 +315,15 @@ impl Builder<'_> {
 /// full match always outweighs any partial one.
 fn credited(concept: Concept) -> Box<dyn Query> {
     let full_credit = (concept.parts.len() + 1).max(3) as f32 * CREDIT;
-    let mut clauses = vec![Box::new(ConstScoreQuery::new(concept.full, full_credit)) as Box<dyn Query>];
+    let mut credit = vec![Box::new(ConstScoreQuery::new(concept.full, full_credit)) as Box<dyn Query>];
     for part in concept.parts {
-        clauses.push(Box::new(ConstScoreQuery::new(part, CREDIT)));
+        credit.push(Box::new(ConstScoreQuery::new(part, CREDIT)));
     }
-    clauses.extend(concept.ranking);
-    Box::new(should(clauses))
+    // Only credit decides whether the unit matches; ranking clauses only score.
+    let clauses = std::iter::once((Occur::Must, Box::new(should(credit)) as Box<dyn Query>))
+        .chain(concept.ranking.into_iter().map(|q| (Occur::Should, q)))
+        .collect();
+    Box::new(BooleanQuery::new(clauses))
 }
 
 fn should(clauses: Vec<Box<dyn Query>>) -> BooleanQuery {

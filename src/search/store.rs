@@ -5,7 +5,7 @@
 //! ```text
 //! index/
 //!   CURRENT            name of the generation in use
-//!   gen-<time>-<pid>/  tantivy's files, manifest.json, dictionary.txt
+//!   gen-<time>-<pid>/  tantivy's files, manifest.json, dictionary.txt, synonyms.txt
 //! ```
 
 use std::fs;
@@ -18,8 +18,10 @@ use super::Error;
 
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
-/// The dictionary the generation was built with; queries must use the same.
-pub const DICTIONARY: &str = "dictionary.txt";
+/// The word lists the generation was built with (built-in and content
+/// together); queries must analyse with the same.
+const DICTIONARY: &str = "dictionary.txt";
+const SYNONYMS: &str = "synonyms.txt";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// What an index was built from, written when a build completes.
@@ -73,6 +75,21 @@ pub fn read_manifest(generation: &Path) -> Result<Manifest, Error> {
     let text = fs::read_to_string(&path).map_err(io_error(&path))?;
     serde_json::from_str(&text)
         .map_err(|e| Error::Corrupt(format!("`{}` is not a valid manifest: {e}", path.display())))
+}
+
+/// Saves the dictionary and synonyms a generation is built with.
+pub fn write_lexicon(generation: &Path, dictionary: &str, synonyms: &str) -> Result<(), Error> {
+    write_atomically(&generation.join(DICTIONARY), dictionary.as_bytes())?;
+    write_atomically(&generation.join(SYNONYMS), synonyms.as_bytes())
+}
+
+/// The dictionary and synonyms a generation was built with.
+pub fn read_lexicon(generation: &Path) -> Result<(String, String), Error> {
+    let read = |name: &str| {
+        let path = generation.join(name);
+        fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
+    };
+    Ok((read(DICTIONARY)?, read(SYNONYMS)?))
 }
 
 /// Writes a file completely (temporary file, fsync, rename) or not at all.

@@ -1,0 +1,63 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::path::{Path, PathBuf};
+
+use weiquan::search::{Engine, SearchHit, SearchRequest, SearchResults, build};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// A real index on disk, built from `tests/fixtures/content`.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub engine: Engine,
+}
+
+pub fn fixture_index() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let report = build(dir.path(), &[fixture("content")], &|_, _, _| {}).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let engine = Engine::open(dir.path()).unwrap();
+    Fixture { dir, engine }
+}
+
+impl Fixture {
+    pub fn search(&self, request: &SearchRequest) -> SearchResults {
+        self.engine.search(request).unwrap()
+    }
+
+    pub fn query(&self, query: &str) -> SearchResults {
+        self.search(&SearchRequest::new(query))
+    }
+
+    /// `id#anchor` of each hit, in order.
+    pub fn ids(&self, query: &str) -> Vec<String> {
+        self.query(query).hits.iter().map(unit_id).collect()
+    }
+}
+
+pub fn unit_id(hit: &SearchHit) -> String {
+    match &hit.anchor {
+        Some(anchor) => format!("{}#{anchor}", hit.id),
+        None => hit.id.clone(),
+    }
+}
+
+/// The corpus folder: `WEIQUAN_CORPUS`, or `../shared/corpus/lawrefbook`
+/// beside the repository. `None` (with a printed notice) when it is missing
+/// outside CI; in CI (`CI=true`) a missing corpus fails the test.
+pub fn corpus() -> Option<PathBuf> {
+    let path = std::env::var_os("WEIQUAN_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/lawrefbook"));
+    if path.is_dir() {
+        return Some(path);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("the LawRefBook corpus is missing at {}: CI needs it (set WEIQUAN_CORPUS)", path.display());
+    }
+    eprintln!("NOTICE: corpus test not run: no corpus at {} (set WEIQUAN_CORPUS)", path.display());
+    None
+}

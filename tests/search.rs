@@ -1,0 +1,255 @@
+//! Search over a real index built from `tests/fixtures/content`.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{fixture_index, unit_id};
+use weiquan::content::{Kind, Level, Status};
+use weiquan::search::{SearchRequest, Sort, query::MAX_QUERY_CHARS};
+
+const LAW: &str = "laws/sample-consumer-law";
+
+#[test]
+fn a_question_finds_its_article_first_with_title_article_and_chapter() {
+    let fixture = fixture_index();
+    let results = fixture.query("七日内退货");
+    let top = &results.hits[0];
+    assert_eq!(unit_id(top), format!("{LAW}#第二十五条"));
+    assert_eq!(top.title, "示例消费者保护法");
+    assert_eq!(top.article.as_deref(), Some("第二十五条"));
+    assert_eq!(top.chapter.as_deref(), Some("第三章 经营者的义务 / 第一节 一般规定"));
+    assert_eq!(top.kind, "law");
+    assert_eq!(top.level.as_deref(), Some("law"));
+    assert_eq!(top.status.as_deref(), Some("current"));
+    assert_eq!(top.date.as_deref(), Some("2020-05-01"));
+}
+
+#[test]
+fn exact_top_hits_for_chinese_queries() {
+    let fixture = fixture_index();
+    for (query, expected) in [
+        ("欺诈 三倍", format!("{LAW}#第五十五条")),
+        ("格式条款", format!("{LAW}#第二十六条")),
+        ("霸王条款", format!("{LAW}#第二十六条")), // staff synonym → 格式条款
+        ("预收款", format!("{LAW}#第二十六条之一")),
+        ("验证码", "warnings/html-injection".to_string()),
+        ("健身房 停业", "cases/gym-prepaid-card".to_string()),
+        ("（2021）示民初字第1号", "cases/gym-prepaid-card".to_string()),
+        ("ＩＰＨＯＮＥ", "guides/great-hall".to_string()),
+        ("14", "guides/great-hall".to_string()),
+    ] {
+        assert_eq!(fixture.ids(query).first(), Some(&expected), "query {query}");
+    }
+}
+
+#[test]
+fn title_outranks_body() {
+    let fixture = fixture_index();
+    // 退货指南 has 退货 in its title; the law's article 25 only in its text.
+    let ids = fixture.ids("退货");
+    assert_eq!(ids[0], "guides/return-goods");
+    assert!(ids.contains(&format!("{LAW}#第二十五条")));
+}
+
+#[test]
+fn documents_with_all_terms_rank_above_those_with_some() {
+    let fixture = fixture_index();
+    let results = fixture.query("预付卡 跑路");
+    assert_eq!(unit_id(&results.hits[0]), "warnings/prepaid-card");
+    let others: Vec<_> = results.hits[1..].iter().map(unit_id).collect();
+    assert!(others.contains(&"cases/gym-prepaid-card".to_string()), "{others:?}");
+    assert!(results.hits[0].score > results.hits[1].score);
+}
+
+#[test]
+fn fragments_inside_jieba_words_are_found() {
+    let fixture = fixture_index();
+    for fragment in ["中华人民共和国", "中华", "华人", "人民共和", "人民大会堂", "工具", "测试工具箱", "处理", "待处理"]
+    {
+        assert_eq!(fixture.ids(fragment).first().map(String::as_str), Some("guides/great-hall"), "{fragment}");
+    }
+}
+
+#[test]
+fn phrases_exclusions_and_or() {
+    let fixture = fixture_index();
+    assert_eq!(fixture.ids("\"无需说明理由\""), vec![format!("{LAW}#第二十五条")]);
+    assert!(fixture.ids("\"理由无需\"").is_empty());
+    let with = fixture.ids("预付卡");
+    let without = fixture.ids("预付卡 -健身");
+    assert!(with.contains(&"cases/gym-prepaid-card".to_string()));
+    assert!(!without.contains(&"cases/gym-prepaid-card".to_string()));
+    assert_eq!(without.len(), with.len() - 1);
+    let either = fixture.ids("验证码 OR 人民大会堂");
+    assert_eq!(either.len(), 2, "{either:?}");
+}
+
+#[test]
+fn filters_by_kind_level_status_region_tag_and_date() {
+    let fixture = fixture_index();
+    let search = |request: SearchRequest| fixture.search(&SearchRequest { query: "预付卡".into(), ..request });
+    let only = |request: SearchRequest| search(request).hits.iter().map(unit_id).collect::<Vec<_>>();
+
+    let warnings = only(SearchRequest { kinds: vec![Kind::Warning], ..Default::default() });
+    assert_eq!(warnings, vec!["warnings/prepaid-card"]);
+    let two_kinds = search(SearchRequest { kinds: vec![Kind::Warning, Kind::Case], ..Default::default() });
+    assert_eq!(two_kinds.total, 2);
+    let rules = search(SearchRequest { levels: vec![Level::Rule], ..Default::default() });
+    assert!(rules.hits.iter().all(|h| h.id == "laws/old-regulation") && rules.total == 2);
+    let repealed = search(SearchRequest { statuses: vec![Status::Repealed], ..Default::default() });
+    assert_eq!(repealed.total, 2);
+    // A region filter keeps that region's documents and nationwide ones.
+    let shanghai = only(SearchRequest { regions: vec!["上海".into()], ..Default::default() });
+    assert!(shanghai.contains(&"cases/gym-prepaid-card".to_string()));
+    assert!(shanghai.contains(&"warnings/prepaid-card".to_string()));
+    assert!(!shanghai.iter().any(|id| id.starts_with("laws/old-regulation")), "{shanghai:?}");
+    let tagged = only(SearchRequest { tags: vec!["健身".into()], ..Default::default() });
+    assert_eq!(tagged, vec!["cases/gym-prepaid-card"]);
+    let dated = only(SearchRequest {
+        from: NaiveDate::from_ymd_opt(2021, 1, 1),
+        to: NaiveDate::from_ymd_opt(2023, 12, 31),
+        ..Default::default()
+    });
+    assert_eq!(dated, vec!["cases/gym-prepaid-card"]);
+}
+
+#[test]
+fn facets_count_every_matching_unit() {
+    let fixture = fixture_index();
+    let results = fixture.query("预付卡");
+    let facets = &results.facets;
+    assert_eq!(results.total, 5);
+    assert_eq!(facets.kind.get("law"), Some(&3));
+    assert_eq!(facets.kind.get("case"), Some(&1));
+    assert_eq!(facets.kind.get("warning"), Some(&1));
+    assert_eq!(facets.level.get("rule"), Some(&2));
+    assert_eq!(facets.level.get("law"), Some(&1));
+    assert_eq!(facets.status.get("repealed"), Some(&2));
+    assert_eq!(facets.status.get("current"), Some(&1));
+    assert_eq!(facets.tags.get("预付卡"), Some(&4));
+    assert_eq!(facets.tags.get("健身"), Some(&1));
+}
+
+#[test]
+fn sorting_by_date_and_paging() {
+    let fixture = fixture_index();
+    let by_date = fixture.search(&SearchRequest { query: "预付卡".into(), sort: Sort::Date, ..Default::default() });
+    let dates: Vec<_> = by_date.hits.iter().map(|h| h.date.clone().unwrap_or_default()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+    assert_eq!(dates[0], "2024-03-15");
+
+    let all = fixture.query("消费者").hits.iter().map(unit_id).collect::<Vec<_>>();
+    let page = |page| {
+        fixture
+            .search(&SearchRequest { query: "消费者".into(), page, per_page: 2, ..Default::default() })
+            .hits
+            .iter()
+            .map(unit_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!([page(1), page(2)].concat(), all[..4].to_vec());
+    assert!(page(50).is_empty());
+}
+
+#[test]
+fn snippets_are_short_escaped_and_marked() {
+    let fixture = fixture_index();
+    let hit = &fixture.query("七日内退货").hits[0];
+    assert!(hit.snippet.contains("<mark>七日内退货</mark>"), "{}", hit.snippet);
+    assert!(hit.snippet.contains("消费者<mark>退货</mark>"), "{}", hit.snippet);
+    let visible = hit.snippet.replace("<mark>", "").replace("</mark>", "");
+    assert!(visible.chars().count() <= 102, "{visible}");
+
+    let hit = &fixture.query("验证码").hits[0];
+    assert!(!hit.snippet.contains("<script") && !hit.snippet.contains("<b "), "{}", hit.snippet);
+    assert!(hit.snippet.contains("<mark>验证码</mark>"), "{}", hit.snippet);
+    let without_marks = hit.snippet.replace("<mark>", "").replace("</mark>", "");
+    assert!(!without_marks.contains('<'), "only <mark> tags: {}", hit.snippet);
+}
+
+#[test]
+fn hostile_queries_give_results_or_nothing_never_an_error() {
+    let fixture = fixture_index();
+    let long = "预付卡".repeat(4_000);
+    let latin = "a".repeat(10_000);
+    let hostile = [
+        "",
+        " ",
+        ":",
+        "^",
+        "[",
+        "]",
+        "{",
+        "}",
+        "~",
+        "*",
+        "\\",
+        "(",
+        ")",
+        "title:预付卡",
+        "预付卡^10",
+        "[a TO z]",
+        "\"",
+        "\"预付卡",
+        "预付卡\"\"\"",
+        "((预付卡",
+        "-",
+        "--",
+        "-预付卡",
+        "OR",
+        "OR OR",
+        "AND",
+        "NOT 预付卡",
+        "\u{0}\u{1}\u{7f}",
+        "预付卡\u{0}",
+        "🙂",
+        "🙂 预付卡 🎉",
+        "\u{200b}",
+        "<script>alert(1)</script>",
+        "%00",
+        "' OR 1=1 --",
+        "ｓｅｌｅｃｔ",
+        "\u{FEFF}预付卡",
+        latin.as_str(),
+        long.as_str(),
+        "第一千二百六十条",
+        "？？？！！！",
+    ];
+    for query in hostile {
+        let results = fixture.engine.search(&SearchRequest::new(query));
+        let results = results.unwrap_or_else(|e| panic!("{query:?}: {e}"));
+        assert!(results.hits.len() <= 10);
+    }
+    // Syntax characters are plain text: the words around them still match.
+    assert_eq!(fixture.ids("(预付卡)").first(), fixture.ids("预付卡").first());
+    assert!(!fixture.ids(&long).is_empty(), "an over-long query is cut at {MAX_QUERY_CHARS} characters, not refused");
+}
+
+#[test]
+fn invalid_parameters_are_errors_not_panics() {
+    let fixture = fixture_index();
+    for request in [
+        SearchRequest { page: 0, ..SearchRequest::new("预付卡") },
+        SearchRequest { per_page: 0, ..SearchRequest::new("预付卡") },
+        SearchRequest { per_page: 100_000, ..SearchRequest::new("预付卡") },
+        SearchRequest { page: usize::MAX, ..SearchRequest::new("预付卡") },
+        SearchRequest {
+            from: NaiveDate::from_ymd_opt(2024, 1, 2),
+            to: NaiveDate::from_ymd_opt(2024, 1, 1),
+            ..SearchRequest::new("预付卡")
+        },
+    ] {
+        assert!(fixture.engine.search(&request).is_err(), "{request:?}");
+    }
+}
+
+#[test]
+fn an_empty_query_with_filters_lists_documents() {
+    let fixture = fixture_index();
+    let results = fixture.search(&SearchRequest { kinds: vec![Kind::Warning], sort: Sort::Date, ..Default::default() });
+    assert_eq!(results.total, 2);
+    assert_eq!(results.hits[0].id, "warnings/prepaid-card");
+    assert_eq!(fixture.query("").total, 0);
+}
