@@ -43,8 +43,7 @@ pub fn split(text: &str) -> Result<Split<'_>, FrontMatterError> {
     };
     let after_open = text.find('\n').map_or(text.len(), |i| i + 1);
     let mut offset = after_open;
-    let mut line = 2;
-    for raw in text[after_open..].split_inclusive('\n') {
+    for (line, raw) in (2..).zip(text[after_open..].split_inclusive('\n')) {
         if raw.trim_end() == fence {
             return Ok(Split {
                 format,
@@ -54,7 +53,6 @@ pub fn split(text: &str) -> Result<Split<'_>, FrontMatterError> {
             });
         }
         offset += raw.len();
-        line += 1;
     }
     Err(FrontMatterError {
         line: Some(1),

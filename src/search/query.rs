@@ -81,7 +81,7 @@ pub fn parse(input: &str) -> Parsed {
             c => c,
         })
         .collect();
-    let balanced = cleaned.matches('"').count() % 2 == 0;
+    let balanced = cleaned.matches('"').count().is_multiple_of(2);
     let last_quote = cleaned.rfind('"');
 
     let mut tokens: Vec<(bool, Item)> = Vec::new(); // (negated, item)
@@ -175,6 +175,9 @@ pub fn split_score(score: f32) -> (f32, f32) {
     (credit, score - credit)
 }
 
+/// Coordination units of a query.
+type Units = Vec<Box<dyn Query>>;
+
 struct Builder<'a> {
     analyzer: &'a Analyzer,
     fields: &'a Fields,
@@ -193,7 +196,7 @@ struct Concept {
 impl Builder<'_> {
     /// A single item: a word yields one unit per concept, and a bonus
     /// clause for the whole word as a phrase; a phrase is one unit.
-    fn item_units(&self, item: &Item, highlights: &mut Vec<String>) -> (Vec<Box<dyn Query>>, Option<Box<dyn Query>>) {
+    fn item_units(&self, item: &Item, highlights: &mut Vec<String>) -> (Units, Option<Box<dyn Query>>) {
         match item {
             Item::Word(word) => {
                 let concepts = self.analyzer.concepts(word);

@@ -1,0 +1,107 @@
+//! The `weiquan` binary as a user runs it.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::fixture;
+
+fn weiquan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weiquan")).args(args).env_remove("WEIQUAN_CONTENT").output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[test]
+fn index_then_search_as_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let content = fixture("content");
+    let output = weiquan(&["index", "--content", content.to_str().unwrap(), "--index", index.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("索引完成：文档 7 篇，条目 14 个，问题 0 个"), "{}", stdout(&output));
+
+    let output = weiquan(&["search", "七日内退货", "--index", index.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("1. 《示例消费者保护法》 第二十五条"), "{text}");
+    assert!(text.contains("【七日内退货】"), "{text}");
+
+    let output = weiquan(&["search", "预付卡", "--index", index.to_str().unwrap(), "--kind", "warning,case", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["total"], 2);
+    let hits = json["hits"].as_array().unwrap();
+    for hit in hits {
+        for key in ["id", "kind", "title", "article", "chapter", "snippet", "score", "date", "status", "level"] {
+            assert!(hit.get(key).is_some(), "{key} missing in {hit}");
+        }
+        assert!(["warning", "case"].contains(&hit["kind"].as_str().unwrap()));
+    }
+    let output = weiquan(&["search", "第二十五条", "--index", index.to_str().unwrap(), "--json", "--limit", "1"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["hits"][0]["title"], "示例消费者保护法");
+    assert_eq!(json["hits"][0]["article"], "第二十五条");
+}
+
+#[test]
+fn search_builds_a_missing_index_from_the_content_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let content = fixture("content");
+    let output =
+        weiquan(&["search", "人民大会堂", "--index", index.to_str().unwrap(), "--content", content.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("已重建索引"), "{}", stderr(&output));
+    assert!(stdout(&output).contains("《参观指南》"), "{}", stdout(&output));
+}
+
+#[test]
+fn search_refuses_bad_flags_with_a_message() {
+    let output = weiquan(&["search", "预付卡", "--kind", "blog"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("unknown kind `blog`"), "{}", stderr(&output));
+    let output = weiquan(&["search", "预付卡", "--limit", "0"]);
+    assert!(!output.status.success());
+}
+
+#[test]
+fn check_lists_every_problem_and_fails() {
+    let invalid = fixture("invalid");
+    let output = weiquan(&["check", "--content", invalid.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let problems = stderr(&output);
+    assert_eq!(problems.lines().count(), 8, "{problems}");
+    assert!(problems.contains("unknown-field.md:3: invalid front matter: unknown field `sevrity`"), "{problems}");
+    assert!(problems.contains("bad-bytes.md:4: the file is not valid UTF-8 text"), "{problems}");
+    assert!(stdout(&output).contains("问题 8 个"), "{}", stdout(&output));
+}
+
+#[test]
+fn check_passes_on_the_shipped_content() {
+    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let output = weiquan(&["check", "--content", content.to_str().unwrap()]);
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+}
+
+#[test]
+fn a_missing_index_without_content_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-content");
+    let output = weiquan(&[
+        "search",
+        "预付卡",
+        "--index",
+        dir.path().join("index").to_str().unwrap(),
+        "--content",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("does not exist or is not a folder"), "{}", stderr(&output));
+}

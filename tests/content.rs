@@ -1,0 +1,73 @@
+//! Loading content: broken files are reported with path, line and reason,
+//! and never stop the others.
+
+mod common;
+
+use common::fixture;
+use weiquan::content::{self, Kind, Layout};
+
+#[test]
+fn every_broken_file_is_reported_and_the_good_one_still_loads() {
+    let loaded = content::load(&[fixture("invalid")], &|_, _| {}).unwrap();
+    assert_eq!(loaded.documents.len(), 1);
+    assert_eq!(loaded.documents[0].id, "warnings/good");
+
+    let mut problems: Vec<String> = loaded
+        .problems
+        .iter()
+        .map(|p| {
+            let path = p.path.strip_prefix(fixture("invalid")).unwrap().display().to_string();
+            match p.line {
+                Some(line) => format!("{path}:{line}: {}", p.reason),
+                None => format!("{path}: {}", p.reason),
+            }
+        })
+        .collect();
+    problems.sort();
+    let expected = [
+        "guides/unclosed.md:1: front matter opened with `+++` on line 1 is never closed: add a `+++` line after it",
+        "guides/unknown-kind.md:3: invalid front matter: unknown variant `blog`, expected one of",
+        "laws/bad-bytes.md:4: the file is not valid UTF-8 text: save it as UTF-8",
+        "laws/no-front-matter.md:1: no front matter: start the file with a `+++` line",
+        "misc/no-kind.md:2: cannot tell what kind of document this is: put it under laws/, cases/, warnings/ or guides/",
+        "warnings/bad-date.md:3: invalid front matter: invalid date, expected month between 01 and 12",
+        "warnings/expires-before-date.md:2: `expires` (2024-01-01) is before `date` (2024-05-01)",
+        "warnings/unknown-field.md:3: invalid front matter: unknown field `sevrity`, expected one of",
+    ];
+    assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+    for (problem, expected) in problems.iter().zip(expected) {
+        assert!(problem.starts_with(expected), "\n  got: {problem}\n want: {expected}…");
+    }
+}
+
+#[test]
+fn the_shipped_content_has_no_problems() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let loaded = content::load(&[root], &|_, _| {}).unwrap();
+    assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
+    for kind in Kind::ALL {
+        assert!(loaded.documents.iter().any(|d| d.kind == *kind), "content/ has no {kind}");
+    }
+}
+
+#[test]
+fn a_missing_content_folder_is_an_error_that_names_it() {
+    let error = content::load(&[fixture("does-not-exist")], &|_, _| {}).unwrap_err();
+    assert!(error.to_string().contains("does-not-exist"), "{error}");
+}
+
+#[test]
+fn fixture_documents_are_read_with_their_metadata() {
+    let loaded = content::load(&[fixture("content")], &|_, _| {}).unwrap();
+    assert_eq!(Layout::detect(&fixture("content")), Layout::Project);
+    let law = loaded.documents.iter().find(|d| d.id == "laws/sample-consumer-law").unwrap();
+    assert_eq!(law.kind, Kind::Law);
+    let labels: Vec<_> = law.units.iter().filter_map(|u| u.article.as_ref()).map(|a| a.label.as_str()).collect();
+    assert_eq!(labels, ["第一条", "第二条", "第二十五条", "第二十六条", "第二十六条之一", "第五十五条"]);
+    // The preamble is kept as a unit of its own.
+    assert_eq!(law.units[0].text, "本法为测试编写，不是真实法律。");
+    let old = loaded.documents.iter().find(|d| d.id == "laws/old-regulation").unwrap();
+    assert_eq!(old.meta.status, Some(weiquan::content::Status::Repealed));
+    assert_eq!(old.meta.regions, ["北京"]);
+    assert!(loaded.dictionary.contains("测试工具箱"));
+}

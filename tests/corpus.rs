@@ -1,0 +1,47 @@
+//! The whole LawRefBook corpus: read, split, indexed and searched.
+//! In CI (`CI=true`) a missing corpus fails; elsewhere the test prints a
+//! notice and does nothing.
+
+mod common;
+
+use common::{corpus, unit_id};
+use weiquan::content::{self, Kind};
+use weiquan::search::{Engine, SearchRequest, build};
+
+#[test]
+fn the_whole_corpus_indexes_and_answers() {
+    let Some(corpus) = corpus() else { return };
+    let roots = [corpus];
+
+    let loaded = content::load(&roots, &|_, _| {}).unwrap();
+    let articles = loaded.documents.iter().flat_map(|d| &d.units).filter(|u| u.article.is_some()).count();
+    let cases = loaded.documents.iter().filter(|d| d.kind == Kind::Case).count();
+    assert!(loaded.problems.is_empty(), "{:#?}", &loaded.problems[..loaded.problems.len().min(10)]);
+    assert_eq!(loaded.documents.len(), 3475);
+    assert_eq!(loaded.unit_count(), 148_313);
+    assert_eq!(articles, 147_283);
+    assert_eq!(cases, 52);
+
+    let dir = tempfile::tempdir().unwrap();
+    let report = build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    assert_eq!((report.documents, report.units), (3475, 148_313));
+    let engine = Engine::open(dir.path()).unwrap();
+    assert_eq!(engine.unit_count(), 148_313);
+
+    let top = |query: &str, n: usize| -> Vec<String> {
+        let request = SearchRequest { per_page: n, ..SearchRequest::new(query) };
+        engine.search(&request).unwrap().hits.iter().map(unit_id).collect()
+    };
+    let consumer_law = "民法商法/消费者权益保护法(2013-10-25)";
+    assert!(top("七天无理由退货", 3).contains(&format!("{consumer_law}#第二十五条")), "{:?}", top("七天无理由退货", 3));
+    assert_eq!(top("七天无理由退货", 1), [format!("{consumer_law}#第二十五条")]);
+    assert_eq!(top("食品 十倍 赔偿", 3)[1], "行政法/食品安全法(2021-04-29)#第一百四十八条");
+    assert_eq!(top("家用汽车 欺诈", 1), ["案例/消费购物/张莉诉北京合力华通汽车服务有限公司买卖合同纠纷案"]);
+
+    let hit = &engine.search(&SearchRequest::new("七天无理由退货")).unwrap().hits[0];
+    assert_eq!(hit.title, "中华人民共和国消费者权益保护法");
+    assert_eq!(hit.article.as_deref(), Some("第二十五条"));
+    assert_eq!(hit.chapter.as_deref(), Some("第三章 经营者的义务"));
+    assert_eq!(hit.date.as_deref(), Some("2013-10-25"));
+    assert!(hit.snippet.contains("<mark>"), "{}", hit.snippet);
+}
