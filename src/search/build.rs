@@ -35,8 +35,12 @@ pub enum Stage {
 /// Loads `roots` and writes them as a new generation of the index in `dir`,
 /// then switches to it. The old index stays in use until the switch.
 pub fn build(dir: &Path, roots: &[PathBuf], progress: &dyn Fn(Stage, usize, usize)) -> Result<BuildReport, Error> {
+    let started = std::time::Instant::now();
     let fingerprint = fingerprint(roots)?;
     let loaded = content::load(roots, &|done, total| progress(Stage::Loading, done, total))?;
+    for problem in &loaded.problems {
+        tracing::warn!(%problem, "content file skipped");
+    }
     let generation = store::new_generation(dir)?;
     let result = write_generation(&generation, &loaded, progress).and_then(|units| {
         let manifest = Manifest {
@@ -53,6 +57,13 @@ pub fn build(dir: &Path, roots: &[PathBuf], progress: &dyn Fn(Stage, usize, usiz
     });
     match result {
         Ok(units) => {
+            tracing::info!(
+                documents = loaded.documents.len(),
+                units,
+                seconds = started.elapsed().as_secs_f64(),
+                generation = %generation.display(),
+                "index built"
+            );
             Ok(BuildReport { documents: loaded.documents.len(), units, problems: loaded.problems, generation })
         }
         Err(error) => {

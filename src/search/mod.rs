@@ -207,11 +207,14 @@ impl Engine {
         roots: &[PathBuf],
         progress: &dyn Fn(Stage, usize, usize),
     ) -> Result<(Engine, Option<BuildReport>), Error> {
-        if let Ok(engine) = Engine::open(dir)
-            && engine.manifest.roots == roots
-            && engine.manifest.fingerprint == build::fingerprint(roots)?
-        {
-            return Ok((engine, None));
+        match Engine::open(dir) {
+            Ok(engine)
+                if engine.manifest.roots == roots && engine.manifest.fingerprint == build::fingerprint(roots)? =>
+            {
+                return Ok((engine, None));
+            }
+            Ok(_) => tracing::info!(index = %dir.display(), "content changed since the index was built: rebuilding"),
+            Err(error) => tracing::info!(index = %dir.display(), %error, "no usable index: building"),
         }
         let report = build(dir, roots, progress)?;
         Ok((Engine::open(dir)?, Some(report)))
