@@ -5,6 +5,7 @@ mod common;
 use std::fs;
 
 use common::fixture;
+use weiquan::search::schema::SCHEMA_VERSION;
 use weiquan::search::{Engine, Error, SearchRequest, build};
 
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
@@ -74,7 +75,11 @@ fn another_schema_version_is_refused_and_rebuilt() {
     let report = build(dir.path(), &roots, &|_, _, _| {}).unwrap();
     let manifest_path = report.generation.join("manifest.json");
     let manifest = fs::read_to_string(&manifest_path).unwrap();
-    fs::write(&manifest_path, manifest.replace("\"schema_version\": 1", "\"schema_version\": 999")).unwrap();
+    fs::write(
+        &manifest_path,
+        manifest.replace(&format!("\"schema_version\": {SCHEMA_VERSION}"), "\"schema_version\": 999"),
+    )
+    .unwrap();
     assert!(matches!(Engine::open(dir.path()), Err(Error::SchemaMismatch { found: 999, .. })));
     let (engine, rebuilt) = Engine::open_or_build(dir.path(), &roots, &|_, _, _| {}).unwrap();
     assert!(rebuilt.is_some());

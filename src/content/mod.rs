@@ -8,6 +8,7 @@ pub mod front_matter;
 pub mod lawrefbook;
 pub mod markdown;
 mod model;
+pub mod render;
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -19,6 +20,11 @@ pub use model::{Article, Document, FrontMatter, Kind, Level, Problem, Severity, 
 pub const DICTIONARY_FILE: &str = "dictionary.txt";
 /// The staff-editable query expansions of a content root, at its top level.
 pub const SYNONYMS_FILE: &str = "synonyms.txt";
+/// The staff-editable common questions of a content root, at its top level,
+/// offered as suggestions and on the home page.
+pub const QUESTIONS_FILE: &str = "questions.txt";
+/// Every word list a content root may have.
+const LIST_FILES: [&str; 3] = [DICTIONARY_FILE, SYNONYMS_FILE, QUESTIONS_FILE];
 
 /// A content root could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +64,8 @@ pub struct Loaded {
     pub dictionary: String,
     /// The roots' synonym lists, concatenated.
     pub synonyms: String,
+    /// The roots' common questions, one per line.
+    pub questions: String,
 }
 
 impl Loaded {
@@ -77,6 +85,7 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
         files.extend(discover(root)?.into_iter().map(|path| (root, layout, path)));
         loaded.dictionary.push_str(&read_optional(&root.join(DICTIONARY_FILE))?);
         loaded.synonyms.push_str(&read_optional(&root.join(SYNONYMS_FILE))?);
+        loaded.questions.push_str(&read_optional(&root.join(QUESTIONS_FILE))?);
     }
     let mut ids = HashSet::new();
     for (done, (root, layout, path)) in files.iter().enumerate() {
@@ -123,6 +132,12 @@ fn discover(root: &Path) -> Result<Vec<PathBuf>, Error> {
         }
     }
     Ok(files)
+}
+
+/// Reads one document again, for its page: `path` is a file under `root`.
+/// `Ok(None)` when the file is not content.
+pub fn read_document(root: &Path, path: &Path) -> Result<Option<Document>, Problem> {
+    read_file(root, Layout::detect(root), path)
 }
 
 /// The document id: the path under its root without `.md`, with `/`.
@@ -199,7 +214,7 @@ fn read_project(id: String, path: &Path, text: &str) -> Result<Document, (Option
 pub fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
     let mut hasher = std::hash::DefaultHasher::new();
     for root in roots {
-        let lists = [DICTIONARY_FILE, SYNONYMS_FILE].map(|name| root.join(name));
+        let lists = LIST_FILES.map(|name| root.join(name));
         let files = discover(root)?.into_iter().chain(lists.into_iter().filter(|p| p.is_file()));
         for path in files {
             let meta = std::fs::metadata(&path).map_err(|source| Error::Io { path: path.clone(), source })?;

@@ -11,6 +11,7 @@ use super::Error;
 use super::analyzer::{self, Analyzer};
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
+use super::suggest::Catalog;
 use crate::content::{self, Document, Level, Loaded, Status, Unit};
 
 /// Memory tantivy's writer may use per indexing thread.
@@ -89,6 +90,7 @@ fn write_generation(
     let dictionary = format!("{}\n{}", analyzer::BUILTIN_WORDS, loaded.dictionary);
     let synonyms = format!("{}\n{}", analyzer::BUILTIN_SYNONYMS, loaded.synonyms);
     store::write_lexicon(generation, &dictionary, &synonyms)?;
+    store::write_json(generation, store::CATALOG, &Catalog::from_loaded(loaded))?;
     let (schema, fields) = schema();
     let index = Index::create_in_dir(generation, schema)?;
     analyzer::register(&index, &Analyzer::new(&dictionary, &synonyms));
@@ -177,15 +179,23 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit) -> TantivyDo
     if !chapter.is_empty() {
         doc.add_text(fields.chapter, &chapter);
     }
-    let particulars: Vec<&str> = [&meta.summary, &meta.court, &meta.case_no, &meta.cause]
+    let summary = meta.summary.as_deref().unwrap_or_default();
+    doc.add_text(fields.summary, summary);
+    let particulars: Vec<&str> = [&meta.court, &meta.case_no, &meta.cause]
         .into_iter()
         .flatten()
         .map(String::as_str)
         .chain(meta.tags.iter().map(String::as_str))
         .collect();
-    let summary = particulars.join("\n");
-    doc.add_text(fields.summary, &summary);
+    let particulars = particulars.join("\n");
+    doc.add_text(fields.particulars, &particulars);
+    doc.add_text(fields.source, document.path.to_string_lossy());
+    if let Some(severity) = meta.severity {
+        doc.add_text(fields.severity, severity.as_str());
+    }
+    doc.add_i64(fields.expires, date_number(meta.expires));
+    doc.add_bool(fields.pinned, meta.pinned);
     doc.add_text(fields.body, &unit.text);
-    doc.add_text(fields.grams, format!("{}\n{heading}\n{summary}\n{}", meta.title, unit.text));
+    doc.add_text(fields.grams, format!("{}\n{heading}\n{summary}\n{particulars}\n{}", meta.title, unit.text));
     doc
 }

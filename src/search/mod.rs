@@ -7,6 +7,7 @@ pub mod query;
 pub mod schema;
 pub mod snippet;
 pub mod store;
+pub mod suggest;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -23,9 +24,11 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader
 pub use build::{BuildReport, Stage, build, chapter_text, date_number, prior};
 pub use store::Manifest;
 
+use crate::content::render::TocEntry;
 use crate::content::{self, Kind, Level, Status};
 use analyzer::Analyzer;
 use schema::{Fields, NATIONWIDE, SCHEMA_VERSION};
+use suggest::{Catalog, Suggestion};
 
 /// Most results on one page.
 pub const MAX_PER_PAGE: usize = 100;
@@ -130,7 +133,7 @@ impl SearchRequest {
 }
 
 /// One result: a unit of a document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     /// The document's id.
     pub id: String,
@@ -153,7 +156,7 @@ pub struct SearchHit {
 }
 
 /// Counts per value of each facet over all matching units.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Facets {
     pub kind: BTreeMap<String, u64>,
     pub level: BTreeMap<String, u64>,
@@ -173,12 +176,48 @@ pub struct SearchResults {
     pub facets: Facets,
 }
 
+/// A document ready for its page.
+#[derive(Debug, Clone)]
+pub struct DocumentPage {
+    pub document: content::Document,
+    /// Safe HTML of the body; laws have an anchor per article.
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub related: Vec<Related>,
+}
+
+/// A link to another document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Related {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+}
+
+/// A warning in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct WarningSummary {
+    pub id: String,
+    pub title: String,
+    /// info | caution | alert
+    pub severity: Option<String>,
+    pub summary: Option<String>,
+    /// YYYY-MM-DD
+    pub date: Option<String>,
+    /// Last day in force, YYYY-MM-DD.
+    pub expires: Option<String>,
+    pub pinned: bool,
+    pub regions: Vec<String>,
+    pub tags: Vec<String>,
+}
+
 /// An open index, ready to search.
 pub struct Engine {
     reader: IndexReader,
     fields: Fields,
     analyzer: Analyzer,
     manifest: Manifest,
+    catalog: Catalog,
 }
 
 impl Engine {
@@ -196,7 +235,8 @@ impl Engine {
         analyzer::register(&index, &analyzer);
         let (_, fields) = schema::schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Engine { reader, fields, analyzer, manifest })
+        let catalog = store::read_json(&generation, store::CATALOG)?;
+        Ok(Engine { reader, fields, analyzer, manifest, catalog })
     }
 
     /// Opens the index in `dir`, first (re)building it from `roots` when it
@@ -222,6 +262,94 @@ impl Engine {
 
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// Completions for search-as-you-type.
+    pub fn suggest(&self, typed: &str) -> Vec<Suggestion> {
+        self.catalog.suggest(typed)
+    }
+
+    /// Titles, tags and common questions known to the index.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// A document for its page: metadata, rendered HTML, table of contents
+    /// and related documents. `Ok(None)` when no such document is indexed.
+    pub fn document(&self, id: &str) -> Result<Option<DocumentPage>, Error> {
+        let searcher = self.reader.searcher();
+        let by_id = TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic);
+        let Some((_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
+        else {
+            return Ok(None);
+        };
+        let stored: TantivyDocument = searcher.doc(address)?;
+        let source = PathBuf::from(stored.get_first(self.fields.source).and_then(|v| v.as_str()).unwrap_or_default());
+        let root = self.manifest.roots.iter().find(|root| source.starts_with(root));
+        let document = match root.map(|root| content::read_document(root, &source)) {
+            Some(Ok(Some(document))) => document,
+            Some(Ok(None)) | None => return Ok(None),
+            Some(Err(problem)) => return Err(Error::Corrupt(format!("the document changed on disk: {problem}"))),
+        };
+        let rendered = content::render::render(&document);
+        let related = self.related(&document)?;
+        Ok(Some(DocumentPage { document, html: rendered.html, toc: rendered.toc, related }))
+    }
+
+    /// Up to five other documents sharing tags with this one, or else with
+    /// similar titles.
+    fn related(&self, document: &content::Document) -> Result<Vec<Related>, Error> {
+        let query =
+            if document.meta.tags.is_empty() { document.meta.title.clone() } else { document.meta.tags.join(" OR ") };
+        let request = SearchRequest { query, per_page: 30, ..SearchRequest::default() };
+        let mut related: Vec<Related> = Vec::new();
+        for hit in self.search(&request)?.hits {
+            if hit.id != document.id && !related.iter().any(|r| r.id == hit.id) && related.len() < 5 {
+                related.push(Related { id: hit.id, kind: hit.kind, title: hit.title });
+            }
+        }
+        Ok(related)
+    }
+
+    /// Warnings, pinned first, then newest. With `active_on`, only those in
+    /// force that day: dated that day or earlier and not expired. With
+    /// `region`, only that region's and nationwide ones.
+    pub fn warnings(&self, active_on: Option<NaiveDate>, region: Option<&str>) -> Result<Vec<WarningSummary>, Error> {
+        let request = SearchRequest {
+            kinds: vec![Kind::Warning],
+            regions: region.map(String::from).into_iter().collect(),
+            ..SearchRequest::default()
+        };
+        let query = BooleanQuery::new(self.filters(&request).into_iter().map(|f| (Occur::Must, f)).collect());
+        let searcher = self.reader.searcher();
+        let addresses = searcher.search(&query, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())?;
+        let today = active_on.map(|d| date_number(Some(d)));
+        let mut warnings = Vec::new();
+        for (_, address) in addresses {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let number = |field: Field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or(0);
+            let (date, expires) = (number(self.fields.date), number(self.fields.expires));
+            if let Some(today) = today
+                && (date > today || (expires != 0 && expires < today))
+            {
+                continue;
+            }
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(String::from);
+            let all = |field: Field| doc.get_all(field).filter_map(|v| v.as_str()).map(String::from).collect();
+            warnings.push(WarningSummary {
+                id: text(self.fields.doc_id).unwrap_or_default(),
+                title: text(self.fields.title).unwrap_or_default(),
+                severity: text(self.fields.severity),
+                summary: text(self.fields.summary).filter(|s| !s.is_empty()),
+                date: format_date_number(date),
+                expires: format_date_number(expires),
+                pinned: doc.get_first(self.fields.pinned).and_then(|v| v.as_bool()).unwrap_or(false),
+                regions: all(self.fields.regions),
+                tags: all(self.fields.tags),
+            });
+        }
+        warnings.sort_by(|a, b| b.pinned.cmp(&a.pinned).then(b.date.cmp(&a.date)).then(a.id.cmp(&b.id)));
+        Ok(warnings)
     }
 
     /// Number of search units in the index.
@@ -335,7 +463,7 @@ impl Engine {
             chapter: text(self.fields.chapter),
             anchor: text(self.fields.anchor),
             snippet: snippet::snippet(&text(self.fields.body).unwrap_or_default(), highlights),
-            date: date.map(|d| format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100)),
+            date: date.and_then(format_date_number),
             status: text(self.fields.status),
             level: text(self.fields.level),
             score: (score * 1000.0).round() / 1000.0,
@@ -379,6 +507,11 @@ impl Engine {
         }
         filters
     }
+}
+
+/// yyyymmdd → YYYY-MM-DD; 0 → `None`.
+fn format_date_number(number: i64) -> Option<String> {
+    (number > 0).then(|| format!("{:04}-{:02}-{:02}", number / 10_000, number / 100 % 100, number % 100))
 }
 
 /// `/kind/law` → `law`.

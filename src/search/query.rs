@@ -29,8 +29,13 @@ pub const CREDIT: f32 = 1000.0;
 
 /// Field weights: title > article number and chapter > summary and tags >
 /// body > character pairs.
-const WEIGHTS: [(FieldRole, f32); 4] =
-    [(FieldRole::Title, 4.0), (FieldRole::Heading, 2.5), (FieldRole::Summary, 1.5), (FieldRole::Body, 1.0)];
+const WEIGHTS: [(FieldRole, f32); 5] = [
+    (FieldRole::Title, 4.0),
+    (FieldRole::Heading, 2.5),
+    (FieldRole::Summary, 1.5),
+    (FieldRole::Particulars, 1.5),
+    (FieldRole::Body, 1.0),
+];
 const GRAMS_WEIGHT: f32 = 0.6;
 const COMPONENT_WEIGHT: f32 = 0.4;
 /// Expanded words rank below the user's own words.
@@ -42,6 +47,7 @@ enum FieldRole {
     Title,
     Heading,
     Summary,
+    Particulars,
     Body,
 }
 
@@ -308,6 +314,7 @@ impl Builder<'_> {
             FieldRole::Title => self.fields.title,
             FieldRole::Heading => self.fields.heading,
             FieldRole::Summary => self.fields.summary,
+            FieldRole::Particulars => self.fields.particulars,
             FieldRole::Body => self.fields.body,
         }
     }

@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -29,7 +29,12 @@ pub struct Fields {
     pub heading: Field,
     pub chapter: Field,
     pub summary: Field,
+    pub particulars: Field,
     pub body: Field,
+    pub source: Field,
+    pub severity: Field,
+    pub expires: Field,
+    pub pinned: Field,
     pub grams: Field,
 }
 
@@ -75,10 +80,19 @@ pub fn schema() -> (Schema, Fields) {
         heading: builder.add_text_field("heading", words(false)),
         // ... the chapter path for display ...
         chapter: builder.add_text_field("chapter", STORED),
-        // ... summary, tags and case particulars (court, case number, cause) ...
-        summary: builder.add_text_field("summary", words(false)),
+        // ... the summary, stored for listings, and tags and case particulars
+        // (court, case number, cause), ranked like it ...
+        summary: builder.add_text_field("summary", words(true)),
+        particulars: builder.add_text_field("particulars", words(false)),
         // ... and the unit's own text, stored for snippets.
         body: builder.add_text_field("body", words(true)),
+        // The file the document was read from, to render its page.
+        source: builder.add_text_field("source", STORED),
+        // Warnings: severity for display, expiry (yyyymmdd, 0 = none) and the
+        // pinned flag for the list of warnings in force.
+        severity: builder.add_text_field("severity", STRING | STORED),
+        expires: builder.add_i64_field("expires", INDEXED | FAST | STORED),
+        pinned: builder.add_bool_field("pinned", FAST | STORED),
         // Character pairs of all of the above, with positions: finds any
         // fragment inside a jieba word, and matches quoted phrases.
         grams: builder.add_text_field(

@@ -5,7 +5,8 @@
 //! ```text
 //! index/
 //!   CURRENT            name of the generation in use
-//!   gen-<time>-<pid>/  tantivy's files, manifest.json, dictionary.txt, synonyms.txt
+//!   gen-<time>-<pid>/  tantivy's files, manifest.json, dictionary.txt, synonyms.txt,
+//!                      suggestions.json
 //! ```
 
 use std::fs;
@@ -22,6 +23,8 @@ const MANIFEST: &str = "manifest.json";
 /// together); queries must analyse with the same.
 const DICTIONARY: &str = "dictionary.txt";
 const SYNONYMS: &str = "synonyms.txt";
+/// The suggestion catalog of a generation.
+pub const CATALOG: &str = "suggestions.json";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// What an index was built from, written when a build completes.
@@ -92,6 +95,19 @@ pub fn read_lexicon(generation: &Path) -> Result<(String, String), Error> {
     Ok((read(DICTIONARY)?, read(SYNONYMS)?))
 }
 
+/// Saves a value as JSON in a generation.
+pub fn write_json<T: Serialize>(generation: &Path, name: &str, value: &T) -> Result<(), Error> {
+    let json = serde_json::to_vec_pretty(value).expect("index data serializes");
+    write_atomically(&generation.join(name), &json)
+}
+
+/// Reads a value saved with [`write_json`].
+pub fn read_json<T: for<'de> Deserialize<'de>>(generation: &Path, name: &str) -> Result<T, Error> {
+    let path = generation.join(name);
+    let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+    serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("`{}` is not valid: {e}", path.display())))
+}
+
 /// Writes a file completely (temporary file, fsync, rename) or not at all.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let temporary = path.with_extension("tmp");
@@ -108,8 +124,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// Completes a generation: writes its manifest, switches `CURRENT` to it and
 /// removes every other generation.
 pub fn publish(dir: &Path, generation: &Path, manifest: &Manifest) -> Result<(), Error> {
-    let json = serde_json::to_vec_pretty(manifest).expect("a manifest serializes");
-    write_atomically(&generation.join(MANIFEST), &json)?;
+    write_json(generation, MANIFEST, manifest)?;
     let name = generation.file_name().expect("a generation has a name").to_string_lossy();
     write_atomically(&dir.join(CURRENT), name.as_bytes())?;
     for entry in fs::read_dir(dir).map_err(io_error(dir))?.flatten() {

@@ -1,0 +1,136 @@
+//! A document as a page: safe HTML and a table of contents. Laws render from
+//! their units, so every article gets an anchor (`id="第二十五条"`).
+
+use serde::Serialize;
+
+use super::markdown;
+use super::model::{Document, Kind};
+
+/// One line of a law's table of contents: a heading (编, 章, 节) or an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TocEntry {
+    /// 1 for the outermost heading, deeper headings count up; articles sit
+    /// one below their heading.
+    pub depth: usize,
+    pub label: String,
+    pub anchor: String,
+    pub is_article: bool,
+}
+
+/// A rendered document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+}
+
+/// Renders a document. Everything from content is escaped or sanitised.
+pub fn render(document: &Document) -> Rendered {
+    if document.kind != Kind::Law || document.units.iter().all(|u| u.article.is_none()) {
+        return Rendered { html: markdown::to_html(&document.body), toc: Vec::new() };
+    }
+    let mut html = String::new();
+    let mut toc = Vec::new();
+    let mut open_path: Vec<String> = Vec::new();
+    for unit in &document.units {
+        let shared = open_path.iter().zip(&unit.chapter).take_while(|(a, b)| a == b).count();
+        for (depth, heading) in unit.chapter.iter().enumerate().skip(shared) {
+            let anchor = format!("h{}", toc.len() + 1);
+            let level = (depth + 2).min(6);
+            html.push_str(&format!("<h{level} id=\"{anchor}\">{}</h{level}>\n", escape(heading)));
+            toc.push(TocEntry { depth: depth + 1, label: heading.clone(), anchor, is_article: false });
+        }
+        open_path = unit.chapter.clone();
+        match (&unit.article, &unit.anchor) {
+            (Some(article), Some(anchor)) => {
+                html.push_str(&format!("<section class=\"article\" id=\"{}\">", escape(anchor)));
+                for (i, paragraph) in unit.text.lines().enumerate() {
+                    let text =
+                        if i == 0 { paragraph.strip_prefix(&article.label).unwrap_or(paragraph) } else { paragraph };
+                    let label = if i == 0 {
+                        format!("<strong class=\"article-label\">{}</strong>", escape(&article.label))
+                    } else {
+                        String::new()
+                    };
+                    html.push_str(&format!("<p>{label}{}</p>", escape(text)));
+                }
+                html.push_str("</section>\n");
+                toc.push(TocEntry {
+                    depth: unit.chapter.len() + 1,
+                    label: article.label.clone(),
+                    anchor: anchor.clone(),
+                    is_article: true,
+                });
+            }
+            _ => {
+                for paragraph in unit.text.lines() {
+                    html.push_str(&format!("<p>{}</p>\n", escape(paragraph)));
+                }
+            }
+        }
+    }
+    Rendered { html, toc }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{FrontMatter, articles::split_law};
+
+    fn law(body: &str) -> Document {
+        Document {
+            id: "laws/x".into(),
+            path: "x.md".into(),
+            kind: Kind::Law,
+            meta: FrontMatter { title: "某法".into(), ..FrontMatter::default() },
+            history: Vec::new(),
+            body: body.into(),
+            units: split_law(body, &[]),
+        }
+    }
+
+    #[test]
+    fn laws_get_headings_article_anchors_and_a_toc() {
+        let rendered = render(&law(
+            "## 第一章 总则\n\n第一条 <b>保护</b>消费者。\n\n第二条 适用。\n第二款。\n\n## 第二章 附则\n\n第三条 施行。",
+        ));
+        assert!(rendered.html.contains("<h2 id=\"h1\">第一章 总则</h2>"), "{}", rendered.html);
+        assert!(rendered.html.contains("<section class=\"article\" id=\"第一条\"><p><strong class=\"article-label\">第一条</strong> &lt;b&gt;保护&lt;/b&gt;消费者。</p></section>"), "{}", rendered.html);
+        assert!(rendered.html.contains("<p>第二款。</p>"), "{}", rendered.html);
+        let labels: Vec<_> = rendered.toc.iter().map(|e| (e.depth, e.label.as_str(), e.is_article)).collect();
+        assert_eq!(
+            labels,
+            [
+                (1, "第一章 总则", false),
+                (2, "第一条", true),
+                (2, "第二条", true),
+                (1, "第二章 附则", false),
+                (2, "第三条", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn other_documents_render_sanitised_markdown() {
+        let mut doc = law("**注意**<script>x</script>");
+        doc.kind = Kind::Warning;
+        let rendered = render(&doc);
+        assert!(rendered.html.contains("<strong>注意</strong>") && !rendered.html.contains("<script"));
+        assert!(rendered.toc.is_empty());
+    }
+}
