@@ -98,7 +98,7 @@ impl Catalog {
                 Some((rank, entry.kind, entry.text.chars().count(), entry))
             })
             .collect();
-        matches.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        matches.sort_by_key(|m| (m.0, m.1, m.2));
         matches.into_iter().take(MAX_SUGGESTIONS).map(|(_, _, _, entry)| entry.clone()).collect()
     }
 
