@@ -10,6 +10,10 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use weiquan::content::{self, Kind};
 use weiquan::search::{self, Engine, SearchRequest, Stage};
+use weiquan::web::{
+    self,
+    config::{FileConfig, ServeConfig},
+};
 
 /// 消费维权知识库: consumer-protection laws, court cases, consumer warnings
 /// and rights guides, searchable in Chinese.
@@ -36,6 +40,31 @@ enum Command {
         #[command(flatten)]
         content: ContentArgs,
     },
+    /// Serve the website and the JSON API; builds the index first when it is
+    /// missing or the content changed. Stops cleanly on Ctrl-C or SIGTERM.
+    ///
+    /// Settings come from flags, then WEIQUAN_* environment variables, then
+    /// the config file, then the defaults.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "WEIQUAN_ADDR", value_name = "ADDR")]
+    addr: Option<std::net::SocketAddr>,
+    /// Content folder; repeat for several [default: content].
+    #[arg(long = "content", env = "WEIQUAN_CONTENT", value_name = "DIR", value_delimiter = ',')]
+    content: Vec<PathBuf>,
+    /// Index folder [default: index].
+    #[arg(long, env = "WEIQUAN_INDEX", value_name = "DIR")]
+    index: Option<PathBuf>,
+    /// Folder of static files (style sheet, script) [default: static].
+    #[arg(long = "static", env = "WEIQUAN_STATIC", value_name = "DIR")]
+    static_dir: Option<PathBuf>,
+    /// TOML file with `addr`, `content`, `index`, `static` [default: weiquan.toml, if present].
+    #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -86,15 +115,20 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The server logs its requests and builds; the other commands print their own summaries.
+    let default_filter = if matches!(cli.command, Command::Serve(_)) { "warn,weiquan=info" } else { "warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WEIQUAN_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WEIQUAN_LOG").unwrap_or_else(|_| default_filter.into()),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let result = match cli.command {
         Command::Index { content, index } => run_index(&content.roots, &index.dir),
         Command::Search(args) => run_search(args),
         Command::Check { content } => run_check(&content.roots),
+        Command::Serve(args) => run_serve(args),
     };
     match result {
         Ok(code) => code,
@@ -216,6 +250,34 @@ fn terminal_text(html: &str, mark: &str, unmark: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let file = match &args.config {
+        Some(path) => FileConfig::read(path).map_err(anyhow::Error::msg)?,
+        None if Path::new("weiquan.toml").is_file() => {
+            FileConfig::read(Path::new("weiquan.toml")).map_err(anyhow::Error::msg)?
+        }
+        None => FileConfig::default(),
+    };
+    let config = ServeConfig::merge(args.addr, args.content, args.index, args.static_dir, file);
+    let (bar, update) = progress_bar();
+    let opened = Engine::open_or_build(&config.index, &config.content, &update);
+    bar.finish_and_clear();
+    let (engine, report) = opened?;
+    if let Some(report) = report {
+        print_problems(&report.problems);
+        eprintln!(
+            "已建立索引：文档 {} 篇，条目 {} 个，问题 {} 个",
+            report.documents,
+            report.units,
+            report.problems.len()
+        );
+    }
+    let state = web::AppState::new(engine, &config.static_dir);
+    println!("消费维权知识库已启动：http://{}", config.addr);
+    tokio::runtime::Runtime::new()?.block_on(web::serve(state, config.addr))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_check(roots: &[PathBuf]) -> anyhow::Result<ExitCode> {

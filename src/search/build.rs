@@ -39,9 +39,6 @@ pub fn build(dir: &Path, roots: &[PathBuf], progress: &dyn Fn(Stage, usize, usiz
     let started = std::time::Instant::now();
     let fingerprint = fingerprint(roots)?;
     let loaded = content::load(roots, &|done, total| progress(Stage::Loading, done, total))?;
-    for problem in &loaded.problems {
-        tracing::warn!(%problem, "content file skipped");
-    }
     let generation = store::new_generation(dir)?;
     let result = write_generation(&generation, &loaded, progress).and_then(|units| {
         let manifest = Manifest {

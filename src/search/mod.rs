@@ -184,6 +184,9 @@ pub struct DocumentPage {
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub related: Vec<Related>,
+    /// Read from an official law collection (LawRefBook) rather than written
+    /// by this project.
+    pub official: bool,
 }
 
 /// A link to another document.
@@ -293,7 +296,8 @@ impl Engine {
         };
         let rendered = content::render::render(&document);
         let related = self.related(&document)?;
-        Ok(Some(DocumentPage { document, html: rendered.html, toc: rendered.toc, related }))
+        let official = root.is_some_and(|root| content::Layout::detect(root) == content::Layout::LawRefBook);
+        Ok(Some(DocumentPage { document, html: rendered.html, toc: rendered.toc, related, official }))
     }
 
     /// Up to five other documents sharing tags with this one, or else with

@@ -61,3 +61,20 @@ pub fn corpus() -> Option<PathBuf> {
     eprintln!("NOTICE: corpus test not run: no corpus at {} (set WEIQUAN_CORPUS)", path.display());
     None
 }
+
+/// A real server on loopback over a real index of `tests/fixtures/content`.
+pub struct Server {
+    pub base: String,
+    pub addr: std::net::SocketAddr,
+    _index: tempfile::TempDir,
+}
+
+pub async fn spawn_server() -> Server {
+    let fixture = tokio::task::spawn_blocking(fixture_index).await.unwrap();
+    let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let state = weiquan::web::AppState::new(fixture.engine, &static_dir);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, weiquan::web::app(state)).await.unwrap() });
+    Server { base: format!("http://{addr}"), addr, _index: fixture.dir }
+}

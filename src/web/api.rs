@@ -1,0 +1,212 @@
+//! The JSON API. Handlers extract, call the engine and map the result; the
+//! OpenAPI description is generated from these functions.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::routing::{MethodRouter, get};
+use axum_extra::extract::{Query, QueryRejection};
+use chrono::Local;
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use super::error::{ApiError, ErrorBody, WebError};
+use super::params::{SearchParams, document_id};
+use super::{AppState, doc_url, hit_url};
+use crate::content::FrontMatter;
+use crate::content::render::TocEntry;
+use crate::search::suggest::Suggestion;
+use crate::search::{Facets, Related, SearchHit, WarningSummary};
+
+/// Every API route, as registered in the router. The OpenAPI test checks
+/// each is documented.
+pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/api/search", get(search)),
+        ("/api/docs/{*id}", get(document)),
+        ("/api/suggest", get(suggest)),
+        ("/api/warnings", get(warnings)),
+        ("/api/openapi.json", get(openapi)),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "weiquan 消费维权知识库 API",
+        description = "Search consumer-protection laws, cases, warnings and guides."
+    ),
+    paths(search, document, suggest, warnings, openapi),
+    components(schemas(ErrorBody))
+)]
+pub struct ApiDoc;
+
+/// A search hit with the address of its page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiHit {
+    #[serde(flatten)]
+    pub hit: SearchHit,
+    /// Opens the document at the article: /docs/{id}#第二十五条
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchResponse {
+    pub query: String,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub took_ms: f64,
+    pub hits: Vec<ApiHit>,
+    pub facets: Facets,
+}
+
+fn bad_query(rejection: QueryRejection) -> ApiError {
+    ApiError(WebError::bad_request(
+        "invalid_parameter",
+        "查询参数格式有误",
+        format!("malformed query string: {rejection}"),
+    ))
+}
+
+/// Full-text search over laws (by article), cases, warnings and guides.
+#[utoipa::path(get, path = "/api/search", params(SearchParams), responses(
+    (status = 200, description = "A page of results", body = SearchResponse),
+    (status = 400, description = "Invalid parameter", body = ErrorBody),
+))]
+pub async fn search(
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let Query(params) = params.map_err(bad_query)?;
+    let request = params.to_request()?;
+    let results = state.search(request).await?;
+    Ok(Json(SearchResponse {
+        query: results.query,
+        total: results.total,
+        page: results.page,
+        per_page: results.per_page,
+        took_ms: results.took_ms,
+        hits: results.hits.into_iter().map(|hit| ApiHit { url: hit_url(&hit), hit }).collect(),
+        facets: results.facets,
+    }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentResponse {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub url: String,
+    /// Front matter (for LawRefBook texts: what was read from the file).
+    #[schema(value_type = Object)]
+    pub meta: FrontMatter,
+    /// LawRefBook history lines (通过, 修正, 施行).
+    pub history: Vec<String>,
+    /// Safe HTML of the body; laws have an element per article with the
+    /// article label as id.
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub related: Vec<Related>,
+}
+
+/// One document: metadata, rendered HTML, table of contents, related documents.
+#[utoipa::path(get, path = "/api/docs/{id}", params(("id" = String, Path, description = "Document id; may contain slashes, e.g. warnings/prepaid-card-gym")), responses(
+    (status = 200, description = "The document", body = DocumentResponse),
+    (status = 400, description = "Invalid id", body = ErrorBody),
+    (status = 404, description = "No such document", body = ErrorBody),
+))]
+pub async fn document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentResponse>, ApiError> {
+    let id = document_id(&id)?.to_string();
+    let page = state.document(id).await?.ok_or_else(WebError::not_found)?;
+    let document = page.document;
+    Ok(Json(DocumentResponse {
+        url: doc_url(&document.id, None),
+        kind: document.kind.as_str().to_string(),
+        title: document.meta.title.clone(),
+        id: document.id,
+        meta: document.meta,
+        history: document.history,
+        html: page.html,
+        toc: page.toc,
+        related: page.related,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestParams {
+    /// What has been typed so far.
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuggestResponse {
+    pub query: String,
+    /// Up to 10 completions: common questions, tags, titles.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// Completions for search-as-you-type.
+#[utoipa::path(get, path = "/api/suggest", params(SuggestParams), responses(
+    (status = 200, description = "Completions", body = SuggestResponse),
+))]
+pub async fn suggest(
+    State(state): State<AppState>,
+    params: Result<Query<SuggestParams>, QueryRejection>,
+) -> Result<Json<SuggestResponse>, ApiError> {
+    let Query(params) = params.map_err(bad_query)?;
+    let query = params.q.unwrap_or_default();
+    let suggestions = state.engine().suggest(&query);
+    Ok(Json(SuggestResponse { query, suggestions }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WarningsParams {
+    /// true (default): only warnings in force today; false: all.
+    pub active: Option<String>,
+    /// A region (北京); nationwide warnings always match.
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WarningsResponse {
+    /// Pinned first, then newest.
+    pub warnings: Vec<WarningSummary>,
+}
+
+/// Consumer warnings, pinned first, then newest.
+#[utoipa::path(get, path = "/api/warnings", params(WarningsParams), responses(
+    (status = 200, description = "Warnings", body = WarningsResponse),
+    (status = 400, description = "Invalid parameter", body = ErrorBody),
+))]
+pub async fn warnings(
+    State(state): State<AppState>,
+    params: Result<Query<WarningsParams>, QueryRejection>,
+) -> Result<Json<WarningsResponse>, ApiError> {
+    let Query(params) = params.map_err(bad_query)?;
+    let active = match params.active.as_deref() {
+        None | Some("") | Some("true") | Some("1") => true,
+        Some("false") | Some("0") => false,
+        Some(other) => {
+            return Err(ApiError(WebError::bad_request(
+                "invalid_parameter",
+                format!("参数 active 的值“{other}”无效，可用：true, false"),
+                format!("invalid active `{other}`: use true or false"),
+            )));
+        }
+    };
+    let today = active.then(|| Local::now().date_naive());
+    let region = params.region.filter(|r| !r.trim().is_empty());
+    let warnings = state.engine().warnings(today, region.as_deref())?;
+    Ok(Json(WarningsResponse { warnings }))
+}
+
+/// This description, OpenAPI 3.
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3 document")))]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

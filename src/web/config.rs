@@ -1,0 +1,77 @@
+//! Settings of `weiquan serve`: flags, then `WEIQUAN_*` environment
+//! variables, then the TOML file, then the defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The optional `weiquan.toml`. Every field may be left out.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on. Default `127.0.0.1:8080`.
+    pub addr: Option<SocketAddr>,
+    /// Content folders. Default `["content"]`.
+    pub content: Option<Vec<PathBuf>>,
+    /// Index folder. Default `index`.
+    pub index: Option<PathBuf>,
+    /// Static files. Default `static`.
+    #[serde(rename = "static")]
+    pub static_dir: Option<PathBuf>,
+}
+
+impl FileConfig {
+    /// Reads a config file; a missing or invalid file is an error naming it.
+    pub fn read(path: &Path) -> Result<FileConfig, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("invalid config `{}`: {}", path.display(), e.message()))
+    }
+}
+
+/// The settings in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeConfig {
+    pub addr: SocketAddr,
+    pub content: Vec<PathBuf>,
+    pub index: PathBuf,
+    pub static_dir: PathBuf,
+}
+
+impl ServeConfig {
+    /// Merges what flags and the environment gave (`None` or empty when not
+    /// given) over the file over the defaults.
+    pub fn merge(
+        addr: Option<SocketAddr>,
+        content: Vec<PathBuf>,
+        index: Option<PathBuf>,
+        static_dir: Option<PathBuf>,
+        file: FileConfig,
+    ) -> ServeConfig {
+        ServeConfig {
+            addr: addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            content: Some(content)
+                .filter(|c| !c.is_empty())
+                .or(file.content)
+                .unwrap_or_else(|| vec![PathBuf::from("content")]),
+            index: index.or(file.index).unwrap_or_else(|| PathBuf::from("index")),
+            static_dir: static_dir.or(file.static_dir).unwrap_or_else(|| PathBuf::from("static")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_which_beats_the_defaults() {
+        let file: FileConfig = toml::from_str("addr = \"0.0.0.0:9000\"\nindex = \"/var/index\"").unwrap();
+        let config = ServeConfig::merge(None, vec![], Some("mine".into()), None, file);
+        assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.index, PathBuf::from("mine"));
+        assert_eq!(config.content, vec![PathBuf::from("content")]);
+        assert_eq!(config.static_dir, PathBuf::from("static"));
+        assert!(toml::from_str::<FileConfig>("adress = \"x\"").is_err(), "typos are errors");
+    }
+}

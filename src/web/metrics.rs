@@ -1,0 +1,89 @@
+//! Prometheus text metrics: requests by route and status, search latency,
+//! documents in the index. Kept by hand: a few counters need no framework.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds of the search latency buckets, in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    search_buckets: [AtomicU64; BUCKETS.len()],
+    search_count: AtomicU64,
+    search_micros: AtomicU64,
+}
+
+impl Metrics {
+    pub fn record_request(&self, route: &str, status: u16) {
+        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        *requests.entry((route.to_string(), status)).or_default() += 1;
+    }
+
+    pub fn record_search(&self, took: Duration) {
+        let seconds = took.as_secs_f64();
+        for (bucket, bound) in self.search_buckets.iter().zip(BUCKETS) {
+            if seconds <= bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.search_count.fetch_add(1, Ordering::Relaxed);
+        self.search_micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self, documents: usize, units: u64) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP weiquan_http_requests_total HTTP requests by route and status.\n");
+        out.push_str("# TYPE weiquan_http_requests_total counter\n");
+        for ((route, status), count) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let route = route.replace('\\', "\\\\").replace('"', "\\\"");
+            let _ = writeln!(out, "weiquan_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
+        }
+        out.push_str("# HELP weiquan_search_duration_seconds Time the engine took per search.\n");
+        out.push_str("# TYPE weiquan_search_duration_seconds histogram\n");
+        for (bucket, bound) in self.search_buckets.iter().zip(BUCKETS) {
+            let _ = writeln!(
+                out,
+                "weiquan_search_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Ordering::Relaxed)
+            );
+        }
+        let count = self.search_count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "weiquan_search_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.search_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "weiquan_search_duration_seconds_sum {sum}");
+        let _ = writeln!(out, "weiquan_search_duration_seconds_count {count}");
+        out.push_str("# HELP weiquan_documents Documents in the index.\n# TYPE weiquan_documents gauge\n");
+        let _ = writeln!(out, "weiquan_documents {documents}");
+        out.push_str("# HELP weiquan_units Search units (articles and whole documents) in the index.\n");
+        out.push_str("# TYPE weiquan_units gauge\n");
+        let _ = writeln!(out, "weiquan_units {units}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_a_cumulative_histogram() {
+        let metrics = Metrics::default();
+        metrics.record_request("/api/search", 200);
+        metrics.record_request("/api/search", 200);
+        metrics.record_request("/api/search", 400);
+        metrics.record_search(Duration::from_micros(1500));
+        let text = metrics.render(9, 22);
+        assert!(text.contains("weiquan_http_requests_total{route=\"/api/search\",status=\"200\"} 2"), "{text}");
+        assert!(text.contains("weiquan_http_requests_total{route=\"/api/search\",status=\"400\"} 1"));
+        assert!(text.contains("weiquan_search_duration_seconds_bucket{le=\"0.001\"} 0"));
+        assert!(text.contains("weiquan_search_duration_seconds_bucket{le=\"0.002\"} 1"));
+        assert!(text.contains("weiquan_search_duration_seconds_count 1"));
+        assert!(text.contains("weiquan_documents 9"));
+    }
+}

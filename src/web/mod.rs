@@ -1,0 +1,194 @@
+//! HTTP: the website, the JSON API and operations endpoints, over the
+//! engine. Handlers only extract, call the engine and map the result.
+
+pub mod api;
+pub mod config;
+mod error;
+mod metrics;
+mod pages;
+pub mod params;
+mod views;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tokio::sync::Semaphore;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::WebError;
+use metrics::Metrics;
+
+use crate::search::{DocumentPage, Engine, SearchHit, SearchRequest, SearchResults};
+
+/// Searches running at once; more wait for a permit.
+const SEARCH_PERMITS: usize = 16;
+/// How long a request waits for a search permit before it gets 503.
+const PERMIT_WAIT: Duration = Duration::from_secs(2);
+/// Requests taking longer are cut off.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest request body accepted.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    engine: Arc<Engine>,
+    permits: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
+    assets: Arc<Assets>,
+}
+
+impl AppState {
+    /// State for an engine, serving static files from `static_dir`.
+    pub fn new(engine: Engine, static_dir: &Path) -> AppState {
+        AppState {
+            engine: Arc::new(engine),
+            permits: Arc::new(Semaphore::new(SEARCH_PERMITS)),
+            metrics: Arc::new(Metrics::default()),
+            assets: Arc::new(Assets::fingerprint(static_dir)),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Runs blocking engine work on the blocking pool, behind a permit.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine) -> Result<T, crate::search::Error> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let permit = tokio::time::timeout(PERMIT_WAIT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| WebError::busy())?
+            .map_err(|_| WebError::internal())?;
+        let engine = self.engine.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&engine)
+        })
+        .await
+        .map_err(|_| WebError::internal())?;
+        Ok(result?)
+    }
+
+    async fn search(&self, request: SearchRequest) -> Result<SearchResults, WebError> {
+        let started = Instant::now();
+        let results = self.blocking(move |engine| engine.search(&request)).await;
+        self.metrics.record_search(started.elapsed());
+        results
+    }
+
+    async fn document(&self, id: String) -> Result<Option<DocumentPage>, WebError> {
+        self.blocking(move |engine| engine.document(&id)).await
+    }
+}
+
+/// Static files with a content hash for cache-busting URLs.
+pub struct Assets {
+    dir: PathBuf,
+    version: String,
+}
+
+impl Assets {
+    fn fingerprint(dir: &Path) -> Assets {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
+            if let Ok(bytes) = std::fs::read(entry.path()) {
+                entry.path().hash(&mut hasher);
+                bytes.hash(&mut hasher);
+            }
+        }
+        Assets { dir: dir.to_path_buf(), version: format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff) }
+    }
+
+    /// `/static/{name}?v={hash}`: cached for a year, changed when the files change.
+    pub fn url(&self, name: &str) -> String {
+        format!("/static/{name}?v={}", self.version)
+    }
+}
+
+/// The address of a document page, at the hit's article.
+pub fn hit_url(hit: &SearchHit) -> String {
+    doc_url(&hit.id, hit.anchor.as_deref())
+}
+
+/// `/docs/{id}` with an optional `#anchor`.
+pub fn doc_url(id: &str, anchor: Option<&str>) -> String {
+    match anchor {
+        Some(anchor) => format!("/docs/{id}#{anchor}"),
+        None => format!("/docs/{id}"),
+    }
+}
+
+/// The whole application. Tests drive this same router.
+pub fn app(state: AppState) -> Router {
+    let static_files = Router::new().nest_service("/static", ServeDir::new(&state.assets.dir)).layer(
+        SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ),
+    );
+    let mut router = pages::routes();
+    for (path, route) in api::routes() {
+        router = router.route(path, route);
+    }
+    router
+        .merge(static_files)
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
+    let response = next.run(request).await;
+    state.metrics.record_request(&route, response.status().as_u16());
+    response
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(address = %listener.local_addr()?, "serving");
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,550 @@
+//! The website's pages. Server-rendered; JavaScript only enhances.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::{Query, QueryRejection};
+use chrono::Local;
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use super::error::WebError;
+use super::params::{SearchParams, document_id};
+use super::views::{self, CATEGORIES, Page, encode, kind_label, level_label, severity_badge, status_label, trusted};
+use super::{AppState, doc_url, hit_url};
+use crate::search::{DocumentPage, SearchResults, Sort, WarningSummary};
+
+/// Cookie that keeps the large-text mode (适老化) on.
+const LARGE_TEXT_COOKIE: &str = "wq_large";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/search", get(search))
+        .route("/docs/{*id}", get(document))
+        .route("/warnings", get(warnings))
+        .route("/tags/{tag}", get(tag))
+        .route("/about", get(about))
+        .route("/feed.xml", get(feed))
+        .route("/prefs", get(prefs))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+}
+
+/// Who is asking: their display preference and the page they are on.
+pub struct Visitor {
+    large_text: bool,
+    path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Visitor, Self::Rejection> {
+        let large_text = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .any(|c| c.trim() == format!("{LARGE_TEXT_COOKIE}=1"));
+        let path = parts.uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
+        Ok(Visitor { large_text, path })
+    }
+}
+
+impl AppState {
+    fn page(&self, visitor: &Visitor, title: &str, main: Markup) -> Markup {
+        let page = Page { title, large_text: visitor.large_text, path: &visitor.path, assets: &self.assets };
+        views::layout(&page, main)
+    }
+
+    fn error_page(&self, visitor: &Visitor, error: WebError) -> Response {
+        let main = html! {
+            h1 { (error.message) }
+            p.small lang="en" { (error.message_en) }
+            (views::search_form("", false))
+            p { a href="/" { "返回首页" } }
+        };
+        (error.status, self.page(visitor, &error.message, main)).into_response()
+    }
+}
+
+/// Unknown addresses: JSON under `/api/`, a page elsewhere.
+pub async fn not_found(State(state): State<AppState>, visitor: Visitor, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return super::error::ApiError(WebError::not_found()).into_response();
+    }
+    state.error_page(&visitor, WebError::not_found())
+}
+
+async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let today = Local::now().date_naive();
+    let warnings = match state.blocking(move |engine| engine.warnings(Some(today), None)).await {
+        Ok(warnings) => warnings,
+        Err(error) => return state.error_page(&visitor, error),
+    };
+    let questions: Vec<String> = state.engine().catalog().questions().map(String::from).collect();
+    let main = html! {
+        section.hero aria-labelledby="hero-title" {
+            h1 #hero-title { "遇到消费纠纷？先查一查" }
+            (views::search_form("", true))
+        }
+        section aria-labelledby="categories-title" {
+            h2 #categories-title { "按类别查找" }
+            ul.tiles {
+                @for (label, query) in CATEGORIES {
+                    li { a href={ "/search?q=" (encode(query)) } { (label) } }
+                }
+            }
+        }
+        section aria-labelledby="warnings-title" {
+            h2 #warnings-title { "当前消费警示" }
+            (warning_list(&warnings[..warnings.len().min(5)]))
+            p { a href="/warnings" { "查看全部消费警示" } }
+        }
+        @if !questions.is_empty() {
+            section aria-labelledby="questions-title" {
+                h2 #questions-title { "常见问题" }
+                ul.questions {
+                    @for question in &questions {
+                        li { a href={ "/search?q=" (encode(question)) } { (question) } }
+                    }
+                }
+            }
+        }
+    };
+    state.page(&visitor, "首页", main).into_response()
+}
+
+fn warning_list(warnings: &[WarningSummary]) -> Markup {
+    html! {
+        @if warnings.is_empty() {
+            p { "目前没有生效中的消费警示。" }
+        } @else {
+            ul.warnings {
+                @for warning in warnings {
+                    li class={ "warning severity-" (warning.severity.as_deref().unwrap_or("info")) } {
+                        (severity_badge(warning.severity.as_deref()))
+                        @if warning.pinned { span.badge.pinned { "置顶" } }
+                        a href=(doc_url(&warning.id, None)) { (warning.title) }
+                        @if let Some(summary) = &warning.summary { p { (summary) } }
+                        p.meta { (validity(warning.date.as_deref(), warning.expires.as_deref())) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn validity(date: Option<&str>, expires: Option<&str>) -> String {
+    match (date, expires) {
+        (Some(date), Some(expires)) => format!("有效期：{date} 至 {expires}"),
+        (Some(date), None) => format!("发布日期：{date}，长期有效"),
+        (None, Some(expires)) => format!("有效至 {expires}"),
+        (None, None) => "长期有效".to_string(),
+    }
+}
+
+/// The address of the results page with `change` applied to the parameters.
+fn search_url(params: &SearchParams, change: impl FnOnce(&mut SearchParams)) -> String {
+    let mut params = params.clone();
+    change(&mut params);
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    if let Some(q) = &params.q {
+        pairs.push(("q", q));
+    }
+    for (name, values) in [
+        ("kind", &params.kind),
+        ("level", &params.level),
+        ("status", &params.status),
+        ("region", &params.region),
+        ("tag", &params.tag),
+    ] {
+        pairs.extend(values.iter().map(|v| (name, v.as_str())));
+    }
+    for (name, value) in [
+        ("from", &params.from),
+        ("to", &params.to),
+        ("sort", &params.sort),
+        ("page", &params.page),
+        ("per_page", &params.per_page),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            pairs.push((name, value));
+        }
+    }
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    format!("/search?{}", query.join("&"))
+}
+
+/// Adds or removes one filter value, back to page 1.
+fn toggle(values: &mut Vec<String>, value: &str) {
+    if let Some(i) = values.iter().position(|v| v == value) {
+        values.remove(i);
+    } else {
+        values.push(value.to_string());
+    }
+}
+
+async fn search(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return state
+            .error_page(&visitor, WebError::bad_request("invalid_parameter", "查询参数格式有误", "malformed query"));
+    };
+    let request = match params.to_request() {
+        Ok(request) => request,
+        Err(error) => return state.error_page(&visitor, error),
+    };
+    let sort = request.sort;
+    let results = match state.search(request).await {
+        Ok(results) => results,
+        Err(error) => return state.error_page(&visitor, error),
+    };
+    let title =
+        if params.query().is_empty() { "搜索".to_string() } else { format!("{} 的搜索结果", params.query()) };
+    let main = results_page(&state, &params, &results, sort);
+    state.page(&visitor, &title, main).into_response()
+}
+
+/// A facet as shown: heading, parameter name, counts, and how to label a value.
+type FacetGroup<'a> = (&'a str, &'a str, &'a std::collections::BTreeMap<String, u64>, fn(&str) -> &'static str);
+
+fn results_page(state: &AppState, params: &SearchParams, results: &SearchResults, sort: Sort) -> Markup {
+    let facet_groups: [FacetGroup; 3] = [
+        ("类型", "kind", &results.facets.kind, kind_label),
+        ("效力级别", "level", &results.facets.level, level_label),
+        ("时效性", "status", &results.facets.status, status_label),
+    ];
+    let selected = |name: &str, value: &str| match name {
+        "kind" => params.kind.iter().any(|v| v == value),
+        "level" => params.level.iter().any(|v| v == value),
+        "status" => params.status.iter().any(|v| v == value),
+        _ => params.tag.iter().any(|v| v == value),
+    };
+    let toggled = |name: &str, value: &str| {
+        search_url(params, |p| {
+            p.page = None;
+            match name {
+                "kind" => toggle(&mut p.kind, value),
+                "level" => toggle(&mut p.level, value),
+                "status" => toggle(&mut p.status, value),
+                _ => toggle(&mut p.tag, value),
+            }
+        })
+    };
+    let page = results.page;
+    let last_page =
+        results.total.div_ceil(results.per_page).clamp(1, crate::search::MAX_RESULT_WINDOW / results.per_page);
+    let has_filters =
+        !(params.kind.is_empty() && params.level.is_empty() && params.status.is_empty() && params.tag.is_empty());
+    html! {
+        h1.visually-hidden { "搜索结果" }
+        (views::search_form(params.query(), false))
+        @if results.total == 0 {
+            section.no-results aria-live="polite" {
+                h2 { "没有找到与“" (params.query()) "”相关的内容" }
+                ul {
+                    li { "换个说法试试，或者只保留关键的一两个词，例如“预付卡 退款”。" }
+                    @if has_filters { li { a href=(search_url(params, |p| { p.kind.clear(); p.level.clear(); p.status.clear(); p.tag.clear(); p.page = None; })) { "去掉筛选条件再搜一次" } } }
+                    li { "看看常见问题：" @for question in state.engine().catalog().questions().take(4) { a.chip href={ "/search?q=" (encode(question)) } { (question) } } }
+                    li { "需要帮助？拨打 12315 热线或登录全国12315平台投诉举报。" }
+                }
+            }
+        } @else {
+            div.results-layout {
+                aside.facets aria-label="筛选" {
+                    @for (label, name, counts, name_of) in facet_groups {
+                        @if !counts.is_empty() {
+                            h2 { (label) }
+                            ul {
+                                @for (value, count) in counts {
+                                    li { a href=(toggled(name, value)) aria-current=[selected(name, value).then_some("true")] { (name_of(value)) " (" (count) ")" } }
+                                }
+                            }
+                        }
+                    }
+                    @if !results.facets.tags.is_empty() {
+                        h2 { "标签" }
+                        ul {
+                            @for (tag, count) in &results.facets.tags {
+                                li { a href=(toggled("tag", tag)) aria-current=[selected("tag", tag).then_some("true")] { (tag) " (" (count) ")" } }
+                            }
+                        }
+                    }
+                    @if has_filters {
+                        p { a href=(search_url(params, |p| { p.kind.clear(); p.level.clear(); p.status.clear(); p.tag.clear(); p.page = None; })) { "清除筛选" } }
+                    }
+                }
+                section.results aria-labelledby="results-summary" {
+                    p #results-summary .summary aria-live="polite" { "共找到 " strong { (results.total) } " 条结果，用时 " (results.took_ms) " 毫秒" }
+                    p.sort {
+                        "排序："
+                        @if sort == Sort::Relevance { strong { "相关度" } } @else { a href=(search_url(params, |p| { p.sort = None; p.page = None; })) { "相关度" } }
+                        " · "
+                        @if sort == Sort::Date { strong { "日期" } } @else { a href=(search_url(params, |p| { p.sort = Some("date".into()); p.page = None; })) { "日期" } }
+                    }
+                    ol.hits start=((page - 1) * results.per_page + 1) {
+                        @for hit in &results.hits {
+                            li.hit {
+                                h2 { a href=(hit_url(hit)) { "《" (hit.title) "》" @if let Some(article) = &hit.article { " " (article) } } }
+                                p.meta {
+                                    span.badge { (kind_label(&hit.kind)) }
+                                    @if let Some(level) = &hit.level { " " (level_label(level)) }
+                                    @if let Some(status) = &hit.status { " · " (status_label(status)) }
+                                    @if let Some(date) = &hit.date { " · " (date) }
+                                    @if let Some(chapter) = &hit.chapter { " · " (chapter) }
+                                }
+                                p.snippet { (trusted(&hit.snippet)) }
+                            }
+                        }
+                    }
+                    @if last_page > 1 {
+                        nav.pages aria-label="分页" {
+                            @if page > 1 { a rel="prev" href=(search_url(params, |p| p.page = Some((page - 1).to_string()))) { "上一页" } }
+                            span { "第 " (page) " / " (last_page) " 页" }
+                            @if page < last_page { a rel="next" href=(search_url(params, |p| p.page = Some((page + 1).to_string()))) { "下一页" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn document(State(state): State<AppState>, visitor: Visitor, Path(id): Path<String>) -> Response {
+    let id = match document_id(&id) {
+        Ok(id) => id.to_string(),
+        Err(error) => return state.error_page(&visitor, error),
+    };
+    match state.document(id).await {
+        Ok(Some(page)) => {
+            let title = page.document.meta.title.clone();
+            state.page(&visitor, &title, document_page(&page)).into_response()
+        }
+        Ok(None) => state.error_page(&visitor, WebError::not_found()),
+        Err(error) => state.error_page(&visitor, error),
+    }
+}
+
+fn document_page(page: &DocumentPage) -> Markup {
+    let doc = &page.document;
+    let meta = &doc.meta;
+    let kind = doc.kind.as_str();
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let details: Vec<(&str, String)> = [
+        ("效力级别", meta.level.map(|l| l.label().to_string())),
+        ("时效性", meta.status.map(|s| s.label().to_string())),
+        ("发布机关", meta.issuer.clone()),
+        ("日期", date(meta.date)),
+        ("施行日期", date(meta.effective)),
+        ("审理法院", meta.court.clone()),
+        ("案号", meta.case_no.clone()),
+        ("案由", meta.cause.clone()),
+        ("发布单位", meta.source.clone()),
+        ("适用地区", (!meta.regions.is_empty()).then(|| meta.regions.join("、"))),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| (label, v)))
+    .collect();
+    html! {
+        nav.breadcrumb aria-label="位置" { a href="/" { "首页" } " › " (kind_label(kind)) }
+        article.document class={ "kind-" (kind) } {
+            h1 { (meta.title) }
+            @if let Some(severity) = meta.severity {
+                div class={ "banner severity-" (severity.as_str()) } role="note" {
+                    strong { "消费警示 · " (severity.label()) }
+                    " " (validity(date(meta.date).as_deref(), date(meta.expires).as_deref()))
+                }
+            }
+            @if let Some(summary) = &meta.summary { p.lead { (summary) } }
+            dl.details {
+                dt { "类型" } dd { (doc.kind.label()) }
+                @for (label, value) in &details { dt { (label) } dd { (value) } }
+            }
+            @if !meta.tags.is_empty() {
+                p.tags { "标签：" @for tag in &meta.tags { a.chip href={ "/tags/" (encode(tag)) } { (tag) } } }
+            }
+            @if !doc.history.is_empty() {
+                details.history { summary { "制定和修改情况" } ul { @for line in &doc.history { li { (line) } } } }
+            }
+            @if !page.toc.is_empty() {
+                nav.toc aria-label="目录" {
+                    details open {
+                        summary { "目录" }
+                        ul {
+                            @for entry in &page.toc {
+                                li class={ "depth-" (entry.depth) @if entry.is_article { " article-link" } } {
+                                    a href={ "#" (entry.anchor) } { (entry.label) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            div.body { (trusted(&page.html)) }
+            p.source {
+                @if page.official { "来源：LawRefBook 法律法规数据库。本文本仅供参考，以国家机关正式公布的文本为准。" }
+                @else { "来源：消费维权知识库编写，仅供参考。" }
+            }
+            p.share { "分享本页：" a.share-link href=(doc_url(&doc.id, None)) { "复制链接" } " · " a href="javascript:window.print()" hidden { "打印" } }
+        }
+        @if !page.related.is_empty() {
+            section.related aria-labelledby="related-title" {
+                h2 #related-title { "相关内容" }
+                ul { @for related in &page.related { li { span.badge { (kind_label(&related.kind)) } " " a href=(doc_url(&related.id, None)) { (related.title) } } } }
+            }
+        }
+    }
+}
+
+async fn warnings(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let today = Local::now().date_naive();
+    let (active, all) = match state
+        .blocking(move |engine| Ok((engine.warnings(Some(today), None)?, engine.warnings(None, None)?)))
+        .await
+    {
+        Ok(lists) => lists,
+        Err(error) => return state.error_page(&visitor, error),
+    };
+    let past: Vec<WarningSummary> = all.into_iter().filter(|w| !active.iter().any(|a| a.id == w.id)).collect();
+    let main = html! {
+        h1 { "消费警示" }
+        p { "以下是正在生效的消费警示，置顶的排在最前。" a href="/feed.xml" { "订阅（Atom）" } }
+        (warning_list(&active))
+        @if !past.is_empty() {
+            h2 { "已过期或尚未生效的警示" }
+            (warning_list(&past))
+        }
+    };
+    state.page(&visitor, "消费警示", main).into_response()
+}
+
+async fn tag(State(state): State<AppState>, visitor: Visitor, Path(tag): Path<String>) -> Response {
+    let params = SearchParams {
+        tag: vec![tag.clone()],
+        sort: Some("date".into()),
+        per_page: Some("50".into()),
+        ..SearchParams::default()
+    };
+    let results = match params.to_request() {
+        Ok(request) => state.search(request).await,
+        Err(error) => Err(error),
+    };
+    match results {
+        Ok(results) if results.total > 0 => {
+            let main = html! {
+                h1 { "标签：" (tag) }
+                p { "共 " (results.total) " 条，按日期排列。" }
+                ol.hits {
+                    @for hit in &results.hits {
+                        li.hit { h2 { a href=(hit_url(hit)) { "《" (hit.title) "》" @if let Some(a) = &hit.article { " " (a) } } } p.meta { span.badge { (kind_label(&hit.kind)) } @if let Some(d) = &hit.date { " · " (d) } } }
+                    }
+                }
+            };
+            state.page(&visitor, &format!("标签：{tag}"), main).into_response()
+        }
+        Ok(_) => state.error_page(&visitor, WebError::not_found()),
+        Err(error) => state.error_page(&visitor, error),
+    }
+}
+
+async fn about(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let manifest = state.engine().manifest();
+    let main = html! {
+        h1 { "关于本站" }
+        p { "消费维权知识库收录与消费者权益有关的法律法规、司法解释、典型案例、消费警示和维权指南，帮助大家用日常说法找到能解决问题的法律条文。" }
+        h2 { "法律文本从哪里来" }
+        p { "法律法规和案例文本来自公开的 LawRefBook 法律法规数据库。本站仅供学习和参考，不构成法律意见；法律文本以全国人大、国务院及各部门、最高人民法院等国家机关正式公布的文本为准。" }
+        p { "消费警示、维权指南和法律解读由本站编写，引用的条文均已与原文核对。" }
+        h2 { "需要帮助" }
+        p { "遇到消费纠纷，可以先与商家协商；协商不成，可拨打 12315 热线、登录全国12315平台，或向当地消费者协会求助，也可以向人民法院起诉。" }
+        p.small { "当前索引：文档 " (manifest.documents) " 篇，条目 " (manifest.units) " 个，建立于 " (manifest.built_at) "。" }
+    };
+    state.page(&visitor, "关于本站", main).into_response()
+}
+
+async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| is_host(h)).unwrap_or("localhost");
+    let base = format!("http://{host}");
+    let warnings = match state.blocking(|engine| engine.warnings(None, None)).await {
+        Ok(warnings) => warnings,
+        Err(error) => return error.status.into_response(),
+    };
+    let mut sorted = warnings;
+    sorted.sort_by(|a, b| b.date.cmp(&a.date));
+    let updated = sorted.first().and_then(|w| w.date.clone()).unwrap_or_else(|| "2000-01-01".into());
+    let xml = html! {
+        (PreEscaped("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"))
+        feed xmlns="http://www.w3.org/2005/Atom" {
+            title { "消费警示 - 消费维权知识库" }
+            id { (base) "/feed.xml" }
+            link rel="self" href={ (base) "/feed.xml" } {}
+            link href={ (base) "/warnings" } {}
+            updated { (updated) "T00:00:00Z" }
+            @for warning in &sorted {
+                entry {
+                    title { (warning.title) }
+                    id { (base) (doc_url(&warning.id, None)) }
+                    link href={ (base) (doc_url(&warning.id, None)) } {}
+                    updated { (warning.date.as_deref().unwrap_or("2000-01-01")) "T00:00:00Z" }
+                    author { name { "消费维权知识库" } }
+                    @if let Some(summary) = &warning.summary { summary { (summary) } }
+                    category term=(warning.severity.as_deref().unwrap_or("info")) {}
+                }
+            }
+        }
+    };
+    ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml.into_string()).into_response()
+}
+
+/// Only plain host names and ports, so a forged Host header cannot inject markup.
+fn is_host(host: &str) -> bool {
+    !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+}
+
+#[derive(Deserialize)]
+struct PrefsParams {
+    large: Option<String>,
+    back: Option<String>,
+}
+
+/// Turns the large-text mode on or off and returns to the page.
+async fn prefs(Query(params): Query<PrefsParams>) -> Response {
+    let on = params.large.as_deref() == Some("1");
+    let back = params.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'));
+    let cookie = if on {
+        format!("{LARGE_TEXT_COOKIE}=1; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly")
+    } else {
+        format!("{LARGE_TEXT_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly")
+    };
+    let mut response = Redirect::to(back.as_deref().unwrap_or("/")).into_response();
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    let engine = state.engine();
+    Json(serde_json::json!({
+        "status": "ok",
+        "documents": engine.manifest().documents,
+        "units": engine.unit_count(),
+    }))
+    .into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let engine = state.engine();
+    let body = state.metrics.render(engine.manifest().documents, engine.unit_count());
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}

@@ -1,0 +1,132 @@
+//! HTML of the website (maud: compile-checked, escaped by default). Only
+//! snippets and rendered documents, which the engine already made safe, are
+//! inserted as HTML.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::Assets;
+use crate::content::{Kind, Level, Severity, Status};
+
+/// Category tiles on the home page: label and the query they run.
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("网购", "网购 退货"),
+    ("预付卡", "预付卡"),
+    ("食品安全", "食品安全"),
+    ("家电维修", "家电 维修"),
+    ("旅游", "旅游"),
+    ("医美", "医疗美容"),
+    ("教育培训", "培训 退费"),
+    ("汽车", "汽车"),
+    ("装修", "装修"),
+    ("个人信息", "个人信息"),
+];
+
+/// Per-page settings of the layout.
+pub struct Page<'a> {
+    pub title: &'a str,
+    pub large_text: bool,
+    /// Where the large-text switch returns to.
+    pub path: &'a str,
+    pub assets: &'a Assets,
+}
+
+pub fn kind_label(kind: &str) -> &'static str {
+    Kind::parse(kind).map(Kind::label).unwrap_or("其他")
+}
+
+pub fn level_label(level: &str) -> &'static str {
+    Level::parse(level).map(Level::label).unwrap_or("其他")
+}
+
+pub fn status_label(status: &str) -> &'static str {
+    Status::parse(status).map(Status::label).unwrap_or("未知")
+}
+
+pub fn severity_label(severity: &str) -> &'static str {
+    Severity::parse(severity).map(Severity::label).unwrap_or("提示")
+}
+
+/// Percent-encodes a query-string value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+pub fn search_form(query: &str, autofocus: bool) -> Markup {
+    html! {
+        form.search role="search" action="/search" method="get" {
+            label for="q" { "搜索法律条文、案例、消费警示和维权指南" }
+            div.search-row {
+                input #q type="search" name="q" value=(query) autocomplete="off" placeholder="例如：网购衣服不想要了能退吗"
+                    aria-describedby="q-hint" autofocus[autofocus] maxlength="200";
+                button type="submit" { "搜索" }
+            }
+            p #q-hint .hint { "可以用日常说法提问；加引号搜索整句，词前加减号排除。" }
+            ul #suggestions .suggestions role="listbox" aria-label="搜索建议" hidden {}
+        }
+    }
+}
+
+pub fn layout(page: &Page, main: Markup) -> Markup {
+    let toggle = if page.large_text { ("0", "标准字号") } else { ("1", "大字模式") };
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" class=[page.large_text.then_some("large-text")] {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (page.title) " - 消费维权知识库" }
+                link rel="stylesheet" href=(page.assets.url("style.css"));
+                link rel="alternate" type="application/atom+xml" title="消费警示" href="/feed.xml";
+                script src=(page.assets.url("app.js")) defer {}
+            }
+            body {
+                a.skip href="#main" { "跳到正文" }
+                header.site {
+                    div.wrap {
+                        a.brand href="/" { "消费维权知识库" }
+                        nav aria-label="主导航" {
+                            a href="/" { "首页" }
+                            a href="/warnings" { "消费警示" }
+                            a href="/about" { "关于" }
+                            a.toggle #large-text href={ "/prefs?large=" (toggle.0) "&back=" (encode(page.path)) } { (toggle.1) }
+                        }
+                    }
+                }
+                main #main tabindex="-1" { div.wrap { (main) } }
+                footer.site {
+                    div.wrap {
+                        p { "遇到消费纠纷，可拨打 " strong { "12315" } " 热线，或登录全国12315平台（www.12315.cn）投诉举报。" }
+                        p.small { "本站法律文本仅供参考，以国家机关正式公布的文本为准。" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn severity_badge(severity: Option<&str>) -> Markup {
+    let severity = severity.unwrap_or("info");
+    html! { span class={ "badge severity-" (severity) } { (severity_label(severity)) } }
+}
+
+/// Inserts HTML the engine made safe (snippets, rendered documents).
+pub fn trusted(html: &str) -> PreEscaped<&str> {
+    PreEscaped(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode("预付 卡&x=1"), "%E9%A2%84%E4%BB%98%20%E5%8D%A1%26x%3D1");
+    }
+}

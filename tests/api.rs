@@ -1,0 +1,251 @@
+//! The JSON API and operations endpoints, over HTTP on loopback.
+
+mod common;
+
+use common::spawn_server;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn get(url: &str) -> (u16, Value) {
+    let response = reqwest::get(url).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+}
+
+/// Sends a request line exactly as written (clients would normalise `..`).
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+#[tokio::test]
+async fn search_returns_the_contract_fields() {
+    let server = spawn_server().await;
+    let (status, body) = get(&format!("{}/api/search?q=七日内退货", server.base)).await;
+    assert_eq!(status, 200, "{body}");
+    for key in ["query", "total", "page", "per_page", "took_ms", "hits", "facets"] {
+        assert!(body.get(key).is_some(), "{key} missing: {body}");
+    }
+    for key in ["kind", "level", "status", "tags"] {
+        assert!(body["facets"].get(key).is_some(), "facet {key} missing: {body}");
+    }
+    let hit = &body["hits"][0];
+    for key in ["id", "kind", "title", "article", "chapter", "url", "snippet", "date", "status", "level", "score"] {
+        assert!(hit.get(key).is_some(), "{key} missing: {hit}");
+    }
+    assert_eq!(hit["title"], "示例消费者保护法");
+    assert_eq!(hit["article"], "第二十五条");
+    assert_eq!(hit["url"], "/docs/laws/sample-consumer-law#第二十五条");
+    assert!(hit["snippet"].as_str().unwrap().contains("<mark>"));
+    assert_eq!(body["query"], "七日内退货");
+    assert_eq!((body["page"].as_u64(), body["per_page"].as_u64()), (Some(1), Some(10)));
+}
+
+#[tokio::test]
+async fn filters_facets_and_pages() {
+    let server = spawn_server().await;
+    let base = &server.base;
+    let (_, repeated) = get(&format!("{base}/api/search?q=预付卡&kind=warning&kind=case")).await;
+    let (_, commas) = get(&format!("{base}/api/search?q=预付卡&kind=warning,case")).await;
+    assert_eq!(repeated["total"], 2);
+    assert_eq!(repeated["hits"], commas["hits"]);
+    let (_, all) = get(&format!("{base}/api/search?q=预付卡")).await;
+    assert_eq!(all["total"], 5);
+    assert_eq!(all["facets"]["kind"]["law"], 3);
+    assert_eq!(all["facets"]["status"]["repealed"], 2);
+    assert_eq!(all["facets"]["tags"]["预付卡"], 4);
+    let (_, filtered) = get(&format!(
+        "{base}/api/search?q=预付卡&level=rule&status=repealed&region=北京&tag=预付卡&from=2010-01-01&to=2013-01-01"
+    ))
+    .await;
+    assert_eq!(filtered["total"], 2);
+    let (_, page1) = get(&format!("{base}/api/search?q=预付卡&per_page=2&page=1")).await;
+    let (_, page2) = get(&format!("{base}/api/search?q=预付卡&per_page=2&page=2")).await;
+    let ids = |v: &Value| {
+        v["hits"].as_array().unwrap().iter().map(|h| h["url"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!([ids(&page1), ids(&page2)].concat(), ids(&all)[..4].to_vec());
+    let (_, by_date) = get(&format!("{base}/api/search?q=预付卡&sort=date")).await;
+    assert_eq!(by_date["hits"][0]["date"], "2024-03-15");
+}
+
+#[tokio::test]
+async fn bad_parameters_get_400_in_chinese_and_english() {
+    let server = spawn_server().await;
+    for query in
+        ["page=0", "per_page=100000", "kind=foo", "from=2024-02-01&to=2024-01-01", "sort=x", "from=bad", "page=abc"]
+    {
+        let (status, body) = get(&format!("{}/api/search?q=预付卡&{query}", server.base)).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_parameter", "{query}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{message}");
+        assert!(body["error"]["message_en"].as_str().unwrap().is_ascii(), "{body}");
+    }
+    let response = raw_get(server.addr, "/api/docs/../../etc/passwd").await;
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("\"invalid_id\""), "{response}");
+    let (status, body) = get(&format!("{}/api/docs/warnings/no-such-thing", server.base)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    let (status, body) = get(&format!("{}/api/nothing-here", server.base)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
+#[tokio::test]
+async fn no_query_string_causes_a_server_error() {
+    let server = spawn_server().await;
+    let long = "预".repeat(2_000); // 18 kB encoded: as long as a URL gets in practice
+    for q in [
+        "",
+        "\"",
+        "(((",
+        "a:b^2~[x TO y]",
+        "%00",
+        "%F0%9F%99%82",
+        "<script>",
+        "-",
+        "OR",
+        long.as_str(),
+        "%E9%A2",
+        "'--",
+    ] {
+        for path in ["/api/search?q=", "/search?q=", "/api/suggest?q="] {
+            let response = reqwest::get(format!("{}{path}{q}", server.base)).await.unwrap();
+            assert!(response.status().as_u16() < 500, "{path}{q}: {}", response.status());
+        }
+    }
+}
+
+#[tokio::test]
+async fn documents_come_with_html_toc_and_related() {
+    let server = spawn_server().await;
+    let (status, body) = get(&format!("{}/api/docs/laws/sample-consumer-law", server.base)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["title"], "示例消费者保护法");
+    assert_eq!(body["kind"], "law");
+    assert_eq!(body["meta"]["issuer"], "测试立法机关");
+    let html = body["html"].as_str().unwrap();
+    assert!(html.contains("id=\"第二十五条\""), "{html}");
+    let toc: Vec<&str> = body["toc"].as_array().unwrap().iter().map(|e| e["label"].as_str().unwrap()).collect();
+    assert!(toc.contains(&"第三章 经营者的义务") && toc.contains(&"第二十六条之一"), "{toc:?}");
+    assert!(!body["related"].as_array().unwrap().is_empty());
+    let (_, warning) = get(&format!("{}/api/docs/warnings/html-injection", server.base)).await;
+    let html = warning["html"].as_str().unwrap();
+    assert!(!html.contains("<script") && !html.contains("onclick"), "{html}");
+}
+
+#[tokio::test]
+async fn suggestions_complete_titles_tags_and_questions() {
+    let server = spawn_server().await;
+    let (status, body) = get(&format!("{}/api/suggest?q=预付", server.base)).await;
+    assert_eq!(status, 200);
+    let suggestions = body["suggestions"].as_array().unwrap();
+    assert!(suggestions.len() <= 10);
+    assert!(suggestions.iter().any(|s| s["text"] == "预付卡" && s["kind"] == "tag"), "{body}");
+    assert!(suggestions.iter().any(|s| s["text"] == "示例预付卡管理办法" && s["kind"] == "title"), "{body}");
+    let (_, empty) = get(&format!("{}/api/suggest?q=", server.base)).await;
+    assert_eq!(empty["suggestions"], Value::Array(vec![]));
+}
+
+#[tokio::test]
+async fn warnings_in_force_pinned_first() {
+    let server = spawn_server().await;
+    let (status, body) = get(&format!("{}/api/warnings?active=true", server.base)).await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = body["warnings"].as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["warnings/prepaid-card", "warnings/html-injection"]);
+    assert_eq!(body["warnings"][0]["pinned"], true);
+    assert_eq!(body["warnings"][0]["expires"], "2030-03-15");
+    let (_, beijing) = get(&format!("{}/api/warnings?region=北京", server.base)).await;
+    assert_eq!(beijing["warnings"].as_array().unwrap().len(), 2, "nationwide warnings count for every region");
+    let (status, _) = get(&format!("{}/api/warnings?active=maybe", server.base)).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn every_api_route_is_documented_and_every_documented_route_answers() {
+    let server = spawn_server().await;
+    let (status, spec) = get(&format!("{}/api/openapi.json", server.base)).await;
+    assert_eq!(status, 200);
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    let documented: Vec<String> = spec["paths"].as_object().unwrap().keys().cloned().collect();
+    for (path, _) in weiquan::web::api::routes() {
+        let as_documented = path.replace("{*", "{");
+        assert!(documented.contains(&as_documented), "{path} is routed but not in the OpenAPI description");
+    }
+    for path in &documented {
+        let url = format!("{}{}", server.base, path.replace("{id}", "warnings/prepaid-card"));
+        let response = reqwest::get(&url).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn health_metrics_feed_and_static_files() {
+    let server = spawn_server().await;
+    let (status, health) = get(&format!("{}/healthz", server.base)).await;
+    assert_eq!((status, health["status"].as_str(), health["units"].as_u64()), (200, Some("ok"), Some(14)));
+
+    get(&format!("{}/api/search?q=预付卡", server.base)).await;
+    let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("weiquan_http_requests_total{route=\"/api/search\",status=\"200\"} 1"), "{metrics}");
+    assert!(metrics.contains("weiquan_search_duration_seconds_count 1"), "{metrics}");
+    assert!(metrics.contains("weiquan_documents 7"), "{metrics}");
+
+    let feed = reqwest::get(format!("{}/feed.xml", server.base)).await.unwrap();
+    assert!(feed.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
+    let feed = feed.text().await.unwrap();
+    assert!(feed.starts_with("<?xml") && feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"), "{feed}");
+    assert_eq!(feed.matches("<entry>").count(), 2);
+    assert!(feed.contains("<title>办理预付卡要当心</title>"));
+
+    let home = reqwest::get(format!("{}/", server.base)).await.unwrap().text().await.unwrap();
+    let css = home.split("href=\"/static/style.css").nth(1).unwrap().split('"').next().unwrap();
+    let style = reqwest::get(format!("{}/static/style.css{css}", server.base)).await.unwrap();
+    assert_eq!(style.status(), 200);
+    assert!(style.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+
+    let client = reqwest::Client::new();
+    let compressed = client
+        .get(format!("{}/api/search?q=预付卡", server.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+    let brotli = client.get(format!("{}/", server.base)).header("accept-encoding", "br").send().await.unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+}
+
+#[tokio::test]
+async fn pages_render_results_documents_and_the_large_text_mode() {
+    let server = spawn_server().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(format!("{}/search?q=七日内退货", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<mark>七日内退货</mark>"), "{page}");
+    assert!(page.contains("href=\"/docs/laws/sample-consumer-law#第二十五条\""), "{page}");
+    let none =
+        client.get(format!("{}/search?q=不存在的词语组合", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(none.contains("没有找到") && none.contains("12315"), "{none}");
+    let doc = client.get(format!("{}/docs/laws/sample-consumer-law", server.base)).send().await.unwrap();
+    assert_eq!(doc.status(), 200);
+    let doc = doc.text().await.unwrap();
+    assert!(doc.contains("id=\"第二十五条\"") && doc.contains("href=\"#第二十五条\""), "{doc}");
+    let missing = client.get(format!("{}/docs/laws/none", server.base)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+
+    let switch = client.get(format!("{}/prefs?large=1&back=/search%3Fq%3D1", server.base)).send().await.unwrap();
+    assert_eq!(switch.status(), 303);
+    assert_eq!(switch.headers()["location"], "/search?q=1");
+    let cookie = switch.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let large =
+        client.get(format!("{}/", server.base)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(large.contains("<html lang=\"zh-CN\" class=\"large-text\">"), "{large}");
+    let escape = client.get(format!("{}/prefs?large=1&back=//evil.example", server.base)).send().await.unwrap();
+    assert_eq!(escape.headers()["location"], "/", "no open redirect");
+}
