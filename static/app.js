@@ -63,5 +63,9 @@
       navigator.clipboard.writeText(link.href).then(function () { link.textContent = "链接已复制"; });
     });
   });
+  // On phones the table of contents starts folded so the text comes first.
+  if (window.matchMedia("(max-width: 700px)").matches) {
+    document.querySelectorAll(".toc details").forEach(function (details) { details.open = false; });
+  }
   document.querySelectorAll("a[href='javascript:window.print()']").forEach(function (link) { link.hidden = false; });
 })();

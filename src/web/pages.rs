@@ -58,8 +58,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
 }
 
 impl AppState {
+    /// A page with a search box above `main`.
     fn page(&self, visitor: &Visitor, title: &str, main: Markup) -> Markup {
-        let page = Page { title, large_text: visitor.large_text, path: &visitor.path, assets: &self.assets };
+        self.layout(visitor, title, true, main)
+    }
+
+    /// A page whose `main` has its own search box.
+    fn page_with_own_search(&self, visitor: &Visitor, title: &str, main: Markup) -> Markup {
+        self.layout(visitor, title, false, main)
+    }
+
+    fn layout(&self, visitor: &Visitor, title: &str, search_box: bool, main: Markup) -> Markup {
+        let page =
+            Page { title, large_text: visitor.large_text, path: &visitor.path, search_box, assets: &self.assets };
         views::layout(&page, main)
     }
 
@@ -70,7 +81,7 @@ impl AppState {
             (views::search_form("", false))
             p { a href="/" { "返回首页" } }
         };
-        (error.status, self.page(visitor, &error.message, main)).into_response()
+        (error.status, self.page_with_own_search(visitor, &error.message, main)).into_response()
     }
 }
 
@@ -118,7 +129,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
             }
         }
     };
-    state.page(&visitor, "首页", main).into_response()
+    state.page_with_own_search(&visitor, "首页", main).into_response()
 }
 
 fn warning_list(warnings: &[WarningSummary]) -> Markup {

@@ -27,6 +27,8 @@ pub struct Page<'a> {
     pub large_text: bool,
     /// Where the large-text switch returns to.
     pub path: &'a str,
+    /// Put a search box above the content (pages that have none of their own).
+    pub search_box: bool,
     pub assets: &'a Assets,
 }
 
@@ -99,7 +101,12 @@ pub fn layout(page: &Page, main: Markup) -> Markup {
                         }
                     }
                 }
-                main #main tabindex="-1" { div.wrap { (main) } }
+                main #main tabindex="-1" {
+                    div.wrap {
+                        @if page.search_box { (search_form("", false)) }
+                        (main)
+                    }
+                }
                 footer.site {
                     div.wrap {
                         p { "遇到消费纠纷，可拨打 " strong { "12315" } " 热线，或登录全国12315平台（www.12315.cn）投诉举报。" }

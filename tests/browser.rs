@@ -1,0 +1,167 @@
+//! The website in a real headless Chromium, driven through chromedriver.
+//! In CI (`CI=true`) a missing browser fails; elsewhere the test prints a
+//! notice and does nothing. Screenshots go to `target/screenshots/`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::spawn_server;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn browser() -> Option<Browser> {
+    let chromium = std::env::var("WEIQUAN_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
+    let chromedriver = std::env::var("WEIQUAN_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
+    if !(std::path::Path::new(&chromium).exists() && std::path::Path::new(&chromedriver).exists()) {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("Chromium or chromedriver is missing ({chromium}, {chromedriver}): CI needs both");
+        }
+        eprintln!("NOTICE: browser test not run: install chromium and chromium-driver");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let driver = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().unwrap();
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--lang=zh-CN", format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let capabilities: fantoccini::wd::Capabilities = capabilities.as_object().unwrap().clone();
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(client) = ClientBuilder::new(connector.clone()).capabilities(capabilities.clone()).connect(&url).await
+        {
+            return Some(Browser { client, driver, _profile: profile });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not accept a session on port {port}");
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn save_screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn script(client: &Client, code: &str) -> serde_json::Value {
+    client.execute(code, vec![]).await.unwrap()
+}
+
+async fn search_for(client: &Client, query: &str) {
+    let input = client.wait().at_most(WAIT).for_element(Locator::Css("#q")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(query).await.unwrap();
+    client.find(Locator::Css("form.search button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("#results-summary, .no-results")).await.unwrap();
+}
+
+/// A visitor's whole journey at one screen size.
+async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32, u32)) {
+    client.set_window_size(width, height).await.unwrap();
+    client.goto(base).await.unwrap();
+    assert_eq!(client.title().await.unwrap(), "首页 - 消费维权知识库");
+    save_screenshot(client, &format!("{size}-home")).await;
+
+    // Suggestions appear while typing.
+    let input = client.find(Locator::Css("#q")).await.unwrap();
+    input.send_keys("预付").await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("#suggestions li")).await.unwrap();
+    assert_eq!(script(client, "return document.getElementById('suggestions').hidden").await, json!(false));
+
+    // Type a query and see highlighted results.
+    search_for(client, "预付卡 退款").await;
+    let marks = client.find_all(Locator::Css(".hit .snippet mark")).await.unwrap();
+    assert!(!marks.is_empty(), "highlighted matches");
+    save_screenshot(client, &format!("{size}-results")).await;
+
+    // Apply a facet: only cases remain.
+    let facet = client
+        .find(Locator::XPath("//aside[@class='facets']//a[starts-with(normalize-space(.), '案例')]"))
+        .await
+        .unwrap();
+    facet.click().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css(".facets a[aria-current=true]")).await.unwrap();
+    let kinds = script(client, "return [...document.querySelectorAll('.hit .badge')].map(b => b.textContent)").await;
+    assert_eq!(kinds, json!(["案例"]));
+    save_screenshot(client, &format!("{size}-cases")).await;
+
+    // Open the case.
+    client.find(Locator::Css(".hit h2 a")).await.unwrap().click().await.unwrap();
+    let heading = client.wait().at_most(WAIT).for_element(Locator::Css("article.document h1")).await.unwrap();
+    assert_eq!(heading.text().await.unwrap(), "健身房停业后应退还预付卡余额");
+    assert!(client.source().await.unwrap().contains("（2021）示民初字第1号"));
+
+    // Follow a hit into the law at its article.
+    search_for(client, "七日内退货").await;
+    client.find(Locator::Css(".hit h2 a")).await.unwrap().click().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("article.document")).await.unwrap();
+    let target =
+        script(client, "return document.querySelector(':target') && document.querySelector(':target').id").await;
+    assert_eq!(target, json!("第二十五条"));
+    let visible = script(client, "const r = document.getElementById('第二十五条').getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight").await;
+    assert_eq!(visible, json!(true), "the article is scrolled into view");
+    save_screenshot(client, &format!("{size}-article")).await;
+
+    // Switch to large text; it persists on the next page.
+    let size_before = script(client, "return parseFloat(getComputedStyle(document.documentElement).fontSize)").await;
+    client.find(Locator::Css("#large-text")).await.unwrap().click().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("html.large-text")).await.unwrap();
+    client.goto(&format!("{base}/warnings")).await.unwrap();
+    let size_after = script(client, "return parseFloat(getComputedStyle(document.documentElement).fontSize)").await;
+    assert!(size_after.as_f64().unwrap() > size_before.as_f64().unwrap() * 1.2, "{size_before} -> {size_after}");
+    save_screenshot(client, &format!("{size}-large-text")).await;
+    client.find(Locator::Css("#large-text")).await.unwrap().click().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("html:not(.large-text)")).await.unwrap();
+
+    // Nothing overflows the screen sideways.
+    let overflow = script(client, "return document.documentElement.scrollWidth <= window.innerWidth").await;
+    assert_eq!(overflow, json!(true), "no horizontal scrolling at {size}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visitor_searches_filters_and_reads_on_phone_and_desktop() {
+    let Some(browser) = browser().await else { return };
+    let server = spawn_server().await;
+    journey(&browser.client, &server.base, "390x844", (390, 844)).await;
+    journey(&browser.client, &server.base, "1366x768", (1366, 768)).await;
+    browser.client.clone().close().await.unwrap();
+}
