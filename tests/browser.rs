@@ -16,17 +16,20 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const WAIT: Duration = Duration::from_secs(10);
 
-struct Browser {
-    client: Client,
-    driver: Child,
-    _profile: tempfile::TempDir,
+/// chromedriver, stopped when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
+struct Browser {
+    client: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
 }
 
 async fn browser() -> Option<Browser> {
@@ -40,12 +43,14 @@ async fn browser() -> Option<Browser> {
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let driver = Command::new(&chromedriver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
+    let driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
     let profile = tempfile::tempdir().unwrap();
     let capabilities = json!({
         "goog:chromeOptions": {
@@ -63,7 +68,7 @@ async fn browser() -> Option<Browser> {
     for _ in 0..100 {
         if let Ok(client) = ClientBuilder::new(connector.clone()).capabilities(capabilities.clone()).connect(&url).await
         {
-            return Some(Browser { client, driver, _profile: profile });
+            return Some(Browser { client, _driver: driver, _profile: profile });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
