@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::markdown;
 use super::model::{Document, Kind};
+use crate::text::escape_html as escape;
 
 /// One line of a law's table of contents: a heading (编, 章, 节) or an article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -70,21 +71,6 @@ pub fn render(document: &Document) -> Rendered {
         }
     }
     Rendered { html, toc }
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Snippets: the best passage of a unit with the matched terms in `<mark>`.
 //! Works on characters, never bytes, so a snippet never cuts a character.
 
-use crate::text::normalize;
+use crate::text::{normalize, push_html_escaped};
 
 /// Length of a snippet in characters (about 100 Chinese characters).
 pub const SNIPPET_CHARS: usize = 100;
@@ -85,18 +85,8 @@ fn byte_to_char_index(text: &str) -> Vec<usize> {
     index
 }
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape_into(out: &mut String, chars: &[char]) {
-    for &c in chars {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+fn escape_into(out: &mut String, chars: &[char]) {
+    chars.iter().for_each(|&c| push_html_escaped(out, c));
 }
 
 #[cfg(test)]

@@ -49,6 +49,25 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() && !is_han(c)
 }
 
+/// Appends `c` to `out`, escaped for HTML text and attribute values.
+pub fn push_html_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        _ => out.push(c),
+    }
+}
+
+/// `text` escaped for HTML text and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    text.chars().for_each(|c| push_html_escaped(&mut out, c));
+    out
+}
+
 /// Cuts `text` to at most `max_chars` characters, never inside a character.
 pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
     match text.char_indices().nth(max_chars) {
@@ -82,6 +101,11 @@ mod tests {
         assert!(!is_han('a'));
         assert!(is_word_char('a') && is_word_char('5'));
         assert!(!is_word_char('消') && !is_word_char('，'));
+    }
+
+    #[test]
+    fn html_escaping() {
+        assert_eq!(escape_html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     }
 
     #[test]
