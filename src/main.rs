@@ -275,8 +275,14 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let state = web::AppState::new(engine, &config.static_dir);
-    println!("消费维权知识库已启动：http://{}", config.addr);
-    tokio::runtime::Runtime::new()?.block_on(web::serve(state, config.addr))?;
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+        println!("消费维权知识库已启动：http://{}", listener.local_addr()?);
+        web::serve(state, listener).await?;
+        anyhow::Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -105,3 +105,34 @@ fn a_missing_index_without_content_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("does not exist or is not a folder"), "{}", stderr(&output));
 }
+
+#[test]
+fn serve_answers_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let content = fixture("content");
+    let static_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_weiquan"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--content", content.to_str().unwrap()])
+        .args(["--index", dir.path().join("index").to_str().unwrap(), "--static", static_dir.to_str().unwrap()])
+        .env_remove("WEIQUAN_CONTENT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line.trim().rsplit("http://").next().unwrap().to_string();
+    assert!(line.starts_with("消费维权知识库已启动"), "{line}");
+
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200") && response.contains("\"status\":\"ok\""), "{response}");
+
+    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = server.wait().unwrap();
+    assert!(status.success(), "a clean exit after SIGTERM: {status}");
+}

@@ -9,7 +9,6 @@ mod pages;
 pub mod params;
 mod views;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -164,9 +163,9 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+/// Serves on `listener` until Ctrl-C or SIGTERM, then finishes the requests
+/// in flight.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "serving");
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
 }
