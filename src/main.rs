@@ -9,7 +9,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use weiquan::content::{self, Kind};
-use weiquan::search::{self, Engine, SearchRequest, Stage};
+use weiquan::search::{self, Engine, SearchRequest, Stage, eval};
 use weiquan::web::{
     self,
     config::{FileConfig, ServeConfig},
@@ -46,6 +46,19 @@ enum Command {
     /// Settings come from flags, then WEIQUAN_* environment variables, then
     /// the config file, then the defaults.
     Serve(ServeArgs),
+    /// Measure relevance on judged queries (JSONL, ../shared/eval format):
+    /// nDCG@10, Recall@10 and MRR, overall and per query.
+    Eval {
+        /// The judged queries, e.g. ../shared/eval/queries-dev.jsonl.
+        queries: PathBuf,
+        #[command(flatten)]
+        content: ContentArgs,
+        #[command(flatten)]
+        index: IndexArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -129,6 +142,7 @@ fn main() -> ExitCode {
         Command::Search(args) => run_search(args),
         Command::Check { content } => run_check(&content.roots),
         Command::Serve(args) => run_serve(args),
+        Command::Eval { queries, content, index, json } => run_eval(&queries, &content.roots, &index.dir, json),
     };
     match result {
         Ok(code) => code,
@@ -283,6 +297,40 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         web::serve(state, listener).await?;
         anyhow::Ok(())
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(queries).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", queries.display()))?;
+    let judged = eval::parse_queries(&text).map_err(|e| anyhow::anyhow!("`{}` {e}", queries.display()))?;
+    let (bar, update) = progress_bar();
+    let opened = Engine::open_or_build(dir, roots, &update);
+    bar.finish_and_clear();
+    let (engine, _) = opened?;
+    let report = eval::evaluate(&engine, &judged)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:>6} {:>6} {:>6}  query → top results", "nDCG", "R@10", "MRR");
+    for score in &report.queries {
+        println!(
+            "{:>6.3} {:>6.3} {:>6.3}  {} → {}",
+            score.ndcg,
+            score.recall,
+            score.mrr,
+            score.query,
+            score.top.join(" | ")
+        );
+    }
+    println!(
+        "{:>6.3} {:>6.3} {:>6.3}  平均（{} 个查询）",
+        report.ndcg,
+        report.recall,
+        report.mrr,
+        report.queries.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 mod build;
+pub mod eval;
 pub mod query;
 pub mod schema;
 pub mod snippet;
