@@ -43,6 +43,24 @@ fn exact_top_hits_for_chinese_queries() {
 }
 
 #[test]
+fn a_named_article_comes_first() {
+    let fixture = fixture_index();
+    for query in [
+        "示例消费者保护法第五十五条",
+        "示例消费者保护法 55条",
+        "示例法第55条",
+        "《示例法》第五十五条第一款",
+        "示例法第五十五条 欺诈",
+    ] {
+        assert_eq!(fixture.ids(query).first(), Some(&format!("{LAW}#第五十五条")), "{query}");
+    }
+    // The named article outranks any ordinary match; an article of an unknown
+    // law is an ordinary query.
+    assert!(fixture.query("示例法第五十五条").hits[0].score >= 1_000_000.0);
+    assert!(fixture.query("某某法第五十五条").hits.iter().all(|hit| hit.score < 1_000_000.0));
+}
+
+#[test]
 fn title_outranks_body() {
     let fixture = fixture_index();
     // 退货指南 has 退货 in its title; the law's article 25 only in its text.

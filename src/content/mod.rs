@@ -23,8 +23,10 @@ pub const SYNONYMS_FILE: &str = "synonyms.txt";
 /// The staff-editable common questions of a content root, at its top level,
 /// offered as suggestions and on the home page.
 pub const QUESTIONS_FILE: &str = "questions.txt";
+/// The staff-editable abbreviations of law titles of a content root.
+pub const ALIASES_FILE: &str = "aliases.txt";
 /// Every word list a content root may have.
-const LIST_FILES: [&str; 3] = [DICTIONARY_FILE, SYNONYMS_FILE, QUESTIONS_FILE];
+const LIST_FILES: [&str; 4] = [DICTIONARY_FILE, SYNONYMS_FILE, QUESTIONS_FILE, ALIASES_FILE];
 
 /// A content root could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,8 @@ pub struct Loaded {
     pub synonyms: String,
     /// The roots' common questions, one per line.
     pub questions: String,
+    /// The roots' abbreviations of law titles.
+    pub aliases: String,
 }
 
 impl Loaded {
@@ -86,6 +90,7 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
         loaded.dictionary.push_str(&read_optional(&root.join(DICTIONARY_FILE))?);
         loaded.synonyms.push_str(&read_optional(&root.join(SYNONYMS_FILE))?);
         loaded.questions.push_str(&read_optional(&root.join(QUESTIONS_FILE))?);
+        loaded.aliases.push_str(&read_optional(&root.join(ALIASES_FILE))?);
     }
     let mut ids = HashSet::new();
     for (done, (root, layout, path)) in files.iter().enumerate() {

@@ -10,6 +10,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use tantivy::Index;
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy_jieba::jieba_rs::Jieba;
@@ -109,28 +111,63 @@ pub struct Term {
 pub const BUILTIN_WORDS: &str = include_str!("lexicon/words.txt");
 /// Query expansions compiled into the binary; content roots add their own.
 pub const BUILTIN_SYNONYMS: &str = include_str!("lexicon/synonyms.txt");
+/// Abbreviations of law titles compiled into the binary; content roots add their own.
+pub const BUILTIN_ALIASES: &str = include_str!("lexicon/aliases.txt");
 
-/// jieba with the domain dictionary, and the query expansions. Cheap to
-/// clone: both are shared.
+/// The word lists an index is built with: built-in ones followed by the
+/// content roots' own. Saved with the index so queries use the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lexicon {
+    /// jieba words: one per line, optionally with a frequency and a tag.
+    pub dictionary: String,
+    /// Expansions, see [`parse_synonyms`].
+    pub synonyms: String,
+    /// Abbreviations of law titles, in the synonyms format.
+    pub aliases: String,
+}
+
+impl Lexicon {
+    /// The built-in lists followed by the content's.
+    pub fn with_builtin(dictionary: &str, synonyms: &str, aliases: &str) -> Lexicon {
+        Lexicon {
+            dictionary: format!("{BUILTIN_WORDS}\n{dictionary}"),
+            synonyms: format!("{BUILTIN_SYNONYMS}\n{synonyms}"),
+            aliases: format!("{BUILTIN_ALIASES}\n{aliases}"),
+        }
+    }
+}
+
+/// jieba with the domain dictionary, the query expansions and the law-title
+/// abbreviations. Cheap to clone: all are shared.
 #[derive(Clone)]
 pub struct Analyzer {
     jieba: Arc<Jieba>,
     synonyms: Arc<HashMap<String, Vec<String>>>,
+    aliases: Arc<HashMap<String, Vec<String>>>,
 }
 
 impl Analyzer {
-    /// jieba's own dictionary plus `dictionary` (one word per line,
-    /// optionally followed by a frequency and a part-of-speech tag), and the
-    /// expansions in `synonyms` (see [`parse_synonyms`]). `#` starts a comment.
-    pub fn new(dictionary: &str, synonyms: &str) -> Analyzer {
+    /// jieba's own dictionary plus the lexicon's. `#` starts a comment in
+    /// every list.
+    pub fn new(lexicon: &Lexicon) -> Analyzer {
         let mut jieba = Jieba::new();
-        for line in dictionary.lines().map(strip_comment) {
+        for line in lexicon.dictionary.lines().chain(lexicon.aliases.lines().flat_map(alias_words)).map(strip_comment) {
             let mut parts = line.split_whitespace();
             let Some(word) = parts.next() else { continue };
             let freq = parts.next().and_then(|f| f.parse().ok());
             jieba.add_word(&normalize(word), freq, parts.next());
         }
-        Analyzer { jieba: Arc::new(jieba), synonyms: Arc::new(parse_synonyms(synonyms)) }
+        let aliases = parse_synonyms(&lexicon.aliases);
+        let mut synonyms = parse_synonyms(&lexicon.synonyms);
+        for (abbreviation, titles) in &aliases {
+            synonyms.entry(abbreviation.clone()).or_default().extend(titles.iter().cloned());
+        }
+        Analyzer { jieba: Arc::new(jieba), synonyms: Arc::new(synonyms), aliases: Arc::new(aliases) }
+    }
+
+    /// The short law title an abbreviation stands for (消保法 → 消费者权益保护法).
+    pub fn law_title<'a>(&'a self, name: &'a str) -> &'a str {
+        self.aliases.get(name).and_then(|t| t.first()).map_or(name, String::as_str)
     }
 
     /// What a query word also stands for (七天 → 七日).
@@ -188,6 +225,12 @@ impl Analyzer {
         }
         parts
     }
+}
+
+/// The abbreviations of an alias line, as dictionary words.
+fn alias_words(line: &str) -> Vec<&str> {
+    let from = strip_comment(line).split("=>").next().unwrap_or("");
+    from.split([',', '，', '、']).map(str::trim).filter(|w| !w.is_empty()).collect()
 }
 
 fn strip_comment(line: &str) -> &str {
@@ -359,7 +402,7 @@ mod tests {
 
     #[test]
     fn search_mode_words_overlap_and_are_normalised() {
-        let analyzer = Analyzer::new("", "");
+        let analyzer = Analyzer::new(&Lexicon::default());
         let words = analyzer.words("中华人民共和国，ＩＰｈｏｎｅ");
         let texts = texts(&words);
         for expected in ["中华", "华人", "人民", "共和国", "中华人民共和国", "iphone"] {
@@ -370,7 +413,7 @@ mod tests {
 
     #[test]
     fn latin_and_digits_are_findable_apart() {
-        let analyzer = Analyzer::new("", "");
+        let analyzer = Analyzer::new(&Lexicon::default());
         let texts: Vec<String> = analyzer.words("iphone14手机").into_iter().map(|t| t.text).collect();
         for expected in ["iphone14", "iphone", "14", "手机"] {
             assert!(texts.iter().any(|t| t == expected), "{expected} missing from {texts:?}");
@@ -379,8 +422,11 @@ mod tests {
 
     #[test]
     fn the_dictionary_keeps_domain_words_whole() {
-        let plain = Analyzer::new("", "");
-        let domain = Analyzer::new("# comment\n惩罚性赔偿\n七天无理由退货 100 n\n", "");
+        let plain = Analyzer::new(&Lexicon::default());
+        let domain = Analyzer::new(&Lexicon {
+            dictionary: "# comment\n惩罚性赔偿\n七天无理由退货 100 n\n".into(),
+            ..Lexicon::default()
+        });
         assert!(!plain.concepts("惩罚性赔偿").contains(&"惩罚性赔偿".to_string()));
         assert_eq!(domain.concepts("惩罚性赔偿"), vec!["惩罚性赔偿"]);
         assert_eq!(domain.concepts("七天无理由退货"), vec!["七天无理由退货"]);
@@ -389,7 +435,7 @@ mod tests {
 
     #[test]
     fn question_noise_is_dropped_unless_nothing_is_left() {
-        let analyzer = Analyzer::new("", "");
+        let analyzer = Analyzer::new(&Lexicon::default());
         let concepts = analyzer.concepts("我的衣服能退吗");
         assert!(concepts.contains(&"衣服".to_string()), "{concepts:?}");
         assert!(!concepts.contains(&"吗".to_string()) && !concepts.contains(&"我".to_string()), "{concepts:?}");
@@ -398,11 +444,26 @@ mod tests {
 
     #[test]
     fn synonym_rules_one_way_and_both_ways() {
-        let analyzer = Analyzer::new("", "# c\n七天, 七日，7天\n退钱 => 退款、退还\n");
+        let analyzer = Analyzer::new(&Lexicon {
+            synonyms: "# c\n七天, 七日，7天\n退钱 => 退款、退还\n".into(),
+            ..Lexicon::default()
+        });
         assert_eq!(analyzer.synonyms("七天"), ["七日", "7天"]);
         assert_eq!(analyzer.synonyms("七日"), ["七天", "7天"]);
         assert_eq!(analyzer.synonyms("退钱"), ["退款", "退还"]);
         assert!(analyzer.synonyms("退款").is_empty());
+    }
+
+    #[test]
+    fn aliases_name_laws_and_expand_queries() {
+        let analyzer = Analyzer::new(&Lexicon {
+            aliases: "消保法, 消法 => 消费者权益保护法".into(),
+            ..Lexicon::default()
+        });
+        assert_eq!(analyzer.law_title("消保法"), "消费者权益保护法");
+        assert_eq!(analyzer.law_title("民法典"), "民法典");
+        assert_eq!(analyzer.synonyms("消法"), ["消费者权益保护法"]);
+        assert_eq!(analyzer.concepts("消保法"), ["消保法"], "abbreviations stay whole");
     }
 
     #[test]

@@ -8,11 +8,12 @@ use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use super::Error;
-use super::analyzer::{self, Analyzer};
+use super::analyzer::{self, Analyzer, Lexicon};
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
 use super::suggest::Catalog;
 use crate::content::{self, Document, Level, Loaded, Status, Unit};
+use crate::text::normalize;
 
 /// Memory tantivy's writer may use per indexing thread.
 const WRITER_MEMORY_PER_THREAD: usize = 128 * 1024 * 1024;
@@ -75,7 +76,7 @@ pub fn build(dir: &Path, roots: &[PathBuf], progress: &dyn Fn(Stage, usize, usiz
 /// roots' fingerprint and the built-in word lists.
 pub fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
     let mut hasher = std::hash::DefaultHasher::new();
-    (analyzer::BUILTIN_WORDS, analyzer::BUILTIN_SYNONYMS).hash(&mut hasher);
+    (analyzer::BUILTIN_WORDS, analyzer::BUILTIN_SYNONYMS, analyzer::BUILTIN_ALIASES).hash(&mut hasher);
     Ok(format!("{}-{:016x}", content::fingerprint(roots)?, hasher.finish()))
 }
 
@@ -84,13 +85,12 @@ fn write_generation(
     loaded: &Loaded,
     progress: &dyn Fn(Stage, usize, usize),
 ) -> Result<usize, Error> {
-    let dictionary = format!("{}\n{}", analyzer::BUILTIN_WORDS, loaded.dictionary);
-    let synonyms = format!("{}\n{}", analyzer::BUILTIN_SYNONYMS, loaded.synonyms);
-    store::write_lexicon(generation, &dictionary, &synonyms)?;
+    let lexicon = Lexicon::with_builtin(&loaded.dictionary, &loaded.synonyms, &loaded.aliases);
+    store::write_json(generation, store::LEXICON, &lexicon)?;
     store::write_json(generation, store::CATALOG, &Catalog::from_loaded(loaded))?;
     let (schema, fields) = schema();
     let index = Index::create_in_dir(generation, schema)?;
-    analyzer::register(&index, &Analyzer::new(&dictionary, &synonyms));
+    analyzer::register(&index, &Analyzer::new(&lexicon));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)?;
     let mut units = 0;
@@ -130,6 +130,12 @@ pub fn date_number(date: Option<chrono::NaiveDate>) -> i64 {
     date.map_or(0, |d| i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day()))
 }
 
+/// A law's title as article lookups name it: normalised, without 中华人民共和国.
+pub fn title_key(title: &str) -> String {
+    let title = normalize(title);
+    title.strip_prefix("中华人民共和国").unwrap_or(&title).to_string()
+}
+
 /// The chapter path as shown: 第二章 消费者的权利 / 第一节 ...
 pub fn chapter_text(unit: &Unit) -> String {
     unit.chapter.join(" / ")
@@ -166,10 +172,12 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit) -> TantivyDo
     doc.add_f64(fields.prior, prior(meta.level, meta.status));
 
     doc.add_text(fields.title, &meta.title);
+    doc.add_text(fields.title_key, title_key(&meta.title));
     let chapter = chapter_text(unit);
     let mut heading = chapter.clone();
     if let Some(article) = &unit.article {
         doc.add_text(fields.article, &article.label);
+        doc.add_i64(fields.article_number, i64::from(article.number));
         heading = format!("{} 第{}条 {heading}", article.label, article.number);
     }
     doc.add_text(fields.heading, &heading);

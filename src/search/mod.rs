@@ -10,7 +10,7 @@ pub mod snippet;
 pub mod store;
 pub mod suggest;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,7 +18,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
@@ -222,7 +222,12 @@ pub struct Engine {
     analyzer: Analyzer,
     manifest: Manifest,
     catalog: Catalog,
+    /// Title keys of the laws in the index, to resolve article references.
+    law_titles: HashSet<String>,
 }
+
+/// Score that puts an article named in the query above everything else.
+const NAMED_ARTICLE_CREDIT: f32 = 1_000_000.0;
 
 impl Engine {
     /// Opens the current generation in `dir`. Refuses an index with another
@@ -233,14 +238,15 @@ impl Engine {
         if manifest.schema_version != SCHEMA_VERSION {
             return Err(Error::SchemaMismatch { path: dir.to_path_buf(), found: manifest.schema_version });
         }
-        let (dictionary, synonyms) = store::read_lexicon(&generation)?;
+        let lexicon: analyzer::Lexicon = store::read_json(&generation, store::LEXICON)?;
         let index = Index::open_in_dir(&generation)?;
-        let analyzer = Analyzer::new(&dictionary, &synonyms);
+        let analyzer = Analyzer::new(&lexicon);
         analyzer::register(&index, &analyzer);
         let (_, fields) = schema::schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let catalog = store::read_json(&generation, store::CATALOG)?;
-        Ok(Engine { reader, fields, analyzer, manifest, catalog })
+        let catalog: Catalog = store::read_json(&generation, store::CATALOG)?;
+        let law_titles = catalog.titles().map(build::title_key).collect();
+        Ok(Engine { reader, fields, analyzer, manifest, catalog, law_titles })
     }
 
     /// Opens the index in `dir`, first (re)building it from `roots` when it
@@ -370,7 +376,15 @@ impl Engine {
         let parsed = query::parse(&request.query);
         let built = query::build(&parsed, &self.analyzer, &self.fields);
         let filters = self.filters(request);
-        let positive: Option<Box<dyn Query>> = match built.positive {
+        let named_article = self.named_article(&request.query);
+        let positive = match (built.positive, named_article) {
+            (Some(positive), Some(article)) => {
+                Some(Box::new(BooleanQuery::new(vec![(Occur::Should, positive), (Occur::Should, article)]))
+                    as Box<dyn Query>)
+            }
+            (positive, article) => positive.or(article),
+        };
+        let positive: Option<Box<dyn Query>> = match positive {
             Some(positive) => Some(positive),
             None if parsed.groups.is_empty() && !filters.is_empty() => Some(Box::new(AllQuery)),
             None => None,
@@ -394,6 +408,36 @@ impl Engine {
         }
         results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         Ok(results)
+    }
+
+    /// The article a query names (消保法第五十五条), as a query that puts it
+    /// first. The law is the longest end of the text before the number that
+    /// is a known title or an abbreviation of one.
+    fn named_article(&self, query: &str) -> Option<Box<dyn Query>> {
+        let reference = query::article_reference(query)?;
+        let chars: Vec<char> = reference.law.chars().collect();
+        let title = (0..chars.len()).find_map(|start| {
+            let candidate: String = chars[start..].iter().collect();
+            let title = build::title_key(self.analyzer.law_title(&candidate));
+            self.law_titles.contains(&title).then_some(title)
+        })?;
+        let clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.title_key, &title),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_i64(self.fields.article_number, i64::from(reference.number)),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ];
+        Some(Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(clauses)), NAMED_ARTICLE_CREDIT)))
     }
 
     fn collect(

@@ -175,6 +175,41 @@ pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields) -> Built {
     Built { positive, excluded, highlights }
 }
 
+/// An article named in a query: 消保法第五十五条, 《产品质量法》第四十条第一款,
+/// 食品安全法148条, 消费者权益保护法 55条.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleReference {
+    /// What stands before the number, without 《》 and spaces: a title or an
+    /// abbreviation (resolved by the engine).
+    pub law: String,
+    pub number: u32,
+}
+
+/// Finds the first article reference in a query.
+pub fn article_reference(query: &str) -> Option<ArticleReference> {
+    let text: String = normalize(query).chars().filter(|c| !c.is_whitespace() && !"《》<>\"“”".contains(*c)).collect();
+    let chars: Vec<char> = text.chars().collect();
+    for (end, &c) in chars.iter().enumerate() {
+        if c != '条' {
+            continue;
+        }
+        let Some(start) = (0..end).rev().take_while(|&i| is_numeral(chars[i])).last() else { continue };
+        let number: String = chars[start..end].iter().collect();
+        let Some(number) = crate::text::numerals::parse(&number) else { continue };
+        let law_end = if start > 0 && chars[start - 1] == '第' { start - 1 } else { start };
+        let law: String = chars[..law_end].iter().collect();
+        let law = law.trim_end_matches(['的', ',', '，']).to_string();
+        if !law.is_empty() {
+            return Some(ArticleReference { law, number });
+        }
+    }
+    None
+}
+
+fn is_numeral(c: char) -> bool {
+    c.is_ascii_digit() || "零〇一二三四五六七八九十百千两".contains(c)
+}
+
 /// Splits a score into its coordination credit and its BM25 part.
 pub fn split_score(score: f32) -> (f32, f32) {
     let credit = (score / CREDIT).floor() * CREDIT;
@@ -381,6 +416,21 @@ mod tests {
     fn long_input_is_cut() {
         let parsed = parse(&"退".repeat(10_000));
         assert_eq!(parsed.groups[0][0].text().chars().count(), MAX_QUERY_CHARS);
+    }
+
+    #[test]
+    fn article_references_in_many_spellings() {
+        let reference = |q: &str| article_reference(q).map(|r| (r.law, r.number));
+        assert_eq!(reference("消保法第五十五条"), Some(("消保法".into(), 55)));
+        assert_eq!(reference("消费者权益保护法 55条"), Some(("消费者权益保护法".into(), 55)));
+        assert_eq!(reference("食品安全法148条"), Some(("食品安全法".into(), 148)));
+        assert_eq!(reference("民法典第四百九十六条"), Some(("民法典".into(), 496)));
+        assert_eq!(reference("电子商务法 第三十八条"), Some(("电子商务法".into(), 38)));
+        assert_eq!(reference("《产品质量法》第四十条第一款"), Some(("产品质量法".into(), 40)));
+        assert_eq!(reference("个保法第47条 删除权"), Some(("个保法".into(), 47)));
+        assert_eq!(reference("第五十五条"), None);
+        assert_eq!(reference("退货条件"), None);
+        assert_eq!(reference("条件 价格法第十四条"), Some(("条件价格法".into(), 14)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +35,8 @@ pub struct Fields {
     pub severity: Field,
     pub expires: Field,
     pub pinned: Field,
+    pub title_key: Field,
+    pub article_number: Field,
     pub grams: Field,
 }
 
@@ -93,6 +95,10 @@ pub fn schema() -> (Schema, Fields) {
         severity: builder.add_text_field("severity", STRING | STORED),
         expires: builder.add_i64_field("expires", INDEXED | FAST | STORED),
         pinned: builder.add_bool_field("pinned", FAST | STORED),
+        // Article lookup (消保法第五十五条): the normalised short title (without
+        // 中华人民共和国) as a raw term, and the article number.
+        title_key: builder.add_text_field("title_key", STRING),
+        article_number: builder.add_i64_field("article_number", INDEXED),
         // Character pairs of all of the above, with positions: finds any
         // fragment inside a jieba word, and matches quoted phrases.
         grams: builder.add_text_field(

@@ -5,7 +5,7 @@
 //! ```text
 //! index/
 //!   CURRENT            name of the generation in use
-//!   gen-<time>-<pid>/  tantivy's files, manifest.json, dictionary.txt, synonyms.txt,
+//!   gen-<time>-<pid>/  tantivy's files, manifest.json, lexicon.json,
 //!                      suggestions.json
 //! ```
 
@@ -19,10 +19,9 @@ use super::Error;
 
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
-/// The word lists the generation was built with (built-in and content
-/// together); queries must analyse with the same.
-const DICTIONARY: &str = "dictionary.txt";
-const SYNONYMS: &str = "synonyms.txt";
+/// The word lists the generation was built with; queries must analyse with
+/// the same.
+pub const LEXICON: &str = "lexicon.json";
 /// The suggestion catalog of a generation.
 pub const CATALOG: &str = "suggestions.json";
 const GENERATION_PREFIX: &str = "gen-";
@@ -78,21 +77,6 @@ pub fn read_manifest(generation: &Path) -> Result<Manifest, Error> {
     let text = fs::read_to_string(&path).map_err(io_error(&path))?;
     serde_json::from_str(&text)
         .map_err(|e| Error::Corrupt(format!("`{}` is not a valid manifest: {e}", path.display())))
-}
-
-/// Saves the dictionary and synonyms a generation is built with.
-pub fn write_lexicon(generation: &Path, dictionary: &str, synonyms: &str) -> Result<(), Error> {
-    write_atomically(&generation.join(DICTIONARY), dictionary.as_bytes())?;
-    write_atomically(&generation.join(SYNONYMS), synonyms.as_bytes())
-}
-
-/// The dictionary and synonyms a generation was built with.
-pub fn read_lexicon(generation: &Path) -> Result<(String, String), Error> {
-    let read = |name: &str| {
-        let path = generation.join(name);
-        fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
-    };
-    Ok((read(DICTIONARY)?, read(SYNONYMS)?))
 }
 
 /// Saves a value as JSON in a generation.

@@ -114,6 +114,11 @@ impl Catalog {
         tags
     }
 
+    /// Every document title.
+    pub fn titles(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().filter(|e| e.kind == SuggestionKind::Title).map(|e| e.text.as_str())
+    }
+
     /// The common questions, in the order staff wrote them.
     pub fn questions(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().filter(|e| e.kind == SuggestionKind::Question).map(|e| e.text.as_str())
