@@ -189,13 +189,13 @@ async fn every_api_route_is_documented_and_every_documented_route_answers() {
 async fn health_metrics_feed_and_static_files() {
     let server = spawn_server().await;
     let (status, health) = get(&format!("{}/healthz", server.base)).await;
-    assert_eq!((status, health["status"].as_str(), health["units"].as_u64()), (200, Some("ok"), Some(14)));
+    assert_eq!((status, health["status"].as_str(), health["units"].as_u64()), (200, Some("ok"), Some(15)));
 
     get(&format!("{}/api/search?q=预付卡", server.base)).await;
     let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
     assert!(metrics.contains("weiquan_http_requests_total{route=\"/api/search\",status=\"200\"} 1"), "{metrics}");
     assert!(metrics.contains("weiquan_search_duration_seconds_count 1"), "{metrics}");
-    assert!(metrics.contains("weiquan_documents 7"), "{metrics}");
+    assert!(metrics.contains("weiquan_documents 8"), "{metrics}");
 
     let feed = reqwest::get(format!("{}/feed.xml", server.base)).await.unwrap();
     assert!(feed.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
@@ -229,6 +229,17 @@ async fn pages_render_results_documents_and_the_large_text_mode() {
     let page = client.get(format!("{}/search?q=七日内退货", server.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("<mark>七日内退货</mark>"), "{page}");
     assert!(page.contains("href=\"/docs/laws/sample-consumer-law#第二十五条\""), "{page}");
+    assert!(page.contains("<span class=\"badge history\">历史版本</span>"), "older versions are labelled: {page}");
+    let old = client
+        .get(format!("{}/docs/laws/sample-consumer-law-2015", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(old.contains("各个版本") && old.contains("<strong>历史版本</strong>"), "{old}");
+    assert!(old.contains("href=\"/docs/laws/sample-consumer-law\""), "links the version in force: {old}");
     let none =
         client.get(format!("{}/search?q=不存在的词语组合", server.base)).send().await.unwrap().text().await.unwrap();
     assert!(none.contains("没有找到") && none.contains("12315"), "{none}");

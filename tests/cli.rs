@@ -25,7 +25,7 @@ fn index_then_search_as_text_and_json() {
     let content = fixture("content");
     let output = weiquan(&["index", "--content", content.to_str().unwrap(), "--index", index.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).contains("索引完成：文档 7 篇，条目 14 个，问题 0 个"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("索引完成：文档 8 篇，条目 15 个，问题 0 个"), "{}", stdout(&output));
 
     let output = weiquan(&["search", "七日内退货", "--index", index.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));

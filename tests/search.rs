@@ -61,6 +61,21 @@ fn a_named_article_comes_first() {
 }
 
 #[test]
+fn the_version_in_force_ranks_above_older_ones_which_stay_findable() {
+    let fixture = fixture_index();
+    let ids = fixture.ids("七日内退货");
+    let old = "laws/sample-consumer-law-2015#第二十五条".to_string();
+    assert_eq!(ids[0], format!("{LAW}#第二十五条"));
+    assert!(ids.contains(&old), "{ids:?}");
+    let history =
+        fixture.search(&SearchRequest { statuses: vec![Status::Amended], ..SearchRequest::new("七日内退货") });
+    assert_eq!(history.hits.iter().map(unit_id).collect::<Vec<_>>(), [old]);
+    let page = fixture.engine.document("laws/sample-consumer-law-2015").unwrap().unwrap();
+    let versions: Vec<_> = page.versions.iter().map(|v| (v.id.as_str(), v.status.as_deref())).collect();
+    assert_eq!(versions, [(LAW, Some("current")), ("laws/sample-consumer-law-2015", Some("amended"))]);
+}
+
+#[test]
 fn title_outranks_body() {
     let fixture = fixture_index();
     // 退货指南 has 退货 in its title; the law's article 25 only in its text.

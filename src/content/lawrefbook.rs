@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::articles::split_law;
 use super::markdown::strip_comments;
-use super::model::{Document, FrontMatter, Kind, Level, Status, Unit, date_format};
+use super::model::{Document, FrontMatter, Kind, Level, Unit, date_format};
 
 const INFO_END: &str = "<!-- INFO END -->";
 
@@ -84,10 +84,9 @@ pub fn read(id: &str, path: &Path, text: &str) -> Result<Document, (usize, Strin
         regions: region.into_iter().collect(),
         level,
         effective,
-        status: (kind == Kind::Law).then_some(Status::Current),
         ..FrontMatter::default()
     };
-    Ok(Document { id: id.to_string(), path: path.to_path_buf(), kind, meta, history, body, units })
+    Ok(Document { id: id.to_string(), path: path.to_path_buf(), kind, meta, part: subtitle, history, body, units })
 }
 
 /// Removes HTML comments except the `<!-- INFO END -->` marker itself.
@@ -110,7 +109,7 @@ fn classify(id: &str) -> (Kind, Option<Level>, Option<String>) {
 }
 
 /// `消费者权益保护法(2013-10-25)` → 2013-10-25.
-fn date_in_file_name(id: &str) -> Option<NaiveDate> {
+pub fn date_in_file_name(id: &str) -> Option<NaiveDate> {
     let name = id.rsplit('/').next()?;
     let inner = name.strip_suffix(')')?.rsplit_once('(')?.1;
     date_format::parse(inner)

@@ -9,6 +9,7 @@ pub mod lawrefbook;
 pub mod markdown;
 mod model;
 pub mod render;
+pub mod versions;
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -106,6 +107,7 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
         }
         progress(done + 1, files.len());
     }
+    versions::assign(&mut loaded.documents, chrono::Local::now().date_naive());
     Ok(loaded)
 }
 
@@ -196,9 +198,6 @@ fn read_project(id: String, path: &Path, text: &str) -> Result<Document, (Option
         return Err((Some(2), format!("`expires` ({expires}) is before `date` ({date})")));
     }
     meta.kind = Some(kind);
-    if kind == Kind::Law && meta.status.is_none() {
-        meta.status = Some(Status::Current);
-    }
     let body = markdown::strip_comments(split.body);
     let mut units = match kind {
         Kind::Law => articles::split_law(&body, &[]),
@@ -207,7 +206,7 @@ fn read_project(id: String, path: &Path, text: &str) -> Result<Document, (Option
     if units.is_empty() {
         units.push(Unit { article: None, anchor: None, chapter: Vec::new(), text: markdown::to_plain_text(&body) });
     }
-    Ok(Document { id, path: path.to_path_buf(), kind, meta, history: Vec::new(), body, units })
+    Ok(Document { id, path: path.to_path_buf(), kind, meta, part: None, history: Vec::new(), body, units })
 }
 
 /// A cheap fingerprint of what the roots hold (file names, sizes and

@@ -162,6 +162,8 @@ pub struct Document {
     pub kind: Kind,
     /// Front matter, with the kind and the law defaults filled in.
     pub meta: FrontMatter,
+    /// The part of a law published in several files (民法典 合同编).
+    pub part: Option<String>,
     /// LawRefBook history lines (通过, 修正, 施行), oldest first.
     pub history: Vec<String>,
     /// The Markdown body with HTML comments removed.

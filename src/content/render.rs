@@ -84,6 +84,7 @@ mod tests {
             path: "x.md".into(),
             kind: Kind::Law,
             meta: FrontMatter { title: "某法".into(), ..FrontMatter::default() },
+            part: None,
             history: Vec::new(),
             body: body.into(),
             units: split_law(body, &[]),

@@ -95,8 +95,12 @@ fn write_generation(
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)?;
     let mut units = 0;
     for (done, document) in loaded.documents.iter().enumerate() {
-        for unit in &document.units {
-            writer.add_document(unit_document(&fields, document, unit))?;
+        for (i, unit) in document.units.iter().enumerate() {
+            let mut doc = unit_document(&fields, document, unit);
+            if i == 0 && document.kind == content::Kind::Law {
+                doc.add_text(fields.version_of, version_key(document));
+            }
+            writer.add_document(doc)?;
             units += 1;
         }
         progress(Stage::Indexing, done + 1, loaded.documents.len());
@@ -134,6 +138,11 @@ pub fn date_number(date: Option<chrono::NaiveDate>) -> i64 {
 pub fn title_key(title: &str) -> String {
     let title = normalize(title);
     title.strip_prefix("中华人民共和国").unwrap_or(&title).to_string()
+}
+
+/// What the versions of one law share: title and part.
+pub fn version_key(document: &Document) -> String {
+    format!("{}/{}", title_key(&document.meta.title), document.part.as_deref().unwrap_or(""))
 }
 
 /// The chapter path as shown: 第二章 消费者的权利 / 第一节 ...

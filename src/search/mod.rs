@@ -185,6 +185,8 @@ pub struct DocumentPage {
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub related: Vec<Related>,
+    /// All versions of a law, newest first, this one included.
+    pub versions: Vec<Version>,
     /// Read from an official law collection (LawRefBook) rather than written
     /// by this project.
     pub official: bool,
@@ -196,6 +198,16 @@ pub struct Related {
     pub id: String,
     pub kind: String,
     pub title: String,
+}
+
+/// One version of a law.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Version {
+    pub id: String,
+    /// YYYY-MM-DD
+    pub date: Option<String>,
+    /// current | amended | repealed | pending
+    pub status: Option<String>,
 }
 
 /// A warning in a list.
@@ -304,7 +316,31 @@ impl Engine {
         let rendered = content::render::render(&document);
         let related = self.related(&document)?;
         let official = root.is_some_and(|root| content::Layout::detect(root) == content::Layout::LawRefBook);
-        Ok(Some(DocumentPage { document, html: rendered.html, toc: rendered.toc, related, official }))
+        let versions = self.versions(&document)?;
+        Ok(Some(DocumentPage { document, html: rendered.html, toc: rendered.toc, related, versions, official }))
+    }
+
+    /// Every version of a law, newest first (empty for other documents).
+    fn versions(&self, document: &content::Document) -> Result<Vec<Version>, Error> {
+        if document.kind != Kind::Law {
+            return Ok(Vec::new());
+        }
+        let key = Term::from_field_text(self.fields.version_of, &build::version_key(document));
+        let searcher = self.reader.searcher();
+        let hits = searcher
+            .search(&TermQuery::new(key, IndexRecordOption::Basic), &TopDocs::with_limit(1000).order_by_score())?;
+        let mut versions = Vec::new();
+        for (_, address) in hits {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(String::from);
+            versions.push(Version {
+                id: text(self.fields.doc_id).unwrap_or_default(),
+                date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(format_date_number),
+                status: text(self.fields.status),
+            });
+        }
+        versions.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
+        Ok(versions)
     }
 
     /// Up to five other documents sharing tags with this one, or else with

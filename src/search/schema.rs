@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +37,7 @@ pub struct Fields {
     pub pinned: Field,
     pub title_key: Field,
     pub article_number: Field,
+    pub version_of: Field,
     pub grams: Field,
 }
 
@@ -99,6 +100,9 @@ pub fn schema() -> (Schema, Fields) {
         // 中华人民共和国) as a raw term, and the article number.
         title_key: builder.add_text_field("title_key", STRING),
         article_number: builder.add_i64_field("article_number", INDEXED),
+        // On the first unit of each law: its title and part, so one query
+        // lists every version of a law, one hit per document.
+        version_of: builder.add_text_field("version_of", STRING),
         // Character pairs of all of the above, with positions: finds any
         // fragment inside a jieba word, and matches quoted phrases.
         grams: builder.add_text_field(

@@ -15,7 +15,7 @@ use super::{AppState, doc_url, hit_url};
 use crate::content::FrontMatter;
 use crate::content::render::TocEntry;
 use crate::search::suggest::Suggestion;
-use crate::search::{Facets, Related, SearchHit, WarningSummary};
+use crate::search::{Facets, Related, SearchHit, Version, WarningSummary};
 
 /// Every API route, as registered in the router. The OpenAPI test checks
 /// each is documented.
@@ -107,6 +107,8 @@ pub struct DocumentResponse {
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub related: Vec<Related>,
+    /// All versions of a law, newest first, this one included.
+    pub versions: Vec<Version>,
 }
 
 /// One document: metadata, rendered HTML, table of contents, related documents.
@@ -132,6 +134,7 @@ pub async fn document(
         html: page.html,
         toc: page.toc,
         related: page.related,
+        versions: page.versions,
     }))
 }
 

@@ -311,6 +311,7 @@ fn results_page(state: &AppState, params: &SearchParams, results: &SearchResults
                                     span.badge { (kind_label(&hit.kind)) }
                                     @if let Some(level) = &hit.level { " " (level_label(level)) }
                                     @if let Some(status) = &hit.status { " · " (status_label(status)) }
+                                    @if hit.status.as_deref() == Some("amended") { " " span.badge.history { "历史版本" } }
                                     @if let Some(date) = &hit.date { " · " (date) }
                                     @if let Some(chapter) = &hit.chapter { " · " (chapter) }
                                 }
@@ -376,6 +377,13 @@ fn document_page(page: &DocumentPage) -> Markup {
                     " " (validity(date(meta.date).as_deref(), date(meta.expires).as_deref()))
                 }
             }
+            @if let Some(current) = page.versions.iter().find(|v| v.status.as_deref() == Some("current")).filter(|v| v.id != doc.id) {
+                div.banner.history role="note" {
+                    strong { "历史版本" } "：本文本已被修改，现行有效的版本是 "
+                    a href=(doc_url(&current.id, None)) { (current.date.as_deref().unwrap_or("现行版本")) " 版" }
+                    "。"
+                }
+            }
             @if let Some(summary) = &meta.summary { p.lead { (summary) } }
             dl.details {
                 dt { "类型" } dd { (doc.kind.label()) }
@@ -383,6 +391,20 @@ fn document_page(page: &DocumentPage) -> Markup {
             }
             @if !meta.tags.is_empty() {
                 p.tags { "标签：" @for tag in &meta.tags { a.chip href={ "/tags/" (encode(tag)) } { (tag) } } }
+            }
+            @if page.versions.len() > 1 {
+                nav.versions aria-label="各个版本" {
+                    h2 { "各个版本" }
+                    ul {
+                        @for version in &page.versions {
+                            li {
+                                @if version.id == doc.id { strong { (version.date.as_deref().unwrap_or("日期不详")) " 版（本页）" } }
+                                @else { a href=(doc_url(&version.id, None)) { (version.date.as_deref().unwrap_or("日期不详")) " 版" } }
+                                @if let Some(status) = &version.status { " · " (status_label(status)) }
+                            }
+                        }
+                    }
+                }
             }
             @if !doc.history.is_empty() {
                 details.history { summary { "制定和修改情况" } ul { @for line in &doc.history { li { (line) } } } }
