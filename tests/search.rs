@@ -76,6 +76,18 @@ fn the_version_in_force_ranks_above_older_ones_which_stay_findable() {
 }
 
 #[test]
+fn traditional_characters_find_what_simplified_ones_find() {
+    let fixture = fixture_index();
+    for (traditional, simplified) in
+        [("七日內退貨", "七日内退货"), ("預付卡 跑路", "预付卡 跑路"), ("驗證碼", "验证码")]
+    {
+        let found = fixture.ids(traditional);
+        assert!(!found.is_empty(), "{traditional}");
+        assert_eq!(found, fixture.ids(simplified), "{traditional}");
+    }
+}
+
+#[test]
 fn title_outranks_body() {
     let fixture = fixture_index();
     // 退货指南 has 退货 in its title; the law's article 25 only in its text.

@@ -3,15 +3,16 @@
 
 pub mod numerals;
 
-/// Normalises text the same way at index and query time: full-width ASCII
-/// becomes half-width, the ideographic space becomes a space and letters are
+/// Normalises text the same way at index and query time: traditional
+/// characters become simplified (網購 → 网购), full-width ASCII becomes
+/// half-width, the ideographic space becomes a space and letters are
 /// case-folded.
 ///
 /// The mapping is one character to one character, so a character offset in
 /// the normalised text is the same offset in the original text (snippets rely
 /// on this to highlight the original).
 pub fn normalize(text: &str) -> String {
-    text.chars().map(normalize_char).collect()
+    fast2s::convert(text).chars().map(normalize_char).collect()
 }
 
 /// The per-character mapping behind [`normalize`].
@@ -89,8 +90,17 @@ mod tests {
     }
 
     #[test]
+    fn traditional_characters_become_simplified() {
+        assert_eq!(normalize("網購 七天無理由退貨"), "网购 七天无理由退货");
+        assert_eq!(normalize("保健品廣告說能治病"), "保健品广告说能治病");
+        assert_eq!(normalize("消费者权益保护法"), "消费者权益保护法");
+    }
+
+    #[test]
     fn normalisation_keeps_the_character_count() {
-        for text in ["İstanbul ＩＳＴ", "中华人民共和国", "🙂ｅｍｏｊｉ", "ﬃ"] {
+        for text in
+            ["İstanbul ＩＳＴ", "中华人民共和国", "🙂ｅｍｏｊｉ", "ﬃ", "電商平台 競價排名 標明廣告", "乾隆 著作 皇后"]
+        {
             assert_eq!(normalize(text).chars().count(), text.chars().count(), "{text}");
         }
     }
