@@ -88,6 +88,24 @@ fn traditional_characters_find_what_simplified_ones_find() {
 }
 
 #[test]
+fn expansions_are_reported_and_can_be_turned_off() {
+    let fixture = fixture_index();
+    let expanded = fixture.query("霸王条款");
+    assert_eq!(expanded.expansions.len(), 1);
+    assert_eq!(
+        (expanded.expansions[0].word.as_str(), expanded.expansions[0].also.as_slice()),
+        ("霸王条款", &["格式条款".to_string()][..])
+    );
+    assert!(expanded.total > 0);
+    let literal = fixture.search(&SearchRequest { expand: false, ..SearchRequest::new("霸王条款") });
+    assert!(literal.expansions.is_empty());
+    // Without the expansion only the part 条款 matches, for less credit.
+    assert!(literal.hits.iter().all(|hit| hit.score < expanded.hits[0].score));
+    // Expanded words rank below the user's own: a unit with the word itself wins.
+    assert!(fixture.query("格式条款").hits[0].score >= expanded.hits[0].score);
+}
+
+#[test]
 fn title_outranks_body() {
     let fixture = fixture_index();
     // 退货指南 has 退货 in its title; the law's article 25 only in its text.

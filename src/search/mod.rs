@@ -86,6 +86,8 @@ pub struct SearchRequest {
     /// 1-based.
     pub page: usize,
     pub per_page: usize,
+    /// Also search synonyms of the query words (on by default).
+    pub expand: bool,
 }
 
 impl Default for SearchRequest {
@@ -102,6 +104,7 @@ impl Default for SearchRequest {
             sort: Sort::Relevance,
             page: 1,
             per_page: 10,
+            expand: true,
         }
     }
 }
@@ -175,6 +178,8 @@ pub struct SearchResults {
     pub took_ms: f64,
     pub hits: Vec<SearchHit>,
     pub facets: Facets,
+    /// Query words that were also searched as other words.
+    pub expansions: Vec<query::Expansion>,
 }
 
 /// A document ready for its page.
@@ -410,7 +415,7 @@ impl Engine {
         request.validate()?;
         let started = Instant::now();
         let parsed = query::parse(&request.query);
-        let built = query::build(&parsed, &self.analyzer, &self.fields);
+        let built = query::build(&parsed, &self.analyzer, &self.fields, request.expand);
         let filters = self.filters(request);
         let named_article = self.named_article(&request.query);
         let positive = match (built.positive, named_article) {
@@ -433,6 +438,7 @@ impl Engine {
             took_ms: 0.0,
             hits: Vec::new(),
             facets: Facets::default(),
+            expansions: built.expansions,
         };
         if let Some(positive) = positive {
             let clauses = std::iter::once((Occur::Must, positive))

@@ -146,11 +146,22 @@ pub struct Built {
     pub positive: Option<Box<dyn Query>>,
     pub excluded: Vec<Box<dyn Query>>,
     pub highlights: Vec<String>,
+    /// Query words that were also searched as other words (霸王条款 → 格式条款).
+    pub expansions: Vec<Expansion>,
+}
+
+/// A query word and the words it was expanded to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Expansion {
+    pub word: String,
+    pub also: Vec<String>,
 }
 
 /// Turns a parsed query into tantivy queries.
-pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields) -> Built {
-    let builder = Builder { analyzer, fields };
+/// With `expand`, words are also searched as their synonyms and the law
+/// titles their abbreviations stand for.
+pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool) -> Built {
+    let builder = Builder { analyzer, fields, expand, expansions: std::cell::RefCell::new(Vec::new()) };
     let mut highlights = Vec::new();
     let mut units: Vec<Box<dyn Query>> = Vec::new();
     let mut bonuses = Vec::new();
@@ -172,7 +183,7 @@ pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields) -> Built {
     highlights.dedup();
     let positive =
         (!units.is_empty()).then(|| -> Box<dyn Query> { Box::new(should(units.into_iter().chain(bonuses).collect())) });
-    Built { positive, excluded, highlights }
+    Built { positive, excluded, highlights, expansions: builder.expansions.into_inner() }
 }
 
 /// An article named in a query: 消保法第五十五条, 《产品质量法》第四十条第一款,
@@ -222,6 +233,9 @@ type Units = Vec<Box<dyn Query>>;
 struct Builder<'a> {
     analyzer: &'a Analyzer,
     fields: &'a Fields,
+    expand: bool,
+    /// Expansions used so far, in query order.
+    expansions: std::cell::RefCell<Vec<Expansion>>,
 }
 
 /// What one concept contributes.
@@ -293,7 +307,7 @@ impl Builder<'_> {
         if let Some(grams) = self.grams_phrase(concept) {
             ranking.push(boost(grams, GRAMS_WEIGHT));
         }
-        for synonym in self.analyzer.synonyms(concept) {
+        for synonym in self.synonyms(concept) {
             ranking.push(self.words(synonym, SYNONYM_WEIGHT));
         }
         let mut parts = Vec::new();
@@ -308,12 +322,25 @@ impl Builder<'_> {
     /// inside a longer one) or one of its synonyms.
     fn found(&self, word: &str, highlights: &mut Vec<String>) -> Box<dyn Query> {
         let mut options = Vec::new();
-        for form in std::iter::once(word).chain(self.analyzer.synonyms(word).iter().map(String::as_str)) {
+        for form in std::iter::once(word).chain(self.synonyms(word).iter().map(String::as_str)) {
             highlights.push(form.to_string());
             options.push(self.words(form, 1.0));
             options.extend(self.grams_phrase(form));
         }
         Box::new(should(options))
+    }
+
+    /// What `word` is also searched as, recorded for the results page.
+    fn synonyms(&self, word: &str) -> &[String] {
+        if !self.expand {
+            return &[];
+        }
+        let also = self.analyzer.synonyms(word);
+        let mut expansions = self.expansions.borrow_mut();
+        if !also.is_empty() && !expansions.iter().any(|e| e.word == word) {
+            expansions.push(Expansion { word: word.to_string(), also: also.to_vec() });
+        }
+        also
     }
 
     /// The word in every ranked field, weighted by field.

@@ -14,6 +14,7 @@ use super::params::{SearchParams, document_id};
 use super::{AppState, doc_url, hit_url};
 use crate::content::FrontMatter;
 use crate::content::render::TocEntry;
+use crate::search::query::Expansion;
 use crate::search::suggest::Suggestion;
 use crate::search::{Facets, Related, SearchHit, Version, WarningSummary};
 
@@ -58,6 +59,8 @@ pub struct SearchResponse {
     pub took_ms: f64,
     pub hits: Vec<ApiHit>,
     pub facets: Facets,
+    /// Query words also searched as other words; `expand=0` turns this off.
+    pub expansions: Vec<Expansion>,
 }
 
 fn bad_query(rejection: QueryRejection) -> ApiError {
@@ -88,6 +91,7 @@ pub async fn search(
         took_ms: results.took_ms,
         hits: results.hits.into_iter().map(|hit| ApiHit { url: hit_url(&hit), hit }).collect(),
         facets: results.facets,
+        expansions: results.expansions,
     }))
 }
 

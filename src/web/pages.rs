@@ -226,6 +226,27 @@ async fn search(
     state.page(&visitor, &title, main).into_response()
 }
 
+/// Which words were also searched as others, with a link to turn that off
+/// (or back on).
+fn expansion_note(params: &SearchParams, results: &SearchResults) -> Markup {
+    let off = matches!(params.expand.as_deref(), Some("0") | Some("false"));
+    html! {
+        @if off {
+            p.expansions { "只搜索了您输入的词。" a href=(search_url(params, |p| { p.expand = None; p.page = None; })) { "同时搜索同义词" } }
+        } @else if !results.expansions.is_empty() {
+            p.expansions {
+                "同时搜索了："
+                @for (i, expansion) in results.expansions.iter().enumerate() {
+                    @if i > 0 { "；" }
+                    (expansion.word) " → " (expansion.also.join("、"))
+                }
+                "。"
+                a href=(search_url(params, |p| { p.expand = Some("0".into()); p.page = None; })) { "只搜索我输入的词" }
+            }
+        }
+    }
+}
+
 /// A facet as shown: heading, parameter name, counts, and how to label a value.
 type FacetGroup<'a> = (&'a str, &'a str, &'a std::collections::BTreeMap<String, u64>, fn(&str) -> &'static str);
 
@@ -259,6 +280,7 @@ fn results_page(state: &AppState, params: &SearchParams, results: &SearchResults
         !(params.kind.is_empty() && params.level.is_empty() && params.status.is_empty() && params.tag.is_empty());
     html! {
         h1.visually-hidden { "搜索结果" }
+        @if results.total == 0 { (expansion_note(params, results)) }
         (views::search_form(params.query(), false))
         @if results.total == 0 {
             section.no-results aria-live="polite" {
@@ -297,6 +319,7 @@ fn results_page(state: &AppState, params: &SearchParams, results: &SearchResults
                 }
                 section.results aria-labelledby="results-summary" {
                     p #results-summary .summary aria-live="polite" { "共找到 " strong { (results.total) } " 条结果，用时 " (results.took_ms) " 毫秒" }
+                    (expansion_note(params, results))
                     p.sort {
                         "排序："
                         @if sort == Sort::Relevance { strong { "相关度" } } @else { a href=(search_url(params, |p| { p.sort = None; p.page = None; })) { "相关度" } }

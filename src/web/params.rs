@@ -39,6 +39,8 @@ pub struct SearchParams {
     pub page: Option<String>,
     /// 1 to 100, default 10.
     pub per_page: Option<String>,
+    /// 0 to search only the words as typed, without synonyms (default 1).
+    pub expand: Option<String>,
 }
 
 fn values(raw: &[String]) -> impl Iterator<Item = &str> {
@@ -113,6 +115,17 @@ impl SearchParams {
             sort,
             page: number(self.page.as_deref(), "page", 1, usize::MAX)?,
             per_page: number(self.per_page.as_deref(), "per_page", 10, MAX_PER_PAGE)?,
+            expand: match self.expand.as_deref() {
+                None | Some("") | Some("1") | Some("true") => true,
+                Some("0") | Some("false") => false,
+                Some(other) => {
+                    return Err(WebError::bad_request(
+                        "invalid_parameter",
+                        format!("参数 expand 的值“{other}”无效，可用：1, 0"),
+                        format!("invalid expand `{other}`: use 1 or 0"),
+                    ));
+                }
+            },
         };
         request.validate()?;
         Ok(request)
@@ -157,6 +170,7 @@ mod tests {
             vec![("from", "2024-02-01"), ("to", "2024-01-01")],
             vec![("from", "yesterday")],
             vec![("sort", "random")],
+            vec![("expand", "maybe")],
             vec![("page", "-1")],
         ] {
             let error = params(&pairs).to_request().unwrap_err();
