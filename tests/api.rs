@@ -148,6 +148,10 @@ async fn suggestions_complete_titles_tags_and_questions() {
     assert!(suggestions.len() <= 10);
     assert!(suggestions.iter().any(|s| s["text"] == "预付卡" && s["kind"] == "tag"), "{body}");
     assert!(suggestions.iter().any(|s| s["text"] == "示例预付卡管理办法" && s["kind"] == "title"), "{body}");
+    let (_, spelled) = get(&format!("{}/api/suggest?q=yfk", server.base)).await;
+    assert_eq!(spelled["suggestions"][0]["text"], "预付卡", "pinyin initials: {spelled}");
+    let (_, spelled) = get(&format!("{}/api/suggest?q=shilixiaofeizhe", server.base)).await;
+    assert_eq!(spelled["suggestions"][0]["text"], "示例消费者保护法", "full pinyin: {spelled}");
     let (_, empty) = get(&format!("{}/api/suggest?q=", server.base)).await;
     assert_eq!(empty["suggestions"], Value::Array(vec![]));
 }

@@ -261,7 +261,8 @@ impl Engine {
         analyzer::register(&index, &analyzer);
         let (_, fields) = schema::schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let catalog: Catalog = store::read_json(&generation, store::CATALOG)?;
+        let mut catalog: Catalog = store::read_json(&generation, store::CATALOG)?;
+        catalog.prepare();
         let law_titles = catalog.titles().map(build::title_key).collect();
         Ok(Engine { reader, fields, analyzer, manifest, catalog, law_titles })
     }

@@ -34,6 +34,50 @@ pub struct Suggestion {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Catalog {
     pub entries: Vec<Suggestion>,
+    /// Each entry normalised, and its pinyin spellings (full and initials),
+    /// made on load.
+    #[serde(skip)]
+    prepared: Vec<(String, Vec<String>)>,
+}
+
+/// Most pinyin spellings kept per entry (polyphonic characters multiply them).
+const MAX_SPELLINGS: usize = 32;
+
+/// Full pinyin and initials of `text` without tones (预付卡 → yufuka, yfk).
+/// A polyphonic character contributes each of its readings, so the right one
+/// is always among the spellings.
+pub fn pinyin_spellings(text: &str) -> Vec<String> {
+    use pinyin::ToPinyinMulti;
+    let mut full = vec![String::new()];
+    let mut initials = vec![String::new()];
+    for c in normalize(text).chars() {
+        let readings: Vec<(&str, &str)> = match c.to_pinyin_multi() {
+            Some(multi) => {
+                let mut readings: Vec<(&str, &str)> = (0..multi.count())
+                    .filter_map(|i| multi.get_opt(i))
+                    .map(|p| (p.plain(), p.first_letter()))
+                    .collect();
+                readings.dedup();
+                readings
+            }
+            None => continue,
+        };
+        let extend = |keys: &mut Vec<String>, part: fn(&(&'static str, &'static str)) -> &'static str| {
+            let mut next: Vec<String> = Vec::new();
+            for key in keys.iter() {
+                for reading in &readings {
+                    let candidate = format!("{key}{}", part(reading));
+                    if next.len() < MAX_SPELLINGS && !next.contains(&candidate) {
+                        next.push(candidate);
+                    }
+                }
+            }
+            *keys = next;
+        };
+        extend(&mut full, |r| r.0);
+        extend(&mut initials, |r| r.1);
+    }
+    full.into_iter().chain(initials).filter(|k| !k.is_empty()).collect()
 }
 
 impl Catalog {
@@ -70,7 +114,30 @@ impl Catalog {
             id: Some(id.to_string()),
             count: None,
         }));
-        Catalog { entries }
+        Catalog::new(entries)
+    }
+
+    /// A catalog of these entries, ready to suggest.
+    pub fn new(entries: Vec<Suggestion>) -> Catalog {
+        let mut catalog = Catalog { entries, prepared: Vec::new() };
+        catalog.prepare();
+        catalog
+    }
+
+    /// Computes the pinyin spellings (after loading a saved catalog), also
+    /// of law titles without 中华人民共和国.
+    pub fn prepare(&mut self) {
+        self.prepared = self
+            .entries
+            .iter()
+            .map(|e| {
+                let mut spellings = pinyin_spellings(&e.text);
+                if let Some(short) = e.text.strip_prefix("中华人民共和国") {
+                    spellings.extend(pinyin_spellings(short));
+                }
+                (normalize(&e.text), spellings)
+            })
+            .collect();
     }
 
     /// Completions for what has been typed: entries that start with it, then
@@ -82,15 +149,19 @@ impl Catalog {
         if typed.is_empty() {
             return Vec::new();
         }
+        let latin = typed.chars().all(|c| c.is_ascii_alphabetic());
         let mut matches: Vec<(u8, SuggestionKind, usize, &Suggestion)> = self
             .entries
             .iter()
-            .filter_map(|entry| {
-                let text = normalize(&entry.text);
-                let short = text.strip_prefix("中华人民共和国").unwrap_or(&text);
+            .zip(&self.prepared)
+            .filter_map(|(entry, (text, spellings))| {
+                let short = text.strip_prefix("中华人民共和国").unwrap_or(text);
+                let spelled = |test: &dyn Fn(&str) -> bool| latin && spellings.iter().any(|s| test(s));
                 let rank = if text.starts_with(&typed) || short.starts_with(&typed) {
                     0
-                } else if text.contains(&typed) {
+                } else if spelled(&|s| s.starts_with(&typed)) {
+                    0
+                } else if text.contains(&typed) || spelled(&|s| typed.len() >= 3 && s.contains(&typed)) {
                     1
                 } else {
                     return None;
@@ -131,14 +202,25 @@ mod tests {
 
     fn catalog() -> Catalog {
         let entry = |text: &str, kind| Suggestion { text: text.into(), kind, id: None, count: None };
-        Catalog {
-            entries: vec![
-                entry("预付卡商家不给退怎么办", SuggestionKind::Question),
-                entry("预付卡", SuggestionKind::Tag),
-                entry("中华人民共和国消费者权益保护法", SuggestionKind::Title),
-                entry("北京市单用途预付卡管理条例", SuggestionKind::Title),
-            ],
-        }
+        Catalog::new(vec![
+            entry("预付卡商家不给退怎么办", SuggestionKind::Question),
+            entry("预付卡", SuggestionKind::Tag),
+            entry("中华人民共和国消费者权益保护法", SuggestionKind::Title),
+            entry("北京市单用途预付卡管理条例", SuggestionKind::Title),
+            entry("七天无理由退货", SuggestionKind::Tag),
+            entry("重庆市消费者权益保护条例", SuggestionKind::Title),
+        ])
+    }
+
+    #[test]
+    fn pinyin_and_initials_find_chinese() {
+        let texts = |typed: &str| catalog().suggest(typed).into_iter().map(|s| s.text).collect::<Vec<_>>();
+        assert_eq!(texts("yfk"), ["预付卡商家不给退怎么办", "预付卡", "北京市单用途预付卡管理条例"]);
+        assert_eq!(texts("yufuka")[1], "预付卡");
+        assert_eq!(texts("qitianwuliyou"), ["七天无理由退货"]);
+        assert_eq!(texts("xfzqybhf"), ["中华人民共和国消费者权益保护法"]);
+        assert_eq!(texts("chongqing"), ["重庆市消费者权益保护条例"], "the right reading of a polyphonic character");
+        assert!(texts("zzzz").is_empty());
     }
 
     #[test]
@@ -150,7 +232,7 @@ mod tests {
     #[test]
     fn the_state_prefix_of_law_titles_is_optional() {
         let texts: Vec<_> = catalog().suggest("消费者").into_iter().map(|s| s.text).collect();
-        assert_eq!(texts, ["中华人民共和国消费者权益保护法"]);
+        assert_eq!(texts, ["中华人民共和国消费者权益保护法", "重庆市消费者权益保护条例"]);
         assert!(catalog().suggest("  ").is_empty());
         assert!(catalog().suggest("<script>").is_empty());
     }
