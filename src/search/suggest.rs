@@ -157,15 +157,14 @@ impl Catalog {
             .filter_map(|(entry, (text, spellings))| {
                 let short = text.strip_prefix("中华人民共和国").unwrap_or(text);
                 let spelled = |test: &dyn Fn(&str) -> bool| latin && spellings.iter().any(|s| test(s));
-                let rank = if text.starts_with(&typed) || short.starts_with(&typed) {
-                    0
-                } else if spelled(&|s| s.starts_with(&typed)) {
-                    0
-                } else if text.contains(&typed) || spelled(&|s| typed.len() >= 3 && s.contains(&typed)) {
-                    1
-                } else {
-                    return None;
-                };
+                let rank =
+                    if text.starts_with(&typed) || short.starts_with(&typed) || spelled(&|s| s.starts_with(&typed)) {
+                        0
+                    } else if text.contains(&typed) || spelled(&|s| typed.len() >= 3 && s.contains(&typed)) {
+                        1
+                    } else {
+                        return None;
+                    };
                 Some((rank, entry.kind, entry.text.chars().count(), entry))
             })
             .collect();
