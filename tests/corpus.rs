@@ -68,14 +68,14 @@ fn the_whole_corpus_indexes_and_answers() {
     assert_eq!(civil_code.versions.len(), 1, "the books of the civil code are parts, not versions");
 
     // Relevance on the judged dev queries must not fall below what was measured
-    // (nDCG@10 0.404, MRR 0.549 when this floor was set).
+    // (nDCG@10 0.457, MRR 0.617 when this floor was set).
     let queries = std::env::var_os("WEIQUAN_EVAL")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/queries-dev.jsonl"));
     let judged = eval::parse_queries(&std::fs::read_to_string(&queries).unwrap()).unwrap();
     assert_eq!(judged.len(), 30);
     let report = eval::evaluate(&engine, &judged).unwrap();
-    assert!(report.ndcg >= 0.38 && report.mrr >= 0.52, "nDCG@10 {:.3}, MRR {:.3}", report.ndcg, report.mrr);
+    assert!(report.ndcg >= 0.43 && report.mrr >= 0.58, "nDCG@10 {:.3}, MRR {:.3}", report.ndcg, report.mrr);
 
     let hit = &engine.search(&SearchRequest::new("七天无理由退货")).unwrap().hits[0];
     assert_eq!(hit.title, "中华人民共和国消费者权益保护法");

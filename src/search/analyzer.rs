@@ -29,74 +29,14 @@ const MAX_TERM_BYTES: usize = 64;
 
 /// Words that carry no meaning in a question (我想问一下能不能退). They are
 /// dropped from queries unless nothing else is left; they are still indexed.
+#[rustfmt::skip]
 const QUERY_STOPWORDS: &[&str] = &[
-    "的",
-    "了",
-    "吗",
-    "呢",
-    "吧",
-    "啊",
-    "呀",
-    "么",
-    "嘛",
-    "是",
-    "我",
-    "你",
-    "他",
-    "她",
-    "它",
-    "我们",
-    "你们",
-    "他们",
-    "能",
-    "能不能",
-    "可以",
-    "可不可以",
-    "怎么",
-    "怎么办",
-    "怎样",
-    "如何",
-    "什么",
-    "为什么",
-    "哪里",
-    "该",
-    "应该",
-    "要",
-    "会",
-    "还",
-    "就",
-    "都",
-    "也",
-    "和",
-    "与",
-    "及",
-    "或",
-    "在",
-    "被",
-    "把",
-    "给",
-    "对",
-    "有",
-    "没",
-    "不",
-    "请问",
-    "一下",
-    "这",
-    "那",
-    "这个",
-    "那个",
-    "个",
-    "上",
-    "下",
-    "中",
-    "里",
-    "又",
-    "再",
-    "吗?",
-    "the",
-    "a",
-    "an",
-    "of",
+    "的", "了", "吗", "呢", "吧", "啊", "呀", "么", "嘛", "是", "我", "你", "他", "她", "它", "我们", "你们", "他们",
+    "能", "能不能", "可以", "可不可以", "怎么", "怎么办", "怎样", "如何", "什么", "为什么", "哪里", "该", "应该",
+    "要", "会", "还", "就", "都", "也", "和", "与", "及", "或", "在", "被", "把", "给", "对", "有", "没", "不", "请问",
+    "一下", "这", "那", "这个", "那个", "个", "上", "下", "中", "里", "又", "再", "the", "a", "an", "of",
+    "结果", "现在", "不是", "不了", "多少", "有事", "几次", "好几次", "对吗", "行吗", "合法吗", "可以吗", "怎么样",
+    "是否", "这种", "时候", "一直", "已经", "还是", "但是", "就是", "后来", "却", "而且", "然后", "因为", "所以",
 ];
 
 /// One analysed term: its text and where it starts and ends, in characters.
@@ -202,7 +142,14 @@ impl Analyzer {
             .collect();
         let meaningful: Vec<String> =
             words.iter().filter(|w| !QUERY_STOPWORDS.contains(&w.as_str())).cloned().collect();
-        if meaningful.is_empty() { words } else { meaningful }
+        // In a question, single characters (买, 说, 按) are rarely what the law
+        // is about; they count only when fewer than two longer words remain.
+        let longer: Vec<String> = meaningful.iter().filter(|w| w.chars().count() > 1).cloned().collect();
+        match (longer.len() >= 2, meaningful.is_empty()) {
+            (true, _) => longer,
+            (false, false) => meaningful,
+            (false, true) => words,
+        }
     }
 
     /// The parts a concept is made of: the longest search-mode sub-words that
@@ -440,6 +387,10 @@ mod tests {
         assert!(concepts.contains(&"衣服".to_string()), "{concepts:?}");
         assert!(!concepts.contains(&"吗".to_string()) && !concepts.contains(&"我".to_string()), "{concepts:?}");
         assert_eq!(analyzer.concepts("的"), vec!["的"]);
+        let concepts = analyzer.concepts("我在网店买的衣服能退吗");
+        assert!(concepts.contains(&"网店".to_string()) && concepts.contains(&"衣服".to_string()), "{concepts:?}");
+        assert!(!concepts.contains(&"买".to_string()) && !concepts.contains(&"退".to_string()), "{concepts:?}");
+        assert_eq!(analyzer.concepts("退货 赔"), ["退货", "赔"], "single characters count when few words remain");
     }
 
     #[test]
