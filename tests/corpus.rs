@@ -35,7 +35,7 @@ fn the_whole_corpus_indexes_and_answers() {
     let consumer_law = "民法商法/消费者权益保护法(2013-10-25)";
     assert!(top("七天无理由退货", 3).contains(&format!("{consumer_law}#第二十五条")), "{:?}", top("七天无理由退货", 3));
     assert_eq!(top("七天无理由退货", 1), [format!("{consumer_law}#第二十五条")]);
-    assert_eq!(top("食品 十倍 赔偿", 3)[1], "行政法/食品安全法(2021-04-29)#第一百四十八条");
+    assert!(top("食品 十倍 赔偿", 3).contains(&"行政法/食品安全法(2021-04-29)#第一百四十八条".to_string()));
     assert_eq!(top("家用汽车 欺诈", 1), ["案例/消费购物/张莉诉北京合力华通汽车服务有限公司买卖合同纠纷案"]);
 
     // Articles named in the query come first, by full title or abbreviation.
