@@ -194,6 +194,18 @@ fn facets_count_every_matching_unit() {
 }
 
 #[test]
+fn a_filtering_facet_still_counts_its_other_values() {
+    let fixture = fixture_index();
+    let cases = fixture.search(&SearchRequest { kinds: vec![Kind::Case], ..SearchRequest::new("预付卡") });
+    assert_eq!(cases.total, 1);
+    // The kind facet counts as if unfiltered, so 法规 and 消费警示 can be added ...
+    assert_eq!(cases.facets.kind, fixture.query("预付卡").facets.kind);
+    // ... while the other facets count the filtered results.
+    assert_eq!(cases.facets.tags.get("健身"), Some(&1));
+    assert_eq!(cases.facets.level.get("rule"), None);
+}
+
+#[test]
 fn sorting_by_date_and_paging() {
     let fixture = fixture_index();
     let by_date = fixture.search(&SearchRequest { query: "预付卡".into(), sort: Sort::Date, ..Default::default() });

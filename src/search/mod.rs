@@ -442,12 +442,38 @@ impl Engine {
             expansions: built.expansions,
         };
         if let Some(positive) = positive {
-            let clauses = std::iter::once((Occur::Must, positive))
-                .chain(filters.into_iter().map(|f| (Occur::Must, f)))
-                .chain(built.excluded.into_iter().map(|q| (Occur::MustNot, q)))
-                .collect();
-            let query = BooleanQuery::new(clauses);
-            self.collect(&query, request, &built.highlights, &mut results)?;
+            let query_with = |filters: Vec<Box<dyn Query>>| {
+                let clauses = std::iter::once((Occur::Must, positive.box_clone()))
+                    .chain(filters.into_iter().map(|f| (Occur::Must, f)))
+                    .chain(built.excluded.iter().map(|q| (Occur::MustNot, q.box_clone())))
+                    .collect();
+                BooleanQuery::new(clauses)
+            };
+            self.collect(&query_with(filters), request, &built.highlights, &mut results)?;
+            // A facet that filters counts as if it did not, so the other
+            // values stay visible and can be added (案例 and 法规 together).
+            let searcher = self.reader.searcher();
+            type Pick = fn(&mut Facets, Facets);
+            let disjunctive: [(bool, SearchRequest, Pick); 4] = [
+                (!request.kinds.is_empty(), SearchRequest { kinds: Vec::new(), ..request.clone() }, |f, all| {
+                    f.kind = all.kind
+                }),
+                (!request.levels.is_empty(), SearchRequest { levels: Vec::new(), ..request.clone() }, |f, all| {
+                    f.level = all.level
+                }),
+                (!request.statuses.is_empty(), SearchRequest { statuses: Vec::new(), ..request.clone() }, |f, all| {
+                    f.status = all.status
+                }),
+                (!request.tags.is_empty(), SearchRequest { tags: Vec::new(), ..request.clone() }, |f, all| {
+                    f.tags = all.tags
+                }),
+            ];
+            for (active, without, pick) in disjunctive {
+                if active {
+                    let counts = searcher.search(&query_with(self.filters(&without)), &facet_collector())?;
+                    pick(&mut results.facets, facets_from(&counts));
+                }
+            }
         }
         results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         Ok(results)
@@ -508,25 +534,9 @@ impl Engine {
                 }
             },
         );
-        let mut facets = FacetCollector::for_field("facets");
-        for facet in ["/kind", "/level", "/status", "/tag"] {
-            facets.add_facet(facet);
-        }
-        let (top, total, facet_counts) = searcher.search(query, &(top, Count, facets))?;
+        let (top, total, facet_counts) = searcher.search(query, &(top, Count, facet_collector()))?;
         results.total = total;
-        let count = |path: &str| -> BTreeMap<String, u64> {
-            facet_counts.get(path).map(|(facet, n)| (facet_value(facet.to_path()), n)).collect()
-        };
-        results.facets = Facets {
-            kind: count("/kind"),
-            level: count("/level"),
-            status: count("/status"),
-            tags: facet_counts
-                .top_k("/tag", TAG_FACETS)
-                .into_iter()
-                .map(|(facet, n)| (facet_value(facet.to_path()), n))
-                .collect(),
-        };
+        results.facets = facets_from(&facet_counts);
         for ((primary, secondary), address) in top {
             let score = match sort {
                 Sort::Relevance => primary as f32,
@@ -604,6 +614,31 @@ impl Engine {
 /// yyyymmdd → YYYY-MM-DD; 0 → `None`.
 fn format_date_number(number: i64) -> Option<String> {
     (number > 0).then(|| format!("{:04}-{:02}-{:02}", number / 10_000, number / 100 % 100, number % 100))
+}
+
+/// Counts of kind, level, status and tag values.
+fn facet_collector() -> FacetCollector {
+    let mut facets = FacetCollector::for_field("facets");
+    for facet in ["/kind", "/level", "/status", "/tag"] {
+        facets.add_facet(facet);
+    }
+    facets
+}
+
+fn facets_from(counts: &tantivy::collector::FacetCounts) -> Facets {
+    let count = |path: &str| -> BTreeMap<String, u64> {
+        counts.get(path).map(|(facet, n)| (facet_value(facet.to_path()), n)).collect()
+    };
+    Facets {
+        kind: count("/kind"),
+        level: count("/level"),
+        status: count("/status"),
+        tags: counts
+            .top_k("/tag", TAG_FACETS)
+            .into_iter()
+            .map(|(facet, n)| (facet_value(facet.to_path()), n))
+            .collect(),
+    }
 }
 
 /// `/kind/law` → `law`.
