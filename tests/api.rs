@@ -251,6 +251,17 @@ async fn pages_render_results_documents_and_the_large_text_mode() {
     assert_eq!(doc.status(), 200);
     let doc = doc.text().await.unwrap();
     assert!(doc.contains("id=\"第二十五条\"") && doc.contains("href=\"#第二十五条\""), "{doc}");
+    assert!(
+        doc.contains("<a href=\"/docs/laws/sample-consumer-law#第二十五条\">本法第二十五条</a>"),
+        "a citation links to the article: {doc}"
+    );
+    let guide =
+        client.get(format!("{}/docs/guides/return-goods", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        guide.contains("href=\"/docs/laws/sample-consumer-law#第二十五条\""),
+        "a loaded law links to its article: {guide}"
+    );
+    assert!(guide.contains("href=\"/search?q="), "a law that is not loaded links to a search: {guide}");
     let missing = client.get(format!("{}/docs/laws/none", server.base)).send().await.unwrap();
     assert_eq!(missing.status(), 404);
 

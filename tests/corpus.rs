@@ -55,7 +55,7 @@ fn the_whole_corpus_indexes_and_answers() {
     let status_of = |id: &str| loaded.documents.iter().find(|d| d.id == id).and_then(|d| d.meta.status);
     assert_eq!(status_of("经济法/农产品质量安全法(2022-09-02)"), Some(Status::Current));
     assert_eq!(status_of("经济法/农产品质量安全法(2018-10-26)"), Some(Status::Amended));
-    let page = engine.document("经济法/农产品质量安全法(2018-10-26)").unwrap().unwrap();
+    let page = engine.document("经济法/农产品质量安全法(2018-10-26)", &weiquan::web::citation_url).unwrap().unwrap();
     let versions: Vec<_> = page.versions.iter().map(|v| (v.id.as_str(), v.status.as_deref())).collect();
     assert_eq!(
         versions,
@@ -64,7 +64,7 @@ fn the_whole_corpus_indexes_and_answers() {
             ("经济法/农产品质量安全法(2018-10-26)", Some("amended"))
         ]
     );
-    let civil_code = engine.document("民法典/合同编").unwrap().unwrap();
+    let civil_code = engine.document("民法典/合同编", &weiquan::web::citation_url).unwrap().unwrap();
     assert_eq!(civil_code.versions.len(), 1, "the books of the civil code are parts, not versions");
 
     // Relevance on the judged dev queries must not fall below what was measured

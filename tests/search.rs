@@ -70,7 +70,7 @@ fn the_version_in_force_ranks_above_older_ones_which_stay_findable() {
     let history =
         fixture.search(&SearchRequest { statuses: vec![Status::Amended], ..SearchRequest::new("七日内退货") });
     assert_eq!(history.hits.iter().map(unit_id).collect::<Vec<_>>(), [old]);
-    let page = fixture.engine.document("laws/sample-consumer-law-2015").unwrap().unwrap();
+    let page = fixture.engine.document("laws/sample-consumer-law-2015", &weiquan::web::citation_url).unwrap().unwrap();
     let versions: Vec<_> = page.versions.iter().map(|v| (v.id.as_str(), v.status.as_deref())).collect();
     assert_eq!(versions, [(LAW, Some("current")), ("laws/sample-consumer-law-2015", Some("amended"))]);
 }

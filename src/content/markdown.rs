@@ -9,8 +9,27 @@ fn options() -> Options {
 /// Renders Markdown to HTML. Raw HTML in the content passes through ammonia,
 /// so scripts, event handlers and `javascript:` links never reach a page.
 pub fn to_html(markdown: &str) -> String {
+    to_html_with(markdown, &crate::text::escape_html)
+}
+
+/// Like [`to_html`], with `text_html` turning each run of plain text (outside
+/// code) into HTML, e.g. to link citations. The result is sanitised too.
+pub fn to_html_with(markdown: &str, text_html: &dyn Fn(&str) -> String) -> String {
+    let mut in_code = false;
+    let events = Parser::new_ext(markdown, options()).map(|event| match event {
+        Event::Start(Tag::CodeBlock(_)) => {
+            in_code = true;
+            event
+        }
+        Event::End(TagEnd::CodeBlock) => {
+            in_code = false;
+            event
+        }
+        Event::Text(text) if !in_code => Event::InlineHtml(text_html(&text).into()),
+        other => other,
+    });
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options()));
+    html::push_html(&mut unsafe_html, events);
     ammonia::clean(&unsafe_html)
 }
 

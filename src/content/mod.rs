@@ -4,6 +4,7 @@
 //! [`markdown`]. Nothing here knows about the index or HTTP.
 
 pub mod articles;
+pub mod citations;
 pub mod front_matter;
 pub mod lawrefbook;
 pub mod markdown;

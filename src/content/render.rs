@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::citations::{self, CitedLaw};
 use super::markdown;
 use super::model::{Document, Kind};
 use crate::text::escape_html as escape;
@@ -26,9 +27,11 @@ pub struct Rendered {
 }
 
 /// Renders a document. Everything from content is escaped or sanitised.
-pub fn render(document: &Document) -> Rendered {
+/// Citations of articles become links to `cite(law, article)`.
+pub fn render(document: &Document, cite: &dyn Fn(&CitedLaw, u32) -> String) -> Rendered {
+    let linked = |text: &str| link_citations(text, cite);
     if document.kind != Kind::Law || document.units.iter().all(|u| u.article.is_none()) {
-        return Rendered { html: markdown::to_html(&document.body), toc: Vec::new() };
+        return Rendered { html: markdown::to_html_with(&document.body, &linked), toc: Vec::new() };
     }
     let mut html = String::new();
     let mut toc = Vec::new();
@@ -53,7 +56,7 @@ pub fn render(document: &Document) -> Rendered {
                     } else {
                         String::new()
                     };
-                    html.push_str(&format!("<p>{label}{}</p>", escape(text)));
+                    html.push_str(&format!("<p>{label}{}</p>", linked(text)));
                 }
                 html.push_str("</section>\n");
                 toc.push(TocEntry {
@@ -65,7 +68,7 @@ pub fn render(document: &Document) -> Rendered {
             }
             _ => {
                 for paragraph in unit.text.lines() {
-                    html.push_str(&format!("<p>{}</p>\n", escape(paragraph)));
+                    html.push_str(&format!("<p>{}</p>\n", linked(paragraph)));
                 }
             }
         }
@@ -73,10 +76,50 @@ pub fn render(document: &Document) -> Rendered {
     Rendered { html, toc }
 }
 
+/// `text` as HTML with each citation a link to its first article.
+pub fn link_citations(text: &str, cite: &dyn Fn(&CitedLaw, u32) -> String) -> String {
+    let mut html = String::with_capacity(text.len() + 64);
+    let mut position = 0;
+    for citation in citations::extract(text) {
+        html.push_str(&escape(&text[position..citation.start]));
+        let href = cite(&citation.law, citation.articles[0]);
+        html.push_str(&format!("<a href=\"{}\">{}</a>", escape(&href), escape(&text[citation.start..citation.end])));
+        position = citation.end;
+    }
+    html.push_str(&escape(&text[position..]));
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::content::{FrontMatter, articles::split_law};
+
+    fn render_plain(document: &Document) -> Rendered {
+        render(document, &|law, article| format!("/cite/{law:?}/{article}"))
+    }
+
+    #[test]
+    fn citations_become_links() {
+        let html =
+            link_citations("依照本法第五十五条和《价格法》第十四条<处理>", &|law, article| {
+                match law {
+                    CitedLaw::This => format!("#第{article}"),
+                    CitedLaw::Named(name) => format!("/search?q={name}&a={article}"),
+                }
+            });
+        assert_eq!(
+            html,
+            "依照<a href=\"#第55\">本法第五十五条</a>和<a href=\"/search?q=价格法&amp;a=14\">《价格法》第十四条</a>&lt;处理&gt;"
+        );
+        let mut doc = law("见《价格法》第十四条。");
+        doc.kind = Kind::Guide;
+        assert!(
+            render_plain(&doc).html.contains("<a href=\"/cite/Named(&quot;价格法&quot;)/14\""),
+            "{}",
+            render_plain(&doc).html
+        );
+    }
 
     fn law(body: &str) -> Document {
         Document {
@@ -93,7 +136,7 @@ mod tests {
 
     #[test]
     fn laws_get_headings_article_anchors_and_a_toc() {
-        let rendered = render(&law(
+        let rendered = render_plain(&law(
             "## 第一章 总则\n\n第一条 <b>保护</b>消费者。\n\n第二条 适用。\n第二款。\n\n## 第二章 附则\n\n第三条 施行。",
         ));
         assert!(rendered.html.contains("<h2 id=\"h1\">第一章 总则</h2>"), "{}", rendered.html);
@@ -116,7 +159,7 @@ mod tests {
     fn other_documents_render_sanitised_markdown() {
         let mut doc = law("**注意**<script>x</script>");
         doc.kind = Kind::Warning;
-        let rendered = render(&doc);
+        let rendered = render_plain(&doc);
         assert!(rendered.html.contains("<strong>注意</strong>") && !rendered.html.contains("<script"));
         assert!(rendered.toc.is_empty());
     }

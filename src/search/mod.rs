@@ -10,7 +10,7 @@ pub mod snippet;
 pub mod store;
 pub mod suggest;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -25,6 +25,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader
 pub use build::{BuildReport, Stage, build, chapter_text, date_number, prior};
 pub use store::Manifest;
 
+use crate::content::citations::CitedLaw;
 use crate::content::render::TocEntry;
 use crate::content::{self, Kind, Level, Status};
 use analyzer::Analyzer;
@@ -205,6 +206,15 @@ pub struct Related {
     pub title: String,
 }
 
+/// Where a citation leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CitationTarget {
+    /// An article of an indexed law.
+    Article { id: String, anchor: String },
+    /// A law that is not indexed: a search for the citation.
+    Search { query: String },
+}
+
 /// One version of a law.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Version {
@@ -239,8 +249,9 @@ pub struct Engine {
     analyzer: Analyzer,
     manifest: Manifest,
     catalog: Catalog,
-    /// Title keys of the laws in the index, to resolve article references.
-    law_titles: HashSet<String>,
+    /// Title keys of the laws in the index and the document holding the
+    /// newest version, to resolve article references and citations.
+    law_ids: HashMap<String, String>,
 }
 
 /// Score that puts an article named in the query above everything else.
@@ -263,8 +274,8 @@ impl Engine {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let mut catalog: Catalog = store::read_json(&generation, store::CATALOG)?;
         catalog.prepare();
-        let law_titles = catalog.titles().map(build::title_key).collect();
-        Ok(Engine { reader, fields, analyzer, manifest, catalog, law_titles })
+        let law_ids = catalog.titles().map(|(title, id)| (build::title_key(title), id.to_string())).collect();
+        Ok(Engine { reader, fields, analyzer, manifest, catalog, law_ids })
     }
 
     /// Opens the index in `dir`, first (re)building it from `roots` when it
@@ -303,8 +314,9 @@ impl Engine {
     }
 
     /// A document for its page: metadata, rendered HTML, table of contents
-    /// and related documents. `Ok(None)` when no such document is indexed.
-    pub fn document(&self, id: &str) -> Result<Option<DocumentPage>, Error> {
+    /// and related documents. Citations link to `href` of their target.
+    /// `Ok(None)` when no such document is indexed.
+    pub fn document(&self, id: &str, href: &dyn Fn(CitationTarget) -> String) -> Result<Option<DocumentPage>, Error> {
         let searcher = self.reader.searcher();
         let by_id = TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic);
         let Some((_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
@@ -319,11 +331,30 @@ impl Engine {
             Some(Ok(None)) | None => return Ok(None),
             Some(Err(problem)) => return Err(Error::Corrupt(format!("the document changed on disk: {problem}"))),
         };
-        let rendered = content::render::render(&document);
+        let cite = |law: &CitedLaw, article: u32| href(self.citation_target(&document, law, article));
+        let rendered = content::render::render(&document, &cite);
         let related = self.related(&document)?;
         let official = root.is_some_and(|root| content::Layout::detect(root) == content::Layout::LawRefBook);
         let versions = self.versions(&document)?;
         Ok(Some(DocumentPage { document, html: rendered.html, toc: rendered.toc, related, versions, official }))
+    }
+
+    /// Where a citation in `document` leads: the article when its law is
+    /// indexed, else a search for it.
+    fn citation_target(&self, document: &content::Document, law: &CitedLaw, article: u32) -> CitationTarget {
+        let label = format!("第{}条", crate::text::numerals::format(article).unwrap_or_default());
+        let id = match law {
+            CitedLaw::This if document.kind == Kind::Law => Some(document.id.clone()),
+            CitedLaw::This => None,
+            CitedLaw::Named(name) => {
+                self.law_ids.get(&build::title_key(self.analyzer.law_title(&crate::text::normalize(name)))).cloned()
+            }
+        };
+        match (id, law) {
+            (Some(id), _) => CitationTarget::Article { id, anchor: label },
+            (None, CitedLaw::Named(name)) => CitationTarget::Search { query: format!("《{name}》{label}") },
+            (None, CitedLaw::This) => CitationTarget::Search { query: label },
+        }
     }
 
     /// Every version of a law, newest first (empty for other documents).
@@ -488,7 +519,7 @@ impl Engine {
         let title = (0..chars.len()).find_map(|start| {
             let candidate: String = chars[start..].iter().collect();
             let title = build::title_key(self.analyzer.law_title(&candidate));
-            self.law_titles.contains(&title).then_some(title)
+            self.law_ids.contains_key(&title).then_some(title)
         })?;
         let clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (

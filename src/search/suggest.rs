@@ -184,9 +184,12 @@ impl Catalog {
         tags
     }
 
-    /// Every document title.
-    pub fn titles(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().filter(|e| e.kind == SuggestionKind::Title).map(|e| e.text.as_str())
+    /// Every document title and the document with its newest version.
+    pub fn titles(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .filter(|e| e.kind == SuggestionKind::Title)
+            .map(|e| (e.text.as_str(), e.id.as_deref().unwrap_or_default()))
     }
 
     /// The common questions, in the order staff wrote them.

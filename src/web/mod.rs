@@ -29,7 +29,7 @@ use tower_http::trace::TraceLayer;
 pub use error::WebError;
 use metrics::Metrics;
 
-use crate::search::{DocumentPage, Engine, SearchHit, SearchRequest, SearchResults};
+use crate::search::{CitationTarget, DocumentPage, Engine, SearchHit, SearchRequest, SearchResults};
 
 /// Searches running at once; more wait for a permit.
 const SEARCH_PERMITS: usize = 16;
@@ -91,7 +91,7 @@ impl AppState {
     }
 
     async fn document(&self, id: String) -> Result<Option<DocumentPage>, WebError> {
-        self.blocking(move |engine| engine.document(&id)).await
+        self.blocking(move |engine| engine.document(&id, &citation_url)).await
     }
 }
 
@@ -123,6 +123,14 @@ impl Assets {
 /// The address of a document page, at the hit's article.
 pub fn hit_url(hit: &SearchHit) -> String {
     doc_url(&hit.id, hit.anchor.as_deref())
+}
+
+/// Where a citation links: the cited article, or a search for it.
+pub fn citation_url(target: CitationTarget) -> String {
+    match target {
+        CitationTarget::Article { id, anchor } => doc_url(&id, Some(&anchor)),
+        CitationTarget::Search { query } => format!("/search?q={}", views::encode(&query)),
+    }
 }
 
 /// `/docs/{id}` with an optional `#anchor`.

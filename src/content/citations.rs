@@ -1,0 +1,148 @@
+//! Citations of law articles inside any text: 《中华人民共和国消费者权益保护法》第五十五条,
+//! 《食品安全法》第一百四十八条第二款, 本法第二十五条, 该法第十条, and lists and ranges
+//! such as 第十八条、第十九条 or 第十条至第十二条.
+
+use crate::text::numerals;
+
+/// Longest range expanded (第一条至第五十条).
+const MAX_RANGE: u32 = 50;
+
+/// Which law a citation names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CitedLaw {
+    /// A title between 《》, as written.
+    Named(String),
+    /// 本法: the law the text belongs to.
+    This,
+}
+
+/// One citation: where it stands (byte range) and what it cites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citation {
+    pub start: usize,
+    pub end: usize,
+    pub law: CitedLaw,
+    /// Article numbers, in order.
+    pub articles: Vec<u32>,
+}
+
+/// Every citation in `text`. 该法 refers to the last law named before it.
+pub fn extract(text: &str) -> Vec<Citation> {
+    let mut citations = Vec::new();
+    let mut last_named: Option<String> = None;
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        let (law, after) = if let Some(inner) = rest.strip_prefix('《') {
+            match inner.find('》') {
+                Some(end) => {
+                    let name = inner[..end].to_string();
+                    last_named = Some(name.clone());
+                    (Some(CitedLaw::Named(name)), i + '《'.len_utf8() + end + '》'.len_utf8())
+                }
+                None => (None, i + '《'.len_utf8()),
+            }
+        } else if rest.starts_with("本法第") {
+            (Some(CitedLaw::This), i + "本法".len())
+        } else if rest.starts_with("该法第") {
+            (last_named.clone().map(CitedLaw::Named), i + "该法".len())
+        } else {
+            (None, i + rest.chars().next().map_or(1, char::len_utf8))
+        };
+        if let Some(law) = law
+            && let Some((length, articles)) = article_list(&text[after..])
+        {
+            citations.push(Citation { start: i, end: after + length, law, articles });
+            i = after + length;
+            continue;
+        }
+        i = after;
+    }
+    citations
+}
+
+/// `第十八条、第十九条第一款` → (bytes read, [18, 19]).
+fn article_list(text: &str) -> Option<(usize, Vec<u32>)> {
+    let (mut length, first) = one_article(text)?;
+    let mut articles = vec![first];
+    loop {
+        let rest = &text[length..];
+        let joiner = ["、", "和", "及", "至", "到"].into_iter().find(|j| rest.starts_with(j));
+        let Some(joiner) = joiner else { break };
+        let Some((next_length, next)) = one_article(&rest[joiner.len()..]) else { break };
+        let previous = *articles.last().expect("one article");
+        if matches!(joiner, "至" | "到") && next > previous && next - previous <= MAX_RANGE {
+            articles.extend(previous + 1..=next);
+        } else {
+            articles.push(next);
+        }
+        length += joiner.len() + next_length;
+    }
+    Some((length, articles))
+}
+
+/// `第一百四十八条第二款` → (bytes read, 148). Paragraph (款) and item (项)
+/// numbers are read but not kept.
+fn one_article(text: &str) -> Option<(usize, u32)> {
+    let (length, number) = numbered(text, '条')?;
+    let mut length = length;
+    for unit in ['款', '项'] {
+        if let Some((extra, _)) = numbered(&text[length..], unit) {
+            length += extra;
+        }
+    }
+    Some((length, number))
+}
+
+/// `第N<unit>` with Chinese or Arabic numerals.
+fn numbered(text: &str, unit: char) -> Option<(usize, u32)> {
+    let rest = text.strip_prefix('第')?;
+    let end = rest.find(unit)?;
+    let number = numerals::parse(&rest[..end])?;
+    Some(('第'.len_utf8() + end + unit.len_utf8(), number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cited(text: &str) -> Vec<(String, Vec<u32>, String)> {
+        extract(text)
+            .into_iter()
+            .map(|c| {
+                let law = match c.law {
+                    CitedLaw::Named(name) => name,
+                    CitedLaw::This => "本法".into(),
+                };
+                (law, c.articles, text[c.start..c.end].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn named_laws_lists_ranges_and_this_law() {
+        let text = "依照《中华人民共和国消费者权益保护法》第五十五条和《食品安全法》第一百四十八条第二款处理；\
+                    该法第十条、第十二条另有规定；本法第二十五条至第二十七条除外。";
+        assert_eq!(
+            cited(text),
+            [
+                (
+                    "中华人民共和国消费者权益保护法".into(),
+                    vec![55],
+                    "《中华人民共和国消费者权益保护法》第五十五条".into()
+                ),
+                ("食品安全法".into(), vec![148], "《食品安全法》第一百四十八条第二款".into()),
+                ("食品安全法".into(), vec![10, 12], "该法第十条、第十二条".into()),
+                ("本法".into(), vec![25, 26, 27], "本法第二十五条至第二十七条".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_citation_without_an_article_or_a_law() {
+        assert!(cited("请阅读《消费者权益保护法》全文").is_empty());
+        assert!(cited("第五十五条规定").is_empty());
+        assert!(cited("《未闭合").is_empty());
+        assert_eq!(cited("《消费者权益保护法》第24条")[0].1, vec![24]);
+    }
+}
