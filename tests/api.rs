@@ -134,6 +134,8 @@ async fn documents_come_with_html_toc_and_related() {
     let toc: Vec<&str> = body["toc"].as_array().unwrap().iter().map(|e| e["label"].as_str().unwrap()).collect();
     assert!(toc.contains(&"第三章 经营者的义务") && toc.contains(&"第二十六条之一"), "{toc:?}");
     assert!(!body["related"].as_array().unwrap().is_empty());
+    assert_eq!(body["cited_by"][0]["anchor"], "第二十五条", "{}", body["cited_by"]);
+    assert_eq!(body["cited_by"][0]["documents"][0]["id"], "guides/return-goods");
     let (_, warning) = get(&format!("{}/api/docs/warnings/html-injection", server.base)).await;
     let html = warning["html"].as_str().unwrap();
     assert!(!html.contains("<script") && !html.contains("onclick"), "{html}");
@@ -262,6 +264,10 @@ async fn pages_render_results_documents_and_the_large_text_mode() {
         "a loaded law links to its article: {guide}"
     );
     assert!(guide.contains("href=\"/search?q="), "a law that is not loaded links to a search: {guide}");
+    assert!(
+        doc.contains("引用本法条文的内容") && doc.contains("href=\"/docs/guides/return-goods\""),
+        "backlinks: {doc}"
+    );
     let missing = client.get(format!("{}/docs/laws/none", server.base)).send().await.unwrap();
     assert_eq!(missing.status(), 404);
 

@@ -12,6 +12,7 @@ use super::analyzer::{self, Analyzer, Lexicon};
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
 use super::suggest::Catalog;
+use crate::content::citations::CitedLaw;
 use crate::content::{self, Document, Level, Loaded, Status, Unit};
 use crate::text::normalize;
 
@@ -90,13 +91,18 @@ fn write_generation(
     store::write_json(generation, store::CATALOG, &Catalog::from_loaded(loaded))?;
     let (schema, fields) = schema();
     let index = Index::create_in_dir(generation, schema)?;
-    analyzer::register(&index, &Analyzer::new(&lexicon));
+    let analyzer = Analyzer::new(&lexicon);
+    analyzer::register(&index, &analyzer);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)?;
     let mut units = 0;
     for (done, document) in loaded.documents.iter().enumerate() {
         for (i, unit) in document.units.iter().enumerate() {
             let mut doc = unit_document(&fields, document, unit);
+            for (law, article) in cited_articles(&analyzer, document, unit) {
+                doc.add_text(fields.cites, format!("{law}#{article}"));
+                doc.add_text(fields.cites_law, law);
+            }
             if i == 0 && document.kind == content::Kind::Law {
                 doc.add_text(fields.version_of, version_key(document));
             }
@@ -138,6 +144,25 @@ pub fn date_number(date: Option<chrono::NaiveDate>) -> i64 {
 pub fn title_key(title: &str) -> String {
     let title = normalize(title);
     title.strip_prefix("中华人民共和国").unwrap_or(&title).to_string()
+}
+
+/// The articles a unit cites, as (title key, article number); 本法 in a law
+/// is the law itself.
+pub fn cited_articles(analyzer: &Analyzer, document: &Document, unit: &Unit) -> Vec<(String, u32)> {
+    let mut cited = Vec::new();
+    for citation in content::citations::extract(&unit.text) {
+        let law = match &citation.law {
+            CitedLaw::Named(name) => title_key(analyzer.law_title(&normalize(name))),
+            CitedLaw::This if document.kind == content::Kind::Law => title_key(&document.meta.title),
+            CitedLaw::This => continue,
+        };
+        for article in citation.articles {
+            if !cited.contains(&(law.clone(), article)) {
+                cited.push((law.clone(), article));
+            }
+        }
+    }
+    cited
 }
 
 /// What the versions of one law share: title and part.

@@ -193,6 +193,8 @@ pub struct DocumentPage {
     pub related: Vec<Related>,
     /// All versions of a law, newest first, this one included.
     pub versions: Vec<Version>,
+    /// Documents citing each of a law's articles.
+    pub cited_by: Vec<CitedBy>,
     /// Read from an official law collection (LawRefBook) rather than written
     /// by this project.
     pub official: bool,
@@ -204,6 +206,14 @@ pub struct Related {
     pub id: String,
     pub kind: String,
     pub title: String,
+}
+
+/// The documents that cite one article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CitedBy {
+    /// The article's label and anchor: 第二十五条.
+    pub anchor: String,
+    pub documents: Vec<Related>,
 }
 
 /// Where a citation leads.
@@ -336,7 +346,16 @@ impl Engine {
         let related = self.related(&document)?;
         let official = root.is_some_and(|root| content::Layout::detect(root) == content::Layout::LawRefBook);
         let versions = self.versions(&document)?;
-        Ok(Some(DocumentPage { document, html: rendered.html, toc: rendered.toc, related, versions, official }))
+        let cited_by = self.cited_by(&document)?;
+        Ok(Some(DocumentPage {
+            document,
+            html: rendered.html,
+            toc: rendered.toc,
+            related,
+            versions,
+            cited_by,
+            official,
+        }))
     }
 
     /// Where a citation in `document` leads: the article when its law is
@@ -355,6 +374,55 @@ impl Engine {
             (None, CitedLaw::Named(name)) => CitationTarget::Search { query: format!("《{name}》{label}") },
             (None, CitedLaw::This) => CitationTarget::Search { query: label },
         }
+    }
+
+    /// For each article of a law that other documents cite, those documents
+    /// (引用本条), in article order.
+    fn cited_by(&self, document: &content::Document) -> Result<Vec<CitedBy>, Error> {
+        if document.kind != Kind::Law {
+            return Ok(Vec::new());
+        }
+        let key = build::title_key(&document.meta.title);
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(self.fields.cites_law, &key), IndexRecordOption::Basic))
+                    as Box<dyn Query>,
+            ),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.doc_id, &document.id),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let searcher = self.reader.searcher();
+        let mut by_article: BTreeMap<u32, Vec<Related>> = BTreeMap::new();
+        for (_, address) in searcher.search(&query, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let citing =
+                Related { id: text(self.fields.doc_id), kind: text(self.fields.kind), title: text(self.fields.title) };
+            for cited in doc.get_all(self.fields.cites).filter_map(|v| v.as_str()) {
+                let Some(article) =
+                    cited.strip_prefix(&key).and_then(|r| r.strip_prefix('#')).and_then(|n| n.parse().ok())
+                else {
+                    continue;
+                };
+                let documents = by_article.entry(article).or_default();
+                if !documents.iter().any(|d| d.id == citing.id) {
+                    documents.push(citing.clone());
+                }
+            }
+        }
+        Ok(by_article
+            .into_iter()
+            .map(|(article, documents)| CitedBy {
+                anchor: format!("第{}条", crate::text::numerals::format(article).unwrap_or_default()),
+                documents,
+            })
+            .collect())
     }
 
     /// Every version of a law, newest first (empty for other documents).

@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +38,8 @@ pub struct Fields {
     pub title_key: Field,
     pub article_number: Field,
     pub version_of: Field,
+    pub cites: Field,
+    pub cites_law: Field,
     pub grams: Field,
 }
 
@@ -103,6 +105,10 @@ pub fn schema() -> (Schema, Fields) {
         // On the first unit of each law: its title and part, so one query
         // lists every version of a law, one hit per document.
         version_of: builder.add_text_field("version_of", STRING),
+        // Articles the unit cites, as `title key#number`, and the cited laws:
+        // the backlinks (引用本条) of a law's articles.
+        cites: builder.add_text_field("cites", STRING | STORED),
+        cites_law: builder.add_text_field("cites_law", STRING),
         // Character pairs of all of the above, with positions: finds any
         // fragment inside a jieba word, and matches quoted phrases.
         grams: builder.add_text_field(

@@ -16,7 +16,7 @@ use crate::content::FrontMatter;
 use crate::content::render::TocEntry;
 use crate::search::query::Expansion;
 use crate::search::suggest::Suggestion;
-use crate::search::{Facets, Related, SearchHit, Version, WarningSummary};
+use crate::search::{CitedBy, Facets, Related, SearchHit, Version, WarningSummary};
 
 /// Every API route, as registered in the router. The OpenAPI test checks
 /// each is documented.
@@ -113,6 +113,8 @@ pub struct DocumentResponse {
     pub related: Vec<Related>,
     /// All versions of a law, newest first, this one included.
     pub versions: Vec<Version>,
+    /// For each cited article of a law, the documents citing it (引用本条).
+    pub cited_by: Vec<CitedBy>,
 }
 
 /// One document: metadata, rendered HTML, table of contents, related documents.
@@ -139,6 +141,7 @@ pub async fn document(
         toc: page.toc,
         related: page.related,
         versions: page.versions,
+        cited_by: page.cited_by,
     }))
 }
 

@@ -453,6 +453,19 @@ fn document_page(page: &DocumentPage) -> Markup {
             }
             p.share { "分享本页：" a.share-link href=(doc_url(&doc.id, None)) { "复制链接" } " · " a href="javascript:window.print()" hidden { "打印" } }
         }
+        @if !page.cited_by.is_empty() {
+            section.related aria-labelledby="cited-title" {
+                h2 #cited-title { "引用本法条文的内容" }
+                dl.cited-by {
+                    @for cited in &page.cited_by {
+                        dt { a href={ "#" (cited.anchor) } { (cited.anchor) } }
+                        dd {
+                            ul { @for citing in &cited.documents { li { span.badge { (kind_label(&citing.kind)) } " " a href=(doc_url(&citing.id, None)) { (citing.title) } } } }
+                        }
+                    }
+                }
+            }
+        }
         @if !page.related.is_empty() {
             section.related aria-labelledby="related-title" {
                 h2 #related-title { "相关内容" }
