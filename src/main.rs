@@ -335,7 +335,9 @@ fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool) -> anyhow
 }
 
 fn run_check(roots: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let loaded = content::load(roots, &|_, _| {})?;
+    let mut loaded = content::load(roots, &|_, _| {})?;
+    let dangling = content::citations::dangling(&loaded.documents);
+    loaded.problems.extend(dangling);
     print_problems(&loaded.problems);
     println!(
         "检查完成：文档 {} 篇，条目 {} 个，问题 {} 个",

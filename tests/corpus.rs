@@ -22,6 +22,16 @@ fn the_whole_corpus_indexes_and_answers() {
     assert_eq!(articles, 147_110);
     assert_eq!(cases, 52);
 
+    // Every article the shipped content cites exists in the official texts.
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let with_content = content::load(&[shipped.clone(), roots[0].clone()], &|_, _| {}).unwrap();
+    let wrong: Vec<String> = content::citations::dangling(&with_content.documents)
+        .into_iter()
+        .filter(|p| p.path.starts_with(&shipped))
+        .map(|p| p.to_string())
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+
     let dir = tempfile::tempdir().unwrap();
     let report = build(dir.path(), &roots, &|_, _, _| {}).unwrap();
     assert_eq!((report.documents, report.units), (3471, 148_139));

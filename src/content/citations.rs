@@ -2,7 +2,10 @@
 //! 《食品安全法》第一百四十八条第二款, 本法第二十五条, 该法第十条, and lists and ranges
 //! such as 第十八条、第十九条 or 第十条至第十二条.
 
-use crate::text::numerals;
+use std::collections::{HashMap, HashSet};
+
+use super::model::{Document, Kind, Problem};
+use crate::text::{normalize, numerals};
 
 /// Longest range expanded (第一条至第五十条).
 const MAX_RANGE: u32 = 50;
@@ -59,6 +62,41 @@ pub fn extract(text: &str) -> Vec<Citation> {
         i = after;
     }
     citations
+}
+
+/// Citations of a loaded law to an article it does not have (in any of its
+/// versions or parts), as problems of the citing file. Citations of laws that
+/// are not loaded are not checked.
+pub fn dangling(documents: &[Document]) -> Vec<Problem> {
+    let key = |title: &str| {
+        let title = normalize(title);
+        title.strip_prefix("中华人民共和国").unwrap_or(&title).to_string()
+    };
+    let mut articles: HashMap<String, HashSet<u32>> = HashMap::new();
+    for doc in documents.iter().filter(|d| d.kind == Kind::Law) {
+        let numbers = articles.entry(key(&doc.meta.title)).or_default();
+        numbers.extend(doc.units.iter().filter_map(|u| u.article.as_ref()).map(|a| a.number));
+    }
+    let mut problems = Vec::new();
+    for doc in documents {
+        for citation in doc.units.iter().flat_map(|u| extract(&u.text)) {
+            let title = match &citation.law {
+                CitedLaw::Named(name) => name.clone(),
+                CitedLaw::This if doc.kind == Kind::Law => doc.meta.title.clone(),
+                CitedLaw::This => continue,
+            };
+            let Some(known) = articles.get(&key(&title)).filter(|known| !known.is_empty()) else { continue };
+            for article in citation.articles.iter().filter(|a| !known.contains(a)) {
+                let label = numerals::format(*article).unwrap_or_default();
+                problems.push(Problem {
+                    path: doc.path.clone(),
+                    line: None,
+                    reason: format!("cites 《{title}》第{label}条, which the loaded 《{title}》 does not have: check the article number"),
+                });
+            }
+        }
+    }
+    problems
 }
 
 /// `第十八条、第十九条第一款` → (bytes read, [18, 19]).
@@ -136,6 +174,33 @@ mod tests {
                 ("本法".into(), vec![25, 26, 27], "本法第二十五条至第二十七条".into()),
             ]
         );
+    }
+
+    #[test]
+    fn citations_of_missing_articles_are_problems() {
+        let doc = |id: &str, kind, title: &str, body: &str| Document {
+            id: id.into(),
+            path: format!("{id}.md").into(),
+            kind,
+            meta: crate::content::FrontMatter { title: title.into(), ..Default::default() },
+            part: None,
+            history: Vec::new(),
+            body: body.into(),
+            units: if kind == Kind::Law {
+                crate::content::articles::split_law(body, &[])
+            } else {
+                vec![crate::content::Unit { article: None, anchor: None, chapter: Vec::new(), text: body.into() }]
+            },
+        };
+        let documents = [
+            doc("laws/a", Kind::Law, "中华人民共和国某法", "第一条 依照本法第三条。\n\n第二条 见本法第一条。"),
+            doc("guides/b", Kind::Guide, "指南", "依据《某法》第二条和《某法》第九十九条，以及《未收录法》第五条。"),
+        ];
+        let reasons: Vec<String> =
+            dangling(&documents).into_iter().map(|p| format!("{}: {}", p.path.display(), p.reason)).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].starts_with("laws/a.md: cites 《中华人民共和国某法》第三条"), "{reasons:?}");
+        assert!(reasons[1].starts_with("guides/b.md: cites 《某法》第九十九条"), "{reasons:?}");
     }
 
     #[test]
