@@ -246,6 +246,16 @@ async fn pages_render_results_documents_and_the_large_text_mode() {
         .unwrap();
     assert!(old.contains("各个版本") && old.contains("<strong>历史版本</strong>"), "{old}");
     assert!(old.contains("href=\"/docs/laws/sample-consumer-law\""), "links the version in force: {old}");
+    let expanded = client.get(format!("{}/search?q=霸王条款", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(expanded.contains("同时搜索了：霸王条款 → 格式条款"), "{expanded}");
+    let turn_off = "href=\"/search?q=%E9%9C%B8%E7%8E%8B%E6%9D%A1%E6%AC%BE&amp;expand=0\"";
+    assert!(expanded.contains(turn_off), "a link searches the words as typed: {expanded}");
+    let literal =
+        client.get(format!("{}/search?q=霸王条款&expand=0", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(literal.contains("只搜索了您输入的词"), "{literal}");
+    assert!(literal.contains("kind=law&amp;expand=0"), "facet links keep expand=0: {literal}");
+    let (_, api) = get(&format!("{}/api/search?q=霸王条款", server.base)).await;
+    assert_eq!(api["expansions"][0]["also"][0], "格式条款");
     let none =
         client.get(format!("{}/search?q=不存在的词语组合", server.base)).send().await.unwrap().text().await.unwrap();
     assert!(none.contains("没有找到") && none.contains("12315"), "{none}");

@@ -184,6 +184,7 @@ fn search_url(params: &SearchParams, change: impl FnOnce(&mut SearchParams)) -> 
         ("sort", &params.sort),
         ("page", &params.page),
         ("per_page", &params.per_page),
+        ("expand", &params.expand),
     ] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
             pairs.push((name, value));
