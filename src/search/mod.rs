@@ -334,7 +334,7 @@ impl Engine {
             return Ok(None);
         };
         let stored: TantivyDocument = searcher.doc(address)?;
-        let source = PathBuf::from(stored.get_first(self.fields.source).and_then(|v| v.as_str()).unwrap_or_default());
+        let source = PathBuf::from(stored_text(&stored, self.fields.source).unwrap_or_default());
         let root = self.manifest.roots.iter().find(|root| source.starts_with(root));
         let document = match root.map(|root| content::read_document(root, &source)) {
             Some(Ok(Some(document))) => document,
@@ -401,7 +401,7 @@ impl Engine {
         let mut by_article: BTreeMap<u32, Vec<Related>> = BTreeMap::new();
         for (_, address) in searcher.search(&query, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())? {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let text = |field: Field| stored_text(&doc, field).unwrap_or_default();
             let citing =
                 Related { id: text(self.fields.doc_id), kind: text(self.fields.kind), title: text(self.fields.title) };
             for cited in doc.get_all(self.fields.cites).filter_map(|v| v.as_str()) {
@@ -437,7 +437,7 @@ impl Engine {
         let mut versions = Vec::new();
         for (_, address) in hits {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(String::from);
+            let text = |field: Field| stored_text(&doc, field);
             versions.push(Version {
                 id: text(self.fields.doc_id).unwrap_or_default(),
                 date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(format_date_number),
@@ -486,7 +486,7 @@ impl Engine {
             {
                 continue;
             }
-            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(String::from);
+            let text = |field: Field| stored_text(&doc, field);
             let all = |field: Field| doc.get_all(field).filter_map(|v| v.as_str()).map(String::from).collect();
             warnings.push(WarningSummary {
                 id: text(self.fields.doc_id).unwrap_or_default(),
@@ -654,7 +654,7 @@ impl Engine {
         highlights: &[String],
     ) -> Result<SearchHit, Error> {
         let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(String::from);
+        let text = |field: Field| stored_text(&doc, field);
         let date = doc.get_first(self.fields.date).and_then(|v| v.as_i64()).filter(|&d| d > 0);
         Ok(SearchHit {
             id: text(self.fields.doc_id).unwrap_or_default(),
@@ -708,6 +708,11 @@ impl Engine {
         }
         filters
     }
+}
+
+/// The first stored text of a field.
+fn stored_text(doc: &TantivyDocument, field: Field) -> Option<String> {
+    doc.get_first(field).and_then(|v| v.as_str()).map(String::from)
 }
 
 /// yyyymmdd → YYYY-MM-DD; 0 → `None`.

@@ -194,6 +194,16 @@ fn search_url(params: &SearchParams, change: impl FnOnce(&mut SearchParams)) -> 
     format!("/search?{}", query.join("&"))
 }
 
+/// The values of the facet filter called `name` (kind, level, status, tag).
+fn filter_values<'a>(params: &'a mut SearchParams, name: &str) -> &'a mut Vec<String> {
+    match name {
+        "kind" => &mut params.kind,
+        "level" => &mut params.level,
+        "status" => &mut params.status,
+        _ => &mut params.tag,
+    }
+}
+
 /// Adds or removes one filter value, back to page 1.
 fn toggle(values: &mut Vec<String>, value: &str) {
     if let Some(i) = values.iter().position(|v| v == value) {
@@ -257,21 +267,11 @@ fn results_page(state: &AppState, params: &SearchParams, results: &SearchResults
         ("效力级别", "level", &results.facets.level, level_label),
         ("时效性", "status", &results.facets.status, status_label),
     ];
-    let selected = |name: &str, value: &str| match name {
-        "kind" => params.kind.iter().any(|v| v == value),
-        "level" => params.level.iter().any(|v| v == value),
-        "status" => params.status.iter().any(|v| v == value),
-        _ => params.tag.iter().any(|v| v == value),
-    };
+    let selected = |name: &str, value: &str| filter_values(&mut params.clone(), name).iter().any(|v| v == value);
     let toggled = |name: &str, value: &str| {
         search_url(params, |p| {
             p.page = None;
-            match name {
-                "kind" => toggle(&mut p.kind, value),
-                "level" => toggle(&mut p.level, value),
-                "status" => toggle(&mut p.status, value),
-                _ => toggle(&mut p.tag, value),
-            }
+            toggle(filter_values(p, name), value);
         })
     };
     let page = results.page;
