@@ -225,6 +225,14 @@ pub enum CitationTarget {
     Search { query: String },
 }
 
+impl WarningSummary {
+    /// In force on `today`: dated that day or earlier and not expired.
+    pub fn in_force(&self, today: NaiveDate) -> bool {
+        let today = today.format("%Y-%m-%d").to_string();
+        self.date.as_ref().is_none_or(|date| *date <= today) && self.expires.as_ref().is_none_or(|e| *e >= today)
+    }
+}
+
 /// One version of a law.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Version {
@@ -475,17 +483,11 @@ impl Engine {
         let query = BooleanQuery::new(self.filters(&request).into_iter().map(|f| (Occur::Must, f)).collect());
         let searcher = self.reader.searcher();
         let addresses = searcher.search(&query, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())?;
-        let today = active_on.map(|d| date_number(Some(d)));
         let mut warnings = Vec::new();
         for (_, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
             let number = |field: Field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or(0);
             let (date, expires) = (number(self.fields.date), number(self.fields.expires));
-            if let Some(today) = today
-                && (date > today || (expires != 0 && expires < today))
-            {
-                continue;
-            }
             let text = |field: Field| stored_text(&doc, field);
             let all = |field: Field| doc.get_all(field).filter_map(|v| v.as_str()).map(String::from).collect();
             warnings.push(WarningSummary {
@@ -500,6 +502,7 @@ impl Engine {
                 tags: all(self.fields.tags),
             });
         }
+        warnings.retain(|w| active_on.is_none_or(|today| w.in_force(today)));
         warnings.sort_by(|a, b| b.pinned.cmp(&a.pinned).then(b.date.cmp(&a.date)).then(a.id.cmp(&b.id)));
         Ok(warnings)
     }

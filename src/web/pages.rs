@@ -478,14 +478,11 @@ fn document_page(page: &DocumentPage) -> Markup {
 
 async fn warnings(State(state): State<AppState>, visitor: Visitor) -> Response {
     let today = Local::now().date_naive();
-    let (active, all) = match state
-        .blocking(move |engine| Ok((engine.warnings(Some(today), None)?, engine.warnings(None, None)?)))
-        .await
-    {
-        Ok(lists) => lists,
+    let all = match state.blocking(|engine| engine.warnings(None, None)).await {
+        Ok(all) => all,
         Err(error) => return state.error_page(&visitor, error),
     };
-    let past: Vec<WarningSummary> = all.into_iter().filter(|w| !active.iter().any(|a| a.id == w.id)).collect();
+    let (active, past): (Vec<WarningSummary>, Vec<WarningSummary>) = all.into_iter().partition(|w| w.in_force(today));
     let main = html! {
         h1 { "消费警示" }
         p { "以下是正在生效的消费警示，置顶的排在最前。" a href="/feed.xml" { "订阅（Atom）" } }
