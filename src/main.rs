@@ -313,22 +313,24 @@ fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool) -> anyhow
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:>6} {:>6} {:>6}  query → top results", "nDCG", "R@10", "MRR");
+    println!("{:>6} {:>6} {:>6} {:>4}  query → top results", "nDCG", "R@10", "MRR", "答案");
     for score in &report.queries {
         println!(
-            "{:>6.3} {:>6.3} {:>6.3}  {} → {}",
+            "{:>6.3} {:>6.3} {:>6.3} {:>4}  {} → {}",
             score.ndcg,
             score.recall,
             score.mrr,
+            if score.answered { "✓" } else { "-" },
             score.query,
             score.top.join(" | ")
         );
     }
     println!(
-        "{:>6.3} {:>6.3} {:>6.3}  平均（{} 个查询）",
+        "{:>6.3} {:>6.3} {:>6.3} {:>4}  平均（{} 个查询；“答案”：前 10 条中有 3 级结果的查询数）",
         report.ndcg,
         report.recall,
         report.mrr,
+        report.answered,
         report.queries.len()
     );
     Ok(ExitCode::SUCCESS)

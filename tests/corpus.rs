@@ -17,9 +17,9 @@ fn the_whole_corpus_indexes_and_answers() {
     let articles = loaded.documents.iter().flat_map(|d| &d.units).filter(|u| u.article.is_some()).count();
     let cases = loaded.documents.iter().filter(|d| d.kind == Kind::Case).count();
     assert!(loaded.problems.is_empty(), "{:#?}", &loaded.problems[..loaded.problems.len().min(10)]);
-    assert_eq!(loaded.documents.len(), 3471); // 3,475 files, 4 identical copies kept once
-    assert_eq!(loaded.unit_count(), 148_139);
-    assert_eq!(articles, 147_110);
+    assert_eq!(loaded.documents.len(), 3468); // 3,475 files, 7 copies of a text kept once
+    assert_eq!(loaded.unit_count(), 148_160);
+    assert_eq!(articles, 146_992);
     assert_eq!(cases, 52);
 
     // Every article the shipped content cites exists in the official texts.
@@ -32,11 +32,18 @@ fn the_whole_corpus_indexes_and_answers() {
         .collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
 
+    // The index is built from the corpus with the shipped word lists
+    // (dictionary, synonyms, aliases) but without the shipped documents, so
+    // that every result is one the judged queries can grade.
+    let lexicon = tempfile::tempdir().unwrap();
+    for list in ["dictionary.txt", "synonyms.txt", "aliases.txt", "questions.txt"] {
+        std::fs::copy(shipped.join(list), lexicon.path().join(list)).unwrap();
+    }
     let dir = tempfile::tempdir().unwrap();
-    let report = build(dir.path(), &roots, &|_, _, _| {}).unwrap();
-    assert_eq!((report.documents, report.units), (3471, 148_139));
+    let report = build(dir.path(), &[roots[0].clone(), lexicon.path().to_path_buf()], &|_, _, _| {}).unwrap();
+    assert_eq!((report.documents, report.units), (3468, 148_160));
     let engine = Engine::open(dir.path()).unwrap();
-    assert_eq!(engine.unit_count(), 148_139);
+    assert_eq!(engine.unit_count(), 148_160);
 
     let top = |query: &str, n: usize| -> Vec<String> {
         let request = SearchRequest { per_page: n, ..SearchRequest::new(query) };
@@ -60,6 +67,20 @@ fn the_whole_corpus_indexes_and_answers() {
         assert_eq!(top(query, 1), [expected], "{query}");
     }
 
+    // Citations written without 《》 (食品安全法第一百四十八条第二款 inside an
+    // interpretation) link to the article and show up under it as 引用本条.
+    let interpretation = "司法解释/最高人民法院关于审理食品药品惩罚性赔偿纠纷案件适用法律若干问题的解释(2024-08-21)";
+    let page = engine.document(interpretation, &weiquan::web::citation_url).unwrap().unwrap();
+    assert!(
+        page.html.contains(
+            "<a href=\"/docs/行政法/食品安全法(2021-04-29)#第一百四十八条\">食品安全法第一百四十八条第二款</a>"
+        ),
+        "bare citation not linked"
+    );
+    let food_law = engine.document("行政法/食品安全法(2021-04-29)", &weiquan::web::citation_url).unwrap().unwrap();
+    let citing = food_law.cited_by.iter().find(|c| c.anchor == "第一百四十八条").expect("第一百四十八条 is cited");
+    assert!(citing.documents.iter().any(|d| d.id == interpretation), "{:?}", citing.documents);
+
     // Versions: the newest text of a law is in force, older ones are history,
     // and a law's page lists them all.
     let status_of = |id: &str| loaded.documents.iter().find(|d| d.id == id).and_then(|d| d.meta.status);
@@ -78,14 +99,21 @@ fn the_whole_corpus_indexes_and_answers() {
     assert_eq!(civil_code.versions.len(), 1, "the books of the civil code are parts, not versions");
 
     // Relevance on the judged dev queries must not fall below what was measured
-    // (nDCG@10 0.457, MRR 0.617 when this floor was set).
+    // (nDCG@10 0.611, MRR 0.778, 27 of 30 with the answer in the top 10 when
+    // this floor was set).
     let queries = std::env::var_os("WEIQUAN_EVAL")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/queries-dev.jsonl"));
     let judged = eval::parse_queries(&std::fs::read_to_string(&queries).unwrap()).unwrap();
     assert_eq!(judged.len(), 30);
     let report = eval::evaluate(&engine, &judged).unwrap();
-    assert!(report.ndcg >= 0.43 && report.mrr >= 0.58, "nDCG@10 {:.3}, MRR {:.3}", report.ndcg, report.mrr);
+    assert!(
+        report.ndcg >= 0.59 && report.mrr >= 0.75 && report.answered >= 26,
+        "nDCG@10 {:.3}, MRR {:.3}, answered {}",
+        report.ndcg,
+        report.mrr,
+        report.answered
+    );
 
     let hit = &engine.search(&SearchRequest::new("七天无理由退货")).unwrap().hits[0];
     assert_eq!(hit.title, "中华人民共和国消费者权益保护法");

@@ -3,12 +3,16 @@
 use super::model::{Article, Unit};
 use crate::text::numerals;
 
+/// Text outside articles is cut into passages of about this size (between
+/// lines), so that words found together in one unit stand near each other.
+const MAX_PASSAGE_BYTES: usize = 3 * 1000;
+
 /// Splits a law's Markdown body into units. A line that begins with
 /// `第X条` or `第X条之Y` followed by a space (or nothing) starts an article,
 /// which runs to the next article or heading. `#` headings give the chapter
 /// path (编, 章, 节); `chapter_prefix` goes above them (a 民法典 book such as
-/// 合同编). Text outside any article becomes a unit without an article.
-/// No text is lost or repeated.
+/// 合同编). Text outside any article becomes units without an article, one
+/// per passage of about [`MAX_PASSAGE_BYTES`]. No text is lost or repeated.
 pub fn split_law(body: &str, chapter_prefix: &[String]) -> Vec<Unit> {
     let mut splitter = Splitter { headings: Vec::new(), prefix: chapter_prefix, units: Vec::new(), current: None };
     for line in body.lines() {
@@ -22,6 +26,9 @@ pub fn split_law(body: &str, chapter_prefix: &[String]) -> Vec<Unit> {
             splitter.current = Some(splitter.start(Some(article)));
             splitter.push_line(line);
         } else if !line.is_empty() {
+            if splitter.current.as_ref().is_some_and(|u| u.article.is_none() && u.text.len() >= MAX_PASSAGE_BYTES) {
+                splitter.flush();
+            }
             if splitter.current.is_none() {
                 splitter.current = Some(splitter.start(None));
             }
@@ -134,6 +141,17 @@ mod tests {
 
 第一条 重复的编号。
 ";
+
+    #[test]
+    fn long_text_outside_articles_becomes_passages() {
+        let line = "一、将第六条修改为：某某内容。".repeat(40);
+        let body = [line.as_str(); 12].join("\n\n");
+        let units = split_law(&body, &[]);
+        assert!(units.len() > 3, "{} units", units.len());
+        assert!(units.iter().all(|u| u.article.is_none() && u.text.len() <= MAX_PASSAGE_BYTES + line.len()));
+        let joined: Vec<&str> = units.iter().flat_map(|u| u.text.lines()).collect();
+        assert_eq!(joined, vec![line.as_str(); 12], "no text lost or repeated");
+    }
 
     #[test]
     fn articles_chapters_and_loose_text() {

@@ -29,15 +29,26 @@ pub struct Citation {
     pub articles: Vec<u32>,
 }
 
+/// How a text refers to itself (本法第十条) or to the law last named (该法第十条).
+const THIS_LAW: [&str; 8] = ["本法", "本条例", "本办法", "本规定", "本解释", "本细则", "本决定", "本规则"];
+const THAT_LAW: [&str; 5] = ["该法", "该条例", "该办法", "该规定", "该解释"];
+
+/// Longest law name looked for without 《》, in characters.
+const MAX_BARE_NAME: usize = 40;
+
 /// Every citation in `text`. 该法 refers to the last law named before it.
-pub fn extract(text: &str) -> Vec<Citation> {
+/// A law named without 《》 (依照刑法第十条) is a citation when `is_law`
+/// knows the name: the longest known tail of the Chinese text before 第.
+pub fn extract(text: &str, is_law: &dyn Fn(&str) -> bool) -> Vec<Citation> {
     let mut citations = Vec::new();
     let mut last_named: Option<String> = None;
+    let mut floor = 0;
     let mut i = 0;
     while i < text.len() {
         let rest = &text[i..];
+        let mut start = i;
         let (law, after) = if let Some(inner) = rest.strip_prefix('《') {
-            match inner.find('》') {
+            match closing_bracket(inner) {
                 Some(end) => {
                     let name = inner[..end].to_string();
                     last_named = Some(name.clone());
@@ -45,47 +56,94 @@ pub fn extract(text: &str) -> Vec<Citation> {
                 }
                 None => (None, i + '《'.len_utf8()),
             }
-        } else if rest.starts_with("本法第") {
-            (Some(CitedLaw::This), i + "本法".len())
-        } else if rest.starts_with("该法第") {
-            (last_named.clone().map(CitedLaw::Named), i + "该法".len())
+        } else if let Some(this) = THIS_LAW.iter().find(|p| rest.starts_with(*p) && rest[p.len()..].starts_with('第'))
+        {
+            (Some(CitedLaw::This), i + this.len())
+        } else if let Some(that) = THAT_LAW.iter().find(|p| rest.starts_with(*p) && rest[p.len()..].starts_with('第'))
+        {
+            (last_named.clone().map(CitedLaw::Named), i + that.len())
+        } else if rest.starts_with('第')
+            && let Some(name_start) = bare_name(&text[floor..i], is_law).map(|offset| floor + offset)
+        {
+            let name = text[name_start..i].to_string();
+            last_named = Some(name.clone());
+            start = name_start;
+            (Some(CitedLaw::Named(name)), i)
         } else {
-            (None, i + rest.chars().next().map_or(1, char::len_utf8))
+            (None, i)
         };
         if let Some(law) = law
             && let Some((length, articles)) = article_list(&text[after..])
         {
-            citations.push(Citation { start: i, end: after + length, law, articles });
+            citations.push(Citation { start, end: after + length, law, articles });
             i = after + length;
+            floor = i;
             continue;
         }
-        i = after;
+        // A bare name not followed by an article list is passed by one character.
+        i = after.max(i + rest.chars().next().map_or(1, char::len_utf8));
     }
     citations
+}
+
+/// Where the 》 that closes a title starts, past titles nested inside it:
+/// 《最高人民法院关于适用《中华人民共和国民法典》合同编通则若干问题的解释》.
+fn closing_bracket(inner: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (offset, c) in inner.char_indices() {
+        match c {
+            '《' => depth += 1,
+            '》' if depth == 0 => return Some(offset),
+            '》' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where the longest known law name ends `before` (a byte offset), if any:
+/// 依照刑法 → 2 for 刑法.
+fn bare_name(before: &str, is_law: &dyn Fn(&str) -> bool) -> Option<usize> {
+    if !before.ends_with(['法', '例', '定', '释', '则']) {
+        return None;
+    }
+    let run: Vec<usize> = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .take(MAX_BARE_NAME)
+        .map(|(offset, _)| offset)
+        .collect();
+    // Longest first; a name has at least two characters.
+    run.iter().rev().take(run.len().saturating_sub(1)).copied().find(|&offset| is_law(&before[offset..]))
+}
+
+/// A law's title as citations and article lookups name it: normalised,
+/// without 中华人民共和国, nested titles in 《》 rather than 〈〉.
+pub fn law_key(title: &str) -> String {
+    let title = normalize(title).replace('〈', "《").replace('〉', "》");
+    title.strip_prefix("中华人民共和国").unwrap_or(&title).to_string()
 }
 
 /// Citations of a loaded law to an article it does not have (in any of its
 /// versions or parts), as problems of the citing file. Citations of laws that
 /// are not loaded are not checked.
 pub fn dangling(documents: &[Document]) -> Vec<Problem> {
-    let key = |title: &str| {
-        let title = normalize(title);
-        title.strip_prefix("中华人民共和国").unwrap_or(&title).to_string()
-    };
     let mut articles: HashMap<String, HashSet<u32>> = HashMap::new();
     for doc in documents.iter().filter(|d| d.kind == Kind::Law) {
-        let numbers = articles.entry(key(&doc.meta.title)).or_default();
+        let numbers = articles.entry(law_key(&doc.meta.title)).or_default();
         numbers.extend(doc.units.iter().filter_map(|u| u.article.as_ref()).map(|a| a.number));
     }
+    let is_law = |name: &str| articles.contains_key(&law_key(name));
     let mut problems = Vec::new();
     for doc in documents {
-        for citation in doc.units.iter().flat_map(|u| extract(&u.text)) {
+        for citation in doc.units.iter().flat_map(|u| extract(&u.text, &is_law)) {
             let title = match &citation.law {
                 CitedLaw::Named(name) => name.clone(),
                 CitedLaw::This if doc.kind == Kind::Law => doc.meta.title.clone(),
                 CitedLaw::This => continue,
             };
-            let Some(known) = articles.get(&key(&title)).filter(|known| !known.is_empty()) else { continue };
+            let Some(known) = articles.get(&law_key(&title)).filter(|known| !known.is_empty()) else { continue };
             for article in citation.articles.iter().filter(|a| !known.contains(a)) {
                 let label = numerals::format(*article).unwrap_or_default();
                 problems.push(Problem {
@@ -145,7 +203,8 @@ mod tests {
     use super::*;
 
     fn cited(text: &str) -> Vec<(String, Vec<u32>, String)> {
-        extract(text)
+        let is_law = |name: &str| ["消费者权益保护法", "刑法", "民事诉讼法"].contains(&law_key(name).as_str());
+        extract(text, &is_law)
             .into_iter()
             .map(|c| {
                 let law = match c.law {
@@ -177,6 +236,35 @@ mod tests {
     }
 
     #[test]
+    fn laws_named_without_brackets_when_known() {
+        let text = "应当依照刑法第一百四十条定罪；参照中华人民共和国消费者权益保护法第五十五条、第五十六条；\
+                    依照民事诉讼法第一百二十二条起诉；违反本条例第十条；按照前款规定第三条执行；依照某某法第九条。";
+        assert_eq!(
+            cited(text),
+            [
+                ("刑法".into(), vec![140], "刑法第一百四十条".into()),
+                (
+                    "中华人民共和国消费者权益保护法".into(),
+                    vec![55, 56],
+                    "中华人民共和国消费者权益保护法第五十五条、第五十六条".into()
+                ),
+                ("民事诉讼法".into(), vec![122], "民事诉讼法第一百二十二条".into()),
+                ("本法".into(), vec![10], "本条例第十条".into()),
+            ]
+        );
+        let nested = "《最高人民法院关于适用〈中华人民共和国民法典〉合同编通则若干问题的解释》第六十七条，\
+                      《最高人民法院关于适用《中华人民共和国民法典》合同编通则若干问题的解释》第六十七条";
+        let titles: Vec<String> = cited(nested).into_iter().map(|(law, ..)| law).collect();
+        assert_eq!(
+            titles,
+            [
+                "最高人民法院关于适用〈中华人民共和国民法典〉合同编通则若干问题的解释",
+                "最高人民法院关于适用《中华人民共和国民法典》合同编通则若干问题的解释"
+            ]
+        );
+    }
+
+    #[test]
     fn citations_of_missing_articles_are_problems() {
         let doc = |id: &str, kind, title: &str, body: &str| Document {
             id: id.into(),
@@ -195,12 +283,14 @@ mod tests {
         let documents = [
             doc("laws/a", Kind::Law, "中华人民共和国某法", "第一条 依照本法第三条。\n\n第二条 见本法第一条。"),
             doc("guides/b", Kind::Guide, "指南", "依据《某法》第二条和《某法》第九十九条，以及《未收录法》第五条。"),
+            doc("guides/c", Kind::Guide, "指南", "依照某法第八十八条。"),
         ];
         let reasons: Vec<String> =
             dangling(&documents).into_iter().map(|p| format!("{}: {}", p.path.display(), p.reason)).collect();
-        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
         assert!(reasons[0].starts_with("laws/a.md: cites 《中华人民共和国某法》第三条"), "{reasons:?}");
         assert!(reasons[1].starts_with("guides/b.md: cites 《某法》第九十九条"), "{reasons:?}");
+        assert!(reasons[2].starts_with("guides/c.md: cites 《某法》第八十八条"), "{reasons:?}");
     }
 
     #[test]
@@ -208,6 +298,7 @@ mod tests {
         assert!(cited("请阅读《消费者权益保护法》全文").is_empty());
         assert!(cited("第五十五条规定").is_empty());
         assert!(cited("《未闭合").is_empty());
+        assert!(cited("依照刑法第三章和本法第二节").is_empty());
         assert_eq!(cited("《消费者权益保护法》第24条")[0].1, vec![24]);
     }
 }

@@ -27,9 +27,10 @@ pub struct Rendered {
 }
 
 /// Renders a document. Everything from content is escaped or sanitised.
-/// Citations of articles become links to `cite(law, article)`.
-pub fn render(document: &Document, cite: &dyn Fn(&CitedLaw, u32) -> String) -> Rendered {
-    let linked = |text: &str| link_citations(text, cite);
+/// Citations of articles become links to `cite(law, article)`; `is_law`
+/// says which names written without 《》 are laws.
+pub fn render(document: &Document, is_law: &dyn Fn(&str) -> bool, cite: &dyn Fn(&CitedLaw, u32) -> String) -> Rendered {
+    let linked = |text: &str| link_citations(text, is_law, cite);
     if document.kind != Kind::Law || document.units.iter().all(|u| u.article.is_none()) {
         return Rendered { html: markdown::to_html_with(&document.body, &linked), toc: Vec::new() };
     }
@@ -77,10 +78,10 @@ pub fn render(document: &Document, cite: &dyn Fn(&CitedLaw, u32) -> String) -> R
 }
 
 /// `text` as HTML with each citation a link to its first article.
-pub fn link_citations(text: &str, cite: &dyn Fn(&CitedLaw, u32) -> String) -> String {
+pub fn link_citations(text: &str, is_law: &dyn Fn(&str) -> bool, cite: &dyn Fn(&CitedLaw, u32) -> String) -> String {
     let mut html = String::with_capacity(text.len() + 64);
     let mut position = 0;
-    for citation in citations::extract(text) {
+    for citation in citations::extract(text, is_law) {
         html.push_str(&escape(&text[position..citation.start]));
         let href = cite(&citation.law, citation.articles[0]);
         html.push_str(&format!("<a href=\"{}\">{}</a>", escape(&href), escape(&text[citation.start..citation.end])));
@@ -96,21 +97,23 @@ mod tests {
     use crate::content::{FrontMatter, articles::split_law};
 
     fn render_plain(document: &Document) -> Rendered {
-        render(document, &|law, article| format!("/cite/{law:?}/{article}"))
+        render(document, &|name| name == "刑法", &|law, article| format!("/cite/{law:?}/{article}"))
     }
 
     #[test]
     fn citations_become_links() {
-        let html =
-            link_citations("依照本法第五十五条和《价格法》第十四条<处理>", &|law, article| {
-                match law {
-                    CitedLaw::This => format!("#第{article}"),
-                    CitedLaw::Named(name) => format!("/search?q={name}&a={article}"),
-                }
-            });
+        let html = link_citations(
+            "依照本法第五十五条和《价格法》第十四条<处理>，构成犯罪的依照刑法第一百四十条",
+            &|name| name == "刑法",
+            &|law, article| match law {
+                CitedLaw::This => format!("#第{article}"),
+                CitedLaw::Named(name) => format!("/search?q={name}&a={article}"),
+            },
+        );
         assert_eq!(
             html,
-            "依照<a href=\"#第55\">本法第五十五条</a>和<a href=\"/search?q=价格法&amp;a=14\">《价格法》第十四条</a>&lt;处理&gt;"
+            "依照<a href=\"#第55\">本法第五十五条</a>和<a href=\"/search?q=价格法&amp;a=14\">《价格法》第十四条</a>&lt;处理&gt;，\
+             构成犯罪的依照<a href=\"/search?q=刑法&amp;a=140\">刑法第一百四十条</a>"
         );
         let mut doc = law("见《价格法》第十四条。");
         doc.kind = Kind::Guide;

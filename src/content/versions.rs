@@ -39,7 +39,8 @@ pub fn assign(documents: &mut Vec<Document>, today: NaiveDate) {
 }
 
 /// The same law text in two files (an undated and a dated copy, or one text
-/// filed in two folders): keep the copy dated in its file name, else the first.
+/// filed in two folders, perhaps with a different note above the articles):
+/// keep the copy dated in its file name, else the first.
 fn drop_identical_copies(documents: &mut Vec<Document>) {
     let mut order: Vec<usize> = (0..documents.len()).collect();
     order.sort_by_key(|&i| (date_in_file_name(&documents[i].id).is_none(), documents[i].id.clone()));
@@ -47,7 +48,7 @@ fn drop_identical_copies(documents: &mut Vec<Document>) {
     let mut keep = vec![true; documents.len()];
     for i in order {
         let doc = &documents[i];
-        if doc.kind == Kind::Law && !seen.insert((doc.meta.title.clone(), doc.part.clone(), doc.body.clone())) {
+        if doc.kind == Kind::Law && !seen.insert((doc.meta.title.clone(), doc.part.clone(), law_text(doc))) {
             keep[i] = false;
         }
     }
@@ -56,6 +57,13 @@ fn drop_identical_copies(documents: &mut Vec<Document>) {
         index += 1;
         keep[index - 1]
     });
+}
+
+/// What makes two files the same law text: its articles, or its whole body
+/// when it has none.
+fn law_text(doc: &Document) -> String {
+    let articles: Vec<&str> = doc.units.iter().filter(|u| u.article.is_some()).map(|u| u.text.as_str()).collect();
+    if articles.is_empty() { doc.body.clone() } else { articles.join("\n") }
 }
 
 #[cfg(test)]
@@ -76,7 +84,7 @@ mod tests {
             part: None,
             history: Vec::new(),
             body: body.into(),
-            units: Vec::new(),
+            units: crate::content::articles::split_law(body, &[]),
         }
     }
 
@@ -111,7 +119,10 @@ mod tests {
     #[test]
     fn identical_copies_are_kept_once_and_parts_are_not_versions() {
         let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let mut docs = vec![law("x/a", Some("2022-03-01"), "同"), law("y/a(2022-03-01)", Some("2022-03-01"), "同")];
+        let mut docs = vec![
+            law("x/a", Some("2022-03-01"), "第一条 同"),
+            law("y/a(2022-03-01)", Some("2022-03-01"), "2022年5月1日施行\n\n第一条 同"),
+        ];
         let mut part = law("z/a", Some("2020-01-01"), "另一编");
         part.part = Some("合同编".into());
         docs.push(part);

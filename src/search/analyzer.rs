@@ -153,8 +153,8 @@ impl Analyzer {
     }
 
     /// The parts a concept is made of: the longest search-mode sub-words that
-    /// cover it from left to right (七天无理由退货 → 七天, 无理由退货). Empty
-    /// when the concept has no smaller words.
+    /// cover it from left to right (七天无理由退货 → 七天, 无理由退货), single
+    /// characters left out. Empty when the concept has no smaller words.
     pub fn components(&self, concept: &str) -> Vec<String> {
         let length = concept.chars().count();
         let subwords: Vec<Term> = self.words(concept).into_iter().filter(|t| t.end - t.start < length).collect();
@@ -164,7 +164,10 @@ impl Analyzer {
             let longest = subwords.iter().filter(|t| t.start == position).max_by_key(|t| t.end);
             match longest {
                 Some(term) => {
-                    parts.push(term.text.clone());
+                    // A single character (买 of 买到) is too common to be evidence.
+                    if term.end - term.start > 1 {
+                        parts.push(term.text.clone());
+                    }
                     position = term.end;
                 }
                 None => position += 1,

@@ -1,5 +1,6 @@
 //! Stage 5 of the pipeline: documents into a new index generation.
 
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ use super::analyzer::{self, Analyzer, Lexicon};
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
 use super::suggest::Catalog;
-use crate::content::citations::CitedLaw;
+use crate::content::citations::{CitedLaw, law_key};
 use crate::content::{self, Document, Level, Loaded, Status, Unit};
 use crate::text::normalize;
 
@@ -95,11 +96,27 @@ fn write_generation(
     analyzer::register(&index, &analyzer);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)?;
+    let laws: HashSet<String> =
+        loaded.documents.iter().filter(|d| d.kind == content::Kind::Law).map(|d| law_key(&d.meta.title)).collect();
+    let is_law = |name: &str| laws.contains(&law_key(analyzer.law_title(&normalize(name))));
+    let cited: Vec<Vec<Vec<(String, u32)>>> = loaded
+        .documents
+        .iter()
+        .map(|document| document.units.iter().map(|unit| cited_articles(&analyzer, &is_law, document, unit)).collect())
+        .collect();
+    let citing = citing_documents(&loaded.documents, &cited);
     let mut units = 0;
-    for (done, document) in loaded.documents.iter().enumerate() {
-        for (i, unit) in document.units.iter().enumerate() {
-            let mut doc = unit_document(&fields, document, unit);
-            for (law, article) in cited_articles(&analyzer, document, unit) {
+    for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
+        let key = law_key(&document.meta.title);
+        for (i, (unit, cited)) in document.units.iter().zip(cited).enumerate() {
+            let citations = unit
+                .article
+                .as_ref()
+                .and_then(|article| citing.get(&(key.clone(), article.number)))
+                .copied()
+                .unwrap_or(0);
+            let mut doc = unit_document(&fields, document, unit, citations);
+            for (law, article) in cited {
                 doc.add_text(fields.cites, format!("{law}#{article}"));
                 doc.add_text(fields.cites_law, law);
             }
@@ -118,13 +135,16 @@ fn write_generation(
 
 /// How much a unit's source weighs, whatever the query: national laws above
 /// regulations, rules and local regulations; texts in force above amended,
-/// pending and repealed ones.
-pub fn prior(level: Option<Level>, status: Option<Status>) -> f64 {
+/// pending and repealed ones; articles that many other documents cite above
+/// those nobody cites.
+pub fn prior(level: Option<Level>, status: Option<Status>, citations: usize) -> f64 {
     let level = match level {
         None | Some(Level::Law) => 1.0,
-        Some(Level::Interpretation) | Some(Level::Regulation) => 0.9,
-        Some(Level::Rule) => 0.8,
-        Some(Level::Local) | Some(Level::Other) => 0.7,
+        Some(Level::Interpretation) => 0.95,
+        Some(Level::Regulation) => 0.85,
+        Some(Level::Rule) => 0.7,
+        // A local regulation binds one province or city: most readers are elsewhere.
+        Some(Level::Local) | Some(Level::Other) => 0.3,
     };
     let status = match status {
         None | Some(Status::Current) => 1.0,
@@ -132,7 +152,24 @@ pub fn prior(level: Option<Level>, status: Option<Status>) -> f64 {
         Some(Status::Amended) => 0.6,
         Some(Status::Repealed) => 0.4,
     };
-    level * status
+    level * status * (1.0 + CITATION_WEIGHT * (citations as f64).ln_1p())
+}
+
+/// How much an article gains per e-fold of the documents citing it.
+const CITATION_WEIGHT: f64 = 0.1;
+
+/// For each cited article, how many documents of other laws, cases, guides
+/// and warnings cite it: its centrality in the citation graph.
+fn citing_documents(documents: &[Document], cited: &[Vec<Vec<(String, u32)>>]) -> HashMap<(String, u32), usize> {
+    let mut counts = HashMap::new();
+    for (document, cited) in documents.iter().zip(cited) {
+        let own = law_key(&document.meta.title);
+        let distinct: HashSet<&(String, u32)> = cited.iter().flatten().filter(|(law, _)| *law != own).collect();
+        for article in distinct {
+            *counts.entry(article.clone()).or_default() += 1;
+        }
+    }
+    counts
 }
 
 /// yyyymmdd, 0 when unknown.
@@ -140,20 +177,19 @@ pub fn date_number(date: Option<chrono::NaiveDate>) -> i64 {
     date.map_or(0, |d| i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day()))
 }
 
-/// A law's title as article lookups name it: normalised, without 中华人民共和国.
-pub fn title_key(title: &str) -> String {
-    let title = normalize(title);
-    title.strip_prefix("中华人民共和国").unwrap_or(&title).to_string()
-}
-
 /// The articles a unit cites, as (title key, article number); 本法 in a law
 /// is the law itself.
-pub fn cited_articles(analyzer: &Analyzer, document: &Document, unit: &Unit) -> Vec<(String, u32)> {
+pub fn cited_articles(
+    analyzer: &Analyzer,
+    is_law: &dyn Fn(&str) -> bool,
+    document: &Document,
+    unit: &Unit,
+) -> Vec<(String, u32)> {
     let mut cited = Vec::new();
-    for citation in content::citations::extract(&unit.text) {
+    for citation in content::citations::extract(&unit.text, is_law) {
         let law = match &citation.law {
-            CitedLaw::Named(name) => title_key(analyzer.law_title(&normalize(name))),
-            CitedLaw::This if document.kind == content::Kind::Law => title_key(&document.meta.title),
+            CitedLaw::Named(name) => law_key(analyzer.law_title(&normalize(name))),
+            CitedLaw::This if document.kind == content::Kind::Law => law_key(&document.meta.title),
             CitedLaw::This => continue,
         };
         for article in citation.articles {
@@ -167,7 +203,7 @@ pub fn cited_articles(analyzer: &Analyzer, document: &Document, unit: &Unit) -> 
 
 /// What the versions of one law share: title and part.
 pub fn version_key(document: &Document) -> String {
-    format!("{}/{}", title_key(&document.meta.title), document.part.as_deref().unwrap_or(""))
+    format!("{}/{}", law_key(&document.meta.title), document.part.as_deref().unwrap_or(""))
 }
 
 /// The chapter path as shown: 第二章 消费者的权利 / 第一节 ...
@@ -175,7 +211,7 @@ pub fn chapter_text(unit: &Unit) -> String {
     unit.chapter.join(" / ")
 }
 
-fn unit_document(fields: &Fields, document: &Document, unit: &Unit) -> TantivyDocument {
+fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: usize) -> TantivyDocument {
     let meta = &document.meta;
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.doc_id, &document.id);
@@ -203,10 +239,10 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit) -> TantivyDo
         doc.add_facet(fields.facets, Facet::from_path(["tag", tag.as_str()]));
     }
     doc.add_i64(fields.date, date_number(meta.date));
-    doc.add_f64(fields.prior, prior(meta.level, meta.status));
+    doc.add_f64(fields.prior, prior(meta.level, meta.status, citations));
 
     doc.add_text(fields.title, &meta.title);
-    doc.add_text(fields.title_key, title_key(&meta.title));
+    doc.add_text(fields.title_key, law_key(&meta.title));
     let chapter = chapter_text(unit);
     let mut heading = chapter.clone();
     if let Some(article) = &unit.article {

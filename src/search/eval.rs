@@ -31,6 +31,8 @@ pub struct QueryScore {
     pub ndcg: f64,
     pub recall: f64,
     pub mrr: f64,
+    /// A grade-3 item (the answer) is in the top results.
+    pub answered: bool,
     /// `short title 第X条` of the top results, for reading.
     pub top: Vec<String>,
 }
@@ -41,6 +43,8 @@ pub struct EvalReport {
     pub ndcg: f64,
     pub recall: f64,
     pub mrr: f64,
+    /// Queries with a grade-3 item in the top results.
+    pub answered: usize,
     pub queries: Vec<QueryScore>,
 }
 
@@ -69,7 +73,13 @@ pub fn evaluate(engine: &Engine, queries: &[Judged]) -> Result<EvalReport, Error
         scores.push(score(judged, &ranked));
     }
     let mean = |f: fn(&QueryScore) -> f64| scores.iter().map(f).sum::<f64>() / scores.len().max(1) as f64;
-    Ok(EvalReport { ndcg: mean(|s| s.ndcg), recall: mean(|s| s.recall), mrr: mean(|s| s.mrr), queries: scores })
+    Ok(EvalReport {
+        ndcg: mean(|s| s.ndcg),
+        recall: mean(|s| s.recall),
+        mrr: mean(|s| s.mrr),
+        answered: scores.iter().filter(|s| s.answered).count(),
+        queries: scores,
+    })
 }
 
 /// Scores one ranked list of (short title, article) against the judgments.
@@ -80,6 +90,7 @@ pub fn score(judged: &Judged, ranked: &[(String, Option<String>)]) -> QueryScore
     let mut dcg = 0.0;
     let mut first_relevant = None;
     let mut found = 0usize;
+    let mut answered = false;
     for (rank, (title, article)) in ranked.iter().take(DEPTH).enumerate() {
         let hit = judged
             .relevant
@@ -88,6 +99,7 @@ pub fn score(judged: &Judged, ranked: &[(String, Option<String>)]) -> QueryScore
             .find(|(i, j)| !used[*i] && j.title == *title && (j.article.is_none() || j.article == *article));
         if let Some((i, judgment)) = hit {
             used[i] = true;
+            answered |= judgment.grade >= 3;
             dcg += f64::from(judgment.grade) / (rank as f64 + 2.0).log2();
             if judgment.grade >= 2 {
                 found += 1;
@@ -104,6 +116,7 @@ pub fn score(judged: &Judged, ranked: &[(String, Option<String>)]) -> QueryScore
         ndcg: if ideal > 0.0 { dcg / ideal } else { 0.0 },
         recall: if relevant > 0 { found as f64 / relevant as f64 } else { 0.0 },
         mrr: first_relevant.map_or(0.0, |rank| 1.0 / rank as f64),
+        answered,
         top: ranked
             .iter()
             .take(3)
@@ -135,6 +148,7 @@ mod tests {
         let score = score(&judged(), &ranked);
         assert!((score.ndcg - 1.0).abs() < 1e-9);
         assert_eq!((score.recall, score.mrr), (1.0, 1.0));
+        assert!(score.answered);
     }
 
     #[test]
@@ -150,6 +164,7 @@ mod tests {
         let ideal = 3.0 + 2.0 / 3f64.log2() + 1.0 / 2.0;
         assert!((score.ndcg - dcg / ideal).abs() < 1e-9);
         assert_eq!((score.recall, score.mrr), (0.5, 0.5));
+        assert!(!score.answered, "the grade-3 item is not in the list");
     }
 
     #[test]

@@ -18,14 +18,14 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 pub use build::{BuildReport, Stage, build, chapter_text, date_number, prior};
 pub use store::Manifest;
 
-use crate::content::citations::CitedLaw;
+use crate::content::citations::{CitedLaw, law_key};
 use crate::content::render::TocEntry;
 use crate::content::{self, Kind, Level, Status};
 use analyzer::Analyzer;
@@ -275,6 +275,18 @@ pub struct Engine {
 /// Score that puts an article named in the query above everything else.
 const NAMED_ARTICLE_CREDIT: f32 = 1_000_000.0;
 
+/// Terms taken from a named article to find articles like it.
+const LIKE_TERMS: usize = 20;
+
+/// An article a query names, and what else the query asks.
+struct NamedArticle {
+    article: Box<dyn Query>,
+    /// Articles with text like the named one's.
+    like: Option<Box<dyn Query>>,
+    /// The query without the reference.
+    rest: String,
+}
+
 impl Engine {
     /// Opens the current generation in `dir`. Refuses an index with another
     /// schema version.
@@ -292,7 +304,7 @@ impl Engine {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let mut catalog: Catalog = store::read_json(&generation, store::CATALOG)?;
         catalog.prepare();
-        let law_ids = catalog.titles().map(|(title, id)| (build::title_key(title), id.to_string())).collect();
+        let law_ids = catalog.titles().map(|(title, id)| (law_key(title), id.to_string())).collect();
         Ok(Engine { reader, fields, analyzer, manifest, catalog, law_ids })
     }
 
@@ -349,8 +361,9 @@ impl Engine {
             Some(Ok(None)) | None => return Ok(None),
             Some(Err(problem)) => return Err(Error::Corrupt(format!("the document changed on disk: {problem}"))),
         };
+        let is_law = |name: &str| self.law_id(name).is_some();
         let cite = |law: &CitedLaw, article: u32| href(self.citation_target(&document, law, article));
-        let rendered = content::render::render(&document, &cite);
+        let rendered = content::render::render(&document, &is_law, &cite);
         let related = self.related(&document)?;
         let official = root.is_some_and(|root| content::Layout::detect(root) == content::Layout::LawRefBook);
         let versions = self.versions(&document)?;
@@ -366,6 +379,11 @@ impl Engine {
         }))
     }
 
+    /// The indexed law a citation's name (a title, short title or alias) stands for.
+    fn law_id(&self, name: &str) -> Option<&String> {
+        self.law_ids.get(&law_key(self.analyzer.law_title(&crate::text::normalize(name))))
+    }
+
     /// Where a citation in `document` leads: the article when its law is
     /// indexed, else a search for it.
     fn citation_target(&self, document: &content::Document, law: &CitedLaw, article: u32) -> CitationTarget {
@@ -373,9 +391,7 @@ impl Engine {
         let id = match law {
             CitedLaw::This if document.kind == Kind::Law => Some(document.id.clone()),
             CitedLaw::This => None,
-            CitedLaw::Named(name) => {
-                self.law_ids.get(&build::title_key(self.analyzer.law_title(&crate::text::normalize(name)))).cloned()
-            }
+            CitedLaw::Named(name) => self.law_id(name).cloned(),
         };
         match (id, law) {
             (Some(id), _) => CitationTarget::Article { id, anchor: label },
@@ -390,7 +406,7 @@ impl Engine {
         if document.kind != Kind::Law {
             return Ok(Vec::new());
         }
-        let key = build::title_key(&document.meta.title);
+        let key = law_key(&document.meta.title);
         let query = BooleanQuery::new(vec![
             (
                 Occur::Must,
@@ -517,16 +533,15 @@ impl Engine {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, Error> {
         request.validate()?;
         let started = Instant::now();
-        let parsed = query::parse(&request.query);
+        let named = self.named_article(&request.query)?;
+        let parsed = query::parse(named.as_ref().map_or(&request.query, |named| &named.rest));
         let built = query::build(&parsed, &self.analyzer, &self.fields, request.expand);
         let filters = self.filters(request);
-        let named_article = self.named_article(&request.query);
-        let positive = match (built.positive, named_article) {
-            (Some(positive), Some(article)) => {
-                Some(Box::new(BooleanQuery::new(vec![(Occur::Should, positive), (Occur::Should, article)]))
-                    as Box<dyn Query>)
-            }
-            (positive, article) => positive.or(article),
+        let positive = match named {
+            Some(named) => Some(Box::new(query::should(
+                built.positive.into_iter().chain([named.article]).chain(named.like).collect(),
+            )) as Box<dyn Query>),
+            None => built.positive,
         };
         let positive: Option<Box<dyn Query>> = match positive {
             Some(positive) => Some(positive),
@@ -581,18 +596,21 @@ impl Engine {
         Ok(results)
     }
 
-    /// The article a query names (消保法第五十五条), as a query that puts it
-    /// first. The law is the longest end of the text before the number that
-    /// is a known title or an abbreviation of one.
-    fn named_article(&self, query: &str) -> Option<Box<dyn Query>> {
-        let reference = query::article_reference(query)?;
+    /// The article a query names (消保法第五十五条): a query that puts it
+    /// first and one for articles like it, and the rest of the query. The law
+    /// is the longest end of the text before the number that is a known
+    /// title or an abbreviation of one.
+    fn named_article(&self, query: &str) -> Result<Option<NamedArticle>, Error> {
+        let Some(reference) = query::article_reference(query) else { return Ok(None) };
         let chars: Vec<char> = reference.law.chars().collect();
-        let title = (0..chars.len()).find_map(|start| {
+        let Some((start, title)) = (0..chars.len()).find_map(|start| {
             let candidate: String = chars[start..].iter().collect();
-            let title = build::title_key(self.analyzer.law_title(&candidate));
-            self.law_ids.contains_key(&title).then_some(title)
-        })?;
-        let clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            let title = law_key(self.analyzer.law_title(&candidate));
+            self.law_ids.contains_key(&title).then_some((start, title))
+        }) else {
+            return Ok(None);
+        };
+        let article: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
             (
                 Occur::Must,
                 Box::new(TermQuery::new(
@@ -607,8 +625,28 @@ impl Engine {
                     IndexRecordOption::Basic,
                 )),
             ),
-        ];
-        Some(Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(clauses)), NAMED_ARTICLE_CREDIT)))
+        ]));
+        let searcher = self.reader.searcher();
+        let text = match searcher.search(&article, &TopDocs::with_limit(1).order_by_score())?.first() {
+            Some((_, address)) => stored_text(&searcher.doc::<TantivyDocument>(*address)?, self.fields.body),
+            None => None,
+        };
+        let like = text.map(|text| -> Box<dyn Query> {
+            Box::new(
+                MoreLikeThisQuery::builder()
+                    .with_min_doc_frequency(2)
+                    .with_min_term_frequency(1)
+                    .with_min_word_length(2 * '法'.len_utf8())
+                    .with_max_query_terms(LIKE_TERMS)
+                    .with_document_fields(vec![(self.fields.body, vec![OwnedValue::Str(text)])]),
+            )
+        });
+        let before: String = chars[..start].iter().collect();
+        Ok(Some(NamedArticle {
+            article: Box::new(ConstScoreQuery::new(article, NAMED_ARTICLE_CREDIT)),
+            like,
+            rest: format!("{before} {}", reference.after),
+        }))
     }
 
     fn collect(

@@ -194,12 +194,21 @@ pub struct ArticleReference {
     /// abbreviation (resolved by the engine).
     pub law: String,
     pub number: u32,
+    /// The query after the reference (and its 款 and 项), as typed.
+    pub after: String,
 }
 
 /// Finds the first article reference in a query.
 pub fn article_reference(query: &str) -> Option<ArticleReference> {
-    let text: String = normalize(query).chars().filter(|c| !c.is_whitespace() && !"《》<>\"“”".contains(*c)).collect();
-    let chars: Vec<char> = text.chars().collect();
+    let normalized: Vec<char> = normalize(query).chars().collect();
+    // The characters that matter, with their place in the query.
+    let kept: Vec<(usize, char)> = normalized
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, c)| !c.is_whitespace() && !"《》<>\"“”".contains(*c))
+        .collect();
+    let chars: Vec<char> = kept.iter().map(|(_, c)| *c).collect();
     for (end, &c) in chars.iter().enumerate() {
         if c != '条' {
             continue;
@@ -211,10 +220,26 @@ pub fn article_reference(query: &str) -> Option<ArticleReference> {
         let law: String = chars[..law_end].iter().collect();
         let law = law.trim_end_matches(['的', ',', '，']).to_string();
         if !law.is_empty() {
-            return Some(ArticleReference { law, number });
+            let after: String = normalized[kept[end].0 + 1..].iter().collect();
+            let after = strip_subdivisions(after.trim_start());
+            return Some(ArticleReference { law, number, after: after.to_string() });
         }
     }
     None
+}
+
+/// The text after an article's 第N款 and 第N项.
+fn strip_subdivisions(text: &str) -> &str {
+    let mut rest = text;
+    for unit in ['款', '项'] {
+        if let Some(inner) = rest.strip_prefix('第')
+            && let Some(end) = inner.find(unit)
+            && inner[..end].chars().all(is_numeral)
+        {
+            rest = &inner[end + unit.len_utf8()..];
+        }
+    }
+    rest
 }
 
 fn is_numeral(c: char) -> bool {
@@ -398,7 +423,8 @@ fn credited(concept: Concept) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
-fn should(clauses: Vec<Box<dyn Query>>) -> BooleanQuery {
+/// Matches any of `clauses`, scoring the sum.
+pub fn should(clauses: Vec<Box<dyn Query>>) -> BooleanQuery {
     BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect())
 }
 
@@ -448,6 +474,10 @@ mod tests {
     #[test]
     fn article_references_in_many_spellings() {
         let reference = |q: &str| article_reference(q).map(|r| (r.law, r.number));
+        let after = |q: &str| article_reference(q).map(|r| r.after);
+        assert_eq!(after("个保法第47条 删除权 撤回"), Some("删除权 撤回".into()));
+        assert_eq!(after("《产品质量法》第四十条第一款 销售者"), Some(" 销售者".into()));
+        assert_eq!(after("民法典第四百九十六条"), Some("".into()));
         assert_eq!(reference("消保法第五十五条"), Some(("消保法".into(), 55)));
         assert_eq!(reference("消费者权益保护法 55条"), Some(("消费者权益保护法".into(), 55)));
         assert_eq!(reference("食品安全法148条"), Some(("食品安全法".into(), 148)));
