@@ -41,13 +41,20 @@ fn every_broken_file_is_reported_and_the_good_one_still_loads() {
 }
 
 #[test]
-fn the_shipped_content_has_no_problems() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
-    let loaded = content::load(&[root], &|_, _| {}).unwrap();
-    assert!(loaded.problems.is_empty(), "{:#?}", loaded.problems);
-    for kind in Kind::ALL {
-        assert!(loaded.documents.iter().any(|d| d.kind == *kind), "content/ has no {kind}");
-    }
+fn tags_outside_the_shared_vocabulary_are_reported() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("guides")).unwrap();
+    std::fs::write(root.path().join("tags.txt"), "# 领域\n网购 快递\n退款 # 救济\n").unwrap();
+    let guide = |tags: &str| format!("+++\ntitle = \"指南\"\ntags = [{tags}]\n+++\n正文\n");
+    std::fs::write(root.path().join("guides/a.md"), guide("\"网购\", \"退款\"")).unwrap();
+    std::fs::write(root.path().join("guides/b.md"), guide("\"快递\", \"网上购物\"")).unwrap();
+    std::fs::write(root.path().join("README.md"), "# 写给编辑的说明，不是内容\n").unwrap();
+    let loaded = content::load(&[root.path().to_path_buf()], &|_, _| {}).unwrap();
+    assert!(loaded.problems.is_empty(), "README.md is not content: {:?}", loaded.problems);
+    assert_eq!(loaded.vocabulary().len(), 3);
+    let problems: Vec<String> = loaded.unknown_tags().iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("b.md") && problems[0].contains("`网上购物`"), "{problems:?}");
 }
 
 #[test]

@@ -27,8 +27,11 @@ pub const SYNONYMS_FILE: &str = "synonyms.txt";
 pub const QUESTIONS_FILE: &str = "questions.txt";
 /// The staff-editable abbreviations of law titles of a content root.
 pub const ALIASES_FILE: &str = "aliases.txt";
+/// The shared tag vocabulary of a content root: tags separated by spaces or
+/// new lines, `#` comments. `weiquan check` reports tags outside it.
+pub const TAGS_FILE: &str = "tags.txt";
 /// Every word list a content root may have.
-const LIST_FILES: [&str; 4] = [DICTIONARY_FILE, SYNONYMS_FILE, QUESTIONS_FILE, ALIASES_FILE];
+const LIST_FILES: [&str; 5] = [DICTIONARY_FILE, SYNONYMS_FILE, QUESTIONS_FILE, ALIASES_FILE, TAGS_FILE];
 
 /// A content root could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -72,11 +75,39 @@ pub struct Loaded {
     pub questions: String,
     /// The roots' abbreviations of law titles.
     pub aliases: String,
+    /// The roots' tag vocabularies.
+    pub tags: String,
 }
 
 impl Loaded {
     pub fn unit_count(&self) -> usize {
         self.documents.iter().map(|d| d.units.len()).sum()
+    }
+
+    /// The tags in the shared vocabulary.
+    pub fn vocabulary(&self) -> HashSet<&str> {
+        self.tags.lines().flat_map(|line| line.split('#').next().unwrap_or("").split_whitespace()).collect()
+    }
+
+    /// Documents with a tag outside the shared vocabulary, when there is one.
+    pub fn unknown_tags(&self) -> Vec<Problem> {
+        let vocabulary = self.vocabulary();
+        if vocabulary.is_empty() {
+            return Vec::new();
+        }
+        let mut problems = Vec::new();
+        for doc in &self.documents {
+            for tag in doc.meta.tags.iter().filter(|t| !vocabulary.contains(t.as_str())) {
+                problems.push(Problem {
+                    path: doc.path.clone(),
+                    line: None,
+                    reason: format!(
+                        "tag `{tag}` is not in the shared vocabulary ({TAGS_FILE}): use one of its tags or add it there"
+                    ),
+                });
+            }
+        }
+        problems
     }
 }
 
@@ -93,6 +124,7 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
         loaded.synonyms.push_str(&read_optional(&root.join(SYNONYMS_FILE))?);
         loaded.questions.push_str(&read_optional(&root.join(QUESTIONS_FILE))?);
         loaded.aliases.push_str(&read_optional(&root.join(ALIASES_FILE))?);
+        loaded.tags.push_str(&read_optional(&root.join(TAGS_FILE))?);
     }
     let mut ids = HashSet::new();
     for (done, (root, layout, path)) in files.iter().enumerate() {
@@ -121,8 +153,9 @@ fn read_optional(path: &Path) -> Result<String, Error> {
     }
 }
 
-/// Stage 1: the Markdown files under a root, sorted, without hidden files and
-/// `_`-prefixed folder markers such as `_index.md`.
+/// Stage 1: the Markdown files under a root, sorted, without hidden files,
+/// `_`-prefixed folder markers such as `_index.md`, and `README.md` notes
+/// for the people who edit the folder.
 fn discover(root: &Path) -> Result<Vec<PathBuf>, Error> {
     if !root.is_dir() {
         return Err(Error::NotAFolder(root.to_path_buf()));
@@ -130,7 +163,8 @@ fn discover(root: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|entry| {
         let name = entry.file_name().to_string_lossy();
-        entry.depth() == 0 || !(name.starts_with('.') || name.starts_with('_'))
+        entry.depth() == 0
+            || !(name.starts_with('.') || name.starts_with('_') || name.eq_ignore_ascii_case("README.md"))
     });
     for entry in walker {
         let entry = entry

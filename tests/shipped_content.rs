@@ -1,0 +1,95 @@
+//! The knowledge base that ships in `content/`: enough of each kind, complete
+//! front matter, tags from the shared vocabulary, and citations that resolve
+//! against the official texts.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use weiquan::content::citations::{self, CitedLaw, law_key};
+use weiquan::content::{self, Document, Kind, Loaded};
+use weiquan::search::analyzer::{Analyzer, Lexicon};
+
+fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+}
+
+fn is_digest(doc: &Document) -> bool {
+    doc.kind == Kind::Guide && doc.meta.tags.iter().any(|t| t == "法律速览")
+}
+
+/// The laws each document cites by name.
+fn cited_names(doc: &Document) -> Vec<String> {
+    citations::extract(&doc.body, &|_| false)
+        .into_iter()
+        .filter_map(|c| match c.law {
+            CitedLaw::Named(name) => Some(name),
+            CitedLaw::This => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_shipped_knowledge_base_is_complete() {
+    let loaded = content::load(&[shipped()], &|_, _| {}).unwrap();
+    let problems: Vec<String> = loaded
+        .problems
+        .iter()
+        .chain(&loaded.unknown_tags())
+        .chain(&citations::dangling(&loaded.documents))
+        .map(|p| p.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    let count = |keep: &dyn Fn(&Document) -> bool| loaded.documents.iter().filter(|d| keep(d)).count();
+    assert!(count(&|d| d.kind == Kind::Warning) >= 30, "warnings");
+    assert!(count(&|d| d.kind == Kind::Guide && !is_digest(d)) >= 20, "rights guides");
+    assert!(count(&|d| is_digest(d)) >= 12, "law digests");
+    assert!(count(&|d| d.kind == Kind::Case) >= 15, "cases");
+    assert!(loaded.vocabulary().len() >= 60, "the tag vocabulary is listed in content/tags.txt");
+
+    for doc in &loaded.documents {
+        let id = &doc.id;
+        let meta = &doc.meta;
+        assert!(meta.summary.as_deref().is_some_and(|s| s.chars().count() >= 20), "{id}: summary");
+        // A case is dated only when its source gives the date of judgment or publication.
+        assert!(meta.date.is_some() || doc.kind == Kind::Case, "{id}: date");
+        assert!(!meta.tags.is_empty() && !meta.regions.is_empty(), "{id}: tags and regions");
+        match doc.kind {
+            Kind::Warning => {
+                assert!(meta.severity.is_some(), "{id}: severity");
+                assert_eq!(meta.source.as_deref(), Some("本站编写"), "{id}: warnings say who wrote them");
+                for section in ["## 发生了什么", "## 已经遇到了怎么办", "## 相关法律"] {
+                    assert!(doc.body.contains(section), "{id}: {section}");
+                }
+                assert!(doc.body.contains("12315"), "{id}: where to complain");
+            }
+            Kind::Case => assert!(meta.cause.is_some(), "{id}: cause of action"),
+            Kind::Guide | Kind::Law => {}
+        }
+        if doc.kind != Kind::Case {
+            assert!(!cited_names(doc).is_empty(), "{id}: cites no article");
+        }
+    }
+}
+
+/// Every law the shipped content cites by name is in the corpus (by title,
+/// short title or alias), so its citations link to articles, not searches.
+#[test]
+fn every_cited_law_is_in_the_corpus() {
+    let Some(corpus) = common::corpus() else { return };
+    let loaded: Loaded = content::load(&[shipped(), corpus], &|_, _| {}).unwrap();
+    let laws: std::collections::HashSet<String> =
+        loaded.documents.iter().filter(|d| d.kind == Kind::Law).map(|d| law_key(&d.meta.title)).collect();
+    let analyzer = Analyzer::new(&Lexicon::with_builtin(&loaded.dictionary, &loaded.synonyms, &loaded.aliases));
+    let shipped = shipped();
+    let mut unknown = Vec::new();
+    for doc in loaded.documents.iter().filter(|d| d.path.starts_with(&shipped)) {
+        for name in cited_names(doc) {
+            if !laws.contains(&law_key(analyzer.law_title(&weiquan::text::normalize(&name)))) {
+                unknown.push(format!("{}: 《{name}》", doc.id));
+            }
+        }
+    }
+    assert!(unknown.is_empty(), "laws not in the corpus: {unknown:#?}");
+}
