@@ -46,6 +46,14 @@ enum Command {
     /// Settings come from flags, then WEIQUAN_* environment variables, then
     /// the config file, then the defaults.
     Serve(ServeArgs),
+    /// Manage staff accounts (editor, publisher, admin) in the data folder.
+    User {
+        #[command(subcommand)]
+        command: weiquan::publish::cli::UserCommand,
+        /// Folder of the SQLite file [default: data].
+        #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR", default_value = "data", global = true)]
+        data: PathBuf,
+    },
     /// Measure relevance on judged queries (JSONL, ../shared/eval format):
     /// nDCG@10, Recall@10 and MRR, overall and per query.
     Eval {
@@ -75,7 +83,10 @@ struct ServeArgs {
     /// Folder of static files (style sheet, script) [default: static].
     #[arg(long = "static", env = "WEIQUAN_STATIC", value_name = "DIR")]
     static_dir: Option<PathBuf>,
-    /// TOML file with `addr`, `content`, `index`, `static` [default: weiquan.toml, if present].
+    /// Folder of the SQLite file with staff accounts and the audit log [default: data].
+    #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -142,6 +153,7 @@ fn main() -> ExitCode {
         Command::Search(args) => run_search(args),
         Command::Check { content } => run_check(&content.roots),
         Command::Serve(args) => run_serve(args),
+        Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
         Command::Eval { queries, content, index, json } => run_eval(&queries, &content.roots, &index.dir, json),
     };
     match result {
@@ -274,7 +286,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => FileConfig::default(),
     };
-    let config = ServeConfig::merge(args.addr, args.content, args.index, args.static_dir, file);
+    let config = ServeConfig::merge(args.addr, args.content, args.index, args.static_dir, args.data, file);
     let (bar, update) = progress_bar();
     let opened = Engine::open_or_build(&config.index, &config.content, &update);
     bar.finish_and_clear();
@@ -288,7 +300,17 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             report.problems.len()
         );
     }
-    let state = web::AppState::new(engine, &config.static_dir);
+    let engine = std::sync::Arc::new(engine);
+    let store = weiquan::publish::Store::open(&config.data)?;
+    // Staff documents are written to the first folder in this project's layout.
+    let staff_root = config
+        .content
+        .iter()
+        .find(|root| content::Layout::detect(root) == content::Layout::Project)
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("content"));
+    let publisher = weiquan::publish::Publisher::new(&staff_root, store, engine.clone());
+    let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies);
     tokio::runtime::Runtime::new()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await

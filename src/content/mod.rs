@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-pub use model::{Article, Document, FrontMatter, Kind, Level, Problem, Severity, Status, Unit, date_format};
+pub use model::{Article, Document, FrontMatter, Kind, Level, Problem, Severity, State, Status, Unit, date_format};
 
 /// The staff-editable jieba dictionary of a content root, at its top level.
 pub const DICTIONARY_FILE: &str = "dictionary.txt";
@@ -196,15 +196,32 @@ fn read_file(root: &Path, layout: Layout, path: &Path) -> Result<Option<Document
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
         problem(Some(line), "the file is not valid UTF-8 text: save it as UTF-8".into())
     })?;
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let id = document_id(root, path);
     match layout {
-        Layout::LawRefBook if lawrefbook::is_not_content(text) => Ok(None),
-        Layout::LawRefBook => {
-            lawrefbook::read(&id, path, text).map(Some).map_err(|(line, reason)| problem(Some(line), reason))
-        }
-        Layout::Project => read_project(id, path, text).map(Some).map_err(|(line, reason)| problem(line, reason)),
+        Layout::Project => parse_document(root, path, text).map(Some),
+        Layout::LawRefBook => read_official(root, path, text),
     }
+}
+
+/// Reads `text` as the project file `path` under `root` (the admin checks a
+/// document this way before it writes it).
+pub fn parse_document(root: &Path, path: &Path, text: &str) -> Result<Document, Problem> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    read_project(document_id(root, path), path, text).map_err(|(line, reason)| Problem {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    })
+}
+
+fn read_official(root: &Path, path: &Path, text: &str) -> Result<Option<Document>, Problem> {
+    let problem = |line: Option<usize>, reason: String| Problem { path: path.to_path_buf(), line, reason };
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if lawrefbook::is_not_content(text) {
+        return Ok(None);
+    }
+    lawrefbook::read(&document_id(root, path), path, text)
+        .map(Some)
+        .map_err(|(line, reason)| problem(Some(line), reason))
 }
 
 /// Folder names of the project layout and the kind of their documents.

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// Declares a closed set of labels with a machine name (used in front matter,
@@ -84,6 +84,15 @@ labelled_enum! {
 }
 
 labelled_enum! {
+    /// Where a staff-written document is in the publishing workflow.
+    State {
+        Draft = "draft", "草稿";
+        Published = "published", "已发布";
+        Withdrawn = "withdrawn", "已撤回";
+    }
+}
+
+labelled_enum! {
     /// How urgent a consumer warning is.
     Severity {
         Info = "info", "提示";
@@ -101,54 +110,72 @@ pub struct FrontMatter {
     pub title: String,
     /// law | case | warning | guide. Defaults to the folder: `laws/`,
     /// `cases/`, `warnings/`, `guides/`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
     /// Publication or version date, `YYYY-MM-DD` (a TOML date or a string).
-    #[serde(default, with = "date_format::option")]
+    #[serde(default, with = "date_format::option", skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
     /// One or two plain sentences shown under the title and in results.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Topic tags from the shared vocabulary (预付卡, 网购 ...). None by default.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Regions the document applies to (全国, 北京 ...). None by default.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<String>,
     /// Laws: law | regulation | rule | interpretation | local | other
     /// (or 法律, 行政法规, 部门规章, 司法解释, 地方性法规).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
     /// Laws: the body that issued it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// Laws: the date it takes effect.
-    #[serde(default, with = "date_format::option")]
+    #[serde(default, with = "date_format::option", skip_serializing_if = "Option::is_none")]
     pub effective: Option<NaiveDate>,
     /// Laws: current | amended | repealed | pending (or 现行有效, 已修改,
     /// 已废止, 尚未生效). Laws default to `current`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Cases: the court that decided it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub court: Option<String>,
     /// Cases: the case number, e.g. （2007）朝民初字第18230号.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_no: Option<String>,
     /// Cases: the cause of action (案由).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
     /// Warnings: info | caution | alert (or 提示, 警示, 预警).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
     /// Warnings: the last day the warning is in force.
-    #[serde(default, with = "date_format::option")]
+    #[serde(default, with = "date_format::option", skip_serializing_if = "Option::is_none")]
     pub expires: Option<NaiveDate>,
     /// Warnings: shown before all others. `false` by default.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pinned: bool,
+    /// Warnings: marked 紧急 and announced at once. `false` by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub urgent: bool,
+    /// Warnings: the kiosks that show it (ids); all kiosks of its regions when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kiosks: Vec<String>,
+    /// Warnings: where to complain (12315, 当地消费者协会 ...). 12315 when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+    /// Warnings and guides: draft | published | withdrawn (or 草稿, 已发布,
+    /// 已撤回). Only published documents are public. `published` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<State>,
+    /// Warnings and guides: when a published document goes public, as
+    /// `2026-12-01T09:00:00+08:00` (Beijing time when the offset is left out).
+    /// At once when absent.
+    #[serde(default, with = "date_format::time", skip_serializing_if = "Option::is_none")]
+    pub publish_at: Option<DateTime<FixedOffset>>,
     /// Warnings: who issued it, or a link to the original.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
@@ -170,6 +197,14 @@ pub struct Document {
     pub body: String,
     /// The search units: a law's articles, or the whole document.
     pub units: Vec<Unit>,
+}
+
+impl Document {
+    /// Published (the default for every document), not a draft and not
+    /// withdrawn. A publish time in the future still hides it from the public.
+    pub fn is_published(&self) -> bool {
+        self.meta.state.is_none_or(|state| state == State::Published)
+    }
 }
 
 /// The smallest piece of a document that search returns: an article of a law,
@@ -225,6 +260,55 @@ pub mod date_format {
     pub fn parse(text: &str) -> Option<NaiveDate> {
         let text = text.trim();
         ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"].iter().find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+    }
+
+    /// Optional date and time: RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` in
+    /// Beijing time (UTC+8).
+    pub mod time {
+        use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn parse(text: &str) -> Option<DateTime<FixedOffset>> {
+            let text = text.trim();
+            DateTime::parse_from_rfc3339(text).ok().or_else(|| {
+                let beijing = FixedOffset::east_opt(8 * 3600)?;
+                ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+                    .iter()
+                    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+                    .and_then(|naive| beijing.from_local_datetime(&naive).single())
+            })
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+            #[derive(Deserialize)]
+            #[serde(untagged)]
+            enum Raw {
+                Toml(toml::value::Datetime),
+                Text(String),
+            }
+            let text = match Option::<Raw>::deserialize(deserializer)? {
+                None => return Ok(None),
+                Some(Raw::Toml(datetime)) => datetime.to_string(),
+                Some(Raw::Text(text)) => text,
+            };
+            parse(&text).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "invalid time `{text}`: write it as 2026-12-01T09:00:00+08:00 or 2026-12-01 09:00"
+                ))
+            })
+        }
+
+        pub fn serialize<S: Serializer>(
+            time: &Option<DateTime<FixedOffset>>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match time {
+                Some(time) => serializer.serialize_str(&time.to_rfc3339()),
+                None => serializer.serialize_none(),
+            }
+        }
     }
 
     pub mod option {

@@ -107,30 +107,43 @@ fn write_generation(
     let citing = citing_documents(&loaded.documents, &cited);
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
-        let key = law_key(&document.meta.title);
-        for (i, (unit, cited)) in document.units.iter().zip(cited).enumerate() {
-            let citations = unit
-                .article
-                .as_ref()
-                .and_then(|article| citing.get(&(key.clone(), article.number)))
-                .copied()
-                .unwrap_or(0);
-            let mut doc = unit_document(&fields, document, unit, citations);
-            for (law, article) in cited {
-                doc.add_text(fields.cites, format!("{law}#{article}"));
-                doc.add_text(fields.cites_law, law);
+        if document.is_published() {
+            for doc in unit_documents(&fields, document, cited, &citing) {
+                writer.add_document(doc)?;
+                units += 1;
             }
-            if i == 0 && document.kind == content::Kind::Law {
-                doc.add_text(fields.version_of, version_key(document));
-            }
-            writer.add_document(doc)?;
-            units += 1;
         }
         progress(Stage::Indexing, done + 1, loaded.documents.len());
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
     Ok(units)
+}
+
+/// The index documents of one document's units. `cited` holds the articles
+/// each unit cites; `citing` how many documents cite each article.
+pub(crate) fn unit_documents(
+    fields: &Fields,
+    document: &Document,
+    cited: &[Vec<(String, u32)>],
+    citing: &HashMap<(String, u32), usize>,
+) -> Vec<TantivyDocument> {
+    let key = law_key(&document.meta.title);
+    let mut docs = Vec::with_capacity(document.units.len());
+    for (i, (unit, cited)) in document.units.iter().zip(cited).enumerate() {
+        let citations =
+            unit.article.as_ref().and_then(|article| citing.get(&(key.clone(), article.number))).copied().unwrap_or(0);
+        let mut doc = unit_document(fields, document, unit, citations);
+        for (law, article) in cited {
+            doc.add_text(fields.cites, format!("{law}#{article}"));
+            doc.add_text(fields.cites_law, law);
+        }
+        if i == 0 && document.kind == content::Kind::Law {
+            doc.add_text(fields.version_of, version_key(document));
+        }
+        docs.push(doc);
+    }
+    docs
 }
 
 /// How much a unit's source weighs, whatever the query: national laws above
@@ -270,6 +283,8 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
     }
     doc.add_i64(fields.expires, date_number(meta.expires));
     doc.add_bool(fields.pinned, meta.pinned);
+    doc.add_bool(fields.urgent, meta.urgent);
+    doc.add_i64(fields.visible_from, meta.publish_at.map_or(0, |time| time.timestamp()));
     doc.add_text(fields.body, &unit.text);
     doc.add_text(fields.grams, format!("{}\n{heading}\n{summary}\n{particulars}\n{}", meta.title, unit.text));
     doc

@@ -13,6 +13,7 @@ pub mod suggest;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -20,7 +21,7 @@ use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 pub use build::{BuildReport, Stage, build, chapter_text, date_number, prior};
 pub use store::Manifest;
@@ -262,6 +263,9 @@ pub struct WarningSummary {
 
 /// An open index, ready to search.
 pub struct Engine {
+    index: Index,
+    /// Writes single-document updates; opened on the first one.
+    writer: Mutex<Option<IndexWriter>>,
     reader: IndexReader,
     fields: Fields,
     analyzer: Analyzer,
@@ -271,6 +275,9 @@ pub struct Engine {
     /// newest version, to resolve article references and citations.
     law_ids: HashMap<String, String>,
 }
+
+/// Memory of the writer that updates single documents (tantivy's minimum is 15 MB).
+const UPDATE_WRITER_MEMORY: usize = 32 * 1024 * 1024;
 
 /// Score that puts an article named in the query above everything else.
 const NAMED_ARTICLE_CREDIT: f32 = 1_000_000.0;
@@ -305,7 +312,7 @@ impl Engine {
         let mut catalog: Catalog = store::read_json(&generation, store::CATALOG)?;
         catalog.prepare();
         let law_ids = catalog.titles().map(|(title, id)| (law_key(title), id.to_string())).collect();
-        Ok(Engine { reader, fields, analyzer, manifest, catalog, law_ids })
+        Ok(Engine { index, writer: Mutex::new(None), reader, fields, analyzer, manifest, catalog, law_ids })
     }
 
     /// Opens the index in `dir`, first (re)building it from `roots` when it
@@ -329,6 +336,37 @@ impl Engine {
         Ok((Engine::open(dir)?, Some(report)))
     }
 
+    /// Puts `document` in place of the units of document `id` (or removes
+    /// them when it is `None` or not published) and makes the change visible
+    /// to searches before returning. Citation counts and suggestions are
+    /// refreshed by the next full build.
+    pub fn reindex(&self, id: &str, document: Option<&content::Document>) -> Result<(), Error> {
+        let mut guard = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let writer = match guard.as_mut() {
+            Some(writer) => writer,
+            None => guard.insert(self.index.writer_with_num_threads(1, UPDATE_WRITER_MEMORY)?),
+        };
+        writer.delete_term(Term::from_field_text(self.fields.doc_id, id));
+        if let Some(document) = document.filter(|d| d.is_published()) {
+            let is_law = |name: &str| self.law_id(name).is_some();
+            let cited: Vec<_> = document
+                .units
+                .iter()
+                .map(|unit| build::cited_articles(&self.analyzer, &is_law, document, unit))
+                .collect();
+            for doc in build::unit_documents(&self.fields, document, &cited, &HashMap::new()) {
+                writer.add_document(doc)?;
+            }
+        }
+        if let Err(error) = writer.commit() {
+            // A writer that failed to commit is dropped; the next update opens a new one.
+            *guard = None;
+            return Err(error.into());
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
@@ -348,7 +386,13 @@ impl Engine {
     /// `Ok(None)` when no such document is indexed.
     pub fn document(&self, id: &str, href: &dyn Fn(CitationTarget) -> String) -> Result<Option<DocumentPage>, Error> {
         let searcher = self.reader.searcher();
-        let by_id = TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic);
+        let by_id = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic)),
+            ),
+            (Occur::Must, self.visible()),
+        ]);
         let Some((_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
         else {
             return Ok(None);
@@ -361,9 +405,7 @@ impl Engine {
             Some(Ok(None)) | None => return Ok(None),
             Some(Err(problem)) => return Err(Error::Corrupt(format!("the document changed on disk: {problem}"))),
         };
-        let is_law = |name: &str| self.law_id(name).is_some();
-        let cite = |law: &CitedLaw, article: u32| href(self.citation_target(&document, law, article));
-        let rendered = content::render::render(&document, &is_law, &cite);
+        let rendered = self.render(&document, href);
         let related = self.related(&document)?;
         let official = root.is_some_and(|root| content::Layout::detect(root) == content::Layout::LawRefBook);
         let versions = self.versions(&document)?;
@@ -377,6 +419,18 @@ impl Engine {
             cited_by,
             official,
         }))
+    }
+
+    /// `document` as HTML, its citations resolved against the indexed laws
+    /// (the public pages and the admin's preview use the same).
+    pub fn render(
+        &self,
+        document: &content::Document,
+        href: &dyn Fn(CitationTarget) -> String,
+    ) -> content::render::Rendered {
+        let is_law = |name: &str| self.law_id(name).is_some();
+        let cite = |law: &CitedLaw, article: u32| href(self.citation_target(document, law, article));
+        content::render::render(document, &is_law, &cite)
     }
 
     /// The indexed law a citation's name (a title, short title or alias) stands for.
@@ -496,7 +550,9 @@ impl Engine {
             regions: region.map(String::from).into_iter().collect(),
             ..SearchRequest::default()
         };
-        let query = BooleanQuery::new(self.filters(&request).into_iter().map(|f| (Occur::Must, f)).collect());
+        let query = BooleanQuery::new(
+            self.filters(&request).into_iter().chain([self.visible()]).map(|f| (Occur::Must, f)).collect(),
+        );
         let searcher = self.reader.searcher();
         let addresses = searcher.search(&query, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())?;
         let mut warnings = Vec::new();
@@ -560,7 +616,8 @@ impl Engine {
         };
         if let Some(positive) = positive {
             let query_with = |filters: Vec<Box<dyn Query>>| {
-                let clauses = std::iter::once((Occur::Must, positive.box_clone()))
+                let clauses = [(Occur::Must, positive.box_clone()), (Occur::Must, self.visible())]
+                    .into_iter()
                     .chain(filters.into_iter().map(|f| (Occur::Must, f)))
                     .chain(built.excluded.iter().map(|q| (Occur::MustNot, q.box_clone())))
                     .collect();
@@ -710,6 +767,15 @@ impl Engine {
             level: text(self.fields.level),
             score: (score * 1000.0).round() / 1000.0,
         })
+    }
+
+    /// Units that are public now: scheduled ones only from their publish time.
+    fn visible(&self) -> Box<dyn Query> {
+        let now = chrono::Utc::now().timestamp();
+        Box::new(RangeQuery::new(
+            Bound::Unbounded,
+            Bound::Included(Term::from_field_i64(self.fields.visible_from, now)),
+        ))
     }
 
     fn filters(&self, request: &SearchRequest) -> Vec<Box<dyn Query>> {

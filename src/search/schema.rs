@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +35,8 @@ pub struct Fields {
     pub severity: Field,
     pub expires: Field,
     pub pinned: Field,
+    pub urgent: Field,
+    pub visible_from: Field,
     pub title_key: Field,
     pub article_number: Field,
     pub version_of: Field,
@@ -98,6 +100,11 @@ pub fn schema() -> (Schema, Fields) {
         severity: builder.add_text_field("severity", STRING | STORED),
         expires: builder.add_i64_field("expires", INDEXED | FAST | STORED),
         pinned: builder.add_bool_field("pinned", FAST | STORED),
+        urgent: builder.add_bool_field("urgent", STORED),
+        // Scheduled publishing: the unit is public from this time (unix
+        // seconds, 0 = always); searches filter on it, so nothing has to be
+        // reindexed when the time comes.
+        visible_from: builder.add_i64_field("visible_from", INDEXED | FAST),
         // Article lookup (消保法第五十五条): the normalised short title (without
         // 中华人民共和国) as a raw term, and the article number.
         title_key: builder.add_text_field("title_key", STRING),

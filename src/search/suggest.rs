@@ -93,7 +93,7 @@ impl Catalog {
             .collect();
         let mut tags: BTreeMap<&str, u64> = BTreeMap::new();
         let mut titles: BTreeMap<&str, (&str, Option<chrono::NaiveDate>)> = BTreeMap::new();
-        for doc in &loaded.documents {
+        for doc in loaded.documents.iter().filter(|d| d.is_published() && d.meta.publish_at.is_none()) {
             for tag in &doc.meta.tags {
                 *tags.entry(tag).or_default() += 1;
             }

@@ -19,6 +19,11 @@ pub struct FileConfig {
     /// Static files. Default `static`.
     #[serde(rename = "static")]
     pub static_dir: Option<PathBuf>,
+    /// Folder of the SQLite file with accounts and the audit log. Default `data`.
+    pub data: Option<PathBuf>,
+    /// Send session cookies only over HTTPS (behind a TLS proxy). Default `false`.
+    #[serde(default)]
+    pub secure_cookies: bool,
 }
 
 impl FileConfig {
@@ -36,6 +41,8 @@ pub struct ServeConfig {
     pub content: Vec<PathBuf>,
     pub index: PathBuf,
     pub static_dir: PathBuf,
+    pub data: PathBuf,
+    pub secure_cookies: bool,
 }
 
 impl ServeConfig {
@@ -46,6 +53,7 @@ impl ServeConfig {
         content: Vec<PathBuf>,
         index: Option<PathBuf>,
         static_dir: Option<PathBuf>,
+        data: Option<PathBuf>,
         file: FileConfig,
     ) -> ServeConfig {
         ServeConfig {
@@ -56,6 +64,8 @@ impl ServeConfig {
                 .unwrap_or_else(|| vec![PathBuf::from("content")]),
             index: index.or(file.index).unwrap_or_else(|| PathBuf::from("index")),
             static_dir: static_dir.or(file.static_dir).unwrap_or_else(|| PathBuf::from("static")),
+            data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
+            secure_cookies: file.secure_cookies,
         }
     }
 }
@@ -67,7 +77,7 @@ mod tests {
     #[test]
     fn flags_beat_the_file_which_beats_the_defaults() {
         let file: FileConfig = toml::from_str("addr = \"0.0.0.0:9000\"\nindex = \"/var/index\"").unwrap();
-        let config = ServeConfig::merge(None, vec![], Some("mine".into()), None, file);
+        let config = ServeConfig::merge(None, vec![], Some("mine".into()), None, None, file);
         assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
         assert_eq!(config.index, PathBuf::from("mine"));
         assert_eq!(config.content, vec![PathBuf::from("content")]);

@@ -1,9 +1,11 @@
 //! HTTP: the website, the JSON API and operations endpoints, over the
 //! engine. Handlers only extract, call the engine and map the result.
 
+mod admin;
 pub mod api;
 pub mod config;
 mod error;
+mod events;
 mod metrics;
 mod pages;
 pub mod params;
@@ -29,6 +31,7 @@ use tower_http::trace::TraceLayer;
 pub use error::WebError;
 use metrics::Metrics;
 
+use crate::publish::Publisher;
 use crate::search::{CitationTarget, DocumentPage, Engine, SearchHit, SearchRequest, SearchResults};
 
 /// Searches running at once; more wait for a permit.
@@ -47,6 +50,12 @@ pub struct AppState {
     permits: Arc<Semaphore>,
     metrics: Arc<Metrics>,
     assets: Arc<Assets>,
+    /// The staff workflow; the admin answers 404 without it.
+    publisher: Option<Arc<Publisher>>,
+    /// Session cookies only over HTTPS.
+    secure_cookies: bool,
+    /// Changes in the warnings in force, for `/api/events`.
+    events: tokio::sync::broadcast::Sender<events::Change>,
 }
 
 impl AppState {
@@ -57,6 +66,27 @@ impl AppState {
             permits: Arc::new(Semaphore::new(SEARCH_PERMITS)),
             metrics: Arc::new(Metrics::default()),
             assets: Arc::new(Assets::fingerprint(static_dir)),
+            publisher: None,
+            secure_cookies: false,
+            events: events::channel(),
+        }
+    }
+
+    /// State for an engine shared with a publisher, which writes to it.
+    pub fn with_publisher(
+        engine: Arc<Engine>,
+        static_dir: &Path,
+        publisher: Publisher,
+        secure_cookies: bool,
+    ) -> AppState {
+        AppState {
+            engine,
+            permits: Arc::new(Semaphore::new(SEARCH_PERMITS)),
+            metrics: Arc::new(Metrics::default()),
+            assets: Arc::new(Assets::fingerprint(static_dir)),
+            publisher: Some(Arc::new(publisher)),
+            secure_cookies,
+            events: events::channel(),
         }
     }
 
@@ -149,7 +179,7 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ),
     );
-    let mut router = pages::routes();
+    let mut router = pages::routes().merge(admin::routes()).route("/api/events", axum::routing::get(events::events));
     for (path, route) in api::routes() {
         router = router.route(path, route);
     }
@@ -175,7 +205,10 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
 /// in flight.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "serving");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+    tokio::spawn(events::announce(state.clone()));
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

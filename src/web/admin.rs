@@ -1,0 +1,1100 @@
+//! The staff admin at /admin: sign-in, the list of warnings and guides by
+//! stage, the editor with live preview, versions, users, API tokens and the
+//! audit log; and the token-authenticated JSON endpoint for other systems.
+//! Handlers extract, call the publisher and map the result.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use chrono::Utc;
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+
+use super::AppState;
+use super::views::trusted;
+use crate::content::{FrontMatter, Kind, Severity};
+use crate::publish::{self, Action, Edit, LoginOutcome, PublishError, Publisher, Role, Scope, Session, Stage};
+
+/// The session cookie.
+const SESSION_COOKIE: &str = "wq_session";
+/// The cookie that ties the sign-in form to the browser that asked for it.
+const LOGIN_COOKIE: &str = "wq_login";
+/// How long a session lasts.
+const SESSION_HOURS: i64 = 8;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(list))
+        .route("/admin/login", get(login_page).post(login))
+        .route("/admin/logout", post(logout))
+        .route("/admin/edit", get(editor))
+        .route("/admin/save", post(save))
+        .route("/admin/preview", post(preview))
+        .route("/admin/history", get(history))
+        .route("/admin/restore", post(restore))
+        .route("/admin/users", get(users).post(user_action))
+        .route("/admin/tokens", get(tokens).post(token_action))
+        .route("/admin/audit", get(audit))
+        .route("/admin/audit.csv", get(audit_csv))
+        .route("/api/admin/warnings", post(api_save))
+        .layer(axum::middleware::map_response(|mut response: Response| async move {
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }))
+}
+
+/// The address a request came from, for throttling sign-in attempts.
+pub struct ClientAddress(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddress, Self::Rejection> {
+        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
+        Ok(ClientAddress(address.unwrap_or_else(|| "unknown".into())))
+    }
+}
+
+/// What went wrong in the admin, as a page.
+pub struct AdminError(StatusCode, String);
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let page = layout(
+            "出错了",
+            None,
+            html! { p.error role="alert" { (self.1) } p { a href="/admin" { "返回内容列表" } } },
+        );
+        (self.0, page).into_response()
+    }
+}
+
+impl From<PublishError> for AdminError {
+    fn from(error: PublishError) -> AdminError {
+        let status = match &error {
+            PublishError::Conflict { .. } => StatusCode::CONFLICT,
+            PublishError::Invalid(_) => StatusCode::BAD_REQUEST,
+            PublishError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PublishError::NotFound(_) => StatusCode::NOT_FOUND,
+            _ => {
+                tracing::error!(%error, "admin action failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        AdminError(status, error.to_string())
+    }
+}
+
+impl From<publish::StoreError> for AdminError {
+    fn from(error: publish::StoreError) -> AdminError {
+        PublishError::from(error).into()
+    }
+}
+
+fn publisher(state: &AppState) -> Result<&Arc<Publisher>, AdminError> {
+    state.publisher.as_ref().ok_or_else(|| AdminError(StatusCode::NOT_FOUND, "本站没有开启内容管理".into()))
+}
+
+/// The signed-in staff member, or a redirect to the sign-in page.
+fn staff(state: &AppState, jar: &CookieJar) -> Result<Session, Box<Response>> {
+    let publisher = publisher(state).map_err(|error| Box::new(error.into_response()))?;
+    let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    match publisher.store().session(&token, Utc::now()) {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(Box::new(Redirect::to("/admin/login").into_response())),
+        Err(error) => Err(Box::new(AdminError::from(error).into_response())),
+    }
+}
+
+/// Every form posts its session's CSRF token.
+fn check_csrf(session: &Session, token: &str) -> Result<(), AdminError> {
+    if token.is_empty() || token != session.csrf {
+        return Err(AdminError(StatusCode::FORBIDDEN, "表单已失效（缺少或错误的安全令牌），请刷新页面后重试".into()));
+    }
+    Ok(())
+}
+
+fn require(session: &Session, allowed: bool, what: &str) -> Result<(), AdminError> {
+    if !allowed {
+        return Err(AdminError(StatusCode::FORBIDDEN, format!("您的角色（{}）不能{what}", session.user.role.label())));
+    }
+    Ok(())
+}
+
+fn layout(title: &str, session: Option<&Session>, main: Markup) -> Html<String> {
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang="zh-CN" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    meta name="robots" content="noindex";
+                    title { (title) " - 内容管理" }
+                    link rel="stylesheet" href="/static/style.css";
+                    script src="/static/admin.js" defer {}
+                }
+                body.admin {
+                    header.site {
+                        div.wrap {
+                            a.brand href="/admin" { "内容管理" }
+                            @if let Some(session) = session {
+                                nav aria-label="管理导航" {
+                                    a href="/admin" { "内容" }
+                                    a href="/admin/edit?kind=warning" { "写警示" }
+                                    a href="/admin/edit?kind=guide" { "写指南" }
+                                    @if session.user.role.can_admin() {
+                                        a href="/admin/users" { "用户" }
+                                        a href="/admin/tokens" { "接口令牌" }
+                                        a href="/admin/audit" { "操作记录" }
+                                    }
+                                    form.inline method="post" action="/admin/logout" {
+                                        input type="hidden" name="csrf" value=(session.csrf);
+                                        button type="submit" { "退出（" (session.user.name) "）" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    main #main { div.wrap { h1 { (title) } (main) } }
+                }
+            }
+        }
+        .into_string(),
+    )
+}
+
+// ---- sign-in ----
+
+async fn login_page(jar: CookieJar) -> impl IntoResponse {
+    let token = publish::store::random_hex(16).unwrap_or_default();
+    let cookie =
+        Cookie::build((LOGIN_COOKIE, token.clone())).path("/admin").http_only(true).same_site(SameSite::Strict);
+    (jar.add(cookie), login_form(&token, None))
+}
+
+fn login_form(token: &str, message: Option<&str>) -> Html<String> {
+    layout(
+        "登录",
+        None,
+        html! {
+            @if let Some(message) = message { p.error role="alert" { (message) } }
+            form.admin-form method="post" action="/admin/login" {
+                input type="hidden" name="csrf" value=(token);
+                label { "用户名" input name="name" autocomplete="username" required; }
+                label { "密码" input name="password" type="password" autocomplete="current-password" required; }
+                button type="submit" { "登录" }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AdminError> {
+    let publisher = publisher(&state)?.clone();
+    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if expected.is_empty() || form.csrf != expected {
+        return Err(AdminError(StatusCode::FORBIDDEN, "登录表单已失效，请刷新页面后重试".into()));
+    }
+    let now = Utc::now();
+    // Each recent failure slows the next answer down a little more.
+    let failures = publisher.store().recent_failures(&form.name, &address, now)?;
+    if failures > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(failures.min(5)))).await;
+    }
+    let outcome = publisher.store().login(&form.name, &form.password, &address, now)?;
+    let message = match outcome {
+        LoginOutcome::Ok(user) => {
+            let session = publisher.store().create_session(&user, chrono::Duration::hours(SESSION_HOURS), now)?;
+            publisher.store().audit(&user.name, "login", "", &address)?;
+            let cookie = Cookie::build((SESSION_COOKIE, session.token.clone()))
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .secure(state.secure_cookies);
+            return Ok((jar.add(cookie).remove(LOGIN_COOKIE), Redirect::to("/admin")).into_response());
+        }
+        LoginOutcome::Wrong => "用户名或密码不正确",
+        LoginOutcome::Disabled => "该账号已停用，请联系管理员",
+        LoginOutcome::Locked { .. } => "失败次数过多，账号或地址已被暂时锁定，请 15 分钟后再试",
+    };
+    publisher.store().audit(&form.name, "failed_login", "", &address)?;
+    let status = if matches!(outcome, LoginOutcome::Locked { .. }) {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    Ok((status, login_form(&expected, Some(message))).into_response())
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    if let Err(error) = check_csrf(&session, &form.csrf) {
+        return error.into_response();
+    }
+    if let Some(publisher) = &state.publisher {
+        let _ = publisher.store().end_session(&session.token);
+        let _ = publisher.store().audit(&session.user.name, "logout", "", "");
+    }
+    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/admin/login")).into_response()
+}
+
+// ---- the list ----
+
+#[derive(Deserialize)]
+struct ListParams {
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    q: String,
+}
+
+async fn list(State(state): State<AppState>, jar: CookieJar, Query(params): Query<ListParams>) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let publisher = match publisher(&state) {
+        Ok(publisher) => publisher.clone(),
+        Err(error) => return error.into_response(),
+    };
+    let entries = match tokio::task::spawn_blocking(move || publisher.entries(Utc::now())).await {
+        Ok(Ok(entries)) => entries,
+        Ok(Err(error)) => return AdminError::from(error).into_response(),
+        Err(_) => return AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()).into_response(),
+    };
+    let stage = Stage::parse(&params.stage);
+    let needle = params.q.trim();
+    let shown: Vec<_> = entries
+        .iter()
+        .filter(|e| stage.is_none_or(|s| e.stage == s))
+        .filter(|e| needle.is_empty() || e.title.contains(needle) || e.id.contains(needle))
+        .collect();
+    layout(
+        "内容列表",
+        Some(&session),
+        html! {
+            nav.stages aria-label="按状态筛选" {
+                a href="/admin" aria-current=[stage.is_none().then_some("page")] { "全部 " (entries.len()) }
+                @for s in Stage::ALL {
+                    a href={ "/admin?stage=" (s.as_str()) } aria-current=[(stage == Some(s)).then_some("page")] {
+                        (s.label()) " " (entries.iter().filter(|e| e.stage == s).count())
+                    }
+                }
+            }
+            form.admin-search method="get" action="/admin" {
+                @if let Some(s) = stage { input type="hidden" name="stage" value=(s.as_str()); }
+                label { "查找标题" input name="q" value=(params.q); }
+                button type="submit" { "查找" }
+            }
+            table.admin-list {
+                thead { tr { th { "标题" } th { "类型" } th { "状态" } th { "日期" } th { "有效期至" } } }
+                tbody {
+                    @for entry in &shown {
+                        tr data-id=(entry.id) {
+                            td { a href={ "/admin/edit?id=" (entry.id) } { (entry.title) } }
+                            td { (entry.kind.label()) }
+                            td.stage { (entry.stage.label()) @if let Some(at) = &entry.publish_at { " " small { (at) } } }
+                            td { (entry.date.map(|d| d.to_string()).unwrap_or_default()) }
+                            td { (entry.expires.map(|d| d.to_string()).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+// ---- the editor ----
+
+#[derive(Deserialize)]
+struct EditorParams {
+    id: Option<String>,
+    #[serde(default)]
+    kind: String,
+}
+
+async fn editor(State(state): State<AppState>, jar: CookieJar, Query(params): Query<EditorParams>) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let publisher = match publisher(&state) {
+        Ok(publisher) => publisher,
+        Err(error) => return error.into_response(),
+    };
+    let (form, title) = match &params.id {
+        Some(id) => match publisher.open(id) {
+            Ok(Some(opened)) => {
+                (EditForm::from_document(&opened.document.meta, &opened.document.body, id, &opened.fingerprint), "编辑")
+            }
+            Ok(None) => return AdminError(StatusCode::NOT_FOUND, format!("没有找到 {id}")).into_response(),
+            Err(error) => return AdminError::from(error).into_response(),
+        },
+        None => {
+            let kind = if params.kind == "guide" { "guide" } else { "warning" };
+            (EditForm { kind: kind.into(), regions: "全国".into(), ..EditForm::default() }, "新建")
+        }
+    };
+    let vocabulary = publisher.vocabulary();
+    editor_page(&session, title, &form, &vocabulary, None).into_response()
+}
+
+fn editor_page(
+    session: &Session,
+    title: &str,
+    form: &EditForm,
+    vocabulary: &[String],
+    message: Option<&str>,
+) -> Html<String> {
+    let is_warning = form.kind != "guide";
+    let field = |label: &str, name: &str, value: &str, hint: &str| {
+        html! { label { (label) input name=(name) value=(value); @if !hint.is_empty() { small { (hint) } } } }
+    };
+    layout(
+        title,
+        Some(session),
+        html! {
+            @if let Some(message) = message { p.error role="alert" { (message) } }
+            form.admin-form.editor #editor method="post" action="/admin/save" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="id" value=(form.id);
+                input type="hidden" name="base" value=(form.base);
+                input type="hidden" name="kind" value=(form.kind);
+                @if form.id.is_empty() {
+                    (field("文件名（英文、数字、连字符）", "slug", &form.slug, "留空则按时间生成"))
+                } @else {
+                    p { "文件：" code { "content/" (form.id) ".md" } " · " a href={ "/admin/history?id=" (form.id) } { "历史版本" } @if form.stage.is_some() { " · 当前状态：" (form.stage.unwrap_or(Stage::Draft).label()) } }
+                }
+                (field("标题", "title", &form.title, ""))
+                label { "摘要" textarea name="summary" rows="2" { (form.summary) } }
+                @if is_warning {
+                    label { "级别"
+                        select name="severity" {
+                            @for severity in Severity::ALL {
+                                option value=(severity.as_str()) selected[form.severity == severity.as_str()] { (severity.label()) }
+                            }
+                        }
+                    }
+                    label.check { input type="checkbox" name="urgent" value="1" checked[form.urgent.is_some()]; "紧急" }
+                    label.check { input type="checkbox" name="pinned" value="1" checked[form.pinned.is_some()]; "置顶" }
+                    (field("发布单位", "issuer", &form.issuer, ""))
+                    (field("有效期至（YYYY-MM-DD）", "expires", &form.expires, ""))
+                    (field("投放终端（终端编号，逗号分隔）", "kiosks", &form.kiosks, "留空则投放到所属地区的全部终端"))
+                    (field("投诉渠道（逗号分隔）", "channels", &form.channels, "留空则显示 12315"))
+                    (field("来源链接或说明", "source", &form.source, ""))
+                }
+                (field("日期（YYYY-MM-DD）", "date", &form.date, "留空则为今天"))
+                (field("标签（逗号分隔，取自共享词表）", "tags", &form.tags, ""))
+                @if !vocabulary.is_empty() {
+                    details { summary { "共享标签词表" } p.small { @for tag in vocabulary { code { (tag) } " " } } }
+                }
+                (field("地区（逗号分隔）", "regions", &form.regions, ""))
+                (field("定时发布时间（YYYY-MM-DD HH:MM，北京时间）", "publish_at", &form.publish_at, "仅在点“定时发布”时使用"))
+                label { "正文（Markdown）" textarea #body name="body" rows="18" { (form.body) } }
+                div.buttons {
+                    button type="submit" name="action" value="draft" { "保存" }
+                    @if session.user.role.can_publish() {
+                        button type="submit" name="action" value="publish" { "立即发布" }
+                        button type="submit" name="action" value="schedule" { "定时发布" }
+                        @if !form.id.is_empty() { button type="submit" name="action" value="withdraw" { "撤回" } }
+                    }
+                }
+            }
+            section.preview aria-live="polite" {
+                h2 { "预览" }
+                div #preview { p.small { "输入正文后在此显示，引用的法条会变成链接。" } }
+            }
+        },
+    )
+}
+
+/// The editor's fields, as text.
+#[derive(Debug, Default, Deserialize)]
+struct EditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    base: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    urgent: Option<String>,
+    #[serde(default)]
+    pinned: Option<String>,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    expires: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    regions: String,
+    #[serde(default)]
+    kiosks: String,
+    #[serde(default)]
+    channels: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    publish_at: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    action: String,
+    #[serde(skip)]
+    stage: Option<Stage>,
+}
+
+fn list_text(items: &[String]) -> String {
+    items.join("，")
+}
+
+fn list_of(text: &str) -> Vec<String> {
+    text.split([',', '，', '、']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+impl EditForm {
+    fn from_document(meta: &FrontMatter, body: &str, id: &str, base: &str) -> EditForm {
+        EditForm {
+            id: id.into(),
+            base: base.into(),
+            kind: if id.starts_with("guides/") { "guide".into() } else { "warning".into() },
+            title: meta.title.clone(),
+            summary: meta.summary.clone().unwrap_or_default(),
+            severity: meta.severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            urgent: meta.urgent.then(|| "1".into()),
+            pinned: meta.pinned.then(|| "1".into()),
+            issuer: meta.issuer.clone().unwrap_or_default(),
+            date: meta.date.map(|d| d.to_string()).unwrap_or_default(),
+            expires: meta.expires.map(|d| d.to_string()).unwrap_or_default(),
+            tags: list_text(&meta.tags),
+            regions: list_text(&meta.regions),
+            kiosks: list_text(&meta.kiosks),
+            channels: list_text(&meta.channels),
+            source: meta.source.clone().unwrap_or_default(),
+            publish_at: meta.publish_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+            body: body.trim().to_string(),
+            stage: Some(Stage::of(meta, Utc::now())),
+            ..EditForm::default()
+        }
+    }
+
+    /// The edit and action the form asks for.
+    fn to_edit(&self, current: Option<&FrontMatter>) -> Result<(Edit, Action), String> {
+        let date = |text: &str, name: &str| -> Result<Option<chrono::NaiveDate>, String> {
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            crate::content::date_format::parse(text)
+                .map(Some)
+                .ok_or_else(|| format!("{name}“{text}”不是日期，请写成 2026-03-10"))
+        };
+        let severity = if self.kind == "guide" || self.severity.is_empty() {
+            None
+        } else {
+            Some(Severity::parse(&self.severity).ok_or("级别无效")?)
+        };
+        let some = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_string());
+        let meta = FrontMatter {
+            title: self.title.trim().to_string(),
+            summary: some(&self.summary),
+            severity,
+            urgent: self.urgent.is_some(),
+            pinned: self.pinned.is_some(),
+            issuer: some(&self.issuer),
+            date: date(&self.date, "日期")?,
+            expires: date(&self.expires, "有效期")?,
+            tags: list_of(&self.tags),
+            regions: list_of(&self.regions),
+            kiosks: list_of(&self.kiosks),
+            channels: list_of(&self.channels),
+            source: some(&self.source),
+            // The workflow state and publish time are kept until an action changes them.
+            state: current.and_then(|m| m.state),
+            publish_at: current.and_then(|m| m.publish_at),
+            ..FrontMatter::default()
+        };
+        let action = match self.action.as_str() {
+            "publish" => Action::Publish,
+            "withdraw" => Action::Withdraw,
+            "schedule" => Action::Schedule(
+                crate::content::date_format::time::parse(&self.publish_at)
+                    .ok_or("定时发布需要填写发布时间，例如 2026-12-01 09:00")?,
+            ),
+            _ => Action::SaveDraft,
+        };
+        let kind = if self.kind == "guide" { Kind::Guide } else { Kind::Warning };
+        let edit = Edit {
+            id: some(&self.id),
+            kind,
+            slug: self.slug.clone(),
+            base: self.base.clone(),
+            meta,
+            body: self.body.replace("\r\n", "\n"),
+        };
+        Ok((edit, action))
+    }
+}
+
+async fn save(State(state): State<AppState>, jar: CookieJar, Form(form): Form<EditForm>) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    if let Err(error) = check_csrf(&session, &form.csrf) {
+        return error.into_response();
+    }
+    let publisher = match publisher(&state) {
+        Ok(publisher) => publisher.clone(),
+        Err(error) => return error.into_response(),
+    };
+    let current = (!form.id.is_empty()).then(|| publisher.open(&form.id).ok().flatten()).flatten();
+    let vocabulary = publisher.vocabulary();
+    let (edit, action) = match form.to_edit(current.as_ref().map(|o| &o.document.meta)) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, editor_page(&session, "编辑", &form, &vocabulary, Some(&message)))
+                .into_response();
+        }
+    };
+    let (user, role) = (session.user.name.clone(), session.user.role);
+    let saved = tokio::task::spawn_blocking(move || publisher.save(&user, role, edit, action)).await;
+    match saved {
+        Ok(Ok(id)) => Redirect::to(&format!("/admin/edit?id={id}")).into_response(),
+        Ok(Err(error)) => {
+            let status = AdminError::from(error_clone(&error)).0;
+            (status, editor_page(&session, "编辑", &form, &vocabulary, Some(&error.to_string()))).into_response()
+        }
+        Err(_) => AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()).into_response(),
+    }
+}
+
+/// The status an error maps to, without consuming it.
+fn error_clone(error: &PublishError) -> PublishError {
+    match error {
+        PublishError::Conflict { current } => PublishError::Conflict { current: current.clone() },
+        PublishError::Invalid(m) => PublishError::Invalid(m.clone()),
+        PublishError::Forbidden(m) => PublishError::Forbidden(m),
+        PublishError::NotFound(m) => PublishError::NotFound(m.clone()),
+        other => PublishError::Invalid(other.to_string()),
+    }
+}
+
+/// The preview: the body rendered by the public pages' code, citations resolved.
+async fn preview(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<EditForm>,
+) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or(&form.csrf);
+    if let Err(error) = check_csrf(&session, token) {
+        return error.into_response();
+    }
+    let publisher = match publisher(&state) {
+        Ok(publisher) => publisher.clone(),
+        Err(error) => return error.into_response(),
+    };
+    let mut form = form;
+    if form.title.trim().is_empty() {
+        form.title = "预览".into();
+    }
+    let (edit, _) = match form.to_edit(None) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, Html(html! { p.error { (message) } }.into_string())).into_response();
+        }
+    };
+    let engine = state.engine.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        publisher
+            .compose(&Edit { id: None, slug: "preview".into(), ..edit })
+            .map(|(_, document)| engine.render(&document, &super::citation_url).html)
+    })
+    .await;
+    match rendered {
+        Ok(Ok(html)) => Html(html! { div.document { (trusted(&html)) } }.into_string()).into_response(),
+        Ok(Err(error)) => {
+            (StatusCode::BAD_REQUEST, Html(html! { p.error { (error.to_string()) } }.into_string())).into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+// ---- versions ----
+
+#[derive(Deserialize)]
+struct HistoryParams {
+    id: String,
+    n: Option<i64>,
+}
+
+async fn history(State(state): State<AppState>, jar: CookieJar, Query(params): Query<HistoryParams>) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let result = (|| -> Result<Html<String>, AdminError> {
+        let publisher = publisher(&state)?;
+        let versions = publisher.store().versions(&params.id)?;
+        let current = publisher.open(&params.id)?;
+        let current_text = current
+            .as_ref()
+            .map(|_| std::fs::read_to_string(publisher.root().join(format!("{}.md", params.id))).unwrap_or_default())
+            .unwrap_or_default();
+        let base = current.as_ref().map(|o| o.fingerprint.clone()).unwrap_or_default();
+        let shown = match params.n {
+            Some(n) => Some((
+                n,
+                publisher
+                    .store()
+                    .version(&params.id, n)?
+                    .ok_or_else(|| AdminError(StatusCode::NOT_FOUND, format!("没有版本 {n}")))?,
+            )),
+            None => None,
+        };
+        Ok(layout(
+            "历史版本",
+            Some(&session),
+            html! {
+                p { a href={ "/admin/edit?id=" (params.id) } { "返回编辑 " code { (params.id) } } }
+                table.admin-list {
+                    thead { tr { th { "版本" } th { "操作" } th { "作者" } th { "时间" } th {} } }
+                    tbody {
+                        @for v in &versions {
+                            tr {
+                                td { (v.number) } td { (v.action) } td { (v.author) } td { (v.saved_at) }
+                                td { a href={ "/admin/history?id=" (params.id) "&n=" (v.number) } { "查看并与当前比较" } }
+                            }
+                        }
+                    }
+                }
+                @if let Some((n, text)) = &shown {
+                    h2 { "版本 " (n) " 与当前文件的差异" }
+                    pre.diff { (diff_markup(text, &current_text)) }
+                    form method="post" action="/admin/restore" {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        input type="hidden" name="id" value=(params.id);
+                        input type="hidden" name="n" value=(n);
+                        input type="hidden" name="base" value=(base);
+                        button type="submit" { "恢复为版本 " (n) }
+                    }
+                }
+            },
+        ))
+    })();
+    result.into_response()
+}
+
+/// Lines removed from `old` and added in `new`, marked.
+fn diff_markup(old: &str, new: &str) -> Markup {
+    let diff = similar::TextDiff::from_lines(old, new);
+    html! {
+        @for change in diff.iter_all_changes() {
+            @match change.tag() {
+                similar::ChangeTag::Delete => del { "- " (change.value()) },
+                similar::ChangeTag::Insert => ins { "+ " (change.value()) },
+                similar::ChangeTag::Equal => span { "  " (change.value()) },
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RestoreForm {
+    #[serde(default)]
+    csrf: String,
+    id: String,
+    n: i64,
+    #[serde(default)]
+    base: String,
+}
+
+async fn restore(State(state): State<AppState>, jar: CookieJar, Form(form): Form<RestoreForm>) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    if let Err(error) = check_csrf(&session, &form.csrf) {
+        return error.into_response();
+    }
+    let publisher = match publisher(&state) {
+        Ok(publisher) => publisher.clone(),
+        Err(error) => return error.into_response(),
+    };
+    let (user, role, id) = (session.user.name.clone(), session.user.role, form.id.clone());
+    match tokio::task::spawn_blocking(move || publisher.restore(&user, role, &form.id, form.n, &form.base)).await {
+        Ok(Ok(())) => Redirect::to(&format!("/admin/edit?id={id}")).into_response(),
+        Ok(Err(error)) => AdminError::from(error).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+// ---- users, tokens, audit (admins) ----
+
+async fn users(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let result = (|| -> Result<Html<String>, AdminError> {
+        require(&session, session.user.role.can_admin(), "管理用户")?;
+        let users = publisher(&state)?.store().users()?;
+        Ok(layout(
+            "用户",
+            Some(&session),
+            html! {
+                table.admin-list {
+                    thead { tr { th { "用户名" } th { "角色" } th { "状态" } th { "创建时间" } th {} } }
+                    tbody {
+                        @for user in &users {
+                            tr {
+                                td { (user.name) } td { (user.role.label()) }
+                                td { @if user.disabled { "停用" } @else { "启用" } }
+                                td { (user.created_at) }
+                                td {
+                                    @if !user.disabled && user.name != session.user.name {
+                                        form.inline method="post" action="/admin/users" {
+                                            input type="hidden" name="csrf" value=(session.csrf);
+                                            input type="hidden" name="action" value="disable";
+                                            input type="hidden" name="name" value=(user.name);
+                                            button type="submit" { "停用" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                h2 { "添加用户" }
+                form.admin-form method="post" action="/admin/users" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="action" value="add";
+                    label { "用户名" input name="name" required; }
+                    label { "角色" select name="role" {
+                        option value="editor" { "编辑" } option value="publisher" { "发布员" } option value="admin" { "管理员" }
+                    } }
+                    label { "初始密码（至少 8 位）" input name="password" type="password" autocomplete="new-password" required; }
+                    button type="submit" { "添加" }
+                }
+            },
+        ))
+    })();
+    result.into_response()
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn user_action(State(state): State<AppState>, jar: CookieJar, Form(form): Form<UserForm>) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let result = (|| -> Result<Response, AdminError> {
+        check_csrf(&session, &form.csrf)?;
+        require(&session, session.user.role.can_admin(), "管理用户")?;
+        let store = publisher(&state)?.store();
+        match form.action.as_str() {
+            "add" => {
+                let role: Role =
+                    form.role.parse().map_err(|_| AdminError(StatusCode::BAD_REQUEST, "角色无效".into()))?;
+                store.add_user(&form.name, role, &form.password)?;
+                store.audit(&session.user.name, "user.add", &form.name, role.as_str())?;
+            }
+            "disable" => {
+                store.set_disabled(&form.name, true)?;
+                store.audit(&session.user.name, "user.disable", &form.name, "")?;
+            }
+            _ => return Err(AdminError(StatusCode::BAD_REQUEST, "未知操作".into())),
+        }
+        Ok(Redirect::to("/admin/users").into_response())
+    })();
+    result.into_response()
+}
+
+async fn tokens(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    token_page(&state, &session, None).into_response()
+}
+
+fn token_page(state: &AppState, session: &Session, secret: Option<&str>) -> Result<Html<String>, AdminError> {
+    require(session, session.user.role.can_admin(), "管理接口令牌")?;
+    let tokens = publisher(state)?.store().tokens()?;
+    Ok(layout(
+        "接口令牌",
+        Some(session),
+        html! {
+            @if let Some(secret) = secret {
+                p.notice role="status" { "新令牌（只显示这一次，请立即保存）：" code #new-token { (secret) } }
+            }
+            table.admin-list {
+                thead { tr { th { "名称" } th { "权限" } th { "创建人" } th { "创建时间" } th { "状态" } th {} } }
+                tbody {
+                    @for token in &tokens {
+                        tr {
+                            td { (token.name) }
+                            td { @for scope in &token.scopes { code { (scope.as_str()) } " " } }
+                            td { (token.created_by) } td { (token.created_at) }
+                            td { @if token.revoked { "已吊销" } @else { "有效" } }
+                            td { @if !token.revoked {
+                                form.inline method="post" action="/admin/tokens" {
+                                    input type="hidden" name="csrf" value=(session.csrf);
+                                    input type="hidden" name="action" value="revoke";
+                                    input type="hidden" name="id" value=(token.id);
+                                    button type="submit" { "吊销" }
+                                }
+                            } }
+                        }
+                    }
+                }
+            }
+            h2 { "新建令牌" }
+            form.admin-form method="post" action="/admin/tokens" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="action" value="create";
+                label { "名称" input name="name" required; }
+                label.check { input type="checkbox" name="write" value="1" checked; "warnings:write（创建、修改草稿）" }
+                label.check { input type="checkbox" name="publish" value="1"; "warnings:publish（发布、撤回）" }
+                button type="submit" { "创建" }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    name: String,
+    id: Option<i64>,
+    write: Option<String>,
+    publish: Option<String>,
+}
+
+async fn token_action(State(state): State<AppState>, jar: CookieJar, Form(form): Form<TokenForm>) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let result = (|| -> Result<Response, AdminError> {
+        check_csrf(&session, &form.csrf)?;
+        require(&session, session.user.role.can_admin(), "管理接口令牌")?;
+        let store = publisher(&state)?.store();
+        match form.action.as_str() {
+            "create" => {
+                let scopes: Vec<Scope> =
+                    [(form.write.is_some(), Scope::WarningsWrite), (form.publish.is_some(), Scope::WarningsPublish)]
+                        .into_iter()
+                        .filter_map(|(on, scope)| on.then_some(scope))
+                        .collect();
+                let (info, secret) = store.create_token(&form.name, &scopes, &session.user.name)?;
+                store.audit(&session.user.name, "token.create", &info.name, &format!("{}", info.id))?;
+                Ok(token_page(&state, &session, Some(&secret))?.into_response())
+            }
+            "revoke" => {
+                let id = form.id.ok_or_else(|| AdminError(StatusCode::BAD_REQUEST, "缺少令牌编号".into()))?;
+                store.revoke_token(id)?;
+                store.audit(&session.user.name, "token.revoke", &id.to_string(), "")?;
+                Ok(Redirect::to("/admin/tokens").into_response())
+            }
+            _ => Err(AdminError(StatusCode::BAD_REQUEST, "未知操作".into())),
+        }
+    })();
+    result.into_response()
+}
+
+async fn audit(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let result = (|| -> Result<Html<String>, AdminError> {
+        require(&session, session.user.role.can_admin(), "查看操作记录")?;
+        let entries = publisher(&state)?.store().audit_log(500)?;
+        Ok(layout(
+            "操作记录",
+            Some(&session),
+            html! {
+                p { a href="/admin/audit.csv" { "导出 CSV" } }
+                table.admin-list {
+                    thead { tr { th { "时间" } th { "操作人" } th { "操作" } th { "对象" } th { "说明" } } }
+                    tbody { @for e in &entries { tr { td { (e.at) } td { (e.actor) } td { (e.action) } td { (e.target) } td { (e.detail) } } } }
+                }
+            },
+        ))
+    })();
+    result.into_response()
+}
+
+async fn audit_csv(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let session = match staff(&state, &jar) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let result = (|| -> Result<Response, AdminError> {
+        require(&session, session.user.role.can_admin(), "导出操作记录")?;
+        let csv = publisher(&state)?.store().audit_csv()?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\""),
+            ],
+            csv,
+        )
+            .into_response())
+    })();
+    result.into_response()
+}
+
+// ---- the token API ----
+
+/// A warning sent by another system: `{"id"?, "base"?, "action", "publish_at"?, "slug"?, "meta": {front matter}, "body"}`.
+#[derive(Deserialize)]
+struct ApiEdit {
+    id: Option<String>,
+    #[serde(default)]
+    base: String,
+    #[serde(default)]
+    slug: String,
+    /// draft | publish | schedule | withdraw
+    action: String,
+    publish_at: Option<String>,
+    meta: FrontMatter,
+    #[serde(default)]
+    body: String,
+}
+
+async fn api_save(State(state): State<AppState>, headers: HeaderMap, Json(input): Json<ApiEdit>) -> Response {
+    let error = |status: StatusCode, code: &str, message: String| {
+        (status, Json(serde_json::json!({ "error": { "code": code, "message": message } }))).into_response()
+    };
+    let Some(publisher) = state.publisher.clone() else {
+        return error(StatusCode::NOT_FOUND, "not_enabled", "本站没有开启内容管理".into());
+    };
+    let secret = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let token = match publisher.store().check_token(secret) {
+        Ok(Some(token)) => token,
+        Ok(None) => return error(StatusCode::UNAUTHORIZED, "unauthorized", "缺少或无效的接口令牌".into()),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    };
+    let action = match (input.action.as_str(), input.publish_at.as_deref()) {
+        ("draft", _) => Action::SaveDraft,
+        ("publish", _) => Action::Publish,
+        ("withdraw", _) => Action::Withdraw,
+        ("schedule", Some(at)) => match crate::content::date_format::time::parse(at) {
+            Some(at) => Action::Schedule(at),
+            None => return error(StatusCode::BAD_REQUEST, "invalid_time", format!("无效的发布时间：{at}")),
+        },
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_action",
+                "action 应为 draft、publish、schedule 或 withdraw".into(),
+            );
+        }
+    };
+    let needed = if action == Action::SaveDraft { Scope::WarningsWrite } else { Scope::WarningsPublish };
+    if !token.scopes.contains(&needed) {
+        return error(StatusCode::FORBIDDEN, "scope", format!("令牌没有 {} 权限", needed.as_str()));
+    }
+    // A token acts with the rights of its scopes.
+    let role = if token.scopes.contains(&Scope::WarningsPublish) { Role::Publisher } else { Role::Editor };
+    let actor = format!("token:{}", token.name);
+    let edit = Edit {
+        id: input.id,
+        kind: Kind::Warning,
+        slug: input.slug,
+        base: input.base,
+        meta: input.meta,
+        body: input.body,
+    };
+    match tokio::task::spawn_blocking(move || publisher.save(&actor, role, edit, action)).await {
+        Ok(Ok(id)) => {
+            let fingerprint = state
+                .publisher
+                .as_ref()
+                .and_then(|p| p.open(&id).ok().flatten())
+                .map(|o| o.fingerprint)
+                .unwrap_or_default();
+            (StatusCode::OK, Json(serde_json::json!({ "id": id, "base": fingerprint }))).into_response()
+        }
+        Ok(Err(e)) => {
+            let status = AdminError::from(error_clone(&e)).0;
+            let code = match e {
+                PublishError::Conflict { .. } => "conflict",
+                PublishError::Invalid(_) => "invalid",
+                PublishError::Forbidden(_) => "forbidden",
+                PublishError::NotFound(_) => "not_found",
+                _ => "internal",
+            };
+            error(status, code, e.to_string())
+        }
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误".into()),
+    }
+}

@@ -1,0 +1,344 @@
+//! The staff workflow over HTTP: a real server on loopback, a real SQLite
+//! file, a real index, and content files in a temporary copy of the fixtures.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use weiquan::publish::{Publisher, Role, Store};
+use weiquan::search::{Engine, build};
+
+struct Staff {
+    base: String,
+    content: PathBuf,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+async fn spawn_staff_server() -> Staff {
+    let content_dir = tempfile::tempdir().unwrap();
+    let index_dir = tempfile::tempdir().unwrap();
+    let data_dir = tempfile::tempdir().unwrap();
+    copy_tree(&common::fixture("content"), content_dir.path());
+    let content = content_dir.path().to_path_buf();
+    let (engine, store) = {
+        let (content, index, data) = (content.clone(), index_dir.path().to_path_buf(), data_dir.path().to_path_buf());
+        tokio::task::spawn_blocking(move || {
+            build(&index, &[content], &|_, _, _| {}).unwrap();
+            let store = Store::open(&data).unwrap();
+            store.add_user("pub", Role::Publisher, "publisher-pass").unwrap();
+            store.add_user("ed", Role::Editor, "editor-pass1").unwrap();
+            store.add_user("boss", Role::Admin, "admin-pass12").unwrap();
+            (Engine::open(&index).unwrap(), store)
+        })
+        .await
+        .unwrap()
+    };
+    let engine = Arc::new(engine);
+    let publisher = Publisher::new(&content, store, engine.clone());
+    let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { weiquan::web::serve(state, listener).await.unwrap() });
+    Staff { base: format!("http://{addr}"), content, _dirs: vec![content_dir, index_dir, data_dir] }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).build().unwrap()
+}
+
+/// The value of the hidden `csrf` field of a page.
+fn csrf(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + "name=\"csrf\" value=\"".len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn login(staff: &Staff, client: &reqwest::Client, name: &str, password: &str) -> reqwest::Response {
+    let page = client.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
+    client
+        .post(format!("{}/admin/login", staff.base))
+        .form(&[("name", name), ("password", password), ("csrf", &csrf(&page))])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn editor_page(staff: &Staff, client: &reqwest::Client, query: &str) -> String {
+    let response = client.get(format!("{}/admin/edit?{query}", staff.base)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    response.text().await.unwrap()
+}
+
+async fn save(staff: &Staff, client: &reqwest::Client, page: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut form: Vec<(String, String)> =
+        ["csrf", "id", "base", "kind"].iter().map(|name| (name.to_string(), hidden(page, name))).collect();
+    form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    client.post(format!("{}/admin/save", staff.base)).form(&form).send().await.unwrap()
+}
+
+async fn search_ids(staff: &Staff, query: &str) -> Vec<String> {
+    let url = format!("{}/api/search?q={}", staff.base, weiquan_encode(query));
+    let body: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    body["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn weiquan_encode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+const WARNING: &[(&str, &str)] = &[
+    ("slug", "test-oven"),
+    ("title", "火龙果牌烤箱存在过热隐患"),
+    ("summary", "部分火龙果牌烤箱使用中可能过热，请停止使用并联系商家。"),
+    ("severity", "alert"),
+    ("expires", "2099-12-31"),
+    ("tags", "家用电器，产品召回"),
+    ("regions", "全国"),
+    ("body", "## 发生了什么\n\n火龙果牌烤箱可能过热。依据《消费者权益保护法》第十九条，经营者应当召回。"),
+];
+
+#[tokio::test]
+async fn a_publisher_publishes_a_warning_that_is_searchable_at_once_then_withdraws_it() {
+    let staff = spawn_staff_server().await;
+    let browser = client();
+    // Not signed in: the admin sends to the sign-in page.
+    let page = browser.get(format!("{}/admin", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("name=\"password\""), "{page}");
+    assert_eq!(login(&staff, &browser, "pub", "wrong-password").await.status(), 401);
+    let listed = login(&staff, &browser, "pub", "publisher-pass").await;
+    assert_eq!(listed.status(), 200);
+    assert!(listed.text().await.unwrap().contains("内容列表"));
+
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "publish"));
+    let started = std::time::Instant::now();
+    let saved = save(&staff, &browser, &page, &fields).await;
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+    assert_eq!(search_ids(&staff, "火龙果牌烤箱").await, ["warnings/test-oven"]);
+    eprintln!("publish to searchable: {:?}", started.elapsed());
+    let file = std::fs::read_to_string(staff.content.join("warnings/test-oven.md")).unwrap();
+    assert!(file.starts_with("+++\n") && file.contains("title = \"火龙果牌烤箱存在过热隐患\""), "{file}");
+    let warnings: serde_json::Value =
+        reqwest::get(format!("{}/api/warnings", staff.base)).await.unwrap().json().await.unwrap();
+    assert!(warnings.to_string().contains("warnings/test-oven"));
+    // The public page shows it with its citation linked.
+    let public = reqwest::get(format!("{}/docs/warnings/test-oven", staff.base)).await.unwrap().text().await.unwrap();
+    assert!(public.contains("火龙果牌烤箱"));
+
+    // A form without its CSRF token is refused and changes nothing.
+    let refused = browser
+        .post(format!("{}/admin/save", staff.base))
+        .form(&[("id", "warnings/test-oven"), ("title", "被篡改"), ("action", "withdraw")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(std::fs::read_to_string(staff.content.join("warnings/test-oven.md")).unwrap(), file);
+
+    // Withdrawn: gone from search and from the warnings in force.
+    let page = editor_page(&staff, &browser, "id=warnings/test-oven").await;
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "withdraw"));
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    assert!(search_ids(&staff, "火龙果牌烤箱").await.is_empty());
+    let warnings: serde_json::Value =
+        reqwest::get(format!("{}/api/warnings", staff.base)).await.unwrap().json().await.unwrap();
+    assert!(!warnings.to_string().contains("warnings/test-oven"));
+
+    // The list shows it as withdrawn; the audit log has every step.
+    let list = browser.get(format!("{}/admin?stage=withdrawn", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("warnings/test-oven"), "{list}");
+    let boss = client();
+    login(&staff, &boss, "boss", "admin-pass12").await;
+    let csv = boss.get(format!("{}/admin/audit.csv", staff.base)).send().await.unwrap().text().await.unwrap();
+    for action in [",failed_login,", ",login,", ",create,", ",withdraw,"] {
+        assert!(csv.contains(action), "{action} missing from {csv}");
+    }
+    // Only admins see the audit log.
+    assert_eq!(browser.get(format!("{}/admin/audit.csv", staff.base)).send().await.unwrap().status(), 403);
+}
+
+#[tokio::test]
+async fn an_editor_saves_drafts_but_cannot_publish() {
+    let staff = spawn_staff_server().await;
+    let editor = client();
+    login(&staff, &editor, "ed", "editor-pass1").await;
+    let page = editor_page(&staff, &editor, "kind=warning").await;
+    assert!(!page.contains("value=\"publish\""), "no publish button for editors");
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "publish"));
+    assert_eq!(save(&staff, &editor, &page, &fields).await.status(), 403);
+    assert!(!staff.content.join("warnings/test-oven.md").exists());
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "draft"));
+    assert_eq!(save(&staff, &editor, &page, &fields).await.status(), 200);
+    let file = std::fs::read_to_string(staff.content.join("warnings/test-oven.md")).unwrap();
+    assert!(file.contains("state = \"draft\""), "{file}");
+    assert!(search_ids(&staff, "火龙果牌烤箱").await.is_empty(), "drafts are not public");
+}
+
+#[tokio::test]
+async fn a_later_save_from_an_old_copy_is_refused_and_versions_can_be_restored() {
+    let staff = spawn_staff_server().await;
+    let (first, second) = (client(), client());
+    login(&staff, &first, "pub", "publisher-pass").await;
+    login(&staff, &second, "boss", "admin-pass12").await;
+    let page = editor_page(&staff, &first, "kind=warning").await;
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "publish"));
+    save(&staff, &first, &page, &fields).await;
+
+    // Both open version 1; the first saves, the second's save is refused.
+    let page_a = editor_page(&staff, &first, "id=warnings/test-oven").await;
+    let page_b = editor_page(&staff, &second, "id=warnings/test-oven").await;
+    let mut changed = WARNING.to_vec();
+    changed[1] = ("title", "火龙果牌烤箱过热：已发布召回");
+    changed.push(("action", "draft"));
+    assert_eq!(save(&staff, &first, &page_a, &changed).await.status(), 200);
+    let after_first = std::fs::read_to_string(staff.content.join("warnings/test-oven.md")).unwrap();
+    let mut other = WARNING.to_vec();
+    other[1] = ("title", "另一人的修改");
+    other.push(("action", "draft"));
+    let conflict = save(&staff, &second, &page_b, &other).await;
+    assert_eq!(conflict.status(), 409);
+    assert!(conflict.text().await.unwrap().contains("已被他人修改"));
+    assert_eq!(std::fs::read_to_string(staff.content.join("warnings/test-oven.md")).unwrap(), after_first);
+
+    // Version 1 comes back as version 3.
+    let history = first
+        .get(format!("{}/admin/history?id=warnings/test-oven&n=1", staff.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains("<del>") && history.contains("<ins>"), "a diff against the current text");
+    let restored = first
+        .post(format!("{}/admin/restore", staff.base))
+        .form(&[
+            ("csrf", csrf(&history)),
+            ("id", "warnings/test-oven".into()),
+            ("n", "1".into()),
+            ("base", hidden(&history, "base")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restored.status(), 200);
+    let file = std::fs::read_to_string(staff.content.join("warnings/test-oven.md")).unwrap();
+    assert!(file.contains("title = \"火龙果牌烤箱存在过热隐患\""), "{file}");
+    assert_eq!(search_ids(&staff, "火龙果牌烤箱").await, ["warnings/test-oven"]);
+}
+
+#[tokio::test]
+async fn scheduled_warnings_go_live_on_time() {
+    let staff = spawn_staff_server().await;
+    let browser = client();
+    login(&staff, &browser, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339();
+    let mut fields = WARNING.to_vec();
+    fields.extend([("action", "schedule"), ("publish_at", at.as_str())]);
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    assert!(search_ids(&staff, "火龙果牌烤箱").await.is_empty(), "not before its time");
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(search_ids(&staff, "火龙果牌烤箱").await, ["warnings/test-oven"]);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_lock_the_account() {
+    let staff = spawn_staff_server().await;
+    let browser = client();
+    for _ in 0..5 {
+        assert_eq!(login(&staff, &browser, "pub", "not-the-password").await.status(), 401);
+    }
+    let locked = login(&staff, &browser, "pub", "publisher-pass").await;
+    assert_eq!(locked.status(), 429);
+    assert!(locked.text().await.unwrap().contains("暂时锁定"));
+}
+
+#[tokio::test]
+async fn api_tokens_act_within_their_scopes_until_revoked() {
+    let staff = spawn_staff_server().await;
+    let boss = client();
+    login(&staff, &boss, "boss", "admin-pass12").await;
+    let page = boss.get(format!("{}/admin/tokens", staff.base)).send().await.unwrap().text().await.unwrap();
+    let created = boss
+        .post(format!("{}/admin/tokens", staff.base))
+        .form(&[("csrf", csrf(&page).as_str()), ("action", "create"), ("name", "省局系统"), ("write", "1")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = created.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
+    let secret = created[start..].split('<').next().unwrap().to_string();
+    let api = reqwest::Client::new();
+    let send = |action: &str, secret: &str| {
+        api.post(format!("{}/api/admin/warnings", staff.base))
+            .bearer_auth(secret)
+            .json(&serde_json::json!({
+                "slug": "api-oven", "action": action,
+                "meta": { "title": "接口发布的火龙果烤箱警示", "severity": "caution", "regions": ["全国"] },
+                "body": "火龙果牌烤箱过热。"
+            }))
+            .send()
+    };
+    assert_eq!(send("publish", &secret).await.unwrap().status(), 403, "write scope cannot publish");
+    let draft = send("draft", &secret).await.unwrap();
+    assert_eq!(draft.status(), 200);
+    assert!(staff.content.join("warnings/api-oven.md").exists());
+    assert_eq!(send("draft", "wq_not-a-token").await.unwrap().status(), 401);
+    let id = created.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    boss.post(format!("{}/admin/tokens", staff.base))
+        .form(&[("csrf", csrf(&page).as_str()), ("action", "revoke"), ("id", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(send("draft", &secret).await.unwrap().status(), 401, "revoked");
+}
+
+#[tokio::test]
+async fn an_event_stream_client_hears_of_a_published_warning() {
+    let staff = spawn_staff_server().await;
+    let mut stream = reqwest::get(format!("{}/api/events", staff.base)).await.unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    // Let the announcer take its first look at the warnings in force.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let browser = client();
+    login(&staff, &browser, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "publish"));
+    save(&staff, &browser, &page, &fields).await;
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !received.contains("warnings/test-oven") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk()).await.expect("an event within 5 s").unwrap();
+        received.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open")));
+    }
+    assert!(received.contains("event: warning") && received.contains("\"type\":\"published\""), "{received}");
+}
