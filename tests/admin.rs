@@ -53,6 +53,8 @@ async fn spawn_staff_server() -> Staff {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { weiquan::web::serve(state, listener).await.unwrap() });
+    // The server answers once it watches the folder and announces changes.
+    assert_eq!(reqwest::get(format!("http://{addr}/healthz")).await.unwrap().status(), 200);
     Staff { base: format!("http://{addr}"), content, _dirs: vec![content_dir, index_dir, data_dir] }
 }
 
@@ -341,4 +343,37 @@ async fn an_event_stream_client_hears_of_a_published_warning() {
         received.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open")));
     }
     assert!(received.contains("event: warning") && received.contains("\"type\":\"published\""), "{received}");
+}
+
+#[tokio::test]
+async fn files_changed_on_disk_are_reindexed_and_a_broken_one_keeps_its_last_good_version() {
+    let staff = spawn_staff_server().await;
+    let path = staff.content.join("warnings/from-git.md");
+    let wait_for = |query: &'static str, expected: Vec<&'static str>| {
+        let base = staff.base.clone();
+        async move {
+            let staff = Staff { base, content: PathBuf::new(), _dirs: Vec::new() };
+            for _ in 0..50 {
+                if search_ids(&staff, query).await == expected {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            false
+        }
+    };
+    std::fs::write(
+        &path,
+        "+++\ntitle = \"杨桃牌电热毯警示\"\nsummary = \"杨桃牌电热毯可能漏电。\"\n+++\n\n杨桃牌电热毯可能漏电。\n",
+    )
+    .unwrap();
+    assert!(wait_for("杨桃牌电热毯", vec!["warnings/from-git"]).await, "a new file is found");
+    std::fs::write(&path, "+++\ntitle = \n+++\n坏文件\n").unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(search_ids(&staff, "杨桃牌电热毯").await, ["warnings/from-git"], "the last good version stays");
+    let browser = client();
+    let list = login(&staff, &browser, "pub", "publisher-pass").await.text().await.unwrap();
+    assert!(list.contains("有问题的文件") && list.contains("from-git.md"), "{list}");
+    std::fs::remove_file(&path).unwrap();
+    assert!(wait_for("杨桃牌电热毯", vec![]).await, "a removed file leaves the index");
 }

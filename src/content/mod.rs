@@ -183,7 +183,7 @@ pub fn read_document(root: &Path, path: &Path) -> Result<Option<Document>, Probl
 }
 
 /// The document id: the path under its root without `.md`, with `/`.
-fn document_id(root: &Path, path: &Path) -> String {
+pub fn document_id(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path).with_extension("");
     relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }

@@ -159,12 +159,33 @@ pub struct Publisher {
     root: PathBuf,
     store: Store,
     engine: Arc<Engine>,
+    /// Files under the folder that are broken now, as the watcher found them.
+    problems: std::sync::Mutex<Vec<content::Problem>>,
 }
 
 impl Publisher {
     /// `root` is the content folder staff documents are written to.
     pub fn new(root: &Path, store: Store, engine: Arc<Engine>) -> Publisher {
-        Publisher { root: root.to_path_buf(), store, engine }
+        Publisher { root: root.to_path_buf(), store, engine, problems: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Broken files found since they last changed.
+    pub fn problems(&self) -> Vec<content::Problem> {
+        self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn report(&self, problem: content::Problem) {
+        let mut problems = self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        problems.retain(|p| p.path != problem.path);
+        problems.push(problem);
+    }
+
+    fn clear(&self, path: &Path) {
+        self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|p| p.path != path);
     }
 
     pub fn store(&self) -> &Store {

@@ -303,6 +303,13 @@ async fn list(State(state): State<AppState>, jar: CookieJar, Query(params): Quer
         "内容列表",
         Some(&session),
         html! {
+            @let problems = state.publisher.as_ref().map(|p| p.problems()).unwrap_or_default();
+            @if !problems.is_empty() {
+                section.problems role="alert" {
+                    h2 { "有问题的文件（上一个正确版本仍在网站上）" }
+                    ul { @for problem in &problems { li { code { (problem.to_string()) } } } }
+                }
+            }
             nav.stages aria-label="按状态筛选" {
                 a href="/admin" aria-current=[stage.is_none().then_some("page")] { "全部 " (entries.len()) }
                 @for s in Stage::ALL {

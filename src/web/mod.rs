@@ -206,6 +206,17 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "serving");
     tokio::spawn(events::announce(state.clone()));
+    // Files edited by other means are reindexed while the server runs.
+    let _watcher = match &state.publisher {
+        Some(publisher) => match crate::publish::watch::watch(publisher.clone()) {
+            Ok(watcher) => Some(watcher),
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch the content folder: changed files need a restart");
+                None
+            }
+        },
+        None => None,
+    };
     axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
