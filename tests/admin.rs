@@ -3,60 +3,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
-use weiquan::publish::{Publisher, Role, Store};
-use weiquan::search::{Engine, build};
-
-struct Staff {
-    base: String,
-    content: PathBuf,
-    _dirs: Vec<tempfile::TempDir>,
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-async fn spawn_staff_server() -> Staff {
-    let content_dir = tempfile::tempdir().unwrap();
-    let index_dir = tempfile::tempdir().unwrap();
-    let data_dir = tempfile::tempdir().unwrap();
-    copy_tree(&common::fixture("content"), content_dir.path());
-    let content = content_dir.path().to_path_buf();
-    let (engine, store) = {
-        let (content, index, data) = (content.clone(), index_dir.path().to_path_buf(), data_dir.path().to_path_buf());
-        tokio::task::spawn_blocking(move || {
-            build(&index, &[content], &|_, _, _| {}).unwrap();
-            let store = Store::open(&data).unwrap();
-            store.add_user("pub", Role::Publisher, "publisher-pass").unwrap();
-            store.add_user("ed", Role::Editor, "editor-pass1").unwrap();
-            store.add_user("boss", Role::Admin, "admin-pass12").unwrap();
-            (Engine::open(&index).unwrap(), store)
-        })
-        .await
-        .unwrap()
-    };
-    let engine = Arc::new(engine);
-    let publisher = Publisher::new(&content, store, engine.clone());
-    let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { weiquan::web::serve(state, listener).await.unwrap() });
-    // The server answers once it watches the folder and announces changes.
-    assert_eq!(reqwest::get(format!("http://{addr}/healthz")).await.unwrap().status(), 200);
-    Staff { base: format!("http://{addr}"), content, _dirs: vec![content_dir, index_dir, data_dir] }
-}
+use common::{Staff, spawn_staff_server};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).build().unwrap()

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::spawn_server;
+use common::{spawn_server, spawn_staff_server};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -168,5 +168,75 @@ async fn a_visitor_searches_filters_and_reads_on_phone_and_desktop() {
     let server = spawn_server().await;
     journey(&browser.client, &server.base, "390x844", (390, 844)).await;
     journey(&browser.client, &server.base, "1366x768", (1366, 768)).await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publisher_writes_a_warning_with_the_preview_and_publishes_it() {
+    let Some(browser) = browser().await else { return };
+    let client = &browser.client;
+    let staff = spawn_staff_server().await;
+    client.set_window_size(1366, 900).await.unwrap();
+    client.goto(&format!("{}/admin", staff.base)).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("pub")
+        .await
+        .unwrap();
+    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("publisher-pass").await.unwrap();
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("table.admin-list")).await.unwrap();
+
+    client.goto(&format!("{}/admin/edit?kind=warning", staff.base)).await.unwrap();
+    let field = |name: &'static str| {
+        Locator::Css(match name {
+            "slug" => "input[name=slug]",
+            "title" => "input[name=title]",
+            "summary" => "textarea[name=summary]",
+            _ => "textarea[name=body]",
+        })
+    };
+    for (name, text) in [
+        ("slug", "browser-juicer"),
+        ("title", "蓝莓牌榨汁机刀片松动警示"),
+        ("summary", "部分蓝莓牌榨汁机刀片可能松动，请停止使用。"),
+        ("body", "## 发生了什么\n\n蓝莓牌榨汁机刀片可能松动。依据《示例消费者保护法》第二十五条，可以要求退货。"),
+    ] {
+        client.wait().at_most(WAIT).for_element(field(name)).await.unwrap().send_keys(text).await.unwrap();
+    }
+    // The preview renders the body with the citation linked to the article.
+    let link = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#preview a[href*='sample-consumer-law']"))
+        .await
+        .expect("the preview links the citation");
+    assert!(link.text().await.unwrap().contains("第二十五条"));
+    save_screenshot(client, "admin-editor").await;
+    client.find(Locator::Css("button[value=publish]")).await.unwrap().click().await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_url(&format!("{}/admin/edit?id=warnings/browser-juicer", staff.base).parse().unwrap())
+        .await
+        .unwrap();
+
+    // The public site has it at once.
+    client.goto(&staff.base).await.unwrap();
+    search_for(client, "蓝莓牌榨汁机").await;
+    let hit = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("a[href='/docs/warnings/browser-juicer']"))
+        .await
+        .expect("the published warning is a search result");
+    hit.click().await.unwrap();
+    let title = client.wait().at_most(WAIT).for_element(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(title, "蓝莓牌榨汁机刀片松动警示");
+    save_screenshot(client, "admin-published-warning").await;
     browser.client.clone().close().await.unwrap();
 }

@@ -78,3 +78,56 @@ pub async fn spawn_server() -> Server {
     tokio::spawn(async move { axum::serve(listener, weiquan::web::app(state)).await.unwrap() });
     Server { base: format!("http://{addr}"), addr, _index: fixture.dir }
 }
+
+/// A real server with the staff workflow over a temporary copy of the
+/// fixture content, its own index and SQLite file. Users: `pub`
+/// (publisher, `publisher-pass`), `ed` (editor, `editor-pass1`), `boss`
+/// (admin, `admin-pass12`).
+pub struct Staff {
+    pub base: String,
+    pub content: PathBuf,
+    pub _dirs: Vec<tempfile::TempDir>,
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+pub async fn spawn_staff_server() -> Staff {
+    let content_dir = tempfile::tempdir().unwrap();
+    let index_dir = tempfile::tempdir().unwrap();
+    let data_dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("content"), content_dir.path());
+    let content = content_dir.path().to_path_buf();
+    let (engine, store) = {
+        let (content, index, data) = (content.clone(), index_dir.path().to_path_buf(), data_dir.path().to_path_buf());
+        tokio::task::spawn_blocking(move || {
+            build(&index, &[content], &|_, _, _| {}).unwrap();
+            let store = weiquan::publish::Store::open(&data).unwrap();
+            store.add_user("pub", weiquan::publish::Role::Publisher, "publisher-pass").unwrap();
+            store.add_user("ed", weiquan::publish::Role::Editor, "editor-pass1").unwrap();
+            store.add_user("boss", weiquan::publish::Role::Admin, "admin-pass12").unwrap();
+            (Engine::open(&index).unwrap(), store)
+        })
+        .await
+        .unwrap()
+    };
+    let engine = std::sync::Arc::new(engine);
+    let publisher = weiquan::publish::Publisher::new(&content, store, engine.clone());
+    let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { weiquan::web::serve(state, listener).await.unwrap() });
+    // The server answers once it watches the folder and announces changes.
+    assert_eq!(reqwest::get(format!("http://{addr}/healthz")).await.unwrap().status(), 200);
+    Staff { base: format!("http://{addr}"), content, _dirs: vec![content_dir, index_dir, data_dir] }
+}

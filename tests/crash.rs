@@ -1,0 +1,162 @@
+//! Crash safety: the real `weiquan serve` process is killed with SIGKILL in
+//! the middle of a stream of saves. Afterwards every file is whole (its old
+//! or its new text), every acknowledged save is on disk and in the audit log,
+//! and after a restart the index agrees with the files.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use weiquan::publish::{Role, Scope, Store};
+
+struct Server {
+    child: Arc<Mutex<Child>>,
+    base: String,
+}
+
+impl Server {
+    /// SIGKILL: the process gets no chance to clean up.
+    fn kill(&self) {
+        let mut child = self.child.lock().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn start(content: &Path, index: &Path, data: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weiquan"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .arg("--content")
+        .arg(content)
+        .arg("--index")
+        .arg(index)
+        .arg("--data")
+        .arg(data)
+        .arg("--static")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("static"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("weiquan serve starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.find_map(|l| l.ok().filter(|l| l.contains("http://"))).expect("serve prints its address");
+    let base = line[line.find("http://").unwrap()..].trim().to_string();
+    Server { child: Arc::new(Mutex::new(child)), base }
+}
+
+/// One save through the token API: (document id, title) → the new fingerprint.
+async fn save(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: Option<&str>,
+    slug: &str,
+    title: &str,
+    old: &str,
+) -> Option<String> {
+    let response = client
+        .post(format!("{base}/api/admin/warnings"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "id": id, "slug": slug, "base": old, "action": "publish",
+            "meta": { "title": title, "summary": "崩溃测试用的警示。", "severity": "info" },
+            "body": format!("{title}：正文。")
+        }))
+        .send()
+        .await
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let body: serde_json::Value = response.json().await.ok()?;
+    Some(body["base"].as_str()?.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
+    let (content, index, data) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    common::copy_tree(&common::fixture("content"), content.path());
+    let token = {
+        let store = Store::open(data.path()).unwrap();
+        store.add_user("pub", Role::Publisher, "publisher-pass").unwrap();
+        store.create_token("crash", &[Scope::WarningsWrite, Scope::WarningsPublish], "test").unwrap().1
+    };
+    let server = start(content.path(), index.path(), data.path());
+    let client = reqwest::Client::new();
+
+    // A stream of saves: each round creates a new warning and updates a shared one.
+    let mut acknowledged = Vec::new();
+    let mut shared: Option<(String, String)> = None; // (fingerprint, title) last acknowledged
+    let killer = {
+        let child = server.child.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            let _ = child.lock().unwrap().kill();
+        })
+    };
+    for round in 0..10_000 {
+        let slug = format!("crash-{round}");
+        let title = format!("崩溃测试第{round}条");
+        if save(&client, &server.base, &token, None, &slug, &title, "").await.is_none() {
+            break;
+        }
+        acknowledged.push((format!("warnings/{slug}"), title));
+        let shared_title = format!("共享警示第{round}版");
+        let (id, old) = match &shared {
+            Some((fingerprint, _)) => (Some("warnings/crash-shared"), fingerprint.clone()),
+            None => (None, String::new()),
+        };
+        match save(&client, &server.base, &token, id, "crash-shared", &shared_title, &old).await {
+            Some(fingerprint) => shared = Some((fingerprint, shared_title)),
+            None => break,
+        }
+    }
+    killer.await.unwrap();
+    server.kill();
+    assert!(
+        (3..10_000).contains(&acknowledged.len()),
+        "the kill came in the middle of the stream ({} saves)",
+        acknowledged.len()
+    );
+
+    // Every file is whole: the folder loads without a problem.
+    let loaded = weiquan::content::load(&[content.path().to_path_buf()], &|_, _| {}).unwrap();
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let title_of = |id: &str| loaded.documents.iter().find(|d| d.id == id).map(|d| d.meta.title.clone());
+    for (id, title) in &acknowledged {
+        assert_eq!(title_of(id).as_deref(), Some(title.as_str()), "{id} was acknowledged");
+    }
+    // The shared warning holds the last acknowledged text or the one in flight.
+    let (_, last_shared) = shared.expect("the shared warning was saved");
+    let on_disk = title_of("warnings/crash-shared").unwrap();
+    // The shared save in flight, if any, is that of the last round whose new warning was acknowledged.
+    let next = format!("共享警示第{}版", acknowledged.len() - 1);
+    assert!(on_disk == last_shared || on_disk == next, "{on_disk} is neither {last_shared} nor {next}");
+
+    // The audit log has every acknowledged save.
+    let audit = Store::open(data.path()).unwrap().audit_log(100_000).unwrap();
+    for (id, _) in &acknowledged {
+        assert!(audit.iter().any(|e| e.target == *id && e.action == "create"), "no audit entry for {id}");
+    }
+
+    // After a restart the index agrees with the files.
+    let server = start(content.path(), index.path(), data.path());
+    let url = format!("{}/api/search?q=%22%E5%B4%A9%E6%BA%83%E6%B5%8B%E8%AF%95%22&per_page=100", server.base);
+    let results: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let found: Vec<&str> = results["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    let crash_files: Vec<&str> =
+        loaded.documents.iter().map(|d| d.id.as_str()).filter(|id| id.starts_with("warnings/crash-")).collect();
+    // Every warning of the stream (and the shared one, by its summary) is found, and nothing else.
+    assert_eq!(results["total"].as_u64().unwrap() as usize, crash_files.len());
+    assert!(found.iter().all(|id| crash_files.contains(id)), "{found:?}");
+}
