@@ -204,7 +204,7 @@ async fn a_later_save_from_an_old_copy_is_refused_and_versions_can_be_restored()
 }
 
 #[tokio::test]
-async fn scheduled_warnings_go_live_on_time() {
+async fn scheduled_warnings_go_live_on_time_and_expired_ones_are_not_in_force() {
     let staff = spawn_staff_server().await;
     let browser = client();
     login(&staff, &browser, "pub", "publisher-pass").await;
@@ -216,6 +216,21 @@ async fn scheduled_warnings_go_live_on_time() {
     assert!(search_ids(&staff, "火龙果牌烤箱").await.is_empty(), "not before its time");
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;
     assert_eq!(search_ids(&staff, "火龙果牌烤箱").await, ["warnings/test-oven"]);
+
+    // A warning past its last day is not in force: not among the warnings in
+    // force, listed as expired in the admin.
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+    let mut fields: Vec<(&str, &str)> =
+        WARNING.iter().map(|&(k, v)| if k == "slug" { (k, "old-oven") } else { (k, v) }).collect();
+    fields.retain(|(k, _)| *k != "expires");
+    fields.extend([("expires", yesterday.as_str()), ("date", "2020-01-01"), ("action", "publish")]);
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    let warnings: serde_json::Value =
+        reqwest::get(format!("{}/api/warnings", staff.base)).await.unwrap().json().await.unwrap();
+    assert!(!warnings.to_string().contains("warnings/old-oven"), "expired warnings are not in force");
+    let list = browser.get(format!("{}/admin?stage=expired", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("warnings/old-oven"), "{list}");
 }
 
 #[tokio::test]
