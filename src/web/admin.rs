@@ -114,6 +114,17 @@ fn staff(state: &AppState, jar: &CookieJar) -> Result<Session, Box<Response>> {
     }
 }
 
+/// A signed-in staff member; others are sent to the sign-in page.
+pub struct Signed(Session);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Signed, Response> {
+        staff(state, &CookieJar::from_headers(&parts.headers)).map(Signed).map_err(|response| *response)
+    }
+}
+
 /// Every form posts its session's CSRF token.
 fn check_csrf(session: &Session, token: &str) -> Result<(), AdminError> {
     if token.is_empty() || token != session.csrf {
@@ -278,11 +289,7 @@ struct ListParams {
     q: String,
 }
 
-async fn list(State(state): State<AppState>, jar: CookieJar, Query(params): Query<ListParams>) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn list(State(state): State<AppState>, Signed(session): Signed, Query(params): Query<ListParams>) -> Response {
     let publisher = match publisher(&state) {
         Ok(publisher) => publisher.clone(),
         Err(error) => return error.into_response(),
@@ -351,11 +358,11 @@ struct EditorParams {
     kind: String,
 }
 
-async fn editor(State(state): State<AppState>, jar: CookieJar, Query(params): Query<EditorParams>) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn editor(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    Query(params): Query<EditorParams>,
+) -> Response {
     let publisher = match publisher(&state) {
         Ok(publisher) => publisher,
         Err(error) => return error.into_response(),
@@ -586,11 +593,7 @@ impl EditForm {
     }
 }
 
-async fn save(State(state): State<AppState>, jar: CookieJar, Form(form): Form<EditForm>) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn save(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<EditForm>) -> Response {
     if let Err(error) = check_csrf(&session, &form.csrf) {
         return error.into_response();
     }
@@ -633,14 +636,10 @@ fn error_clone(error: &PublishError) -> PublishError {
 /// The preview: the body rendered by the public pages' code, citations resolved.
 async fn preview(
     State(state): State<AppState>,
-    jar: CookieJar,
+    Signed(session): Signed,
     headers: HeaderMap,
     Form(form): Form<EditForm>,
 ) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
     let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or(&form.csrf);
     if let Err(error) = check_csrf(&session, token) {
         return error.into_response();
@@ -683,11 +682,11 @@ struct HistoryParams {
     n: Option<i64>,
 }
 
-async fn history(State(state): State<AppState>, jar: CookieJar, Query(params): Query<HistoryParams>) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn history(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    Query(params): Query<HistoryParams>,
+) -> Response {
     let result = (|| -> Result<Html<String>, AdminError> {
         let publisher = publisher(&state)?;
         let versions = publisher.store().versions(&params.id)?;
@@ -764,11 +763,7 @@ struct RestoreForm {
     base: String,
 }
 
-async fn restore(State(state): State<AppState>, jar: CookieJar, Form(form): Form<RestoreForm>) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn restore(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<RestoreForm>) -> Response {
     if let Err(error) = check_csrf(&session, &form.csrf) {
         return error.into_response();
     }
@@ -786,11 +781,19 @@ async fn restore(State(state): State<AppState>, jar: CookieJar, Form(form): Form
 
 // ---- users, tokens, audit (admins) ----
 
-async fn users(State(state): State<AppState>, jar: CookieJar) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+/// A one-button form that posts `action` about one item.
+fn button_form(session: &Session, path: &str, action: &str, (field, value): (&str, &str), label: &str) -> Markup {
+    html! {
+        form.inline method="post" action=(path) {
+            input type="hidden" name="csrf" value=(session.csrf);
+            input type="hidden" name="action" value=(action);
+            input type="hidden" name=(field) value=(value);
+            button type="submit" { (label) }
+        }
+    }
+}
+
+async fn users(State(state): State<AppState>, Signed(session): Signed) -> Response {
     let result = (|| -> Result<Html<String>, AdminError> {
         require(&session, session.user.role.can_admin(), "管理用户")?;
         let users = publisher(&state)?.store().users()?;
@@ -808,12 +811,7 @@ async fn users(State(state): State<AppState>, jar: CookieJar) -> Response {
                                 td { (user.created_at) }
                                 td {
                                     @if !user.disabled && user.name != session.user.name {
-                                        form.inline method="post" action="/admin/users" {
-                                            input type="hidden" name="csrf" value=(session.csrf);
-                                            input type="hidden" name="action" value="disable";
-                                            input type="hidden" name="name" value=(user.name);
-                                            button type="submit" { "停用" }
-                                        }
+                                        (button_form(&session, "/admin/users", "disable", ("name", &user.name), "停用"))
                                     }
                                 }
                             }
@@ -849,11 +847,7 @@ struct UserForm {
     password: String,
 }
 
-async fn user_action(State(state): State<AppState>, jar: CookieJar, Form(form): Form<UserForm>) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn user_action(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<UserForm>) -> Response {
     let result = (|| -> Result<Response, AdminError> {
         check_csrf(&session, &form.csrf)?;
         require(&session, session.user.role.can_admin(), "管理用户")?;
@@ -876,11 +870,7 @@ async fn user_action(State(state): State<AppState>, jar: CookieJar, Form(form): 
     result.into_response()
 }
 
-async fn tokens(State(state): State<AppState>, jar: CookieJar) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn tokens(State(state): State<AppState>, Signed(session): Signed) -> Response {
     token_page(&state, &session, None).into_response()
 }
 
@@ -904,12 +894,7 @@ fn token_page(state: &AppState, session: &Session, secret: Option<&str>) -> Resu
                             td { (token.created_by) } td { (token.created_at) }
                             td { @if token.revoked { "已吊销" } @else { "有效" } }
                             td { @if !token.revoked {
-                                form.inline method="post" action="/admin/tokens" {
-                                    input type="hidden" name="csrf" value=(session.csrf);
-                                    input type="hidden" name="action" value="revoke";
-                                    input type="hidden" name="id" value=(token.id);
-                                    button type="submit" { "吊销" }
-                                }
+                                (button_form(session, "/admin/tokens", "revoke", ("id", &token.id.to_string()), "吊销"))
                             } }
                         }
                     }
@@ -940,11 +925,7 @@ struct TokenForm {
     publish: Option<String>,
 }
 
-async fn token_action(State(state): State<AppState>, jar: CookieJar, Form(form): Form<TokenForm>) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn token_action(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<TokenForm>) -> Response {
     let result = (|| -> Result<Response, AdminError> {
         check_csrf(&session, &form.csrf)?;
         require(&session, session.user.role.can_admin(), "管理接口令牌")?;
@@ -972,11 +953,7 @@ async fn token_action(State(state): State<AppState>, jar: CookieJar, Form(form):
     result.into_response()
 }
 
-async fn audit(State(state): State<AppState>, jar: CookieJar) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn audit(State(state): State<AppState>, Signed(session): Signed) -> Response {
     let result = (|| -> Result<Html<String>, AdminError> {
         require(&session, session.user.role.can_admin(), "查看操作记录")?;
         let entries = publisher(&state)?.store().audit_log(500)?;
@@ -995,11 +972,7 @@ async fn audit(State(state): State<AppState>, jar: CookieJar) -> Response {
     result.into_response()
 }
 
-async fn audit_csv(State(state): State<AppState>, jar: CookieJar) -> Response {
-    let session = match staff(&state, &jar) {
-        Ok(session) => session,
-        Err(response) => return *response,
-    };
+async fn audit_csv(State(state): State<AppState>, Signed(session): Signed) -> Response {
     let result = (|| -> Result<Response, AdminError> {
         require(&session, session.user.role.can_admin(), "导出操作记录")?;
         let csv = publisher(&state)?.store().audit_csv()?;
