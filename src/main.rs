@@ -310,7 +310,8 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .cloned()
         .unwrap_or_else(|| PathBuf::from("content"));
     let publisher = weiquan::publish::Publisher::new(&staff_root, store, engine.clone());
-    let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies);
+    let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
+        .with_kiosks(config.kiosks.clone());
     tokio::runtime::Runtime::new()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{spawn_server, spawn_staff_server};
+use common::{signed_in, spawn_server, spawn_staff_server, spawn_staff_server_with};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -238,5 +238,145 @@ async fn a_publisher_writes_a_warning_with_the_preview_and_publishes_it() {
     let title = client.wait().at_most(WAIT).for_element(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(title, "蓝莓牌榨汁机刀片松动警示");
     save_screenshot(client, "admin-published-warning").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+/// The id of the warning the kiosk's loop shows now.
+async fn current_slide(client: &Client) -> String {
+    let id =
+        script(client, "var s = document.querySelector('#slides .slide:not([hidden])'); return s ? s.dataset.id : '';")
+            .await;
+    id.as_str().unwrap_or_default().to_string()
+}
+
+/// Decodes the QR code in a PNG.
+fn decode_qr(png: &[u8]) -> String {
+    let image = image::load_from_memory(png).unwrap().to_luma8();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(image.width() as usize, image.height() as usize, |x, y| {
+            image.get_pixel(x as u32, y as u32).0[0]
+        });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().unwrap().1
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_live() {
+    let Some(browser) = browser().await else { return };
+    let client = &browser.client;
+    let settings = weiquan::web::config::KioskConfig {
+        name: "测试商场一楼".into(),
+        rotation_seconds: 1,
+        idle_seconds: 3,
+        ..Default::default()
+    };
+    let staff = spawn_staff_server_with([("mall-1".to_string(), settings)].into()).await;
+    // An expired warning, written by other means, must never be shown.
+    std::fs::write(
+        staff.content.join("warnings/expired.md"),
+        "+++\ntitle = \"已经过期的警示\"\ndate = 2020-01-01\nexpires = 2020-12-31\n+++\n\n过期。\n",
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    client.set_window_size(1080, 1920).await.unwrap();
+    client.goto(&format!("{}/kiosk/mall-1", staff.base)).await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();
+    save_screenshot(client, "kiosk-portrait-loop").await;
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..12 {
+        seen.insert(current_slide(client).await);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(seen.contains("warnings/prepaid-card") && seen.contains("warnings/html-injection"), "{seen:?}");
+    assert!(!seen.contains("warnings/expired"), "expired warnings are skipped: {seen:?}");
+
+    // A tap opens search; y f k on the on-screen keyboard suggests 预付卡.
+    client.find(Locator::Css("#start")).await.unwrap().click().await.unwrap();
+    for key in ["y", "f", "k"] {
+        client.find(Locator::Css(&format!("#keyboard [data-key='{key}']"))).await.unwrap().click().await.unwrap();
+    }
+    assert_eq!(client.find(Locator::Css("#typed")).await.unwrap().text().await.unwrap(), "yfk");
+    let suggestion = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//ul[@id='suggestions']//button[contains(., '预付卡')]"))
+        .await
+        .unwrap();
+    suggestion.click().await.unwrap();
+    let result = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//ol[@id='results']//button[contains(., '办理预付卡要当心')]"))
+        .await
+        .unwrap();
+    save_screenshot(client, "kiosk-portrait-search").await;
+    result.click().await.unwrap();
+    let qr = client.wait().at_most(WAIT).for_element(Locator::Css("#doc:not([hidden]) #doc-qr[src]")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    save_screenshot(client, "kiosk-portrait-document").await;
+    assert_eq!(decode_qr(&qr.screenshot().await.unwrap()), format!("{}/docs/warnings/prepaid-card", staff.base));
+
+    // Left alone, it asks 还在使用吗 and then returns to the loop with nothing kept.
+    client.wait().at_most(Duration::from_secs(8)).for_element(Locator::Css("#idle:not([hidden])")).await.unwrap();
+    save_screenshot(client, "kiosk-portrait-idle").await;
+    client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("#loop:not([hidden])")).await.unwrap();
+    let leftovers = script(client, "return [document.querySelector('#typed').textContent, document.querySelector('#results').innerHTML, document.querySelector('#doc-body').innerHTML].join('')").await;
+    assert_eq!(leftovers, json!(""), "the next shopper sees nothing of the last one");
+
+    // A warning published through the API appears within 5 seconds; withdrawn, it goes.
+    let token = weiquan::publish::Store::open(&staff.data)
+        .unwrap()
+        .create_token(
+            "kiosk-test",
+            &[weiquan::publish::Scope::WarningsWrite, weiquan::publish::Scope::WarningsPublish],
+            "test",
+        )
+        .unwrap()
+        .1;
+    let api = reqwest::Client::new();
+    let publish = |action: &'static str, base: String| {
+        api.post(format!("{}/api/admin/warnings", staff.base))
+            .bearer_auth(&token)
+            .json(&json!({
+                "id": if base.is_empty() { serde_json::Value::Null } else { json!("warnings/kiosk-live") },
+                "slug": "kiosk-live", "base": base, "action": action,
+                "meta": { "title": "商场临时促销活动提醒", "severity": "alert", "urgent": true },
+                "body": "促销活动请保留小票。"
+            }))
+            .send()
+    };
+    let reply: serde_json::Value = publish("publish", String::new()).await.unwrap().json().await.unwrap();
+    let has_live = "return !!document.querySelector(\"#slides .slide[data-id='warnings/kiosk-live']\")";
+    let mut appeared = false;
+    for _ in 0..50 {
+        if script(client, has_live).await == json!(true) {
+            appeared = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(appeared, "a published warning reaches the kiosk within 5 s");
+    save_screenshot(client, "kiosk-portrait-urgent").await;
+    publish("withdraw", reply["base"].as_str().unwrap().to_string()).await.unwrap();
+    let mut gone = false;
+    for _ in 0..50 {
+        if script(client, has_live).await == json!(false) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "a withdrawn warning leaves the kiosk within 5 s");
+
+    // The heartbeat shows in the admin; landscape screens work too.
+    let boss = signed_in(&staff.base, "boss", "admin-pass12").await;
+    let kiosks = boss.get(format!("{}/admin/kiosks", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(kiosks.contains("mall-1") && kiosks.contains("在线"), "{kiosks}");
+    client.set_window_size(1920, 1080).await.unwrap();
+    client.goto(&format!("{}/kiosk/lobby", staff.base)).await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();
+    save_screenshot(client, "kiosk-landscape-loop").await;
     browser.client.clone().close().await.unwrap();
 }

@@ -284,6 +284,9 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
     doc.add_i64(fields.expires, date_number(meta.expires));
     doc.add_bool(fields.pinned, meta.pinned);
     doc.add_bool(fields.urgent, meta.urgent);
+    for kiosk in &meta.kiosks {
+        doc.add_text(fields.kiosks, kiosk);
+    }
     doc.add_i64(fields.visible_from, meta.publish_at.map_or(0, |time| time.timestamp()));
     doc.add_text(fields.body, &unit.text);
     doc.add_text(fields.grams, format!("{}\n{heading}\n{summary}\n{particulars}\n{}", meta.title, unit.text));

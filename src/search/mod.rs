@@ -257,6 +257,10 @@ pub struct WarningSummary {
     /// Last day in force, YYYY-MM-DD.
     pub expires: Option<String>,
     pub pinned: bool,
+    /// Interrupts kiosks' loops and stays first while in force.
+    pub urgent: bool,
+    /// The kiosks it is for; every kiosk of its regions when empty.
+    pub kiosks: Vec<String>,
     pub regions: Vec<String>,
     pub tags: Vec<String>,
 }
@@ -570,6 +574,8 @@ impl Engine {
                 date: format_date_number(date),
                 expires: format_date_number(expires),
                 pinned: doc.get_first(self.fields.pinned).and_then(|v| v.as_bool()).unwrap_or(false),
+                urgent: doc.get_first(self.fields.urgent).and_then(|v| v.as_bool()).unwrap_or(false),
+                kiosks: all(self.fields.kiosks),
                 regions: all(self.fields.regions),
                 tags: all(self.fields.tags),
             });

@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +36,7 @@ pub struct Fields {
     pub expires: Field,
     pub pinned: Field,
     pub urgent: Field,
+    pub kiosks: Field,
     pub visible_from: Field,
     pub title_key: Field,
     pub article_number: Field,
@@ -101,6 +102,8 @@ pub fn schema() -> (Schema, Fields) {
         expires: builder.add_i64_field("expires", INDEXED | FAST | STORED),
         pinned: builder.add_bool_field("pinned", FAST | STORED),
         urgent: builder.add_bool_field("urgent", STORED),
+        // The kiosks a warning is for (empty: every kiosk of its regions).
+        kiosks: builder.add_text_field("kiosks", STRING | STORED),
         // Scheduled publishing: the unit is public from this time (unix
         // seconds, 0 = always); searches filter on it, so nothing has to be
         // reindexed when the time comes.

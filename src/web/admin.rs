@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/restore", post(restore))
         .route("/admin/users", get(users).post(user_action))
         .route("/admin/tokens", get(tokens).post(token_action))
+        .route("/admin/kiosks", get(kiosks).post(kiosk_action))
         .route("/admin/audit", get(audit))
         .route("/admin/audit.csv", get(audit_csv))
         .route("/api/admin/warnings", post(api_save))
@@ -165,6 +166,7 @@ fn layout(title: &str, session: Option<&Session>, main: Markup) -> Html<String> 
                                     @if session.user.role.can_admin() {
                                         a href="/admin/users" { "用户" }
                                         a href="/admin/tokens" { "接口令牌" }
+                                        a href="/admin/kiosks" { "终端" }
                                         a href="/admin/audit" { "操作记录" }
                                     }
                                     form.inline method="post" action="/admin/logout" {
@@ -949,6 +951,60 @@ async fn token_action(State(state): State<AppState>, Signed(session): Signed, Fo
             }
             _ => Err(AdminError(StatusCode::BAD_REQUEST, "未知操作".into())),
         }
+    })();
+    result.into_response()
+}
+
+async fn kiosks(State(state): State<AppState>, Signed(session): Signed) -> Response {
+    let result = (|| -> Result<Html<String>, AdminError> {
+        require(&session, session.user.role.can_admin(), "管理终端")?;
+        let now = std::time::SystemTime::now();
+        let kiosks = super::kiosk::kiosk_list(&state);
+        Ok(layout(
+            "终端",
+            Some(&session),
+            html! {
+                p { "终端每 30 秒报到一次；超过 " (super::kiosk::STALE_AFTER.as_secs()) " 秒没有报到即为离线。" }
+                table.admin-list {
+                    thead { tr { th { "编号" } th { "名称" } th { "状态" } th { "最后报到" } th { "版本" } th { "方向" } th {} } }
+                    tbody {
+                        @for (id, (name, beat)) in &kiosks {
+                            @let age = beat.as_ref().and_then(|b| now.duration_since(b.seen).ok());
+                            tr data-kiosk=(id) {
+                                td { code { (id) } } td { (name) }
+                                td.state { @match age {
+                                    Some(age) if age <= super::kiosk::STALE_AFTER => "在线",
+                                    Some(_) => "离线",
+                                    None => "从未报到",
+                                } }
+                                td { @if let Some(age) = age { (age.as_secs()) " 秒前" } }
+                                td { @if let Some(beat) = beat { (beat.version) } }
+                                td { @if let Some(beat) = beat { (beat.orientation) } }
+                                td { @if beat.is_some() { (button_form(&session, "/admin/kiosks", "reload", ("id", id), "要求刷新")) } }
+                            }
+                        }
+                    }
+                }
+            },
+        ))
+    })();
+    result.into_response()
+}
+
+#[derive(Deserialize)]
+struct KioskForm {
+    #[serde(default)]
+    csrf: String,
+    id: String,
+}
+
+async fn kiosk_action(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<KioskForm>) -> Response {
+    let result = (|| -> Result<Response, AdminError> {
+        check_csrf(&session, &form.csrf)?;
+        require(&session, session.user.role.can_admin(), "管理终端")?;
+        super::kiosk::request_reload(&state, &form.id);
+        publisher(&state)?.store().audit(&session.user.name, "kiosk.reload", &form.id, "")?;
+        Ok(Redirect::to("/admin/kiosks").into_response())
     })();
     result.into_response()
 }

@@ -24,6 +24,44 @@ pub struct FileConfig {
     /// Send session cookies only over HTTPS (behind a TLS proxy). Default `false`.
     #[serde(default)]
     pub secure_cookies: bool,
+    /// Kiosks by id: `[kiosks.mall-1]` tables. Unknown ids get the defaults.
+    #[serde(default)]
+    pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
+}
+
+/// One kiosk's settings (`[kiosks.<id>]` in the config file).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KioskConfig {
+    /// Shown in the admin. Default: the id.
+    pub name: String,
+    /// Warnings of this region (and nationwide ones). Default: all.
+    pub region: Option<String>,
+    /// `portrait` (1080x1920) or `landscape` (1920x1080). Default `portrait`.
+    pub orientation: String,
+    /// Seconds each warning stays on screen in the attract loop. Default 12.
+    pub rotation_seconds: u32,
+    /// Seconds without a touch before the kiosk asks 还在使用吗. Default 90.
+    pub idle_seconds: u32,
+    /// Seconds the 还在使用吗 countdown lasts (at least 20). Default 20.
+    pub countdown_seconds: u32,
+    /// Public address QR codes point to, e.g. `https://weiquan.example.cn`.
+    /// Default: the address the kiosk reached the server at.
+    pub public_url: Option<String>,
+}
+
+impl Default for KioskConfig {
+    fn default() -> KioskConfig {
+        KioskConfig {
+            name: String::new(),
+            region: None,
+            orientation: "portrait".into(),
+            rotation_seconds: 12,
+            idle_seconds: 90,
+            countdown_seconds: 20,
+            public_url: None,
+        }
+    }
 }
 
 impl FileConfig {
@@ -43,6 +81,7 @@ pub struct ServeConfig {
     pub static_dir: PathBuf,
     pub data: PathBuf,
     pub secure_cookies: bool,
+    pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
 }
 
 impl ServeConfig {
@@ -66,6 +105,7 @@ impl ServeConfig {
             static_dir: static_dir.or(file.static_dir).unwrap_or_else(|| PathBuf::from("static")),
             data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
             secure_cookies: file.secure_cookies,
+            kiosks: file.kiosks,
         }
     }
 }

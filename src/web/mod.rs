@@ -6,6 +6,7 @@ pub mod api;
 pub mod config;
 mod error;
 mod events;
+mod kiosk;
 mod metrics;
 mod pages;
 pub mod params;
@@ -56,6 +57,10 @@ pub struct AppState {
     secure_cookies: bool,
     /// Changes in the warnings in force, for `/api/events`.
     events: tokio::sync::broadcast::Sender<events::Change>,
+    /// Kiosk settings by id.
+    kiosks: Arc<std::collections::BTreeMap<String, config::KioskConfig>>,
+    /// What each kiosk last reported.
+    heartbeats: Arc<std::sync::Mutex<std::collections::BTreeMap<String, kiosk::Heartbeat>>>,
 }
 
 impl AppState {
@@ -69,6 +74,8 @@ impl AppState {
             publisher: None,
             secure_cookies: false,
             events: events::channel(),
+            kiosks: Arc::default(),
+            heartbeats: Arc::default(),
         }
     }
 
@@ -87,7 +94,14 @@ impl AppState {
             publisher: Some(Arc::new(publisher)),
             secure_cookies,
             events: events::channel(),
+            kiosks: Arc::default(),
+            heartbeats: Arc::default(),
         }
+    }
+
+    /// The same state with these kiosk settings.
+    pub fn with_kiosks(self, kiosks: std::collections::BTreeMap<String, config::KioskConfig>) -> AppState {
+        AppState { kiosks: Arc::new(kiosks), ..self }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -179,7 +193,10 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ),
     );
-    let mut router = pages::routes().merge(admin::routes()).route("/api/events", axum::routing::get(events::events));
+    let mut router = pages::routes()
+        .merge(admin::routes())
+        .merge(kiosk::routes())
+        .route("/api/events", axum::routing::get(events::events));
     for (path, route) in api::routes() {
         router = router.route(path, route);
     }

@@ -86,6 +86,7 @@ pub async fn spawn_server() -> Server {
 pub struct Staff {
     pub base: String,
     pub content: PathBuf,
+    pub data: PathBuf,
     pub _dirs: Vec<tempfile::TempDir>,
 }
 
@@ -102,6 +103,13 @@ pub fn copy_tree(from: &Path, to: &Path) {
 }
 
 pub async fn spawn_staff_server() -> Staff {
+    spawn_staff_server_with(std::collections::BTreeMap::new()).await
+}
+
+/// [`spawn_staff_server`] with kiosk settings.
+pub async fn spawn_staff_server_with(
+    kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
+) -> Staff {
     let content_dir = tempfile::tempdir().unwrap();
     let index_dir = tempfile::tempdir().unwrap();
     let data_dir = tempfile::tempdir().unwrap();
@@ -123,11 +131,28 @@ pub async fn spawn_staff_server() -> Staff {
     let engine = std::sync::Arc::new(engine);
     let publisher = weiquan::publish::Publisher::new(&content, store, engine.clone());
     let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false);
+    let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false).with_kiosks(kiosks);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { weiquan::web::serve(state, listener).await.unwrap() });
     // The server answers once it watches the folder and announces changes.
     assert_eq!(reqwest::get(format!("http://{addr}/healthz")).await.unwrap().status(), 200);
-    Staff { base: format!("http://{addr}"), content, _dirs: vec![content_dir, index_dir, data_dir] }
+    let data = data_dir.path().to_path_buf();
+    Staff { base: format!("http://{addr}"), content, data, _dirs: vec![content_dir, index_dir, data_dir] }
+}
+
+/// A client signed in to the admin as `name`.
+pub async fn signed_in(base: &str, name: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let page = client.get(format!("{base}/admin/login")).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let csrf = page[page.find(marker).unwrap() + marker.len()..].split('"').next().unwrap().to_string();
+    let response = client
+        .post(format!("{base}/admin/login"))
+        .form(&[("name", name), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{name} signs in");
+    client
 }

@@ -1,0 +1,177 @@
+// Kiosk: the attract loop, touch search with an on-screen keyboard, the
+// idle reset, live updates and the heartbeat. Nothing of one shopper stays
+// for the next: the reset clears query, results, history, scroll and size.
+(function () {
+  "use strict";
+  var body = document.body;
+  var id = body.dataset.kiosk;
+  var rotation = Number(body.dataset.rotation) * 1000;
+  var idleAfter = Number(body.dataset.idle) * 1000;
+  var countdownFrom = Number(body.dataset.countdown);
+  var $ = function (selector) { return document.querySelector(selector); };
+  var loop = $("#loop"), search = $("#search"), doc = $("#doc"), idle = $("#idle");
+  var typed = "", history = [], rotateTimer = null, idleTimer = null, countdownTimer = null;
+
+  var show = function (section) {
+    [loop, search, doc].forEach(function (s) { s.hidden = s !== section; });
+    section.scrollTop = 0;
+  };
+
+  // The attract loop.
+  var slides = function () { return Array.prototype.slice.call(document.querySelectorAll("#slides .slide")); };
+  var rotate = function () {
+    var all = slides();
+    if (all.length < 2) { return; }
+    var current = all.findIndex(function (s) { return !s.hidden; });
+    var next = all[(current + 1) % all.length];
+    // An urgent warning stays on screen while one is in force.
+    if (all[current] && all[current].dataset.urgent === "true" && next.dataset.urgent !== "true") { next = all[0]; }
+    all.forEach(function (s) { s.hidden = s !== next; s.classList.toggle("current", s === next); });
+  };
+  var startLoop = function () { clearInterval(rotateTimer); rotateTimer = setInterval(rotate, rotation); };
+  var refreshSlides = function () {
+    fetch("/kiosk/" + id + "/slides").then(function (r) { if (!r.ok) { throw r; } return r.text(); }).then(function (html) {
+      $("#slides").innerHTML = html;
+      $("#offline").hidden = true;
+      startLoop();
+    }).catch(function () { $("#offline").hidden = false; });
+  };
+
+  // Search.
+  var text = function (html) { var d = document.createElement("div"); d.innerHTML = html; return d.textContent; };
+  var button = function (label, onTap, extra) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    if (extra) { var s = document.createElement("span"); s.className = "snippet"; s.textContent = extra; b.appendChild(s); }
+    b.addEventListener("click", onTap);
+    return b;
+  };
+  var render = function () { $("#typed").textContent = typed; };
+  var suggest = function () {
+    var list = $("#suggestions");
+    list.innerHTML = "";
+    if (!typed) { return; }
+    fetch("/api/suggest?q=" + encodeURIComponent(typed)).then(function (r) { return r.json(); }).then(function (data) {
+      list.innerHTML = "";
+      (data.suggestions || []).slice(0, 6).forEach(function (s) {
+        var li = document.createElement("li");
+        li.appendChild(button(s.text, function () { run(s.text); }));
+        list.appendChild(li);
+      });
+    }).catch(function () { $("#offline").hidden = false; });
+  };
+  var run = function (query) {
+    typed = query; render(); $("#suggestions").innerHTML = "";
+    var results = $("#results");
+    results.innerHTML = "";
+    fetch("/api/search?per_page=10&q=" + encodeURIComponent(query)).then(function (r) { return r.json(); }).then(function (data) {
+      if (!data.hits || !data.hits.length) {
+        var li = document.createElement("li");
+        li.textContent = "没有找到相关内容，换个说法试试，或拨打 12315 咨询。";
+        results.appendChild(li);
+      }
+      (data.hits || []).forEach(function (hit) {
+        var li = document.createElement("li");
+        var title = hit.title + (hit.article ? " " + hit.article : "");
+        li.appendChild(button(title, function () { open(hit.id, hit.anchor); }, text(hit.snippet || "")));
+        results.appendChild(li);
+      });
+    }).catch(function () { $("#offline").hidden = false; });
+  };
+  var open = function (docId, anchor) {
+    fetch("/api/docs/" + docId).then(function (r) { return r.json(); }).then(function (data) {
+      $("#doc-body").innerHTML = "<h2></h2>" + data.html;
+      $("#doc-body h2").textContent = data.title;
+      var path = "/docs/" + docId + (anchor ? "#" + anchor : "");
+      $("#doc-qr").src = "/kiosk-qr?kiosk=" + encodeURIComponent(id) + "&path=" + encodeURIComponent(path);
+      $("#doc-qr").dataset.path = path;
+      history.push("doc");
+      show(doc);
+      if (anchor) { var target = document.getElementById(anchor); if (target) { target.scrollIntoView(); } }
+    }).catch(function () { $("#offline").hidden = false; });
+  };
+
+  document.querySelectorAll("#keyboard .key").forEach(function (key) {
+    key.addEventListener("click", function () {
+      var k = key.dataset.key;
+      if (k === "back") { typed = typed.slice(0, -1); }
+      else if (k === "clear") { typed = ""; $("#results").innerHTML = ""; }
+      else if (k === "go") { if (typed) { run(typed); } return; }
+      else { typed += k; }
+      render(); suggest();
+    });
+  });
+  document.querySelectorAll("[data-query]").forEach(function (tile) {
+    tile.addEventListener("click", function () { run(tile.dataset.query); });
+  });
+
+  // Navigation: back, home, and never leaving the kiosk.
+  var reset = function () {
+    typed = ""; history = []; render();
+    ["#suggestions", "#results", "#doc-body"].forEach(function (s) { $(s).innerHTML = ""; });
+    $("#doc-qr").removeAttribute("src");
+    body.classList.remove("larger");
+    $("#larger").setAttribute("aria-pressed", "false");
+    idle.hidden = true;
+    clearInterval(countdownTimer);
+    window.scrollTo(0, 0);
+    show(loop);
+  };
+  $("#home").addEventListener("click", reset);
+  $("#back").addEventListener("click", function () {
+    if (!doc.hidden) { history.pop(); show(search); } else { reset(); }
+  });
+  $("#start").addEventListener("click", function () { show(search); });
+  loop.addEventListener("click", function (event) { if (event.target === loop || loop.contains(event.target)) { show(search); } });
+  $("#larger").addEventListener("click", function () {
+    var on = body.classList.toggle("larger");
+    $("#larger").setAttribute("aria-pressed", on ? "true" : "false");
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a");
+    if (link) { event.preventDefault(); }
+  });
+  document.addEventListener("contextmenu", function (event) { event.preventDefault(); });
+
+  // Idle reset: ask 还在使用吗 with a countdown, then start over.
+  var touched = function () {
+    clearTimeout(idleTimer);
+    if (!idle.hidden) { return; }
+    idleTimer = setTimeout(function () {
+      if (!loop.hidden) { return; }
+      var left = countdownFrom;
+      $("#countdown").textContent = left;
+      idle.hidden = false;
+      countdownTimer = setInterval(function () {
+        left -= 1;
+        $("#countdown").textContent = left;
+        if (left <= 0) { reset(); }
+      }, 1000);
+    }, idleAfter);
+  };
+  $("#continue").addEventListener("click", function () { clearInterval(countdownTimer); idle.hidden = true; touched(); });
+  ["pointerdown", "keydown", "touchstart"].forEach(function (e) { document.addEventListener(e, touched, true); });
+
+  // Live updates and heartbeat.
+  if (window.EventSource) {
+    var events = new EventSource("/api/events");
+    events.addEventListener("warning", refreshSlides);
+    events.addEventListener("open", function () { $("#offline").hidden = true; });
+    events.addEventListener("error", function () { $("#offline").hidden = false; });
+  }
+  var beat = function () {
+    fetch("/kiosk/" + id + "/heartbeat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ version: body.dataset.version, orientation: body.dataset.orientation })
+    }).then(function (r) { return r.json(); }).then(function (reply) {
+      $("#offline").hidden = true;
+      if (reply.reload) { location.reload(); }
+    }).catch(function () { $("#offline").hidden = false; });
+  };
+  beat();
+  setInterval(beat, 30000);
+  startLoop();
+  touched();
+})();
