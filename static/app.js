@@ -69,14 +69,15 @@
   }
   document.querySelectorAll("a[href='javascript:window.print()']").forEach(function (link) { link.hidden = false; });
   // Live warnings: when a warning is published, withdrawn or expires, the
-  // warnings list and the home page refresh their content in place.
-  if (window.EventSource && (location.pathname === "/warnings" || location.pathname === "/")) {
-    var main = document.getElementById("main");
+  // list of warnings on this page is refreshed in place (nothing else, so a
+  // search being typed is left alone).
+  var live = document.getElementById("live-warnings");
+  if (window.EventSource && live) {
     var source = new EventSource("/api/events");
     source.addEventListener("warning", function () {
       fetch(location.href).then(function (response) { return response.text(); }).then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
-        if (fresh && main) { main.innerHTML = fresh.innerHTML; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live-warnings");
+        if (fresh) { live.innerHTML = fresh.innerHTML; }
       });
     });
   }

@@ -157,7 +157,8 @@
   if (window.EventSource) {
     var events = new EventSource("/api/events");
     events.addEventListener("warning", refreshSlides);
-    events.addEventListener("open", function () { $("#offline").hidden = true; });
+    // Reconnected (after the server or the network came back): catch up.
+    events.addEventListener("open", refreshSlides);
     events.addEventListener("error", function () { $("#offline").hidden = false; });
   }
   var beat = function () {
@@ -172,6 +173,7 @@
   };
   beat();
   setInterval(beat, 30000);
+  if (navigator.serviceWorker) { navigator.serviceWorker.register("/kiosk/sw.js", { scope: "/kiosk/" }); }
   startLoop();
   touched();
 })();

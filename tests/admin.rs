@@ -316,7 +316,7 @@ async fn files_changed_on_disk_are_reindexed_and_a_broken_one_keeps_its_last_goo
     let wait_for = |query: &'static str, expected: Vec<&'static str>| {
         let base = staff.base.clone();
         async move {
-            let staff = Staff { base, content: PathBuf::new(), data: PathBuf::new(), _dirs: Vec::new() };
+            let staff = Staff { base, content: PathBuf::new(), data: PathBuf::new(), stop: None, _dirs: Vec::new() };
             for _ in 0..50 {
                 if search_ids(&staff, query).await == expected {
                     return true;

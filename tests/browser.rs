@@ -271,7 +271,7 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
         idle_seconds: 3,
         ..Default::default()
     };
-    let staff = spawn_staff_server_with([("mall-1".to_string(), settings)].into()).await;
+    let mut staff = spawn_staff_server_with([("mall-1".to_string(), settings)].into()).await;
     // An expired warning, written by other means, must never be shown.
     std::fs::write(
         staff.content.join("warnings/expired.md"),
@@ -298,6 +298,16 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
         client.find(Locator::Css(&format!("#keyboard [data-key='{key}']"))).await.unwrap().click().await.unwrap();
     }
     assert_eq!(client.find(Locator::Css("#typed")).await.unwrap().text().await.unwrap(), "yfk");
+    // 适老化: every visible target at least 60x60 CSS px, body text at least 24 px.
+    let smallest = script(
+        client,
+        "return Math.min.apply(null, Array.prototype.slice.call(document.querySelectorAll('button'))\
+         .filter(function (b) { return b.offsetParent; }).map(function (b) { return Math.min(b.offsetWidth, b.offsetHeight); }))",
+    )
+    .await;
+    assert!(smallest.as_f64().unwrap() >= 60.0, "smallest touch target {smallest}");
+    let text = script(client, "return parseFloat(getComputedStyle(document.body).fontSize)").await;
+    assert!(text.as_f64().unwrap() >= 24.0, "body text {text}px");
     let suggestion = client
         .wait()
         .at_most(WAIT)
@@ -378,5 +388,34 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     client.goto(&format!("{}/kiosk/lobby", staff.base)).await.unwrap();
     client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();
     save_screenshot(client, "kiosk-landscape-loop").await;
+
+    // Offline: once the service worker holds the page, stopping the server
+    // leaves the loop running with the cached warnings and a notice.
+    client.set_window_size(1080, 1920).await.unwrap();
+    client.goto(&format!("{}/kiosk/mall-1", staff.base)).await.unwrap();
+    let mut controlled = false;
+    for _ in 0..50 {
+        if script(client, "return !!navigator.serviceWorker.controller").await == json!(true) {
+            controlled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(controlled, "the service worker controls the kiosk page");
+    client.refresh().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    staff.stop.take().unwrap().send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.refresh().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..12 {
+        seen.insert(current_slide(client).await);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(seen.len() >= 2, "the cached loop keeps rotating: {seen:?}");
+    client.wait().at_most(WAIT).for_element(Locator::Css("#offline:not([hidden])")).await.unwrap();
+    save_screenshot(client, "kiosk-offline").await;
     browser.client.clone().close().await.unwrap();
 }

@@ -28,6 +28,7 @@ pub const STALE_AFTER: Duration = Duration::from_secs(120);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/kiosk/sw.js", get(service_worker))
         .route("/kiosk/{id}", get(page))
         .route("/kiosk/{id}/slides", get(slides))
         .route("/kiosk/{id}/heartbeat", post(heartbeat))
@@ -208,6 +209,17 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>, headers: He
         }
     };
     Ok(Html(markup.into_string()).into_response())
+}
+
+/// The service worker, served under /kiosk/ so that it controls the kiosk pages.
+async fn service_worker(State(state): State<AppState>) -> Response {
+    match tokio::fs::read_to_string(state.assets.dir.join("kiosk-sw.js")).await {
+        Ok(script) => {
+            ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], script)
+                .into_response()
+        }
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The loop's slides, for a refresh after a change.

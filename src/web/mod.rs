@@ -221,6 +221,16 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
 /// Serves on `listener` until Ctrl-C or SIGTERM, then finishes the requests
 /// in flight.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    serve_until(state, listener, shutdown_signal()).await
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes the
+/// requests in flight.
+pub async fn serve_until(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "serving");
     tokio::spawn(events::announce(state.clone()));
     // Files edited by other means are reindexed while the server runs.
@@ -235,7 +245,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         None => None,
     };
     axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
 }
 

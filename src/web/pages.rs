@@ -113,7 +113,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
                 }
             }
         }
-        section aria-labelledby="warnings-title" {
+        section #live-warnings aria-labelledby="warnings-title" aria-live="polite" {
             h2 #warnings-title { "当前消费警示" }
             (warning_list(&warnings[..warnings.len().min(5)]))
             p { a href="/warnings" { "查看全部消费警示" } }
@@ -486,10 +486,12 @@ async fn warnings(State(state): State<AppState>, visitor: Visitor) -> Response {
     let main = html! {
         h1 { "消费警示" }
         p { "以下是正在生效的消费警示，置顶的排在最前。" a href="/feed.xml" { "订阅（Atom）" } }
-        (warning_list(&active))
-        @if !past.is_empty() {
-            h2 { "已过期或尚未生效的警示" }
-            (warning_list(&past))
+        div #live-warnings aria-live="polite" {
+            (warning_list(&active))
+            @if !past.is_empty() {
+                h2 { "已过期或尚未生效的警示" }
+                (warning_list(&past))
+            }
         }
     };
     state.page(&visitor, "消费警示", main).into_response()

@@ -87,6 +87,8 @@ pub struct Staff {
     pub base: String,
     pub content: PathBuf,
     pub data: PathBuf,
+    /// Stops the server (it finishes the requests in flight).
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub _dirs: Vec<tempfile::TempDir>,
 }
 
@@ -134,11 +136,24 @@ pub async fn spawn_staff_server_with(
     let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false).with_kiosks(kiosks);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { weiquan::web::serve(state, listener).await.unwrap() });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        weiquan::web::serve_until(state, listener, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap()
+    });
     // The server answers once it watches the folder and announces changes.
     assert_eq!(reqwest::get(format!("http://{addr}/healthz")).await.unwrap().status(), 200);
     let data = data_dir.path().to_path_buf();
-    Staff { base: format!("http://{addr}"), content, data, _dirs: vec![content_dir, index_dir, data_dir] }
+    Staff {
+        base: format!("http://{addr}"),
+        content,
+        data,
+        stop: Some(stop),
+        _dirs: vec![content_dir, index_dir, data_dir],
+    }
 }
 
 /// A client signed in to the admin as `name`.
