@@ -249,6 +249,17 @@ async fn current_slide(client: &Client) -> String {
     id.as_str().unwrap_or_default().to_string()
 }
 
+/// Whether `code` returns `expected` within 5 seconds (polled every 100 ms).
+async fn within_5s(client: &Client, code: &str, expected: serde_json::Value) -> bool {
+    for _ in 0..50 {
+        if script(client, code).await == expected {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 /// Decodes the QR code in a PNG.
 fn decode_qr(png: &[u8]) -> String {
     let image = image::load_from_memory(png).unwrap().to_luma8();
@@ -359,26 +370,10 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     };
     let reply: serde_json::Value = publish("publish", String::new()).await.unwrap().json().await.unwrap();
     let has_live = "return !!document.querySelector(\"#slides .slide[data-id='warnings/kiosk-live']\")";
-    let mut appeared = false;
-    for _ in 0..50 {
-        if script(client, has_live).await == json!(true) {
-            appeared = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(appeared, "a published warning reaches the kiosk within 5 s");
+    assert!(within_5s(client, has_live, json!(true)).await, "a published warning reaches the kiosk within 5 s");
     save_screenshot(client, "kiosk-portrait-urgent").await;
     publish("withdraw", reply["base"].as_str().unwrap().to_string()).await.unwrap();
-    let mut gone = false;
-    for _ in 0..50 {
-        if script(client, has_live).await == json!(false) {
-            gone = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(gone, "a withdrawn warning leaves the kiosk within 5 s");
+    assert!(within_5s(client, has_live, json!(false)).await, "a withdrawn warning leaves the kiosk within 5 s");
 
     // The heartbeat shows in the admin; landscape screens work too.
     let boss = signed_in(&staff.base, "boss", "admin-pass12").await;
@@ -393,14 +388,7 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     // leaves the loop running with the cached warnings and a notice.
     client.set_window_size(1080, 1920).await.unwrap();
     client.goto(&format!("{}/kiosk/mall-1", staff.base)).await.unwrap();
-    let mut controlled = false;
-    for _ in 0..50 {
-        if script(client, "return !!navigator.serviceWorker.controller").await == json!(true) {
-            controlled = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let controlled = within_5s(client, "return !!navigator.serviceWorker.controller", json!(true)).await;
     assert!(controlled, "the service worker controls the kiosk page");
     client.refresh().await.unwrap();
     client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();

@@ -151,6 +151,8 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct Opened {
     pub document: Document,
+    /// The file's text as read.
+    pub text: String,
     pub fingerprint: String,
 }
 
@@ -233,8 +235,10 @@ impl Publisher {
     pub fn open(&self, id: &str) -> Result<Option<Opened>, PublishError> {
         let path = self.path_of(id)?;
         let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
-        let document = content::read_document(&self.root, &path).map_err(|p| PublishError::Invalid(p.to_string()))?;
-        Ok(document.map(|document| Opened { document, fingerprint: files::fingerprint(&text) }))
+        // One read: the fingerprint is of exactly the text parsed.
+        let document =
+            content::parse_document(&self.root, &path, &text).map_err(|p| PublishError::Invalid(p.to_string()))?;
+        Ok(Some(Opened { document, fingerprint: files::fingerprint(&text), text }))
     }
 
     /// The text a save would write, checked as the loader will read it.

@@ -78,19 +78,23 @@ impl IntoResponse for AdminError {
     }
 }
 
+/// The HTTP status of a refused or failed save.
+fn status_of(error: &PublishError) -> StatusCode {
+    match error {
+        PublishError::Conflict { .. } => StatusCode::CONFLICT,
+        PublishError::Invalid(_) => StatusCode::BAD_REQUEST,
+        PublishError::Forbidden(_) => StatusCode::FORBIDDEN,
+        PublishError::NotFound(_) => StatusCode::NOT_FOUND,
+        _ => {
+            tracing::error!(%error, "admin action failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
 impl From<PublishError> for AdminError {
     fn from(error: PublishError) -> AdminError {
-        let status = match &error {
-            PublishError::Conflict { .. } => StatusCode::CONFLICT,
-            PublishError::Invalid(_) => StatusCode::BAD_REQUEST,
-            PublishError::Forbidden(_) => StatusCode::FORBIDDEN,
-            PublishError::NotFound(_) => StatusCode::NOT_FOUND,
-            _ => {
-                tracing::error!(%error, "admin action failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        AdminError(status, error.to_string())
+        AdminError(status_of(&error), error.to_string())
     }
 }
 
@@ -617,21 +621,10 @@ async fn save(State(state): State<AppState>, Signed(session): Signed, Form(form)
     match saved {
         Ok(Ok(id)) => Redirect::to(&format!("/admin/edit?id={id}")).into_response(),
         Ok(Err(error)) => {
-            let status = AdminError::from(error_clone(&error)).0;
+            let status = status_of(&error);
             (status, editor_page(&session, "编辑", &form, &vocabulary, Some(&error.to_string()))).into_response()
         }
         Err(_) => AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()).into_response(),
-    }
-}
-
-/// The status an error maps to, without consuming it.
-fn error_clone(error: &PublishError) -> PublishError {
-    match error {
-        PublishError::Conflict { current } => PublishError::Conflict { current: current.clone() },
-        PublishError::Invalid(m) => PublishError::Invalid(m.clone()),
-        PublishError::Forbidden(m) => PublishError::Forbidden(m),
-        PublishError::NotFound(m) => PublishError::NotFound(m.clone()),
-        other => PublishError::Invalid(other.to_string()),
     }
 }
 
@@ -693,10 +686,7 @@ async fn history(
         let publisher = publisher(&state)?;
         let versions = publisher.store().versions(&params.id)?;
         let current = publisher.open(&params.id)?;
-        let current_text = current
-            .as_ref()
-            .map(|_| std::fs::read_to_string(publisher.root().join(format!("{}.md", params.id))).unwrap_or_default())
-            .unwrap_or_default();
+        let current_text = current.as_ref().map(|o| o.text.clone()).unwrap_or_default();
         let base = current.as_ref().map(|o| o.fingerprint.clone()).unwrap_or_default();
         let shown = match params.n {
             Some(n) => Some((
@@ -1121,7 +1111,7 @@ async fn api_save(State(state): State<AppState>, headers: HeaderMap, Json(input)
             (StatusCode::OK, Json(serde_json::json!({ "id": id, "base": fingerprint }))).into_response()
         }
         Ok(Err(e)) => {
-            let status = AdminError::from(error_clone(&e)).0;
+            let status = status_of(&e);
             let code = match e {
                 PublishError::Conflict { .. } => "conflict",
                 PublishError::Invalid(_) => "invalid",
