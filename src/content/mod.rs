@@ -16,6 +16,8 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 pub use model::{Article, Document, FrontMatter, Kind, Level, Problem, Severity, State, Status, Unit, date_format};
 
 /// The staff-editable jieba dictionary of a content root, at its top level.
@@ -126,9 +128,16 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
         loaded.aliases.push_str(&read_optional(&root.join(ALIASES_FILE))?);
         loaded.tags.push_str(&read_optional(&root.join(TAGS_FILE))?);
     }
+    // Files are read and parsed on every core, in batches so that progress
+    // is reported from this thread.
+    let mut results = Vec::with_capacity(files.len());
+    for batch in files.chunks(LOAD_BATCH) {
+        results.par_extend(batch.par_iter().map(|(root, layout, path)| read_file(root, *layout, path)));
+        progress(results.len(), files.len());
+    }
     let mut ids = HashSet::new();
-    for (done, (root, layout, path)) in files.iter().enumerate() {
-        match read_file(root, *layout, path) {
+    for ((_, _, path), result) in files.iter().zip(results) {
+        match result {
             Ok(Some(doc)) if !ids.insert(doc.id.clone()) => loaded.problems.push(Problem {
                 path: path.clone(),
                 line: None,
@@ -138,11 +147,13 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
             Ok(None) => {}
             Err(problem) => loaded.problems.push(problem),
         }
-        progress(done + 1, files.len());
     }
     versions::assign(&mut loaded.documents, chrono::Local::now().date_naive());
     Ok(loaded)
 }
+
+/// Files read in parallel between two progress reports.
+const LOAD_BATCH: usize = 256;
 
 /// A file's text followed by a newline, or nothing when it does not exist.
 fn read_optional(path: &Path) -> Result<String, Error> {

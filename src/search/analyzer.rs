@@ -118,15 +118,23 @@ impl Analyzer {
     /// Index-time terms: search-mode words of the normalised text.
     pub fn words(&self, text: &str) -> Vec<Term> {
         let normalized = normalize(text);
-        let mut terms = Vec::new();
-        for token in self.jieba.cut_for_search(&normalized, true) {
+        self.word_spans(&normalized).into_iter().map(|span| span.term(&normalized)).collect()
+    }
+
+    /// Where [`Analyzer::words`] finds its terms in `normalized`.
+    fn word_spans(&self, normalized: &str) -> Vec<Span> {
+        let base = normalized.as_ptr() as usize;
+        let mut spans = Vec::new();
+        for token in self.jieba.cut_for_search(normalized, true) {
             if !is_searchable(token.word) || token.word.len() > MAX_TERM_BYTES {
                 continue;
             }
-            push_word_parts(&mut terms, token.word, token.start);
-            terms.push(Term { text: token.word.to_string(), start: token.start, end: token.end });
+            // jieba's words are slices of the text it cut.
+            let from = token.word.as_ptr() as usize - base;
+            push_word_parts(&mut spans, token.word, from, token.start);
+            spans.push(Span { from, to: from + token.word.len(), start: token.start, end: token.end });
         }
-        terms
+        spans
     }
 
     /// Query concepts: the words of a query term in jieba's precise mode,
@@ -219,21 +227,38 @@ pub fn parse_synonyms(text: &str) -> HashMap<String, Vec<String>> {
 }
 
 /// Latin words and numbers glued to each other (iphone14) are also findable
-/// by their letter and digit parts.
-fn push_word_parts(terms: &mut Vec<Term>, word: &str, start: usize) {
+/// by their letter and digit parts. `from` and `start` are where the word
+/// begins, in bytes and characters.
+fn push_word_parts(spans: &mut Vec<Span>, word: &str, from: usize, start: usize) {
     if !word.chars().all(is_word_char) {
         return;
     }
-    let mut part_start = 0;
-    let chars: Vec<char> = word.chars().collect();
-    for i in 1..=chars.len() {
-        if i == chars.len() || chars[i].is_ascii_digit() != chars[i - 1].is_ascii_digit() {
-            if part_start > 0 || i < chars.len() {
-                let text: String = chars[part_start..i].iter().collect();
-                terms.push(Term { text, start: start + part_start, end: start + i });
+    let mut part: Option<(usize, usize, bool)> = None;
+    for (chars, (byte, c)) in word.char_indices().enumerate() {
+        let digit = c.is_ascii_digit();
+        match part {
+            Some((_, _, was_digit)) if was_digit == digit => {}
+            Some((part_byte, part_char, _)) => {
+                spans.push(Span {
+                    from: from + part_byte,
+                    to: from + byte,
+                    start: start + part_char,
+                    end: start + chars,
+                });
+                part = Some((byte, chars, digit));
             }
-            part_start = i;
+            None => part = Some((byte, chars, digit)),
         }
+    }
+    // The last part, unless it is the whole word.
+    if let Some((part_byte, part_char, _)) = part.filter(|&(part_byte, _, _)| part_byte > 0) {
+        let chars = word.chars().count();
+        spans.push(Span {
+            from: from + part_byte,
+            to: from + word.len(),
+            start: start + part_char,
+            end: start + chars,
+        });
     }
 }
 
@@ -244,32 +269,37 @@ fn is_searchable(word: &str) -> bool {
 /// Character pairs of Han runs (a lone Han character stands for itself) and
 /// whole Latin words and numbers, with consecutive positions.
 pub fn bigrams(text: &str) -> Vec<Term> {
-    let chars: Vec<char> = normalize(text).chars().collect();
-    let mut terms = Vec::new();
+    let normalized = normalize(text);
+    bigram_spans(&normalized).into_iter().map(|span| span.term(&normalized)).collect()
+}
+
+/// Where [`bigrams`] finds its terms in `normalized`.
+fn bigram_spans(normalized: &str) -> Vec<Span> {
+    let chars: Vec<(usize, char)> = normalized.char_indices().chain([(normalized.len(), ' ')]).collect();
+    let mut spans = Vec::with_capacity(chars.len());
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let run_end = |pred: fn(char) -> bool| i + chars[i..].iter().take_while(|&&c| pred(c)).count();
+    while i + 1 < chars.len() {
+        let c = chars[i].1;
+        let run_end = |pred: fn(char) -> bool| i + chars[i..].iter().take_while(|&&(_, c)| pred(c)).count();
+        let span = |start: usize, end: usize| Span { from: chars[start].0, to: chars[end].0, start, end };
         if is_han(c) {
             let end = run_end(is_han);
             if end - i == 1 {
-                terms.push(Term { text: c.to_string(), start: i, end: i + 1 });
+                spans.push(span(i, end));
             }
-            for start in i..end.saturating_sub(1) {
-                terms.push(Term { text: chars[start..start + 2].iter().collect(), start, end: start + 2 });
-            }
+            spans.extend((i..end.saturating_sub(1)).map(|start| span(start, start + 2)));
             i = end;
         } else if is_word_char(c) {
             let end = run_end(is_word_char);
             if end - i <= MAX_TERM_BYTES {
-                terms.push(Term { text: chars[i..end].iter().collect(), start: i, end });
+                spans.push(span(i, end));
             }
             i = end;
         } else {
             i += 1;
         }
     }
-    terms
+    spans
 }
 
 /// Registers both tokenizers on an index. Every index is opened through this.
@@ -287,52 +317,83 @@ struct BigramTokenizer;
 impl Tokenizer for WordsTokenizer {
     type TokenStream<'a> = TermStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream {
-        TermStream::new(text, self.0.words(text), false)
+        let normalized = normalize(text);
+        let spans = self.0.word_spans(&normalized);
+        TermStream::new(text, normalized, spans, false)
     }
 }
 
 impl Tokenizer for BigramTokenizer {
     type TokenStream<'a> = TermStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream {
-        TermStream::new(text, bigrams(text), true)
+        let normalized = normalize(text);
+        let spans = bigram_spans(&normalized);
+        TermStream::new(text, normalized, spans, true)
     }
 }
 
-/// Terms as a tantivy token stream. Offsets are bytes of the original text.
-/// Word positions are character offsets (overlapping words share them);
-/// bigram positions count pairs, so phrase queries over pairs work.
+/// Where a term is: bytes in the normalised text, characters in both the
+/// normalised and the original text (normalising maps character to character).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    from: usize,
+    to: usize,
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    fn term(self, normalized: &str) -> Term {
+        Term { text: normalized[self.from..self.to].to_string(), start: self.start, end: self.end }
+    }
+}
+
+/// Terms as a tantivy token stream, without an allocation per term.
+/// Offsets are bytes of the original text. Word positions are character
+/// offsets (overlapping words share them); bigram positions count pairs, so
+/// phrase queries over pairs work.
 struct TermStream {
-    tokens: std::vec::IntoIter<Token>,
+    normalized: String,
+    spans: std::vec::IntoIter<Span>,
+    /// Byte offset of each character of the original text, when normalising
+    /// changed the width of some character; otherwise the normalised text's
+    /// byte offsets are the original's.
+    byte_offsets: Option<Vec<usize>>,
+    sequential: bool,
+    ordinal: usize,
     token: Token,
 }
 
 impl TermStream {
-    fn new(text: &str, terms: Vec<Term>, sequential: bool) -> TermStream {
-        let byte_offsets: Vec<usize> = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
-        let tokens: Vec<Token> = terms
-            .into_iter()
-            .enumerate()
-            .map(|(ordinal, term)| Token {
-                offset_from: byte_offsets[term.start],
-                offset_to: byte_offsets[term.end],
-                position: if sequential { ordinal } else { term.start },
-                position_length: if sequential { 1 } else { term.end - term.start },
-                text: term.text,
-            })
-            .collect();
-        TermStream { tokens: tokens.into_iter(), token: Token::default() }
+    fn new(text: &str, normalized: String, spans: Vec<Span>, sequential: bool) -> TermStream {
+        let same_widths = text.len() == normalized.len()
+            && text.chars().zip(normalized.chars()).all(|(a, b)| a.len_utf8() == b.len_utf8());
+        let byte_offsets = (!same_widths).then(|| text.char_indices().map(|(b, _)| b).chain([text.len()]).collect());
+        TermStream {
+            normalized,
+            spans: spans.into_iter(),
+            byte_offsets,
+            sequential,
+            ordinal: 0,
+            token: Token::default(),
+        }
     }
 }
 
 impl TokenStream for TermStream {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(token) => {
-                self.token = token;
-                true
-            }
-            None => false,
-        }
+        let Some(span) = self.spans.next() else { return false };
+        let token = &mut self.token;
+        token.text.clear();
+        token.text.push_str(&self.normalized[span.from..span.to]);
+        (token.offset_from, token.offset_to) = match &self.byte_offsets {
+            Some(offsets) => (offsets[span.start], offsets[span.end]),
+            None => (span.from, span.to),
+        };
+        (token.position, token.position_length) =
+            if self.sequential { (self.ordinal, 1) } else { (span.start, span.end - span.start) };
+        self.ordinal += 1;
+        true
     }
     fn token(&self) -> &Token {
         &self.token
@@ -425,5 +486,23 @@ mod tests {
         assert_eq!(texts(&bigrams("测试工具箱")), vec!["测试", "试工", "工具", "具箱"]);
         assert_eq!(texts(&bigrams("拨打12315热线，找")), vec!["拨打", "12315", "热线", "找"]);
         assert_eq!(texts(&bigrams("ＡＢ")), vec!["ab"]);
+    }
+
+    #[test]
+    fn token_offsets_point_into_the_original_text() {
+        let analyzer = Analyzer::new(&Lexicon::default());
+        let mut words = WordsTokenizer(analyzer);
+        let mut grams = BigramTokenizer;
+        // Plain text, and text whose full-width letters narrow when normalised.
+        for text in ["消费者权益保护法第五十五条iphone14", "ＩＰｈｏｎｅ１４手機，退貨"] {
+            let mut seen = 0;
+            let mut check = |token: &Token| {
+                assert_eq!(normalize(&text[token.offset_from..token.offset_to]), token.text, "{text}");
+                seen += 1;
+            };
+            words.token_stream(text).process(&mut check);
+            grams.token_stream(text).process(&mut check);
+            assert!(seen > 6, "{text}: {seen} tokens");
+        }
     }
 }

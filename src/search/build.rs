@@ -5,6 +5,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use chrono::Datelike;
+use rayon::prelude::*;
 use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
@@ -101,7 +102,7 @@ fn write_generation(
     let is_law = |name: &str| laws.contains(&law_key(analyzer.law_title(&normalize(name))));
     let cited: Vec<Vec<Vec<(String, u32)>>> = loaded
         .documents
-        .iter()
+        .par_iter()
         .map(|document| document.units.iter().map(|unit| cited_articles(&analyzer, &is_law, document, unit)).collect())
         .collect();
     let citing = citing_documents(&loaded.documents, &cited);

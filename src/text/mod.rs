@@ -12,7 +12,10 @@ pub mod numerals;
 /// the normalised text is the same offset in the original text (snippets rely
 /// on this to highlight the original).
 pub fn normalize(text: &str) -> String {
-    fast2s::convert(text).chars().map(normalize_char).collect()
+    let simplified = fast2s::convert(text);
+    let mut normalized = String::with_capacity(simplified.len());
+    normalized.extend(simplified.chars().map(normalize_char));
+    normalized
 }
 
 /// The per-character mapping behind [`normalize`].
@@ -24,6 +27,10 @@ pub fn normalize_char(c: char) -> char {
     };
     if c.is_ascii() {
         return c.to_ascii_lowercase();
+    }
+    // Han characters and CJK punctuation have no case: most of every text.
+    if is_han(c) || ('\u{3000}'..='\u{303F}').contains(&c) {
+        return c;
     }
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
