@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -278,6 +279,11 @@ pub struct Engine {
     /// Title keys of the laws in the index and the document holding the
     /// newest version, to resolve article references and citations.
     law_ids: HashMap<String, String>,
+    /// Whether some unit was hidden until a later time when the reader last
+    /// reloaded. Without such units searches skip the visibility filter, a
+    /// scan of a fast field. Hidden units only ever become visible, and new
+    /// ones come through [`Engine::reindex`], which refreshes this.
+    scheduled: AtomicBool,
 }
 
 /// Memory of the writer that updates single documents (tantivy's minimum is 15 MB).
@@ -316,7 +322,19 @@ impl Engine {
         let mut catalog: Catalog = store::read_json(&generation, store::CATALOG)?;
         catalog.prepare();
         let law_ids = catalog.titles().map(|(title, id)| (law_key(title), id.to_string())).collect();
-        Ok(Engine { index, writer: Mutex::new(None), reader, fields, analyzer, manifest, catalog, law_ids })
+        let engine = Engine {
+            index,
+            writer: Mutex::new(None),
+            reader,
+            fields,
+            analyzer,
+            manifest,
+            catalog,
+            law_ids,
+            scheduled: AtomicBool::new(true),
+        };
+        engine.refresh_scheduled()?;
+        Ok(engine)
     }
 
     /// Opens the index in `dir`, first (re)building it from `roots` when it
@@ -368,6 +386,16 @@ impl Engine {
             return Err(error.into());
         }
         self.reader.reload()?;
+        self.refresh_scheduled()
+    }
+
+    fn refresh_scheduled(&self) -> Result<(), Error> {
+        let later = RangeQuery::new(
+            Bound::Excluded(Term::from_field_i64(self.fields.visible_from, chrono::Utc::now().timestamp())),
+            Bound::Unbounded,
+        );
+        let hidden = self.reader.searcher().search(&later, &Count)?;
+        self.scheduled.store(hidden > 0, Ordering::Relaxed);
         Ok(())
     }
 
@@ -390,13 +418,16 @@ impl Engine {
     /// `Ok(None)` when no such document is indexed.
     pub fn document(&self, id: &str, href: &dyn Fn(CitationTarget) -> String) -> Result<Option<DocumentPage>, Error> {
         let searcher = self.reader.searcher();
-        let by_id = BooleanQuery::new(vec![
-            (
+        let by_id = BooleanQuery::new(
+            vec![(
                 Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic)),
-            ),
-            (Occur::Must, self.visible()),
-        ]);
+                Box::new(TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic))
+                    as Box<dyn Query>,
+            )]
+            .into_iter()
+            .chain(self.visible().map(|q| (Occur::Must, q)))
+            .collect(),
+        );
         let Some((_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
         else {
             return Ok(None);
@@ -555,7 +586,7 @@ impl Engine {
             ..SearchRequest::default()
         };
         let query = BooleanQuery::new(
-            self.filters(&request).into_iter().chain([self.visible()]).map(|f| (Occur::Must, f)).collect(),
+            self.filters(&request).into_iter().chain(self.visible()).map(|f| (Occur::Must, f)).collect(),
         );
         let searcher = self.reader.searcher();
         let addresses = searcher.search(&query, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())?;
@@ -622,8 +653,9 @@ impl Engine {
         };
         if let Some(positive) = positive {
             let query_with = |filters: Vec<Box<dyn Query>>| {
-                let clauses = [(Occur::Must, positive.box_clone()), (Occur::Must, self.visible())]
+                let clauses = [(Occur::Must, positive.box_clone())]
                     .into_iter()
+                    .chain(self.visible().map(|q| (Occur::Must, q)))
                     .chain(filters.into_iter().map(|f| (Occur::Must, f)))
                     .chain(built.excluded.iter().map(|q| (Occur::MustNot, q.box_clone())))
                     .collect();
@@ -775,13 +807,17 @@ impl Engine {
         })
     }
 
-    /// Units that are public now: scheduled ones only from their publish time.
-    fn visible(&self) -> Box<dyn Query> {
+    /// Units that are public now: scheduled ones only from their publish
+    /// time. `None` when no unit is scheduled: all are public.
+    fn visible(&self) -> Option<Box<dyn Query>> {
+        if !self.scheduled.load(Ordering::Relaxed) {
+            return None;
+        }
         let now = chrono::Utc::now().timestamp();
-        Box::new(RangeQuery::new(
+        Some(Box::new(RangeQuery::new(
             Bound::Unbounded,
             Bound::Included(Term::from_field_i64(self.fields.visible_from, now)),
-        ))
+        )))
     }
 
     fn filters(&self, request: &SearchRequest) -> Vec<Box<dyn Query>> {

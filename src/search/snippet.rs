@@ -33,17 +33,7 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
         let start = start.min(chars.len().saturating_sub(SNIPPET_CHARS));
         (start, (start + SNIPPET_CHARS).min(chars.len()))
     };
-    let (start, end) = matches
-        .iter()
-        .map(|&(s, _, _)| window_at(s.saturating_sub(LEAD_CHARS)))
-        .max_by_key(|&(ws, we)| {
-            let inside: Vec<_> = matches.iter().filter(|&&(s, e, _)| s >= ws && e <= we).collect();
-            let mut distinct: Vec<usize> = inside.iter().map(|m| m.2).collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            (distinct.len(), inside.len(), std::cmp::Reverse(ws))
-        })
-        .unwrap_or_else(|| window_at(0));
+    let (start, end) = best_window(&matches, terms.len(), window_at).unwrap_or_else(|| window_at(0));
 
     let mut out = String::with_capacity((end - start) * 4 + 32);
     if start > 0 {
@@ -62,6 +52,42 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
         out.push('…');
     }
     out
+}
+
+/// The window, placed a little before one of the sorted `matches`, that holds
+/// the most distinct terms, then the most matches, then comes first. Linear
+/// in the matches times the matches a window holds.
+fn best_window(
+    matches: &[(usize, usize, usize)],
+    terms: usize,
+    window_at: impl Fn(usize) -> (usize, usize),
+) -> Option<(usize, usize)> {
+    // The candidate that last counted each term, so each window counts it once.
+    let mut counted_by = vec![usize::MAX; terms];
+    // (distinct terms, matches, earlier first) and the window.
+    type Best = ((usize, usize, std::cmp::Reverse<usize>), (usize, usize));
+    let mut best: Option<Best> = None;
+    let mut first_inside = 0;
+    for (candidate, &(s, _, _)) in matches.iter().enumerate() {
+        let (ws, we) = window_at(s.saturating_sub(LEAD_CHARS));
+        // Windows move right with their matches, so this only advances.
+        while matches[first_inside].0 < ws {
+            first_inside += 1;
+        }
+        let (mut distinct, mut inside) = (0, 0);
+        for &(_, _, term) in matches[first_inside..].iter().take_while(|m| m.0 < we).filter(|m| m.1 <= we) {
+            inside += 1;
+            if counted_by[term] != candidate {
+                counted_by[term] = candidate;
+                distinct += 1;
+            }
+        }
+        let key = (distinct, inside, std::cmp::Reverse(ws));
+        if best.as_ref().is_none_or(|(best_key, _)| key > *best_key) {
+            best = Some((key, (ws, we)));
+        }
+    }
+    best.map(|(_, window)| window)
 }
 
 /// Matches inside the window, overlapping ones merged.
