@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::content::Loaded;
 use crate::text::normalize;
 
+/// Left off the start of law titles when matching.
+const STATE_PREFIX: &str = "中华人民共和国";
+
 /// Most suggestions returned.
 pub const MAX_SUGGESTIONS: usize = 10;
 
@@ -34,50 +37,95 @@ pub struct Suggestion {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Catalog {
     pub entries: Vec<Suggestion>,
-    /// Each entry normalised, and its pinyin spellings (full and initials),
+    /// Each entry normalised, and the pinyin readings of its characters,
     /// made on load.
     #[serde(skip)]
-    prepared: Vec<(String, Vec<String>)>,
+    prepared: Vec<Prepared>,
+    /// For each letter a to z, the (entry, character) places whose reading
+    /// starts with it: where a spelling inside an entry can begin.
+    #[serde(skip)]
+    starts_by_letter: Vec<Vec<(usize, usize)>>,
 }
 
-/// Most pinyin spellings kept per entry (polyphonic characters multiply them).
-const MAX_SPELLINGS: usize = 32;
+/// An entry made ready for matching.
+#[derive(Debug, Clone)]
+struct Prepared {
+    text: String,
+    readings: Vec<Vec<Reading>>,
+    /// Whether the text has Latin letters, which typed letters can match as
+    /// they are.
+    has_latin: bool,
+    /// Per character, a bit per letter its readings start with: most
+    /// characters are ruled out before any comparison.
+    initials: Vec<u32>,
+}
 
-/// Full pinyin and initials of `text` without tones (预付卡 → yufuka, yfk).
-/// A polyphonic character contributes each of its readings, so the right one
-/// is always among the spellings.
-pub fn pinyin_spellings(text: &str) -> Vec<String> {
-    use pinyin::ToPinyinMulti;
-    let mut full = vec![String::new()];
-    let mut initials = vec![String::new()];
-    for c in normalize(text).chars() {
-        let readings: Vec<(&str, &str)> = match c.to_pinyin_multi() {
-            Some(multi) => {
-                let mut readings: Vec<(&str, &str)> = (0..multi.count())
-                    .filter_map(|i| multi.get_opt(i))
-                    .map(|p| (p.plain(), p.first_letter()))
-                    .collect();
-                readings.dedup();
-                readings
-            }
-            None => continue,
-        };
-        let extend = |keys: &mut Vec<String>, part: fn(&(&'static str, &'static str)) -> &'static str| {
-            let mut next: Vec<String> = Vec::new();
-            for key in keys.iter() {
-                for reading in &readings {
-                    let candidate = format!("{key}{}", part(reading));
-                    if next.len() < MAX_SPELLINGS && !next.contains(&candidate) {
-                        next.push(candidate);
-                    }
-                }
-            }
-            *keys = next;
-        };
-        extend(&mut full, |r| r.0);
-        extend(&mut initials, |r| r.1);
+impl Prepared {
+    fn new(text: &str) -> Prepared {
+        let readings = readings(text);
+        let initials = readings
+            .iter()
+            .map(|options| options.iter().map(|(full, _)| letter_bit(full)).fold(0, |a, b| a | b))
+            .collect();
+        let text = normalize(text);
+        let has_latin = text.bytes().any(|b| b.is_ascii_alphabetic());
+        Prepared { text, readings, initials, has_latin }
     }
-    full.into_iter().chain(initials).filter(|k| !k.is_empty()).collect()
+
+    /// Whether `typed` spells the characters from `start` on.
+    fn spells(&self, start: usize, typed: &str) -> bool {
+        self.initials.get(start).is_some_and(|&bits| bits & letter_bit(typed) != 0)
+            && spells(&self.readings, start, typed)
+    }
+}
+
+/// The bit of the first letter of `text` (0 when it is not a to z).
+fn letter_bit(text: &str) -> u32 {
+    match text.as_bytes().first() {
+        Some(b @ b'a'..=b'z') => 1 << (b - b'a'),
+        _ => 0,
+    }
+}
+
+/// The pinyin readings (without tones) and their initials of each character
+/// of `text` that has any (预付卡 → [yu], [fu], [ka, qia]). A polyphonic
+/// character keeps every reading, so the right one is always there.
+fn readings(text: &str) -> Vec<Vec<Reading>> {
+    use pinyin::ToPinyinMulti;
+    normalize(text)
+        .chars()
+        .filter_map(|c| c.to_pinyin_multi())
+        .map(|multi| {
+            let mut readings: Vec<Reading> =
+                (0..multi.count()).filter_map(|i| multi.get_opt(i)).map(|p| (p.plain(), p.first_letter())).collect();
+            readings.dedup();
+            readings
+        })
+        .collect()
+}
+
+/// A reading in full and its initial.
+type Reading = (&'static str, &'static str);
+
+/// Whether `typed` spells the characters from `start` on, either all in full
+/// pinyin (yufuka, or yuf while typing) or all by initials (yfk).
+fn spells(readings: &[Vec<Reading>], start: usize, typed: &str) -> bool {
+    fn walk(readings: &[Vec<Reading>], rest: &str, initials: bool) -> bool {
+        if rest.is_empty() {
+            return true;
+        }
+        let Some((options, next)) = readings.split_first() else { return false };
+        options.iter().any(|&(full, initial)| {
+            let part = if initials { initial } else { full };
+            match rest.strip_prefix(part) {
+                Some(after) => walk(next, after, initials),
+                // Typing stopped inside this syllable.
+                None => !initials && part.starts_with(rest),
+            }
+        })
+    }
+    let from = &readings[start..];
+    walk(from, typed, false) || walk(from, typed, true)
 }
 
 impl Catalog {
@@ -119,7 +167,7 @@ impl Catalog {
 
     /// A catalog of these entries, ready to suggest.
     pub fn new(entries: Vec<Suggestion>) -> Catalog {
-        let mut catalog = Catalog { entries, prepared: Vec::new() };
+        let mut catalog = Catalog { entries, ..Catalog::default() };
         catalog.prepare();
         catalog
     }
@@ -127,15 +175,18 @@ impl Catalog {
     /// Computes the pinyin spellings (after loading a saved catalog), also
     /// of law titles without 中华人民共和国.
     pub fn prepare(&mut self) {
-        self.prepared = self
-            .entries
-            .iter()
-            .map(|e| {
-                let mut spellings = pinyin_spellings(&e.text);
-                if let Some(short) = e.text.strip_prefix("中华人民共和国") {
-                    spellings.extend(pinyin_spellings(short));
-                }
-                (normalize(&e.text), spellings)
+        self.prepared = self.entries.iter().map(|e| Prepared::new(&e.text)).collect();
+        self.starts_by_letter = (0..26)
+            .map(|letter| {
+                let places = self.prepared.iter().enumerate().flat_map(|(entry, prepared)| {
+                    prepared
+                        .initials
+                        .iter()
+                        .enumerate()
+                        .filter(move |(_, bits)| *bits & (1 << letter) != 0)
+                        .map(move |(c, _)| (entry, c))
+                });
+                places.collect()
             })
             .collect();
     }
@@ -150,21 +201,40 @@ impl Catalog {
             return Vec::new();
         }
         let latin = typed.chars().all(|c| c.is_ascii_alphabetic());
+        // Entries spelled from inside (tuihuo in 七日无理由退货): only the places
+        // whose reading starts with the first letter typed are tried.
+        let mut spelled_inside = vec![false; self.entries.len()];
+        if latin && typed.len() >= 3 {
+            let letter = usize::from(typed.as_bytes()[0] - b'a');
+            for &(entry, start) in self.starts_by_letter.get(letter).into_iter().flatten() {
+                if start > 0 && !spelled_inside[entry] && spells(&self.prepared[entry].readings, start, &typed) {
+                    spelled_inside[entry] = true;
+                }
+            }
+        }
         let mut matches: Vec<(u8, SuggestionKind, usize, &Suggestion)> = self
             .entries
             .iter()
             .zip(&self.prepared)
-            .filter_map(|(entry, (text, spellings))| {
-                let short = text.strip_prefix("中华人民共和国").unwrap_or(text);
-                let spelled = |test: &dyn Fn(&str) -> bool| latin && spellings.iter().any(|s| test(s));
-                let rank =
-                    if text.starts_with(&typed) || short.starts_with(&typed) || spelled(&|s| s.starts_with(&typed)) {
-                        0
-                    } else if text.contains(&typed) || spelled(&|s| typed.len() >= 3 && s.contains(&typed)) {
-                        1
-                    } else {
-                        return None;
-                    };
+            .enumerate()
+            .filter_map(|(i, (entry, prepared))| {
+                let text = prepared.text.as_str();
+                let short = text.strip_prefix(STATE_PREFIX);
+                // Letters typed are compared with the text only if it has any.
+                let literal = !latin || prepared.has_latin;
+                let prefix_of = |text: &str| literal && text.starts_with(&typed);
+                // Spelling may also start after the state prefix.
+                let starts = [Some(0), short.map(|_| STATE_PREFIX.chars().count())];
+                let rank = if prefix_of(text)
+                    || short.is_some_and(prefix_of)
+                    || latin && starts.into_iter().flatten().any(|start| prepared.spells(start, &typed))
+                {
+                    0
+                } else if literal && text.contains(&typed) || spelled_inside[i] {
+                    1
+                } else {
+                    return None;
+                };
                 Some((rank, entry.kind, entry.text.chars().count(), entry))
             })
             .collect();
