@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use weiquan::content;
-use weiquan::search::analyzer::{Analyzer, Lexicon};
+use weiquan::search::analyzer::{self, Analyzer, Lexicon};
 use weiquan::search::{Engine, SearchRequest, build};
 
 fn roots() -> Vec<PathBuf> {
@@ -26,7 +26,19 @@ fn hot_paths(c: &mut Criterion) {
     let mut group = c.benchmark_group("text");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.bench_function("normalise", |b| b.iter(|| weiquan::text::normalize(&text)));
-    group.bench_function("normalise+tokenise", |b| b.iter(|| analyzer.words(&text).len()));
+    // The token streams the index build runs, as tantivy calls them.
+    let index = tantivy::Index::create_in_ram(weiquan::search::schema::schema().0);
+    analyzer::register(&index, &analyzer);
+    for name in [analyzer::WORDS, analyzer::BIGRAMS] {
+        let mut tokenizer = index.tokenizers().get(name).unwrap();
+        group.bench_function(format!("normalise+tokenise {name}"), |b| {
+            b.iter(|| {
+                let mut tokens = 0;
+                tokenizer.token_stream(&text).process(&mut |_| tokens += 1);
+                tokens
+            })
+        });
+    }
     group.bench_function("split articles", |b| b.iter(|| content::articles::split_law(&text, &[]).len()));
     group.finish();
 
