@@ -67,7 +67,10 @@
   if (window.matchMedia("(max-width: 700px)").matches) {
     document.querySelectorAll(".toc details").forEach(function (details) { details.open = false; });
   }
-  document.querySelectorAll("a[href='javascript:window.print()']").forEach(function (link) { link.hidden = false; });
+  document.querySelectorAll(".print-button").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
   // Live warnings: when a warning is published, withdrawn or expires, the
   // list of warnings on this page is refreshed in place (nothing else, so a
   // search being typed is left alone).

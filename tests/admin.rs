@@ -5,22 +5,14 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Staff, spawn_staff_server};
+use common::{Staff, form_value, spawn_staff_server};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).build().unwrap()
 }
 
-/// The value of the hidden `csrf` field of a page.
 fn csrf(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + "name=\"csrf\" value=\"".len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
+    form_value(html, "csrf")
 }
 
 async fn login(staff: &Staff, client: &reqwest::Client, name: &str, password: &str) -> reqwest::Response {
@@ -42,7 +34,7 @@ async fn editor_page(staff: &Staff, client: &reqwest::Client, query: &str) -> St
 
 async fn save(staff: &Staff, client: &reqwest::Client, page: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let mut form: Vec<(String, String)> =
-        ["csrf", "id", "base", "kind"].iter().map(|name| (name.to_string(), hidden(page, name))).collect();
+        ["csrf", "id", "base", "kind"].iter().map(|name| (name.to_string(), form_value(page, name))).collect();
     form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     client.post(format!("{}/admin/save", staff.base)).form(&form).send().await.unwrap()
 }
@@ -192,7 +184,7 @@ async fn a_later_save_from_an_old_copy_is_refused_and_versions_can_be_restored()
             ("csrf", csrf(&history)),
             ("id", "warnings/test-oven".into()),
             ("n", "1".into()),
-            ("base", hidden(&history, "base")),
+            ("base", form_value(&history, "base")),
         ])
         .send()
         .await

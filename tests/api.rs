@@ -2,25 +2,14 @@
 
 mod common;
 
-use common::spawn_server;
+use common::{raw_get, spawn_server};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn get(url: &str) -> (u16, Value) {
     let response = reqwest::get(url).await.unwrap();
     let status = response.status().as_u16();
     let body = response.text().await.unwrap();
     (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
-}
-
-/// Sends a request line exactly as written (clients would normalise `..`).
-async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
 }
 
 #[tokio::test]

@@ -249,7 +249,9 @@ async fn login(
                 .http_only(true)
                 .same_site(SameSite::Strict)
                 .secure(state.secure_cookies);
-            return Ok((jar.add(cookie).remove(LOGIN_COOKIE), Redirect::to("/admin")).into_response());
+            // A removal only matches the cookie with the same path.
+            let login = Cookie::build(LOGIN_COOKIE).path("/admin").http_only(true).same_site(SameSite::Strict);
+            return Ok((jar.add(cookie).remove(login), Redirect::to("/admin")).into_response());
         }
         LoginOutcome::Wrong => "用户名或密码不正确",
         LoginOutcome::Disabled => "该账号已停用，请联系管理员",
@@ -282,7 +284,8 @@ async fn logout(State(state): State<AppState>, jar: CookieJar, Form(form): Form<
         let _ = publisher.store().end_session(&session.token);
         let _ = publisher.store().audit(&session.user.name, "logout", "", "");
     }
-    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/admin/login")).into_response()
+    let session = Cookie::build(SESSION_COOKIE).path("/").http_only(true).same_site(SameSite::Strict);
+    (jar.remove(session), Redirect::to("/admin/login")).into_response()
 }
 
 // ---- the list ----

@@ -393,7 +393,7 @@ fn document_page(page: &DocumentPage) -> Markup {
     .collect();
     html! {
         nav.breadcrumb aria-label="位置" { a href="/" { "首页" } " › " (kind_label(kind)) }
-        article.document class={ "kind-" (kind) } {
+        article class={ "document kind-" (kind) } {
             h1 { (meta.title) }
             @if let Some(severity) = meta.severity {
                 div class={ "banner severity-" (severity.as_str()) } role="note" {
@@ -452,7 +452,7 @@ fn document_page(page: &DocumentPage) -> Markup {
                 @if page.official { "来源：LawRefBook 法律法规数据库。本文本仅供参考，以国家机关正式公布的文本为准。" }
                 @else { "来源：消费维权知识库编写，仅供参考。" }
             }
-            p.share { "分享本页：" a.share-link href=(doc_url(&doc.id, None)) { "复制链接" } " · " a href="javascript:window.print()" hidden { "打印" } }
+            p.share { "分享本页：" a.share-link href=(doc_url(&doc.id, None)) { "复制链接" } " · " button.print-button type="button" hidden { "打印" } }
         }
         @if !page.cited_by.is_empty() {
             section.related aria-labelledby="cited-title" {

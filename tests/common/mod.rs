@@ -156,12 +156,29 @@ pub async fn spawn_staff_server_with(
     }
 }
 
+/// The value of the form field `name` of a page (hidden CSRF tokens, ids).
+pub fn form_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Sends a request line exactly as written (clients would normalise `..`).
+pub async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
 /// A client signed in to the admin as `name`.
 pub async fn signed_in(base: &str, name: &str, password: &str) -> reqwest::Client {
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let page = client.get(format!("{base}/admin/login")).send().await.unwrap().text().await.unwrap();
-    let marker = "name=\"csrf\" value=\"";
-    let csrf = page[page.find(marker).unwrap() + marker.len()..].split('"').next().unwrap().to_string();
+    let csrf = form_value(&page, "csrf");
     let response = client
         .post(format!("{base}/admin/login"))
         .form(&[("name", name), ("password", password), ("csrf", &csrf)])

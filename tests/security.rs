@@ -1,0 +1,235 @@
+//! Hostile input and response headers, over HTTP on loopback against a real
+//! server with the staff workflow.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Staff, form_value, raw_get, signed_in, spawn_staff_server};
+
+/// A warning written to attack every place its text shows up.
+const HOSTILE: &str = r#"+++
+title = "恶意标题<img src=x onerror=alert(1)>测试"
+date = 2026-01-01
+severity = "alert"
+summary = "摘要<script>alert('s')</script>"
+tags = ["网购"]
++++
+
+正文攻击测试<script>alert("x")</script><b onclick="steal()">点我</b>
+<a href="javascript:alert(1)">链接</a> <svg onload="alert(2)"><circle/></svg>
+<iframe src="https://evil.example"></iframe> [另一个链接](javascript:alert(3))
+"#;
+
+/// What must never reach a page, a feed or an answer as markup: scripts
+/// other than this site's own files, frames, event handlers and
+/// `javascript:` addresses in any tag. Escaped text (`&lt;script&gt;`) is fine.
+fn assert_neutralised(place: &str, body: &str) {
+    for tag in body.split('<').skip(1).filter(|t| t.starts_with(|c: char| c.is_ascii_alphabetic())) {
+        let tag = tag.split('>').next().unwrap_or_default().to_ascii_lowercase();
+        let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or_default();
+        let handler = tag.split_whitespace().skip(1).any(|attribute| attribute.starts_with("on"));
+        let allowed_script = name == "script" && tag.starts_with("script src=\"/static/");
+        assert!(
+            !(name == "script" && !allowed_script)
+                && !["iframe", "object", "embed"].contains(&name)
+                && !handler
+                && !tag.contains("javascript:"),
+            "{place}: <{tag}> got through:\n{body}"
+        );
+    }
+}
+
+async fn text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// Writes the hostile warning and waits until the watcher has indexed it.
+async fn with_hostile_warning(staff: &Staff) {
+    std::fs::write(staff.content.join("warnings/hostile.md"), HOSTILE).unwrap();
+    let url = format!("{}/api/docs/warnings/hostile", staff.base);
+    for _ in 0..100 {
+        if reqwest::get(&url).await.unwrap().status() == 200 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the hostile warning was not indexed");
+}
+
+#[tokio::test]
+async fn scripts_and_handlers_are_neutralised_in_every_place() {
+    let staff = spawn_staff_server().await;
+    with_hostile_warning(&staff).await;
+    let client = reqwest::Client::new();
+    let base = &staff.base;
+    let places = [
+        ("document page", format!("{base}/docs/warnings/hostile")),
+        ("document API", format!("{base}/api/docs/warnings/hostile")),
+        ("search page", format!("{base}/search?q=正文攻击测试")),
+        ("search API", format!("{base}/api/search?q=正文攻击测试")),
+        ("warnings page", format!("{base}/warnings")),
+        ("warnings API", format!("{base}/api/warnings")),
+        ("feed", format!("{base}/feed.xml")),
+        ("kiosk slides", format!("{base}/kiosk/lobby/slides")),
+        ("suggestions", format!("{base}/api/suggest?q=恶意")),
+        ("query echoed in the page", format!("{base}/search?q=%3Cscript%3Ealert(1)%3C/script%3E")),
+        ("query echoed in the API", format!("{base}/api/search?q=%3Cscript%3Ealert(1)%3C/script%3E")),
+        ("error message", format!("{base}/api/search?q=x&page=%3Cscript%3E")),
+        ("not-found page", format!("{base}/docs/%3Cscript%3Ealert(1)%3C%2Fscript%3E")),
+    ];
+    for (place, url) in places {
+        let body = text(&client, &url).await;
+        // JSON escapes `<` only sometimes; decode so the check sees the text.
+        let body = body.replace("\\u003c", "<").replace("\\u003e", ">");
+        if place.starts_with("document") || place.starts_with("search") {
+            assert!(body.contains("正文攻击测试"), "{place} shows the hostile warning:\n{body}");
+        }
+        if place.ends_with("API") || place == "suggestions" {
+            // JSON carries text, not markup, except the rendered html and
+            // snippet fields, which must be clean.
+            let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+            for field in ["html", "snippet"] {
+                for found in find_fields(&value, field) {
+                    assert_neutralised(&format!("{place} `{field}`"), &found);
+                }
+            }
+        } else {
+            assert_neutralised(place, &body);
+        }
+    }
+
+    let editor = signed_in(base, "ed", "editor-pass1").await;
+    let page = text(&editor, &format!("{base}/admin/edit?kind=warning")).await;
+    let csrf = form_value(&page, "csrf");
+    let preview = editor
+        .post(format!("{base}/admin/preview"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "预览<script>alert(1)</script>"),
+            ("severity", "info"),
+            ("body", "预览正文<img src=x onerror=alert(1)><a href=\"javascript:alert(2)\">x</a>"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), 200);
+    assert_neutralised("admin preview", &preview.text().await.unwrap());
+    let list = text(&editor, &format!("{base}/admin")).await;
+    assert_neutralised("admin list", &list);
+}
+
+fn find_fields(value: &serde_json::Value, name: &str) -> Vec<String> {
+    match value {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .flat_map(|(key, v)| match (key == name, v.as_str()) {
+                (true, Some(text)) => vec![text.to_string()],
+                _ => find_fields(v, name),
+            })
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().flat_map(|v| find_fields(v, name)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn every_page_type_sends_the_security_headers() {
+    let staff = spawn_staff_server().await;
+    let base = &staff.base;
+    let admin = signed_in(base, "boss", "admin-pass12").await;
+    let anonymous = reqwest::Client::new();
+    let pages = [
+        (&anonymous, "/"),
+        (&anonymous, "/search?q=预付卡"),
+        (&anonymous, "/docs/warnings/prepaid-card"),
+        (&anonymous, "/warnings"),
+        (&anonymous, "/feed.xml"),
+        (&anonymous, "/kiosk/lobby"),
+        (&anonymous, "/kiosk/sw.js"),
+        (&anonymous, "/api/search?q=预付卡"),
+        (&anonymous, "/static/style.css"),
+        (&anonymous, "/no-such-page"),
+        (&anonymous, "/admin/login"),
+        (&admin, "/admin"),
+        (&admin, "/admin/users"),
+        (&admin, "/admin/audit.csv"),
+    ];
+    for (client, path) in pages {
+        let response = client.get(format!("{base}{path}")).send().await.unwrap();
+        let headers = response.headers();
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let policy = header("content-security-policy");
+        let scripts = policy.split(';').find(|d| d.trim().starts_with("script-src")).unwrap_or_default();
+        assert!(scripts.contains("'self'") && !scripts.contains("unsafe"), "{path}: {policy}");
+        assert!(policy.contains("frame-ancestors 'none'") && policy.contains("object-src 'none'"), "{path}: {policy}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
+        if path.starts_with("/admin") {
+            assert_eq!(header("cache-control"), "no-store", "{path}: admin pages are never cached");
+        }
+    }
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_and_same_site() {
+    let staff = spawn_staff_server().await;
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = text(&client, &format!("{}/admin/login", staff.base)).await;
+    let response = client
+        .post(format!("{}/admin/login", staff.base))
+        .form(&[("name", "boss"), ("password", "admin-pass12"), ("csrf", &form_value(&page, "csrf"))])
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> =
+        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert!(!cookies.is_empty(), "signing in sets a session cookie ({})", response.status());
+    assert!(cookies.iter().any(|c| c.starts_with("wq_session=")), "{cookies:?}");
+    for cookie in cookies {
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn paths_cannot_leave_their_roots() {
+    let staff = spawn_staff_server().await;
+    let addr: std::net::SocketAddr = staff.base.trim_start_matches("http://").parse().unwrap();
+    let long = "a".repeat(5_000);
+    let attempts = [
+        "/docs/../../../../etc/passwd".to_string(),
+        "/docs/%2e%2e/%2e%2e/%2e%2e/etc/passwd".to_string(),
+        "/docs/..%2f..%2f..%2fetc%2fpasswd".to_string(),
+        "/docs/warnings%5c..%5c..%5cCargo.toml".to_string(),
+        "/docs/%2fetc%2fpasswd".to_string(),
+        "/docs/warnings/prepaid-card%00.md".to_string(),
+        format!("/docs/{long}"),
+        "/api/docs/..%2f..%2fCargo.toml".to_string(),
+        "/api/docs/%2e%2e/%2e%2e/Cargo.toml".to_string(),
+        "/static/../Cargo.toml".to_string(),
+        "/static/%2e%2e/Cargo.toml".to_string(),
+        "/static/..%2fCargo.toml".to_string(),
+        "/static/%2e%2e%5cCargo.toml".to_string(),
+        "/kiosk/..%2f..%2fetc".to_string(),
+    ];
+    for path in attempts {
+        let response = raw_get(addr, &path).await;
+        let status: u16 = response[9..12].parse().unwrap();
+        assert!((400..500).contains(&status), "{path}: {}", &response[..response.len().min(200)]);
+        assert!(!response.contains("root:") && !response.contains("[package]"), "{path} leaked a file");
+    }
+    // An editor cannot save outside the content folder either.
+    let editor = signed_in(&staff.base, "ed", "editor-pass1").await;
+    let page = text(&editor, &format!("{}/admin/edit?kind=warning", staff.base)).await;
+    let hostile = ["../../escape", "warnings/../../escape", "/tmp/escape", "warnings\\..\\escape", "warnings/a\0b"];
+    for (field_name, value) in hostile.iter().flat_map(|v| [("id", *v), ("slug", *v)]) {
+        let csrf = form_value(&page, "csrf");
+        let mut form = vec![("csrf", csrf.as_str()), ("base", ""), ("kind", "warning"), ("title", "越界")];
+        form.extend([("severity", "info"), ("body", "越界"), ("action", "draft"), (field_name, value)]);
+        let response = editor.post(format!("{}/admin/save", staff.base)).form(&form).send().await.unwrap();
+        assert!(response.status().is_client_error(), "{field_name}={value}: {}", response.status());
+    }
+    let parent = staff.content.parent().unwrap();
+    assert!(!parent.join("escape.md").exists() && !std::path::Path::new("/tmp/escape.md").exists());
+}
