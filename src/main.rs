@@ -86,7 +86,10 @@ struct ServeArgs {
     /// Folder of the SQLite file with staff accounts and the audit log [default: data].
     #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies` [default: weiquan.toml, if present].
+    /// Searches per second per client address before 429; 0 turns the limit off [default: 20].
+    #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
+    search_rate: Option<u32>,
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -286,7 +289,8 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => FileConfig::default(),
     };
-    let config = ServeConfig::merge(args.addr, args.content, args.index, args.static_dir, args.data, file);
+    let config =
+        ServeConfig::merge(args.addr, args.content, args.index, args.static_dir, args.data, args.search_rate, file);
     let (bar, update) = progress_bar();
     let opened = Engine::open_or_build(&config.index, &config.content, &update);
     bar.finish_and_clear();
@@ -311,7 +315,8 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("content"));
     let publisher = weiquan::publish::Publisher::new(&staff_root, store, engine.clone());
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
-        .with_kiosks(config.kiosks.clone());
+        .with_kiosks(config.kiosks.clone())
+        .with_search_rate(config.search_rate);
     tokio::runtime::Runtime::new()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await

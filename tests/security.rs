@@ -231,3 +231,32 @@ async fn paths_cannot_leave_their_roots() {
     let parent = staff.content.parent().unwrap();
     assert!(!parent.join("escape.md").exists() && !std::path::Path::new("/tmp/escape.md").exists());
 }
+
+#[tokio::test]
+async fn searching_faster_than_the_limit_gets_a_clear_429() {
+    let staff = spawn_staff_server().await;
+    let client = reqwest::Client::new();
+    let burst = weiquan::web::limit::DEFAULT_SEARCHES_PER_SECOND as usize * 3;
+    // Requests until the first refusal: the whole burst passes first.
+    let mut passed = 0;
+    let mut refused = None;
+    for _ in 0..2_000 {
+        let response = client.get(format!("{}/api/search?q=预付卡", staff.base)).send().await.unwrap();
+        if response.status() == 429 {
+            refused = Some(response);
+            break;
+        }
+        assert_eq!(response.status(), 200);
+        passed += 1;
+    }
+    let answer = refused.expect("searching as fast as possible is refused at some point");
+    assert!(passed >= burst, "only {passed} searches passed before the first 429");
+    assert_eq!(answer.headers()["retry-after"], "1");
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+    let page = client.get(format!("{}/search?q=预付卡", staff.base)).send().await.unwrap();
+    assert_eq!(page.status(), 429);
+    assert!(page.text().await.unwrap().contains("查询太频繁了"), "the page says why in Chinese");
+    // Other pages are not limited.
+    assert_eq!(client.get(format!("{}/warnings", staff.base)).send().await.unwrap().status(), 200);
+}

@@ -24,6 +24,9 @@ pub struct FileConfig {
     /// Send session cookies only over HTTPS (behind a TLS proxy). Default `false`.
     #[serde(default)]
     pub secure_cookies: bool,
+    /// Searches per second per client address (bursts of three seconds'
+    /// worth); more get 429. 0 turns the limit off. Default 20.
+    pub search_rate: Option<u32>,
     /// Kiosks by id: `[kiosks.mall-1]` tables. Unknown ids get the defaults.
     #[serde(default)]
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
@@ -81,6 +84,7 @@ pub struct ServeConfig {
     pub static_dir: PathBuf,
     pub data: PathBuf,
     pub secure_cookies: bool,
+    pub search_rate: u32,
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
 }
 
@@ -93,6 +97,7 @@ impl ServeConfig {
         index: Option<PathBuf>,
         static_dir: Option<PathBuf>,
         data: Option<PathBuf>,
+        search_rate: Option<u32>,
         file: FileConfig,
     ) -> ServeConfig {
         ServeConfig {
@@ -105,6 +110,7 @@ impl ServeConfig {
             static_dir: static_dir.or(file.static_dir).unwrap_or_else(|| PathBuf::from("static")),
             data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
             secure_cookies: file.secure_cookies,
+            search_rate: search_rate.or(file.search_rate).unwrap_or(crate::web::limit::DEFAULT_SEARCHES_PER_SECOND),
             kiosks: file.kiosks,
         }
     }
@@ -117,7 +123,7 @@ mod tests {
     #[test]
     fn flags_beat_the_file_which_beats_the_defaults() {
         let file: FileConfig = toml::from_str("addr = \"0.0.0.0:9000\"\nindex = \"/var/index\"").unwrap();
-        let config = ServeConfig::merge(None, vec![], Some("mine".into()), None, None, file);
+        let config = ServeConfig::merge(None, vec![], Some("mine".into()), None, None, None, file);
         assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
         assert_eq!(config.index, PathBuf::from("mine"));
         assert_eq!(config.content, vec![PathBuf::from("content")]);

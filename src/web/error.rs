@@ -41,6 +41,15 @@ impl WebError {
         }
     }
 
+    pub fn rate_limited() -> WebError {
+        WebError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            message: "查询太频繁了，请稍等几秒再试".into(),
+            message_en: "too many searches from this address, wait a few seconds".into(),
+        }
+    }
+
     pub fn internal() -> WebError {
         WebError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,7 +82,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine code: invalid_parameter, not_found, busy, internal.
+    /// Stable machine code: invalid_parameter, not_found, busy, rate_limited, internal.
     pub code: String,
     /// Chinese.
     pub message: String,
@@ -95,7 +104,7 @@ impl IntoResponse for ApiError {
         let WebError { status, code, message, message_en } = self.0;
         let body = ErrorBody { error: ErrorDetail { code: code.into(), message, message_en } };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
             response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
         }
         response

@@ -7,6 +7,7 @@ pub mod config;
 mod error;
 mod events;
 mod kiosk;
+pub mod limit;
 mod metrics;
 mod pages;
 pub mod params;
@@ -17,10 +18,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -67,6 +68,8 @@ pub struct AppState {
     kiosks: Arc<std::collections::BTreeMap<String, config::KioskConfig>>,
     /// What each kiosk last reported.
     heartbeats: Arc<std::sync::Mutex<std::collections::BTreeMap<String, kiosk::Heartbeat>>>,
+    /// Searches per client address; `None`: no limit.
+    search_limit: Option<Arc<limit::RateLimit>>,
 }
 
 impl AppState {
@@ -82,6 +85,7 @@ impl AppState {
             events: events::channel(),
             kiosks: Arc::default(),
             heartbeats: Arc::default(),
+            search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
         }
     }
 
@@ -102,12 +106,19 @@ impl AppState {
             events: events::channel(),
             kiosks: Arc::default(),
             heartbeats: Arc::default(),
+            search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
         }
     }
 
     /// The same state with these kiosk settings.
     pub fn with_kiosks(self, kiosks: std::collections::BTreeMap<String, config::KioskConfig>) -> AppState {
         AppState { kiosks: Arc::new(kiosks), ..self }
+    }
+
+    /// The same state with this many searches per second per client address
+    /// (0: no limit).
+    pub fn with_search_rate(self, per_second: u32) -> AppState {
+        AppState { search_limit: limit::RateLimit::new(per_second).map(Arc::new), ..self }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -209,6 +220,7 @@ pub fn app(state: AppState) -> Router {
     router
         .merge(static_files)
         .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), limit_searches))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -232,6 +244,27 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
     let response = next.run(request).await;
     state.metrics.record_request(&route, response.status().as_u16());
     response
+}
+
+/// Answers 429 to a client address that searches faster than the limit.
+/// Requests without a client address (tests driving the router) pass.
+async fn limit_searches(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let searching = matches!(path, "/search" | "/api/search" | "/api/suggest");
+    let address = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
+    if let (true, Some(limit), Some(address)) = (searching, &state.search_limit, address)
+        && !limit.allow(address, Instant::now())
+    {
+        if path.starts_with("/api/") {
+            return error::ApiError(WebError::rate_limited()).into_response();
+        }
+        let (mut parts, _) = request.into_parts();
+        let Ok(visitor) = pages::Visitor::from_request_parts(&mut parts, &state).await;
+        let mut response = state.error_page(&visitor, WebError::rate_limited());
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
+    next.run(request).await
 }
 
 /// Serves on `listener` until Ctrl-C or SIGTERM, then finishes the requests

@@ -74,7 +74,7 @@ impl AppState {
         views::layout(&page, main)
     }
 
-    fn error_page(&self, visitor: &Visitor, error: WebError) -> Response {
+    pub(super) fn error_page(&self, visitor: &Visitor, error: WebError) -> Response {
         let main = html! {
             h1 { (error.message) }
             p.small lang="en" { (error.message_en) }
