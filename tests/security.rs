@@ -260,3 +260,81 @@ async fn searching_faster_than_the_limit_gets_a_clear_429() {
     // Other pages are not limited.
     assert_eq!(client.get(format!("{}/warnings", staff.base)).send().await.unwrap().status(), 200);
 }
+
+/// The least role a route needs (publishers count as editors here).
+#[derive(Clone, Copy, PartialEq, PartialOrd, Debug)]
+enum Least {
+    Editor,
+    Admin,
+}
+
+#[tokio::test]
+async fn every_admin_route_needs_the_right_role() {
+    use Least::*;
+    let staff = spawn_staff_server().await;
+    let base = &staff.base;
+    let routes: &[(&str, &str, Least, &[(&str, &str)])] = &[
+        ("GET", "/admin", Editor, &[]),
+        ("GET", "/admin/edit?kind=warning", Editor, &[]),
+        ("GET", "/admin/history?id=warnings/prepaid-card", Editor, &[]),
+        ("POST", "/admin/preview", Editor, &[("title", "预览"), ("severity", "info"), ("body", "x")]),
+        ("GET", "/admin/users", Admin, &[]),
+        (
+            "POST",
+            "/admin/users",
+            Admin,
+            &[("action", "add"), ("name", "mallory"), ("role", "admin"), ("password", "long-enough-1")],
+        ),
+        ("GET", "/admin/tokens", Admin, &[]),
+        ("POST", "/admin/tokens", Admin, &[("action", "create"), ("name", "leak"), ("write", "on"), ("publish", "on")]),
+        ("GET", "/admin/kiosks", Admin, &[]),
+        ("POST", "/admin/kiosks", Admin, &[("id", "lobby")]),
+        ("GET", "/admin/audit", Admin, &[]),
+        ("GET", "/admin/audit.csv", Admin, &[]),
+    ];
+    let no_redirects = || reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let anonymous = no_redirects().build().unwrap();
+    let mut people = Vec::new();
+    for (name, password, role) in
+        [("ed", "editor-pass1", Editor), ("pub", "publisher-pass", Editor), ("boss", "admin-pass12", Admin)]
+    {
+        let client = no_redirects().cookie_store(true).build().unwrap();
+        let page = text(&client, &format!("{base}/admin/login")).await;
+        let response = client
+            .post(format!("{base}/admin/login"))
+            .form(&[("name", name), ("password", password), ("csrf", &form_value(&page, "csrf"))])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_redirection(), "{name} signs in: {}", response.status());
+        let csrf = form_value(&text(&client, &format!("{base}/admin")).await, "csrf");
+        people.push((name, role, client, csrf));
+    }
+    for &(method, path, least, fields) in routes {
+        let url = format!("{base}{path}");
+        let send = |client: &reqwest::Client, csrf: &str| {
+            let mut form: Vec<(&str, &str)> = fields.to_vec();
+            form.push(("csrf", csrf));
+            match method {
+                "GET" => client.get(&url),
+                _ => client.post(&url).form(&form),
+            }
+            .send()
+        };
+        let response = send(&anonymous, "").await.unwrap();
+        let to_login = response.headers().get("location").is_some_and(|l| l.to_str().unwrap().contains("/admin/login"));
+        assert!(response.status() == 401 || to_login, "anonymous {method} {path}: {}", response.status());
+        for (name, role, client, csrf) in &people {
+            let status = send(client, csrf).await.unwrap().status().as_u16();
+            if *role >= least {
+                assert!(![401, 403].contains(&status), "{name} may {method} {path}: {status}");
+            } else {
+                assert_eq!(status, 403, "{name} may not {method} {path}");
+            }
+        }
+    }
+    // The refused requests changed nothing: one user and one token, both the admin's.
+    let store = weiquan::publish::Store::open(&staff.data).unwrap();
+    assert_eq!(store.users().unwrap().iter().filter(|u| u.name == "mallory").count(), 1);
+    assert_eq!(store.tokens().unwrap().len(), 1);
+}
