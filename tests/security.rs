@@ -268,12 +268,15 @@ enum Least {
     Admin,
 }
 
+/// Method, path, the least role, and the form sent with a POST.
+type Route = (&'static str, &'static str, Least, &'static [(&'static str, &'static str)]);
+
 #[tokio::test]
 async fn every_admin_route_needs_the_right_role() {
     use Least::*;
     let staff = spawn_staff_server().await;
     let base = &staff.base;
-    let routes: &[(&str, &str, Least, &[(&str, &str)])] = &[
+    let routes: &[Route] = &[
         ("GET", "/admin", Editor, &[]),
         ("GET", "/admin/edit?kind=warning", Editor, &[]),
         ("GET", "/admin/history?id=warnings/prepaid-card", Editor, &[]),
