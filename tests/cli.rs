@@ -136,3 +136,40 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     let status = server.wait().unwrap();
     assert!(status.success(), "a clean exit after SIGTERM: {status}");
 }
+
+#[test]
+fn a_damaged_or_half_deleted_index_is_rebuilt_with_a_log_line() {
+    let content = fixture("content");
+    type Damage = fn(&std::path::Path);
+    let damages: [(&str, Damage); 2] = [
+        ("flipped bytes", |file| {
+            let mut bytes = std::fs::read(file).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0xff;
+            std::fs::write(file, bytes).unwrap();
+        }),
+        ("deleted file", |file| std::fs::remove_file(file).unwrap()),
+    ];
+    for (what, damage) in damages {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index");
+        let (index_arg, content_arg) = (index.to_str().unwrap(), content.to_str().unwrap());
+        assert!(weiquan(&["index", "--content", content_arg, "--index", index_arg]).status.success());
+        // The largest file of the generation in use: a segment's postings or store.
+        let current = std::fs::read_to_string(index.join("CURRENT")).unwrap();
+        let largest = std::fs::read_dir(index.join(current.trim()))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .max_by_key(|path| std::fs::metadata(path).unwrap().len())
+            .unwrap();
+        damage(&largest);
+        let output = Command::new(env!("CARGO_BIN_EXE_weiquan"))
+            .args(["search", "七日内退货", "--index", index_arg, "--content", content_arg])
+            .env("WEIQUAN_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{what}: {}", stderr(&output));
+        assert!(stderr(&output).contains("damaged or unreadable: rebuilding"), "{what}: {}", stderr(&output));
+        assert!(stdout(&output).contains("第二十五条"), "{what}: {}", stdout(&output));
+    }
+}

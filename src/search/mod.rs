@@ -315,6 +315,13 @@ impl Engine {
         }
         let lexicon: analyzer::Lexicon = store::read_json(&generation, store::LEXICON)?;
         let index = Index::open_in_dir(&generation)?;
+        // Every file's checksum: a damaged index is found here, at start,
+        // not by the first search that reads the damaged part.
+        let damaged = index.validate_checksum()?;
+        if !damaged.is_empty() {
+            let names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Corrupt(format!("damaged files in `{}`: {}", generation.display(), names.join(", "))));
+        }
         let analyzer = Analyzer::new(&lexicon);
         analyzer::register(&index, &analyzer);
         let (_, fields) = schema::schema();
@@ -352,7 +359,10 @@ impl Engine {
                 return Ok((engine, None));
             }
             Ok(_) => tracing::info!(index = %dir.display(), "content changed since the index was built: rebuilding"),
-            Err(error) => tracing::info!(index = %dir.display(), %error, "no usable index: building"),
+            Err(error @ Error::NoIndex(_)) => tracing::info!(index = %dir.display(), %error, "no index yet: building"),
+            Err(error) => {
+                tracing::warn!(index = %dir.display(), %error, "the index is damaged or unreadable: rebuilding it from the content")
+            }
         }
         let report = build(dir, roots, progress)?;
         Ok((Engine::open(dir)?, Some(report)))
