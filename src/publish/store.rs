@@ -918,6 +918,31 @@ mod tests {
     }
 
     #[test]
+    fn a_locked_database_is_waited_for_then_refused_with_a_clear_error() {
+        let (dir, store) = store();
+        let audited = |store: &Store| store.audit_log(100).unwrap().len();
+        // Another process holds the write lock briefly: the write waits and lands.
+        let other = raw(dir.path());
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(StdDuration::from_millis(300));
+            other.execute_batch("COMMIT").unwrap();
+            other
+        });
+        store.audit("alice", "login", "", "").unwrap();
+        let other = holder.join().unwrap();
+        assert_eq!(audited(&store), 1);
+        // Held past the bound: a clear error after the wait, nothing written.
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        let error = store.audit("alice", "login", "", "").unwrap_err().to_string();
+        assert!(started.elapsed() >= StdDuration::from_secs(4), "retried for the bound first");
+        assert!(error.contains("locked") && error.contains("staff database"), "{error}");
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(audited(&store), 1);
+    }
+
+    #[test]
     fn refuses_a_file_from_a_newer_version() {
         let (dir, store) = store();
         drop(store);
