@@ -19,7 +19,7 @@ corpus plus a copy of `content/`:
 - a changed file in content/ searchable: median and worst of 20.
 
 Prints one table (figure, limit, ratio, target) and writes it as JSON to
-target/perf/results.json. Needs wrk (`apt-get install wrk`), Python 3 and
+target/perf/results.json (under $CARGO_TARGET_DIR when set). Needs wrk (`apt-get install wrk`), Python 3 and
 cargo. Figures are for comparison on one machine, not pass/fail tests.
 """
 
@@ -40,9 +40,10 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("WEIQUAN_CORPUS", REPO.parent / "shared/corpus/lawrefbook"))
 QUERIES = Path(os.environ.get("WEIQUAN_QUERIES", REPO.parent / "shared/eval/queries-dev.jsonl"))
 SECONDS = int(os.environ.get("PERF_SECONDS", "15"))
-OUT = REPO / "target/perf"
-WEIQUAN = REPO / "target/release/weiquan"
-LIMITS = REPO / "target/release/examples/limits"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+OUT = TARGET / "perf"
+WEIQUAN = TARGET / "release/weiquan"
+LIMITS = TARGET / "release/examples/limits"
 MIX_LUA = REPO / "scripts/perf/mix.lua"
 
 # Typed on the kiosk keyboard or into the search box, letter by letter.
