@@ -160,3 +160,50 @@ async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
     assert_eq!(results["total"].as_u64().unwrap() as usize, crash_files.len());
     assert!(found.iter().all(|id| crash_files.contains(id)), "{found:?}");
 }
+
+/// SIGKILL during a full rebuild: the index in use keeps answering, and the
+/// next rebuild completes and leaves a single generation.
+#[test]
+fn a_rebuild_killed_at_any_moment_leaves_the_old_index_serving() {
+    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let weiquan = || Command::new(env!("CARGO_BIN_EXE_weiquan"));
+    let build = || weiquan().arg("index").arg("--content").arg(&content).arg("--index").arg(&index).output().unwrap();
+    let search = || {
+        let output = weiquan().args(["search", "预付卡", "--json", "--index"]).arg(&index).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (json["total"].clone(), json["hits"][0]["id"].clone())
+    };
+    let started = std::time::Instant::now();
+    assert!(build().status.success());
+    let duration = started.elapsed();
+    let before = search();
+    let mut killed_midway = 0;
+    for tenth in 1..=9 {
+        let mut child = weiquan()
+            .arg("index")
+            .arg("--content")
+            .arg(&content)
+            .arg("--index")
+            .arg(&index)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(duration * tenth / 10);
+        if child.try_wait().unwrap().is_none() {
+            killed_midway += 1;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(search(), before, "after a kill at {tenth}/10 of a build");
+    }
+    assert!(killed_midway >= 3, "only {killed_midway} of 9 kills landed during a build");
+    assert!(build().status.success(), "the next rebuild completes");
+    assert_eq!(search(), before);
+    let generations =
+        std::fs::read_dir(&index).unwrap().filter(|e| e.as_ref().unwrap().file_name() != "CURRENT").count();
+    assert_eq!(generations, 1, "half-written generations are cleared by the next build");
+}
