@@ -62,12 +62,12 @@ struct Prepared {
 
 impl Prepared {
     fn new(text: &str) -> Prepared {
-        let readings = readings(text);
+        let text = normalize(text);
+        let readings = readings(&text);
         let initials = readings
             .iter()
             .map(|options| options.iter().map(|(full, _)| letter_bit(full)).fold(0, |a, b| a | b))
             .collect();
-        let text = normalize(text);
         let has_latin = text.bytes().any(|b| b.is_ascii_alphabetic());
         Prepared { text, readings, initials, has_latin }
     }
@@ -88,12 +88,11 @@ fn letter_bit(text: &str) -> u32 {
 }
 
 /// The pinyin readings (without tones) and their initials of each character
-/// of `text` that has any (预付卡 → [yu], [fu], [ka, qia]). A polyphonic
-/// character keeps every reading, so the right one is always there.
+/// of the normalised `text` that has any (预付卡 → [yu], [fu], [ka, qia]). A
+/// polyphonic character keeps every reading, so the right one is always there.
 fn readings(text: &str) -> Vec<Vec<Reading>> {
     use pinyin::ToPinyinMulti;
-    normalize(text)
-        .chars()
+    text.chars()
         .filter_map(|c| c.to_pinyin_multi())
         .map(|multi| {
             let mut readings: Vec<Reading> =

@@ -50,6 +50,13 @@ impl WebError {
         }
     }
 
+    /// Busy and rate-limited answers say when to try again, as JSON or page.
+    pub fn retry_after(status: StatusCode, response: &mut Response) {
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
+    }
+
     pub fn internal() -> WebError {
         WebError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -104,9 +111,7 @@ impl IntoResponse for ApiError {
         let WebError { status, code, message, message_en } = self.0;
         let body = ErrorBody { error: ErrorDetail { code: code.into(), message, message_en } };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
-            response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
-        }
+        WebError::retry_after(status, &mut response);
         response
     }
 }

@@ -260,9 +260,7 @@ async fn limit_searches(State(state): State<AppState>, request: Request, next: N
         }
         let (mut parts, _) = request.into_parts();
         let Ok(visitor) = pages::Visitor::from_request_parts(&mut parts, &state).await;
-        let mut response = state.error_page(&visitor, WebError::rate_limited());
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+        return state.error_page(&visitor, WebError::rate_limited());
     }
     next.run(request).await
 }

@@ -81,7 +81,9 @@ impl AppState {
             (views::search_form("", false))
             p { a href="/" { "返回首页" } }
         };
-        (error.status, self.page_with_own_search(visitor, &error.message, main)).into_response()
+        let mut response = (error.status, self.page_with_own_search(visitor, &error.message, main)).into_response();
+        WebError::retry_after(error.status, &mut response);
+        response
     }
 }
 
