@@ -190,12 +190,12 @@ def print_table(rows):
               f"{met:4} {r['limit_is']}")
 
 
-def wrk(base, paths, concurrency, work):
+def wrk(base, paths, concurrency, work, seconds=SECONDS):
     paths_file, result = work / "paths.txt", work / "wrk.json"
     paths_file.write_text("".join(p + "\n" for p in paths))
     env = dict(os.environ, WRK_PATHS=str(paths_file), WRK_JSON=str(result))
     threads = min(2, concurrency)
-    subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{SECONDS}s", "-s", str(MIX_LUA), base],
+    subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "-s", str(MIX_LUA), base],
                    env=env, check=True, stdout=subprocess.DEVNULL)
     return json.loads(result.read_text())
 

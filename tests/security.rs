@@ -261,6 +261,70 @@ async fn searching_faster_than_the_limit_gets_a_clear_429() {
     assert_eq!(client.get(format!("{}/warnings", staff.base)).send().await.unwrap().status(), 200);
 }
 
+/// Sends `bytes` on a new connection and returns everything the server
+/// answers until it closes the connection.
+async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection")
+        .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn slow_and_oversized_requests_cannot_hold_the_server() {
+    use tokio::io::AsyncWriteExt;
+    let fixture = tokio::task::spawn_blocking(common::fixture_index).await.unwrap();
+    let static_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let state = weiquan::web::AppState::new(fixture.engine, &static_dir);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = weiquan::web::ConnectionLimits { max_connections: 2, header_timeout: Duration::from_secs(2) };
+    tokio::spawn(weiquan::web::serve_until(state, listener, limits, std::future::pending()));
+
+    // Two clients that start a request and never finish its head take both slots.
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
+        slow.push(stream);
+    }
+    let waiting =
+        tokio::spawn(exchange(addr, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "a third connection waits while two are open");
+    // Past the header deadline the slow clients are cut off and the third is served.
+    for mut stream in slow {
+        use tokio::io::AsyncReadExt;
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest))
+            .await
+            .expect("a client that never finishes its request head is disconnected")
+            .unwrap();
+    }
+    let answer = waiting.await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // A huge request head is refused with 431, a huge body with 413.
+    let cookie = "x".repeat(32 * 1024);
+    let answer =
+        exchange(addr, format!("GET / HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\n\r\n").as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    let body = "q=".to_string() + &"预".repeat(40 * 1024);
+    let request = format!(
+        "POST /admin/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = exchange(addr, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{}", &answer[..answer.len().min(300)]);
+    drop(fixture.dir);
+}
+
 /// The least role a route needs (publishers count as editors here).
 #[derive(Clone, Copy, PartialEq, PartialOrd, Debug)]
 enum Least {

@@ -127,12 +127,24 @@ pub enum PublishError {
     Forbidden(&'static str),
     #[error("没有找到这篇内容：{0}")]
     NotFound(String),
-    #[error("保存失败，原文件未改动：{0}")]
+    #[error("保存失败，原文件未改动：{}", write_failure(.0))]
     Io(#[from] std::io::Error),
     #[error("数据库错误：{0}")]
     Store(#[from] StoreError),
     #[error("索引更新失败（文件已保存，重启后会重建索引）：{0}")]
     Search(#[from] search::Error),
+}
+
+/// Why a file could not be written, in words for the person saving.
+fn write_failure(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => "服务器磁盘已满，请联系管理员清理空间后再保存".into(),
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+            "内容文件夹不能写入（只读或没有权限），请联系管理员".into()
+        }
+        _ => format!("{error}，请稍后再试或联系管理员"),
+    }
 }
 
 /// One warning or guide in the admin list.

@@ -85,6 +85,10 @@ fn status_of(error: &PublishError) -> StatusCode {
         PublishError::Invalid(_) => StatusCode::BAD_REQUEST,
         PublishError::Forbidden(_) => StatusCode::FORBIDDEN,
         PublishError::NotFound(_) => StatusCode::NOT_FOUND,
+        PublishError::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => {
+            tracing::error!(%error, "cannot save: the disk is full");
+            StatusCode::INSUFFICIENT_STORAGE
+        }
         _ => {
             tracing::error!(%error, "admin action failed");
             StatusCode::INTERNAL_SERVER_ERROR

@@ -11,6 +11,7 @@ pub mod limit;
 mod metrics;
 mod pages;
 pub mod params;
+mod server;
 mod views;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
 use metrics::Metrics;
+pub use server::{ConnectionLimits, serve, serve_until};
 
 use crate::publish::Publisher;
 use crate::search::{CitationTarget, DocumentPage, Engine, SearchHit, SearchRequest, SearchResults};
@@ -263,57 +265,4 @@ async fn limit_searches(State(state): State<AppState>, request: Request, next: N
         return state.error_page(&visitor, WebError::rate_limited());
     }
     next.run(request).await
-}
-
-/// Serves on `listener` until Ctrl-C or SIGTERM, then finishes the requests
-/// in flight.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    serve_until(state, listener, shutdown_signal()).await
-}
-
-/// Serves on `listener` until `shutdown` completes, then finishes the
-/// requests in flight.
-pub async fn serve_until(
-    state: AppState,
-    listener: tokio::net::TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    tracing::info!(address = %listener.local_addr()?, "serving");
-    tokio::spawn(events::announce(state.clone()));
-    // Files edited by other means are reindexed while the server runs.
-    let _watcher = match &state.publisher {
-        Some(publisher) => match crate::publish::watch::watch(publisher.clone()) {
-            Ok(watcher) => Some(watcher),
-            Err(error) => {
-                tracing::warn!(%error, "cannot watch the content folder: changed files need a restart");
-                None
-            }
-        },
-        None => None,
-    };
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -138,7 +138,7 @@ pub async fn spawn_staff_server_with(
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        weiquan::web::serve_until(state, listener, async move {
+        weiquan::web::serve_until(state, listener, weiquan::web::ConnectionLimits::default(), async move {
             let _ = stopped.await;
         })
         .await
