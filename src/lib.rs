@@ -5,6 +5,7 @@
 //! [`text`]. Neither knows about HTTP or the command line.
 
 pub mod content;
+pub mod insights;
 pub mod publish;
 pub mod search;
 pub mod text;

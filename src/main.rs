@@ -281,6 +281,20 @@ fn terminal_text(html: &str, mark: &str, unmark: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Deletes insights older than the retention period, at start and daily.
+async fn purge_daily(insights: std::sync::Arc<weiquan::insights::Insights>) {
+    let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        daily.tick().await;
+        let insights = insights.clone();
+        match tokio::task::spawn_blocking(move || insights.purge(chrono::Utc::now())).await {
+            Ok(Ok(deleted)) => tracing::info!(deleted, "purged old insights"),
+            Ok(Err(error)) => tracing::warn!(%error, "cannot purge old insights"),
+            Err(_) => {}
+        }
+    }
+}
+
 fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let file = match &args.config {
         Some(path) => FileConfig::read(path).map_err(anyhow::Error::msg)?,
@@ -314,14 +328,20 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .cloned()
         .unwrap_or_else(|| PathBuf::from("content"));
     let publisher = weiquan::publish::Publisher::new(&staff_root, store, engine.clone());
+    let insights = std::sync::Arc::new(weiquan::insights::Insights::open(
+        &config.data.join(weiquan::publish::Store::FILE),
+        config.insights_retention_days,
+    )?);
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
         .with_kiosks(config.kiosks.clone())
-        .with_search_rate(config.search_rate);
+        .with_search_rate(config.search_rate)
+        .with_insights(insights.clone());
     tokio::runtime::Runtime::new()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
         println!("消费维权知识库已启动：http://{}", listener.local_addr()?);
+        tokio::spawn(purge_daily(insights));
         web::serve(state, listener).await?;
         anyhow::Ok(())
     })?;

@@ -65,22 +65,24 @@
     typed = query; render(); $("#suggestions").innerHTML = "";
     var results = $("#results");
     results.innerHTML = "";
-    fetch("/api/search?per_page=10&q=" + encodeURIComponent(query)).then(function (r) { return r.json(); }).then(function (data) {
+    fetch("/api/search?per_page=10&kiosk=" + encodeURIComponent(id) + "&q=" + encodeURIComponent(query)).then(function (r) { return r.json(); }).then(function (data) {
       if (!data.hits || !data.hits.length) {
         var li = document.createElement("li");
         li.textContent = "没有找到相关内容，换个说法试试，或拨打 12315 咨询。";
         results.appendChild(li);
       }
-      (data.hits || []).forEach(function (hit) {
+      (data.hits || []).forEach(function (hit, i) {
         var li = document.createElement("li");
         var title = hit.title + (hit.article ? " " + hit.article : "");
-        li.appendChild(button(title, function () { open(hit.id, hit.anchor); }, text(hit.snippet || "")));
+        // Which search and place a result was opened from, for staff insights.
+        var from = data.search_ref ? "?from=" + data.search_ref + "&pos=" + (i + 1) : "";
+        li.appendChild(button(title, function () { open(hit.id, hit.anchor, from); }, text(hit.snippet || "")));
         results.appendChild(li);
       });
     }).catch(function () { $("#offline").hidden = false; });
   };
-  var open = function (docId, anchor) {
-    fetch("/api/docs/" + docId).then(function (r) { return r.json(); }).then(function (data) {
+  var open = function (docId, anchor, from) {
+    fetch("/api/docs/" + docId + (from || "")).then(function (r) { return r.json(); }).then(function (data) {
       $("#doc-body").innerHTML = "<h2></h2>" + data.html;
       $("#doc-body h2").textContent = data.title;
       var path = "/docs/" + docId + (anchor ? "#" + anchor : "");

@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(audit))
         .route("/admin/audit.csv", get(audit_csv))
         .route("/api/admin/warnings", post(api_save))
+        .merge(super::insights::admin_routes())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
@@ -65,7 +66,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 }
 
 /// What went wrong in the admin, as a page.
-pub struct AdminError(StatusCode, String);
+pub struct AdminError(pub StatusCode, pub String);
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
@@ -124,7 +125,7 @@ fn staff(state: &AppState, jar: &CookieJar) -> Result<Session, Box<Response>> {
 }
 
 /// A signed-in staff member; others are sent to the sign-in page.
-pub struct Signed(Session);
+pub struct Signed(pub Session);
 
 impl FromRequestParts<AppState> for Signed {
     type Rejection = Response;
@@ -149,7 +150,7 @@ fn require(session: &Session, allowed: bool, what: &str) -> Result<(), AdminErro
     Ok(())
 }
 
-fn layout(title: &str, session: Option<&Session>, main: Markup) -> Html<String> {
+pub(super) fn layout(title: &str, session: Option<&Session>, main: Markup) -> Html<String> {
     Html(
         html! {
             (DOCTYPE)
@@ -171,6 +172,7 @@ fn layout(title: &str, session: Option<&Session>, main: Markup) -> Html<String> 
                                     a href="/admin" { "内容" }
                                     a href="/admin/edit?kind=warning" { "写警示" }
                                     a href="/admin/edit?kind=guide" { "写指南" }
+                                    a href="/admin/insights" { "查询统计" }
                                     @if session.user.role.can_admin() {
                                         a href="/admin/users" { "用户" }
                                         a href="/admin/tokens" { "接口令牌" }

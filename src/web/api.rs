@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 
 use super::error::{ApiError, ErrorBody, WebError};
 use super::params::{SearchParams, document_id};
-use super::{AppState, doc_url, hit_url};
+use super::{AppState, doc_url, hit_url, insights};
 use crate::content::FrontMatter;
 use crate::content::render::TocEntry;
 use crate::search::query::Expansion;
@@ -52,6 +52,11 @@ pub struct ApiHit {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchResponse {
+    /// Marks this search for staff insights: pass it back as `from`, with the
+    /// result's 1-based `pos`, when opening a result (`/api/docs/{id}?from=…&pos=…`).
+    /// Only first pages of non-empty queries have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_ref: Option<String>,
     pub query: String,
     pub total: usize,
     pub page: usize,
@@ -83,7 +88,10 @@ pub async fn search(
     let Query(params) = params.map_err(bad_query)?;
     let request = params.to_request()?;
     let results = state.search(request).await?;
+    let channel = insights::api_channel(params.kiosk.as_deref());
+    let search_ref = insights::record_search(&state, &params, &results, channel);
     Ok(Json(SearchResponse {
+        search_ref,
         query: results.query,
         total: results.total,
         page: results.page,
@@ -126,9 +134,11 @@ pub struct DocumentResponse {
 pub async fn document(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    opened: Result<Query<insights::Opened>, QueryRejection>,
 ) -> Result<Json<DocumentResponse>, ApiError> {
     let id = document_id(&id)?.to_string();
     let page = state.document(id).await?.ok_or_else(WebError::not_found)?;
+    insights::record_open(&state, &opened.map(|Query(o)| o).unwrap_or_default(), &page.document.id);
     let document = page.document;
     Ok(Json(DocumentResponse {
         url: doc_url(&document.id, None),

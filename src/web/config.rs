@@ -27,6 +27,9 @@ pub struct FileConfig {
     /// Searches per second per client address (bursts of three seconds'
     /// worth); more get 429. 0 turns the limit off. Default 20.
     pub search_rate: Option<u32>,
+    /// Days searches, opened results and feedback are kept for staff
+    /// insights; older rows are deleted at start and daily. Default 180.
+    pub insights_retention_days: Option<u32>,
     /// Kiosks by id: `[kiosks.mall-1]` tables. Unknown ids get the defaults.
     #[serde(default)]
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
@@ -85,6 +88,7 @@ pub struct ServeConfig {
     pub data: PathBuf,
     pub secure_cookies: bool,
     pub search_rate: u32,
+    pub insights_retention_days: u32,
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
 }
 
@@ -111,6 +115,7 @@ impl ServeConfig {
             data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
             secure_cookies: file.secure_cookies,
             search_rate: search_rate.or(file.search_rate).unwrap_or(crate::web::limit::DEFAULT_SEARCHES_PER_SECOND),
+            insights_retention_days: file.insights_retention_days.unwrap_or(crate::insights::DEFAULT_RETENTION_DAYS),
             kiosks: file.kiosks,
         }
     }

@@ -56,7 +56,7 @@ fn settings(state: &AppState, id: &str) -> KioskConfig {
 }
 
 /// Kiosk ids are short names: letters, digits, `-` and `_`.
-fn valid_id(id: &str) -> Result<(), WebError> {
+pub(super) fn valid_id(id: &str) -> Result<(), WebError> {
     if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(WebError::not_found());
     }

@@ -1,6 +1,7 @@
-//! Per-address rate limit on searches: a token bucket for each client
-//! address, so one busy client cannot crowd out everyone else. Kiosks and
-//! people behind one NAT share an address, so the default is generous.
+//! Per-address rate limits (searches, feedback): a token bucket for each
+//! client address, so one busy client cannot crowd out everyone else.
+//! Kiosks and people behind one NAT share an address, so the search default
+//! is generous.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -18,18 +19,20 @@ const MAX_ADDRESSES: usize = 10_000;
 
 pub struct RateLimit {
     per_second: f64,
+    burst: f64,
     /// Tokens left and when they were last counted, per address.
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
 }
 
 impl RateLimit {
-    /// `None` for 0: no limit.
+    /// `per_second` with bursts of three seconds' worth; `None` for 0: no limit.
     pub fn new(per_second: u32) -> Option<RateLimit> {
-        (per_second > 0).then(|| RateLimit { per_second: f64::from(per_second), buckets: Mutex::default() })
+        (per_second > 0).then(|| RateLimit::with_burst(f64::from(per_second), f64::from(per_second) * BURST_SECONDS))
     }
 
-    fn burst(&self) -> f64 {
-        self.per_second * BURST_SECONDS
+    /// `per_second` on average, up to `burst` at once.
+    pub fn with_burst(per_second: f64, burst: f64) -> RateLimit {
+        RateLimit { per_second, burst, buckets: Mutex::default() }
     }
 
     /// Takes one token for `address` at `now`; false when none is left.
@@ -37,11 +40,11 @@ impl RateLimit {
         let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_ADDRESSES && !buckets.contains_key(&address) {
             // Buckets that have refilled are the same as no bucket.
-            let (rate, burst) = (self.per_second, self.burst());
+            let (rate, burst) = (self.per_second, self.burst);
             buckets.retain(|_, (tokens, at)| *tokens + rate * now.duration_since(*at).as_secs_f64() < burst);
         }
-        let (tokens, at) = buckets.entry(address).or_insert((self.burst(), now));
-        *tokens = (*tokens + self.per_second * now.duration_since(*at).as_secs_f64()).min(self.burst());
+        let (tokens, at) = buckets.entry(address).or_insert((self.burst, now));
+        *tokens = (*tokens + self.per_second * now.duration_since(*at).as_secs_f64()).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;

@@ -3,9 +3,11 @@
 
 mod admin;
 pub mod api;
+mod charts;
 pub mod config;
 mod error;
 mod events;
+mod insights;
 mod kiosk;
 pub mod limit;
 mod metrics;
@@ -72,6 +74,8 @@ pub struct AppState {
     heartbeats: Arc<std::sync::Mutex<std::collections::BTreeMap<String, kiosk::Heartbeat>>>,
     /// Searches per client address; `None`: no limit.
     search_limit: Option<Arc<limit::RateLimit>>,
+    /// Searches, opened results and feedback for staff; `None`: not recorded.
+    recording: Option<Arc<insights::Recording>>,
 }
 
 impl AppState {
@@ -88,6 +92,7 @@ impl AppState {
             kiosks: Arc::default(),
             heartbeats: Arc::default(),
             search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
+            recording: None,
         }
     }
 
@@ -109,6 +114,7 @@ impl AppState {
             kiosks: Arc::default(),
             heartbeats: Arc::default(),
             search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
+            recording: None,
         }
     }
 
@@ -121,6 +127,11 @@ impl AppState {
     /// (0: no limit).
     pub fn with_search_rate(self, per_second: u32) -> AppState {
         AppState { search_limit: limit::RateLimit::new(per_second).map(Arc::new), ..self }
+    }
+
+    /// The same state recording searches, opened results and feedback.
+    pub fn with_insights(self, insights: Arc<crate::insights::Insights>) -> AppState {
+        AppState { recording: Some(Arc::new(insights::Recording::new(insights))), ..self }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -215,6 +226,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = pages::routes()
         .merge(admin::routes())
         .merge(kiosk::routes())
+        .merge(insights::routes())
         .route("/api/events", axum::routing::get(events::events));
     for (path, route) in api::routes() {
         router = router.route(path, route);

@@ -15,7 +15,8 @@ use serde::Deserialize;
 use super::error::WebError;
 use super::params::{SearchParams, document_id};
 use super::views::{self, CATEGORIES, Page, encode, kind_label, level_label, severity_badge, status_label, trusted};
-use super::{AppState, doc_url, hit_url};
+use super::{AppState, doc_url, hit_url, insights};
+use crate::insights::Channel;
 use crate::search::{DocumentPage, SearchResults, Sort, WarningSummary};
 
 /// Cookie that keeps the large-text mode (适老化) on.
@@ -235,7 +236,8 @@ async fn search(
     };
     let title =
         if params.query().is_empty() { "搜索".to_string() } else { format!("{} 的搜索结果", params.query()) };
-    let main = results_page(&state, &params, &results, sort);
+    let search_ref = insights::record_search(&state, &params, &results, Channel::Web);
+    let main = results_page(&state, &params, &results, sort, search_ref.as_deref());
     state.page(&visitor, &title, main).into_response()
 }
 
@@ -263,7 +265,14 @@ fn expansion_note(params: &SearchParams, results: &SearchResults) -> Markup {
 /// A facet as shown: heading, parameter name, counts, and how to label a value.
 type FacetGroup<'a> = (&'a str, &'a str, &'a std::collections::BTreeMap<String, u64>, fn(&str) -> &'static str);
 
-fn results_page(state: &AppState, params: &SearchParams, results: &SearchResults, sort: Sort) -> Markup {
+/// `search_ref` marks result links for insights (first pages only).
+fn results_page(
+    state: &AppState,
+    params: &SearchParams,
+    results: &SearchResults,
+    sort: Sort,
+    search_ref: Option<&str>,
+) -> Markup {
     let facet_groups: [FacetGroup; 3] = [
         ("类型", "kind", &results.facets.kind, kind_label),
         ("效力级别", "level", &results.facets.level, level_label),
@@ -330,9 +339,9 @@ fn results_page(state: &AppState, params: &SearchParams, results: &SearchResults
                         @if sort == Sort::Date { strong { "日期" } } @else { a href=(search_url(params, |p| { p.sort = Some("date".into()); p.page = None; })) { "日期" } }
                     }
                     ol.hits start=((page - 1) * results.per_page + 1) {
-                        @for hit in &results.hits {
+                        @for (i, hit) in results.hits.iter().enumerate() {
                             li.hit {
-                                h2 { a href=(hit_url(hit)) { "《" (hit.title) "》" @if let Some(article) = &hit.article { " " (article) } } }
+                                h2 { a href=(insights::tracked(&hit_url(hit), search_ref, i + 1)) { "《" (hit.title) "》" @if let Some(article) = &hit.article { " " (article) } } }
                                 p.meta {
                                     span.badge { (kind_label(&hit.kind)) }
                                     @if let Some(level) = &hit.level { " " (level_label(level)) }
@@ -358,15 +367,25 @@ fn results_page(state: &AppState, params: &SearchParams, results: &SearchResults
     }
 }
 
-async fn document(State(state): State<AppState>, visitor: Visitor, Path(id): Path<String>) -> Response {
+async fn document(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    opened: Result<Query<insights::Opened>, QueryRejection>,
+) -> Response {
     let id = match document_id(&id) {
         Ok(id) => id.to_string(),
         Err(error) => return state.error_page(&visitor, error),
     };
+    let opened = opened.map(|Query(opened)| opened).unwrap_or_default();
     match state.document(id).await {
         Ok(Some(page)) => {
+            insights::record_open(&state, &opened, &page.document.id);
             let title = page.document.meta.title.clone();
-            state.page(&visitor, &title, document_page(&page)).into_response()
+            let thanked = opened.feedback.as_deref() == Some("thanks");
+            let main =
+                html! { (document_page(&page)) (insights::feedback_section(&state, &page.document.id, thanked)) };
+            state.page(&visitor, &title, main).into_response()
         }
         Ok(None) => state.error_page(&visitor, WebError::not_found()),
         Err(error) => state.error_page(&visitor, error),

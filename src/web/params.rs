@@ -41,6 +41,8 @@ pub struct SearchParams {
     pub per_page: Option<String>,
     /// 0 to search only the words as typed, without synonyms (default 1).
     pub expand: Option<String>,
+    /// The kiosk searching (its id), counted as that kiosk in staff insights.
+    pub kiosk: Option<String>,
 }
 
 fn values(raw: &[String]) -> impl Iterator<Item = &str> {

@@ -1,0 +1,441 @@
+//! What consumers search for and where the knowledge base fails them:
+//! searches, opened results and "was this helpful" answers, kept in the
+//! SQLite file beside the staff tables, and the aggregates staff read.
+//!
+//! Nothing personal is kept. A search row holds the time, the normalised
+//! query, the number of results, the channel (web, API or a kiosk's id), the
+//! region searched for when there was one, and a random reference that is
+//! put into the result links so an opened result can be tied to its search.
+//! No IP address, no cookie, no account. Rows older than the retention
+//! period are purged.
+//!
+//! Recording never slows a search: events go through a bounded channel to a
+//! writer thread that inserts them in batches; when the channel is full the
+//! event is dropped and counted.
+
+pub mod report;
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use rusqlite::{Connection, params};
+
+pub use report::{Filter, Report};
+
+/// Days rows are kept when nothing is configured.
+pub const DEFAULT_RETENTION_DAYS: u32 = 180;
+/// Longest query kept, in characters.
+const MAX_QUERY_CHARS: usize = 100;
+/// Longest feedback comment kept, in characters.
+pub const MAX_COMMENT_CHARS: usize = 200;
+/// Events waiting for the writer before new ones are dropped.
+const QUEUE: usize = 10_000;
+/// Events the writer inserts in one transaction at most.
+const BATCH: usize = 500;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS searches (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    query      TEXT NOT NULL,
+    results    INTEGER NOT NULL,
+    channel    TEXT NOT NULL CHECK (channel IN ('web', 'api', 'kiosk')),
+    kiosk      TEXT,
+    region     TEXT,
+    search_ref TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS searches_at ON searches (at);
+CREATE INDEX IF NOT EXISTS searches_ref ON searches (search_ref);
+CREATE TABLE IF NOT EXISTS opens (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    search_ref TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    doc        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS opens_ref ON opens (search_ref);
+CREATE INDEX IF NOT EXISTS opens_at ON opens (at);
+CREATE TABLE IF NOT EXISTS feedback (
+    id      INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    doc     TEXT NOT NULL,
+    helpful INTEGER NOT NULL,
+    comment TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_at ON feedback (at);
+"#;
+
+/// Where a search came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    Web,
+    Api,
+    Kiosk(String),
+}
+
+impl Channel {
+    fn columns(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Channel::Web => ("web", None),
+            Channel::Api => ("api", None),
+            Channel::Kiosk(id) => ("kiosk", Some(id)),
+        }
+    }
+}
+
+/// One search as recorded.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub at: DateTime<Utc>,
+    pub query: String,
+    pub results: u64,
+    pub channel: Channel,
+    pub region: Option<String>,
+    pub search_ref: String,
+}
+
+/// A result opened from a search's result list (position counts from 1).
+#[derive(Debug, Clone)]
+pub struct Open {
+    pub at: DateTime<Utc>,
+    pub search_ref: String,
+    pub position: u32,
+    pub doc: String,
+}
+
+/// A "这条内容对您有帮助吗？" answer.
+#[derive(Debug, Clone)]
+pub struct Feedback {
+    pub at: DateTime<Utc>,
+    pub doc: String,
+    pub helpful: bool,
+    pub comment: String,
+}
+
+#[derive(Debug)]
+enum Event {
+    Search(Search),
+    Open(Open),
+    Feedback(Feedback),
+    /// Answered once the events before it are written.
+    Flush(SyncSender<()>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot open the insights tables in {path}: {source}")]
+    Open { path: std::path::PathBuf, source: rusqlite::Error },
+    #[error("insights database: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// The insights store: records events in the background, answers reports.
+pub struct Insights {
+    sender: SyncSender<Event>,
+    /// For reports and purges; the writer thread has its own connection.
+    reader: Mutex<Connection>,
+    dropped: AtomicU64,
+    retention_days: u32,
+}
+
+impl Insights {
+    /// Opens the SQLite file `file` (created when missing), creates the
+    /// tables and starts the writer thread.
+    pub fn open(file: &Path, retention_days: u32) -> Result<Insights, Error> {
+        let open = || -> Result<Connection, rusqlite::Error> {
+            if let Some(dir) = file.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let conn = Connection::open(file)?;
+            conn.busy_timeout(StdDuration::from_secs(5))?;
+            conn.pragma_update(None, "journal_mode", "wal")?;
+            conn.pragma_update(None, "synchronous", "normal")?;
+            Ok(conn)
+        };
+        let error = |source| Error::Open { path: file.to_path_buf(), source };
+        let writer = open().map_err(error)?;
+        writer.execute_batch(SCHEMA).map_err(error)?;
+        let reader = open().map_err(error)?;
+        let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
+        std::thread::Builder::new()
+            .name("insights-writer".into())
+            .spawn(move || write_events(writer, receiver))
+            .map_err(|e| error(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+        Ok(Insights { sender, reader: Mutex::new(reader), dropped: AtomicU64::new(0), retention_days })
+    }
+
+    pub fn record_search(&self, search: Search) {
+        self.send(Event::Search(Search { query: normalize_query(&search.query), ..search }));
+    }
+
+    pub fn record_open(&self, open: Open) {
+        self.send(Event::Open(open));
+    }
+
+    pub fn record_feedback(&self, feedback: Feedback) {
+        let comment = crate::text::truncate_chars(feedback.comment.trim(), MAX_COMMENT_CHARS).to_string();
+        self.send(Event::Feedback(Feedback { comment, ..feedback }));
+    }
+
+    /// Events dropped because the writer fell behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    pub fn retention_days(&self) -> u32 {
+        self.retention_days
+    }
+
+    fn send(&self, event: Event) {
+        match self.sender.try_send(event) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(TrySendError::Disconnected(_)) => tracing::warn!("the insights writer has stopped"),
+        }
+    }
+
+    /// Deletes rows older than the retention period before `now`; returns
+    /// how many were deleted.
+    pub fn purge(&self, now: DateTime<Utc>) -> Result<usize, Error> {
+        let cutoff = stamp(now - Duration::days(i64::from(self.retention_days)));
+        let conn = self.conn();
+        let mut deleted = 0;
+        for table in ["searches", "opens", "feedback"] {
+            deleted += conn.execute(&format!("DELETE FROM {table} WHERE at < ?1"), [&cutoff])?;
+        }
+        Ok(deleted)
+    }
+
+    /// The aggregates for `filter`.
+    pub fn report(&self, filter: &Filter) -> Result<Report, Error> {
+        report::build(&self.conn(), filter)
+    }
+
+    /// Waits until every event sent so far is written (tests read the
+    /// tables right after a request).
+    pub fn flush(&self) {
+        let (done, written) = std::sync::mpsc::sync_channel(1);
+        if self.sender.send(Event::Flush(done)).is_ok() {
+            let _ = written.recv();
+        }
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A query as it is counted: normalised (simplified characters, half-width,
+/// lower case), runs of spaces made one, at most 100 characters.
+pub fn normalize_query(query: &str) -> String {
+    let normalized = crate::text::normalize(query);
+    let joined = normalized.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::text::truncate_chars(&joined, MAX_QUERY_CHARS).to_string()
+}
+
+/// A new random reference for a search, put into its result links.
+pub fn new_search_ref() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the system's random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Times are UTC RFC 3339 with whole seconds, which sort as text.
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn write_events(mut conn: Connection, events: Receiver<Event>) {
+    while let Ok(first) = events.recv() {
+        let mut batch = vec![first];
+        batch.extend(events.try_iter().take(BATCH - 1));
+        if let Err(error) = insert(&mut conn, &batch) {
+            tracing::warn!(%error, events = batch.len(), "cannot record insights");
+        }
+        for event in &batch {
+            if let Event::Flush(done) = event {
+                let _ = done.send(());
+            }
+        }
+    }
+}
+
+fn insert(conn: &mut Connection, batch: &[Event]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for event in batch {
+        match event {
+            Event::Search(s) => {
+                let (channel, kiosk) = s.channel.columns();
+                tx.execute(
+                    "INSERT INTO searches (at, query, results, channel, kiosk, region, search_ref) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![stamp(s.at), s.query, s.results as i64, channel, kiosk, s.region, s.search_ref],
+                )?;
+            }
+            Event::Open(o) => {
+                tx.execute(
+                    "INSERT INTO opens (at, search_ref, position, doc) VALUES (?1, ?2, ?3, ?4)",
+                    params![stamp(o.at), o.search_ref, o.position, o.doc],
+                )?;
+            }
+            Event::Feedback(f) => {
+                tx.execute(
+                    "INSERT INTO feedback (at, doc, helpful, comment) VALUES (?1, ?2, ?3, ?4)",
+                    params![stamp(f.at), f.doc, f.helpful, f.comment],
+                )?;
+            }
+            Event::Flush(_) => {}
+        }
+    }
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, NaiveDate, TimeZone};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    fn search(insights: &Insights, when: &str, query: &str, results: u64, channel: Channel, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let search_ref = new_search_ref();
+                insights.record_search(Search {
+                    at: at(when),
+                    query: query.to_string(),
+                    results,
+                    region: matches!(channel, Channel::Kiosk(_)).then(|| "上海".to_string()),
+                    channel: channel.clone(),
+                    search_ref: search_ref.clone(),
+                });
+                search_ref
+            })
+            .collect()
+    }
+
+    /// A month of searches: 预付卡 rising, 直播 退款 finding nothing, 网购 退货
+    /// answered and opened, 健身卡 from a kiosk in 上海.
+    fn seeded() -> (tempfile::TempDir, Insights) {
+        let dir = tempfile::tempdir().unwrap();
+        let insights = Insights::open(&dir.path().join("weiquan.sqlite3"), 180).unwrap();
+        // One earlier search a week for four weeks (Beijing days 10-25 to 11-21).
+        for day in ["2026-10-26T02:00:00Z", "2026-11-02T02:00:00Z", "2026-11-09T02:00:00Z", "2026-11-16T02:00:00Z"] {
+            search(&insights, day, "預付卡", 12, Channel::Web, 1);
+        }
+        // This week (11-22 to 11-28): 17:00 UTC on 11-21 is 01:00 on 11-22 in Beijing.
+        search(&insights, "2026-11-21T17:00:00Z", "预付卡", 12, Channel::Web, 1);
+        search(&insights, "2026-11-27T03:00:00Z", "  预付卡 ", 12, Channel::Web, 4);
+        search(&insights, "2026-11-26T03:00:00Z", "直播  退款", 0, Channel::Api, 3);
+        let opened = search(&insights, "2026-11-25T03:00:00Z", "网购 退货", 10, Channel::Web, 2);
+        for (search_ref, position) in opened.iter().zip([1, 3]) {
+            insights.record_open(Open {
+                at: at("2026-11-25T03:01:00Z"),
+                search_ref: search_ref.clone(),
+                position,
+                doc: "laws/consumer".into(),
+            });
+        }
+        search(&insights, "2026-11-28T03:00:00Z", "健身卡", 4, Channel::Kiosk("mall-1".into()), 2);
+        // Before the range, and old enough to be purged.
+        search(&insights, "2026-03-01T03:00:00Z", "预付卡", 12, Channel::Web, 1);
+        for (helpful, comment) in [(true, ""), (true, "很清楚"), (false, "看不懂")] {
+            insights.record_feedback(Feedback {
+                at: at("2026-11-27T03:00:00Z"),
+                doc: "warnings/prepaid-card".into(),
+                helpful,
+                comment: comment.into(),
+            });
+        }
+        insights.flush();
+        (dir, insights)
+    }
+
+    fn filter(region: Option<&str>) -> Filter {
+        Filter {
+            from: NaiveDate::from_ymd_opt(2026, 10, 25).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            region: region.map(String::from),
+        }
+    }
+
+    #[test]
+    fn aggregates_of_a_seeded_month_are_exact() {
+        let (_dir, insights) = seeded();
+        let report = insights.report(&filter(None)).unwrap();
+        let totals = &report.totals;
+        assert_eq!(
+            (totals.searches, totals.zero_results, totals.unopened, totals.opens, totals.helpful, totals.unhelpful),
+            (16, 3, 14, 2, 2, 1)
+        );
+        let top: Vec<(&str, u64, u64, u64)> =
+            report.top_queries.iter().map(|r| (r.query.as_str(), r.searches, r.zero_results, r.opened)).collect();
+        assert_eq!(top, [("预付卡", 9, 0, 0), ("直播 退款", 3, 3, 0), ("健身卡", 2, 0, 0), ("网购 退货", 2, 0, 2)]);
+        let failing: Vec<&str> = report.failing.iter().map(|r| r.query.as_str()).collect();
+        assert_eq!(failing, ["预付卡", "直播 退款", "健身卡"]);
+        let rising: Vec<(&str, u64, f64)> =
+            report.rising.iter().map(|r| (r.query.as_str(), r.this_week, r.earlier_weekly)).collect();
+        assert_eq!(rising, [("预付卡", 5, 1.0), ("直播 退款", 3, 0.0), ("健身卡", 2, 0.0), ("网购 退货", 2, 0.0)]);
+        assert_eq!(report.documents.len(), 1);
+        assert_eq!((report.documents[0].opens, report.documents[0].mean_position), (2, 2.0));
+        let channels: Vec<(&str, Option<&str>, u64)> =
+            report.channels.iter().map(|c| (c.channel.as_str(), c.kiosk.as_deref(), c.searches)).collect();
+        assert_eq!(channels, [("web", None, 11), ("api", None, 3), ("kiosk", Some("mall-1"), 2)]);
+        assert_eq!(report.volume.len(), 35);
+        let day = |d: u32| report.volume.iter().find(|(day, _)| day.day() == d && day.month() == 11).unwrap().1;
+        assert_eq!((day(21), day(22), day(27), day(28)), (0, 1, 4, 2));
+        assert_eq!(report.volume.iter().map(|(_, n)| n).sum::<u64>(), 16);
+        let feedback = &report.feedback[0];
+        assert_eq!((feedback.helpful, feedback.unhelpful), (2, 1));
+        let comments: Vec<&str> = feedback.comments.iter().map(|(_, _, text)| text.as_str()).collect();
+        assert_eq!(comments, ["看不懂", "很清楚"]);
+        assert_eq!(report.regions, ["上海"]);
+
+        let shanghai = insights.report(&filter(Some("上海"))).unwrap();
+        assert_eq!((shanghai.totals.searches, shanghai.top_queries[0].query.as_str()), (2, "健身卡"));
+    }
+
+    #[test]
+    fn purge_removes_rows_past_the_retention_period() {
+        let (dir, insights) = seeded();
+        let count = || -> i64 {
+            let conn = Connection::open(dir.path().join("weiquan.sqlite3")).unwrap();
+            conn.query_row("SELECT COUNT(*) FROM searches", [], |row| row.get(0)).unwrap()
+        };
+        assert_eq!(count(), 17);
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 0).unwrap();
+        assert_eq!(insights.purge(now).unwrap(), 1, "only the search of 1 March is older than 180 days");
+        assert_eq!(count(), 16);
+        let later = now + Duration::days(400);
+        insights.purge(later).unwrap();
+        assert_eq!(count(), 0);
+    }
+
+    #[test]
+    fn nothing_personal_is_stored() {
+        let (dir, _insights) = seeded();
+        let conn = Connection::open(dir.path().join("weiquan.sqlite3")).unwrap();
+        let columns = |table: &str| -> Vec<String> {
+            let mut statement = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')")).unwrap();
+            statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(columns("searches"), ["id", "at", "query", "results", "channel", "kiosk", "region", "search_ref"]);
+        assert_eq!(columns("opens"), ["id", "at", "search_ref", "position", "doc"]);
+        assert_eq!(columns("feedback"), ["id", "at", "doc", "helpful", "comment"]);
+    }
+
+    #[test]
+    fn queries_are_counted_normalised() {
+        assert_eq!(normalize_query("  預付卡　 退款 "), "预付卡 退款");
+        assert_eq!(normalize_query("ＡＢＣ"), "abc");
+        assert_eq!(normalize_query(&"长".repeat(300)).chars().count(), MAX_QUERY_CHARS);
+    }
+}

@@ -1,0 +1,271 @@
+//! The aggregates staff read, for a date range (days in Beijing time, both
+//! ends included) and optionally one region.
+
+use chrono::{Duration, NaiveDate};
+use rusqlite::{Connection, params};
+
+use super::Error;
+
+/// Rows in each list at most.
+pub const ROWS: usize = 50;
+/// Days of one volume chart at most; a longer range shows its last days.
+const MAX_DAYS: i64 = 366;
+/// A recorded UTC time as a Beijing calendar day.
+const DAY: &str = "date(at, '+8 hours')";
+
+/// Which searches a report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Only searches made for this region (kiosks of it, or a region filter).
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Totals {
+    pub searches: u64,
+    /// Searches that found nothing.
+    pub zero_results: u64,
+    /// Searches after which no result was opened.
+    pub unopened: u64,
+    /// Results opened from these searches.
+    pub opens: u64,
+    pub helpful: u64,
+    pub unhelpful: u64,
+}
+
+/// One normalised query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryRow {
+    pub query: String,
+    pub searches: u64,
+    pub zero_results: u64,
+    /// Searches after which at least one result was opened.
+    pub opened: u64,
+    pub mean_results: f64,
+}
+
+/// A query searched more in the last 7 days than in an average week of the
+/// four before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rising {
+    pub query: String,
+    pub this_week: u64,
+    /// Searches per week over the four weeks before.
+    pub earlier_weekly: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRow {
+    pub doc: String,
+    pub opens: u64,
+    /// Mean position in the result list, from 1.
+    pub mean_position: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelRow {
+    /// `web`, `api` or `kiosk`.
+    pub channel: String,
+    pub kiosk: Option<String>,
+    pub searches: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedbackRow {
+    pub doc: String,
+    pub helpful: u64,
+    pub unhelpful: u64,
+    /// Comments, newest first: (time, helpful, text).
+    pub comments: Vec<(String, bool, String)>,
+}
+
+/// Everything `/admin/insights` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub filter: Filter,
+    pub totals: Totals,
+    pub top_queries: Vec<QueryRow>,
+    /// Queries with no results, or whose results nobody opened.
+    pub failing: Vec<QueryRow>,
+    pub rising: Vec<Rising>,
+    pub documents: Vec<DocumentRow>,
+    pub channels: Vec<ChannelRow>,
+    /// Searches per day, every day of the range.
+    pub volume: Vec<(NaiveDate, u64)>,
+    pub feedback: Vec<FeedbackRow>,
+    /// Regions seen in the range, for the filter's choices.
+    pub regions: Vec<String>,
+}
+
+pub(super) fn build(conn: &Connection, filter: &Filter) -> Result<Report, Error> {
+    Ok(Report {
+        filter: filter.clone(),
+        totals: totals(conn, filter)?,
+        top_queries: queries(conn, filter, "")?,
+        failing: queries(conn, filter, "HAVING zero > 0 OR opened = 0")?,
+        rising: rising(conn, filter)?,
+        documents: documents(conn, filter)?,
+        channels: channels(conn, filter)?,
+        volume: volume(conn, filter)?,
+        feedback: feedback(conn, filter)?,
+        regions: regions(conn, filter)?,
+    })
+}
+
+/// Searches `s` of the filter: `?1` first day, `?2` last day, `?3` region or NULL.
+const IN_FILTER: &str = "date(s.at, '+8 hours') BETWEEN ?1 AND ?2 AND (?3 IS NULL OR s.region = ?3)";
+/// Whether a result of search `s` was opened.
+const OPENED: &str = "EXISTS (SELECT 1 FROM opens o WHERE o.search_ref = s.search_ref)";
+
+fn totals(conn: &Connection, filter: &Filter) -> Result<Totals, Error> {
+    let (from, to, region) = (filter.from.to_string(), filter.to.to_string(), filter.region.as_deref());
+    let mut totals = conn.query_row(
+        &format!(
+            "SELECT COUNT(*), COALESCE(SUM(s.results = 0), 0), COALESCE(SUM(NOT {OPENED}), 0) \
+             FROM searches s WHERE {IN_FILTER}"
+        ),
+        params![from, to, region],
+        |row| {
+            Ok(Totals {
+                searches: row.get::<_, i64>(0)? as u64,
+                zero_results: row.get::<_, i64>(1)? as u64,
+                unopened: row.get::<_, i64>(2)? as u64,
+                ..Totals::default()
+            })
+        },
+    )?;
+    totals.opens = conn.query_row(
+        &format!("SELECT COUNT(*) FROM opens o JOIN searches s ON o.search_ref = s.search_ref WHERE {IN_FILTER}"),
+        params![from, to, region],
+        |row| row.get::<_, i64>(0),
+    )? as u64;
+    (totals.helpful, totals.unhelpful) = conn.query_row(
+        &format!("SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(NOT helpful), 0) FROM feedback WHERE {DAY} BETWEEN ?1 AND ?2"),
+        params![from, to],
+        |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+    )?;
+    Ok(totals)
+}
+
+fn queries(conn: &Connection, filter: &Filter, having: &str) -> Result<Vec<QueryRow>, Error> {
+    let sql = format!(
+        "SELECT s.query, COUNT(*) AS n, SUM(s.results = 0) AS zero, SUM({OPENED}) AS opened, AVG(s.results) \
+         FROM searches s WHERE {IN_FILTER} GROUP BY s.query {having} ORDER BY n DESC, s.query LIMIT {ROWS}"
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string(), filter.region], |row| {
+        Ok(QueryRow {
+            query: row.get(0)?,
+            searches: row.get::<_, i64>(1)? as u64,
+            zero_results: row.get::<_, i64>(2)? as u64,
+            opened: row.get::<_, i64>(3)? as u64,
+            mean_results: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// This week is the 7 days ending with `filter.to`; the four weeks before
+/// it are the baseline. A query rises when it was searched at least twice
+/// this week and more than in an average earlier week.
+fn rising(conn: &Connection, filter: &Filter) -> Result<Vec<Rising>, Error> {
+    let week_start = filter.to - Duration::days(6);
+    let earlier_start = week_start - Duration::days(28);
+    let sql = format!(
+        "SELECT s.query, SUM(date(s.at, '+8 hours') >= ?4) AS this_week, SUM(date(s.at, '+8 hours') < ?4) AS earlier \
+         FROM searches s WHERE {IN_FILTER} GROUP BY s.query HAVING this_week >= 2 AND this_week * 4 > earlier \
+         ORDER BY this_week * 4 - earlier DESC, s.query LIMIT {ROWS}"
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map(
+        params![earlier_start.to_string(), filter.to.to_string(), filter.region, week_start.to_string()],
+        |row| {
+            Ok(Rising {
+                query: row.get(0)?,
+                this_week: row.get::<_, i64>(1)? as u64,
+                earlier_weekly: row.get::<_, i64>(2)? as f64 / 4.0,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn documents(conn: &Connection, filter: &Filter) -> Result<Vec<DocumentRow>, Error> {
+    let sql = format!(
+        "SELECT o.doc, COUNT(*) AS n, AVG(o.position) FROM opens o JOIN searches s ON o.search_ref = s.search_ref \
+         WHERE {IN_FILTER} \
+         GROUP BY o.doc ORDER BY n DESC, o.doc LIMIT {ROWS}"
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string(), filter.region], |row| {
+        Ok(DocumentRow { doc: row.get(0)?, opens: row.get::<_, i64>(1)? as u64, mean_position: row.get(2)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn channels(conn: &Connection, filter: &Filter) -> Result<Vec<ChannelRow>, Error> {
+    let sql = format!(
+        "SELECT s.channel, s.kiosk, COUNT(*) AS n FROM searches s WHERE {IN_FILTER} \
+         GROUP BY s.channel, s.kiosk ORDER BY n DESC, s.channel, s.kiosk"
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string(), filter.region], |row| {
+        Ok(ChannelRow { channel: row.get(0)?, kiosk: row.get(1)?, searches: row.get::<_, i64>(2)? as u64 })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn volume(conn: &Connection, filter: &Filter) -> Result<Vec<(NaiveDate, u64)>, Error> {
+    let from = filter.from.max(filter.to - Duration::days(MAX_DAYS - 1));
+    let sql = format!("SELECT date(s.at, '+8 hours') AS day, COUNT(*) FROM searches s WHERE {IN_FILTER} GROUP BY day");
+    let mut statement = conn.prepare(&sql)?;
+    let counts: std::collections::HashMap<String, u64> = statement
+        .query_map(params![from.to_string(), filter.to.to_string(), filter.region], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(from
+        .iter_days()
+        .take_while(|day| *day <= filter.to)
+        .map(|day| (day, counts.get(&day.to_string()).copied().unwrap_or(0)))
+        .collect())
+}
+
+fn feedback(conn: &Connection, filter: &Filter) -> Result<Vec<FeedbackRow>, Error> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT doc, SUM(helpful) AS yes, SUM(NOT helpful) AS no FROM feedback WHERE {DAY} BETWEEN ?1 AND ?2 \
+         GROUP BY doc ORDER BY no DESC, yes DESC, doc LIMIT {ROWS}"
+    ))?;
+    let mut rows: Vec<FeedbackRow> = statement
+        .query_map(params![filter.from.to_string(), filter.to.to_string()], |row| {
+            Ok(FeedbackRow {
+                doc: row.get(0)?,
+                helpful: row.get::<_, i64>(1)? as u64,
+                unhelpful: row.get::<_, i64>(2)? as u64,
+                comments: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut comments = conn.prepare(&format!(
+        "SELECT at, helpful, comment FROM feedback WHERE doc = ?1 AND comment != '' AND {DAY} BETWEEN ?2 AND ?3 \
+         ORDER BY at DESC, id DESC LIMIT 10"
+    ))?;
+    for row in &mut rows {
+        row.comments = comments
+            .query_map(params![row.doc, filter.from.to_string(), filter.to.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(rows)
+}
+
+fn regions(conn: &Connection, filter: &Filter) -> Result<Vec<String>, Error> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT DISTINCT region FROM searches WHERE region IS NOT NULL AND {DAY} BETWEEN ?1 AND ?2 ORDER BY region"
+    ))?;
+    let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string()], |row| row.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,568 @@
+//! Insights over HTTP: recording searches, opened results and feedback from
+//! the website, the API and kiosks, and the staff pages that show them
+//! (`/admin/insights`, its CSV exports and the weekly summary).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use chrono::{Duration, NaiveDate, Utc};
+use maud::{Markup, html};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::admin::{AdminError, Signed, layout};
+use super::limit::RateLimit;
+use super::params::SearchParams;
+use super::views::encode;
+use super::{AppState, charts};
+use crate::insights::report::{FeedbackRow, QueryRow, Rising};
+use crate::insights::{Channel, Feedback, Filter, Insights, MAX_COMMENT_CHARS, Open, Report, Search};
+use crate::search::SearchResults;
+
+/// Feedback answers per address: 10 at once, then one every 30 seconds.
+const FEEDBACK_BURST: f64 = 10.0;
+const FEEDBACK_PER_SECOND: f64 = 1.0 / 30.0;
+/// Days a report covers when none are given.
+const DEFAULT_DAYS: i64 = 28;
+
+/// Recording switched on: the store, the key that signs feedback forms and
+/// the feedback rate limit.
+pub struct Recording {
+    insights: Arc<Insights>,
+    /// Random at each start: forms from before a restart are refused.
+    form_key: [u8; 32],
+    feedback_limit: RateLimit,
+}
+
+impl Recording {
+    pub fn new(insights: Arc<Insights>) -> Recording {
+        let mut form_key = [0u8; 32];
+        getrandom::fill(&mut form_key).expect("the system's random source works");
+        Recording { insights, form_key, feedback_limit: RateLimit::with_burst(FEEDBACK_PER_SECOND, FEEDBACK_BURST) }
+    }
+
+    /// The token a feedback form for `doc` carries on `day` (UTC).
+    fn form_token(&self, doc: &str, day: NaiveDate) -> String {
+        let mut hash = Sha256::new();
+        hash.update(self.form_key);
+        hash.update(day.to_string().as_bytes());
+        hash.update([0]);
+        hash.update(doc.as_bytes());
+        hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Forms are valid the day they were made and the next.
+    fn valid_token(&self, doc: &str, token: &str) -> bool {
+        let today = Utc::now().date_naive();
+        [today, today - Duration::days(1)].iter().any(|day| self.form_token(doc, *day) == token)
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/feedback", post(feedback))
+}
+
+/// Staff pages; `admin::routes` adds them behind its no-store layer.
+pub fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/insights", get(page))
+        .route("/admin/insights.csv", get(csv))
+        .route("/admin/insights/weekly", get(weekly))
+}
+
+// ---- recording ----
+
+/// Records a search (first pages only) and returns the reference to put
+/// into its result links, or `None` when nothing was recorded.
+pub(super) fn record_search(
+    state: &AppState,
+    params: &SearchParams,
+    results: &SearchResults,
+    channel: Channel,
+) -> Option<String> {
+    let recording = state.recording.as_ref()?;
+    if params.query().trim().is_empty() || results.page > 1 {
+        return None;
+    }
+    let region = match &channel {
+        Channel::Kiosk(id) => state.kiosks.get(id).and_then(|kiosk| kiosk.region.clone()),
+        _ => None,
+    }
+    .or_else(|| {
+        params.region.iter().flat_map(|r| r.split([',', '，'])).map(str::trim).find(|r| !r.is_empty()).map(String::from)
+    });
+    let search_ref = crate::insights::new_search_ref();
+    recording.insights.record_search(Search {
+        at: Utc::now(),
+        query: params.query().to_string(),
+        results: results.total as u64,
+        channel,
+        region,
+        search_ref: search_ref.clone(),
+    });
+    Some(search_ref)
+}
+
+/// The channel of an API search: a kiosk when it names a valid kiosk id.
+pub(super) fn api_channel(kiosk: Option<&str>) -> Channel {
+    match kiosk {
+        Some(id) if super::kiosk::valid_id(id).is_ok() => Channel::Kiosk(id.to_string()),
+        _ => Channel::Api,
+    }
+}
+
+/// `from` and `pos` on a document address: which search and which place in
+/// its results the visitor came from. `feedback=thanks` after a feedback.
+#[derive(Debug, Default, Deserialize)]
+pub struct Opened {
+    pub from: Option<String>,
+    pub pos: Option<String>,
+    pub feedback: Option<String>,
+}
+
+/// Records an opened result when `opened` names a search and a position.
+pub(super) fn record_open(state: &AppState, opened: &Opened, doc: &str) {
+    let Some(recording) = &state.recording else { return };
+    let (Some(from), Some(pos)) = (&opened.from, &opened.pos) else { return };
+    let valid_ref = from.len() == 16 && from.bytes().all(|b| b.is_ascii_hexdigit());
+    match pos.parse::<u32>() {
+        Ok(position @ 1..=1000) if valid_ref => recording.insights.record_open(Open {
+            at: Utc::now(),
+            search_ref: from.clone(),
+            position,
+            doc: doc.to_string(),
+        }),
+        _ => {}
+    }
+}
+
+/// A result link that says which search and place it came from.
+pub(super) fn tracked(url: &str, search_ref: Option<&str>, position: usize) -> String {
+    let Some(search_ref) = search_ref else { return url.to_string() };
+    let (path, anchor) = url.split_once('#').map_or((url, None), |(p, a)| (p, Some(a)));
+    match anchor {
+        Some(anchor) => format!("{path}?from={search_ref}&pos={position}#{anchor}"),
+        None => format!("{path}?from={search_ref}&pos={position}"),
+    }
+}
+
+// ---- feedback ----
+
+/// "这条内容对您有帮助吗？" under a document.
+pub(super) fn feedback_section(state: &AppState, doc: &str, thanked: bool) -> Markup {
+    let Some(recording) = &state.recording else { return html! {} };
+    html! {
+        section.feedback #feedback aria-labelledby="feedback-title" {
+            @if thanked {
+                p #feedback-title role="status" { "谢谢您的反馈！我们会据此改进内容。" }
+            } @else {
+                h2 #feedback-title { "这条内容对您有帮助吗？" }
+                form method="post" action="/feedback" {
+                    input type="hidden" name="doc" value=(doc);
+                    input type="hidden" name="token" value=(recording.form_token(doc, Utc::now().date_naive()));
+                    label for="feedback-comment" { "想对我们说的话（选填，" (MAX_COMMENT_CHARS) " 字以内，请不要留下姓名、电话等个人信息）" }
+                    textarea #feedback-comment name="comment" maxlength=(MAX_COMMENT_CHARS) rows="3" {}
+                    div.feedback-buttons {
+                        button type="submit" name="helpful" value="yes" { "有帮助" }
+                        button type="submit" name="helpful" value="no" { "没帮助" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct FeedbackForm {
+    doc: String,
+    token: String,
+    helpful: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn feedback(
+    State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<FeedbackForm>,
+) -> Response {
+    let refuse = |status: StatusCode, message: &str| (status, message.to_string()).into_response();
+    let Some(recording) = &state.recording else { return refuse(StatusCode::NOT_FOUND, "本站没有开启反馈") };
+    if cross_site(&headers) || !recording.valid_token(&form.doc, &form.token) {
+        return refuse(StatusCode::FORBIDDEN, "表单已失效，请刷新页面后再提交");
+    }
+    if let Some(Extension(ConnectInfo(address))) = client
+        && !recording.feedback_limit.allow(address.ip(), Instant::now())
+    {
+        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, "提交太频繁了，请稍后再试");
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+        return response;
+    }
+    let helpful = match form.helpful.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return refuse(StatusCode::BAD_REQUEST, "请选择“有帮助”或“没帮助”"),
+    };
+    if super::params::document_id(&form.doc).is_err() {
+        return refuse(StatusCode::BAD_REQUEST, "没有这篇内容");
+    }
+    recording.insights.record_feedback(Feedback {
+        at: Utc::now(),
+        doc: form.doc.clone(),
+        helpful,
+        comment: form.comment,
+    });
+    Redirect::to(&format!("/docs/{}?feedback=thanks#feedback", form.doc)).into_response()
+}
+
+/// A form posted from another site: its `Origin` names another host, or the
+/// browser says so in `Sec-Fetch-Site`.
+fn cross_site(headers: &HeaderMap) -> bool {
+    let value = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+    if value("sec-fetch-site").is_some_and(|site| site == "cross-site") {
+        return true;
+    }
+    match (value("origin"), value("host")) {
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+// ---- staff pages ----
+
+#[derive(Debug, Default, Deserialize)]
+struct FilterParams {
+    from: Option<String>,
+    to: Option<String>,
+    region: Option<String>,
+    table: Option<String>,
+}
+
+impl FilterParams {
+    /// The filter asked for; by default the last four weeks up to today
+    /// (Beijing time). Dates that do not parse fall back to the default.
+    fn filter(&self) -> Filter {
+        let today = Utc::now().with_timezone(&crate::publish::beijing()).date_naive();
+        let date =
+            |text: &Option<String>| text.as_deref().and_then(|t| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok());
+        let to = date(&self.to).unwrap_or(today);
+        let from = date(&self.from).filter(|from| *from <= to).unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+        let region = self.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(String::from);
+        Filter { from, to, region }
+    }
+
+    fn query_string(filter: &Filter) -> String {
+        let mut query = format!("from={}&to={}", filter.from, filter.to);
+        if let Some(region) = &filter.region {
+            query += &format!("&region={}", encode(region));
+        }
+        query
+    }
+}
+
+async fn report(state: &AppState, filter: Filter) -> Result<Report, AdminError> {
+    let recording =
+        state.recording.as_ref().ok_or_else(|| AdminError(StatusCode::NOT_FOUND, "本站没有开启查询统计".into()))?;
+    let insights = recording.insights.clone();
+    tokio::task::spawn_blocking(move || insights.report(&filter))
+        .await
+        .map_err(|_| AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()))?
+        .map_err(|error| {
+            tracing::error!(%error, "insights report failed");
+            AdminError(StatusCode::INTERNAL_SERVER_ERROR, "统计数据读取失败，请稍后再试".into())
+        })
+}
+
+/// Document titles by id, for the tables.
+fn titles(state: &AppState) -> HashMap<&str, &str> {
+    state.engine().catalog().titles().map(|(title, id)| (id, title)).collect()
+}
+
+fn channel_label(channel: &str, kiosk: Option<&str>) -> String {
+    match (channel, kiosk) {
+        ("kiosk", Some(id)) => format!("终端 {id}"),
+        ("web", _) => "网站".into(),
+        ("api", _) => "接口".into(),
+        (other, _) => other.into(),
+    }
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 { "—".into() } else { format!("{:.0}%", part as f64 * 100.0 / whole as f64) }
+}
+
+async fn page(State(state): State<AppState>, Signed(session): Signed, Query(params): Query<FilterParams>) -> Response {
+    let filter = params.filter();
+    let report = match report(&state, filter.clone()).await {
+        Ok(report) => report,
+        Err(error) => return error.into_response(),
+    };
+    let titles = titles(&state);
+    let title_of = |doc: &str| titles.get(doc).copied().unwrap_or(doc).to_string();
+    let query = FilterParams::query_string(&filter);
+    let csv_link =
+        |table: &str| html! { a.csv href={ "/admin/insights.csv?table=" (table) "&" (query) } { "导出 CSV" } };
+    let totals = &report.totals;
+    let volume: Vec<(String, u64)> =
+        report.volume.iter().map(|(day, n)| (day.format("%m-%d").to_string(), *n)).collect();
+    let channels: Vec<(String, u64)> =
+        report.channels.iter().map(|c| (channel_label(&c.channel, c.kiosk.as_deref()), c.searches)).collect();
+    let query_link = |q: &str| html! { a href={ "/search?q=" (encode(q)) } { (q) } };
+    let main = html! {
+        form.insights-filter method="get" action="/admin/insights" {
+            label { "从 " input type="date" name="from" value=(filter.from); }
+            label { "到 " input type="date" name="to" value=(filter.to); }
+            label { "地区 "
+                select name="region" {
+                    option value="" { "全部地区" }
+                    @for region in &report.regions {
+                        option value=(region) selected[filter.region.as_deref() == Some(region.as_str())] { (region) }
+                    }
+                }
+            }
+            button type="submit" { "查看" }
+            " " a href={ "/admin/insights/weekly?to=" (filter.to) } { "本周简报（可打印）" }
+        }
+        p.note { "统计只记录查询词、结果数、来源渠道、地区和打开了哪条结果，不记录 IP 地址或个人身份；保存 "
+            (state.recording.as_ref().map_or(0, |r| r.insights.retention_days())) " 天。" }
+        section #totals {
+            h2 { "概况" }
+            ul.figures {
+                li { "查询 " strong { (totals.searches) } " 次" }
+                li { "没有结果 " strong { (totals.zero_results) } " 次（" (percent(totals.zero_results, totals.searches)) "）" }
+                li { "没有打开任何结果 " strong { (totals.unopened) } " 次（" (percent(totals.unopened, totals.searches)) "）" }
+                li { "打开结果 " strong { (totals.opens) } " 次" }
+                li { "反馈：有帮助 " strong { (totals.helpful) } "，没帮助 " strong { (totals.unhelpful) } }
+            }
+        }
+        section #volume {
+            h2 { "每日查询量 " (csv_link("volume")) }
+            (charts::columns("每日查询量", &volume))
+        }
+        section #rising {
+            h2 { "上升的话题（最近 7 天对比之前 4 周的周平均） " (csv_link("rising")) }
+            @if report.rising.is_empty() { p { "这段时间没有明显上升的查询。" } } @else {
+                table.admin-list {
+                    thead { tr { th { "查询" } th { "最近 7 天" } th { "之前每周平均" } } }
+                    tbody { @for r in &report.rising { tr { td { (query_link(&r.query)) } td { (r.this_week) } td { (format!("{:.1}", r.earlier_weekly)) } } } }
+                }
+            }
+        }
+        section #failing {
+            h2 { "没有找到答案的查询（没有结果，或没人打开结果） " (csv_link("failing")) }
+            (query_table(&report.failing, &query_link))
+        }
+        section #top {
+            h2 { "热门查询 " (csv_link("top")) }
+            (query_table(&report.top_queries, &query_link))
+        }
+        section #documents {
+            h2 { "最常打开的内容 " (csv_link("documents")) }
+            table.admin-list {
+                thead { tr { th { "内容" } th { "打开次数" } th { "平均位置" } } }
+                tbody { @for d in &report.documents { tr { td { a href={ "/docs/" (d.doc) } { (title_of(&d.doc)) } } td { (d.opens) } td { (format!("{:.1}", d.mean_position)) } } } }
+            }
+        }
+        section #channels {
+            h2 { "来源渠道 " (csv_link("channels")) }
+            (charts::bars("各渠道查询次数", &channels))
+        }
+        section #feedback {
+            h2 { "内容反馈 " (csv_link("feedback")) }
+            (feedback_table(&report.feedback, &title_of))
+        }
+    };
+    layout("查询统计", Some(&session), main).into_response()
+}
+
+fn query_table(rows: &[QueryRow], query_link: &dyn Fn(&str) -> Markup) -> Markup {
+    html! {
+        @if rows.is_empty() { p { "没有记录。" } } @else {
+            table.admin-list {
+                thead { tr { th { "查询" } th { "次数" } th { "没有结果" } th { "打开了结果" } th { "平均结果数" } } }
+                tbody { @for r in rows { tr {
+                    td { (query_link(&r.query)) } td { (r.searches) } td { (r.zero_results) } td { (r.opened) } td { (format!("{:.1}", r.mean_results)) }
+                } } }
+            }
+        }
+    }
+}
+
+fn feedback_table(rows: &[FeedbackRow], title_of: &dyn Fn(&str) -> String) -> Markup {
+    html! {
+        @if rows.is_empty() { p { "没有反馈。" } } @else {
+            table.admin-list {
+                thead { tr { th { "内容" } th { "有帮助" } th { "没帮助" } th { "留言" } } }
+                tbody { @for r in rows { tr {
+                    td { a href={ "/docs/" (r.doc) } { (title_of(&r.doc)) } } td { (r.helpful) } td { (r.unhelpful) }
+                    td { ul.comments { @for (at, helpful, text) in &r.comments {
+                        li { span.badge { (if *helpful { "有帮助" } else { "没帮助" }) } " " (text) " " small { (at.get(..10).unwrap_or(at)) } }
+                    } } }
+                } } }
+            }
+        }
+    }
+}
+
+/// The rows of one table as CSV (with a byte-order mark so spreadsheet
+/// programs read the Chinese correctly).
+pub fn table_csv(report: &Report, table: &str) -> Option<String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut write = |row: Vec<String>| out.write_record(&row).expect("writing to memory");
+    let query_rows = |rows: &[QueryRow], write: &mut dyn FnMut(Vec<String>)| {
+        write(vec!["查询".into(), "次数".into(), "没有结果".into(), "打开了结果".into(), "平均结果数".into()]);
+        for r in rows {
+            write(vec![
+                r.query.clone(),
+                r.searches.to_string(),
+                r.zero_results.to_string(),
+                r.opened.to_string(),
+                format!("{:.2}", r.mean_results),
+            ]);
+        }
+    };
+    match table {
+        "top" => query_rows(&report.top_queries, &mut write),
+        "failing" => query_rows(&report.failing, &mut write),
+        "rising" => {
+            write(vec!["查询".into(), "最近7天".into(), "之前每周平均".into()]);
+            for r in &report.rising {
+                write(vec![r.query.clone(), r.this_week.to_string(), format!("{:.2}", r.earlier_weekly)]);
+            }
+        }
+        "documents" => {
+            write(vec!["内容".into(), "打开次数".into(), "平均位置".into()]);
+            for d in &report.documents {
+                write(vec![d.doc.clone(), d.opens.to_string(), format!("{:.2}", d.mean_position)]);
+            }
+        }
+        "channels" => {
+            write(vec!["渠道".into(), "终端".into(), "查询次数".into()]);
+            for c in &report.channels {
+                write(vec![c.channel.clone(), c.kiosk.clone().unwrap_or_default(), c.searches.to_string()]);
+            }
+        }
+        "volume" => {
+            write(vec!["日期".into(), "查询次数".into()]);
+            for (day, n) in &report.volume {
+                write(vec![day.to_string(), n.to_string()]);
+            }
+        }
+        "feedback" => {
+            write(vec!["内容".into(), "有帮助".into(), "没帮助".into(), "留言".into()]);
+            for r in &report.feedback {
+                let comments: Vec<&str> = r.comments.iter().map(|(_, _, text)| text.as_str()).collect();
+                write(vec![r.doc.clone(), r.helpful.to_string(), r.unhelpful.to_string(), comments.join("\n")]);
+            }
+        }
+        _ => return None,
+    }
+    let bytes = out.into_inner().expect("writing to memory");
+    Some(format!("\u{feff}{}", String::from_utf8(bytes).expect("CSV of strings is UTF-8")))
+}
+
+async fn csv(State(state): State<AppState>, Signed(_): Signed, Query(params): Query<FilterParams>) -> Response {
+    let filter = params.filter();
+    let table = params.table.clone().unwrap_or_default();
+    let report = match report(&state, filter.clone()).await {
+        Ok(report) => report,
+        Err(error) => return error.into_response(),
+    };
+    let Some(csv) = table_csv(&report, &table) else {
+        return AdminError(StatusCode::BAD_REQUEST, format!("没有这张表：{table}")).into_response();
+    };
+    let file = format!("attachment; filename=\"insights-{table}-{}-{}.csv\"", filter.from, filter.to);
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], csv)
+        .into_response()
+}
+
+/// The weekly summary as sentences a staff member can paste into a report.
+/// `weekly` is the mean searches per week of the four weeks before; `rising`
+/// compares this week with them.
+pub fn weekly_summary(week: &Report, weekly: f64, rising: &[Rising], title_of: &dyn Fn(&str) -> String) -> Vec<String> {
+    let searches = week.totals.searches;
+    let mut lines = vec![format!(
+        "本周（{} 至 {}）共查询 {} 次，之前四周平均每周 {:.0} 次{}。",
+        week.filter.from,
+        week.filter.to,
+        searches,
+        weekly,
+        if weekly > 0.0 {
+            format!(
+                "，{}{:.0}%",
+                if searches as f64 >= weekly { "增加" } else { "减少" },
+                (searches as f64 - weekly).abs() * 100.0 / weekly
+            )
+        } else {
+            String::new()
+        }
+    )];
+    if !rising.is_empty() {
+        let rising: Vec<String> = rising
+            .iter()
+            .take(5)
+            .map(|r| format!("“{}”（本周 {} 次，之前每周平均 {:.1} 次）", r.query, r.this_week, r.earlier_weekly))
+            .collect();
+        lines.push(format!("上升最快的查询：{}。", rising.join("、")));
+    }
+    if !week.failing.is_empty() {
+        let failing: Vec<String> = week
+            .failing
+            .iter()
+            .take(5)
+            .map(|r| {
+                if r.zero_results > 0 {
+                    format!("“{}”（{} 次，{} 次没有结果）", r.query, r.searches, r.zero_results)
+                } else {
+                    format!("“{}”（{} 次，没人打开结果）", r.query, r.searches)
+                }
+            })
+            .collect();
+        lines.push(format!("没有找到答案的查询：{}。可考虑为这些问题撰写警示或指南。", failing.join("、")));
+    }
+    if !week.documents.is_empty() {
+        let opened: Vec<String> =
+            week.documents.iter().take(5).map(|d| format!("《{}》（{} 次）", title_of(&d.doc), d.opens)).collect();
+        lines.push(format!("最常打开的内容：{}。", opened.join("、")));
+    }
+    let (helpful, unhelpful) = (week.totals.helpful, week.totals.unhelpful);
+    if helpful + unhelpful > 0 {
+        lines.push(format!("读者反馈：有帮助 {helpful} 次，没帮助 {unhelpful} 次。"));
+    }
+    lines
+}
+
+async fn weekly(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    Query(params): Query<FilterParams>,
+) -> Response {
+    let Filter { to, region, .. } = params.filter();
+    // Rising topics compare the week with the four before, so they need all five weeks.
+    let five_weeks = Filter { from: to - Duration::days(34), to, region: region.clone() };
+    let week = Filter { from: to - Duration::days(6), to, region };
+    let (week, five_weeks) = match (report(&state, week).await, report(&state, five_weeks).await) {
+        (Ok(week), Ok(five_weeks)) => (week, five_weeks),
+        (Err(error), _) | (_, Err(error)) => return error.into_response(),
+    };
+    let earlier_weekly = five_weeks.totals.searches.saturating_sub(week.totals.searches) as f64 / 4.0;
+    let titles = titles(&state);
+    let title_of = |doc: &str| titles.get(doc).copied().unwrap_or(doc).to_string();
+    let lines = weekly_summary(&week, earlier_weekly, &five_weeks.rising, &title_of);
+    let main = html! {
+        article.weekly-summary {
+            @for line in &lines { p { (line) } }
+        }
+        p.share { button.print-button type="button" hidden { "打印" } " " a href={ "/admin/insights?" (FilterParams::query_string(&week.filter)) } { "查看详细统计" } }
+    };
+    layout("每周查询简报", Some(&session), main).into_response()
+}
