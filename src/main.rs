@@ -89,7 +89,7 @@ struct ServeArgs {
     /// Searches per second per client address before 429; 0 turns the limit off [default: 20].
     #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
     search_rate: Option<u32>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }

@@ -231,7 +231,7 @@ async fn a_publisher_writes_a_warning_with_the_preview_and_publishes_it() {
     let hit = client
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::Css("a[href='/docs/warnings/browser-juicer']"))
+        .for_element(Locator::Css("a[href^='/docs/warnings/browser-juicer?from=']"))
         .await
         .expect("the published warning is a search result");
     hit.click().await.unwrap();
@@ -338,6 +338,17 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     tokio::time::sleep(Duration::from_millis(500)).await;
     save_screenshot(client, "kiosk-portrait-document").await;
     assert_eq!(decode_qr(&qr.screenshot().await.unwrap()), format!("{}/docs/warnings/prepaid-card", staff.base));
+    // The kiosk's search and the result opened from it reach the insights as that kiosk's.
+    staff.insights.flush();
+    let conn = rusqlite::Connection::open(staff.data.join(weiquan::publish::Store::FILE)).unwrap();
+    let opened: (String, String, String) = conn
+        .query_row(
+            "SELECT s.channel, s.kiosk, o.doc FROM opens o JOIN searches s ON s.search_ref = o.search_ref",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(opened, ("kiosk".into(), "mall-1".into(), "warnings/prepaid-card".into()));
 
     // Left alone, it asks 还在使用吗 and then returns to the loop with nothing kept.
     client.wait().at_most(Duration::from_secs(8)).for_element(Locator::Css("#idle:not([hidden])")).await.unwrap();
@@ -406,4 +417,82 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     client.wait().at_most(WAIT).for_element(Locator::Css("#offline:not([hidden])")).await.unwrap();
     save_screenshot(client, "kiosk-offline").await;
     browser.client.clone().close().await.unwrap();
+}
+
+/// Searches of the last five weeks: 预付卡 rising, 直播 退款 finding nothing,
+/// from the website and two kiosks.
+fn seed_insights(insights: &weiquan::insights::Insights) {
+    use weiquan::insights::{Channel, Search};
+    let now = chrono::Utc::now();
+    let add = |days_ago: i64, query: &str, results: u64, channel: Channel, times: usize| {
+        for i in 0..times {
+            insights.record_search(Search {
+                at: now - chrono::Duration::days(days_ago) - chrono::Duration::minutes(i as i64),
+                query: query.into(),
+                results,
+                region: matches!(channel, Channel::Kiosk(_)).then(|| "上海".to_string()),
+                channel: channel.clone(),
+                search_ref: weiquan::insights::new_search_ref(),
+            });
+        }
+    };
+    for days_ago in 0..35 {
+        let busy = if days_ago < 7 { 9 } else { 2 };
+        add(days_ago, "预付卡 退款", 14, Channel::Web, busy);
+        add(days_ago, "网购 七天无理由退货", 21, Channel::Web, 3);
+        add(days_ago, "健身房 跑路", 6, Channel::Kiosk("mall-1".into()), (days_ago % 3) as usize);
+        add(days_ago, "外卖 食品安全", 9, Channel::Kiosk("mall-2".into()), 1);
+        if days_ago < 10 {
+            add(days_ago, "直播 退款", 0, Channel::Api, 2);
+        }
+    }
+    insights.flush();
+}
+
+#[tokio::test]
+async fn a_visitor_answers_feedback_and_staff_see_what_rose_and_what_failed() {
+    let Some(browser) = browser().await else { return };
+    let client = &browser.client;
+    let staff = spawn_staff_server().await;
+    seed_insights(&staff.insights);
+    client.set_window_size(1366, 900).await.unwrap();
+
+    // A visitor opens a warning and says it did not help, with a comment.
+    client.goto(&format!("{}/docs/warnings/prepaid-card", staff.base)).await.unwrap();
+    let comment = client.wait().at_most(WAIT).for_element(Locator::Css("#feedback textarea")).await.unwrap();
+    comment.send_keys("退款要准备哪些材料没写清楚").await.unwrap();
+    client.find(Locator::Css("#feedback button[value=no]")).await.unwrap().click().await.unwrap();
+    let thanks = client.wait().at_most(WAIT).for_element(Locator::Css("#feedback [role=status]")).await.unwrap();
+    assert!(thanks.text().await.unwrap().contains("谢谢您的反馈"));
+    staff.insights.flush();
+
+    // Staff see it with the rising and failing queries.
+    client.goto(&format!("{}/admin/login", staff.base)).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("ed")
+        .await
+        .unwrap();
+    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("editor-pass1").await.unwrap();
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("table.admin-list")).await.unwrap();
+    client.find(Locator::LinkText("查询统计")).await.unwrap().click().await.unwrap();
+    let rising = client.wait().at_most(WAIT).for_element(Locator::Css("#rising table")).await.unwrap();
+    let first_rising = rising.find(Locator::Css("tbody tr td")).await.unwrap().text().await.unwrap();
+    assert_eq!(first_rising, "预付卡 退款");
+    let failing = client.find(Locator::Css("#failing tbody")).await.unwrap().text().await.unwrap();
+    assert!(failing.contains("直播 退款"), "{failing}");
+    let feedback = client.find(Locator::Css("#feedback tbody")).await.unwrap().text().await.unwrap();
+    assert!(feedback.contains("退款要准备哪些材料没写清楚"), "{feedback}");
+    let bars = script(client, "return document.querySelectorAll('#volume svg rect').length").await;
+    assert_eq!(bars.as_u64(), Some(28), "one bar a day for four weeks");
+    save_screenshot(client, "admin-insights").await;
+    client.find(Locator::LinkText("本周简报（可打印）")).await.unwrap().click().await.unwrap();
+    let summary = client.wait().at_most(WAIT).for_element(Locator::Css(".weekly-summary")).await.unwrap();
+    assert!(summary.text().await.unwrap().contains("上升最快的查询：“预付卡 退款”"));
+    save_screenshot(client, "admin-insights-weekly").await;
 }

@@ -115,6 +115,20 @@ async fn scripts_and_handlers_are_neutralised_in_every_place() {
     assert_neutralised("admin preview", &preview.text().await.unwrap());
     let list = text(&editor, &format!("{base}/admin")).await;
     assert_neutralised("admin list", &list);
+
+    // Hostile queries and feedback comments reach staff in the insights page.
+    let document = text(&client, &format!("{base}/docs/warnings/hostile")).await;
+    let comment = "留言<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let form = [("doc", "warnings/hostile"), ("helpful", "no"), ("comment", comment)];
+    let token = form_value(&document, "token");
+    let sent = client.post(format!("{base}/feedback")).form(&[form.as_slice(), &[("token", token.as_str())]].concat());
+    assert!(sent.send().await.unwrap().status().is_success());
+    staff.insights.flush();
+    let insights = text(&editor, &format!("{base}/admin/insights")).await;
+    assert!(insights.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the hostile query is listed as text");
+    assert!(insights.contains("留言&lt;script&gt;"), "the comment is listed as text");
+    assert_neutralised("insights page", &insights);
+    assert_neutralised("weekly summary", &text(&editor, &format!("{base}/admin/insights/weekly")).await);
 }
 
 fn find_fields(value: &serde_json::Value, name: &str) -> Vec<String> {
@@ -151,6 +165,7 @@ async fn every_page_type_sends_the_security_headers() {
         (&anonymous, "/admin/login"),
         (&admin, "/admin"),
         (&admin, "/admin/users"),
+        (&admin, "/admin/insights"),
         (&admin, "/admin/audit.csv"),
     ];
     for (client, path) in pages {
@@ -344,6 +359,9 @@ async fn every_admin_route_needs_the_right_role() {
         ("GET", "/admin", Editor, &[]),
         ("GET", "/admin/edit?kind=warning", Editor, &[]),
         ("GET", "/admin/history?id=warnings/prepaid-card", Editor, &[]),
+        ("GET", "/admin/insights", Editor, &[]),
+        ("GET", "/admin/insights.csv?table=top", Editor, &[]),
+        ("GET", "/admin/insights/weekly", Editor, &[]),
         ("POST", "/admin/preview", Editor, &[("title", "预览"), ("severity", "info"), ("body", "x")]),
         ("GET", "/admin/users", Admin, &[]),
         (

@@ -87,7 +87,7 @@ pub struct Report {
     pub filter: Filter,
     pub totals: Totals,
     pub top_queries: Vec<QueryRow>,
-    /// Queries with no results, or whose results nobody opened.
+    /// Queries with no results (those first), or whose results nobody opened.
     pub failing: Vec<QueryRow>,
     pub rising: Vec<Rising>,
     pub documents: Vec<DocumentRow>,
@@ -103,8 +103,9 @@ pub(super) fn build(conn: &Connection, filter: &Filter) -> Result<Report, Error>
     Ok(Report {
         filter: filter.clone(),
         totals: totals(conn, filter)?,
-        top_queries: queries(conn, filter, "")?,
-        failing: queries(conn, filter, "HAVING zero > 0 OR opened = 0")?,
+        top_queries: queries(conn, filter, "", "n DESC")?,
+        // Queries that found nothing first: the plainest gaps.
+        failing: queries(conn, filter, "HAVING zero > 0 OR opened = 0", "zero DESC, n DESC")?,
         rising: rising(conn, filter)?,
         documents: documents(conn, filter)?,
         channels: channels(conn, filter)?,
@@ -149,10 +150,10 @@ fn totals(conn: &Connection, filter: &Filter) -> Result<Totals, Error> {
     Ok(totals)
 }
 
-fn queries(conn: &Connection, filter: &Filter, having: &str) -> Result<Vec<QueryRow>, Error> {
+fn queries(conn: &Connection, filter: &Filter, having: &str, order: &str) -> Result<Vec<QueryRow>, Error> {
     let sql = format!(
         "SELECT s.query, COUNT(*) AS n, SUM(s.results = 0) AS zero, SUM({OPENED}) AS opened, AVG(s.results) \
-         FROM searches s WHERE {IN_FILTER} GROUP BY s.query {having} ORDER BY n DESC, s.query LIMIT {ROWS}"
+         FROM searches s WHERE {IN_FILTER} GROUP BY s.query {having} ORDER BY {order}, s.query LIMIT {ROWS}"
     );
     let mut statement = conn.prepare(&sql)?;
     let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string(), filter.region], |row| {

@@ -133,6 +133,10 @@ mod tests {
         assert_eq!(config.index, PathBuf::from("mine"));
         assert_eq!(config.content, vec![PathBuf::from("content")]);
         assert_eq!(config.static_dir, PathBuf::from("static"));
+        assert_eq!(config.insights_retention_days, 180);
         assert!(toml::from_str::<FileConfig>("adress = \"x\"").is_err(), "typos are errors");
+        let file: FileConfig = toml::from_str("insights_retention_days = 30").unwrap();
+        let config = ServeConfig::merge(None, vec![], None, None, None, None, file);
+        assert_eq!(config.insights_retention_days, 30);
     }
 }

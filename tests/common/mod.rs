@@ -87,6 +87,8 @@ pub struct Staff {
     pub base: String,
     pub content: PathBuf,
     pub data: PathBuf,
+    /// The server's insights store (tests flush it before reading its tables).
+    pub insights: std::sync::Arc<weiquan::insights::Insights>,
     /// Stops the server (it finishes the requests in flight).
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub _dirs: Vec<tempfile::TempDir>,
@@ -133,7 +135,12 @@ pub async fn spawn_staff_server_with(
     let engine = std::sync::Arc::new(engine);
     let publisher = weiquan::publish::Publisher::new(&content, store, engine.clone());
     let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false).with_kiosks(kiosks);
+    let insights = std::sync::Arc::new(
+        weiquan::insights::Insights::open(&data_dir.path().join(weiquan::publish::Store::FILE), 180).unwrap(),
+    );
+    let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false)
+        .with_kiosks(kiosks)
+        .with_insights(insights.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -151,6 +158,7 @@ pub async fn spawn_staff_server_with(
         base: format!("http://{addr}"),
         content,
         data,
+        insights,
         stop: Some(stop),
         _dirs: vec![content_dir, index_dir, data_dir],
     }

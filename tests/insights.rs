@@ -1,0 +1,210 @@
+//! Staff insights through the real website, API and admin: a real server on
+//! loopback, the rows in the real SQLite file, the pages staff read.
+
+mod common;
+
+use common::{Staff, form_value, signed_in, spawn_staff_server_with};
+use rusqlite::Connection;
+use weiquan::web::config::KioskConfig;
+
+async fn staff_server() -> Staff {
+    let kiosk = KioskConfig { region: Some("上海".into()), ..KioskConfig::default() };
+    spawn_staff_server_with([("mall-1".to_string(), kiosk)].into()).await
+}
+
+fn database(staff: &Staff) -> Connection {
+    staff.insights.flush();
+    Connection::open(staff.data.join(weiquan::publish::Store::FILE)).unwrap()
+}
+
+/// Every row of `table` as text, columns joined with `|`.
+fn rows(conn: &Connection, table: &str, columns: &str) -> Vec<String> {
+    let mut statement = conn.prepare(&format!("SELECT {columns} FROM {table} ORDER BY id")).unwrap();
+    let count = statement.column_count();
+    statement
+        .query_map([], |row| {
+            Ok((0..count)
+                .map(|i| match row.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Null => "-".to_string(),
+                    rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                    value => value.as_str().unwrap().to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("|"))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The first result link of a search results page.
+fn first_result_link(page: &str) -> String {
+    let hits = &page[page.find("class=\"hits\"").expect("a result list")..];
+    let start = hits.find("href=\"").unwrap() + "href=\"".len();
+    hits[start..].split('"').next().unwrap().replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn searching_and_opening_results_record_rows_without_anything_personal() {
+    let staff = staff_server().await;
+    let visitor = reqwest::Client::builder().user_agent("visitor-agent/1.0").build().unwrap();
+
+    // The website: search, then open the first result by its link.
+    let page = visitor.get(format!("{}/search?q=預付卡", staff.base)).send().await.unwrap();
+    assert!(page.headers().get("set-cookie").is_none(), "searching sets no cookie");
+    let link = first_result_link(&page.text().await.unwrap());
+    assert!(link.contains("?from=") && link.contains("&pos=1"), "{link}");
+    let opened = visitor.get(format!("{}{link}", staff.base)).send().await.unwrap();
+    assert_eq!(opened.status(), 200);
+    let doc = link.trim_start_matches("/docs/").split('?').next().unwrap().to_string();
+
+    // A kiosk, through the API as its script asks: the search, then the second result.
+    let answer: serde_json::Value = visitor
+        .get(format!("{}/api/search?per_page=10&kiosk=mall-1&q=预付卡", staff.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let search_ref = answer["search_ref"].as_str().expect("a first page has a search reference");
+    let second = answer["hits"][1]["id"].as_str().unwrap().to_string();
+    let url = format!("{}/api/docs/{second}?from={search_ref}&pos=2", staff.base);
+    assert_eq!(visitor.get(url).send().await.unwrap().status(), 200);
+
+    // A search that finds nothing, a second page, and an empty query.
+    visitor.get(format!("{}/search?q=量子纠缠态", staff.base)).send().await.unwrap();
+    visitor.get(format!("{}/search?q=预付卡&page=2", staff.base)).send().await.unwrap();
+    visitor.get(format!("{}/api/search?q=", staff.base)).send().await.unwrap();
+
+    let conn = database(&staff);
+    let searches = rows(&conn, "searches", "query, results > 0, channel, kiosk, region");
+    assert_eq!(searches, ["预付卡|1|web|-|-", "预付卡|1|kiosk|mall-1|上海", "量子纠缠态|0|web|-|-"]);
+    let opens = rows(&conn, "opens", "position, doc");
+    assert_eq!(opens, [format!("1|{doc}"), format!("2|{second}")]);
+    let joined = "(SELECT o.id, s.channel FROM opens o JOIN searches s ON o.search_ref = s.search_ref)";
+    let refs = rows(&conn, joined, "channel");
+    assert_eq!(refs, ["web", "kiosk"], "each open is tied to its search");
+
+    // Nothing that identifies the visitor is anywhere in the tables.
+    for table in ["searches", "opens", "feedback"] {
+        let everything = rows(&conn, table, "*").join("\n");
+        for personal in ["127.0.0.1", "visitor-agent", "wq_"] {
+            assert!(!everything.contains(personal), "{table} holds {personal}: {everything}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn feedback_is_recorded_once_per_valid_form_and_rate_limited() {
+    let staff = staff_server().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(format!("{}/docs/warnings/prepaid-card", staff.base)).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains("这条内容对您有帮助吗？"), "{page}");
+    let token = form_value(&page, "token");
+    let send = |token: String, origin: Option<&'static str>, comment: &'static str| {
+        let mut request = client.post(format!("{}/feedback", staff.base)).form(&[
+            ("doc", "warnings/prepaid-card"),
+            ("token", token.as_str()),
+            ("helpful", "no"),
+            ("comment", comment),
+        ]);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+
+    let answer = send(token.clone(), None, "看不懂退款的步骤").await.unwrap();
+    assert_eq!(answer.status(), 303);
+    let thanks = answer.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(thanks, "/docs/warnings/prepaid-card?feedback=thanks#feedback");
+    let thanked = client.get(format!("{}{thanks}", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(thanked.contains("谢谢您的反馈") && !thanked.contains("name=\"token\""));
+
+    // Forged forms: no token, a token for another document, another site.
+    assert_eq!(send(String::new(), None, "x").await.unwrap().status(), 403);
+    let other = client.get(format!("{}/docs/guides/return-goods", staff.base)).send().await.unwrap();
+    let other_token = form_value(&other.text().await.unwrap(), "token");
+    assert_eq!(send(other_token, None, "x").await.unwrap().status(), 403);
+    assert_eq!(send(token.clone(), Some("https://evil.example"), "x").await.unwrap().status(), 403);
+
+    // One address gets a burst of ten, then 429.
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(send(token.clone(), None, "").await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 9, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429));
+
+    let conn = database(&staff);
+    let feedback = rows(&conn, "feedback", "doc, helpful, comment");
+    assert_eq!(feedback.len(), 10);
+    assert_eq!(feedback[0], "warnings/prepaid-card|0|看不懂退款的步骤");
+}
+
+#[tokio::test]
+async fn staff_read_the_insights_with_charts_csv_and_a_weekly_summary() {
+    let staff = staff_server().await;
+    let visitor = reqwest::Client::new();
+    for query in ["预付卡", "预付卡", "预付卡", "直播 退款 量子纠缠态"] {
+        visitor.get(format!("{}/search?q={query}", staff.base)).send().await.unwrap();
+    }
+    staff.insights.flush();
+
+    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let refused = anonymous.get(format!("{}/admin/insights", staff.base)).send().await.unwrap();
+    assert_eq!(refused.headers()["location"], "/admin/login");
+
+    let editor = signed_in(&staff.base, "ed", "editor-pass1").await;
+    let page = editor.get(format!("{}/admin/insights", staff.base)).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let page = page.text().await.unwrap();
+    let section = |id: &str| {
+        let start = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no section {id}"));
+        page[start..].split("</section>").next().unwrap().to_string()
+    };
+    assert!(section("totals").contains("查询 <strong>4</strong> 次"), "{}", section("totals"));
+    assert!(section("top").contains("预付卡"));
+    assert!(section("failing").contains("直播 退款 量子纠缠态"));
+    assert!(section("rising").contains("预付卡"), "three searches this week, none before");
+
+    // Every chart is well-formed SVG with a title.
+    let mut charts = 0;
+    for piece in page.split("<svg").skip(1) {
+        let svg = format!("<svg{}</svg>", piece.split("</svg>").next().unwrap());
+        let parsed = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+        assert_eq!(parsed.root_element().tag_name().name(), "svg");
+        assert!(parsed.descendants().any(|n| n.has_tag_name("title")));
+        charts += 1;
+    }
+    assert_eq!(charts, 2, "daily volume and channels");
+
+    // The CSV of the top queries reads back as the same figures.
+    let today = chrono::Utc::now().with_timezone(&weiquan::publish::beijing()).date_naive();
+    let filter = weiquan::insights::Filter { from: today - chrono::Duration::days(27), to: today, region: None };
+    let report = staff.insights.report(&filter).unwrap();
+    let csv = editor.get(format!("{}/admin/insights.csv?table=top", staff.base)).send().await.unwrap();
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("insights-top-"));
+    let csv = csv.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(reader.headers().unwrap(), vec!["查询", "次数", "没有结果", "打开了结果", "平均结果数"]);
+    let read: Vec<(String, u64, u64)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[0].to_string(), r[1].parse().unwrap(), r[2].parse().unwrap()))
+        .collect();
+    let expected: Vec<(String, u64, u64)> =
+        report.top_queries.iter().map(|r| (r.query.clone(), r.searches, r.zero_results)).collect();
+    assert_eq!(read, expected);
+    assert_eq!(read[0], ("预付卡".to_string(), 3, 0));
+    let unknown = editor.get(format!("{}/admin/insights.csv?table=nope", staff.base)).send().await.unwrap();
+    assert_eq!(unknown.status(), 400);
+
+    let weekly = editor.get(format!("{}/admin/insights/weekly", staff.base)).send().await.unwrap();
+    let weekly = weekly.text().await.unwrap();
+    assert!(weekly.contains("共查询 4 次"), "{weekly}");
+    assert!(weekly.contains("上升最快的查询：“预付卡”（本周 3 次"), "{weekly}");
+    assert!(weekly.contains("没有找到答案的查询：") && weekly.contains("直播 退款 量子纠缠态"), "{weekly}");
+}
