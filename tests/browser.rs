@@ -461,6 +461,8 @@ async fn a_visitor_answers_feedback_and_staff_see_what_rose_and_what_failed() {
     client.goto(&format!("{}/docs/warnings/prepaid-card", staff.base)).await.unwrap();
     let comment = client.wait().at_most(WAIT).for_element(Locator::Css("#feedback textarea")).await.unwrap();
     comment.send_keys("退款要准备哪些材料没写清楚").await.unwrap();
+    script(client, "document.getElementById('feedback').scrollIntoView()").await;
+    save_screenshot(client, "document-feedback").await;
     client.find(Locator::Css("#feedback button[value=no]")).await.unwrap().click().await.unwrap();
     let thanks = client.wait().at_most(WAIT).for_element(Locator::Css("#feedback [role=status]")).await.unwrap();
     assert!(thanks.text().await.unwrap().contains("谢谢您的反馈"));
