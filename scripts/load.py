@@ -120,7 +120,8 @@ def run(work):
     print(f"publisher: {publisher.attempts} saves tried, {len(publisher.acknowledged)} acknowledged, "
           f"{len(lost)} lost; save time p50 {percentile(publisher.seconds, 50) * 1000:.0f} ms, "
           f"max {max(publisher.seconds, default=0) * 1000:.0f} ms")
-    print("server RSS: " + ", ".join(f"{when} {size / 1e6:.0f} MB" for when, size in rss))
+    print("server RSS (of it anonymous): "
+          + ", ".join(f"{when} {size / 1e6:.0f} MB ({anon / 1e6:.0f})" for when, (size, anon) in rss))
     if load["errors"]:
         failures.append(f"wrk counted {load['errors']} errors")
     failures += publisher.refusals
@@ -131,14 +132,15 @@ def run(work):
 
 
 def traffic(base):
-    """The request mix: 6 searches to 3 suggestions to 2 pages."""
+    """The request mix: half searches, a quarter suggestions, a quarter pages."""
     queries = [json.loads(line)["q"] for line in perf.QUERIES.read_text().splitlines() if line.strip()]
     searches = ["/api/search?q=" + urllib.parse.quote(q) for q in queries]
     suggestions = ["/api/suggest?q=" + urllib.parse.quote(q) for q in perf.SUGGEST_INPUTS]
     pages = ["/", "/warnings", "/search?q=" + urllib.parse.quote("预付卡 退款")]
     for query in queries[:10]:
         hits = json.loads(perf.fetch(base + "/api/search?q=" + urllib.parse.quote(query)))["hits"]
-        pages += [hit["url"] for hit in hits[:2] if hit.get("url")]
+        # Without the #article anchor (browsers do not send it), percent-encoded.
+        pages += [urllib.parse.quote(hit["url"].split("#")[0], safe="/") for hit in hits[:2] if hit.get("url")]
     mix = []
     for i in range(max(len(searches), len(suggestions), len(pages)) * 2):
         mix += [searches[i % len(searches)], searches[(i + 7) % len(searches)],
@@ -211,10 +213,9 @@ def sample_rss(pid, samples, stop):
 
 
 def rss_bytes(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
+    """Resident memory: (all, anonymous). The rest is the index's files mapped in."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return tuple(int(fields[name].split()[0]) * 1024 for name in ("VmRSS", "RssAnon"))
 
 
 def percentile(values, p):
