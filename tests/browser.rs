@@ -171,25 +171,23 @@ async fn a_visitor_searches_filters_and_reads_on_phone_and_desktop() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// Signs in through the admin's form and waits for the content list.
+async fn sign_in(client: &Client, base: &str, name: &str, password: &str) {
+    client.goto(&format!("{base}/admin/login")).await.unwrap();
+    let field = client.wait().at_most(WAIT).for_element(Locator::Css("input[name=name]")).await.unwrap();
+    field.send_keys(name).await.unwrap();
+    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("table.admin-list")).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_publisher_writes_a_warning_with_the_preview_and_publishes_it() {
     let Some(browser) = browser().await else { return };
     let client = &browser.client;
     let staff = spawn_staff_server().await;
     client.set_window_size(1366, 900).await.unwrap();
-    client.goto(&format!("{}/admin", staff.base)).await.unwrap();
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("input[name=name]"))
-        .await
-        .unwrap()
-        .send_keys("pub")
-        .await
-        .unwrap();
-    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("publisher-pass").await.unwrap();
-    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
-    client.wait().at_most(WAIT).for_element(Locator::Css("table.admin-list")).await.unwrap();
+    sign_in(client, &staff.base, "pub", "publisher-pass").await;
 
     client.goto(&format!("{}/admin/edit?kind=warning", staff.base)).await.unwrap();
     let field = |name: &'static str| {
@@ -449,7 +447,7 @@ fn seed_insights(insights: &weiquan::insights::Insights) {
     insights.flush();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_visitor_answers_feedback_and_staff_see_what_rose_and_what_failed() {
     let Some(browser) = browser().await else { return };
     let client = &browser.client;
@@ -469,19 +467,7 @@ async fn a_visitor_answers_feedback_and_staff_see_what_rose_and_what_failed() {
     staff.insights.flush();
 
     // Staff see it with the rising and failing queries.
-    client.goto(&format!("{}/admin/login", staff.base)).await.unwrap();
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("input[name=name]"))
-        .await
-        .unwrap()
-        .send_keys("ed")
-        .await
-        .unwrap();
-    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("editor-pass1").await.unwrap();
-    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
-    client.wait().at_most(WAIT).for_element(Locator::Css("table.admin-list")).await.unwrap();
+    sign_in(client, &staff.base, "ed", "editor-pass1").await;
     client.find(Locator::LinkText("查询统计")).await.unwrap().click().await.unwrap();
     let rising = client.wait().at_most(WAIT).for_element(Locator::Css("#rising table")).await.unwrap();
     let first_rising = rising.find(Locator::Css("tbody tr td")).await.unwrap().text().await.unwrap();
