@@ -80,6 +80,8 @@ async fn searching_and_opening_results_record_rows_without_anything_personal() {
     let conn = database(&staff);
     let searches = rows(&conn, "searches", "query, results > 0, channel, kiosk, region");
     assert_eq!(searches, ["预付卡|1|web|-|-", "预付卡|1|kiosk|mall-1|上海", "量子纠缠态|0|web|-|-"]);
+    let topics = rows(&conn, "topics", "topic");
+    assert_eq!(topics[..2], ["预付卡", "预付卡"], "the words each search is about: {topics:?}");
     let opens = rows(&conn, "opens", "position, doc");
     assert_eq!(opens, [format!("1|{doc}"), format!("2|{second}")]);
     let joined = "(SELECT o.id, s.channel FROM opens o JOIN searches s ON o.search_ref = s.search_ref)";
@@ -87,7 +89,7 @@ async fn searching_and_opening_results_record_rows_without_anything_personal() {
     assert_eq!(refs, ["web", "kiosk"], "each open is tied to its search");
 
     // Nothing that identifies the visitor is anywhere in the tables.
-    for table in ["searches", "opens", "feedback"] {
+    for table in ["searches", "topics", "opens", "feedback"] {
         let everything = rows(&conn, table, "*").join("\n");
         for personal in ["127.0.0.1", "visitor-agent", "wq_"] {
             assert!(!everything.contains(personal), "{table} holds {personal}: {everything}");
@@ -205,6 +207,6 @@ async fn staff_read_the_insights_with_charts_csv_and_a_weekly_summary() {
     let weekly = editor.get(format!("{}/admin/insights/weekly", staff.base)).send().await.unwrap();
     let weekly = weekly.text().await.unwrap();
     assert!(weekly.contains("共查询 4 次"), "{weekly}");
-    assert!(weekly.contains("上升最快的查询：“预付卡”（本周 3 次"), "{weekly}");
+    assert!(weekly.contains("上升最快的话题：“预付卡”（本周 3 次"), "{weekly}");
     assert!(weekly.contains("没有找到答案的查询：") && weekly.contains("直播 退款 量子纠缠态"), "{weekly}");
 }

@@ -5,7 +5,8 @@
 //! Nothing personal is kept. A search row holds the time, the normalised
 //! query, the number of results, the channel (web, API or a kiosk's id), the
 //! region searched for when there was one, and a random reference that is
-//! put into the result links so an opened result can be tied to its search.
+//! put into the result links so an opened result can be tied to its search;
+//! and the query's words (its topics), for rising topics.
 //! No IP address, no cookie, no account. Rows older than the retention
 //! period are purged.
 //!
@@ -57,6 +58,14 @@ CREATE TABLE IF NOT EXISTS opens (
     position   INTEGER NOT NULL,
     doc        TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS topics (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    search_ref TEXT NOT NULL,
+    topic      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS topics_ref ON topics (search_ref);
+CREATE INDEX IF NOT EXISTS topics_at ON topics (at);
 CREATE INDEX IF NOT EXISTS opens_ref ON opens (search_ref);
 CREATE INDEX IF NOT EXISTS opens_at ON opens (at);
 CREATE TABLE IF NOT EXISTS feedback (
@@ -96,6 +105,9 @@ pub struct Search {
     pub channel: Channel,
     pub region: Option<String>,
     pub search_ref: String,
+    /// The words the query is about (from the search engine), counted for
+    /// rising topics.
+    pub topics: Vec<String>,
 }
 
 /// A result opened from a search's result list (position counts from 1).
@@ -206,7 +218,7 @@ impl Insights {
         let cutoff = stamp(now - Duration::days(i64::from(self.retention_days)));
         let conn = self.conn();
         let mut deleted = 0;
-        for table in ["searches", "opens", "feedback"] {
+        for table in ["searches", "topics", "opens", "feedback"] {
             deleted += conn.execute(&format!("DELETE FROM {table} WHERE at < ?1"), [&cutoff])?;
         }
         Ok(deleted)
@@ -277,6 +289,12 @@ fn insert(conn: &mut Connection, batch: &[Event]) -> rusqlite::Result<()> {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![stamp(s.at), s.query, s.results as i64, channel, kiosk, s.region, s.search_ref],
                 )?;
+                for topic in &s.topics {
+                    tx.execute(
+                        "INSERT INTO topics (at, search_ref, topic) VALUES (?1, ?2, ?3)",
+                        params![stamp(s.at), s.search_ref, topic],
+                    )?;
+                }
             }
             Event::Open(o) => {
                 tx.execute(
@@ -316,6 +334,7 @@ mod tests {
                     region: matches!(channel, Channel::Kiosk(_)).then(|| "上海".to_string()),
                     channel: channel.clone(),
                     search_ref: search_ref.clone(),
+                    topics: normalize_query(query).split(' ').map(String::from).collect(),
                 });
                 search_ref
             })
@@ -382,8 +401,18 @@ mod tests {
         let failing: Vec<&str> = report.failing.iter().map(|r| r.query.as_str()).collect();
         assert_eq!(failing, ["直播 退款", "预付卡", "健身卡"]);
         let rising: Vec<(&str, u64, f64)> =
-            report.rising.iter().map(|r| (r.query.as_str(), r.this_week, r.earlier_weekly)).collect();
-        assert_eq!(rising, [("预付卡", 5, 1.0), ("直播 退款", 3, 0.0), ("健身卡", 2, 0.0), ("网购 退货", 2, 0.0)]);
+            report.rising.iter().map(|r| (r.topic.as_str(), r.this_week, r.earlier_weekly)).collect();
+        assert_eq!(
+            rising,
+            [
+                ("预付卡", 5, 1.0),
+                ("直播", 3, 0.0),
+                ("退款", 3, 0.0),
+                ("健身卡", 2, 0.0),
+                ("网购", 2, 0.0),
+                ("退货", 2, 0.0)
+            ]
+        );
         assert_eq!(report.documents.len(), 1);
         assert_eq!((report.documents[0].opens, report.documents[0].mean_position), (2, 2.0));
         let channels: Vec<(&str, Option<&str>, u64)> =
@@ -412,7 +441,11 @@ mod tests {
         };
         assert_eq!(count(), 17);
         let now = Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 0).unwrap();
-        assert_eq!(insights.purge(now).unwrap(), 1, "only the search of 1 March is older than 180 days");
+        assert_eq!(
+            insights.purge(now).unwrap(),
+            2,
+            "only the search of 1 March (and its topic) is older than 180 days"
+        );
         assert_eq!(count(), 16);
         let later = now + Duration::days(400);
         insights.purge(later).unwrap();
@@ -428,6 +461,7 @@ mod tests {
             statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
         };
         assert_eq!(columns("searches"), ["id", "at", "query", "results", "channel", "kiosk", "region", "search_ref"]);
+        assert_eq!(columns("topics"), ["id", "at", "search_ref", "topic"]);
         assert_eq!(columns("opens"), ["id", "at", "search_ref", "position", "doc"]);
         assert_eq!(columns("feedback"), ["id", "at", "doc", "helpful", "comment"]);
     }

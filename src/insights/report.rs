@@ -46,11 +46,11 @@ pub struct QueryRow {
     pub mean_results: f64,
 }
 
-/// A query searched more in the last 7 days than in an average week of the
-/// four before.
+/// A topic (a word of the queries) searched more in the last 7 days than in
+/// an average week of the four before.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rising {
-    pub query: String,
+    pub topic: String,
     pub this_week: u64,
     /// Searches per week over the four weeks before.
     pub earlier_weekly: f64,
@@ -169,22 +169,23 @@ fn queries(conn: &Connection, filter: &Filter, having: &str, order: &str) -> Res
 }
 
 /// This week is the 7 days ending with `filter.to`; the four weeks before
-/// it are the baseline. A query rises when it was searched at least twice
-/// this week and more than in an average earlier week.
+/// it are the baseline. A topic rises when searches about it were at least
+/// two this week and more than in an average earlier week.
 fn rising(conn: &Connection, filter: &Filter) -> Result<Vec<Rising>, Error> {
     let week_start = filter.to - Duration::days(6);
     let earlier_start = week_start - Duration::days(28);
     let sql = format!(
-        "SELECT s.query, SUM(date(s.at, '+8 hours') >= ?4) AS this_week, SUM(date(s.at, '+8 hours') < ?4) AS earlier \
-         FROM searches s WHERE {IN_FILTER} GROUP BY s.query HAVING this_week >= 2 AND this_week * 4 > earlier \
-         ORDER BY this_week * 4 - earlier DESC, s.query LIMIT {ROWS}"
+        "SELECT t.topic, SUM(date(s.at, '+8 hours') >= ?4) AS this_week, SUM(date(s.at, '+8 hours') < ?4) AS earlier \
+         FROM topics t JOIN searches s ON s.search_ref = t.search_ref WHERE {IN_FILTER} \
+         GROUP BY t.topic HAVING this_week >= 2 AND this_week * 4 > earlier \
+         ORDER BY this_week * 4 - earlier DESC, t.topic LIMIT {ROWS}"
     );
     let mut statement = conn.prepare(&sql)?;
     let rows = statement.query_map(
         params![earlier_start.to_string(), filter.to.to_string(), filter.region, week_start.to_string()],
         |row| {
             Ok(Rising {
-                query: row.get(0)?,
+                topic: row.get(0)?,
                 this_week: row.get::<_, i64>(1)? as u64,
                 earlier_weekly: row.get::<_, i64>(2)? as f64 / 4.0,
             })

@@ -418,6 +418,19 @@ impl Engine {
         self.catalog.suggest(typed)
     }
 
+    /// What a query is about, as staff insights count it: its words of two
+    /// or more characters as the search understood them (健身房预付卡跑路了
+    /// → 健身房, 预付卡, 跑路), at most eight, each once.
+    pub fn topics(&self, query: &str) -> Vec<String> {
+        let mut topics: Vec<String> = Vec::new();
+        for concept in self.analyzer.concepts(query) {
+            if concept.chars().count() > 1 && !topics.contains(&concept) && topics.len() < 8 {
+                topics.push(concept);
+            }
+        }
+        topics
+    }
+
     /// Titles, tags and common questions known to the index.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog

@@ -100,6 +100,7 @@ pub(super) fn record_search(
     });
     let search_ref = crate::insights::new_search_ref();
     recording.insights.record_search(Search {
+        topics: state.engine().topics(params.query()),
         at: Utc::now(),
         query: params.query().to_string(),
         results: results.total as u64,
@@ -349,11 +350,11 @@ async fn page(State(state): State<AppState>, Signed(session): Signed, Query(para
             (charts::columns("每日查询量", &volume))
         }
         section #rising {
-            h2 { "上升的话题（最近 7 天对比之前 4 周的周平均） " (csv_link("rising")) }
+            h2 { "上升的话题（查询中的词，最近 7 天对比之前 4 周的周平均） " (csv_link("rising")) }
             @if report.rising.is_empty() { p { "这段时间没有明显上升的查询。" } } @else {
                 table.admin-list {
-                    thead { tr { th { "查询" } th { "最近 7 天" } th { "之前每周平均" } } }
-                    tbody { @for r in &report.rising { tr { td { (query_link(&r.query)) } td { (r.this_week) } td { (format!("{:.1}", r.earlier_weekly)) } } } }
+                    thead { tr { th { "话题" } th { "最近 7 天" } th { "之前每周平均" } } }
+                    tbody { @for r in &report.rising { tr { td { (query_link(&r.topic)) } td { (r.this_week) } td { (format!("{:.1}", r.earlier_weekly)) } } } }
                 }
             }
         }
@@ -434,9 +435,9 @@ pub fn table_csv(report: &Report, table: &str) -> Option<String> {
         "top" => query_rows(&report.top_queries, &mut write),
         "failing" => query_rows(&report.failing, &mut write),
         "rising" => {
-            write(vec!["查询".into(), "最近7天".into(), "之前每周平均".into()]);
+            write(vec!["话题".into(), "最近7天".into(), "之前每周平均".into()]);
             for r in &report.rising {
-                write(vec![r.query.clone(), r.this_week.to_string(), format!("{:.2}", r.earlier_weekly)]);
+                write(vec![r.topic.clone(), r.this_week.to_string(), format!("{:.2}", r.earlier_weekly)]);
             }
         }
         "documents" => {
@@ -510,9 +511,9 @@ pub fn weekly_summary(week: &Report, weekly: f64, rising: &[Rising], title_of: &
         let rising: Vec<String> = rising
             .iter()
             .take(5)
-            .map(|r| format!("“{}”（本周 {} 次，之前每周平均 {:.1} 次）", r.query, r.this_week, r.earlier_weekly))
+            .map(|r| format!("“{}”（本周 {} 次，之前每周平均 {:.1} 次）", r.topic, r.this_week, r.earlier_weekly))
             .collect();
-        lines.push(format!("上升最快的查询：{}。", rising.join("、")));
+        lines.push(format!("上升最快的话题：{}。", rising.join("、")));
     }
     if !week.failing.is_empty() {
         let failing: Vec<String> = week
