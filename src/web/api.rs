@@ -134,7 +134,7 @@ pub struct DocumentResponse {
 pub async fn document(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    opened: Result<Query<insights::Opened>, QueryRejection>,
+    opened: Result<Query<insights::DocumentVisit>, QueryRejection>,
 ) -> Result<Json<DocumentResponse>, ApiError> {
     let id = document_id(&id)?.to_string();
     let page = state.document(id).await?.ok_or_else(WebError::not_found)?;

@@ -122,14 +122,14 @@ pub(super) fn api_channel(kiosk: Option<&str>) -> Channel {
 /// `from` and `pos` on a document address: which search and which place in
 /// its results the visitor came from. `feedback=thanks` after a feedback.
 #[derive(Debug, Default, Deserialize)]
-pub struct Opened {
+pub struct DocumentVisit {
     pub from: Option<String>,
     pub pos: Option<String>,
     pub feedback: Option<String>,
 }
 
 /// Records an opened result when `opened` names a search and a position.
-pub(super) fn record_open(state: &AppState, opened: &Opened, doc: &str) {
+pub(super) fn record_open(state: &AppState, opened: &DocumentVisit, doc: &str) {
     let Some(recording) = &state.recording else { return };
     let (Some(from), Some(pos)) = (&opened.from, &opened.pos) else { return };
     let valid_ref = from.len() == 16 && from.bytes().all(|b| b.is_ascii_hexdigit());

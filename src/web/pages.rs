@@ -371,7 +371,7 @@ async fn document(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    opened: Result<Query<insights::Opened>, QueryRejection>,
+    opened: Result<Query<insights::DocumentVisit>, QueryRejection>,
 ) -> Response {
     let id = match document_id(&id) {
         Ok(id) => id.to_string(),
