@@ -88,6 +88,9 @@ async fn searching_and_opening_results_record_rows_without_anything_personal() {
     let refs = rows(&conn, joined, "channel");
     assert_eq!(refs, ["web", "kiosk"], "each open is tied to its search");
 
+    let metrics = visitor.get(format!("{}/metrics", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("weiquan_insights_dropped_total 0"), "no event was dropped: {metrics}");
+
     // Nothing that identifies the visitor is anywhere in the tables.
     for table in ["searches", "topics", "opens", "feedback"] {
         let everything = rows(&conn, table, "*").join("\n");

@@ -144,6 +144,16 @@ pub(super) fn record_open(state: &AppState, opened: &DocumentVisit, doc: &str) {
     }
 }
 
+/// Prometheus lines on recording, when it is on.
+pub(super) fn metrics(state: &AppState) -> String {
+    let Some(recording) = &state.recording else { return String::new() };
+    format!(
+        "# HELP weiquan_insights_dropped_total Insights events dropped because the writer fell behind.\n\
+         # TYPE weiquan_insights_dropped_total counter\nweiquan_insights_dropped_total {}\n",
+        recording.insights.dropped()
+    )
+}
+
 /// A result link that says which search and place it came from.
 pub(super) fn tracked(url: &str, search_ref: Option<&str>, position: usize) -> String {
     let Some(search_ref) = search_ref else { return url.to_string() };
