@@ -115,6 +115,7 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     let mut server = Command::new(env!("CARGO_BIN_EXE_weiquan"))
         .args(["serve", "--addr", "127.0.0.1:0", "--content", content.to_str().unwrap()])
         .args(["--index", dir.path().join("index").to_str().unwrap(), "--static", static_dir.to_str().unwrap()])
+        .args(["--data", dir.path().join("data").to_str().unwrap()])
         .env_remove("WEIQUAN_CONTENT")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
