@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS searches (
     region     TEXT,
     search_ref TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS searches_at ON searches (at);
+-- Reports scan a time range: this index covers the columns they read.
+CREATE INDEX IF NOT EXISTS searches_by_time ON searches (at, region, query, results, search_ref, channel, kiosk);
 CREATE INDEX IF NOT EXISTS searches_ref ON searches (search_ref);
 CREATE TABLE IF NOT EXISTS opens (
     id         INTEGER PRIMARY KEY,
@@ -64,9 +65,9 @@ CREATE TABLE IF NOT EXISTS topics (
     search_ref TEXT NOT NULL,
     topic      TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS topics_ref ON topics (search_ref);
+CREATE INDEX IF NOT EXISTS topics_ref ON topics (search_ref, topic);
 CREATE INDEX IF NOT EXISTS topics_at ON topics (at);
-CREATE INDEX IF NOT EXISTS opens_ref ON opens (search_ref);
+CREATE INDEX IF NOT EXISTS opens_ref ON opens (search_ref, doc, position);
 CREATE INDEX IF NOT EXISTS opens_at ON opens (at);
 CREATE TABLE IF NOT EXISTS feedback (
     id      INTEGER PRIMARY KEY,

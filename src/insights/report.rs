@@ -10,8 +10,17 @@ use super::Error;
 pub const ROWS: usize = 50;
 /// Days of one volume chart at most; a longer range shows its last days.
 const MAX_DAYS: i64 = 366;
-/// A recorded UTC time as a Beijing calendar day.
-const DAY: &str = "date(at, '+8 hours')";
+/// Where a Beijing calendar day starts, as a stored UTC time: the bound of
+/// a range scan on the `at` indexes.
+fn start_of(day: NaiveDate) -> String {
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists") - Duration::hours(8);
+    midnight.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The stored times of the days `from` to `to`: (first, past the last).
+fn span(from: NaiveDate, to: NaiveDate) -> (String, String) {
+    (start_of(from), start_of(to + Duration::days(1)))
+}
 
 /// Which searches a report covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,14 +109,32 @@ pub struct Report {
 }
 
 pub(super) fn build(conn: &Connection, filter: &Filter) -> Result<Report, Error> {
+    // One pass over the searches gives every query's figures; the totals,
+    // the top list and the failing list are cut from it.
+    let queries = queries(conn, filter)?;
+    let documents = documents(conn, filter)?;
+    let (helpful, unhelpful) = feedback_totals(conn, filter)?;
+    let totals = Totals {
+        searches: queries.iter().map(|q| q.searches).sum(),
+        zero_results: queries.iter().map(|q| q.zero_results).sum(),
+        unopened: queries.iter().map(|q| q.searches - q.opened).sum(),
+        opens: documents.iter().map(|d| d.opens).sum(),
+        helpful,
+        unhelpful,
+    };
+    let mut failing: Vec<QueryRow> = queries.iter().filter(|q| q.zero_results > 0 || q.opened == 0).cloned().collect();
+    // Queries that found nothing first: the plainest gaps.
+    failing.sort_by(|a, b| {
+        b.zero_results.cmp(&a.zero_results).then(b.searches.cmp(&a.searches)).then(a.query.cmp(&b.query))
+    });
+    failing.truncate(ROWS);
     Ok(Report {
         filter: filter.clone(),
-        totals: totals(conn, filter)?,
-        top_queries: queries(conn, filter, "", "n DESC")?,
-        // Queries that found nothing first: the plainest gaps.
-        failing: queries(conn, filter, "HAVING zero > 0 OR opened = 0", "zero DESC, n DESC")?,
+        totals,
+        top_queries: queries.into_iter().take(ROWS).collect(),
+        failing,
         rising: rising(conn, filter)?,
-        documents: documents(conn, filter)?,
+        documents: documents.into_iter().take(ROWS).collect(),
         channels: channels(conn, filter)?,
         volume: volume(conn, filter)?,
         feedback: feedback(conn, filter)?,
@@ -115,48 +142,33 @@ pub(super) fn build(conn: &Connection, filter: &Filter) -> Result<Report, Error>
     })
 }
 
-/// Searches `s` of the filter: `?1` first day, `?2` last day, `?3` region or NULL.
-const IN_FILTER: &str = "date(s.at, '+8 hours') BETWEEN ?1 AND ?2 AND (?3 IS NULL OR s.region = ?3)";
+/// Searches `s` of the filter: `?1` and `?2` from [`span`], `?3` region or NULL.
+const IN_FILTER: &str = "s.at >= ?1 AND s.at < ?2 AND (?3 IS NULL OR s.region = ?3)";
+/// Joins start from the searches in the range (found by the `at` index) and
+/// look up their topics or opens by reference; CROSS JOIN keeps SQLite from
+/// scanning the whole other table first.
+const SEARCHES_THEN: &str = "searches s CROSS JOIN";
 /// Whether a result of search `s` was opened.
 const OPENED: &str = "EXISTS (SELECT 1 FROM opens o WHERE o.search_ref = s.search_ref)";
 
-fn totals(conn: &Connection, filter: &Filter) -> Result<Totals, Error> {
-    let (from, to, region) = (filter.from.to_string(), filter.to.to_string(), filter.region.as_deref());
-    let mut totals = conn.query_row(
-        &format!(
-            "SELECT COUNT(*), COALESCE(SUM(s.results = 0), 0), COALESCE(SUM(NOT {OPENED}), 0) \
-             FROM searches s WHERE {IN_FILTER}"
-        ),
-        params![from, to, region],
-        |row| {
-            Ok(Totals {
-                searches: row.get::<_, i64>(0)? as u64,
-                zero_results: row.get::<_, i64>(1)? as u64,
-                unopened: row.get::<_, i64>(2)? as u64,
-                ..Totals::default()
-            })
-        },
-    )?;
-    totals.opens = conn.query_row(
-        &format!("SELECT COUNT(*) FROM opens o JOIN searches s ON o.search_ref = s.search_ref WHERE {IN_FILTER}"),
-        params![from, to, region],
-        |row| row.get::<_, i64>(0),
-    )? as u64;
-    (totals.helpful, totals.unhelpful) = conn.query_row(
-        &format!("SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(NOT helpful), 0) FROM feedback WHERE {DAY} BETWEEN ?1 AND ?2"),
-        params![from, to],
+fn feedback_totals(conn: &Connection, filter: &Filter) -> Result<(u64, u64), Error> {
+    let (start, end) = span(filter.from, filter.to);
+    Ok(conn.query_row(
+        "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(NOT helpful), 0) FROM feedback WHERE at >= ?1 AND at < ?2",
+        params![start, end],
         |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
-    )?;
-    Ok(totals)
+    )?)
 }
 
-fn queries(conn: &Connection, filter: &Filter, having: &str, order: &str) -> Result<Vec<QueryRow>, Error> {
+/// Every query of the filter, most searched first.
+fn queries(conn: &Connection, filter: &Filter) -> Result<Vec<QueryRow>, Error> {
     let sql = format!(
-        "SELECT s.query, COUNT(*) AS n, SUM(s.results = 0) AS zero, SUM({OPENED}) AS opened, AVG(s.results) \
-         FROM searches s WHERE {IN_FILTER} GROUP BY s.query {having} ORDER BY {order}, s.query LIMIT {ROWS}"
+        "SELECT s.query, COUNT(*) AS n, SUM(s.results = 0), SUM({OPENED}), AVG(s.results) \
+         FROM searches s WHERE {IN_FILTER} GROUP BY s.query ORDER BY n DESC, s.query"
     );
     let mut statement = conn.prepare(&sql)?;
-    let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string(), filter.region], |row| {
+    let (start, end) = span(filter.from, filter.to);
+    let rows = statement.query_map(params![start, end, filter.region], |row| {
         Ok(QueryRow {
             query: row.get(0)?,
             searches: row.get::<_, i64>(1)? as u64,
@@ -175,14 +187,14 @@ fn rising(conn: &Connection, filter: &Filter) -> Result<Vec<Rising>, Error> {
     let week_start = filter.to - Duration::days(6);
     let earlier_start = week_start - Duration::days(28);
     let sql = format!(
-        "SELECT t.topic, SUM(date(s.at, '+8 hours') >= ?4) AS this_week, SUM(date(s.at, '+8 hours') < ?4) AS earlier \
-         FROM topics t JOIN searches s ON s.search_ref = t.search_ref WHERE {IN_FILTER} \
+        "SELECT t.topic, SUM(s.at >= ?4) AS this_week, SUM(s.at < ?4) AS earlier \
+         FROM {SEARCHES_THEN} topics t ON t.search_ref = s.search_ref WHERE {IN_FILTER} \
          GROUP BY t.topic HAVING this_week >= 2 AND this_week * 4 > earlier \
          ORDER BY this_week * 4 - earlier DESC, t.topic LIMIT {ROWS}"
     );
     let mut statement = conn.prepare(&sql)?;
     let rows = statement.query_map(
-        params![earlier_start.to_string(), filter.to.to_string(), filter.region, week_start.to_string()],
+        params![start_of(earlier_start), span(filter.from, filter.to).1, filter.region, start_of(week_start)],
         |row| {
             Ok(Rising {
                 topic: row.get(0)?,
@@ -194,14 +206,16 @@ fn rising(conn: &Connection, filter: &Filter) -> Result<Vec<Rising>, Error> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Every opened document of the filter, most opened first.
 fn documents(conn: &Connection, filter: &Filter) -> Result<Vec<DocumentRow>, Error> {
     let sql = format!(
-        "SELECT o.doc, COUNT(*) AS n, AVG(o.position) FROM opens o JOIN searches s ON o.search_ref = s.search_ref \
+        "SELECT o.doc, COUNT(*) AS n, AVG(o.position) FROM {SEARCHES_THEN} opens o ON o.search_ref = s.search_ref \
          WHERE {IN_FILTER} \
-         GROUP BY o.doc ORDER BY n DESC, o.doc LIMIT {ROWS}"
+         GROUP BY o.doc ORDER BY n DESC, o.doc"
     );
     let mut statement = conn.prepare(&sql)?;
-    let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string(), filter.region], |row| {
+    let (start, end) = span(filter.from, filter.to);
+    let rows = statement.query_map(params![start, end, filter.region], |row| {
         Ok(DocumentRow { doc: row.get(0)?, opens: row.get::<_, i64>(1)? as u64, mean_position: row.get(2)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -213,7 +227,8 @@ fn channels(conn: &Connection, filter: &Filter) -> Result<Vec<ChannelRow>, Error
          GROUP BY s.channel, s.kiosk ORDER BY n DESC, s.channel, s.kiosk"
     );
     let mut statement = conn.prepare(&sql)?;
-    let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string(), filter.region], |row| {
+    let (start, end) = span(filter.from, filter.to);
+    let rows = statement.query_map(params![start, end, filter.region], |row| {
         Ok(ChannelRow { channel: row.get(0)?, kiosk: row.get(1)?, searches: row.get::<_, i64>(2)? as u64 })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -224,7 +239,7 @@ fn volume(conn: &Connection, filter: &Filter) -> Result<Vec<(NaiveDate, u64)>, E
     let sql = format!("SELECT date(s.at, '+8 hours') AS day, COUNT(*) FROM searches s WHERE {IN_FILTER} GROUP BY day");
     let mut statement = conn.prepare(&sql)?;
     let counts: std::collections::HashMap<String, u64> = statement
-        .query_map(params![from.to_string(), filter.to.to_string(), filter.region], |row| {
+        .query_map(params![start_of(from), span(from, filter.to).1, filter.region], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
         })?
         .collect::<Result<_, _>>()?;
@@ -236,12 +251,13 @@ fn volume(conn: &Connection, filter: &Filter) -> Result<Vec<(NaiveDate, u64)>, E
 }
 
 fn feedback(conn: &Connection, filter: &Filter) -> Result<Vec<FeedbackRow>, Error> {
+    let (start, end) = span(filter.from, filter.to);
     let mut statement = conn.prepare(&format!(
-        "SELECT doc, SUM(helpful) AS yes, SUM(NOT helpful) AS no FROM feedback WHERE {DAY} BETWEEN ?1 AND ?2 \
+        "SELECT doc, SUM(helpful) AS yes, SUM(NOT helpful) AS no FROM feedback WHERE at >= ?1 AND at < ?2 \
          GROUP BY doc ORDER BY no DESC, yes DESC, doc LIMIT {ROWS}"
     ))?;
     let mut rows: Vec<FeedbackRow> = statement
-        .query_map(params![filter.from.to_string(), filter.to.to_string()], |row| {
+        .query_map(params![start, end], |row| {
             Ok(FeedbackRow {
                 doc: row.get(0)?,
                 helpful: row.get::<_, i64>(1)? as u64,
@@ -250,24 +266,23 @@ fn feedback(conn: &Connection, filter: &Filter) -> Result<Vec<FeedbackRow>, Erro
             })
         })?
         .collect::<Result<_, _>>()?;
-    let mut comments = conn.prepare(&format!(
-        "SELECT at, helpful, comment FROM feedback WHERE doc = ?1 AND comment != '' AND {DAY} BETWEEN ?2 AND ?3 \
-         ORDER BY at DESC, id DESC LIMIT 10"
-    ))?;
+    let mut comments = conn.prepare(
+        "SELECT at, helpful, comment FROM feedback WHERE doc = ?1 AND comment != '' AND at >= ?2 AND at < ?3 \
+         ORDER BY at DESC, id DESC LIMIT 10",
+    )?;
     for row in &mut rows {
         row.comments = comments
-            .query_map(params![row.doc, filter.from.to_string(), filter.to.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
+            .query_map(params![row.doc, start, end], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
     }
     Ok(rows)
 }
 
 fn regions(conn: &Connection, filter: &Filter) -> Result<Vec<String>, Error> {
-    let mut statement = conn.prepare(&format!(
-        "SELECT DISTINCT region FROM searches WHERE region IS NOT NULL AND {DAY} BETWEEN ?1 AND ?2 ORDER BY region"
-    ))?;
-    let rows = statement.query_map(params![filter.from.to_string(), filter.to.to_string()], |row| row.get(0))?;
+    let (start, end) = span(filter.from, filter.to);
+    let mut statement = conn.prepare(
+        "SELECT DISTINCT region FROM searches WHERE region IS NOT NULL AND at >= ?1 AND at < ?2 ORDER BY region",
+    )?;
+    let rows = statement.query_map(params![start, end], |row| row.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
