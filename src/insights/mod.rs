@@ -144,6 +144,8 @@ pub enum Error {
     Open { path: std::path::PathBuf, source: rusqlite::Error },
     #[error("insights database: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("cannot start the insights writer: {0}")]
+    Writer(std::io::Error),
 }
 
 /// The insights store: records events in the background, answers reports.
@@ -177,7 +179,7 @@ impl Insights {
         std::thread::Builder::new()
             .name("insights-writer".into())
             .spawn(move || write_events(writer, receiver))
-            .map_err(|e| error(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+            .map_err(Error::Writer)?;
         Ok(Insights { sender, reader: Mutex::new(reader), dropped: AtomicU64::new(0), retention_days })
     }
 
@@ -257,6 +259,11 @@ pub fn new_search_ref() -> String {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).expect("the system's random source works");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `text` could be a reference made by [`new_search_ref`].
+pub fn is_search_ref(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Times are UTC RFC 3339 with whole seconds, which sort as text.

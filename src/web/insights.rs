@@ -95,9 +95,7 @@ pub(super) fn record_search(
         Channel::Kiosk(id) => state.kiosks.get(id).and_then(|kiosk| kiosk.region.clone()),
         _ => None,
     }
-    .or_else(|| {
-        params.region.iter().flat_map(|r| r.split([',', '，'])).map(str::trim).find(|r| !r.is_empty()).map(String::from)
-    });
+    .or_else(|| params.regions().next().map(String::from));
     let search_ref = crate::insights::new_search_ref();
     recording.insights.record_search(Search {
         topics: state.engine().topics(params.query()),
@@ -132,9 +130,8 @@ pub struct DocumentVisit {
 pub(super) fn record_open(state: &AppState, opened: &DocumentVisit, doc: &str) {
     let Some(recording) = &state.recording else { return };
     let (Some(from), Some(pos)) = (&opened.from, &opened.pos) else { return };
-    let valid_ref = from.len() == 16 && from.bytes().all(|b| b.is_ascii_hexdigit());
     match pos.parse::<u32>() {
-        Ok(position @ 1..=1000) if valid_ref => recording.insights.record_open(Open {
+        Ok(position @ 1..=1000) if crate::insights::is_search_ref(from) => recording.insights.record_open(Open {
             at: Utc::now(),
             search_ref: from.clone(),
             position,

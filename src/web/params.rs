@@ -88,6 +88,11 @@ fn date(raw: Option<&str>, name: &str) -> Result<Option<NaiveDate>, WebError> {
 }
 
 impl SearchParams {
+    /// The regions asked for (repeated or separated by commas).
+    pub fn regions(&self) -> impl Iterator<Item = &str> {
+        values(&self.region)
+    }
+
     pub fn query(&self) -> &str {
         self.q.as_deref().unwrap_or("")
     }
@@ -110,7 +115,7 @@ impl SearchParams {
             kinds: labels(&self.kind, "kind", "law, case, warning, guide", Kind::parse)?,
             levels: labels(&self.level, "level", "law, regulation, rule, interpretation, local, other", Level::parse)?,
             statuses: labels(&self.status, "status", "current, amended, repealed, pending", Status::parse)?,
-            regions: values(&self.region).map(String::from).collect(),
+            regions: self.regions().map(String::from).collect(),
             tags: values(&self.tag).map(String::from).collect(),
             from: date(self.from.as_deref(), "from")?,
             to: date(self.to.as_deref(), "to")?,
