@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use weiquan::clock::Clock;
 use weiquan::content;
 use weiquan::search::analyzer::{self, Analyzer, Lexicon};
 use weiquan::search::{Engine, SearchRequest, build};
@@ -19,7 +20,7 @@ fn roots() -> Vec<PathBuf> {
 }
 
 fn hot_paths(c: &mut Criterion) {
-    let loaded = content::load(&roots(), &|_, _| {}).unwrap();
+    let loaded = content::load(&roots(), Clock::default().today(), &|_, _| {}).unwrap();
     let text: String = loaded.documents.iter().map(|d| d.body.as_str()).collect::<Vec<_>>().join("\n");
     let analyzer = Analyzer::new(&Lexicon::with_builtin(&loaded.dictionary, &loaded.synonyms, &loaded.aliases));
 
@@ -47,14 +48,14 @@ fn hot_paths(c: &mut Criterion) {
     group.bench_function("build shipped + fixture content", |b| {
         b.iter(|| {
             let dir = tempfile::tempdir().unwrap();
-            build(dir.path(), &roots(), &|_, _, _| {}).unwrap().units
+            build(dir.path(), &roots(), &Clock::default(), &|_, _, _| {}).unwrap().units
         })
     });
     group.finish();
 
     let dir = tempfile::tempdir().unwrap();
-    build(dir.path(), &roots(), &|_, _, _| {}).unwrap();
-    let engine = Engine::open(dir.path()).unwrap();
+    build(dir.path(), &roots(), &Clock::default(), &|_, _, _| {}).unwrap();
+    let engine = Engine::open(dir.path(), Clock::default()).unwrap();
     let mut group = c.benchmark_group("search");
     for query in ["预付卡 退款", "网购衣服不想要了能退吗", "消保法第五十五条", "七天無理由退貨"]
     {

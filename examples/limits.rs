@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use tantivy_jieba::jieba_rs::Jieba;
+use weiquan::clock::Clock;
 
 #[derive(Parser)]
 struct Args {
@@ -45,7 +46,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn jieba(roots: &[PathBuf]) -> anyhow::Result<()> {
-    let loaded = weiquan::content::load(roots, &|_, _| {})?;
+    let loaded = weiquan::content::load(roots, Clock::default().today(), &|_, _| {})?;
     let texts: Vec<String> = loaded
         .documents
         .iter()

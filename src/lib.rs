@@ -4,6 +4,7 @@
 //! Dependencies point one way: [`search`] builds on [`content`], and both use
 //! [`text`]. Neither knows about HTTP or the command line.
 
+pub mod clock;
 pub mod content;
 pub mod insights;
 pub mod publish;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use weiquan::clock::{self, Clock};
 use weiquan::content::{self, Kind};
 use weiquan::search::{self, Engine, SearchRequest, Stage, eval};
 use weiquan::web::{
@@ -22,6 +23,11 @@ use weiquan::web::{
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The zone whose calendar decides "today" (warnings in force, laws in
+    /// force, staff reports), an IANA name; for `serve` it beats `timezone`
+    /// in the config file [default: Asia/Shanghai].
+    #[arg(long, env = "WEIQUAN_TIMEZONE", value_name = "ZONE", value_parser = clock::zone, global = true)]
+    timezone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Subcommand)]
@@ -89,7 +95,7 @@ struct ServeArgs {
     /// Searches per second per client address before 429; 0 turns the limit off [default: 20].
     #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
     search_rate: Option<u32>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `timezone`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -151,13 +157,14 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    let clock = Clock::system(cli.timezone.unwrap_or(clock::DEFAULT_ZONE));
     let result = match cli.command {
-        Command::Index { content, index } => run_index(&content.roots, &index.dir),
-        Command::Search(args) => run_search(args),
-        Command::Check { content } => run_check(&content.roots),
-        Command::Serve(args) => run_serve(args),
+        Command::Index { content, index } => run_index(&content.roots, &index.dir, &clock),
+        Command::Search(args) => run_search(args, clock),
+        Command::Check { content } => run_check(&content.roots, &clock),
+        Command::Serve(args) => run_serve(args, cli.timezone),
         Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
-        Command::Eval { queries, content, index, json } => run_eval(&queries, &content.roots, &index.dir, json),
+        Command::Eval { queries, content, index, json } => run_eval(&queries, &content.roots, &index.dir, json, clock),
     };
     match result {
         Ok(code) => code,
@@ -197,10 +204,10 @@ fn print_problems(problems: &[content::Problem]) {
     }
 }
 
-fn run_index(roots: &[PathBuf], dir: &Path) -> anyhow::Result<ExitCode> {
+fn run_index(roots: &[PathBuf], dir: &Path, clock: &Clock) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (bar, update) = progress_bar();
-    let report = search::build(dir, roots, &update);
+    let report = search::build(dir, roots, clock, &update);
     bar.finish_and_clear();
     let report = report?;
     print_problems(&report.problems);
@@ -221,17 +228,17 @@ fn dir_size(dir: &Path) -> u64 {
     walkdir::WalkDir::new(dir).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()
 }
 
-fn run_search(args: SearchArgs) -> anyhow::Result<ExitCode> {
+fn run_search(args: SearchArgs, clock: Clock) -> anyhow::Result<ExitCode> {
     let roots = if !args.roots.is_empty() {
         args.roots
     } else {
-        match Engine::open(&args.index.dir) {
+        match Engine::open(&args.index.dir, clock.clone()) {
             Ok(engine) => engine.manifest().roots.clone(),
             Err(_) => vec![PathBuf::from("content")],
         }
     };
     let (bar, update) = progress_bar();
-    let opened = Engine::open_or_build(&args.index.dir, &roots, &update);
+    let opened = Engine::open_or_build(&args.index.dir, &roots, clock, &update);
     bar.finish_and_clear();
     let (engine, report) = opened?;
     if let Some(report) = report {
@@ -282,12 +289,12 @@ fn terminal_text(html: &str, mark: &str, unmark: &str) -> String {
 }
 
 /// Deletes insights older than the retention period, at start and daily.
-async fn purge_daily(insights: std::sync::Arc<weiquan::insights::Insights>) {
+async fn purge_daily(insights: std::sync::Arc<weiquan::insights::Insights>, clock: Clock) {
     let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     loop {
         daily.tick().await;
-        let insights = insights.clone();
-        match tokio::task::spawn_blocking(move || insights.purge(chrono::Utc::now())).await {
+        let (insights, now) = (insights.clone(), clock.utc());
+        match tokio::task::spawn_blocking(move || insights.purge(now)).await {
             Ok(Ok(deleted)) => tracing::info!(deleted, "purged old insights"),
             Ok(Err(error)) => tracing::warn!(%error, "cannot purge old insights"),
             Err(_) => {}
@@ -295,7 +302,7 @@ async fn purge_daily(insights: std::sync::Arc<weiquan::insights::Insights>) {
     }
 }
 
-fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>) -> anyhow::Result<ExitCode> {
     let file = match &args.config {
         Some(path) => FileConfig::read(path).map_err(anyhow::Error::msg)?,
         None if Path::new("weiquan.toml").is_file() => {
@@ -303,10 +310,19 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => FileConfig::default(),
     };
-    let config =
-        ServeConfig::merge(args.addr, args.content, args.index, args.static_dir, args.data, args.search_rate, file);
+    let config = ServeConfig::merge(
+        args.addr,
+        args.content,
+        args.index,
+        args.static_dir,
+        args.data,
+        args.search_rate,
+        timezone,
+        file,
+    );
+    let clock = Clock::system(config.timezone);
     let (bar, update) = progress_bar();
-    let opened = Engine::open_or_build(&config.index, &config.content, &update);
+    let opened = Engine::open_or_build(&config.index, &config.content, clock.clone(), &update);
     bar.finish_and_clear();
     let (engine, report) = opened?;
     if let Some(report) = report {
@@ -341,19 +357,19 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
         println!("消费维权知识库已启动：http://{}", listener.local_addr()?);
-        tokio::spawn(purge_daily(insights));
+        tokio::spawn(purge_daily(insights, clock));
         web::serve(state, listener).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool, clock: Clock) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(queries).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", queries.display()))?;
     let judged = eval::parse_queries(&text).map_err(|e| anyhow::anyhow!("`{}` {e}", queries.display()))?;
     let (bar, update) = progress_bar();
-    let opened = Engine::open_or_build(dir, roots, &update);
+    let opened = Engine::open_or_build(dir, roots, clock, &update);
     bar.finish_and_clear();
     let (engine, _) = opened?;
     let report = eval::evaluate(&engine, &judged)?;
@@ -384,8 +400,8 @@ fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool) -> anyhow
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_check(roots: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let mut loaded = content::load(roots, &|_, _| {})?;
+fn run_check(roots: &[PathBuf], clock: &Clock) -> anyhow::Result<ExitCode> {
+    let mut loaded = content::load(roots, clock.today(), &|_, _| {})?;
     // Official texts are taken as published: their own broken citations are
     // counted, not failures.
     let official: Vec<&PathBuf> =

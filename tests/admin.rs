@@ -201,18 +201,20 @@ async fn scheduled_warnings_go_live_on_time_and_expired_ones_are_not_in_force() 
     let browser = client();
     login(&staff, &browser, "pub", "publisher-pass").await;
     let page = editor_page(&staff, &browser, "kind=warning").await;
-    let at = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339();
+    let at = (staff.clock.utc() + chrono::Duration::minutes(30)).to_rfc3339();
     let mut fields = WARNING.to_vec();
     fields.extend([("action", "schedule"), ("publish_at", at.as_str())]);
     assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
     assert!(search_ids(&staff.base, "火龙果牌烤箱").await.is_empty(), "not before its time");
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    staff.clock.advance(chrono::Duration::minutes(29));
+    assert!(search_ids(&staff.base, "火龙果牌烤箱").await.is_empty(), "not a minute early");
+    staff.clock.advance(chrono::Duration::minutes(1));
     assert_eq!(search_ids(&staff.base, "火龙果牌烤箱").await, ["warnings/test-oven"]);
 
     // A warning past its last day is not in force: not among the warnings in
     // force, listed as expired in the admin.
     let page = editor_page(&staff, &browser, "kind=warning").await;
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+    let yesterday = (staff.clock.today() - chrono::Duration::days(1)).to_string();
     let mut fields: Vec<(&str, &str)> =
         WARNING.iter().map(|&(k, v)| if k == "slug" { (k, "old-oven") } else { (k, v) }).collect();
     fields.retain(|(k, _)| *k != "expires");

@@ -419,9 +419,8 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
 
 /// Searches of the last five weeks: 预付卡 rising, 直播 退款 finding nothing,
 /// from the website and two kiosks.
-fn seed_insights(insights: &weiquan::insights::Insights) {
+fn seed_insights(insights: &weiquan::insights::Insights, now: chrono::DateTime<chrono::Utc>) {
     use weiquan::insights::{Channel, Search};
-    let now = chrono::Utc::now();
     let add = |days_ago: i64, query: &str, results: u64, channel: Channel, times: usize| {
         for i in 0..times {
             insights.record_search(Search {
@@ -453,7 +452,7 @@ async fn a_visitor_answers_feedback_and_staff_see_what_rose_and_what_failed() {
     let Some(browser) = browser().await else { return };
     let client = &browser.client;
     let staff = spawn_staff_server().await;
-    seed_insights(&staff.insights);
+    seed_insights(&staff.insights, staff.clock.utc());
     client.set_window_size(1366, 900).await.unwrap();
 
     // A visitor opens a warning and says it did not help, with a comment.

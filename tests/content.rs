@@ -4,11 +4,12 @@
 mod common;
 
 use common::fixture;
+use weiquan::clock::Clock;
 use weiquan::content::{self, Kind, Layout};
 
 #[test]
 fn every_broken_file_is_reported_and_the_good_one_still_loads() {
-    let loaded = content::load(&[fixture("invalid")], &|_, _| {}).unwrap();
+    let loaded = content::load(&[fixture("invalid")], Clock::default().today(), &|_, _| {}).unwrap();
     assert_eq!(loaded.documents.len(), 1);
     assert_eq!(loaded.documents[0].id, "warnings/good");
 
@@ -49,7 +50,7 @@ fn tags_outside_the_shared_vocabulary_are_reported() {
     std::fs::write(root.path().join("guides/a.md"), guide("\"网购\", \"退款\"")).unwrap();
     std::fs::write(root.path().join("guides/b.md"), guide("\"快递\", \"网上购物\"")).unwrap();
     std::fs::write(root.path().join("README.md"), "# 写给编辑的说明，不是内容\n").unwrap();
-    let loaded = content::load(&[root.path().to_path_buf()], &|_, _| {}).unwrap();
+    let loaded = content::load(&[root.path().to_path_buf()], Clock::default().today(), &|_, _| {}).unwrap();
     assert!(loaded.problems.is_empty(), "README.md is not content: {:?}", loaded.problems);
     assert_eq!(loaded.vocabulary().len(), 3);
     let problems: Vec<String> = loaded.unknown_tags().iter().map(|p| p.to_string()).collect();
@@ -59,13 +60,13 @@ fn tags_outside_the_shared_vocabulary_are_reported() {
 
 #[test]
 fn a_missing_content_folder_is_an_error_that_names_it() {
-    let error = content::load(&[fixture("does-not-exist")], &|_, _| {}).unwrap_err();
+    let error = content::load(&[fixture("does-not-exist")], Clock::default().today(), &|_, _| {}).unwrap_err();
     assert!(error.to_string().contains("does-not-exist"), "{error}");
 }
 
 #[test]
 fn fixture_documents_are_read_with_their_metadata() {
-    let loaded = content::load(&[fixture("content")], &|_, _| {}).unwrap();
+    let loaded = content::load(&[fixture("content")], Clock::default().today(), &|_, _| {}).unwrap();
     assert_eq!(Layout::detect(&fixture("content")), Layout::Project);
     let law = loaded.documents.iter().find(|d| d.id == "laws/sample-consumer-law").unwrap();
     assert_eq!(law.kind, Kind::Law);

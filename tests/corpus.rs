@@ -5,6 +5,7 @@
 mod common;
 
 use common::{corpus, unit_id};
+use weiquan::clock::Clock;
 use weiquan::content::{self, Kind, Status};
 use weiquan::search::{Engine, SearchRequest, build, eval};
 
@@ -13,7 +14,7 @@ fn the_whole_corpus_indexes_and_answers() {
     let Some(corpus) = corpus() else { return };
     let roots = [corpus];
 
-    let loaded = content::load(&roots, &|_, _| {}).unwrap();
+    let loaded = content::load(&roots, Clock::default().today(), &|_, _| {}).unwrap();
     let articles = loaded.documents.iter().flat_map(|d| &d.units).filter(|u| u.article.is_some()).count();
     let cases = loaded.documents.iter().filter(|d| d.kind == Kind::Case).count();
     assert!(loaded.problems.is_empty(), "{:#?}", &loaded.problems[..loaded.problems.len().min(10)]);
@@ -24,7 +25,8 @@ fn the_whole_corpus_indexes_and_answers() {
 
     // Every article the shipped content cites exists in the official texts.
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
-    let with_content = content::load(&[shipped.clone(), roots[0].clone()], &|_, _| {}).unwrap();
+    let with_content =
+        content::load(&[shipped.clone(), roots[0].clone()], Clock::default().today(), &|_, _| {}).unwrap();
     let wrong: Vec<String> = content::citations::dangling(&with_content.documents)
         .into_iter()
         .filter(|p| p.path.starts_with(&shipped))
@@ -40,9 +42,10 @@ fn the_whole_corpus_indexes_and_answers() {
         std::fs::copy(shipped.join(list), lexicon.path().join(list)).unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
-    let report = build(dir.path(), &[roots[0].clone(), lexicon.path().to_path_buf()], &|_, _, _| {}).unwrap();
+    let report =
+        build(dir.path(), &[roots[0].clone(), lexicon.path().to_path_buf()], &Clock::default(), &|_, _, _| {}).unwrap();
     assert_eq!((report.documents, report.units), (3468, 148_160));
-    let engine = Engine::open(dir.path()).unwrap();
+    let engine = Engine::open(dir.path(), Clock::default()).unwrap();
     assert_eq!(engine.unit_count(), 148_160);
 
     let top = |query: &str, n: usize| -> Vec<String> {

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+use weiquan::clock::Clock;
 use weiquan::publish::{Role, Scope, Store};
 
 struct Server {
@@ -130,7 +131,7 @@ async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
     );
 
     // Every file is whole: the folder loads without a problem.
-    let loaded = weiquan::content::load(&[content.path().to_path_buf()], &|_, _| {}).unwrap();
+    let loaded = weiquan::content::load(&[content.path().to_path_buf()], Clock::default().today(), &|_, _| {}).unwrap();
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
     let title_of = |id: &str| loaded.documents.iter().find(|d| d.id == id).map(|d| d.meta.title.clone());
     for (id, title) in &acknowledged {

@@ -5,6 +5,7 @@ mod common;
 use std::fs;
 
 use common::fixture;
+use weiquan::clock::Clock;
 use weiquan::search::schema::SCHEMA_VERSION;
 use weiquan::search::{Engine, Error, SearchRequest, build};
 
@@ -35,34 +36,34 @@ fn generations(dir: &std::path::Path) -> Vec<String> {
 fn a_rebuild_replaces_the_index_and_leaves_one_generation() {
     let dir = tempfile::tempdir().unwrap();
     let roots = [fixture("content")];
-    build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    build(dir.path(), &roots, &Clock::default(), &|_, _, _| {}).unwrap();
     let first = generations(dir.path());
-    let engine = Engine::open(dir.path()).unwrap();
-    build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    let engine = Engine::open(dir.path(), Clock::default()).unwrap();
+    build(dir.path(), &roots, &Clock::default(), &|_, _, _| {}).unwrap();
     let second = generations(dir.path());
     assert_eq!(first.len(), 1);
     assert_eq!(second.len(), 1);
     assert_ne!(first, second);
     // A reader opened before the rebuild keeps answering.
     assert!(engine.search(&SearchRequest::new("预付卡")).unwrap().total > 0);
-    assert_eq!(Engine::open(dir.path()).unwrap().unit_count(), engine.unit_count());
+    assert_eq!(Engine::open(dir.path(), Clock::default()).unwrap().unit_count(), engine.unit_count());
 }
 
 #[test]
 fn a_crashed_build_leaves_the_old_index_in_use() {
     let dir = tempfile::tempdir().unwrap();
-    build(dir.path(), &[fixture("content")], &|_, _, _| {}).unwrap();
+    build(dir.path(), &[fixture("content")], &Clock::default(), &|_, _, _| {}).unwrap();
     let before = generations(dir.path());
     // A build that died half-way leaves a generation folder that CURRENT never names.
     fs::create_dir(dir.path().join("gen-0-crashed")).unwrap();
     fs::write(dir.path().join("gen-0-crashed/meta.json"), "{ half written").unwrap();
-    let engine = Engine::open(dir.path()).unwrap();
+    let engine = Engine::open(dir.path(), Clock::default()).unwrap();
     assert!(engine.search(&SearchRequest::new("预付卡")).unwrap().total > 0);
     // A failing build (missing content folder) changes nothing either.
-    assert!(build(dir.path(), &[fixture("missing")], &|_, _, _| {}).is_err());
-    assert!(Engine::open(dir.path()).is_ok());
+    assert!(build(dir.path(), &[fixture("missing")], &Clock::default(), &|_, _, _| {}).is_err());
+    assert!(Engine::open(dir.path(), Clock::default()).is_ok());
     // The next good build cleans up.
-    build(dir.path(), &[fixture("content")], &|_, _, _| {}).unwrap();
+    build(dir.path(), &[fixture("content")], &Clock::default(), &|_, _, _| {}).unwrap();
     let after = generations(dir.path());
     assert_eq!(after.len(), 1);
     assert_ne!(after, before);
@@ -72,7 +73,7 @@ fn a_crashed_build_leaves_the_old_index_in_use() {
 fn another_schema_version_is_refused_and_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     let roots = [fixture("content")];
-    let report = build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    let report = build(dir.path(), &roots, &Clock::default(), &|_, _, _| {}).unwrap();
     let manifest_path = report.generation.join("manifest.json");
     let manifest = fs::read_to_string(&manifest_path).unwrap();
     fs::write(
@@ -80,8 +81,8 @@ fn another_schema_version_is_refused_and_rebuilt() {
         manifest.replace(&format!("\"schema_version\": {SCHEMA_VERSION}"), "\"schema_version\": 999"),
     )
     .unwrap();
-    assert!(matches!(Engine::open(dir.path()), Err(Error::SchemaMismatch { found: 999, .. })));
-    let (engine, rebuilt) = Engine::open_or_build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    assert!(matches!(Engine::open(dir.path(), Clock::default()), Err(Error::SchemaMismatch { found: 999, .. })));
+    let (engine, rebuilt) = Engine::open_or_build(dir.path(), &roots, Clock::default(), &|_, _, _| {}).unwrap();
     assert!(rebuilt.is_some());
     assert!(engine.search(&SearchRequest::new("预付卡")).unwrap().total > 0);
 }
@@ -92,18 +93,18 @@ fn changed_content_triggers_a_rebuild_and_unchanged_content_does_not() {
     copy_tree(&fixture("content"), content.path());
     let dir = tempfile::tempdir().unwrap();
     let roots = [content.path().to_path_buf()];
-    let (_, built) = Engine::open_or_build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    let (_, built) = Engine::open_or_build(dir.path(), &roots, Clock::default(), &|_, _, _| {}).unwrap();
     assert!(built.is_some(), "no index yet: built");
-    let (_, built) = Engine::open_or_build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    let (_, built) = Engine::open_or_build(dir.path(), &roots, Clock::default(), &|_, _, _| {}).unwrap();
     assert!(built.is_none(), "nothing changed: reused");
 
     fs::write(content.path().join("warnings/new.md"), "+++\ntitle = \"新警示\"\n+++\n共享充电宝押金难退。\n").unwrap();
-    let (engine, built) = Engine::open_or_build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    let (engine, built) = Engine::open_or_build(dir.path(), &roots, Clock::default(), &|_, _, _| {}).unwrap();
     assert!(built.is_some(), "a new file: rebuilt");
     assert_eq!(engine.search(&SearchRequest::new("充电宝")).unwrap().hits[0].id, "warnings/new");
 
     fs::write(content.path().join("dictionary.txt"), "共享充电宝\n").unwrap();
-    let (_, built) = Engine::open_or_build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    let (_, built) = Engine::open_or_build(dir.path(), &roots, Clock::default(), &|_, _, _| {}).unwrap();
     assert!(built.is_some(), "a changed dictionary: rebuilt");
 }
 
@@ -111,11 +112,11 @@ fn changed_content_triggers_a_rebuild_and_unchanged_content_does_not() {
 fn deleting_the_index_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let roots = [fixture("content")];
-    build(dir.path(), &roots, &|_, _, _| {}).unwrap();
-    let before = Engine::open(dir.path()).unwrap().search(&SearchRequest::new("预付卡")).unwrap();
+    build(dir.path(), &roots, &Clock::default(), &|_, _, _| {}).unwrap();
+    let before = Engine::open(dir.path(), Clock::default()).unwrap().search(&SearchRequest::new("预付卡")).unwrap();
     fs::remove_dir_all(dir.path()).unwrap();
-    assert!(matches!(Engine::open(dir.path()), Err(Error::NoIndex(_))));
-    let (engine, _) = Engine::open_or_build(dir.path(), &roots, &|_, _, _| {}).unwrap();
+    assert!(matches!(Engine::open(dir.path(), Clock::default()), Err(Error::NoIndex(_))));
+    let (engine, _) = Engine::open_or_build(dir.path(), &roots, Clock::default(), &|_, _, _| {}).unwrap();
     let after = engine.search(&SearchRequest::new("预付卡")).unwrap();
     assert_eq!(before.hits, after.hits);
 }

@@ -187,8 +187,13 @@ async fn staff_read_the_insights_with_charts_csv_and_a_weekly_summary() {
     assert_eq!(charts, 2, "daily volume and channels");
 
     // The CSV of the top queries reads back as the same figures.
-    let today = chrono::Utc::now().with_timezone(&weiquan::publish::beijing()).date_naive();
-    let filter = weiquan::insights::Filter { from: today - chrono::Duration::days(27), to: today, region: None };
+    let today = staff.clock.today();
+    let filter = weiquan::insights::Filter {
+        from: today - chrono::Duration::days(27),
+        to: today,
+        region: None,
+        zone: staff.clock.zone(),
+    };
     let report = staff.insights.report(&filter).unwrap();
     let csv = editor.get(format!("{}/admin/insights.csv?table=top", staff.base)).send().await.unwrap();
     assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("insights-top-"));

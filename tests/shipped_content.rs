@@ -6,6 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use weiquan::clock::Clock;
 use weiquan::content::citations::{self, CitedLaw, law_key};
 use weiquan::content::{self, Document, Kind, Loaded};
 use weiquan::search::analyzer::{Analyzer, Lexicon};
@@ -31,7 +32,7 @@ fn cited_names(doc: &Document) -> Vec<String> {
 
 #[test]
 fn the_shipped_knowledge_base_is_complete() {
-    let loaded = content::load(&[shipped()], &|_, _| {}).unwrap();
+    let loaded = content::load(&[shipped()], Clock::default().today(), &|_, _| {}).unwrap();
     let problems: Vec<String> = loaded
         .problems
         .iter()
@@ -78,7 +79,7 @@ fn the_shipped_knowledge_base_is_complete() {
 #[test]
 fn every_cited_law_is_in_the_corpus() {
     let Some(corpus) = common::corpus() else { return };
-    let loaded: Loaded = content::load(&[shipped(), corpus], &|_, _| {}).unwrap();
+    let loaded: Loaded = content::load(&[shipped(), corpus], Clock::default().today(), &|_, _| {}).unwrap();
     let laws: std::collections::HashSet<String> =
         loaded.documents.iter().filter(|d| d.kind == Kind::Law).map(|d| law_key(&d.meta.title)).collect();
     let analyzer = Analyzer::new(&Lexicon::with_builtin(&loaded.dictionary, &loaded.synonyms, &loaded.aliases));

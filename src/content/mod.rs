@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use rayon::prelude::*;
 
 pub use model::{Article, Document, FrontMatter, Kind, Level, Problem, Severity, State, Status, Unit, date_format};
@@ -114,9 +115,10 @@ impl Loaded {
 }
 
 /// Loads every document under `roots`. Broken files become [`Problem`]s and
-/// are skipped; only an unreadable root is an error. `progress` is called
-/// once per file with the number of files done and the total.
-pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded, Error> {
+/// are skipped; only an unreadable root is an error. Law versions are dated
+/// against `today` (in force, not yet in force). `progress` is called once
+/// per file with the number of files done and the total.
+pub fn load(roots: &[PathBuf], today: NaiveDate, progress: &dyn Fn(usize, usize)) -> Result<Loaded, Error> {
     let mut files = Vec::new();
     let mut loaded = Loaded::default();
     for root in roots {
@@ -148,7 +150,7 @@ pub fn load(roots: &[PathBuf], progress: &dyn Fn(usize, usize)) -> Result<Loaded
             Err(problem) => loaded.problems.push(problem),
         }
     }
-    versions::assign(&mut loaded.documents, chrono::Local::now().date_naive());
+    versions::assign(&mut loaded.documents, today);
     Ok(loaded)
 }
 

@@ -391,6 +391,7 @@ mod tests {
             from: NaiveDate::from_ymd_opt(2026, 10, 25).unwrap(),
             to: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
             region: region.map(String::from),
+            zone: crate::clock::DEFAULT_ZONE,
         }
     }
 

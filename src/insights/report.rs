@@ -1,7 +1,8 @@
-//! The aggregates staff read, for a date range (days in Beijing time, both
-//! ends included) and optionally one region.
+//! The aggregates staff read, for a date range (days of the configured
+//! zone, both ends included) and optionally one region.
 
 use chrono::{Duration, NaiveDate};
+use chrono_tz::Tz;
 use rusqlite::{Connection, params};
 
 use super::Error;
@@ -10,16 +11,15 @@ use super::Error;
 pub const ROWS: usize = 50;
 /// Days of one volume chart at most; a longer range shows its last days.
 const MAX_DAYS: i64 = 366;
-/// Where a Beijing calendar day starts, as a stored UTC time: the bound of
-/// a range scan on the `at` indexes.
-fn start_of(day: NaiveDate) -> String {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists") - Duration::hours(8);
-    midnight.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// Where a calendar day of `zone` starts, as a stored UTC time: the bound
+/// of a range scan on the `at` indexes.
+fn start_of(zone: Tz, day: NaiveDate) -> String {
+    super::stamp(crate::clock::start_of(zone, day))
 }
 
 /// The stored times of the days `from` to `to`: (first, past the last).
-fn span(from: NaiveDate, to: NaiveDate) -> (String, String) {
-    (start_of(from), start_of(to + Duration::days(1)))
+fn span(zone: Tz, from: NaiveDate, to: NaiveDate) -> (String, String) {
+    (start_of(zone, from), start_of(zone, to + Duration::days(1)))
 }
 
 /// Which searches a report covers.
@@ -29,6 +29,8 @@ pub struct Filter {
     pub to: NaiveDate,
     /// Only searches made for this region (kiosks of it, or a region filter).
     pub region: Option<String>,
+    /// The zone whose calendar days `from` and `to` are.
+    pub zone: Tz,
 }
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -152,7 +154,7 @@ const SEARCHES_THEN: &str = "searches s CROSS JOIN";
 const OPENED: &str = "EXISTS (SELECT 1 FROM opens o WHERE o.search_ref = s.search_ref)";
 
 fn feedback_totals(conn: &Connection, filter: &Filter) -> Result<(u64, u64), Error> {
-    let (start, end) = span(filter.from, filter.to);
+    let (start, end) = span(filter.zone, filter.from, filter.to);
     Ok(conn.query_row(
         "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(NOT helpful), 0) FROM feedback WHERE at >= ?1 AND at < ?2",
         params![start, end],
@@ -167,7 +169,7 @@ fn queries(conn: &Connection, filter: &Filter) -> Result<Vec<QueryRow>, Error> {
          FROM searches s WHERE {IN_FILTER} GROUP BY s.query ORDER BY n DESC, s.query"
     );
     let mut statement = conn.prepare(&sql)?;
-    let (start, end) = span(filter.from, filter.to);
+    let (start, end) = span(filter.zone, filter.from, filter.to);
     let rows = statement.query_map(params![start, end, filter.region], |row| {
         Ok(QueryRow {
             query: row.get(0)?,
@@ -194,7 +196,12 @@ fn rising(conn: &Connection, filter: &Filter) -> Result<Vec<Rising>, Error> {
     );
     let mut statement = conn.prepare(&sql)?;
     let rows = statement.query_map(
-        params![start_of(earlier_start), span(filter.from, filter.to).1, filter.region, start_of(week_start)],
+        params![
+            start_of(filter.zone, earlier_start),
+            span(filter.zone, filter.from, filter.to).1,
+            filter.region,
+            start_of(filter.zone, week_start)
+        ],
         |row| {
             Ok(Rising {
                 topic: row.get(0)?,
@@ -214,7 +221,7 @@ fn documents(conn: &Connection, filter: &Filter) -> Result<Vec<DocumentRow>, Err
          GROUP BY o.doc ORDER BY n DESC, o.doc"
     );
     let mut statement = conn.prepare(&sql)?;
-    let (start, end) = span(filter.from, filter.to);
+    let (start, end) = span(filter.zone, filter.from, filter.to);
     let rows = statement.query_map(params![start, end, filter.region], |row| {
         Ok(DocumentRow { doc: row.get(0)?, opens: row.get::<_, i64>(1)? as u64, mean_position: row.get(2)? })
     })?;
@@ -227,31 +234,31 @@ fn channels(conn: &Connection, filter: &Filter) -> Result<Vec<ChannelRow>, Error
          GROUP BY s.channel, s.kiosk ORDER BY n DESC, s.channel, s.kiosk"
     );
     let mut statement = conn.prepare(&sql)?;
-    let (start, end) = span(filter.from, filter.to);
+    let (start, end) = span(filter.zone, filter.from, filter.to);
     let rows = statement.query_map(params![start, end, filter.region], |row| {
         Ok(ChannelRow { channel: row.get(0)?, kiosk: row.get(1)?, searches: row.get::<_, i64>(2)? as u64 })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Searches per day: one range count on the `at` index per day, since a
+/// day's bounds in the zone (daylight saving, half-hour offsets) are not
+/// something SQLite's date functions know.
 fn volume(conn: &Connection, filter: &Filter) -> Result<Vec<(NaiveDate, u64)>, Error> {
     let from = filter.from.max(filter.to - Duration::days(MAX_DAYS - 1));
-    let sql = format!("SELECT date(s.at, '+8 hours') AS day, COUNT(*) FROM searches s WHERE {IN_FILTER} GROUP BY day");
-    let mut statement = conn.prepare(&sql)?;
-    let counts: std::collections::HashMap<String, u64> = statement
-        .query_map(params![start_of(from), span(from, filter.to).1, filter.region], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(from
-        .iter_days()
+    let mut statement = conn.prepare(&format!("SELECT COUNT(*) FROM searches s WHERE {IN_FILTER}"))?;
+    from.iter_days()
         .take_while(|day| *day <= filter.to)
-        .map(|day| (day, counts.get(&day.to_string()).copied().unwrap_or(0)))
-        .collect())
+        .map(|day| {
+            let (start, end) = span(filter.zone, day, day);
+            let count: i64 = statement.query_row(params![start, end, filter.region], |row| row.get(0))?;
+            Ok((day, count as u64))
+        })
+        .collect()
 }
 
 fn feedback(conn: &Connection, filter: &Filter) -> Result<Vec<FeedbackRow>, Error> {
-    let (start, end) = span(filter.from, filter.to);
+    let (start, end) = span(filter.zone, filter.from, filter.to);
     let mut statement = conn.prepare(&format!(
         "SELECT doc, SUM(helpful) AS yes, SUM(NOT helpful) AS no FROM feedback WHERE at >= ?1 AND at < ?2 \
          GROUP BY doc ORDER BY no DESC, yes DESC, doc LIMIT {ROWS}"
@@ -279,7 +286,7 @@ fn feedback(conn: &Connection, filter: &Filter) -> Result<Vec<FeedbackRow>, Erro
 }
 
 fn regions(conn: &Connection, filter: &Filter) -> Result<Vec<String>, Error> {
-    let (start, end) = span(filter.from, filter.to);
+    let (start, end) = span(filter.zone, filter.from, filter.to);
     let mut statement = conn.prepare(
         "SELECT DISTINCT region FROM searches WHERE region IS NOT NULL AND at >= ?1 AND at < ?2 ORDER BY region",
     )?;

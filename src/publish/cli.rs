@@ -197,7 +197,7 @@ mod tests {
 
         let out = say(&store, UserCommand::Passwd { name: "alice".into() }, "new password").unwrap();
         assert_eq!(out, "已修改用户 alice 的密码，其登录会话已全部结束\n");
-        let now = chrono::Utc::now();
+        let now = crate::clock::Clock::default().utc();
         assert!(matches!(
             store.login("alice", "new password", "127.0.0.1", now).unwrap(),
             crate::publish::store::LoginOutcome::Ok(_)

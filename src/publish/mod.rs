@@ -11,11 +11,13 @@ pub mod watch;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono_tz::Tz;
 use serde::Serialize;
 
 pub use store::{AuditEntry, LoginOutcome, Role, Scope, Session, Store, StoreError, TokenInfo, User, VersionInfo};
 
+use crate::clock::Clock;
 use crate::content::{self, Document, FrontMatter, Kind, State};
 use crate::search::{self, Engine};
 
@@ -57,9 +59,9 @@ impl Stage {
         Stage::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
-    /// The stage of `meta` at `now`.
-    pub fn of(meta: &FrontMatter, now: DateTime<Utc>) -> Stage {
-        let today = now.with_timezone(&beijing()).date_naive();
+    /// The stage of `meta` at `now` (its date is the day in the clock's zone).
+    pub fn of(meta: &FrontMatter, now: DateTime<Tz>) -> Stage {
+        let today = now.date_naive();
         match meta.state.unwrap_or(State::Published) {
             State::Draft => Stage::Draft,
             State::Withdrawn => Stage::Withdrawn,
@@ -68,11 +70,6 @@ impl Stage {
             State::Published => Stage::Published,
         }
     }
-}
-
-/// Beijing time, the time of the documents' dates.
-pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
 /// What a save does besides writing the text.
@@ -179,8 +176,15 @@ pub struct Publisher {
 
 impl Publisher {
     /// `root` is the content folder staff documents are written to.
+    /// The store and the publisher read the time from the engine's clock.
     pub fn new(root: &Path, store: Store, engine: Arc<Engine>) -> Publisher {
+        let store = store.with_clock(engine.clock().clone());
         Publisher { root: root.to_path_buf(), store, engine, problems: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// The program's clock (the engine's).
+    pub fn clock(&self) -> &Clock {
+        self.engine.clock()
     }
 
     pub fn engine(&self) -> &Engine {
@@ -222,8 +226,9 @@ impl Publisher {
     }
 
     /// Every warning and guide under the folder, newest first.
-    pub fn entries(&self, now: DateTime<Utc>) -> Result<Vec<Entry>, PublishError> {
-        let loaded = content::load(std::slice::from_ref(&self.root), &|_, _| {})
+    pub fn entries(&self) -> Result<Vec<Entry>, PublishError> {
+        let now = self.clock().now();
+        let loaded = content::load(std::slice::from_ref(&self.root), now.date_naive(), &|_, _| {})
             .map_err(|e| PublishError::Invalid(e.to_string()))?;
         let mut entries: Vec<Entry> = loaded
             .documents
@@ -295,7 +300,7 @@ impl Publisher {
             Action::Withdraw => edit.meta.state = Some(State::Withdrawn),
         }
         if edit.meta.date.is_none() {
-            edit.meta.date = Some(Utc::now().with_timezone(&beijing()).date_naive());
+            edit.meta.date = Some(self.clock().today());
         }
         edit.id = Some(id.clone());
         let (text, document) = self.compose(&edit)?;
@@ -342,7 +347,7 @@ impl Publisher {
         };
         let slug = edit.slug.trim().to_ascii_lowercase();
         let slug = if slug.is_empty() {
-            format!("{}-{}", Utc::now().with_timezone(&beijing()).format("%Y%m%d-%H%M%S"), edit.kind.as_str())
+            format!("{}-{}", self.clock().now().format("%Y%m%d-%H%M%S"), edit.kind.as_str())
         } else {
             slug
         };

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration as StdDuration;
 
+use crate::clock::Clock;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -354,6 +355,8 @@ pub struct TokenInfo {
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Stamps rows with its time (the system's until [`Store::with_clock`]).
+    clock: Clock,
 }
 
 impl Store {
@@ -379,7 +382,12 @@ impl Store {
         conn.pragma_update(None, "synchronous", "normal")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut conn, &path)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store { conn: Mutex::new(conn), clock: Clock::default() })
+    }
+
+    /// The same store, stamping rows with `clock`'s time.
+    pub fn with_clock(self, clock: Clock) -> Store {
+        Store { clock, ..self }
     }
 
     /// Adds an account. The name is 1 to 64 characters without whitespace and
@@ -390,7 +398,7 @@ impl Store {
             return Err(StoreError::DuplicateUser(name.to_owned()));
         }
         let hash = hash_password(password)?;
-        let created_at = stamp(Utc::now());
+        let created_at = stamp(self.clock.utc());
         let conn = self.conn();
         let inserted = conn.execute(
             "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -558,7 +566,7 @@ impl Store {
     pub fn audit(&self, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![stamp(Utc::now()), actor, action, target, detail],
+            params![stamp(self.clock.utc()), actor, action, target, detail],
         )?;
         Ok(())
     }
@@ -598,7 +606,7 @@ impl Store {
             "INSERT INTO versions (doc_id, number, content, author, action, saved_at)
              SELECT ?1, COALESCE(MAX(number), 0) + 1, ?2, ?3, ?4, ?5 FROM versions WHERE doc_id = ?1
              RETURNING number",
-            params![doc_id, content, author, action, stamp(Utc::now())],
+            params![doc_id, content, author, action, stamp(self.clock.utc())],
             |row| row.get(0),
         )?;
         Ok(number)
@@ -644,7 +652,7 @@ impl Store {
             return Err(StoreError::NoScopes);
         }
         let secret = format!("wq_{}", random_hex(20)?);
-        let created_at = stamp(Utc::now());
+        let created_at = stamp(self.clock.utc());
         let conn = self.conn();
         conn.execute(
             "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -676,7 +684,7 @@ impl Store {
         let conn = self.conn();
         let found = conn.execute(
             "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
-            params![stamp(Utc::now()), id],
+            params![stamp(self.clock.utc()), id],
         )?;
         if found == 0 {
             return Err(StoreError::UnknownToken(id));

@@ -14,6 +14,7 @@ use super::analyzer::{self, Analyzer, Lexicon};
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
 use super::suggest::Catalog;
+use crate::clock::Clock;
 use crate::content::citations::{CitedLaw, law_key};
 use crate::content::{self, Document, Level, Loaded, Status, Unit};
 use crate::text::normalize;
@@ -39,17 +40,22 @@ pub enum Stage {
 
 /// Loads `roots` and writes them as a new generation of the index in `dir`,
 /// then switches to it. The old index stays in use until the switch.
-pub fn build(dir: &Path, roots: &[PathBuf], progress: &dyn Fn(Stage, usize, usize)) -> Result<BuildReport, Error> {
+pub fn build(
+    dir: &Path,
+    roots: &[PathBuf],
+    clock: &Clock,
+    progress: &dyn Fn(Stage, usize, usize),
+) -> Result<BuildReport, Error> {
     let started = std::time::Instant::now();
     let fingerprint = fingerprint(roots)?;
-    let loaded = content::load(roots, &|done, total| progress(Stage::Loading, done, total))?;
+    let loaded = content::load(roots, clock.today(), &|done, total| progress(Stage::Loading, done, total))?;
     let generation = store::new_generation(dir)?;
     let result = write_generation(&generation, &loaded, progress).and_then(|units| {
         let manifest = Manifest {
             schema_version: SCHEMA_VERSION,
             fingerprint,
             roots: roots.to_vec(),
-            built_at: chrono::Local::now().to_rfc3339(),
+            built_at: clock.now().to_rfc3339(),
             documents: loaded.documents.len(),
             units,
             problems: loaded.problems.len(),

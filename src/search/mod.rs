@@ -27,6 +27,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, 
 pub use build::{BuildReport, Stage, build, chapter_text, date_number, prior};
 pub use store::Manifest;
 
+use crate::clock::Clock;
 use crate::content::citations::{CitedLaw, law_key};
 use crate::content::render::TocEntry;
 use crate::content::{self, Kind, Level, Status};
@@ -284,6 +285,8 @@ pub struct Engine {
     /// scan of a fast field. Hidden units only ever become visible, and new
     /// ones come through [`Engine::reindex`], which refreshes this.
     scheduled: AtomicBool,
+    /// What "now" is for scheduled units and warnings in force.
+    clock: Clock,
 }
 
 /// Memory of the writer that updates single documents (tantivy's minimum is 15 MB).
@@ -307,7 +310,7 @@ struct NamedArticle {
 impl Engine {
     /// Opens the current generation in `dir`. Refuses an index with another
     /// schema version.
-    pub fn open(dir: &Path) -> Result<Engine, Error> {
+    pub fn open(dir: &Path, clock: Clock) -> Result<Engine, Error> {
         let generation = store::current_generation(dir)?.ok_or_else(|| Error::NoIndex(dir.to_path_buf()))?;
         let manifest = store::read_manifest(&generation)?;
         if manifest.schema_version != SCHEMA_VERSION {
@@ -339,6 +342,7 @@ impl Engine {
             catalog,
             law_ids,
             scheduled: AtomicBool::new(true),
+            clock,
         };
         engine.refresh_scheduled()?;
         Ok(engine)
@@ -350,9 +354,10 @@ impl Engine {
     pub fn open_or_build(
         dir: &Path,
         roots: &[PathBuf],
+        clock: Clock,
         progress: &dyn Fn(Stage, usize, usize),
     ) -> Result<(Engine, Option<BuildReport>), Error> {
-        match Engine::open(dir) {
+        match Engine::open(dir, clock.clone()) {
             Ok(engine)
                 if engine.manifest.roots == roots && engine.manifest.fingerprint == build::fingerprint(roots)? =>
             {
@@ -364,8 +369,8 @@ impl Engine {
                 tracing::warn!(index = %dir.display(), %error, "the index is damaged or unreadable: rebuilding it from the content")
             }
         }
-        let report = build(dir, roots, progress)?;
-        Ok((Engine::open(dir)?, Some(report)))
+        let report = build(dir, roots, &clock, progress)?;
+        Ok((Engine::open(dir, clock)?, Some(report)))
     }
 
     /// Puts `document` in place of the units of document `id` (or removes
@@ -401,12 +406,18 @@ impl Engine {
 
     fn refresh_scheduled(&self) -> Result<(), Error> {
         let later = RangeQuery::new(
-            Bound::Excluded(Term::from_field_i64(self.fields.visible_from, chrono::Utc::now().timestamp())),
+            Bound::Excluded(Term::from_field_i64(self.fields.visible_from, self.clock.utc().timestamp())),
             Bound::Unbounded,
         );
         let hidden = self.reader.searcher().search(&later, &Count)?;
         self.scheduled.store(hidden > 0, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// The clock this engine reads "now" from; the rest of the program
+    /// shares it.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -836,7 +847,7 @@ impl Engine {
         if !self.scheduled.load(Ordering::Relaxed) {
             return None;
         }
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.utc().timestamp();
         Some(Box::new(RangeQuery::new(
             Bound::Unbounded,
             Bound::Included(Term::from_field_i64(self.fields.visible_from, now)),

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,7 +15,6 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use chrono::Utc;
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
@@ -117,7 +117,7 @@ fn publisher(state: &AppState) -> Result<&Arc<Publisher>, AdminError> {
 fn staff(state: &AppState, jar: &CookieJar) -> Result<Session, Box<Response>> {
     let publisher = publisher(state).map_err(|error| Box::new(error.into_response()))?;
     let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-    match publisher.store().session(&token, Utc::now()) {
+    match publisher.store().session(&token, state.clock().utc()) {
         Ok(Some(session)) => Ok(session),
         Ok(None) => Err(Box::new(Redirect::to("/admin/login").into_response())),
         Err(error) => Err(Box::new(AdminError::from(error).into_response())),
@@ -239,7 +239,7 @@ async fn login(
     if expected.is_empty() || form.csrf != expected {
         return Err(AdminError(StatusCode::FORBIDDEN, "登录表单已失效，请刷新页面后重试".into()));
     }
-    let now = Utc::now();
+    let now = state.clock().utc();
     // Each recent failure slows the next answer down a little more.
     let failures = publisher.store().recent_failures(&form.name, &address, now)?;
     if failures > 0 {
@@ -309,7 +309,7 @@ async fn list(State(state): State<AppState>, Signed(session): Signed, Query(para
         Ok(publisher) => publisher.clone(),
         Err(error) => return error.into_response(),
     };
-    let entries = match tokio::task::spawn_blocking(move || publisher.entries(Utc::now())).await {
+    let entries = match tokio::task::spawn_blocking(move || publisher.entries()).await {
         Ok(Ok(entries)) => entries,
         Ok(Err(error)) => return AdminError::from(error).into_response(),
         Err(_) => return AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()).into_response(),
@@ -384,9 +384,16 @@ async fn editor(
     };
     let (form, title) = match &params.id {
         Some(id) => match publisher.open(id) {
-            Ok(Some(opened)) => {
-                (EditForm::from_document(&opened.document.meta, &opened.document.body, id, &opened.fingerprint), "编辑")
-            }
+            Ok(Some(opened)) => (
+                EditForm::from_document(
+                    &opened.document.meta,
+                    &opened.document.body,
+                    id,
+                    &opened.fingerprint,
+                    state.clock(),
+                ),
+                "编辑",
+            ),
             Ok(None) => return AdminError(StatusCode::NOT_FOUND, format!("没有找到 {id}")).into_response(),
             Err(error) => return AdminError::from(error).into_response(),
         },
@@ -526,7 +533,7 @@ fn list_of(text: &str) -> Vec<String> {
 }
 
 impl EditForm {
-    fn from_document(meta: &FrontMatter, body: &str, id: &str, base: &str) -> EditForm {
+    fn from_document(meta: &FrontMatter, body: &str, id: &str, base: &str, clock: &Clock) -> EditForm {
         EditForm {
             id: id.into(),
             base: base.into(),
@@ -546,7 +553,7 @@ impl EditForm {
             source: meta.source.clone().unwrap_or_default(),
             publish_at: meta.publish_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
             body: body.trim().to_string(),
-            stage: Some(Stage::of(meta, Utc::now())),
+            stage: Some(Stage::of(meta, clock.now())),
             ..EditForm::default()
         }
     }
@@ -957,7 +964,7 @@ async fn token_action(State(state): State<AppState>, Signed(session): Signed, Fo
 async fn kiosks(State(state): State<AppState>, Signed(session): Signed) -> Response {
     let result = (|| -> Result<Html<String>, AdminError> {
         require(&session, session.user.role.can_admin(), "管理终端")?;
-        let now = std::time::SystemTime::now();
+        let now = state.clock().utc();
         let kiosks = super::kiosk::kiosk_list(&state);
         Ok(layout(
             "终端",
@@ -968,7 +975,7 @@ async fn kiosks(State(state): State<AppState>, Signed(session): Signed) -> Respo
                     thead { tr { th { "编号" } th { "名称" } th { "状态" } th { "最后报到" } th { "版本" } th { "方向" } th {} } }
                     tbody {
                         @for (id, (name, beat)) in &kiosks {
-                            @let age = beat.as_ref().and_then(|b| now.duration_since(b.seen).ok());
+                            @let age = beat.as_ref().and_then(|b| (now - b.seen).to_std().ok());
                             tr data-kiosk=(id) {
                                 td { code { (id) } } td { (name) }
                                 td.state { @match age {

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::{MethodRouter, get};
 use axum_extra::extract::{Query, QueryRejection};
-use chrono::Local;
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
@@ -219,7 +218,7 @@ pub async fn warnings(
             )));
         }
     };
-    let today = active.then(|| Local::now().date_naive());
+    let today = active.then(|| state.clock().today());
     let region = params.region.filter(|r| !r.trim().is_empty());
     let warnings = state.engine().warnings(today, region.as_deref())?;
     Ok(Json(WarningsResponse { warnings }))

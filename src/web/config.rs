@@ -33,6 +33,10 @@ pub struct FileConfig {
     /// Kiosks by id: `[kiosks.mall-1]` tables. Unknown ids get the defaults.
     #[serde(default)]
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
+    /// The zone whose calendar decides what "today" is (warnings in force,
+    /// scheduled publishing, the days of staff reports), as an IANA name.
+    /// Default `Asia/Shanghai`, whatever zone the machine is set to.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 /// One kiosk's settings (`[kiosks.<id>]` in the config file).
@@ -90,11 +94,13 @@ pub struct ServeConfig {
     pub search_rate: u32,
     pub insights_retention_days: u32,
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
+    pub timezone: chrono_tz::Tz,
 }
 
 impl ServeConfig {
     /// Merges what flags and the environment gave (`None` or empty when not
     /// given) over the file over the defaults.
+    #[allow(clippy::too_many_arguments)] // one per setting flags can give
     pub fn merge(
         addr: Option<SocketAddr>,
         content: Vec<PathBuf>,
@@ -102,6 +108,7 @@ impl ServeConfig {
         static_dir: Option<PathBuf>,
         data: Option<PathBuf>,
         search_rate: Option<u32>,
+        timezone: Option<chrono_tz::Tz>,
         file: FileConfig,
     ) -> ServeConfig {
         ServeConfig {
@@ -117,6 +124,7 @@ impl ServeConfig {
             search_rate: search_rate.or(file.search_rate).unwrap_or(crate::web::limit::DEFAULT_SEARCHES_PER_SECOND),
             insights_retention_days: file.insights_retention_days.unwrap_or(crate::insights::DEFAULT_RETENTION_DAYS),
             kiosks: file.kiosks,
+            timezone: timezone.or(file.timezone).unwrap_or(crate::clock::DEFAULT_ZONE),
         }
     }
 }
@@ -128,7 +136,7 @@ mod tests {
     #[test]
     fn flags_beat_the_file_which_beats_the_defaults() {
         let file: FileConfig = toml::from_str("addr = \"0.0.0.0:9000\"\nindex = \"/var/index\"").unwrap();
-        let config = ServeConfig::merge(None, vec![], Some("mine".into()), None, None, None, file);
+        let config = ServeConfig::merge(None, vec![], Some("mine".into()), None, None, None, None, file);
         assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
         assert_eq!(config.index, PathBuf::from("mine"));
         assert_eq!(config.content, vec![PathBuf::from("content")]);
@@ -136,7 +144,14 @@ mod tests {
         assert_eq!(config.insights_retention_days, 180);
         assert!(toml::from_str::<FileConfig>("adress = \"x\"").is_err(), "typos are errors");
         let file: FileConfig = toml::from_str("insights_retention_days = 30").unwrap();
-        let config = ServeConfig::merge(None, vec![], None, None, None, None, file);
+        let config = ServeConfig::merge(None, vec![], None, None, None, None, None, file);
         assert_eq!(config.insights_retention_days, 30);
+        assert_eq!(config.timezone, chrono_tz::Asia::Shanghai, "the default zone");
+        let file: FileConfig = toml::from_str("timezone = \"America/Los_Angeles\"").unwrap();
+        let config = ServeConfig::merge(None, vec![], None, None, None, None, None, file.clone());
+        assert_eq!(config.timezone, chrono_tz::America::Los_Angeles);
+        let config = ServeConfig::merge(None, vec![], None, None, None, None, Some(chrono_tz::UTC), file);
+        assert_eq!(config.timezone, chrono_tz::UTC, "the flag beats the file");
+        assert!(toml::from_str::<FileConfig>("timezone = \"Beijing\"").is_err(), "unknown zones are errors");
     }
 }

@@ -10,14 +10,12 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use chrono::Utc;
 use serde::Serialize;
 use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::AppState;
-use crate::publish::beijing;
 
 /// How often the warnings in force are compared.
 const TICK: Duration = Duration::from_secs(1);
@@ -39,7 +37,7 @@ pub async fn announce(state: AppState) {
     loop {
         ticker.tick().await;
         let engine = state.engine.clone();
-        let today = Utc::now().with_timezone(&beijing()).date_naive();
+        let today = state.clock().today();
         let Ok(Ok(warnings)) = tokio::task::spawn_blocking(move || engine.warnings(Some(today), None)).await else {
             continue;
         };

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -22,6 +22,7 @@ use super::limit::RateLimit;
 use super::params::SearchParams;
 use super::views::encode;
 use super::{AppState, charts};
+use crate::clock::Clock;
 use crate::insights::report::{FeedbackRow, QueryRow, Rising};
 use crate::insights::{Channel, Feedback, Filter, Insights, MAX_COMMENT_CHARS, Open, Report, Search};
 use crate::search::SearchResults;
@@ -48,7 +49,7 @@ impl Recording {
         Recording { insights, form_key, feedback_limit: RateLimit::with_burst(FEEDBACK_PER_SECOND, FEEDBACK_BURST) }
     }
 
-    /// The token a feedback form for `doc` carries on `day` (UTC).
+    /// The token a feedback form for `doc` carries on `day`.
     fn form_token(&self, doc: &str, day: NaiveDate) -> String {
         let mut hash = Sha256::new();
         hash.update(self.form_key);
@@ -59,8 +60,7 @@ impl Recording {
     }
 
     /// Forms are valid the day they were made and the next.
-    fn valid_token(&self, doc: &str, token: &str) -> bool {
-        let today = Utc::now().date_naive();
+    fn valid_token(&self, doc: &str, token: &str, today: NaiveDate) -> bool {
         [today, today - Duration::days(1)].iter().any(|day| self.form_token(doc, *day) == token)
     }
 }
@@ -99,7 +99,7 @@ pub(super) fn record_search(
     let search_ref = crate::insights::new_search_ref();
     recording.insights.record_search(Search {
         topics: state.engine().topics(params.query()),
-        at: Utc::now(),
+        at: state.clock().utc(),
         query: params.query().to_string(),
         results: results.total as u64,
         channel,
@@ -132,7 +132,7 @@ pub(super) fn record_open(state: &AppState, opened: &DocumentVisit, doc: &str) {
     let (Some(from), Some(pos)) = (&opened.from, &opened.pos) else { return };
     match pos.parse::<u32>() {
         Ok(position @ 1..=1000) if crate::insights::is_search_ref(from) => recording.insights.record_open(Open {
-            at: Utc::now(),
+            at: state.clock().utc(),
             search_ref: from.clone(),
             position,
             doc: doc.to_string(),
@@ -174,7 +174,7 @@ pub(super) fn feedback_section(state: &AppState, doc: &str, thanked: bool) -> Ma
                 h2 #feedback-title { "这条内容对您有帮助吗？" }
                 form method="post" action="/feedback" {
                     input type="hidden" name="doc" value=(doc);
-                    input type="hidden" name="token" value=(recording.form_token(doc, Utc::now().date_naive()));
+                    input type="hidden" name="token" value=(recording.form_token(doc, state.clock().today()));
                     label for="feedback-comment" { "想对我们说的话（选填，" (MAX_COMMENT_CHARS) " 字以内，请不要留下姓名、电话等个人信息）" }
                     textarea #feedback-comment name="comment" maxlength=(MAX_COMMENT_CHARS) rows="3" {}
                     div.feedback-buttons {
@@ -204,7 +204,7 @@ async fn feedback(
 ) -> Response {
     let refuse = |status: StatusCode, message: &str| (status, message.to_string()).into_response();
     let Some(recording) = &state.recording else { return refuse(StatusCode::NOT_FOUND, "本站没有开启反馈") };
-    if cross_site(&headers) || !recording.valid_token(&form.doc, &form.token) {
+    if cross_site(&headers) || !recording.valid_token(&form.doc, &form.token, state.clock().today()) {
         return refuse(StatusCode::FORBIDDEN, "表单已失效，请刷新页面后再提交");
     }
     if let Some(Extension(ConnectInfo(address))) = client
@@ -223,7 +223,7 @@ async fn feedback(
         return refuse(StatusCode::BAD_REQUEST, "没有这篇内容");
     }
     recording.insights.record_feedback(Feedback {
-        at: Utc::now(),
+        at: state.clock().utc(),
         doc: form.doc.clone(),
         helpful,
         comment: form.comment,
@@ -256,16 +256,16 @@ struct FilterParams {
 }
 
 impl FilterParams {
-    /// The filter asked for; by default the last four weeks up to today
-    /// (Beijing time). Dates that do not parse fall back to the default.
-    fn filter(&self) -> Filter {
-        let today = Utc::now().with_timezone(&crate::publish::beijing()).date_naive();
+    /// The filter asked for; by default the last four weeks up to `clock`'s
+    /// today. Dates that do not parse fall back to the default.
+    fn filter(&self, clock: &Clock) -> Filter {
+        let today = clock.today();
         let date =
             |text: &Option<String>| text.as_deref().and_then(|t| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok());
         let to = date(&self.to).unwrap_or(today);
         let from = date(&self.from).filter(|from| *from <= to).unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
         let region = self.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(String::from);
-        Filter { from, to, region }
+        Filter { from, to, region, zone: clock.zone() }
     }
 
     fn query_string(filter: &Filter) -> String {
@@ -309,7 +309,7 @@ fn percent(part: u64, whole: u64) -> String {
 }
 
 async fn page(State(state): State<AppState>, Signed(session): Signed, Query(params): Query<FilterParams>) -> Response {
-    let filter = params.filter();
+    let filter = params.filter(state.clock());
     let report = match report(&state, filter.clone()).await {
         Ok(report) => report,
         Err(error) => return error.into_response(),
@@ -479,7 +479,7 @@ pub fn table_csv(report: &Report, table: &str) -> Option<String> {
 }
 
 async fn csv(State(state): State<AppState>, Signed(_): Signed, Query(params): Query<FilterParams>) -> Response {
-    let filter = params.filter();
+    let filter = params.filter(state.clock());
     let table = params.table.clone().unwrap_or_default();
     let report = match report(&state, filter.clone()).await {
         Ok(report) => report,
@@ -554,10 +554,10 @@ async fn weekly(
     Signed(session): Signed,
     Query(params): Query<FilterParams>,
 ) -> Response {
-    let Filter { to, region, .. } = params.filter();
+    let Filter { to, region, zone, .. } = params.filter(state.clock());
     // Rising topics compare the week with the four before, so they need all five weeks.
-    let five_weeks = Filter { from: to - Duration::days(34), to, region: region.clone() };
-    let week = Filter { from: to - Duration::days(6), to, region };
+    let five_weeks = Filter { from: to - Duration::days(34), to, region: region.clone(), zone };
+    let week = Filter { from: to - Duration::days(6), to, region, zone };
     let (week, five_weeks) = match (report(&state, week).await, report(&state, five_weeks).await) {
         (Ok(week), Ok(five_weeks)) => (week, five_weeks),
         (Err(error), _) | (_, Err(error)) => return error.into_response(),

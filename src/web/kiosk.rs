@@ -5,14 +5,13 @@
 //! updates and the heartbeat.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +19,6 @@ use super::config::KioskConfig;
 use super::error::ApiError;
 use super::views::{CATEGORIES, severity_label};
 use super::{AppState, WebError};
-use crate::publish::beijing;
 use crate::search::WarningSummary;
 
 /// A kiosk that has not reported for this long is stale.
@@ -38,7 +36,7 @@ pub fn routes() -> Router<AppState> {
 /// What a kiosk last reported.
 #[derive(Debug, Clone)]
 pub struct Heartbeat {
-    pub seen: SystemTime,
+    pub seen: chrono::DateTime<chrono::Utc>,
     pub version: String,
     pub orientation: String,
     /// An admin asked it to reload.
@@ -79,7 +77,7 @@ fn public_base(config: &KioskConfig, headers: &HeaderMap) -> String {
 /// pinned, then by severity, then newest.
 async fn loop_warnings(state: &AppState, config: &KioskConfig, kiosk: &str) -> Result<Vec<WarningSummary>, WebError> {
     let region = config.region.clone();
-    let today = Utc::now().with_timezone(&beijing()).date_naive();
+    let today = state.clock().today();
     let mut warnings = state.blocking(move |engine| engine.warnings(Some(today), region.as_deref())).await?;
     warnings.retain(|w| w.kiosks.is_empty() || w.kiosks.iter().any(|k| k == kiosk));
     let rank = |severity: &Option<String>| match severity.as_deref() {
@@ -279,7 +277,7 @@ async fn heartbeat(State(state): State<AppState>, Path(id): Path<String>, Json(r
     let reload = beats.get(&id).is_some_and(|b| b.reload);
     let version: String = report.version.chars().take(32).collect();
     let orientation: String = report.orientation.chars().take(16).collect();
-    beats.insert(id, Heartbeat { seen: SystemTime::now(), version, orientation, reload: false });
+    beats.insert(id, Heartbeat { seen: state.clock().utc(), version, orientation, reload: false });
     Json(Reply { reload }).into_response()
 }
 

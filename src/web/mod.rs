@@ -138,6 +138,12 @@ impl AppState {
         &self.engine
     }
 
+    /// The program's one clock (the engine's): every date a page, the API,
+    /// the feed or a kiosk shows is read from it.
+    pub fn clock(&self) -> &crate::clock::Clock {
+        self.engine.clock()
+    }
+
     /// Runs blocking engine work on the blocking pool, behind a permit.
     async fn blocking<T: Send + 'static>(
         &self,

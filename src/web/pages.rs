@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::{Query, QueryRejection};
-use chrono::Local;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
@@ -97,7 +96,7 @@ pub async fn not_found(State(state): State<AppState>, visitor: Visitor, uri: axu
 }
 
 async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let today = Local::now().date_naive();
+    let today = state.clock().today();
     let warnings = match state.blocking(move |engine| engine.warnings(Some(today), None)).await {
         Ok(warnings) => warnings,
         Err(error) => return state.error_page(&visitor, error),
@@ -498,7 +497,7 @@ fn document_page(page: &DocumentPage) -> Markup {
 }
 
 async fn warnings(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let today = Local::now().date_naive();
+    let today = state.clock().today();
     let all = match state.blocking(|engine| engine.warnings(None, None)).await {
         Ok(all) => all,
         Err(error) => return state.error_page(&visitor, error),
@@ -565,13 +564,21 @@ async fn about(State(state): State<AppState>, visitor: Visitor) -> Response {
 async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| is_host(h)).unwrap_or("localhost");
     let base = format!("http://{host}");
-    let warnings = match state.blocking(|engine| engine.warnings(None, None)).await {
+    // The warnings in force today, as on the warnings page and the kiosks.
+    let clock = state.clock().clone();
+    let today = clock.today();
+    let warnings = match state.blocking(move |engine| engine.warnings(Some(today), None)).await {
         Ok(warnings) => warnings,
         Err(error) => return error.status.into_response(),
     };
     let mut sorted = warnings;
     sorted.sort_by(|a, b| b.date.cmp(&a.date));
-    let updated = sorted.first().and_then(|w| w.date.clone()).unwrap_or_else(|| "2000-01-01".into());
+    // Atom wants instants: a warning's date is midnight of that day in the clock's zone.
+    let instant = |date: Option<&str>| {
+        let day = date.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or_default();
+        clock.start_of(day).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let updated = instant(sorted.first().and_then(|w| w.date.as_deref()));
     let xml = html! {
         (PreEscaped("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"))
         feed xmlns="http://www.w3.org/2005/Atom" {
@@ -579,13 +586,13 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
             id { (base) "/feed.xml" }
             link rel="self" href={ (base) "/feed.xml" } {}
             link href={ (base) "/warnings" } {}
-            updated { (updated) "T00:00:00Z" }
+            updated { (updated) }
             @for warning in &sorted {
                 entry {
                     title { (warning.title) }
                     id { (base) (doc_url(&warning.id, None)) }
                     link href={ (base) (doc_url(&warning.id, None)) } {}
-                    updated { (warning.date.as_deref().unwrap_or("2000-01-01")) "T00:00:00Z" }
+                    updated { (instant(warning.date.as_deref())) }
                     author { name { "消费维权知识库" } }
                     @if let Some(summary) = &warning.summary { summary { (summary) } }
                     category term=(warning.severity.as_deref().unwrap_or("info")) {}

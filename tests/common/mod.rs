@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use weiquan::clock::{Clock, DEFAULT_ZONE};
 use weiquan::search::{Engine, SearchHit, SearchRequest, SearchResults, build};
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -17,9 +18,9 @@ pub struct Fixture {
 
 pub fn fixture_index() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let report = build(dir.path(), &[fixture("content")], &|_, _, _| {}).unwrap();
+    let report = build(dir.path(), &[fixture("content")], &Clock::default(), &|_, _, _| {}).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let engine = Engine::open(dir.path()).unwrap();
+    let engine = Engine::open(dir.path(), Clock::default()).unwrap();
     Fixture { dir, engine }
 }
 
@@ -85,6 +86,9 @@ pub async fn spawn_server() -> Server {
 /// (admin, `admin-pass12`).
 pub struct Staff {
     pub base: String,
+    /// The server's clock, pinned (in Beijing time) at the moment the server
+    /// started: tests move it with `set` and `advance` instead of sleeping.
+    pub clock: Clock,
     pub content: PathBuf,
     pub data: PathBuf,
     /// The server's insights store (tests flush it before reading its tables).
@@ -119,15 +123,17 @@ pub async fn spawn_staff_server_with(
     let data_dir = tempfile::tempdir().unwrap();
     copy_tree(&fixture("content"), content_dir.path());
     let content = content_dir.path().to_path_buf();
+    let clock = Clock::pinned(DEFAULT_ZONE, chrono::Utc::now());
     let (engine, store) = {
         let (content, index, data) = (content.clone(), index_dir.path().to_path_buf(), data_dir.path().to_path_buf());
+        let clock = clock.clone();
         tokio::task::spawn_blocking(move || {
-            build(&index, &[content], &|_, _, _| {}).unwrap();
+            build(&index, &[content], &clock, &|_, _, _| {}).unwrap();
             let store = weiquan::publish::Store::open(&data).unwrap();
             store.add_user("pub", weiquan::publish::Role::Publisher, "publisher-pass").unwrap();
             store.add_user("ed", weiquan::publish::Role::Editor, "editor-pass1").unwrap();
             store.add_user("boss", weiquan::publish::Role::Admin, "admin-pass12").unwrap();
-            (Engine::open(&index).unwrap(), store)
+            (Engine::open(&index, clock).unwrap(), store)
         })
         .await
         .unwrap()
@@ -156,6 +162,7 @@ pub async fn spawn_staff_server_with(
     let data = data_dir.path().to_path_buf();
     Staff {
         base: format!("http://{addr}"),
+        clock,
         content,
         data,
         insights,
