@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod content;
+pub mod corpus;
 pub mod insights;
 pub mod publish;
 pub mod search;

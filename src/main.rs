@@ -28,6 +28,10 @@ struct Cli {
     /// in the config file [default: Asia/Shanghai].
     #[arg(long, env = "WEIQUAN_TIMEZONE", value_name = "ZONE", value_parser = clock::zone, global = true)]
     timezone: Option<chrono_tz::Tz>,
+    /// A LawRefBook folder to read beside `content/` when no `--content` is
+    /// given [default: corpus/ in the data folder, when it was fetched].
+    #[arg(long, env = "WEIQUAN_CORPUS", value_name = "DIR", global = true)]
+    corpus: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -60,6 +64,11 @@ enum Command {
         #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR", default_value = "data", global = true)]
         data: PathBuf,
     },
+    /// Get the official law texts (LawRefBook) into the data folder.
+    Corpus {
+        #[command(subcommand)]
+        command: CorpusCommand,
+    },
     /// Measure relevance on judged queries (JSONL, ../shared/eval format):
     /// nDCG@10, Recall@10 and MRR, overall and per query.
     Eval {
@@ -73,6 +82,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum CorpusCommand {
+    /// Download the LawRefBook texts of one commit into corpus/ in the data
+    /// folder; the old texts stay until the new ones are checked.
+    Fetch(FetchArgs),
+}
+
+#[derive(Args)]
+struct FetchArgs {
+    /// The LawRefBook commit [default: the one this release is tested with].
+    #[arg(long, value_name = "COMMIT")]
+    rev: Option<String>,
+    /// The whole archive address, for mirrors and offline installs (HTTPS,
+    /// or HTTP on this machine) [default: `corpus_url` in the config file,
+    /// else upstream's archive of the commit].
+    #[arg(long, env = "WEIQUAN_CORPUS_URL", value_name = "URL")]
+    url: Option<String>,
+    /// Data folder [default: `data` in the config file, else data].
+    #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Largest archive to download, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    max_size: u64,
+    /// TOML file with `corpus_url` and `data` [default: weiquan.toml, if present].
+    #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -95,7 +132,13 @@ struct ServeArgs {
     /// Searches per second per client address before 429; 0 turns the limit off [default: 20].
     #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
     search_rate: Option<u32>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `timezone`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// Do not download the official texts on first start.
+    #[arg(long, env = "WEIQUAN_OFFLINE")]
+    offline: bool,
+    /// Archive the first start downloads the official texts from [default: upstream's, pinned].
+    #[arg(long, env = "WEIQUAN_CORPUS_URL", value_name = "URL")]
+    corpus_url: Option<String>,
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -103,15 +146,20 @@ struct ServeArgs {
 #[derive(Args)]
 struct ContentArgs {
     /// Content folder: this project's `content/` or a LawRefBook checkout.
-    /// Repeat for several, e.g. `--content content --content ../shared/corpus/lawrefbook`.
-    #[arg(
-        long = "content",
-        value_name = "DIR",
-        default_value = "content",
-        env = "WEIQUAN_CONTENT",
-        value_delimiter = ','
-    )]
+    /// Repeat for several, e.g. `--content content --content ../shared/corpus/lawrefbook`
+    /// [default: content, and the official texts of `--corpus` or the data folder].
+    #[arg(long = "content", value_name = "DIR", env = "WEIQUAN_CONTENT", value_delimiter = ',')]
     roots: Vec<PathBuf>,
+    /// Data folder, where `corpus fetch` puts the official texts [default: data].
+    #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR", default_value = "data")]
+    data: PathBuf,
+}
+
+impl ContentArgs {
+    /// The folders given, or `content/` and the official texts.
+    fn roots(self, corpus: Option<PathBuf>) -> Vec<PathBuf> {
+        weiquan::corpus::roots(self.roots, corpus, &self.data)
+    }
 }
 
 #[derive(Args)]
@@ -159,12 +207,15 @@ fn main() -> ExitCode {
         .init();
     let clock = Clock::system(cli.timezone.unwrap_or(clock::DEFAULT_ZONE));
     let result = match cli.command {
-        Command::Index { content, index } => run_index(&content.roots, &index.dir, &clock),
-        Command::Search(args) => run_search(args, clock),
-        Command::Check { content } => run_check(&content.roots, &clock),
-        Command::Serve(args) => run_serve(args, cli.timezone),
+        Command::Index { content, index } => run_index(&content.roots(cli.corpus), &index.dir, &clock),
+        Command::Search(args) => run_search(args, clock, cli.corpus),
+        Command::Check { content } => run_check(&content.roots(cli.corpus), &clock),
+        Command::Serve(args) => run_serve(args, cli.timezone, cli.corpus),
         Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
-        Command::Eval { queries, content, index, json } => run_eval(&queries, &content.roots, &index.dir, json, clock),
+        Command::Corpus { command: CorpusCommand::Fetch(args) } => run_fetch(args),
+        Command::Eval { queries, content, index, json } => {
+            run_eval(&queries, &content.roots(cli.corpus), &index.dir, json, clock)
+        }
     };
     match result {
         Ok(code) => code,
@@ -228,13 +279,13 @@ fn dir_size(dir: &Path) -> u64 {
     walkdir::WalkDir::new(dir).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()
 }
 
-fn run_search(args: SearchArgs, clock: Clock) -> anyhow::Result<ExitCode> {
+fn run_search(args: SearchArgs, clock: Clock, corpus: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let roots = if !args.roots.is_empty() {
         args.roots
     } else {
         match Engine::open(&args.index.dir, clock.clone()) {
             Ok(engine) => engine.manifest().roots.clone(),
-            Err(_) => vec![PathBuf::from("content")],
+            Err(_) => weiquan::corpus::roots(vec![], corpus, Path::new("data")),
         }
     };
     let (bar, update) = progress_bar();
@@ -302,27 +353,89 @@ async fn purge_daily(insights: std::sync::Arc<weiquan::insights::Insights>, cloc
     }
 }
 
-fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>) -> anyhow::Result<ExitCode> {
-    let file = match &args.config {
-        Some(path) => FileConfig::read(path).map_err(anyhow::Error::msg)?,
+/// The config file: the one named, or `weiquan.toml` when present.
+fn config_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    match path {
+        Some(path) => FileConfig::read(path).map_err(anyhow::Error::msg),
         None if Path::new("weiquan.toml").is_file() => {
-            FileConfig::read(Path::new("weiquan.toml")).map_err(anyhow::Error::msg)?
+            FileConfig::read(Path::new("weiquan.toml")).map_err(anyhow::Error::msg)
         }
-        None => FileConfig::default(),
-    };
-    let config = ServeConfig::merge(
-        args.addr,
-        args.content,
-        args.index,
-        args.static_dir,
-        args.data,
-        args.search_rate,
-        timezone,
-        file,
+        None => Ok(FileConfig::default()),
+    }
+}
+
+/// What to tell a user who runs without the official texts, in Chinese and English.
+const NO_CORPUS_NOTICE: &str = "未载入法律法规原文：运行 `weiquan corpus fetch` 下载，或用 `--content` 指向 LawRefBook 文件夹。\n\
+    The official law texts are not loaded: run `weiquan corpus fetch`, or point `--content` at a LawRefBook checkout.";
+
+fn run_fetch(args: FetchArgs) -> anyhow::Result<ExitCode> {
+    let file = config_file(args.config.as_deref())?;
+    let data = args.data.or(file.data).unwrap_or_else(|| PathBuf::from("data"));
+    let url = args
+        .url
+        .or(file.corpus_url)
+        .unwrap_or_else(|| weiquan::corpus::archive_url(args.rev.as_deref().unwrap_or(weiquan::corpus::DEFAULT_REV)));
+    let limits = weiquan::corpus::fetch::Limits { max_download: args.max_size << 20, ..Default::default() };
+    let fetched = fetch_corpus(&url, &data, limits)?;
+    println!(
+        "已下载法律文本：{} 个文件，{:.1} MB，位于 {}",
+        fetched.law_files,
+        fetched.downloaded as f64 / 1_048_576.0,
+        fetched.folder.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fetches the corpus with a progress bar on stderr.
+fn fetch_corpus(
+    url: &str,
+    data: &Path,
+    limits: weiquan::corpus::fetch::Limits,
+) -> Result<weiquan::corpus::fetch::Fetched, weiquan::corpus::fetch::FetchError> {
+    eprintln!("正在下载法律文本 / downloading the law texts: {url}");
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bytes}/{total_bytes} {wide_bar} {bytes_per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let fetched = weiquan::corpus::fetch::fetch(url, data, limits, &|done, total| {
+        if let Some(total) = total {
+            bar.set_length(total);
+        }
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    fetched
+}
+
+fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>, corpus: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let file = config_file(args.config.as_deref())?;
+    let flags = FileConfig {
+        addr: args.addr,
+        content: Some(args.content),
+        index: args.index,
+        static_dir: args.static_dir,
+        data: args.data,
+        search_rate: args.search_rate,
+        timezone,
+        corpus_url: args.corpus_url,
+        offline: args.offline,
+        ..FileConfig::default()
+    };
+    let config = ServeConfig::merge(flags, file);
+    let content = match config.content.clone() {
+        Some(given) => given,
+        None => default_serve_roots(&config, corpus),
+    };
+    if !weiquan::corpus::has_official_texts(&content) {
+        eprintln!("{NO_CORPUS_NOTICE}");
+    }
     let clock = Clock::system(config.timezone);
     let (bar, update) = progress_bar();
-    let opened = Engine::open_or_build(&config.index, &config.content, clock.clone(), &update);
+    let opened = Engine::open_or_build(&config.index, &content, clock.clone(), &update);
     bar.finish_and_clear();
     let (engine, report) = opened?;
     if let Some(report) = report {
@@ -337,8 +450,7 @@ fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>) -> anyhow::Result
     let engine = std::sync::Arc::new(engine);
     let store = weiquan::publish::Store::open(&config.data)?;
     // Staff documents are written to the first folder in this project's layout.
-    let staff_root = config
-        .content
+    let staff_root = content
         .iter()
         .find(|root| content::Layout::detect(root) == content::Layout::Project)
         .cloned()
@@ -362,6 +474,27 @@ fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>) -> anyhow::Result
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `content/` and the official texts; on first start (none fetched yet and
+/// none named) the texts are downloaded first, unless offline. A failed
+/// download is reported and the server starts on `content/` alone.
+fn default_serve_roots(config: &ServeConfig, corpus: Option<PathBuf>) -> Vec<PathBuf> {
+    let roots = weiquan::corpus::roots(vec![], corpus, &config.data);
+    if weiquan::corpus::has_official_texts(&roots) || config.offline {
+        return roots;
+    }
+    let url = config.corpus_url.clone().unwrap_or_else(|| weiquan::corpus::archive_url(weiquan::corpus::DEFAULT_REV));
+    match fetch_corpus(&url, &config.data, weiquan::corpus::fetch::Limits::default()) {
+        Ok(fetched) => {
+            eprintln!("已下载法律文本 / law texts downloaded: {} 个文件 / files", fetched.law_files);
+            vec![PathBuf::from("content"), fetched.folder]
+        }
+        Err(error) => {
+            eprintln!("错误 / error: {error}");
+            roots
+        }
+    }
 }
 
 fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool, clock: Clock) -> anyhow::Result<ExitCode> {

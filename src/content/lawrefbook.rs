@@ -32,6 +32,9 @@ pub const LEVEL_FOLDERS: &[(&str, Level)] = &[
     ("其他", Level::Other),
 ];
 
+/// The top-level folder of court cases.
+pub const CASES_FOLDER: &str = "案例";
+
 /// True for files that are not documents: Hugo front matter (folder markers,
 /// the template) rather than a law.
 pub fn is_not_content(text: &str) -> bool {

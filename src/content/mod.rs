@@ -60,7 +60,7 @@ impl Layout {
     pub fn detect(root: &Path) -> Layout {
         let has = |name: &str| root.join(name).is_dir();
         let project = ["laws", "cases", "warnings", "guides"].iter().any(|d| has(d));
-        let lawrefbook = has("案例") || lawrefbook::LEVEL_FOLDERS.iter().any(|(d, _)| has(d));
+        let lawrefbook = has(lawrefbook::CASES_FOLDER) || lawrefbook::LEVEL_FOLDERS.iter().any(|(d, _)| has(d));
         if lawrefbook && !project { Layout::LawRefBook } else { Layout::Project }
     }
 }

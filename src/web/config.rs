@@ -12,7 +12,8 @@ use serde::Deserialize;
 pub struct FileConfig {
     /// Address to listen on. Default `127.0.0.1:8080`.
     pub addr: Option<SocketAddr>,
-    /// Content folders. Default `["content"]`.
+    /// Content folders. Default `content` and the official texts: the
+    /// `WEIQUAN_CORPUS` folder, or else `corpus/` in the data folder.
     pub content: Option<Vec<PathBuf>>,
     /// Index folder. Default `index`.
     pub index: Option<PathBuf>,
@@ -37,6 +38,13 @@ pub struct FileConfig {
     /// scheduled publishing, the days of staff reports), as an IANA name.
     /// Default `Asia/Shanghai`, whatever zone the machine is set to.
     pub timezone: Option<chrono_tz::Tz>,
+    /// The whole address of the LawRefBook archive that `serve` fetches on
+    /// first start and `corpus fetch` downloads (mirrors, offline installs).
+    /// Default: upstream's archive of the pinned commit.
+    pub corpus_url: Option<String>,
+    /// Never download the official texts on first start. Default `false`.
+    #[serde(default)]
+    pub offline: bool,
 }
 
 /// One kiosk's settings (`[kiosks.<id>]` in the config file).
@@ -86,7 +94,8 @@ impl FileConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeConfig {
     pub addr: SocketAddr,
-    pub content: Vec<PathBuf>,
+    /// The content folders given; `None`: `content/` and the official texts.
+    pub content: Option<Vec<PathBuf>>,
     pub index: PathBuf,
     pub static_dir: PathBuf,
     pub data: PathBuf,
@@ -95,36 +104,33 @@ pub struct ServeConfig {
     pub insights_retention_days: u32,
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
     pub timezone: chrono_tz::Tz,
+    pub corpus_url: Option<String>,
+    pub offline: bool,
 }
 
 impl ServeConfig {
-    /// Merges what flags and the environment gave (`None` or empty when not
-    /// given) over the file over the defaults.
-    #[allow(clippy::too_many_arguments)] // one per setting flags can give
-    pub fn merge(
-        addr: Option<SocketAddr>,
-        content: Vec<PathBuf>,
-        index: Option<PathBuf>,
-        static_dir: Option<PathBuf>,
-        data: Option<PathBuf>,
-        search_rate: Option<u32>,
-        timezone: Option<chrono_tz::Tz>,
-        file: FileConfig,
-    ) -> ServeConfig {
+    /// Merges what flags and the environment gave (`flags`: the settings
+    /// given, in the file's shape) over the file over the defaults.
+    pub fn merge(flags: FileConfig, file: FileConfig) -> ServeConfig {
         ServeConfig {
-            addr: addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            content: Some(content)
-                .filter(|c| !c.is_empty())
-                .or(file.content)
-                .unwrap_or_else(|| vec![PathBuf::from("content")]),
-            index: index.or(file.index).unwrap_or_else(|| PathBuf::from("index")),
-            static_dir: static_dir.or(file.static_dir).unwrap_or_else(|| PathBuf::from("static")),
-            data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
-            secure_cookies: file.secure_cookies,
-            search_rate: search_rate.or(file.search_rate).unwrap_or(crate::web::limit::DEFAULT_SEARCHES_PER_SECOND),
-            insights_retention_days: file.insights_retention_days.unwrap_or(crate::insights::DEFAULT_RETENTION_DAYS),
-            kiosks: file.kiosks,
-            timezone: timezone.or(file.timezone).unwrap_or(crate::clock::DEFAULT_ZONE),
+            addr: flags.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            content: flags.content.filter(|c| !c.is_empty()).or(file.content),
+            index: flags.index.or(file.index).unwrap_or_else(|| PathBuf::from("index")),
+            static_dir: flags.static_dir.or(file.static_dir).unwrap_or_else(|| PathBuf::from("static")),
+            data: flags.data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
+            secure_cookies: flags.secure_cookies || file.secure_cookies,
+            search_rate: flags
+                .search_rate
+                .or(file.search_rate)
+                .unwrap_or(crate::web::limit::DEFAULT_SEARCHES_PER_SECOND),
+            insights_retention_days: flags
+                .insights_retention_days
+                .or(file.insights_retention_days)
+                .unwrap_or(crate::insights::DEFAULT_RETENTION_DAYS),
+            kiosks: if flags.kiosks.is_empty() { file.kiosks } else { flags.kiosks },
+            timezone: flags.timezone.or(file.timezone).unwrap_or(crate::clock::DEFAULT_ZONE),
+            corpus_url: flags.corpus_url.or(file.corpus_url),
+            offline: flags.offline || file.offline,
         }
     }
 }
@@ -136,22 +142,25 @@ mod tests {
     #[test]
     fn flags_beat_the_file_which_beats_the_defaults() {
         let file: FileConfig = toml::from_str("addr = \"0.0.0.0:9000\"\nindex = \"/var/index\"").unwrap();
-        let config = ServeConfig::merge(None, vec![], Some("mine".into()), None, None, None, None, file);
+        let flags = FileConfig { index: Some("mine".into()), ..FileConfig::default() };
+        let config = ServeConfig::merge(flags, file);
         assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
         assert_eq!(config.index, PathBuf::from("mine"));
-        assert_eq!(config.content, vec![PathBuf::from("content")]);
+        assert_eq!(config.content, None, "content/ and the official texts");
         assert_eq!(config.static_dir, PathBuf::from("static"));
         assert_eq!(config.insights_retention_days, 180);
+        assert!(!config.offline);
         assert!(toml::from_str::<FileConfig>("adress = \"x\"").is_err(), "typos are errors");
-        let file: FileConfig = toml::from_str("insights_retention_days = 30").unwrap();
-        let config = ServeConfig::merge(None, vec![], None, None, None, None, None, file);
+        let file: FileConfig = toml::from_str("insights_retention_days = 30\noffline = true").unwrap();
+        let config = ServeConfig::merge(FileConfig::default(), file);
         assert_eq!(config.insights_retention_days, 30);
+        assert!(config.offline);
         assert_eq!(config.timezone, chrono_tz::Asia::Shanghai, "the default zone");
         let file: FileConfig = toml::from_str("timezone = \"America/Los_Angeles\"").unwrap();
-        let config = ServeConfig::merge(None, vec![], None, None, None, None, None, file.clone());
+        let config = ServeConfig::merge(FileConfig::default(), file.clone());
         assert_eq!(config.timezone, chrono_tz::America::Los_Angeles);
-        let config = ServeConfig::merge(None, vec![], None, None, None, None, Some(chrono_tz::UTC), file);
-        assert_eq!(config.timezone, chrono_tz::UTC, "the flag beats the file");
+        let flags = FileConfig { timezone: Some(chrono_tz::UTC), ..FileConfig::default() };
+        assert_eq!(ServeConfig::merge(flags, file).timezone, chrono_tz::UTC, "the flag beats the file");
         assert!(toml::from_str::<FileConfig>("timezone = \"Beijing\"").is_err(), "unknown zones are errors");
     }
 }

@@ -548,8 +548,16 @@ async fn tag(State(state): State<AppState>, visitor: Visitor, Path(tag): Path<St
 
 async fn about(State(state): State<AppState>, visitor: Visitor) -> Response {
     let manifest = state.engine().manifest();
+    let official_texts = crate::corpus::has_official_texts(&manifest.roots);
     let main = html! {
         h1 { "关于本站" }
+        @if !official_texts {
+            section.notice #no-corpus role="note" {
+                h2 { "本站尚未载入法律法规原文" }
+                p { "目前只能查到本站编写的消费警示、维权指南、法律解读和案例，查不到法律条文原文。管理员可以运行 " code { "weiquan corpus fetch" } " 下载法律文本，或启动时用 " code { "--content" } " 指向 LawRefBook 法律文本文件夹。" }
+                p lang="en" { "The official law texts are not loaded. Run " code { "weiquan corpus fetch" } ", or start with " code { "--content" } " pointing at a LawRefBook checkout." }
+            }
+        }
         p { "消费维权知识库收录与消费者权益有关的法律法规、司法解释、典型案例、消费警示和维权指南，帮助大家用日常说法找到能解决问题的法律条文。" }
         h2 { "法律文本从哪里来" }
         p { "法律法规和案例文本来自公开的 LawRefBook 法律法规数据库。本站仅供学习和参考，不构成法律意见；法律文本以全国人大、国务院及各部门、最高人民法院等国家机关正式公布的文本为准。" }
