@@ -1,6 +1,7 @@
 //! HTTP: the website, the JSON API and operations endpoints, over the
 //! engine. Handlers only extract, call the engine and map the result.
 
+mod about;
 mod admin;
 pub mod api;
 mod charts;

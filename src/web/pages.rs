@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/docs/{*id}", get(document))
         .route("/warnings", get(warnings))
         .route("/tags/{tag}", get(tag))
-        .route("/about", get(about))
+        .route("/about", get(super::about::about))
         .route("/feed.xml", get(feed))
         .route("/prefs", get(prefs))
         .route("/healthz", get(healthz))
@@ -59,7 +59,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
 
 impl AppState {
     /// A page with a search box above `main`.
-    fn page(&self, visitor: &Visitor, title: &str, main: Markup) -> Markup {
+    pub(super) fn page(&self, visitor: &Visitor, title: &str, main: Markup) -> Markup {
         self.layout(visitor, title, true, main)
     }
 
@@ -470,6 +470,9 @@ fn document_page(page: &DocumentPage) -> Markup {
             div.body { (trusted(&page.html)) }
             p.source {
                 @if page.official { "来源：LawRefBook 法律法规数据库。本文本仅供参考，以国家机关正式公布的文本为准。" }
+                @else if let (crate::content::Kind::Law, Some(source)) = (doc.kind, &doc.meta.source) {
+                    "来源：" (source) "，由本站工作人员录入。本文本仅供参考，以国家机关正式公布的文本为准。"
+                }
                 @else { "来源：消费维权知识库编写，仅供参考。" }
             }
             p.share { "分享本页：" a.share-link href=(doc_url(&doc.id, None)) { "复制链接" } " · " button.print-button type="button" hidden { "打印" } }
@@ -544,29 +547,6 @@ async fn tag(State(state): State<AppState>, visitor: Visitor, Path(tag): Path<St
         Ok(_) => state.error_page(&visitor, WebError::not_found()),
         Err(error) => state.error_page(&visitor, error),
     }
-}
-
-async fn about(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let manifest = state.engine().manifest();
-    let official_texts = crate::corpus::has_official_texts(&manifest.roots);
-    let main = html! {
-        h1 { "关于本站" }
-        @if !official_texts {
-            section.notice #no-corpus role="note" {
-                h2 { "本站尚未载入法律法规原文" }
-                p { "目前只能查到本站编写的消费警示、维权指南、法律解读和案例，查不到法律条文原文。管理员可以运行 " code { "weiquan corpus fetch" } " 下载法律文本，或启动时用 " code { "--content" } " 指向 LawRefBook 法律文本文件夹。" }
-                p lang="en" { "The official law texts are not loaded. Run " code { "weiquan corpus fetch" } ", or start with " code { "--content" } " pointing at a LawRefBook checkout." }
-            }
-        }
-        p { "消费维权知识库收录与消费者权益有关的法律法规、司法解释、典型案例、消费警示和维权指南，帮助大家用日常说法找到能解决问题的法律条文。" }
-        h2 { "法律文本从哪里来" }
-        p { "法律法规和案例文本来自公开的 LawRefBook 法律法规数据库。本站仅供学习和参考，不构成法律意见；法律文本以全国人大、国务院及各部门、最高人民法院等国家机关正式公布的文本为准。" }
-        p { "消费警示、维权指南和法律解读由本站编写，引用的条文均已与原文核对。" }
-        h2 { "需要帮助" }
-        p { "遇到消费纠纷，可以先与商家协商；协商不成，可拨打 12315 热线、登录全国12315平台，或向当地消费者协会求助，也可以向人民法院起诉。" }
-        p.small { "当前索引：文档 " (manifest.documents) " 篇，条目 " (manifest.units) " 个，建立于 " (manifest.built_at) "。" }
-    };
-    state.page(&visitor, "关于本站", main).into_response()
 }
 
 async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {

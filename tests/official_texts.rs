@@ -1,8 +1,11 @@
-//! `weiquan corpus fetch` and the first start of `serve` against an HTTP
-//! server on loopback that serves archives made here: a good one (laid out
-//! as upstream's, under one top folder), one that escapes its folder, one
-//! with a link, a truncated one, one without the layout, and a second fetch
-//! over an existing corpus.
+//! The official texts: `weiquan corpus fetch` and the first start of
+//! `serve` against an HTTP server on loopback that serves archives made
+//! here (a good one laid out as upstream's under one top folder, one that
+//! escapes its folder, one with a link, a truncated one, one without the
+//! layout, and a second fetch over an existing corpus); texts added by hand;
+//! and what the texts are known not to cover.
+
+mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -336,4 +339,46 @@ fn first_start_fetches_the_texts_or_serves_the_content_with_a_notice() {
     assert_eq!(documents(&server.get("/healthz")), content_only);
     let stderr = server.stop();
     assert!(!stderr.contains("正在下载") && stderr.contains("weiquan corpus fetch"), "{stderr}");
+}
+
+#[tokio::test]
+async fn about_lists_the_known_gaps_and_hand_added_laws_name_their_source() {
+    let server = common::spawn_server().await;
+    let about = reqwest::get(format!("{}/about", server.base)).await.unwrap().text().await.unwrap();
+    let gaps = about.split("id=\"known-gaps\"").nth(1).expect("a known-gaps section");
+    for title in ["仲裁法", "食品安全法", "反不正当竞争法", "消费者权益保护法实施条例"] {
+        assert!(gaps.contains(&format!("《中华人民共和国{title}》")), "{title} missing from {gaps}");
+    }
+    assert!(gaps.contains("2026年3月1日起施行") && gaps.contains("2024年7月1日起施行"));
+    assert!(about.contains("id=\"no-corpus\""), "the fixture server has no official texts");
+
+    let page = reqwest::get(format!("{}/docs/laws/old-regulation", server.base)).await.unwrap().text().await.unwrap();
+    assert!(page.contains("来源：示例公报（2012年第1期），由本站工作人员录入"), "{page}");
+}
+
+/// A shipped guide or warning that cites a law revised after the snapshot
+/// says so in one line.
+#[test]
+fn shipped_texts_relying_on_a_revised_law_say_so() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let clock = weiquan::clock::Clock::default();
+    let loaded = weiquan::content::load(&[shipped], clock.today(), &|_, _| {}).unwrap();
+    let mut checked = 0;
+    for doc in loaded
+        .documents
+        .iter()
+        .filter(|d| matches!(d.kind, weiquan::content::Kind::Guide | weiquan::content::Kind::Warning))
+    {
+        for law in ["仲裁法", "食品安全法", "反不正当竞争法"] {
+            if doc.body.contains(&format!("《{law}》第")) {
+                assert!(
+                    doc.body.contains(&format!("> 提示：《{law}》已于2025年")),
+                    "{} cites {law} without the note",
+                    doc.id
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 7, "the guides and warnings citing those laws");
 }
