@@ -71,6 +71,10 @@
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
   });
+  // The filters on a results page: open beside the results on a wide
+  // screen; on a phone they stay behind 筛选 (without script: 筛选 opens them).
+  var facets = document.querySelector(".facets-panel");
+  if (facets && window.matchMedia("(min-width: 860px)").matches) { facets.open = true; }
   // Live warnings: when a warning is published, withdrawn or expires, the
   // list of warnings on this page is refreshed in place (nothing else, so a
   // search being typed is left alone).

@@ -118,6 +118,18 @@ async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32,
     assert!(!marks.is_empty(), "highlighted matches");
     save_screenshot(client, &format!("{size}-results")).await;
 
+    // One search box; on a phone the first screen shows a result and the
+    // filters wait behind 筛选, on a wide screen they are open.
+    assert_eq!(script(client, "return document.querySelectorAll('input[name=q]').length").await, json!(1));
+    let first_hit_top = script(client, "return document.querySelector('.hit').getBoundingClientRect().top").await;
+    assert!(first_hit_top.as_f64().unwrap() < f64::from(height) - 100.0, "a result on the first screen: {first_hit_top}");
+    let facets_shown = "return document.querySelector('aside.facets').checkVisibility()";
+    if width < 860 {
+        assert_eq!(script(client, facets_shown).await, json!(false), "filters hidden on a phone");
+        client.find(Locator::Css(".facets-panel > summary")).await.unwrap().click().await.unwrap();
+    }
+    assert_eq!(script(client, facets_shown).await, json!(true), "filters shown at {size}");
+
     // Apply a facet: only cases remain.
     let facet = client
         .find(Locator::XPath("//aside[@class='facets']//a[starts-with(normalize-space(.), '案例')]"))

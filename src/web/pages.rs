@@ -237,7 +237,8 @@ async fn search(
         if params.query().is_empty() { "搜索".to_string() } else { format!("{} 的搜索结果", params.query()) };
     let search_ref = insights::record_search(&state, &params, &results, Channel::Web);
     let main = results_page(&state, &params, &results, sort, search_ref.as_deref());
-    state.page(&visitor, &title, main).into_response()
+    // The results page's own search box, with the query in it, is the only one.
+    state.page_with_own_search(&visitor, &title, main).into_response()
 }
 
 /// Which words were also searched as others, with a link to turn that off
@@ -305,6 +306,10 @@ fn results_page(
             }
         } @else {
             div.results-layout {
+                // On a phone the filters wait behind 筛选 so the first screen
+                // shows results; on a wide screen they are always open (CSS).
+                details.facets-panel open[has_filters] {
+                    summary { "筛选" @if has_filters { "（已选）" } }
                 aside.facets aria-label="筛选" {
                     @for (label, name, counts, name_of) in facet_groups {
                         @if !counts.is_empty() {
@@ -327,6 +332,7 @@ fn results_page(
                     @if has_filters {
                         p { a href=(search_url(params, |p| { p.kind.clear(); p.level.clear(); p.status.clear(); p.tag.clear(); p.page = None; })) { "清除筛选" } }
                     }
+                }
                 }
                 section.results aria-labelledby="results-summary" {
                     p #results-summary .summary aria-live="polite" { "共找到 " strong { (results.total) } " 条结果，用时 " (results.took_ms) " 毫秒" }
