@@ -1,5 +1,6 @@
 //! The staff database: accounts, sessions, login throttling, the audit log,
-//! document versions and API tokens, in one SQLite file.
+//! document versions, revisions waiting for a publisher and API tokens, in one
+//! SQLite file.
 //!
 //! Secrets are never stored: passwords as Argon2id hashes, session tokens and
 //! API tokens as SHA-256 hashes (they are random, so a fast hash is enough),
@@ -22,6 +23,9 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, TransactionBehavior, p
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+mod revisions;
+pub use revisions::Pending;
+
 /// Failed logins within [`LOCK_WINDOW`] that lock an account or an address.
 const LOCK_AFTER: u32 = 5;
 /// How far back failures count, and how long a lock lasts.
@@ -33,7 +37,10 @@ const MAX_NAME_CHARS: usize = 64;
 
 /// The schema, one step per entry. Entry `i` takes the file from
 /// `PRAGMA user_version` `i` to `i + 1`; never edit a step once shipped, add one.
-const MIGRATIONS: &[&str] = &[r#"
+/// 1: accounts, sessions, sign-in throttling, audit, versions, API tokens.
+/// 2: revisions of public documents waiting for a publisher ([`revisions`]).
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -90,7 +97,17 @@ CREATE TABLE api_tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
-"#];
+"#,
+    r#"
+CREATE TABLE pending (
+    doc_id   TEXT PRIMARY KEY,
+    content  TEXT NOT NULL,
+    base     TEXT NOT NULL,
+    author   TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+"#,
+];
 
 /// Everything that can go wrong in the staff database.
 #[derive(Debug, thiserror::Error)]
