@@ -6,6 +6,9 @@ mod common;
 use std::path::PathBuf;
 
 use common::{Staff, form_value, spawn_staff_server};
+use serde_json::json;
+use weiquan::publish::files::fingerprint;
+use weiquan::publish::{Scope, Store};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).build().unwrap()
@@ -434,4 +437,289 @@ async fn a_full_disk_or_read_only_folder_refuses_the_save_and_keeps_the_file() {
     assert!(std::fs::read_to_string(&path).unwrap().contains("火龙果牌烤箱存在过热隐患"));
     assert_eq!(search_ids(&staff.base, "火龙果牌烤箱").await, ["warnings/prepaid-card"]);
     assert_eq!(leftovers(), Vec::<String>::new());
+}
+
+/// An API token with `scopes`, made in the server's own staff database.
+fn token(staff: &Staff, name: &str, scopes: &[Scope]) -> String {
+    Store::open(&staff.data).unwrap().create_token(name, scopes, "boss").unwrap().1
+}
+
+/// Sends `body` to the token API; the status and the JSON answer.
+async fn api(staff: &Staff, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/admin/warnings", staff.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// The status of a public page.
+async fn public_status(staff: &Staff, path: &str) -> u16 {
+    reqwest::get(format!("{}{path}", staff.base)).await.unwrap().status().as_u16()
+}
+
+/// The ids of the warnings in force (what kiosks and the warnings page show).
+async fn warnings_in_force(staff: &Staff) -> String {
+    reqwest::get(format!("{}/api/warnings", staff.base)).await.unwrap().text().await.unwrap()
+}
+
+/// `(actor, action, detail)` of each audit entry about `target`, oldest first.
+fn audit_of(staff: &Staff, target: &str) -> Vec<(String, String, String)> {
+    let mut entries: Vec<_> = Store::open(&staff.data)
+        .unwrap()
+        .audit_log(1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.target == target)
+        .map(|e| (e.actor, e.action, e.detail))
+        .collect();
+    entries.reverse();
+    entries
+}
+
+fn read(staff: &Staff, id: &str) -> String {
+    std::fs::read_to_string(staff.content.join(format!("{id}.md"))).unwrap()
+}
+
+#[tokio::test]
+async fn a_warnings_write_token_cannot_publish_withdraw_or_reach_guides() {
+    let staff = spawn_staff_server().await;
+    let writer = token(&staff, "importer", &[Scope::WarningsWrite]);
+
+    // The request of the attack review, word for word: it saves a draft, public and urgent in nothing but name.
+    let (status, answer) = api(
+        &staff,
+        &writer,
+        json!({"action":"draft","id":"warnings/new-one","base":"","meta":{"title":"…","state":"published","urgent":true},"body":"x"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!((answer["state"].as_str(), answer["pending"].as_bool()), (Some("draft"), Some(false)));
+    assert!(read(&staff, "warnings/new-one").contains("state = \"draft\""));
+    assert_eq!(public_status(&staff, "/docs/warnings/new-one").await, 404);
+    assert!(!warnings_in_force(&staff).await.contains("warnings/new-one"), "not on the warnings page or kiosks");
+    assert_eq!(
+        audit_of(&staff, "warnings/new-one"),
+        [("token:importer".into(), "create".into(), "版本 1，草稿".into())]
+    );
+
+    // A wrong base is refused without telling the current fingerprint.
+    let shipped = read(&staff, "warnings/prepaid-card");
+    let current = fingerprint(&shipped);
+    let withdraw_by_draft = |id: &str, base: &str| {
+        json!({
+            "action": "draft", "id": id, "base": base,
+            "meta": { "title": "办理预付卡要当心", "state": "withdrawn" }, "body": "x"
+        })
+    };
+    let (status, answer) = api(&staff, &writer, withdraw_by_draft("warnings/prepaid-card", "0123456789ab")).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("conflict")), "{answer}");
+    assert!(!answer.to_string().contains(&current), "the 409 tells the fingerprint: {answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("已被他人修改"), "{answer}");
+    assert!(answer["error"]["message_en"].as_str().unwrap().contains("changed by someone else"), "{answer}");
+
+    // The fingerprint is no secret (anyone with the shipped file can compute it), yet with it the
+    // token still cannot take the public warning offline, by state or by action.
+    let (status, answer) = api(&staff, &writer, withdraw_by_draft("warnings/prepaid-card", &current)).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (403, Some("forbidden")), "{answer}");
+    assert!(answer["error"]["message_en"].as_str().unwrap().contains("warnings:publish"), "{answer}");
+    let mut withdraw = withdraw_by_draft("warnings/prepaid-card", &current);
+    withdraw["action"] = json!("withdraw");
+    assert_eq!(api(&staff, &writer, withdraw).await.0, 403);
+    assert_eq!(read(&staff, "warnings/prepaid-card"), shipped);
+    assert_eq!(public_status(&staff, "/docs/warnings/prepaid-card").await, 200);
+    assert!(warnings_in_force(&staff).await.contains("warnings/prepaid-card"));
+
+    // A warnings token never reaches guides/, whatever its scopes.
+    let guide = read(&staff, "guides/great-hall");
+    let publisher = token(&staff, "provincial", &[Scope::WarningsWrite, Scope::WarningsPublish]);
+    for secret in [&writer, &publisher] {
+        let (status, answer) = api(&staff, secret, withdraw_by_draft("guides/great-hall", &fingerprint(&guide))).await;
+        assert_eq!(status, 403, "{answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains("warnings/"), "{answer}");
+        let (status, _) = api(&staff, secret, withdraw_by_draft("guides/new-guide", "")).await;
+        assert_eq!(status, 403);
+    }
+    assert_eq!(read(&staff, "guides/great-hall"), guide);
+    assert!(!staff.content.join("guides/new-guide.md").exists());
+    assert_eq!(public_status(&staff, "/docs/guides/great-hall").await, 200);
+
+    // Even a publishing token's draft save keeps the file's state: the audit says it was an edit.
+    let (status, answer) = api(&staff, &publisher, withdraw_by_draft("warnings/prepaid-card", &current)).await;
+    assert_eq!((status, answer["state"].as_str()), (200, Some("published")), "{answer}");
+    assert!(!read(&staff, "warnings/prepaid-card").contains("state"), "a missing state means published");
+    assert_eq!(public_status(&staff, "/docs/warnings/prepaid-card").await, 200);
+    assert_eq!(
+        audit_of(&staff, "warnings/prepaid-card"),
+        [("token:provincial".into(), "edit".into(), "版本 1，已发布".into())]
+    );
+    assert!(audit_of(&staff, "guides/great-hall").is_empty());
+}
+
+#[tokio::test]
+async fn an_editor_saving_a_published_warning_leaves_it_online_until_a_publisher_approves() {
+    let staff = spawn_staff_server().await;
+    let id = "warnings/prepaid-card";
+    let shipped = read(&staff, id);
+    let editor = client();
+    login(&staff, &editor, "ed", "editor-pass1").await;
+    let page = editor_page(&staff, &editor, &format!("id={id}")).await;
+    assert!(page.contains("经发布员批准后才会上线"), "the editor is told before saving");
+    let revised = [
+        ("title", "办理预付卡要当心：新增退款途径"),
+        ("severity", "caution"),
+        ("expires", "2030-03-15"),
+        ("regions", "全国"),
+        ("body", "杨梅牌健身房跑路后，可以向发卡地的市场监管部门申请先行赔付。"),
+        ("action", "draft"),
+    ];
+    let saved = save(&staff, &editor, &page, &revised).await;
+    assert_eq!(saved.status(), 200);
+    let page = saved.text().await.unwrap();
+    assert!(page.contains("待批准的修改") && page.contains("杨梅牌健身房"), "the editor sees the proposal");
+    assert!(!page.contains("value=\"approve\""), "editors cannot approve");
+
+    // The live text stays up, the file keeps its (absent) state, the revision waits in SQLite.
+    assert_eq!(public_status(&staff, &format!("/docs/{id}")).await, 200);
+    assert_eq!(read(&staff, id), shipped);
+    assert!(search_ids(&staff.base, "\"杨梅牌健身房\"").await.is_empty());
+    let pending = Store::open(&staff.data).unwrap().pending(id).unwrap().expect("a pending revision");
+    assert_eq!(pending.author, "ed");
+    assert!(pending.content.contains("杨梅牌健身房") && !pending.content.contains("state"));
+    let refused = editor
+        .post(format!("{}/admin/review", staff.base))
+        .form(&[
+            ("csrf", csrf(&page)),
+            ("id", id.into()),
+            ("base", form_value(&page, "base")),
+            ("action", "approve".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(read(&staff, id), shipped);
+
+    // The publisher sees it in the list and against the live text, and approves it: it goes live.
+    let publisher = client();
+    let list = login(&staff, &publisher, "pub", "publisher-pass").await.text().await.unwrap();
+    assert!(list.contains("有待批准的修改"), "{list}");
+    let only = publisher.get(format!("{}/admin?pending=1", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(only.contains(id) && !only.contains("guides/great-hall"), "{only}");
+    let page = editor_page(&staff, &publisher, &format!("id={id}")).await;
+    assert!(page.contains("批准发布") && page.contains("<ins>") && page.contains("<del>"), "{page}");
+    let approve = |action: &'static str, page: String| {
+        let publisher = publisher.clone();
+        let url = format!("{}/admin/review", staff.base);
+        async move {
+            publisher
+                .post(url)
+                .form(&[
+                    ("csrf", csrf(&page)),
+                    ("id", id.into()),
+                    ("base", form_value(&page, "base")),
+                    ("action", action.into()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(approve("approve", page).await.status(), 200);
+    let live = read(&staff, id);
+    assert!(live.contains("杨梅牌健身房") && !live.contains("state"), "{live}");
+    assert_eq!(search_ids(&staff.base, "\"杨梅牌健身房\"").await, [id]);
+    let public = reqwest::get(format!("{}/docs/{id}", staff.base)).await.unwrap().text().await.unwrap();
+    assert!(public.contains("新增退款途径"));
+    assert_eq!(Store::open(&staff.data).unwrap().pending(id).unwrap(), None);
+
+    // A second proposal is discarded: the file stays as it is.
+    let page = editor_page(&staff, &editor, &format!("id={id}")).await;
+    let mut again = revised.to_vec();
+    again[4] = ("body", "这一版不会上线。");
+    assert_eq!(save(&staff, &editor, &page, &again).await.status(), 200);
+    let page = editor_page(&staff, &publisher, &format!("id={id}")).await;
+    assert_eq!(approve("discard", page).await.status(), 200);
+    assert_eq!(read(&staff, id), live);
+    assert_eq!(Store::open(&staff.data).unwrap().pending(id).unwrap(), None);
+
+    // A publisher's 保存 of a published warning keeps it published.
+    let page = editor_page(&staff, &publisher, &format!("id={id}")).await;
+    assert_eq!(save(&staff, &publisher, &page, &revised).await.status(), 200);
+    assert_eq!(public_status(&staff, &format!("/docs/{id}")).await, 200);
+    assert!(!read(&staff, id).contains("state"));
+
+    let actions: Vec<_> =
+        audit_of(&staff, id).into_iter().map(|(actor, action, _)| format!("{actor} {action}")).collect();
+    assert_eq!(actions, ["ed propose", "pub approve", "ed propose", "pub discard", "pub edit"]);
+    let approved = &audit_of(&staff, id)[1].2;
+    assert!(approved.contains("已发布") && approved.contains("批准了 ed 提交的修改"), "{approved}");
+}
+
+#[tokio::test]
+async fn history_brings_back_the_shipped_text_and_a_restore_never_unpublishes() {
+    let staff = spawn_staff_server().await;
+    let id = "warnings/prepaid-card";
+    let shipped = read(&staff, id);
+    let publisher = client();
+    login(&staff, &publisher, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &publisher, &format!("id={id}")).await;
+    let mut fields = WARNING.to_vec();
+    fields.retain(|(name, _)| *name != "slug");
+    fields.push(("action", "draft"));
+    assert_eq!(save(&staff, &publisher, &page, &fields).await.status(), 200);
+    assert_ne!(read(&staff, id), shipped);
+
+    // The shipped text was kept as version 0 before the first save; restoring it brings back the file byte for byte.
+    let restore = |client: &reqwest::Client, id: &'static str, n: &'static str| {
+        let client = client.clone();
+        let base = staff.base.clone();
+        async move {
+            let history =
+                client.get(format!("{base}/admin/history?id={id}&n={n}")).send().await.unwrap().text().await.unwrap();
+            client
+                .post(format!("{base}/admin/restore"))
+                .form(&[
+                    ("csrf", csrf(&history)),
+                    ("id", id.into()),
+                    ("n", n.into()),
+                    ("base", form_value(&history, "base")),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(restore(&publisher, id, "0").await.status(), 200);
+    assert_eq!(read(&staff, id), shipped);
+    assert_eq!(public_status(&staff, &format!("/docs/{id}")).await, 200);
+    let versions = Store::open(&staff.data).unwrap().versions(id).unwrap();
+    let summary: Vec<_> = versions.iter().map(|v| (v.number, v.action.as_str())).collect();
+    assert_eq!(summary, [(2, "restore"), (1, "edit"), (0, "disk")]);
+
+    // A draft, then published: restoring the draft version keeps it published.
+    let page = editor_page(&staff, &publisher, "kind=warning").await;
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "draft"));
+    assert_eq!(save(&staff, &publisher, &page, &fields).await.status(), 200);
+    let page = editor_page(&staff, &publisher, "id=warnings/test-oven").await;
+    fields.pop();
+    fields.push(("action", "publish"));
+    assert_eq!(save(&staff, &publisher, &page, &fields).await.status(), 200);
+    assert_eq!(restore(&publisher, "warnings/test-oven", "1").await.status(), 200);
+    assert!(!read(&staff, "warnings/test-oven").contains("state"), "the restored draft stays published");
+    assert_eq!(public_status(&staff, "/docs/warnings/test-oven").await, 200);
+
+    // An editor's restore of it becomes a revision waiting for a publisher.
+    let before = read(&staff, "warnings/test-oven");
+    let editor = client();
+    login(&staff, &editor, "ed", "editor-pass1").await;
+    assert_eq!(restore(&editor, "warnings/test-oven", "1").await.status(), 200);
+    assert_eq!(read(&staff, "warnings/test-oven"), before);
+    assert_eq!(public_status(&staff, "/docs/warnings/test-oven").await, 200);
+    let pending = Store::open(&staff.data).unwrap().pending("warnings/test-oven").unwrap().unwrap();
+    assert!(!pending.content.contains("state"), "{}", pending.content);
 }

@@ -3,6 +3,7 @@
 //! source of truth), versioned and audited in SQLite, and put in the index at
 //! once. Knows nothing about HTTP.
 
+mod actor;
 pub mod cli;
 pub mod files;
 pub mod store;
@@ -15,7 +16,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-pub use store::{AuditEntry, LoginOutcome, Role, Scope, Session, Store, StoreError, TokenInfo, User, VersionInfo};
+pub use actor::{Actor, Refusal};
+pub use store::{
+    AuditEntry, LoginOutcome, Pending, Role, Scope, Session, Store, StoreError, TokenInfo, User, VersionInfo,
+};
 
 use crate::clock::Clock;
 use crate::content::{self, Document, FrontMatter, Kind, State};
@@ -75,6 +79,7 @@ impl Stage {
 /// What a save does besides writing the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Saves the text and keeps the document's state: a new document is a draft.
     SaveDraft,
     Publish,
     Schedule(DateTime<FixedOffset>),
@@ -91,10 +96,6 @@ impl Action {
             Action::Withdraw => "withdraw",
         }
     }
-
-    fn needs_publisher(self) -> bool {
-        !matches!(self, Action::SaveDraft)
-    }
 }
 
 /// A document as the editor sends it.
@@ -109,19 +110,40 @@ pub struct Edit {
     pub slug: String,
     /// The fingerprint of the text the editor started from ("" for new).
     pub base: String,
+    /// The front matter. Its `state` and `publish_at` are ignored: they are
+    /// kept from the file on disk, and only an [`Action`] changes them.
     pub meta: FrontMatter,
     pub body: String,
+}
+
+/// What a save, restore or approval did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub id: String,
+    /// The fingerprint of the text saved: the `base` of the next save.
+    pub fingerprint: String,
+    /// The document's state after it (`Published` when the file has none).
+    pub state: State,
+    /// Kept as a revision waiting for a publisher: the file, and what the
+    /// public sees, did not change.
+    pub proposed: bool,
 }
 
 /// Why a save was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("这篇内容已被他人修改（当前版本 {current}）。您的修改没有保存：请复制您的文字，重新打开后再改。")]
-    Conflict { current: String },
+    /// The text changed since the editor opened it. The current fingerprint
+    /// is never told: it would let anyone who guessed an id overwrite it.
+    #[error("这篇内容已被他人修改。您的修改没有保存：请复制您的文字，重新打开后再改。")]
+    Conflict,
+    /// The file changed after a revision waiting for approval was written
+    /// against it: approving or building on it would undo that change.
+    #[error("这份待批准的修改提交之后，网站上的文字又改动过：请发布员先放弃这份修改，再重新编辑。")]
+    PendingOutdated,
     #[error("内容有误：{0}")]
     Invalid(String),
-    #[error("您的角色不能执行此操作：{0}")]
-    Forbidden(&'static str),
+    #[error("您不能执行此操作：{0}")]
+    Forbidden(Refusal),
     #[error("没有找到这篇内容：{0}")]
     NotFound(String),
     #[error("保存失败，原文件未改动：{}", write_failure(.0))]
@@ -130,6 +152,45 @@ pub enum PublishError {
     Store(#[from] StoreError),
     #[error("索引更新失败（文件已保存，重启后会重建索引）：{0}")]
     Search(#[from] search::Error),
+}
+
+impl From<Refusal> for PublishError {
+    fn from(refusal: Refusal) -> PublishError {
+        PublishError::Forbidden(refusal)
+    }
+}
+
+impl PublishError {
+    /// The message in English, for the API.
+    pub fn english(&self) -> String {
+        use std::io::ErrorKind;
+        match self {
+            PublishError::Conflict => {
+                "the document was changed by someone else since you opened it; nothing was saved: \
+                 open it again and redo your change"
+                    .into()
+            }
+            PublishError::PendingOutdated => "the document changed after the revision waiting for approval \
+                                              was written: a publisher must discard that revision first"
+                .into(),
+            PublishError::Invalid(reason) => format!("invalid document: {reason}"),
+            PublishError::Forbidden(refusal) => refusal.english().into(),
+            PublishError::NotFound(what) => format!("not found: {what}"),
+            PublishError::Io(error) => match error.kind() {
+                ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+                    "not saved, the old file is unchanged: the server's disk is full".into()
+                }
+                ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+                    "not saved, the old file is unchanged: the content folder is not writable".into()
+                }
+                _ => format!("not saved, the old file is unchanged: {error}"),
+            },
+            PublishError::Store(error) => format!("staff database error: {error}"),
+            PublishError::Search(error) => {
+                format!("the file is saved but the index was not updated (it is rebuilt on restart): {error}")
+            }
+        }
+    }
 }
 
 /// Why a file could not be written, in words for the person saving.
@@ -144,6 +205,107 @@ fn write_failure(error: &std::io::Error) -> String {
     }
 }
 
+/// The workflow fields of a file: whether and from when the public sees it.
+/// A save keeps them from the file on disk; only an [`Action`] changes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Visibility {
+    /// `None` is published, as the loader reads it.
+    state: Option<State>,
+    publish_at: Option<DateTime<FixedOffset>>,
+}
+
+impl Visibility {
+    /// What a new document starts as.
+    const DRAFT: Visibility = Visibility { state: Some(State::Draft), publish_at: None };
+
+    /// The file's, with `state = "published"` read as no state, which means the same.
+    fn of(meta: &FrontMatter) -> Visibility {
+        Visibility { state: meta.state.filter(|&state| state != State::Published), publish_at: meta.publish_at }
+    }
+
+    /// The state, a missing one being published.
+    fn state(self) -> State {
+        self.state.unwrap_or(State::Published)
+    }
+
+    /// Public now or at its publish time.
+    fn is_public(self) -> bool {
+        self.state() == State::Published
+    }
+
+    fn apply(self, meta: &mut FrontMatter) {
+        meta.state = self.state;
+        meta.publish_at = self.publish_at;
+    }
+
+    /// For the audit log: 草稿, 已发布, 已撤回, or 已发布（定时 …）.
+    fn label(self) -> String {
+        match self.publish_at {
+            Some(at) if self.is_public() => format!("{}（定时 {}）", self.state().label(), at.format("%Y-%m-%d %H:%M")),
+            _ => self.state().label().to_string(),
+        }
+    }
+}
+
+/// A text about to replace a document's file, and how to record it.
+struct Write {
+    id: String,
+    path: PathBuf,
+    text: String,
+    /// The text as the loader reads it.
+    document: Document,
+    visibility: Visibility,
+    /// Whose text it is: the version's author.
+    author: String,
+    /// What the version and the audit log call it.
+    verb: &'static str,
+    /// Said in the audit entry after the version and the state.
+    notes: Vec<String>,
+}
+
+/// A document's file as it is now, and the revision waiting for it.
+struct OnDisk {
+    /// `None` when there is no file yet.
+    text: Option<String>,
+    /// The file's; a file that cannot be read as a document counts as
+    /// published, since its last good version may still be public.
+    visibility: Visibility,
+    pending: Option<Pending>,
+}
+
+impl OnDisk {
+    fn fingerprint(&self) -> String {
+        self.text.as_deref().map(files::fingerprint).unwrap_or_default()
+    }
+
+    /// For the audit: the revision waiting that a save replaces, if any.
+    fn replaced(&self) -> Option<String> {
+        self.pending.as_ref().map(|p| format!("取代了 {} 提交的待批准修改", p.author))
+    }
+
+    /// Whether the public sees it, or will at its publish time.
+    fn is_public(&self) -> bool {
+        self.text.is_some() && self.visibility.is_public()
+    }
+
+    /// A save starts from the text the editor showed: the revision waiting,
+    /// if any, else the file. Building on a revision is refused once the
+    /// file has changed since it was written.
+    fn check(&self, base: &str) -> Result<(), PublishError> {
+        let working = match &self.pending {
+            Some(pending) => files::fingerprint(&pending.content),
+            None => self.fingerprint(),
+        };
+        if base != working {
+            return Err(PublishError::Conflict);
+        }
+        if self.pending.as_ref().is_some_and(|pending| pending.base != self.fingerprint()) {
+            return Err(PublishError::PendingOutdated);
+        }
+        Ok(())
+    }
+}
+
 /// One warning or guide in the admin list.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -154,15 +316,34 @@ pub struct Entry {
     pub date: Option<NaiveDate>,
     pub publish_at: Option<String>,
     pub expires: Option<NaiveDate>,
+    /// A revision waits for a publisher.
+    pub pending: bool,
 }
 
-/// A document opened for editing.
+/// A document opened for editing: the text to edit is the revision waiting
+/// for a publisher, if any, else the file.
 #[derive(Debug, Clone)]
 pub struct Opened {
     pub document: Document,
-    /// The file's text as read.
+    /// The text to edit, as read.
     pub text: String,
+    /// Its fingerprint: the `base` of the next save.
     pub fingerprint: String,
+    /// When the text is a revision waiting for a publisher: who wrote it,
+    /// and the live file.
+    pub review: Option<Review>,
+}
+
+/// A revision waiting for a publisher, as the editor shows it.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub author: String,
+    /// UTC, RFC 3339.
+    pub saved_at: String,
+    /// The file's text, which the public sees meanwhile.
+    pub live: String,
+    /// The file changed since: it cannot be approved, only discarded.
+    pub outdated: bool,
 }
 
 /// The staff workflow over one content folder, its store and the engine.
@@ -172,6 +353,9 @@ pub struct Publisher {
     engine: Arc<Engine>,
     /// Files under the folder that are broken now, as the watcher found them.
     problems: std::sync::Mutex<Vec<content::Problem>>,
+    /// Held from reading a file to writing it, so that two saves of the
+    /// same text cannot both pass the check against it.
+    writing: std::sync::Mutex<()>,
 }
 
 impl Publisher {
@@ -179,7 +363,13 @@ impl Publisher {
     /// The store and the publisher read the time from the engine's clock.
     pub fn new(root: &Path, store: Store, engine: Arc<Engine>) -> Publisher {
         let store = store.with_clock(engine.clock().clone());
-        Publisher { root: root.to_path_buf(), store, engine, problems: std::sync::Mutex::new(Vec::new()) }
+        Publisher {
+            root: root.to_path_buf(),
+            store,
+            engine,
+            problems: std::sync::Mutex::new(Vec::new()),
+            writing: std::sync::Mutex::new(()),
+        }
     }
 
     /// The program's clock (the engine's).
@@ -230,6 +420,7 @@ impl Publisher {
         let now = self.clock().now();
         let loaded = content::load(std::slice::from_ref(&self.root), now.date_naive(), &|_, _| {})
             .map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let pending: std::collections::HashSet<String> = self.store.pending_ids()?.into_iter().collect();
         let mut entries: Vec<Entry> = loaded
             .documents
             .into_iter()
@@ -241,6 +432,7 @@ impl Publisher {
                 date: d.meta.date,
                 publish_at: d.meta.publish_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
                 expires: d.meta.expires,
+                pending: pending.contains(&d.id),
                 id: d.id,
             })
             .collect();
@@ -248,14 +440,24 @@ impl Publisher {
         Ok(entries)
     }
 
-    /// The document `id` with the fingerprint of its text.
+    /// The document `id` to edit, or `None` when it has no file.
     pub fn open(&self, id: &str) -> Result<Option<Opened>, PublishError> {
         let path = self.path_of(id)?;
-        let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
+        let disk = self.on_disk(id, &path)?;
+        let Some(live) = disk.text else { return Ok(None) };
+        let live_document = self.parse(&path, &live)?;
+        let live_fingerprint = files::fingerprint(&live);
+        let (text, document, review) = match disk.pending {
+            Some(pending) => {
+                let document = self.parse(&path, &pending.content)?;
+                let outdated = pending.base != live_fingerprint;
+                let review = Review { author: pending.author, saved_at: pending.saved_at, live, outdated };
+                (pending.content, document, Some(review))
+            }
+            None => (live, live_document, None),
+        };
         // One read: the fingerprint is of exactly the text parsed.
-        let document =
-            content::parse_document(&self.root, &path, &text).map_err(|p| PublishError::Invalid(p.to_string()))?;
-        Ok(Some(Opened { document, fingerprint: files::fingerprint(&text), text }))
+        Ok(Some(Opened { document, fingerprint: files::fingerprint(&text), text, review }))
     }
 
     /// The text a save would write, checked as the loader will read it.
@@ -268,71 +470,185 @@ impl Publisher {
         Ok((text, document))
     }
 
-    /// Saves `edit` as `user`, applying `action`: writes the file
+    /// Saves `edit` as `actor`, applying `action`: writes the file
     /// atomically, keeps the version, logs it, and updates the index so the
-    /// change is searchable when this returns. Returns the document's id.
-    pub fn save(&self, user: &str, role: Role, mut edit: Edit, action: Action) -> Result<String, PublishError> {
-        if action.needs_publisher() && !role.can_publish() {
-            return Err(PublishError::Forbidden("编辑只能保存草稿，发布、定时和撤回需要发布员"));
+    /// change is searchable when this returns.
+    ///
+    /// The state and publish time are the file's; only `action` changes
+    /// them. Whoever may not publish cannot change a public document or
+    /// make one public: an editor's save of one becomes a revision waiting
+    /// for a publisher, and the live text stays up meanwhile.
+    pub fn save(&self, actor: &Actor, mut edit: Edit, action: Action) -> Result<Saved, PublishError> {
+        match action {
+            Action::SaveDraft => actor.must_write()?,
+            _ => actor.must_publish()?,
         }
         let id = self.id_for(&edit)?;
+        actor.must_reach(&id)?;
         let path = self.path_of(&id)?;
-        let current = std::fs::read_to_string(&path).ok();
-        let current_fingerprint = current.as_deref().map(files::fingerprint).unwrap_or_default();
-        if edit.base != current_fingerprint {
-            return Err(PublishError::Conflict { current: current_fingerprint });
-        }
+        let _writing = self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let disk = self.on_disk(&id, &path)?;
+        disk.check(&edit.base)?;
+        let visibility = match action {
+            Action::SaveDraft if disk.text.is_none() => Visibility::DRAFT,
+            Action::SaveDraft => disk.visibility,
+            Action::Publish => Visibility { state: None, publish_at: None },
+            Action::Schedule(at) => Visibility { state: None, publish_at: Some(at) },
+            Action::Withdraw => Visibility { state: Some(State::Withdrawn), ..disk.visibility },
+        };
+        visibility.apply(&mut edit.meta);
         edit.meta.kind = None;
-        match action {
-            Action::SaveDraft if edit.meta.state.is_none_or(|s| s == State::Draft) || edit.id.is_none() => {
-                edit.meta.state = Some(State::Draft)
-            }
-            // Editing a published document keeps it published.
-            Action::SaveDraft => {}
-            Action::Publish => {
-                edit.meta.state = None;
-                edit.meta.publish_at = None;
-            }
-            Action::Schedule(at) => {
-                edit.meta.state = None;
-                edit.meta.publish_at = Some(at);
-            }
-            Action::Withdraw => edit.meta.state = Some(State::Withdrawn),
-        }
         if edit.meta.date.is_none() {
             edit.meta.date = Some(self.clock().today());
         }
         edit.id = Some(id.clone());
         let (text, document) = self.compose(&edit)?;
-        files::write_atomically(&path, &text)?;
-        let version = self.store.save_version(&id, &text, user, action.as_str())?;
-        let verb = if current.is_none() { "create" } else { action.as_str() };
-        self.store.audit(user, verb, &id, &format!("版本 {version}"))?;
-        self.engine.reindex(&id, Some(&document))?;
-        Ok(id)
+        if (disk.is_public() || visibility.is_public()) && !actor.can_publish() {
+            return self.propose(actor, &id, &disk, text, visibility);
+        }
+        let verb = if disk.text.is_none() { "create" } else { action.as_str() };
+        let notes = disk.replaced().into_iter().collect();
+        let write = Write { id, path, text, document, visibility, author: actor.name(), verb, notes };
+        self.write(actor, &disk, write)
     }
 
-    /// Makes version `number` of `id` the current text again (a new version).
-    pub fn restore(&self, user: &str, role: Role, id: &str, number: i64, base: &str) -> Result<(), PublishError> {
-        let text =
-            self.store.version(id, number)?.ok_or_else(|| PublishError::NotFound(format!("{id} 版本 {number}")))?;
+    /// Makes version `number` of `id` the current text again (a new
+    /// version). The document keeps its state and publish time: a restore
+    /// never publishes or unpublishes. An editor's restore over a public
+    /// document becomes a revision waiting for a publisher.
+    pub fn restore(&self, actor: &Actor, id: &str, number: i64, base: &str) -> Result<Saved, PublishError> {
+        actor.must_write()?;
+        actor.must_reach(id)?;
         let path = self.path_of(id)?;
-        let document =
-            content::parse_document(&self.root, &path, &text).map_err(|p| PublishError::Invalid(p.reason))?;
-        if document.is_published() && !role.can_publish() {
-            return Err(PublishError::Forbidden("恢复一个已发布的版本需要发布员"));
+        let old =
+            self.store.version(id, number)?.ok_or_else(|| PublishError::NotFound(format!("{id} 版本 {number}")))?;
+        let _writing = self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let disk = self.on_disk(id, &path)?;
+        disk.check(base)?;
+        let visibility = if disk.text.is_some() { disk.visibility } else { Visibility::DRAFT };
+        let document = self.parse(&path, &old)?;
+        // Written as it was unless its state must change, so a shipped file comes back byte for byte.
+        let (text, document) = if Visibility::of(&document.meta) == visibility {
+            (old, document)
+        } else {
+            let mut meta = document.meta;
+            visibility.apply(&mut meta);
+            meta.kind = None;
+            let edit = Edit {
+                id: Some(id.into()),
+                kind: document.kind,
+                slug: String::new(),
+                base: String::new(),
+                meta,
+                body: document.body,
+            };
+            self.compose(&edit)?
+        };
+        if disk.is_public() && !actor.can_publish() {
+            return self.propose(actor, id, &disk, text, visibility);
         }
-        let current = std::fs::read_to_string(&path).ok();
-        if current.as_deref().map(files::fingerprint).unwrap_or_default() != base {
-            return Err(PublishError::Conflict {
-                current: current.as_deref().map(files::fingerprint).unwrap_or_default(),
-            });
+        let notes = std::iter::once(format!("恢复的是版本 {number}")).chain(disk.replaced()).collect();
+        let write =
+            Write { id: id.into(), path, text, document, visibility, author: actor.name(), verb: "restore", notes };
+        self.write(actor, &disk, write)
+    }
+
+    /// Puts the revision of `id` waiting for a publisher live, as the
+    /// publisher saw it (`base`, its fingerprint).
+    pub fn approve(&self, actor: &Actor, id: &str, base: &str) -> Result<Saved, PublishError> {
+        actor.must_publish()?;
+        actor.must_reach(id)?;
+        let path = self.path_of(id)?;
+        let _writing = self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let disk = self.on_disk(id, &path)?;
+        let pending = disk.pending.clone().ok_or_else(|| PublishError::NotFound(format!("{id} 的待批准修改")))?;
+        disk.check(base)?;
+        let document = self.parse(&path, &pending.content)?;
+        let write = Write {
+            id: id.into(),
+            path,
+            visibility: Visibility::of(&document.meta),
+            text: pending.content,
+            document,
+            notes: vec![format!("批准了 {} 提交的修改", pending.author)],
+            author: pending.author,
+            verb: "approve",
+        };
+        self.write(actor, &disk, write)
+    }
+
+    /// Drops the revision of `id` waiting for a publisher, as the publisher
+    /// saw it (`base`, its fingerprint). The file is not touched.
+    pub fn discard(&self, actor: &Actor, id: &str, base: &str) -> Result<(), PublishError> {
+        actor.must_publish()?;
+        actor.must_reach(id)?;
+        let _writing = self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let pending = self.store.pending(id)?.ok_or_else(|| PublishError::NotFound(format!("{id} 的待批准修改")))?;
+        if files::fingerprint(&pending.content) != base {
+            return Err(PublishError::Conflict);
+        }
+        self.store.drop_pending(id)?;
+        self.store.audit(&actor.name(), "discard", id, &format!("放弃了 {} 提交的修改", pending.author))?;
+        Ok(())
+    }
+
+    /// Keeps `text` as the revision of a public document waiting for a
+    /// publisher, for staff who may not publish; tokens are refused.
+    fn propose(
+        &self,
+        actor: &Actor,
+        id: &str,
+        disk: &OnDisk,
+        text: String,
+        visibility: Visibility,
+    ) -> Result<Saved, PublishError> {
+        if !actor.proposes() {
+            return Err(Refusal::NeedsPublishScope.into());
+        }
+        self.store.propose(id, &text, &disk.fingerprint(), &actor.name())?;
+        self.store.audit(&actor.name(), "propose", id, "已公开的内容：修改等待发布员批准，网站上仍是原文")?;
+        Ok(Saved { id: id.into(), fingerprint: files::fingerprint(&text), state: visibility.state(), proposed: true })
+    }
+
+    /// Replaces the file `disk` holds: keeps that file as a version first,
+    /// records the new version and the audit entry (by `actor`, with the
+    /// state that took effect), drops the revision waiting (the new text
+    /// replaces it) and updates the index.
+    fn write(&self, actor: &Actor, disk: &OnDisk, write: Write) -> Result<Saved, PublishError> {
+        let Write { id, path, text, document, visibility, author, verb, notes } = write;
+        if let Some(old) = &disk.text {
+            self.store.keep_disk_version(&id, old)?;
         }
         files::write_atomically(&path, &text)?;
-        let version = self.store.save_version(id, &text, user, "restore")?;
-        self.store.audit(user, "restore", id, &format!("恢复版本 {number} 为版本 {version}"))?;
-        self.engine.reindex(id, Some(&document))?;
-        Ok(())
+        let version = self.store.save_version(&id, &text, &author, verb)?;
+        if disk.pending.is_some() {
+            self.store.drop_pending(&id)?;
+        }
+        let detail = [vec![format!("版本 {version}"), visibility.label()], notes].concat().join("，");
+        self.store.audit(&actor.name(), verb, &id, &detail)?;
+        self.engine.reindex(&id, Some(&document))?;
+        Ok(Saved { fingerprint: files::fingerprint(&text), state: visibility.state(), proposed: false, id })
+    }
+
+    /// The file of `id` and the revision waiting for it.
+    fn on_disk(&self, id: &str, path: &Path) -> Result<OnDisk, PublishError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => return Err(error.into()),
+        };
+        let visibility = match &text {
+            Some(text) => {
+                self.parse(path, text).map_or(Visibility { state: None, publish_at: None }, |d| Visibility::of(&d.meta))
+            }
+            None => Visibility::DRAFT,
+        };
+        Ok(OnDisk { text, visibility, pending: self.store.pending(id)? })
+    }
+
+    /// `text` read as the document at `path`.
+    fn parse(&self, path: &Path, text: &str) -> Result<Document, PublishError> {
+        content::parse_document(&self.root, path, text).map_err(|p| PublishError::Invalid(p.to_string()))
     }
 
     /// The id of the document an edit saves to.

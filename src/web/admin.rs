@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,9 +20,12 @@ use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
 use super::AppState;
+use super::error::{ApiError, WebError};
 use super::views::trusted;
 use crate::content::{FrontMatter, Kind, Severity};
-use crate::publish::{self, Action, Edit, LoginOutcome, PublishError, Publisher, Role, Scope, Session, Stage};
+use crate::publish::{
+    self, Action, Actor, Edit, LoginOutcome, Opened, PublishError, Publisher, Role, Saved, Scope, Session, Stage,
+};
 
 /// The session cookie.
 const SESSION_COOKIE: &str = "wq_session";
@@ -40,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/preview", post(preview))
         .route("/admin/history", get(history))
         .route("/admin/restore", post(restore))
+        .route("/admin/review", post(review))
         .route("/admin/users", get(users).post(user_action))
         .route("/admin/tokens", get(tokens).post(token_action))
         .route("/admin/kiosks", get(kiosks).post(kiosk_action))
@@ -82,7 +87,7 @@ impl IntoResponse for AdminError {
 /// The HTTP status of a refused or failed save.
 fn status_of(error: &PublishError) -> StatusCode {
     match error {
-        PublishError::Conflict { .. } => StatusCode::CONFLICT,
+        PublishError::Conflict | PublishError::PendingOutdated => StatusCode::CONFLICT,
         PublishError::Invalid(_) => StatusCode::BAD_REQUEST,
         PublishError::Forbidden(_) => StatusCode::FORBIDDEN,
         PublishError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -302,6 +307,9 @@ struct ListParams {
     stage: String,
     #[serde(default)]
     q: String,
+    /// Only documents with a revision waiting for a publisher.
+    #[serde(default)]
+    pending: Option<String>,
 }
 
 async fn list(State(state): State<AppState>, Signed(session): Signed, Query(params): Query<ListParams>) -> Response {
@@ -315,10 +323,12 @@ async fn list(State(state): State<AppState>, Signed(session): Signed, Query(para
         Err(_) => return AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()).into_response(),
     };
     let stage = Stage::parse(&params.stage);
+    let pending = params.pending.is_some();
     let needle = params.q.trim();
     let shown: Vec<_> = entries
         .iter()
         .filter(|e| stage.is_none_or(|s| e.stage == s))
+        .filter(|e| !pending || e.pending)
         .filter(|e| needle.is_empty() || e.title.contains(needle) || e.id.contains(needle))
         .collect();
     layout(
@@ -333,11 +343,14 @@ async fn list(State(state): State<AppState>, Signed(session): Signed, Query(para
                 }
             }
             nav.stages aria-label="按状态筛选" {
-                a href="/admin" aria-current=[stage.is_none().then_some("page")] { "全部 " (entries.len()) }
+                a href="/admin" aria-current=[(stage.is_none() && !pending).then_some("page")] { "全部 " (entries.len()) }
                 @for s in Stage::ALL {
                     a href={ "/admin?stage=" (s.as_str()) } aria-current=[(stage == Some(s)).then_some("page")] {
                         (s.label()) " " (entries.iter().filter(|e| e.stage == s).count())
                     }
+                }
+                a href="/admin?pending=1" aria-current=[pending.then_some("page")] {
+                    "待批准的修改 " (entries.iter().filter(|e| e.pending).count())
                 }
             }
             form.admin-search method="get" action="/admin" {
@@ -352,7 +365,10 @@ async fn list(State(state): State<AppState>, Signed(session): Signed, Query(para
                         tr data-id=(entry.id) {
                             td { a href={ "/admin/edit?id=" (entry.id) } { (entry.title) } }
                             td { (entry.kind.label()) }
-                            td.stage { (entry.stage.label()) @if let Some(at) = &entry.publish_at { " " small { (at) } } }
+                            td.stage {
+                                (entry.stage.label()) @if let Some(at) = &entry.publish_at { " " small { (at) } }
+                                @if entry.pending { " " strong.pending { "有待批准的修改" } }
+                            }
                             td { (entry.date.map(|d| d.to_string()).unwrap_or_default()) }
                             td { (entry.expires.map(|d| d.to_string()).unwrap_or_default()) }
                         }
@@ -382,28 +398,47 @@ async fn editor(
         Ok(publisher) => publisher,
         Err(error) => return error.into_response(),
     };
-    let (form, title) = match &params.id {
+    let (form, title, opened) = match &params.id {
         Some(id) => match publisher.open(id) {
-            Ok(Some(opened)) => (
-                EditForm::from_document(
-                    &opened.document.meta,
-                    &opened.document.body,
-                    id,
-                    &opened.fingerprint,
-                    state.clock(),
-                ),
-                "编辑",
-            ),
+            Ok(Some(opened)) => (EditForm::from_opened(&opened, id, state.clock()), "编辑", Some(opened)),
             Ok(None) => return AdminError(StatusCode::NOT_FOUND, format!("没有找到 {id}")).into_response(),
             Err(error) => return AdminError::from(error).into_response(),
         },
         None => {
             let kind = if params.kind == "guide" { "guide" } else { "warning" };
-            (EditForm { kind: kind.into(), regions: "全国".into(), ..EditForm::default() }, "新建")
+            (EditForm { kind: kind.into(), regions: "全国".into(), ..EditForm::default() }, "新建", None)
         }
     };
     let vocabulary = publisher.vocabulary();
-    editor_page(&session, title, &form, &vocabulary, None).into_response()
+    editor_page(&session, title, &form, &vocabulary, opened.as_ref(), None).into_response()
+}
+
+/// What the editor says about a revision waiting for a publisher; a
+/// publisher also sees it against the live text, and can approve or
+/// discard it.
+fn review_notice(session: &Session, form: &EditForm, opened: &Opened) -> Markup {
+    let Some(review) = &opened.review else { return html! {} };
+    html! {
+        section.review role="status" {
+            p { "这篇内容有一份待批准的修改（" (review.author) "，" (review.saved_at) "）。下面显示的是这份修改；网站上仍是原来的文字。" }
+            @if review.outdated {
+                p.error role="alert" { "这份修改提交之后，网站上的文字又改动过：它不能再批准，请放弃后重新编辑。" }
+            }
+            @if session.user.role.can_publish() {
+                details open {
+                    summary { "与网站上文字的差异" }
+                    pre.diff { (diff_markup(&review.live, &opened.text)) }
+                }
+                form.inline method="post" action="/admin/review" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="id" value=(form.id);
+                    input type="hidden" name="base" value=(form.base);
+                    @if !review.outdated { button type="submit" name="action" value="approve" { "批准发布" } }
+                    button type="submit" name="action" value="discard" { "放弃这份修改" }
+                }
+            }
+        }
+    }
 }
 
 fn editor_page(
@@ -411,8 +446,10 @@ fn editor_page(
     title: &str,
     form: &EditForm,
     vocabulary: &[String],
+    opened: Option<&Opened>,
     message: Option<&str>,
 ) -> Html<String> {
+    let public = form.stage.is_some_and(|stage| matches!(stage, Stage::Published | Stage::Scheduled | Stage::Expired));
     let is_warning = form.kind != "guide";
     let field = |label: &str, name: &str, value: &str, hint: &str| {
         html! { label { (label) input name=(name) value=(value); @if !hint.is_empty() { small { (hint) } } } }
@@ -422,6 +459,10 @@ fn editor_page(
         Some(session),
         html! {
             @if let Some(message) = message { p.error role="alert" { (message) } }
+            @if let Some(opened) = opened { (review_notice(session, form, opened)) }
+            @if public && !session.user.role.can_publish() {
+                p.notice { "这篇内容已公开：您保存的修改要经发布员批准后才会上线，在此之前网站上仍是原来的文字。" }
+            }
             form.admin-form.editor #editor method="post" action="/admin/save" {
                 input type="hidden" name="csrf" value=(session.csrf);
                 input type="hidden" name="id" value=(form.id);
@@ -533,10 +574,11 @@ fn list_of(text: &str) -> Vec<String> {
 }
 
 impl EditForm {
-    fn from_document(meta: &FrontMatter, body: &str, id: &str, base: &str, clock: &Clock) -> EditForm {
+    fn from_opened(opened: &Opened, id: &str, clock: &Clock) -> EditForm {
+        let (meta, body) = (&opened.document.meta, &opened.document.body);
         EditForm {
             id: id.into(),
-            base: base.into(),
+            base: opened.fingerprint.clone(),
             kind: if id.starts_with("guides/") { "guide".into() } else { "warning".into() },
             title: meta.title.clone(),
             summary: meta.summary.clone().unwrap_or_default(),
@@ -559,7 +601,7 @@ impl EditForm {
     }
 
     /// The edit and action the form asks for.
-    fn to_edit(&self, current: Option<&FrontMatter>) -> Result<(Edit, Action), String> {
+    fn to_edit(&self) -> Result<(Edit, Action), String> {
         let date = |text: &str, name: &str| -> Result<Option<chrono::NaiveDate>, String> {
             if text.trim().is_empty() {
                 return Ok(None);
@@ -588,9 +630,7 @@ impl EditForm {
             kiosks: list_of(&self.kiosks),
             channels: list_of(&self.channels),
             source: some(&self.source),
-            // The workflow state and publish time are kept until an action changes them.
-            state: current.and_then(|m| m.state),
-            publish_at: current.and_then(|m| m.publish_at),
+            // The state and publish time are the file's: the publisher keeps them.
             ..FrontMatter::default()
         };
         let action = match self.action.as_str() {
@@ -623,22 +663,22 @@ async fn save(State(state): State<AppState>, Signed(session): Signed, Form(form)
         Ok(publisher) => publisher.clone(),
         Err(error) => return error.into_response(),
     };
-    let current = (!form.id.is_empty()).then(|| publisher.open(&form.id).ok().flatten()).flatten();
     let vocabulary = publisher.vocabulary();
-    let (edit, action) = match form.to_edit(current.as_ref().map(|o| &o.document.meta)) {
+    let (edit, action) = match form.to_edit() {
         Ok(parsed) => parsed,
         Err(message) => {
-            return (StatusCode::BAD_REQUEST, editor_page(&session, "编辑", &form, &vocabulary, Some(&message)))
+            return (StatusCode::BAD_REQUEST, editor_page(&session, "编辑", &form, &vocabulary, None, Some(&message)))
                 .into_response();
         }
     };
-    let (user, role) = (session.user.name.clone(), session.user.role);
-    let saved = tokio::task::spawn_blocking(move || publisher.save(&user, role, edit, action)).await;
+    let actor = Actor::staff(&session.user);
+    let saved = tokio::task::spawn_blocking(move || publisher.save(&actor, edit, action)).await;
     match saved {
-        Ok(Ok(id)) => Redirect::to(&format!("/admin/edit?id={id}")).into_response(),
+        Ok(Ok(saved)) => Redirect::to(&format!("/admin/edit?id={}", saved.id)).into_response(),
         Ok(Err(error)) => {
             let status = status_of(&error);
-            (status, editor_page(&session, "编辑", &form, &vocabulary, Some(&error.to_string()))).into_response()
+            let page = editor_page(&session, "编辑", &form, &vocabulary, None, Some(&error.to_string()));
+            (status, page).into_response()
         }
         Err(_) => AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()).into_response(),
     }
@@ -663,7 +703,7 @@ async fn preview(
     if form.title.trim().is_empty() {
         form.title = "预览".into();
     }
-    let (edit, _) = match form.to_edit(None) {
+    let (edit, _) = match form.to_edit() {
         Ok(parsed) => parsed,
         Err(message) => {
             return (StatusCode::BAD_REQUEST, Html(html! { p.error { (message) } }.into_string())).into_response();
@@ -702,6 +742,7 @@ async fn history(
         let publisher = publisher(&state)?;
         let versions = publisher.store().versions(&params.id)?;
         let current = publisher.open(&params.id)?;
+        let pending = current.as_ref().is_some_and(|o| o.review.is_some());
         let current_text = current.as_ref().map(|o| o.text.clone()).unwrap_or_default();
         let base = current.as_ref().map(|o| o.fingerprint.clone()).unwrap_or_default();
         let shown = match params.n {
@@ -731,7 +772,7 @@ async fn history(
                     }
                 }
                 @if let Some((n, text)) = &shown {
-                    h2 { "版本 " (n) " 与当前文件的差异" }
+                    h2 { "版本 " (n) " 与" @if pending { "待批准的修改" } @else { "当前文件" } "的差异" }
                     pre.diff { (diff_markup(text, &current_text)) }
                     form method="post" action="/admin/restore" {
                         input type="hidden" name="csrf" value=(session.csrf);
@@ -779,8 +820,44 @@ async fn restore(State(state): State<AppState>, Signed(session): Signed, Form(fo
         Ok(publisher) => publisher.clone(),
         Err(error) => return error.into_response(),
     };
-    let (user, role, id) = (session.user.name.clone(), session.user.role, form.id.clone());
-    match tokio::task::spawn_blocking(move || publisher.restore(&user, role, &form.id, form.n, &form.base)).await {
+    let actor = Actor::staff(&session.user);
+    match tokio::task::spawn_blocking(move || publisher.restore(&actor, &form.id, form.n, &form.base)).await {
+        Ok(Ok(saved)) => Redirect::to(&format!("/admin/edit?id={}", saved.id)).into_response(),
+        Ok(Err(error)) => AdminError::from(error).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    csrf: String,
+    id: String,
+    /// The fingerprint of the revision as the publisher saw it.
+    #[serde(default)]
+    base: String,
+    /// approve | discard
+    action: String,
+}
+
+/// A publisher approves or discards the revision waiting for a document.
+async fn review(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<ReviewForm>) -> Response {
+    if let Err(error) = check_csrf(&session, &form.csrf) {
+        return error.into_response();
+    }
+    let publisher = match publisher(&state) {
+        Ok(publisher) => publisher.clone(),
+        Err(error) => return error.into_response(),
+    };
+    let actor = Actor::staff(&session.user);
+    let id = form.id.clone();
+    let done = tokio::task::spawn_blocking(move || match form.action.as_str() {
+        "approve" => publisher.approve(&actor, &form.id, &form.base).map(|_| ()),
+        "discard" => publisher.discard(&actor, &form.id, &form.base),
+        _ => Err(PublishError::Invalid("未知操作：应为批准或放弃".into())),
+    })
+    .await;
+    match done {
         Ok(Ok(())) => Redirect::to(&format!("/admin/edit?id={id}")).into_response(),
         Ok(Err(error)) => AdminError::from(error).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -1053,6 +1130,7 @@ async fn audit_csv(State(state): State<AppState>, Signed(session): Signed) -> Re
 // ---- the token API ----
 
 /// A warning sent by another system: `{"id"?, "base"?, "action", "publish_at"?, "slug"?, "meta": {front matter}, "body"}`.
+/// `meta.state` and `meta.publish_at` are ignored: the action decides them.
 #[derive(Deserialize)]
 struct ApiEdit {
     id: Option<String>,
@@ -1068,46 +1146,80 @@ struct ApiEdit {
     body: String,
 }
 
-async fn api_save(State(state): State<AppState>, headers: HeaderMap, Json(input): Json<ApiEdit>) -> Response {
-    let error = |status: StatusCode, code: &str, message: String| {
-        (status, Json(serde_json::json!({ "error": { "code": code, "message": message } }))).into_response()
-    };
+/// An error of the token API, bilingual like the public API's.
+fn api_error(
+    status: StatusCode,
+    code: &'static str,
+    message: impl Into<String>,
+    english: impl Into<String>,
+) -> ApiError {
+    ApiError(WebError { status, code, message: message.into(), message_en: english.into() })
+}
+
+impl From<PublishError> for WebError {
+    fn from(error: PublishError) -> WebError {
+        let code = match &error {
+            PublishError::Conflict | PublishError::PendingOutdated => "conflict",
+            PublishError::Invalid(_) => "invalid",
+            PublishError::Forbidden(_) => "forbidden",
+            PublishError::NotFound(_) => "not_found",
+            _ => "internal",
+        };
+        WebError { status: status_of(&error), code, message: error.to_string(), message_en: error.english() }
+    }
+}
+
+async fn api_save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    input: Result<Json<ApiEdit>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let Some(publisher) = state.publisher.clone() else {
-        return error(StatusCode::NOT_FOUND, "not_enabled", "本站没有开启内容管理".into());
+        return Err(api_error(
+            StatusCode::NOT_FOUND,
+            "not_enabled",
+            "本站没有开启内容管理",
+            "publishing is not enabled here",
+        ));
     };
     let secret = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let token = match publisher.store().check_token(secret) {
-        Ok(Some(token)) => token,
-        Ok(None) => return error(StatusCode::UNAUTHORIZED, "unauthorized", "缺少或无效的接口令牌".into()),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
-    };
+    let token = publisher.store().check_token(secret).map_err(PublishError::from)?.ok_or_else(|| {
+        api_error(StatusCode::UNAUTHORIZED, "unauthorized", "缺少或无效的接口令牌", "missing or invalid API token")
+    })?;
+    let Json(input) = input.map_err(|rejection| {
+        api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("请求内容不是有效的警示 JSON：{}", rejection.body_text()),
+            format!("the body is not a valid warning: {}", rejection.body_text()),
+        )
+    })?;
     let action = match (input.action.as_str(), input.publish_at.as_deref()) {
         ("draft", _) => Action::SaveDraft,
         ("publish", _) => Action::Publish,
         ("withdraw", _) => Action::Withdraw,
-        ("schedule", Some(at)) => match crate::content::date_format::time::parse(at) {
-            Some(at) => Action::Schedule(at),
-            None => return error(StatusCode::BAD_REQUEST, "invalid_time", format!("无效的发布时间：{at}")),
-        },
+        ("schedule", Some(at)) => Action::Schedule(crate::content::date_format::time::parse(at).ok_or_else(|| {
+            api_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_time",
+                format!("无效的发布时间：{at}"),
+                format!("invalid publish_at `{at}`: use 2026-12-01T09:00:00+08:00"),
+            )
+        })?),
         _ => {
-            return error(
+            return Err(api_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_action",
-                "action 应为 draft、publish、schedule 或 withdraw".into(),
-            );
+                "action 应为 draft、publish、schedule（需要 publish_at）或 withdraw",
+                "action must be draft, publish, schedule (with publish_at) or withdraw",
+            ));
         }
     };
-    let needed = if action == Action::SaveDraft { Scope::WarningsWrite } else { Scope::WarningsPublish };
-    if !token.scopes.contains(&needed) {
-        return error(StatusCode::FORBIDDEN, "scope", format!("令牌没有 {} 权限", needed.as_str()));
-    }
-    // A token acts with the rights of its scopes.
-    let role = if token.scopes.contains(&Scope::WarningsPublish) { Role::Publisher } else { Role::Editor };
-    let actor = format!("token:{}", token.name);
+    let actor = Actor::token(&token);
     let edit = Edit {
         id: input.id,
         kind: Kind::Warning,
@@ -1116,27 +1228,10 @@ async fn api_save(State(state): State<AppState>, headers: HeaderMap, Json(input)
         meta: input.meta,
         body: input.body,
     };
-    match tokio::task::spawn_blocking(move || publisher.save(&actor, role, edit, action)).await {
-        Ok(Ok(id)) => {
-            let fingerprint = state
-                .publisher
-                .as_ref()
-                .and_then(|p| p.open(&id).ok().flatten())
-                .map(|o| o.fingerprint)
-                .unwrap_or_default();
-            (StatusCode::OK, Json(serde_json::json!({ "id": id, "base": fingerprint }))).into_response()
-        }
-        Ok(Err(e)) => {
-            let status = status_of(&e);
-            let code = match e {
-                PublishError::Conflict { .. } => "conflict",
-                PublishError::Invalid(_) => "invalid",
-                PublishError::Forbidden(_) => "forbidden",
-                PublishError::NotFound(_) => "not_found",
-                _ => "internal",
-            };
-            error(status, code, e.to_string())
-        }
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误".into()),
-    }
+    let saved: Saved = tokio::task::spawn_blocking(move || publisher.save(&actor, edit, action))
+        .await
+        .map_err(|_| ApiError(WebError::internal()))??;
+    Ok(Json(serde_json::json!({
+        "id": saved.id, "base": saved.fingerprint, "state": saved.state.as_str(), "pending": saved.proposed
+    })))
 }
