@@ -376,6 +376,7 @@ async fn every_admin_route_needs_the_right_role() {
         ("POST", "/admin/kiosks", Admin, &[("id", "lobby")]),
         ("GET", "/admin/audit", Admin, &[]),
         ("GET", "/admin/audit.csv", Admin, &[]),
+        ("GET", "/admin/metrics", Admin, &[]),
     ];
     let no_redirects = || reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     let anonymous = no_redirects().build().unwrap();

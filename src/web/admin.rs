@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit.csv", get(audit_csv))
         .route("/api/admin/warnings", post(api_save))
         .merge(super::insights::admin_routes())
+        .merge(super::metrics::admin_routes())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
@@ -148,7 +149,8 @@ fn check_csrf(session: &Session, token: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
-fn require(session: &Session, allowed: bool, what: &str) -> Result<(), AdminError> {
+/// Refuses with 403 unless the session's role is `allowed` to do `what`.
+pub(super) fn require(session: &Session, allowed: bool, what: &str) -> Result<(), AdminError> {
     if !allowed {
         return Err(AdminError(StatusCode::FORBIDDEN, format!("您的角色（{}）不能{what}", session.user.role.label())));
     }

@@ -1,11 +1,27 @@
 //! Prometheus text metrics: requests by route and status, search latency,
 //! documents in the index. Kept by hand: a few counters need no framework.
+//!
+//! Public `/metrics` leaves out the staff routes (`/admin…`, `/api/admin…`):
+//! their counts tell outsiders when staff sign in, fail to, and use tokens.
+//! Admins read those at `/admin/metrics`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::AppState;
+use super::admin::{Signed, require};
+
+/// The Prometheus text format's content type.
+const CONTENT_TYPE: &str = "text/plain; version=0.0.4";
 
 /// Upper bounds of the search latency buckets, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0];
@@ -35,15 +51,9 @@ impl Metrics {
         self.search_micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition.
+    /// The public Prometheus text exposition: everything but the staff routes.
     pub fn render(&self, documents: usize, units: u64) -> String {
-        let mut out = String::new();
-        out.push_str("# HELP weiquan_http_requests_total HTTP requests by route and status.\n");
-        out.push_str("# TYPE weiquan_http_requests_total counter\n");
-        for ((route, status), count) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let route = route.replace('\\', "\\\\").replace('"', "\\\"");
-            let _ = writeln!(out, "weiquan_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
-        }
+        let mut out = self.requests(false);
         out.push_str("# HELP weiquan_search_duration_seconds Time the engine took per search.\n");
         out.push_str("# TYPE weiquan_search_duration_seconds histogram\n");
         for (bucket, bound) in self.search_buckets.iter().zip(BUCKETS) {
@@ -65,6 +75,39 @@ impl Metrics {
         let _ = writeln!(out, "weiquan_units {units}");
         out
     }
+
+    /// Requests by route and status, of the staff routes or of the others.
+    fn requests(&self, staff: bool) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP weiquan_http_requests_total HTTP requests by route and status.\n");
+        out.push_str("# TYPE weiquan_http_requests_total counter\n");
+        for ((route, status), count) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            if staff_route(route) != staff {
+                continue;
+            }
+            let route = route.replace('\\', "\\\\").replace('"', "\\\"");
+            let _ = writeln!(out, "weiquan_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
+        }
+        out
+    }
+}
+
+/// Whether `route` is one of the staff's: sign-in, the admin, the token API.
+fn staff_route(route: &str) -> bool {
+    route.starts_with("/admin") || route.starts_with("/api/admin")
+}
+
+/// `/admin/metrics`; `admin::routes` adds it behind its no-store layer.
+pub(super) fn admin_routes() -> Router<AppState> {
+    Router::new().route("/admin/metrics", get(staff))
+}
+
+/// Requests to the staff routes, for admins.
+async fn staff(State(state): State<AppState>, Signed(session): Signed) -> Response {
+    if let Err(refused) = require(&session, session.user.role.can_admin(), "查看后台请求统计") {
+        return refused.into_response();
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, CONTENT_TYPE)], state.metrics.requests(true)).into_response()
 }
 
 #[cfg(test)]
@@ -78,8 +121,14 @@ mod tests {
         metrics.record_request("/api/search", 200);
         metrics.record_request("/api/search", 400);
         metrics.record_search(Duration::from_micros(1500));
+        metrics.record_request("/admin/login", 401);
+        metrics.record_request("/api/admin/warnings", 200);
         let text = metrics.render(9, 22);
         assert!(text.contains("weiquan_http_requests_total{route=\"/api/search\",status=\"200\"} 2"), "{text}");
+        assert!(!text.contains("admin"), "staff routes are not public: {text}");
+        let staff = metrics.requests(true);
+        assert!(staff.contains("weiquan_http_requests_total{route=\"/admin/login\",status=\"401\"} 1"), "{staff}");
+        assert!(staff.contains("{route=\"/api/admin/warnings\",status=\"200\"} 1") && !staff.contains("/api/search"));
         assert!(text.contains("weiquan_http_requests_total{route=\"/api/search\",status=\"400\"} 1"));
         assert!(text.contains("weiquan_search_duration_seconds_bucket{le=\"0.001\"} 0"));
         assert!(text.contains("weiquan_search_duration_seconds_bucket{le=\"0.002\"} 1"));
