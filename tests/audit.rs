@@ -1,4 +1,6 @@
-//! What the server keeps about staff activity, and who may read it.
+//! What the server keeps about staff activity, and who may read it: the
+//! audit log's CSV export runs no formulas, and the public metrics say
+//! nothing about staff.
 
 mod common;
 
@@ -9,6 +11,26 @@ async fn sign_in_form(staff: &Staff) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let page = client.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
     (client, form_value(&page, "csrf"))
+}
+
+#[tokio::test]
+async fn a_formula_typed_as_a_sign_in_name_reaches_the_audit_csv_as_plain_text() {
+    let staff = spawn_staff_server().await;
+    let formula = r#"=HYPERLINK("http://evil.example","x")"#;
+    let (client, csrf) = sign_in_form(&staff).await;
+    let form = [("name", formula), ("password", "wrong-password"), ("csrf", &csrf)];
+    let refused = client.post(format!("{}/admin/login", staff.base)).form(&form).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+
+    let boss = signed_in(&staff.base, "boss", "admin-pass12").await;
+    let csv = boss.get(format!("{}/admin/audit.csv", staff.base)).send().await.unwrap().text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let failed = rows.iter().find(|row| &row[2] == "failed_login").expect("the failed sign-in is audited");
+    assert_eq!(&failed[1], format!("'{formula}"));
+    for cell in rows.iter().flatten() {
+        assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell}");
+    }
 }
 
 #[tokio::test]

@@ -122,7 +122,10 @@ async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32,
     // filters wait behind 筛选, on a wide screen they are open.
     assert_eq!(script(client, "return document.querySelectorAll('input[name=q]').length").await, json!(1));
     let first_hit_top = script(client, "return document.querySelector('.hit').getBoundingClientRect().top").await;
-    assert!(first_hit_top.as_f64().unwrap() < f64::from(height) - 100.0, "a result on the first screen: {first_hit_top}");
+    assert!(
+        first_hit_top.as_f64().unwrap() < f64::from(height) - 100.0,
+        "a result on the first screen: {first_hit_top}"
+    );
     let facets_shown = "return document.querySelector('aside.facets').checkVisibility()";
     if width < 860 {
         assert_eq!(script(client, facets_shown).await, json!(false), "filters hidden on a phone");

@@ -218,3 +218,46 @@ async fn staff_read_the_insights_with_charts_csv_and_a_weekly_summary() {
     assert!(weekly.contains("上升最快的话题：“预付卡”（本周 3 次"), "{weekly}");
     assert!(weekly.contains("没有找到答案的查询：") && weekly.contains("直播 退款 量子纠缠态"), "{weekly}");
 }
+
+/// Every cell of a CSV export, without the byte-order mark.
+fn csv_cells(text: &str) -> Vec<Vec<String>> {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
+}
+
+#[tokio::test]
+async fn formulas_in_queries_and_comments_reach_the_csv_exports_as_plain_text() {
+    let staff = staff_server().await;
+    let visitor = reqwest::Client::new();
+    let formula = r#"=HYPERLINK("http://evil.example","x")"#;
+    for query in [formula, "-2+3", "@SUM(1+1)"] {
+        let url = reqwest::Url::parse_with_params(&format!("{}/search", staff.base), [("q", query)]).unwrap();
+        assert_eq!(visitor.get(url).send().await.unwrap().status(), 200);
+    }
+    let page = visitor.get(format!("{}/docs/warnings/prepaid-card", staff.base)).send().await.unwrap();
+    let token = form_value(&page.text().await.unwrap(), "token");
+    let comment = "+cmd|' /C calc'!A0";
+    let form = [("doc", "warnings/prepaid-card"), ("token", &token), ("helpful", "no"), ("comment", comment)];
+    visitor.post(format!("{}/feedback", staff.base)).form(&form).send().await.unwrap();
+    staff.insights.flush();
+
+    let editor = signed_in(&staff.base, "ed", "editor-pass1").await;
+    let export = |table: &'static str| {
+        let editor = editor.clone();
+        let url = format!("{}/admin/insights.csv?table={table}", staff.base);
+        async move { csv_cells(&editor.get(url).send().await.unwrap().text().await.unwrap()) }
+    };
+    let top = export("top").await;
+    let queries: Vec<&str> = top.iter().skip(1).map(|row| row[0].as_str()).collect();
+    for expected in [r#"'=hyperlink("http://evil.example","x")"#, "'-2+3", "'@sum(1+1)"] {
+        assert!(queries.contains(&expected), "{expected} not in {queries:?}");
+    }
+    let feedback = export("feedback").await;
+    assert_eq!(feedback[1][3], format!("'{comment}"));
+    for table in ["top", "failing", "rising", "feedback"] {
+        for cell in export(table).await.iter().flatten() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{table}: {cell}");
+        }
+    }
+}

@@ -23,6 +23,8 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, TransactionBehavior, p
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::text::spreadsheet::Sheet;
+
 mod revisions;
 pub use revisions::Pending;
 
@@ -157,9 +159,6 @@ pub enum StoreError {
     /// The operating system gave no random bytes.
     #[error("the operating system gave no random numbers ({0}); check that /dev/urandom is available")]
     Random(String),
-    /// Writing the audit CSV failed.
-    #[error("cannot write the audit CSV: {0}")]
-    Csv(#[from] csv::Error),
 }
 
 /// What a staff member may do. Each role can do everything the one before can.
@@ -598,21 +597,18 @@ impl Store {
     }
 
     /// The whole audit log as CSV, oldest first, with the header
-    /// `at,actor,action,target,detail`.
+    /// `at,actor,action,target,detail`; cells a spreadsheet would run as
+    /// formulas are defused ([`crate::text::spreadsheet`]).
     pub fn audit_csv(&self) -> Result<String, StoreError> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.write_record(["at", "actor", "action", "target", "detail"])?;
-        {
-            let conn = self.conn();
-            let mut statement = conn.prepare("SELECT at, actor, action, target, detail FROM audit ORDER BY id")?;
-            for entry in statement.query_map([], read_audit)? {
-                let e = entry?;
-                writer.write_record([&e.at, &e.actor, &e.action, &e.target, &e.detail])?;
-            }
+        let mut sheet = Sheet::new();
+        sheet.row(["at", "actor", "action", "target", "detail"]);
+        let conn = self.conn();
+        let mut statement = conn.prepare("SELECT at, actor, action, target, detail FROM audit ORDER BY id")?;
+        for entry in statement.query_map([], read_audit)? {
+            let e = entry?;
+            sheet.row([e.at, e.actor, e.action, e.target, e.detail]);
         }
-        let bytes = writer.into_inner().map_err(|e| StoreError::Csv(e.into_error().into()))?;
-        // Every field came from a Rust string, so the bytes are UTF-8.
-        String::from_utf8(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+        Ok(sheet.finish())
     }
 
     /// Saves a document's content as its next version (1, 2, 3 … per

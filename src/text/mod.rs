@@ -1,7 +1,9 @@
 //! Text primitives shared by the content pipeline and the search engine:
-//! normalisation and Chinese numerals.
+//! normalisation and Chinese numerals; and text made safe for where it goes
+//! (HTML, spreadsheets).
 
 pub mod numerals;
+pub mod spreadsheet;
 
 /// Normalises text the same way at index and query time: traditional
 /// characters become simplified (網購 → 网购), full-width ASCII becomes

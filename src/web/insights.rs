@@ -26,6 +26,7 @@ use crate::clock::Clock;
 use crate::insights::report::{FeedbackRow, QueryRow, Rising};
 use crate::insights::{Channel, Feedback, Filter, Insights, MAX_COMMENT_CHARS, Open, Report, Search};
 use crate::search::SearchResults;
+use crate::text::spreadsheet::Sheet;
 
 /// Feedback answers per address: 10 at once, then one every 30 seconds.
 const FEEDBACK_BURST: f64 = 10.0;
@@ -422,14 +423,14 @@ fn feedback_table(rows: &[FeedbackRow], title_of: &dyn Fn(&str) -> String) -> Ma
 }
 
 /// The rows of one table as CSV (with a byte-order mark so spreadsheet
-/// programs read the Chinese correctly).
+/// programs read the Chinese correctly). Queries and comments are typed by
+/// visitors, so every cell goes through [`Sheet`], which defuses formulas.
 pub fn table_csv(report: &Report, table: &str) -> Option<String> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut write = |row: Vec<String>| out.write_record(&row).expect("writing to memory");
-    let query_rows = |rows: &[QueryRow], write: &mut dyn FnMut(Vec<String>)| {
-        write(vec!["查询".into(), "次数".into(), "没有结果".into(), "打开了结果".into(), "平均结果数".into()]);
+    let mut sheet = Sheet::new();
+    let query_rows = |rows: &[QueryRow], sheet: &mut Sheet| {
+        sheet.row(["查询", "次数", "没有结果", "打开了结果", "平均结果数"]);
         for r in rows {
-            write(vec![
+            sheet.row([
                 r.query.clone(),
                 r.searches.to_string(),
                 r.zero_results.to_string(),
@@ -439,43 +440,42 @@ pub fn table_csv(report: &Report, table: &str) -> Option<String> {
         }
     };
     match table {
-        "top" => query_rows(&report.top_queries, &mut write),
-        "failing" => query_rows(&report.failing, &mut write),
+        "top" => query_rows(&report.top_queries, &mut sheet),
+        "failing" => query_rows(&report.failing, &mut sheet),
         "rising" => {
-            write(vec!["话题".into(), "最近7天".into(), "之前每周平均".into()]);
+            sheet.row(["话题", "最近7天", "之前每周平均"]);
             for r in &report.rising {
-                write(vec![r.topic.clone(), r.this_week.to_string(), format!("{:.2}", r.earlier_weekly)]);
+                sheet.row([r.topic.clone(), r.this_week.to_string(), format!("{:.2}", r.earlier_weekly)]);
             }
         }
         "documents" => {
-            write(vec!["内容".into(), "打开次数".into(), "平均位置".into()]);
+            sheet.row(["内容", "打开次数", "平均位置"]);
             for d in &report.documents {
-                write(vec![d.doc.clone(), d.opens.to_string(), format!("{:.2}", d.mean_position)]);
+                sheet.row([d.doc.clone(), d.opens.to_string(), format!("{:.2}", d.mean_position)]);
             }
         }
         "channels" => {
-            write(vec!["渠道".into(), "终端".into(), "查询次数".into()]);
+            sheet.row(["渠道", "终端", "查询次数"]);
             for c in &report.channels {
-                write(vec![c.channel.clone(), c.kiosk.clone().unwrap_or_default(), c.searches.to_string()]);
+                sheet.row([c.channel.clone(), c.kiosk.clone().unwrap_or_default(), c.searches.to_string()]);
             }
         }
         "volume" => {
-            write(vec!["日期".into(), "查询次数".into()]);
+            sheet.row(["日期", "查询次数"]);
             for (day, n) in &report.volume {
-                write(vec![day.to_string(), n.to_string()]);
+                sheet.row([day.to_string(), n.to_string()]);
             }
         }
         "feedback" => {
-            write(vec!["内容".into(), "有帮助".into(), "没帮助".into(), "留言".into()]);
+            sheet.row(["内容", "有帮助", "没帮助", "留言"]);
             for r in &report.feedback {
                 let comments: Vec<&str> = r.comments.iter().map(|(_, _, text)| text.as_str()).collect();
-                write(vec![r.doc.clone(), r.helpful.to_string(), r.unhelpful.to_string(), comments.join("\n")]);
+                sheet.row([r.doc.clone(), r.helpful.to_string(), r.unhelpful.to_string(), comments.join("\n")]);
             }
         }
         _ => return None,
     }
-    let bytes = out.into_inner().expect("writing to memory");
-    Some(format!("\u{feff}{}", String::from_utf8(bytes).expect("CSV of strings is UTF-8")))
+    Some(format!("\u{feff}{}", sheet.finish()))
 }
 
 async fn csv(State(state): State<AppState>, Signed(_): Signed, Query(params): Query<FilterParams>) -> Response {
