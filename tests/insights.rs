@@ -261,3 +261,31 @@ async fn formulas_in_queries_and_comments_reach_the_csv_exports_as_plain_text() 
         }
     }
 }
+
+#[tokio::test]
+async fn an_opened_result_counts_once_per_search() {
+    let staff = staff_server().await;
+    let visitor = reqwest::Client::new();
+    let page = visitor.get(format!("{}/search?q=预付卡", staff.base)).send().await.unwrap().text().await.unwrap();
+    let link = first_result_link(&page);
+    for _ in 0..30 {
+        assert_eq!(visitor.get(format!("{}{link}", staff.base)).send().await.unwrap().status(), 200);
+    }
+    // Another result of the same list, and a reference no search was given.
+    let (path, query) = link.split_once('?').unwrap();
+    let second = format!("{}{path}?{}", staff.base, query.replace("pos=1", "pos=2"));
+    assert_eq!(visitor.get(second).send().await.unwrap().status(), 200);
+    let forged = format!("{}{path}?from=0123456789abcdef&pos=1", staff.base);
+    assert_eq!(visitor.get(forged).send().await.unwrap().status(), 200);
+
+    let conn = database(&staff);
+    assert_eq!(rows(&conn, "opens", "position"), ["1"]);
+    let today = staff.clock.today();
+    let filter = weiquan::insights::Filter {
+        from: today - chrono::Duration::days(1),
+        to: today,
+        region: None,
+        zone: staff.clock.zone(),
+    };
+    assert_eq!(staff.insights.report(&filter).unwrap().totals.opens, 1);
+}

@@ -8,7 +8,8 @@
 //! put into the result links so an opened result can be tied to its search;
 //! and the query's words (its topics), for rising topics.
 //! No IP address, no cookie, no account. Rows older than the retention
-//! period are purged.
+//! period are purged. One opened result is counted per search, so a result
+//! link replayed many times counts once.
 //!
 //! Recording never slows a search: events go through a bounded channel to a
 //! writer thread that inserts them in batches; when the channel is full the
@@ -187,6 +188,10 @@ impl Insights {
         self.send(Event::Search(Search { query: normalize_query(&search.query), ..search }));
     }
 
+    /// Records a result opened from a recorded search. Only the first open
+    /// of each search counts: following the same link again (or another
+    /// result of the same list) adds nothing, and a reference that names no
+    /// recorded search is ignored.
     pub fn record_open(&self, open: Open) {
         self.send(Event::Open(open));
     }
@@ -305,8 +310,11 @@ fn insert(conn: &mut Connection, batch: &[Event]) -> rusqlite::Result<()> {
                 }
             }
             Event::Open(o) => {
+                // One open per recorded search; both lookups are on indexes.
                 tx.execute(
-                    "INSERT INTO opens (at, search_ref, position, doc) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO opens (at, search_ref, position, doc) SELECT ?1, ?2, ?3, ?4 \
+                     WHERE EXISTS (SELECT 1 FROM searches WHERE search_ref = ?2) \
+                     AND NOT EXISTS (SELECT 1 FROM opens WHERE search_ref = ?2)",
                     params![stamp(o.at), o.search_ref, o.position, o.doc],
                 )?;
             }
