@@ -8,7 +8,8 @@ a publisher saves a warning every second.
 Builds the release binary, copies `content/` to a temporary folder (the
 publisher writes there, never into the repository), builds the index over
 that copy plus the LawRefBook corpus, and starts the server on loopback with
-the search rate limit off (wrk sends from one address). Then for
+the search rate limit and the daily cap on recorded searches off (wrk sends
+from one address, and every search should reach the insights writer). Then for
 LOAD_SECONDS, at the same time:
 
 - wrk at LOAD_CONCURRENCY connections requests a mix like real traffic:
@@ -79,8 +80,10 @@ def run(work):
                    input=PASSWORD + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
     port = perf.free_port()
     base = f"http://127.0.0.1:{port}"
+    config = work / "weiquan.toml"
+    config.write_text("insights_searches_per_address = 0\n")
     server = subprocess.Popen([perf.WEIQUAN, "serve", "--addr", f"127.0.0.1:{port}", *roots, "--index", str(index),
-                               "--data", str(data), "--search-rate", "0"],
+                               "--data", str(data), "--search-rate", "0", "--config", str(config)],
                               stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
     failures = []
     try:

@@ -138,7 +138,7 @@ struct ServeArgs {
     /// Archive the first start downloads the official texts from [default: upstream's, pinned].
     #[arg(long, env = "WEIQUAN_CORPUS_URL", value_name = "URL")]
     corpus_url: Option<String>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -456,10 +456,13 @@ fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         .cloned()
         .unwrap_or_else(|| PathBuf::from("content"));
     let publisher = weiquan::publish::Publisher::new(&staff_root, store, engine.clone());
-    let insights = std::sync::Arc::new(weiquan::insights::Insights::open(
-        &config.data.join(weiquan::publish::Store::FILE),
-        config.insights_retention_days,
-    )?);
+    let insights = std::sync::Arc::new(
+        weiquan::insights::Insights::open(
+            &config.data.join(weiquan::publish::Store::FILE),
+            config.insights_retention_days,
+        )?
+        .with_limits(config.insights_limits.clone()),
+    );
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
         .with_kiosks(config.kiosks.clone())
         .with_search_rate(config.search_rate)

@@ -438,15 +438,18 @@ fn seed_insights(insights: &weiquan::insights::Insights, now: chrono::DateTime<c
     use weiquan::insights::{Channel, Search};
     let add = |days_ago: i64, query: &str, results: u64, channel: Channel, times: usize| {
         for i in 0..times {
-            insights.record_search(Search {
-                at: now - chrono::Duration::days(days_ago) - chrono::Duration::minutes(i as i64),
-                query: query.into(),
-                results,
-                region: matches!(channel, Channel::Kiosk(_)).then(|| "上海".to_string()),
-                channel: channel.clone(),
-                search_ref: weiquan::insights::new_search_ref(),
-                topics: query.split(' ').map(String::from).collect(),
-            });
+            insights.record_search(
+                Search {
+                    at: now - chrono::Duration::days(days_ago) - chrono::Duration::minutes(i as i64),
+                    query: query.into(),
+                    results,
+                    region: matches!(channel, Channel::Kiosk(_)).then(|| "上海".to_string()),
+                    channel: channel.clone(),
+                    search_ref: weiquan::insights::new_search_ref(),
+                    topics: query.split(' ').map(String::from).collect(),
+                },
+                None,
+            );
         }
     };
     for days_ago in 0..35 {

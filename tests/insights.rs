@@ -3,13 +3,18 @@
 
 mod common;
 
-use common::{Staff, form_value, signed_in, spawn_staff_server_with};
+use common::{Staff, form_value, signed_in, spawn_staff_server_limited, spawn_staff_server_with};
 use rusqlite::Connection;
+use weiquan::insights::Limits;
 use weiquan::web::config::KioskConfig;
 
-async fn staff_server() -> Staff {
+fn kiosks() -> std::collections::BTreeMap<String, KioskConfig> {
     let kiosk = KioskConfig { region: Some("上海".into()), ..KioskConfig::default() };
-    spawn_staff_server_with([("mall-1".to_string(), kiosk)].into()).await
+    [("mall-1".to_string(), kiosk)].into()
+}
+
+async fn staff_server() -> Staff {
+    spawn_staff_server_with(kiosks()).await
 }
 
 fn database(staff: &Staff) -> Connection {
@@ -262,6 +267,43 @@ async fn formulas_in_queries_and_comments_reach_the_csv_exports_as_plain_text() 
     }
 }
 
+/// A section of an admin page by its id.
+fn section(page: &str, id: &str) -> String {
+    let start = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no section {id}"));
+    page[start..].split("</section>").next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn made_up_regions_and_kiosks_are_not_recorded() {
+    let staff = staff_server().await;
+    let visitor = reqwest::Client::new();
+    let long_region = "x".repeat(15_000);
+    for (region, kiosk) in [(long_region.as_str(), ""), ("火星", ""), ("北京", ""), ("", "fake-99"), ("", "mall-1")]
+    {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/api/search", staff.base),
+            [("q", "预付卡"), ("region", region), ("kiosk", kiosk)],
+        )
+        .unwrap();
+        let answer = visitor.get(url).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{region:.10} {kiosk}");
+    }
+    let conn = database(&staff);
+    let searches = rows(&conn, "searches", "channel, kiosk, region");
+    assert_eq!(searches, ["api|-|-", "api|-|-", "api|-|北京", "api|-|-", "kiosk|mall-1|上海"]);
+    let longest: i64 = conn.query_row("SELECT MAX(LENGTH(region)) FROM searches", [], |row| row.get(0)).unwrap();
+    assert_eq!(longest, 2, "no long region is stored");
+
+    let editor = signed_in(&staff.base, "ed", "editor-pass1").await;
+    let page = editor.get(format!("{}/admin/insights", staff.base)).send().await.unwrap().text().await.unwrap();
+    let filter = &page[page.find("name=\"region\"").unwrap()..];
+    let filter = filter.split("</select>").next().unwrap();
+    assert_eq!(filter.matches("<option").count(), 3, "全部地区, 上海 and 北京 only: {filter}");
+    assert!(!filter.contains("xxx") && !filter.contains("火星"), "{filter}");
+    let channels = section(&page, "channels");
+    assert!(channels.contains("终端 mall-1") && !channels.contains("fake-99"), "{channels}");
+}
+
 #[tokio::test]
 async fn an_opened_result_counts_once_per_search() {
     let staff = staff_server().await;
@@ -288,4 +330,28 @@ async fn an_opened_result_counts_once_per_search() {
         zone: staff.clock.zone(),
     };
     assert_eq!(staff.insights.report(&filter).unwrap().totals.opens, 1);
+}
+
+#[tokio::test]
+async fn a_flood_from_one_address_is_recorded_only_up_to_the_daily_cap() {
+    let limits = Limits { searches_per_address: 5, ..Limits::default() };
+    let staff = spawn_staff_server_limited(kiosks(), limits).await;
+    let visitor = reqwest::Client::new();
+    let mut references = Vec::new();
+    for n in 0..12 {
+        let url = format!("{}/api/search?q=垃圾{n}", staff.base);
+        let answer: serde_json::Value = visitor.get(url).send().await.unwrap().json().await.unwrap();
+        references.push(answer["search_ref"].is_string());
+    }
+    assert_eq!(references, [[true; 5].as_slice(), &[false; 7]].concat(), "answered, but recorded up to the cap");
+    let page = visitor.get(format!("{}/search?q=预付卡", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(!first_result_link(&page).contains("from="), "the website's searches count against the same cap");
+
+    let conn = database(&staff);
+    assert_eq!(rows(&conn, "searches", "query").len(), 5);
+    let metrics = visitor.get(format!("{}/metrics", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("weiquan_insights_capped_total 8"), "{metrics}");
+    for table in ["searches", "topics", "opens"] {
+        assert!(!rows(&conn, table, "*").join("\n").contains("127.0.0.1"), "the address is not stored in {table}");
+    }
 }

@@ -11,12 +11,19 @@
 //! period are purged. One opened result is counted per search, so a result
 //! link replayed many times counts once.
 //!
+//! Visitors choose what they send, so what is recorded is bounded
+//! ([`Limits`]): only known regions, and at most so many searches per
+//! client address a day ([`quota`]).
+//!
 //! Recording never slows a search: events go through a bounded channel to a
 //! writer thread that inserts them in batches; when the channel is full the
 //! event is dropped and counted.
 
+mod quota;
 pub mod report;
 
+use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +37,49 @@ pub use report::{Filter, Report};
 
 /// Days rows are kept when nothing is configured.
 pub const DEFAULT_RETENTION_DAYS: u32 = 180;
+/// Regions recorded when none are configured: nationwide and China's 34
+/// provincial-level regions, by the short names the content uses (北京, not
+/// 北京市).
+pub const DEFAULT_REGIONS: [&str; 35] = [
+    "全国",
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+];
+/// Searches recorded per client address per day when nothing is configured:
+/// far more than a person or a busy kiosk makes, far less than a flood.
+pub const DEFAULT_SEARCHES_PER_ADDRESS: u32 = 1000;
 /// Longest query kept, in characters.
 const MAX_QUERY_CHARS: usize = 100;
 /// Longest feedback comment kept, in characters.
@@ -149,6 +199,25 @@ pub enum Error {
     Writer(std::io::Error),
 }
 
+/// What visitors can make the store record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Regions recorded as given; a search for any other region is recorded
+    /// without one, so junk cannot reach the staff's region list.
+    pub regions: BTreeSet<String>,
+    /// Searches recorded per client address per day; 0: no cap.
+    pub searches_per_address: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            regions: DEFAULT_REGIONS.iter().map(|r| r.to_string()).collect(),
+            searches_per_address: DEFAULT_SEARCHES_PER_ADDRESS,
+        }
+    }
+}
+
 /// The insights store: records events in the background, answers reports.
 pub struct Insights {
     sender: SyncSender<Event>,
@@ -156,6 +225,10 @@ pub struct Insights {
     reader: Mutex<Connection>,
     dropped: AtomicU64,
     retention_days: u32,
+    regions: BTreeSet<String>,
+    quota: quota::DailyQuota,
+    /// Searches not recorded because their address reached the daily cap.
+    capped: AtomicU64,
 }
 
 impl Insights {
@@ -181,11 +254,36 @@ impl Insights {
             .name("insights-writer".into())
             .spawn(move || write_events(writer, receiver))
             .map_err(Error::Writer)?;
-        Ok(Insights { sender, reader: Mutex::new(reader), dropped: AtomicU64::new(0), retention_days })
+        let limits = Limits::default();
+        Ok(Insights {
+            sender,
+            reader: Mutex::new(reader),
+            dropped: AtomicU64::new(0),
+            retention_days,
+            regions: limits.regions,
+            quota: quota::DailyQuota::new(limits.searches_per_address),
+            capped: AtomicU64::new(0),
+        })
     }
 
-    pub fn record_search(&self, search: Search) {
-        self.send(Event::Search(Search { query: normalize_query(&search.query), ..search }));
+    /// The same store recording within `limits`.
+    pub fn with_limits(self, limits: Limits) -> Insights {
+        Insights { regions: limits.regions, quota: quota::DailyQuota::new(limits.searches_per_address), ..self }
+    }
+
+    /// Records a search made from `client` (when known), unless that
+    /// address already has its day's searches recorded; a region that is
+    /// not a known one is left out. Tells whether the search was recorded.
+    pub fn record_search(&self, search: Search, client: Option<IpAddr>) -> bool {
+        if let Some(client) = client
+            && !self.quota.take(client, search.at.date_naive())
+        {
+            self.capped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        let region = search.region.filter(|region| self.regions.contains(region));
+        self.send(Event::Search(Search { query: normalize_query(&search.query), region, ..search }));
+        true
     }
 
     /// Records a result opened from a recorded search. Only the first open
@@ -204,6 +302,11 @@ impl Insights {
     /// Events dropped because the writer fell behind.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Searches not recorded because their address reached the daily cap.
+    pub fn capped(&self) -> u64 {
+        self.capped.load(Ordering::Relaxed)
     }
 
     pub fn retention_days(&self) -> u32 {
@@ -343,15 +446,18 @@ mod tests {
         (0..n)
             .map(|_| {
                 let search_ref = new_search_ref();
-                insights.record_search(Search {
-                    at: at(when),
-                    query: query.to_string(),
-                    results,
-                    region: matches!(channel, Channel::Kiosk(_)).then(|| "上海".to_string()),
-                    channel: channel.clone(),
-                    search_ref: search_ref.clone(),
-                    topics: normalize_query(query).split(' ').map(String::from).collect(),
-                });
+                insights.record_search(
+                    Search {
+                        at: at(when),
+                        query: query.to_string(),
+                        results,
+                        region: matches!(channel, Channel::Kiosk(_)).then(|| "上海".to_string()),
+                        channel: channel.clone(),
+                        search_ref: search_ref.clone(),
+                        topics: normalize_query(query).split(' ').map(String::from).collect(),
+                    },
+                    None,
+                );
                 search_ref
             })
             .collect()

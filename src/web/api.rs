@@ -82,13 +82,14 @@ fn bad_query(rejection: QueryRejection) -> ApiError {
 ))]
 pub async fn search(
     State(state): State<AppState>,
+    insights::Client(client): insights::Client,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let Query(params) = params.map_err(bad_query)?;
     let request = params.to_request()?;
     let results = state.search(request).await?;
-    let channel = insights::api_channel(params.kiosk.as_deref());
-    let search_ref = insights::record_search(&state, &params, &results, channel);
+    let channel = insights::api_channel(&state, params.kiosk.as_deref());
+    let search_ref = insights::record_search(&state, client, &params, &results, channel);
     Ok(Json(SearchResponse {
         search_ref,
         query: results.query,

@@ -31,6 +31,15 @@ pub struct FileConfig {
     /// Days searches, opened results and feedback are kept for staff
     /// insights; older rows are deleted at start and daily. Default 180.
     pub insights_retention_days: Option<u32>,
+    /// Regions recorded in staff insights as given (a search's first region
+    /// filter, a kiosk's region); a search for any other region is recorded
+    /// without one. The regions of the `[kiosks.<id>]` tables are always
+    /// included. Default: 全国 and China's 34 provincial-level regions by
+    /// their short names (北京, 内蒙古, 香港).
+    pub insights_regions: Option<Vec<String>>,
+    /// Searches recorded in staff insights per client address per day; more
+    /// are answered but not recorded. 0 turns the cap off. Default 1000.
+    pub insights_searches_per_address: Option<u32>,
     /// Kiosks by id: `[kiosks.mall-1]` tables. Unknown ids get the defaults.
     #[serde(default)]
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
@@ -102,6 +111,8 @@ pub struct ServeConfig {
     pub secure_cookies: bool,
     pub search_rate: u32,
     pub insights_retention_days: u32,
+    /// What visitors can make the insights record.
+    pub insights_limits: crate::insights::Limits,
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
     pub timezone: chrono_tz::Tz,
     pub corpus_url: Option<String>,
@@ -112,6 +123,12 @@ impl ServeConfig {
     /// Merges what flags and the environment gave (`flags`: the settings
     /// given, in the file's shape) over the file over the defaults.
     pub fn merge(flags: FileConfig, file: FileConfig) -> ServeConfig {
+        let kiosks = if flags.kiosks.is_empty() { file.kiosks } else { flags.kiosks };
+        let insights_limits = insights_limits(
+            flags.insights_regions.or(file.insights_regions),
+            flags.insights_searches_per_address.or(file.insights_searches_per_address),
+            &kiosks,
+        );
         ServeConfig {
             addr: flags.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             content: flags.content.filter(|c| !c.is_empty()).or(file.content),
@@ -127,11 +144,31 @@ impl ServeConfig {
                 .insights_retention_days
                 .or(file.insights_retention_days)
                 .unwrap_or(crate::insights::DEFAULT_RETENTION_DAYS),
-            kiosks: if flags.kiosks.is_empty() { file.kiosks } else { flags.kiosks },
+            insights_limits,
+            kiosks,
             timezone: flags.timezone.or(file.timezone).unwrap_or(crate::clock::DEFAULT_ZONE),
             corpus_url: flags.corpus_url.or(file.corpus_url),
             offline: flags.offline || file.offline,
         }
+    }
+}
+
+/// The configured regions (or the defaults) and the kiosks' regions, and
+/// the per-address cap.
+fn insights_limits(
+    regions: Option<Vec<String>>,
+    searches_per_address: Option<u32>,
+    kiosks: &std::collections::BTreeMap<String, KioskConfig>,
+) -> crate::insights::Limits {
+    let defaults = crate::insights::Limits::default();
+    let mut regions = match regions {
+        Some(regions) => regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect(),
+        None => defaults.regions,
+    };
+    regions.extend(kiosks.values().filter_map(|kiosk| kiosk.region.clone()));
+    crate::insights::Limits {
+        regions,
+        searches_per_address: searches_per_address.unwrap_or(defaults.searches_per_address),
     }
 }
 
@@ -162,5 +199,21 @@ mod tests {
         let flags = FileConfig { timezone: Some(chrono_tz::UTC), ..FileConfig::default() };
         assert_eq!(ServeConfig::merge(flags, file).timezone, chrono_tz::UTC, "the flag beats the file");
         assert!(toml::from_str::<FileConfig>("timezone = \"Beijing\"").is_err(), "unknown zones are errors");
+    }
+
+    #[test]
+    fn insights_record_the_configured_regions_and_the_kiosks_regions() {
+        let defaults = ServeConfig::merge(FileConfig::default(), FileConfig::default());
+        assert_eq!(defaults.insights_limits, crate::insights::Limits::default());
+        assert!(defaults.insights_limits.regions.contains("内蒙古") && defaults.insights_limits.regions.len() == 35);
+        let file: FileConfig = toml::from_str(
+            "insights_regions = [\"浦东\", \" \"]\ninsights_searches_per_address = 50\n\
+             [kiosks.mall-1]\nregion = \"上海\"",
+        )
+        .unwrap();
+        let config = ServeConfig::merge(FileConfig::default(), file);
+        let regions: Vec<&str> = config.insights_limits.regions.iter().map(String::as_str).collect();
+        assert_eq!(regions, ["上海", "浦东"]);
+        assert_eq!(config.insights_limits.searches_per_address, 50);
     }
 }

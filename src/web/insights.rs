@@ -3,15 +3,16 @@
 //! (`/admin/insights`, its CSV exports and the weekly summary).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Form, Router};
 use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -80,10 +81,26 @@ pub fn admin_routes() -> Router<AppState> {
 
 // ---- recording ----
 
-/// Records a search (first pages only) and returns the reference to put
-/// into its result links, or `None` when nothing was recorded.
+/// The address a request came from, when the server knows it (tests that
+/// drive the router directly have none): counted for the daily cap on
+/// recorded searches and the feedback limit, never stored.
+pub struct Client(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Client, Self::Rejection> {
+        Ok(Client(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
+    }
+}
+
+/// Records a search (first pages only) from `client` and returns the
+/// reference to put into its result links, or `None` when nothing was
+/// recorded (not a first page, or the address's searches for the day are
+/// all recorded).
 pub(super) fn record_search(
     state: &AppState,
+    client: Option<IpAddr>,
     params: &SearchParams,
     results: &SearchResults,
     channel: Channel,
@@ -98,7 +115,7 @@ pub(super) fn record_search(
     }
     .or_else(|| params.regions().next().map(String::from));
     let search_ref = crate::insights::new_search_ref();
-    recording.insights.record_search(Search {
+    let search = Search {
         topics: state.engine().topics(params.query()),
         at: state.clock().utc(),
         query: params.query().to_string(),
@@ -106,14 +123,15 @@ pub(super) fn record_search(
         channel,
         region,
         search_ref: search_ref.clone(),
-    });
-    Some(search_ref)
+    };
+    recording.insights.record_search(search, client).then_some(search_ref)
 }
 
-/// The channel of an API search: a kiosk when it names a valid kiosk id.
-pub(super) fn api_channel(kiosk: Option<&str>) -> Channel {
+/// The channel of an API search: a kiosk when it names a configured kiosk
+/// (any other id would add a kiosk to the staff reports).
+pub(super) fn api_channel(state: &AppState, kiosk: Option<&str>) -> Channel {
     match kiosk {
-        Some(id) if super::kiosk::valid_id(id).is_ok() => Channel::Kiosk(id.to_string()),
+        Some(id) if state.kiosks.contains_key(id) => Channel::Kiosk(id.to_string()),
         _ => Channel::Api,
     }
 }
@@ -147,8 +165,11 @@ pub(super) fn metrics(state: &AppState) -> String {
     let Some(recording) = &state.recording else { return String::new() };
     format!(
         "# HELP weiquan_insights_dropped_total Insights events dropped because the writer fell behind.\n\
-         # TYPE weiquan_insights_dropped_total counter\nweiquan_insights_dropped_total {}\n",
-        recording.insights.dropped()
+         # TYPE weiquan_insights_dropped_total counter\nweiquan_insights_dropped_total {}\n\
+         # HELP weiquan_insights_capped_total Searches not recorded because their address reached the daily cap.\n\
+         # TYPE weiquan_insights_capped_total counter\nweiquan_insights_capped_total {}\n",
+        recording.insights.dropped(),
+        recording.insights.capped()
     )
 }
 
@@ -199,7 +220,7 @@ struct FeedbackForm {
 
 async fn feedback(
     State(state): State<AppState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Client(client): Client,
     headers: HeaderMap,
     Form(form): Form<FeedbackForm>,
 ) -> Response {
@@ -208,8 +229,8 @@ async fn feedback(
     if cross_site(&headers) || !recording.valid_token(&form.doc, &form.token, state.clock().today()) {
         return refuse(StatusCode::FORBIDDEN, "表单已失效，请刷新页面后再提交");
     }
-    if let Some(Extension(ConnectInfo(address))) = client
-        && !recording.feedback_limit.allow(address.ip(), Instant::now())
+    if let Some(address) = client
+        && !recording.feedback_limit.allow(address, Instant::now())
     {
         let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, "提交太频繁了，请稍后再试");
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));

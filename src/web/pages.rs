@@ -218,6 +218,7 @@ fn toggle(values: &mut Vec<String>, value: &str) {
 async fn search(
     State(state): State<AppState>,
     visitor: Visitor,
+    insights::Client(client): insights::Client,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Response {
     let Ok(Query(params)) = params else {
@@ -235,7 +236,7 @@ async fn search(
     };
     let title =
         if params.query().is_empty() { "搜索".to_string() } else { format!("{} 的搜索结果", params.query()) };
-    let search_ref = insights::record_search(&state, &params, &results, Channel::Web);
+    let search_ref = insights::record_search(&state, client, &params, &results, Channel::Web);
     let main = results_page(&state, &params, &results, sort, search_ref.as_deref());
     // The results page's own search box, with the query in it, is the only one.
     state.page_with_own_search(&visitor, &title, main).into_response()

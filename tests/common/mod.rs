@@ -118,6 +118,14 @@ pub async fn spawn_staff_server() -> Staff {
 pub async fn spawn_staff_server_with(
     kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
 ) -> Staff {
+    spawn_staff_server_limited(kiosks, weiquan::insights::Limits::default()).await
+}
+
+/// [`spawn_staff_server_with`] recording insights within `limits`.
+pub async fn spawn_staff_server_limited(
+    kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
+    limits: weiquan::insights::Limits,
+) -> Staff {
     let content_dir = tempfile::tempdir().unwrap();
     let index_dir = tempfile::tempdir().unwrap();
     let data_dir = tempfile::tempdir().unwrap();
@@ -142,7 +150,9 @@ pub async fn spawn_staff_server_with(
     let publisher = weiquan::publish::Publisher::new(&content, store, engine.clone());
     let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
     let insights = std::sync::Arc::new(
-        weiquan::insights::Insights::open(&data_dir.path().join(weiquan::publish::Store::FILE), 180).unwrap(),
+        weiquan::insights::Insights::open(&data_dir.path().join(weiquan::publish::Store::FILE), 180)
+            .unwrap()
+            .with_limits(limits),
     );
     let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false)
         .with_kiosks(kiosks)
