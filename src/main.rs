@@ -138,7 +138,7 @@ struct ServeArgs {
     /// Archive the first start downloads the official texts from [default: upstream's, pinned].
     #[arg(long, env = "WEIQUAN_CORPUS_URL", value_name = "URL")]
     corpus_url: Option<String>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -339,16 +339,31 @@ fn terminal_text(html: &str, mark: &str, unmark: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Deletes insights older than the retention period, at start and daily.
-async fn purge_daily(insights: std::sync::Arc<weiquan::insights::Insights>, clock: Clock) {
+/// Deletes insights and audit entries older than their retention periods,
+/// at start and daily. `audit` is a connection of its own to the staff
+/// database.
+async fn purge_daily(
+    insights: std::sync::Arc<weiquan::insights::Insights>,
+    audit: weiquan::publish::Store,
+    audit_retention_days: u32,
+    clock: Clock,
+) {
+    let audit = std::sync::Arc::new(audit);
     let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     loop {
         daily.tick().await;
-        let (insights, now) = (insights.clone(), clock.utc());
-        match tokio::task::spawn_blocking(move || insights.purge(now)).await {
-            Ok(Ok(deleted)) => tracing::info!(deleted, "purged old insights"),
-            Ok(Err(error)) => tracing::warn!(%error, "cannot purge old insights"),
-            Err(_) => {}
+        let (insights, audit, now) = (insights.clone(), audit.clone(), clock.utc());
+        let purged =
+            tokio::task::spawn_blocking(move || (insights.purge(now), audit.purge_audit(now, audit_retention_days)))
+                .await;
+        let Ok((insights, audit)) = purged else { continue };
+        match insights {
+            Ok(deleted) => tracing::info!(deleted, "purged old insights"),
+            Err(error) => tracing::warn!(%error, "cannot purge old insights"),
+        }
+        match audit {
+            Ok(deleted) => tracing::info!(deleted, "purged old audit entries"),
+            Err(error) => tracing::warn!(%error, "cannot purge old audit entries"),
         }
     }
 }
@@ -463,6 +478,7 @@ fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         )?
         .with_limits(config.insights_limits.clone()),
     );
+    let audit = weiquan::publish::Store::open(&config.data)?;
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
         .with_kiosks(config.kiosks.clone())
         .with_search_rate(config.search_rate)
@@ -472,7 +488,7 @@ fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
         println!("消费维权知识库已启动：http://{}", listener.local_addr()?);
-        tokio::spawn(purge_daily(insights, clock));
+        tokio::spawn(purge_daily(insights, audit, config.audit_retention_days, clock));
         web::serve(state, listener).await?;
         anyhow::Ok(())
     })?;

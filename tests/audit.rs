@@ -1,16 +1,51 @@
 //! What the server keeps about staff activity, and who may read it: the
-//! audit log's CSV export runs no formulas, and the public metrics say
-//! nothing about staff.
+//! audit log stays small whatever is typed into the sign-in form, its CSV
+//! export runs no formulas, and the public metrics say nothing about staff.
 
 mod common;
 
 use common::{Staff, form_value, signed_in, spawn_staff_server};
+use weiquan::publish::Store;
 
 /// A client that keeps the sign-in form's cookie, and that form's token.
 async fn sign_in_form(staff: &Staff) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let page = client.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
     (client, form_value(&page, "csrf"))
+}
+
+#[tokio::test]
+async fn failed_sign_ins_with_huge_names_add_only_bounded_audit_data() {
+    let staff = spawn_staff_server().await;
+    let (client, csrf) = sign_in_form(&staff).await;
+    // Just under the 64 KB body limit with the other fields.
+    let name = "A".repeat(65_000);
+    // In waves of 25, so the server's request timeout is not what refuses them.
+    let mut answered = 0;
+    for _ in 0..8 {
+        let wave: Vec<_> = (0..25)
+            .map(|_| {
+                let form = [("name", name.clone()), ("password", "wrong-password".into()), ("csrf", csrf.clone())];
+                let request = client.post(format!("{}/admin/login", staff.base)).form(&form);
+                tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+            })
+            .collect();
+        for attempt in wave {
+            let status = attempt.await.unwrap();
+            assert!([401, 429, 503].contains(&status), "{status}");
+            answered += u32::from(status != 503);
+        }
+    }
+
+    let store = Store::open(&staff.data).unwrap();
+    let log = store.audit_log(1000).unwrap();
+    let attempts: u32 = log.iter().map(|e| e.repeats).sum();
+    assert_eq!(attempts, answered, "every attempt the server answered is counted: {log:?}");
+    assert!(log.len() <= 10, "refused attempts share an entry: {} entries", log.len());
+    assert!(log.iter().any(|e| e.action == "login_locked" && e.repeats > 100), "{log:?}");
+    let stored: usize = log.iter().map(|e| e.actor.len() + e.target.len() + e.detail.len()).sum();
+    assert!(stored < 2_000, "{stored} bytes of text for 200 attempts with 13 MB of names");
+    assert!(log.iter().all(|e| e.actor == format!("{}…", "A".repeat(64))), "names are cut to 64 characters");
 }
 
 #[tokio::test]

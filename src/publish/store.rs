@@ -36,11 +36,20 @@ const LOCK_WINDOW: Duration = Duration::minutes(15);
 const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest user or token name accepted.
 const MAX_NAME_CHARS: usize = 64;
+/// Days audit entries are kept when nothing is configured.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 365;
+/// Longest target or detail kept in an audit entry, in characters (document
+/// ids are at most 512 bytes); the actor is cut to [`MAX_NAME_CHARS`].
+const MAX_AUDIT_TEXT_CHARS: usize = 512;
+/// Sign-ins refused while locked, from one address within this time, share
+/// one audit entry that counts them.
+const REFUSED_LOGIN_WINDOW: Duration = Duration::hours(1);
 
 /// The schema, one step per entry. Entry `i` takes the file from
 /// `PRAGMA user_version` `i` to `i + 1`; never edit a step once shipped, add one.
 /// 1: accounts, sessions, sign-in throttling, audit, versions, API tokens.
 /// 2: revisions of public documents waiting for a publisher ([`revisions`]).
+/// 3: a count on audit entries (sign-ins refused while locked) and an index on their time.
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE users (
@@ -108,6 +117,12 @@ CREATE TABLE pending (
     author   TEXT NOT NULL,
     saved_at TEXT NOT NULL
 );
+"#,
+    r#"
+-- Repeated events (sign-ins refused while locked) share one entry and count here.
+ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+-- The retention purge and the refused sign-ins' lookup scan recent times.
+CREATE INDEX audit_at ON audit (at);
 "#,
 ];
 
@@ -294,6 +309,9 @@ pub struct AuditEntry {
     pub action: String,
     pub target: String,
     pub detail: String,
+    /// How many times it happened (more than 1 only for sign-ins refused
+    /// while locked, counted in one entry).
+    pub repeats: u32,
 }
 
 /// One saved version of a document (without its content).
@@ -578,35 +596,70 @@ impl Store {
         Ok(())
     }
 
-    /// Appends to the audit log, stamped with the current UTC time.
+    /// Appends to the audit log, stamped with the current UTC time. The
+    /// actor is cut to 64 characters and the target and detail to 512 (a cut
+    /// text ends with `…`): a sign-in name is whatever was typed.
     pub fn audit(&self, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![stamp(self.clock.utc()), actor, action, target, detail],
+            params![
+                stamp(self.clock.utc()),
+                cut(actor, MAX_NAME_CHARS),
+                action,
+                cut(target, MAX_AUDIT_TEXT_CHARS),
+                cut(detail, MAX_AUDIT_TEXT_CHARS)
+            ],
         )?;
         Ok(())
+    }
+
+    /// Records a sign-in refused because the account or the address is
+    /// locked. The first from `address` within an hour is an entry
+    /// (`login_locked`, with the name tried then); the rest only count in it,
+    /// so an attacker who keeps trying adds one row an hour, not one a try.
+    pub fn audit_refused_login(&self, name: &str, address: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let counted = conn.execute(
+            "UPDATE audit SET repeats = repeats + 1 WHERE id = (SELECT id FROM audit \
+             WHERE at > ?1 AND action = 'login_locked' AND detail = ?2 ORDER BY id DESC LIMIT 1)",
+            params![stamp(now - REFUSED_LOGIN_WINDOW), cut(address, MAX_AUDIT_TEXT_CHARS)],
+        )?;
+        if counted == 0 {
+            conn.execute(
+                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, 'login_locked', '', ?3)",
+                params![stamp(now), cut(name, MAX_NAME_CHARS), cut(address, MAX_AUDIT_TEXT_CHARS)],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the audit entries older than `retention_days` before `now`;
+    /// returns how many were deleted.
+    pub fn purge_audit(&self, now: DateTime<Utc>, retention_days: u32) -> Result<usize, StoreError> {
+        let cutoff = stamp(now - Duration::days(i64::from(retention_days)));
+        Ok(self.conn().execute("DELETE FROM audit WHERE at < ?1", [cutoff])?)
     }
 
     /// The newest `limit` audit entries, newest first.
     pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let conn = self.conn();
         let mut statement =
-            conn.prepare("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?1")?;
+            conn.prepare("SELECT at, actor, action, target, detail, repeats FROM audit ORDER BY id DESC LIMIT ?1")?;
         let rows = statement.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], read_audit)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The whole audit log as CSV, oldest first, with the header
-    /// `at,actor,action,target,detail`; cells a spreadsheet would run as
-    /// formulas are defused ([`crate::text::spreadsheet`]).
+    /// `at,actor,action,target,detail,repeats`; cells a spreadsheet would run
+    /// as formulas are defused ([`crate::text::spreadsheet`]).
     pub fn audit_csv(&self) -> Result<String, StoreError> {
         let mut sheet = Sheet::new();
-        sheet.row(["at", "actor", "action", "target", "detail"]);
+        sheet.row(["at", "actor", "action", "target", "detail", "repeats"]);
         let conn = self.conn();
-        let mut statement = conn.prepare("SELECT at, actor, action, target, detail FROM audit ORDER BY id")?;
+        let mut statement = conn.prepare("SELECT at, actor, action, target, detail, repeats FROM audit ORDER BY id")?;
         for entry in statement.query_map([], read_audit)? {
             let e = entry?;
-            sheet.row([e.at, e.actor, e.action, e.target, e.detail]);
+            sheet.row([e.at, e.actor, e.action, e.target, e.detail, e.repeats.to_string()]);
         }
         Ok(sheet.finish())
     }
@@ -743,6 +796,12 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// `text` cut to `max` characters, ending with `…` when it was longer.
+fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let kept = crate::text::truncate_chars(text, max);
+    if kept.len() == text.len() { kept.into() } else { format!("{kept}…").into() }
+}
+
 /// UTC, RFC 3339, whole seconds, `Z`: one fixed shape, so text order is time order.
 fn stamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -861,6 +920,7 @@ fn read_user(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User { id: row.get(0)?, name: row.get(1)?, role: row.get(2)?, disabled: row.get(3)?, created_at: row.get(4)? })
 }
 
+/// Reads `at, actor, action, target, detail, repeats`.
 fn read_audit(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         at: row.get(0)?,
@@ -868,6 +928,7 @@ fn read_audit(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
         action: row.get(2)?,
         target: row.get(3)?,
         detail: row.get(4)?,
+        repeats: row.get(5)?,
     })
 }
 
@@ -1177,11 +1238,60 @@ mod tests {
 
         let text = store.audit_csv().unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        assert_eq!(reader.headers().unwrap(), vec!["at", "actor", "action", "target", "detail"]);
+        assert_eq!(reader.headers().unwrap(), vec!["at", "actor", "action", "target", "detail", "repeats"]);
         let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(&rows[0], vec![log[1].at.as_str(), "alice", "warning.publish", "warnings/2026-001", awkward]);
-        assert_eq!(rows[1].iter().skip(1).collect::<Vec<_>>(), ["cli", "user.add", "bob", "role=editor"]);
+        assert_eq!(&rows[0], vec![log[1].at.as_str(), "alice", "warning.publish", "warnings/2026-001", awkward, "1"]);
+        assert_eq!(rows[1].iter().skip(1).collect::<Vec<_>>(), ["cli", "user.add", "bob", "role=editor", "1"]);
+    }
+
+    #[test]
+    fn audit_texts_are_cut() {
+        let (_dir, store) = store();
+        store.audit(&"长".repeat(65_000), "failed_login", &"t".repeat(600), &"d".repeat(600)).unwrap();
+        let entry = &store.audit_log(1).unwrap()[0];
+        assert_eq!(entry.actor, format!("{}…", "长".repeat(MAX_NAME_CHARS)));
+        assert_eq!((entry.target.chars().count(), entry.detail.chars().count()), (513, 513));
+        store.audit("alice", "login", "", "127.0.0.1").unwrap();
+        assert_eq!(store.audit_log(1).unwrap()[0].actor, "alice", "short texts are kept whole");
+    }
+
+    #[test]
+    fn sign_ins_refused_while_locked_count_in_one_entry_an_hour_per_address() {
+        let (_dir, store) = store();
+        for (minutes, name, address) in [
+            (0, "x", "10.0.0.1"),
+            (1, "y", "10.0.0.1"),
+            (2, "z", "10.0.0.2"),
+            (59, "w", "10.0.0.1"),
+            (61, "v", "10.0.0.1"),
+        ] {
+            store.audit_refused_login(name, address, t0() + Duration::minutes(minutes)).unwrap();
+        }
+        let log: Vec<(String, String, String, u32)> =
+            store.audit_log(10).unwrap().into_iter().rev().map(|e| (e.actor, e.action, e.detail, e.repeats)).collect();
+        let entry = |name: &str, address: &str, repeats| {
+            (name.to_string(), "login_locked".to_string(), address.to_string(), repeats)
+        };
+        assert_eq!(log, [entry("x", "10.0.0.1", 3), entry("z", "10.0.0.2", 1), entry("v", "10.0.0.1", 1)]);
+    }
+
+    #[test]
+    fn the_audit_purge_deletes_exactly_the_entries_past_the_retention() {
+        let (dir, store) = store();
+        let now = at("2026-11-28T12:00:00Z");
+        let conn = raw(dir.path());
+        for at in ["2025-11-28T11:59:59Z", "2025-11-28T12:00:00Z", "2025-11-28T12:00:01Z", "2026-11-28T11:00:00Z"] {
+            conn.execute(
+                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, 'alice', 'login', '', '')",
+                [at],
+            )
+            .unwrap();
+        }
+        assert_eq!(store.purge_audit(now, 365).unwrap(), 1, "only the entry older than 365 days");
+        let kept: Vec<String> = store.audit_log(10).unwrap().into_iter().rev().map(|e| e.at).collect();
+        assert_eq!(kept, ["2025-11-28T12:00:00Z", "2025-11-28T12:00:01Z", "2026-11-28T11:00:00Z"]);
+        assert_eq!(store.purge_audit(now, 0).unwrap(), 3);
     }
 
     #[test]

@@ -270,7 +270,10 @@ async fn login(
         LoginOutcome::Disabled => "该账号已停用，请联系管理员",
         LoginOutcome::Locked { .. } => "失败次数过多，账号或地址已被暂时锁定，请 15 分钟后再试",
     };
-    publisher.store().audit(&form.name, "failed_login", "", &address)?;
+    match outcome {
+        LoginOutcome::Locked { .. } => publisher.store().audit_refused_login(&form.name, &address, now)?,
+        _ => publisher.store().audit(&form.name, "failed_login", "", &address)?,
+    }
     let status = if matches!(outcome, LoginOutcome::Locked { .. }) {
         StatusCode::TOO_MANY_REQUESTS
     } else {
@@ -1105,7 +1108,11 @@ async fn audit(State(state): State<AppState>, Signed(session): Signed) -> Respon
                 p { a href="/admin/audit.csv" { "导出 CSV" } }
                 table.admin-list {
                     thead { tr { th { "时间" } th { "操作人" } th { "操作" } th { "对象" } th { "说明" } } }
-                    tbody { @for e in &entries { tr { td { (e.at) } td { (e.actor) } td { (e.action) } td { (e.target) } td { (e.detail) } } } }
+                    tbody { @for e in &entries { tr {
+                        td { (e.at) } td { (e.actor) }
+                        td { (e.action) @if e.repeats > 1 { "（共 " (e.repeats) " 次）" } }
+                        td { (e.target) } td { (e.detail) }
+                    } } }
                 }
             },
         ))

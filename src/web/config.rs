@@ -40,6 +40,9 @@ pub struct FileConfig {
     /// Searches recorded in staff insights per client address per day; more
     /// are answered but not recorded. 0 turns the cap off. Default 1000.
     pub insights_searches_per_address: Option<u32>,
+    /// Days audit log entries are kept; older ones are deleted at start and
+    /// daily. Default 365.
+    pub audit_retention_days: Option<u32>,
     /// Kiosks by id: `[kiosks.mall-1]` tables. Unknown ids get the defaults.
     #[serde(default)]
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
@@ -113,6 +116,7 @@ pub struct ServeConfig {
     pub insights_retention_days: u32,
     /// What visitors can make the insights record.
     pub insights_limits: crate::insights::Limits,
+    pub audit_retention_days: u32,
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
     pub timezone: chrono_tz::Tz,
     pub corpus_url: Option<String>,
@@ -145,6 +149,10 @@ impl ServeConfig {
                 .or(file.insights_retention_days)
                 .unwrap_or(crate::insights::DEFAULT_RETENTION_DAYS),
             insights_limits,
+            audit_retention_days: flags
+                .audit_retention_days
+                .or(file.audit_retention_days)
+                .unwrap_or(crate::publish::store::DEFAULT_AUDIT_RETENTION_DAYS),
             kiosks,
             timezone: flags.timezone.or(file.timezone).unwrap_or(crate::clock::DEFAULT_ZONE),
             corpus_url: flags.corpus_url.or(file.corpus_url),
@@ -206,14 +214,15 @@ mod tests {
         let defaults = ServeConfig::merge(FileConfig::default(), FileConfig::default());
         assert_eq!(defaults.insights_limits, crate::insights::Limits::default());
         assert!(defaults.insights_limits.regions.contains("内蒙古") && defaults.insights_limits.regions.len() == 35);
+        assert_eq!(defaults.audit_retention_days, 365);
         let file: FileConfig = toml::from_str(
-            "insights_regions = [\"浦东\", \" \"]\ninsights_searches_per_address = 50\n\
+            "insights_regions = [\"浦东\", \" \"]\ninsights_searches_per_address = 50\naudit_retention_days = 90\n\
              [kiosks.mall-1]\nregion = \"上海\"",
         )
         .unwrap();
         let config = ServeConfig::merge(FileConfig::default(), file);
         let regions: Vec<&str> = config.insights_limits.regions.iter().map(String::as_str).collect();
         assert_eq!(regions, ["上海", "浦东"]);
-        assert_eq!(config.insights_limits.searches_per_address, 50);
+        assert_eq!((config.insights_limits.searches_per_address, config.audit_retention_days), (50, 90));
     }
 }
