@@ -5,6 +5,7 @@
 
 pub mod articles;
 pub mod citations;
+pub mod compare;
 pub mod front_matter;
 pub mod lawrefbook;
 pub mod markdown;
