@@ -174,7 +174,8 @@ async fn every_api_route_is_documented_and_every_documented_route_answers() {
         assert!(documented.contains(&as_documented), "{path} is routed but not in the OpenAPI description");
     }
     for path in &documented {
-        let url = format!("{}{}", server.base, path.replace("{id}", "warnings/prepaid-card"));
+        // A law with two versions: every document address answers for it, its comparison too.
+        let url = format!("{}{}", server.base, path.replace("{id}", "laws/sample-consumer-law"));
         let response = reqwest::get(&url).await.unwrap();
         assert_eq!(response.status().as_u16(), 200, "{path}");
     }
@@ -279,4 +280,154 @@ async fn pages_render_results_documents_and_the_large_text_mode() {
     assert!(large.contains("<html lang=\"zh-CN\" class=\"large-text\">"), "{large}");
     let escape = client.get(format!("{}/prefs?large=1&back=//evil.example", server.base)).send().await.unwrap();
     assert_eq!(escape.headers()["location"], "/", "no open redirect");
+}
+
+/// (change, old label, new label) of each compared row.
+fn compared(body: &Value) -> Vec<(String, Option<String>, Option<String>)> {
+    let label = |side: &Value| side["label"].as_str().map(String::from);
+    body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| (row["change"].as_str().unwrap().to_string(), label(&row["old"]), label(&row["new"])))
+        .collect()
+}
+
+#[tokio::test]
+async fn two_versions_of_a_law_compare_article_by_article() {
+    let server = spawn_server().await;
+    let base = &server.base;
+    let (status, body) = get(&format!("{base}/api/docs/laws/sample-consumer-law/compare")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["title"], "示例消费者保护法");
+    assert_eq!(
+        (body["from"]["id"].as_str(), body["to"]["id"].as_str()),
+        (Some("laws/sample-consumer-law-2015"), Some("laws/sample-consumer-law"))
+    );
+    let owned =
+        |(c, o, n): (&str, Option<&str>, Option<&str>)| (c.to_string(), o.map(String::from), n.map(String::from));
+    let expected: Vec<_> = [
+        ("added", None, None),
+        ("added", None, Some("第一条")),
+        ("added", None, Some("第二条")),
+        ("modified", Some("第二十五条"), Some("第二十五条")),
+        ("added", None, Some("第二十六条")),
+        ("added", None, Some("第二十六条之一")),
+        ("added", None, Some("第五十五条")),
+    ]
+    .into_iter()
+    .map(owned)
+    .collect();
+    assert_eq!(compared(&body), expected);
+    assert_eq!(
+        body["counts"],
+        serde_json::json!({"modified": 1, "added": 6, "deleted": 0, "renumbered": 0, "unchanged": 0})
+    );
+    let changed = &body["rows"][3];
+    assert_eq!(changed["old"]["html"], "经营者通过网络销售商品的，消费者<del>可以在</del>七日内退货。");
+    assert_eq!(
+        changed["new"]["html"],
+        "经营者通过网络销售商品的，消费者<ins>有权自收到商品之日起</ins>七日内退货<ins>，且无需说明理由。\n消费者退货的商品应当完好</ins>。"
+    );
+    assert_eq!(changed["new"]["chapter"], "第三章 经营者的义务 / 第一节 一般规定");
+
+    // Versions named by date give the same; swapped, additions become deletions.
+    let (_, by_date) =
+        get(&format!("{base}/api/docs/laws/sample-consumer-law-2015/compare?from=2015-01-01&to=2020-05-01")).await;
+    assert_eq!(by_date, body);
+    let (_, back) =
+        get(&format!("{base}/api/docs/laws/sample-consumer-law/compare?from=2020-05-01&to=2015-01-01")).await;
+    assert_eq!((back["counts"]["deleted"].as_u64(), back["counts"]["added"].as_u64()), (Some(6), Some(0)));
+    assert_eq!(back["rows"][3]["old"]["html"], changed["new"]["html"].as_str().unwrap().replace("ins>", "del>"));
+
+    // The page: two columns of text, offered from the law's page.
+    let page = reqwest::get(format!("{base}/docs/laws/sample-consumer-law/compare")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("<title>《示例消费者保护法》版本对照 - 消费维权知识库</title>"), "{page}");
+    assert!(
+        page.contains("消费者<del>可以在</del>七日内退货") && page.contains("<ins>有权自收到商品之日起</ins>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"laws/sample-consumer-law-2015\" selected>2015-01-01 版（已修改）</option>"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"to-第二十五条\""), "{page}");
+    let law = reqwest::get(format!("{base}/docs/laws/sample-consumer-law")).await.unwrap().text().await.unwrap();
+    assert!(law.contains("href=\"/docs/laws/sample-consumer-law/compare\""), "{law}");
+    assert!(
+        law.contains("href=\"/docs/laws/sample-consumer-law/compare?from=laws%2Fsample-consumer-law-2015&amp;to=laws%2Fsample-consumer-law\""),
+        "each version links its comparison with the one before: {law}"
+    );
+}
+
+#[tokio::test]
+async fn bad_comparisons_get_400_or_404_in_chinese_and_english() {
+    let server = spawn_server().await;
+    let base = &server.base;
+    let law = format!("{base}/api/docs/laws/sample-consumer-law/compare");
+    for (query, chinese) in [
+        ("from=1999-01-01", "参数 from 的值“1999-01-01”不是这部法规的版本，可选：2020-05-01、2015-01-01"),
+        ("to=laws/old-regulation", "参数 to 的值“laws/old-regulation”不是这部法规的版本"),
+        ("from=laws/sample-consumer-law&to=2020-05-01", "请选择两个不同的版本进行对照"),
+        ("from=2015-01-01&from=2020-05-01", "查询参数格式有误"),
+    ] {
+        let (status, body) = get(&format!("{law}?{query}")).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{query}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().starts_with(chinese), "{query}: {body}");
+        assert!(body["error"]["message_en"].as_str().unwrap().is_ascii(), "{query}: {body}");
+    }
+    for (path, chinese) in [
+        ("laws/old-regulation", "本库中只有这一个版本，没有可以对照的其他版本"),
+        ("warnings/prepaid-card", "本库中只有这一个版本，没有可以对照的其他版本"),
+        ("laws/none", "没有找到这个页面或文档"),
+    ] {
+        let (status, body) = get(&format!("{base}/api/docs/{path}/compare")).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{path}: {body}");
+        assert_eq!(body["error"]["message"], chinese, "{path}");
+    }
+    let response = raw_get(server.addr, "/api/docs/../laws/sample-consumer-law/compare").await;
+    assert!(response.starts_with("HTTP/1.1 400") && response.contains("\"invalid_id\""), "{response}");
+    // The page explains the same in Chinese.
+    let page = reqwest::get(format!("{base}/docs/laws/sample-consumer-law/compare?to=1999-01-01")).await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(page.text().await.unwrap().contains("参数 to 的值“1999-01-01”不是这部法规的版本"));
+    let page = reqwest::get(format!("{base}/docs/laws/old-regulation/compare")).await.unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(page.text().await.unwrap().contains("本库中只有这一个版本"));
+}
+
+#[tokio::test]
+async fn hostile_text_in_compared_versions_stays_text() {
+    let content = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = content.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "laws/hostile-2019.md",
+        "+++\ntitle = \"恶意测试法\"\ndate = 2019-01-01\n+++\n\n第一条 经营者<script>alert(1)</script>应当退货。\n",
+    );
+    write(
+        "laws/hostile.md",
+        "+++\ntitle = \"恶意测试法\"\ndate = 2024-01-01\n+++\n\n第一条 经营者<img src=x onerror=alert(2)>应当退货。\n",
+    );
+    // A document whose own id ends in /compare is still its own page.
+    write("guides/compare.md", "+++\ntitle = \"如何比较商品价格\"\n+++\n\n货比三家。\n");
+    let server = common::spawn_server_on(content.path().to_path_buf()).await;
+    let (status, body) = get(&format!("{}/api/docs/laws/hostile/compare", server.base)).await;
+    assert_eq!(status, 200, "{body}");
+    let row = &body["rows"][0];
+    assert_eq!(row["change"], "modified");
+    // Escaped text, compared character by character: `<`, `alert(` and `>` are in both.
+    assert_eq!(row["old"]["html"], "经营者&lt;<del>script&gt;</del>alert(<del>1)&lt;/script</del>&gt;应当退货。");
+    assert_eq!(row["new"]["html"], "经营者&lt;<ins>img src=x onerror=</ins>alert(<ins>2)</ins>&gt;应当退货。");
+    let page = reqwest::get(format!("{}/docs/laws/hostile/compare", server.base)).await.unwrap().text().await.unwrap();
+    assert!(page.contains("alert(<del>1)&lt;/script</del>&gt;"), "{page}");
+    assert!(!page.contains("<script>alert") && !page.contains("<img src=x"), "{page}");
+    let guide = reqwest::get(format!("{}/docs/guides/compare", server.base)).await.unwrap();
+    assert_eq!(guide.status(), 200);
+    assert!(guide.text().await.unwrap().contains("<h1>如何比较商品价格</h1>"));
 }

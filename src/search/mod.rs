@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 mod build;
+pub mod compare;
 pub mod eval;
 pub mod query;
 pub mod schema;
@@ -451,6 +452,25 @@ impl Engine {
     /// and related documents. Citations link to `href` of their target.
     /// `Ok(None)` when no such document is indexed.
     pub fn document(&self, id: &str, href: &dyn Fn(CitationTarget) -> String) -> Result<Option<DocumentPage>, Error> {
+        let Some((document, official)) = self.load(id)? else { return Ok(None) };
+        let rendered = self.render(&document, href);
+        let related = self.related(&document)?;
+        let versions = self.versions(&document)?;
+        let cited_by = self.cited_by(&document)?;
+        Ok(Some(DocumentPage {
+            document,
+            html: rendered.html,
+            toc: rendered.toc,
+            related,
+            versions,
+            cited_by,
+            official,
+        }))
+    }
+
+    /// Document `id` read again from its file, if it is indexed and public
+    /// now, and whether it was read from an official law collection.
+    fn load(&self, id: &str) -> Result<Option<(content::Document, bool)>, Error> {
         let searcher = self.reader.searcher();
         let by_id = BooleanQuery::new(
             vec![(
@@ -474,20 +494,8 @@ impl Engine {
             Some(Ok(None)) | None => return Ok(None),
             Some(Err(problem)) => return Err(Error::Corrupt(format!("the document changed on disk: {problem}"))),
         };
-        let rendered = self.render(&document, href);
-        let related = self.related(&document)?;
         let official = root.is_some_and(|root| content::Layout::detect(root) == content::Layout::LawRefBook);
-        let versions = self.versions(&document)?;
-        let cited_by = self.cited_by(&document)?;
-        Ok(Some(DocumentPage {
-            document,
-            html: rendered.html,
-            toc: rendered.toc,
-            related,
-            versions,
-            cited_by,
-            official,
-        }))
+        Ok(Some((document, official)))
     }
 
     /// `document` as HTML, its citations resolved against the indexed laws

@@ -2,12 +2,14 @@
 //! OpenAPI description is generated from these functions.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use axum_extra::extract::{Query, QueryRejection};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
+use super::compare;
 use super::error::{ApiError, ErrorBody, WebError};
 use super::params::{SearchParams, document_id};
 use super::{AppState, doc_url, hit_url, insights};
@@ -35,7 +37,7 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         title = "weiquan 消费维权知识库 API",
         description = "Search consumer-protection laws, cases, warnings and guides."
     ),
-    paths(search, document, suggest, warnings, openapi),
+    paths(search, document, compare::api, suggest, warnings, openapi),
     components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;
@@ -135,8 +137,14 @@ pub async fn document(
     State(state): State<AppState>,
     Path(id): Path<String>,
     opened: Result<Query<insights::DocumentVisit>, QueryRejection>,
-) -> Result<Json<DocumentResponse>, ApiError> {
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
     let id = document_id(&id)?.to_string();
+    if let Some(law) = id.strip_suffix(compare::SUFFIX)
+        && let Some(compared) = compare::api(&state, law, query.as_deref()).await
+    {
+        return compared.map(IntoResponse::into_response);
+    }
     let page = state.document(id).await?.ok_or_else(WebError::not_found)?;
     insights::record_open(&state, &opened.map(|Query(o)| o).unwrap_or_default(), &page.document.id);
     let document = page.document;
@@ -152,7 +160,8 @@ pub async fn document(
         related: page.related,
         versions: page.versions,
         cited_by: page.cited_by,
-    }))
+    })
+    .into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -5,6 +5,7 @@ mod about;
 mod admin;
 pub mod api;
 mod charts;
+mod compare;
 pub mod config;
 mod error;
 mod events;

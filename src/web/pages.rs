@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +11,7 @@ use axum_extra::extract::{Query, QueryRejection};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
+use super::compare::{self, compare_url};
 use super::error::WebError;
 use super::params::{SearchParams, document_id};
 use super::views::{self, CATEGORIES, Page, encode, kind_label, level_label, severity_badge, status_label, trusted};
@@ -378,11 +379,17 @@ async fn document(
     visitor: Visitor,
     Path(id): Path<String>,
     opened: Result<Query<insights::DocumentVisit>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let id = match document_id(&id) {
         Ok(id) => id.to_string(),
         Err(error) => return state.error_page(&visitor, error),
     };
+    if let Some(law) = id.strip_suffix(compare::SUFFIX)
+        && let Some(response) = compare::page(&state, &visitor, law, query.as_deref()).await
+    {
+        return response;
+    }
     let opened = opened.map(|Query(opened)| opened).unwrap_or_default();
     match state.document(id).await {
         Ok(Some(page)) => {
@@ -452,9 +459,13 @@ fn document_page(page: &DocumentPage) -> Markup {
                                 @if version.id == doc.id { strong { (version.date.as_deref().unwrap_or("日期不详")) " 版（本页）" } }
                                 @else { a href=(doc_url(&version.id, None)) { (version.date.as_deref().unwrap_or("日期不详")) " 版" } }
                                 @if let Some(status) = &version.status { " · " (status_label(status)) }
+                                @if let Some(older) = page.versions.iter().skip_while(|v| v.id != version.id).nth(1) {
+                                    " · " a.compare-link href=(compare_url(&doc.id, Some(&older.id), Some(&version.id))) { "与上一版本对照" }
+                                }
                             }
                         }
                     }
+                    p { a href=(compare_url(&doc.id, None, None)) { "版本对照：逐条比较任意两个版本" } }
                 }
             }
             @if !doc.history.is_empty() {

@@ -17,8 +17,14 @@ pub struct Fixture {
 }
 
 pub fn fixture_index() -> Fixture {
+    index_of(fixture("content"))
+}
+
+/// A real index on disk, built from the content folder `root` (project or
+/// LawRefBook layout) without problems.
+pub fn index_of(root: PathBuf) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let report = build(dir.path(), &[fixture("content")], &Clock::default(), &|_, _, _| {}).unwrap();
+    let report = build(dir.path(), &[root], &Clock::default(), &|_, _, _| {}).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let engine = Engine::open(dir.path(), Clock::default()).unwrap();
     Fixture { dir, engine }
@@ -72,6 +78,16 @@ pub struct Server {
 
 pub async fn spawn_server() -> Server {
     let fixture = tokio::task::spawn_blocking(fixture_index).await.unwrap();
+    serve(fixture).await
+}
+
+/// A real server on loopback over a real index built from the content
+/// folder `root` (project or LawRefBook layout).
+pub async fn spawn_server_on(root: PathBuf) -> Server {
+    serve(tokio::task::spawn_blocking(move || index_of(root)).await.unwrap()).await
+}
+
+async fn serve(fixture: Fixture) -> Server {
     let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
     let state = weiquan::web::AppState::new(fixture.engine, &static_dir);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
