@@ -185,11 +185,11 @@ fn rows<'a>(comparison: &'a Comparison, from: &str, to: &str) -> Markup {
     }
 }
 
-/// 未修改的 12 条：第一条至第十二条（其中 3 条仅条号变动）
+/// 内容未变的 12 条：第一条至第十二条（其中 3 条仅条号变动）
 fn same_summary(group: &[&ComparedArticle]) -> String {
     let labels: Vec<&str> = group.iter().filter_map(|r| r.new.as_ref()?.label.as_deref()).collect();
     let renumbered = group.iter().filter(|r| r.change == Change::Renumbered).count();
-    let mut text = format!("未修改的 {} 条", group.len());
+    let mut text = format!("内容未变的 {} 条", group.len());
     match labels.as_slice() {
         [] => {}
         [only] => text.push_str(&format!("：{only}")),
@@ -198,7 +198,6 @@ fn same_summary(group: &[&ComparedArticle]) -> String {
     if renumbered > 0 {
         text.push_str(&format!("（其中 {renumbered} 条仅条号变动）"));
     }
-    text.push_str("，点击展开");
     text
 }
 
