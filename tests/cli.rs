@@ -77,10 +77,10 @@ fn check_lists_every_problem_and_fails() {
     let output = weiquan(&["check", "--content", invalid.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let problems = stderr(&output);
-    assert_eq!(problems.lines().count(), 8, "{problems}");
+    assert_eq!(problems.lines().count(), 10, "{problems}");
     assert!(problems.contains("unknown-field.md:3: invalid front matter: unknown field `sevrity`"), "{problems}");
     assert!(problems.contains("bad-bytes.md:4: the file is not valid UTF-8 text"), "{problems}");
-    assert!(stdout(&output).contains("问题 8 个"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("问题 10 个"), "{}", stdout(&output));
 }
 
 #[test]

@@ -10,8 +10,9 @@ use weiquan::content::{self, Kind, Layout};
 #[test]
 fn every_broken_file_is_reported_and_the_good_one_still_loads() {
     let loaded = content::load(&[fixture("invalid")], Clock::default().today(), &|_, _| {}).unwrap();
-    assert_eq!(loaded.documents.len(), 1);
-    assert_eq!(loaded.documents[0].id, "warnings/good");
+    let ids: Vec<&str> = loaded.documents.iter().map(|d| d.id.as_str()).collect();
+    // Too few questions is for `weiquan check` to report: the file still loads.
+    assert_eq!(ids, ["warnings/few-questions", "warnings/good"]);
 
     let mut problems: Vec<String> = loaded
         .problems
@@ -26,6 +27,7 @@ fn every_broken_file_is_reported_and_the_good_one_still_loads() {
         .collect();
     problems.sort();
     let expected = [
+        "guides/repeated-question.md:7: 第 3 个常见问题与前面的重复（`questions` item 3 repeats an earlier one",
         "guides/unclosed.md:1: front matter opened with `+++` on line 1 is never closed: add a `+++` line after it",
         "guides/unknown-kind.md:3: invalid front matter: unknown variant `blog`, expected one of",
         "laws/bad-bytes.md:4: the file is not valid UTF-8 text: save it as UTF-8",
@@ -33,6 +35,7 @@ fn every_broken_file_is_reported_and_the_good_one_still_loads() {
         "misc/no-kind.md:2: cannot tell what kind of document this is: put it under laws/, cases/, warnings/ or guides/",
         "warnings/bad-date.md:3: invalid front matter: invalid date, expected month between 01 and 12",
         "warnings/expires-before-date.md:2: `expires` (2024-01-01) is before `date` (2024-05-01)",
+        "warnings/long-question.md:6: 第 2 个常见问题有 71 个字，最多 60 个（`questions` item 2 is 71 characters long",
         "warnings/unknown-field.md:3: invalid front matter: unknown field `sevrity`, expected one of",
     ];
     assert_eq!(problems.len(), expected.len(), "{problems:#?}");
@@ -56,6 +59,27 @@ fn tags_outside_the_shared_vocabulary_are_reported() {
     let problems: Vec<String> = loaded.unknown_tags().iter().map(|p| p.to_string()).collect();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("b.md") && problems[0].contains("`网上购物`"), "{problems:?}");
+}
+
+#[test]
+fn guides_and_warnings_with_fewer_than_five_questions_are_reported_on_their_line() {
+    let loaded = content::load(&[fixture("invalid")], Clock::default().today(), &|_, _| {}).unwrap();
+    let problems: Vec<String> = content::questions::too_few(&loaded.documents).iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].ends_with("few-questions.md:4: 消费警示 has only 2 questions: guides and warnings need at least 5 typical questions in readers' words (`questions = [\"...\"]`)"), "{problems:#?}");
+
+    // A document without the key is reported on the first line of its front
+    // matter; laws and cases need none.
+    let root = tempfile::tempdir().unwrap();
+    for folder in ["guides", "cases"] {
+        std::fs::create_dir(root.path().join(folder)).unwrap();
+        std::fs::write(root.path().join(folder).join("a.md"), "---\ntitle: 没有常见问题\n---\n正文\n").unwrap();
+    }
+    let loaded = content::load(&[root.path().to_path_buf()], Clock::default().today(), &|_, _| {}).unwrap();
+    let problems = content::questions::too_few(&loaded.documents);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!((problems[0].path.ends_with("guides/a.md"), problems[0].line), (true, Some(2)));
+    assert!(problems[0].reason.starts_with("维权指南 has no questions"), "{}", problems[0].reason);
 }
 
 #[test]

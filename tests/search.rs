@@ -43,6 +43,22 @@ fn exact_top_hits_for_chinese_queries() {
 }
 
 #[test]
+fn a_listed_question_finds_its_document_first() {
+    let fixture = fixture_index();
+    // Asked as written in the documents' `questions` (TOML and YAML front
+    // matter), in words their titles, summaries and bodies do not use.
+    for (question, expected) in [
+        ("对方让我下载一个会议软件开屏幕共享，是不是骗子", "warnings/html-injection"),
+        ("陌生人打电话说要给我理赔，让我报手机收到的数字，能报吗", "warnings/html-injection"),
+        ("网购的鞋子尺码不合适，卖家不给换怎么办", "guides/return-goods"),
+    ] {
+        assert_eq!(fixture.ids(question).first().map(String::as_str), Some(expected), "{question}");
+    }
+    // Part of a question finds it too, however jieba splits the words.
+    assert_eq!(fixture.ids("会议软件").first().map(String::as_str), Some("warnings/html-injection"));
+}
+
+#[test]
 fn a_named_article_comes_first() {
     let fixture = fixture_index();
     for query in [

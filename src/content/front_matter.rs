@@ -60,13 +60,33 @@ pub fn split(text: &str) -> Result<Split<'_>, FrontMatterError> {
     })
 }
 
+/// The line of the file on which front matter text starts (after the fence).
+pub const FIRST_LINE: usize = 2;
+
+/// Where top-level `key` starts in front matter text: a line beginning with
+/// the key followed by `=` (TOML) or `:` (YAML).
+pub fn key_offset(text: &str, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(['=', ':'])) {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The line of the file at byte `offset` of front matter text.
+pub fn line_at(text: &str, offset: usize) -> usize {
+    FIRST_LINE + text[..offset.min(text.len())].matches('\n').count()
+}
+
 /// Parses front matter text. Lines in errors are lines of the file, given that
-/// the front matter starts on line 2.
+/// the front matter starts on line [`FIRST_LINE`].
 pub fn parse(format: Format, text: &str) -> Result<FrontMatter, FrontMatterError> {
-    const FIRST_LINE: usize = 2;
     match format {
         Format::Toml => toml::from_str(text).map_err(|error| FrontMatterError {
-            line: error.span().map(|span| FIRST_LINE + text[..span.start.min(text.len())].matches('\n').count()),
+            line: error.span().map(|span| line_at(text, span.start)),
             reason: format!("invalid front matter: {}", error.message()),
         }),
         Format::Yaml => {

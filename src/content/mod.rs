@@ -10,6 +10,7 @@ pub mod front_matter;
 pub mod lawrefbook;
 pub mod markdown;
 mod model;
+pub mod questions;
 pub mod render;
 pub mod versions;
 
@@ -263,6 +264,9 @@ fn read_project(id: String, path: &Path, text: &str) -> Result<Document, (Option
     {
         return Err((Some(2), format!("`expires` ({expires}) is before `date` ({date})")));
     }
+    questions::tidy(&mut meta.questions).map_err(|(index, reason)| {
+        (questions::item_line(split.front_matter, &meta.questions, index).or(Some(front_matter::FIRST_LINE)), reason)
+    })?;
     meta.kind = Some(kind);
     let body = markdown::strip_comments(split.body);
     let mut units = match kind {

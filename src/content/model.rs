@@ -177,6 +177,12 @@ pub struct FrontMatter {
     /// Warnings: who issued it, or a link to the original.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Warnings and guides: typical questions the document answers, in the
+    /// words readers use (常见问题); indexed for search and listed on the
+    /// page. Each one line of at most 60 characters, no two alike; guides and
+    /// warnings should have at least 5. None by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
 }
 
 /// A loaded document: one Markdown file under a content root.

@@ -284,6 +284,11 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
         .collect();
     let particulars = particulars.join("\n");
     doc.add_text(fields.particulars, &particulars);
+    // Questions are about the whole document, so only a document that is one
+    // unit (a guide, warning or case) is found by them, never every article
+    // of a law.
+    let questions = if document.units.len() == 1 { meta.questions.join("\n") } else { String::new() };
+    doc.add_text(fields.questions, &questions);
     doc.add_text(fields.source, document.path.to_string_lossy());
     if let Some(severity) = meta.severity {
         doc.add_text(fields.severity, severity.as_str());
@@ -296,6 +301,9 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
     }
     doc.add_i64(fields.visible_from, meta.publish_at.map_or(0, |time| time.timestamp()));
     doc.add_text(fields.body, &unit.text);
-    doc.add_text(fields.grams, format!("{}\n{heading}\n{summary}\n{particulars}\n{}", meta.title, unit.text));
+    doc.add_text(
+        fields.grams,
+        format!("{}\n{heading}\n{summary}\n{particulars}\n{questions}\n{}", meta.title, unit.text),
+    );
     doc
 }

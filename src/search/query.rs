@@ -27,11 +27,14 @@ pub const MAX_UNITS: usize = 16;
 /// so credit always decides first (see [`split_score`]).
 pub const CREDIT: f32 = 1000.0;
 
-/// Field weights: title > article number and chapter > summary and tags >
-/// body > character pairs.
-const WEIGHTS: [(FieldRole, f32); 5] = [
+/// Field weights: title > article number and chapter > typical questions >
+/// summary and tags > body > character pairs. A listed question is how
+/// readers put what the document answers, so it weighs more than the
+/// summary, which says the same in the writer's words.
+const WEIGHTS: [(FieldRole, f32); 6] = [
     (FieldRole::Title, 4.0),
     (FieldRole::Heading, 2.5),
+    (FieldRole::Questions, 2.0),
     (FieldRole::Summary, 1.5),
     (FieldRole::Particulars, 1.5),
     (FieldRole::Body, 1.0),
@@ -48,6 +51,7 @@ enum FieldRole {
     Heading,
     Summary,
     Particulars,
+    Questions,
     Body,
 }
 
@@ -402,6 +406,7 @@ impl Builder<'_> {
             FieldRole::Heading => self.fields.heading,
             FieldRole::Summary => self.fields.summary,
             FieldRole::Particulars => self.fields.particulars,
+            FieldRole::Questions => self.fields.questions,
             FieldRole::Body => self.fields.body,
         }
     }

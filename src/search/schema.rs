@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,7 @@ pub struct Fields {
     pub chapter: Field,
     pub summary: Field,
     pub particulars: Field,
+    pub questions: Field,
     pub body: Field,
     pub source: Field,
     pub severity: Field,
@@ -92,6 +93,10 @@ pub fn schema() -> (Schema, Fields) {
         // (court, case number, cause), ranked like it ...
         summary: builder.add_text_field("summary", words(true)),
         particulars: builder.add_text_field("particulars", words(false)),
+        // ... the typical questions (常见问题) of a guide or warning, in
+        // readers' words, one per line; the page reads them from the file,
+        // so they are not stored ...
+        questions: builder.add_text_field("questions", words(false)),
         // ... and the unit's own text, stored for snippets.
         body: builder.add_text_field("body", words(true)),
         // The file the document was read from, to render its page.
