@@ -70,10 +70,15 @@ enum Command {
         command: CorpusCommand,
     },
     /// Measure relevance on judged queries (JSONL, ../shared/eval format):
-    /// nDCG@10, Recall@10 and MRR, overall and per query.
+    /// nDCG@10, Recall@10, Recall@100 and MRR, overall and per query.
     Eval {
-        /// The judged queries, e.g. ../shared/eval/queries-dev.jsonl.
+        /// The judged queries, e.g. ../shared/eval/queries-dev.jsonl or eval/consumer.jsonl.
         queries: PathBuf,
+        /// Only one half of the queries: tune or check. The halves are fixed
+        /// by a hash of each question's text, the same on every machine
+        /// (docs/RELEVANCE.md).
+        #[arg(long, value_name = "HALF", value_parser = parse_split)]
+        split: Option<eval::Split>,
         #[command(flatten)]
         content: ContentArgs,
         #[command(flatten)]
@@ -195,6 +200,10 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
     Kind::parse(text).ok_or_else(|| format!("unknown kind `{text}`: use law, case, warning or guide"))
 }
 
+fn parse_split(text: &str) -> Result<eval::Split, String> {
+    eval::Split::parse(text).ok_or_else(|| format!("unknown half `{text}`: use tune or check"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The server logs its requests and builds; the other commands print their own summaries.
@@ -213,8 +222,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_serve(args, cli.timezone, cli.corpus),
         Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
         Command::Corpus { command: CorpusCommand::Fetch(args) } => run_fetch(args),
-        Command::Eval { queries, content, index, json } => {
-            run_eval(&queries, &content.roots(cli.corpus), &index.dir, json, clock)
+        Command::Eval { queries, split, content, index, json } => {
+            run_eval(&queries, split, &content.roots(cli.corpus), &index.dir, json, clock)
         }
     };
     match result {
@@ -516,10 +525,20 @@ fn default_serve_roots(config: &ServeConfig, corpus: Option<PathBuf>) -> Vec<Pat
     }
 }
 
-fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool, clock: Clock) -> anyhow::Result<ExitCode> {
+fn run_eval(
+    queries: &Path,
+    split: Option<eval::Split>,
+    roots: &[PathBuf],
+    dir: &Path,
+    json: bool,
+    clock: Clock,
+) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(queries).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", queries.display()))?;
-    let judged = eval::parse_queries(&text).map_err(|e| anyhow::anyhow!("`{}` {e}", queries.display()))?;
+    let mut judged = eval::parse_queries(&text).map_err(|e| anyhow::anyhow!("`{}` {e}", queries.display()))?;
+    if let Some(half) = split {
+        judged = eval::split(judged, half);
+    }
     let (bar, update) = progress_bar();
     let opened = Engine::open_or_build(dir, roots, clock, &update);
     bar.finish_and_clear();
@@ -529,22 +548,29 @@ fn run_eval(queries: &Path, roots: &[PathBuf], dir: &Path, json: bool, clock: Cl
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:>6} {:>6} {:>6} {:>4}  query → top results", "nDCG", "R@10", "MRR", "答案");
+    println!("{:>6} {:>6} {:>6} {:>6} {:>4}  query → top results", "nDCG", "R@10", "R@100", "MRR", "答案");
     for score in &report.queries {
         println!(
-            "{:>6.3} {:>6.3} {:>6.3} {:>4}  {} → {}",
+            "{:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>4}  {} → {}",
             score.ndcg,
             score.recall,
+            score.recall100,
             score.mrr,
             if score.answered { "✓" } else { "-" },
             score.query,
             score.top.join(" | ")
         );
     }
+    let half = match split {
+        Some(eval::Split::Tune) => "tune 半，",
+        Some(eval::Split::Check) => "check 半，",
+        None => "",
+    };
     println!(
-        "{:>6.3} {:>6.3} {:>6.3} {:>4}  平均（{} 个查询；“答案”：前 10 条中有 3 级结果的查询数）",
+        "{:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>4}  平均（{half}{} 个查询；“答案”：前 10 条中有 3 级结果的查询数）",
         report.ndcg,
         report.recall,
+        report.recall100,
         report.mrr,
         report.answered,
         report.queries.len()

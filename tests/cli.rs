@@ -174,3 +174,59 @@ fn a_damaged_or_half_deleted_index_is_rebuilt_with_a_log_line() {
         assert!(stdout(&output).contains("第二十五条"), "{what}: {}", stdout(&output));
     }
 }
+
+#[test]
+fn eval_scores_one_fixed_half_with_recall_at_100() {
+    use weiquan::search::eval::Split;
+
+    let dir = tempfile::tempdir().unwrap();
+    let questions = ["七日内退货", "格式条款", "预付款不退", "欺诈 三倍赔偿", "网购退货", "霸王条款无效"];
+    let law = |article: &str| format!(r#"{{"title": "示例消费者保护法", "article": "{article}", "grade": 3}}"#);
+    let lines: Vec<String> = questions
+        .iter()
+        .zip(["第二十五条", "第二十六条", "第二十六条之一", "第五十五条", "第二十五条", "第二十六条"])
+        .map(|(q, article)| format!(r#"{{"q": "{q}", "relevant": [{}]}}"#, law(article)))
+        .collect();
+    let judged = dir.path().join("judged.jsonl");
+    std::fs::write(&judged, lines.join("\n")).unwrap();
+    let content = fixture("content");
+    let index = dir.path().join("index");
+    let eval = |extra: &[&str]| {
+        let args = [
+            &["eval", judged.to_str().unwrap(), "--content", content.to_str().unwrap()][..],
+            &["--index", index.to_str().unwrap()],
+            extra,
+        ]
+        .concat();
+        weiquan(&args)
+    };
+
+    let mut seen = Vec::new();
+    for (flag, half) in [("tune", Split::Tune), ("check", Split::Check)] {
+        let output = eval(&["--split", flag, "--json"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let asked: Vec<&str> =
+            report["queries"].as_array().unwrap().iter().map(|q| q["query"].as_str().unwrap()).collect();
+        let expected: Vec<&str> = questions.iter().copied().filter(|q| Split::of(q) == half).collect();
+        assert!(!expected.is_empty(), "the questions fall in both halves");
+        assert_eq!(asked, expected, "{flag}");
+        assert!(report["recall100"].as_f64().unwrap() >= report["recall"].as_f64().unwrap(), "{report}");
+        seen.extend(asked.iter().map(|q| q.to_string()));
+    }
+    seen.sort();
+    let mut all: Vec<String> = questions.iter().map(|q| q.to_string()).collect();
+    all.sort();
+    assert_eq!(seen, all, "the two halves together are the whole file, once");
+
+    let output = eval(&[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(table.lines().next().unwrap().contains("R@100"), "{table}");
+    assert!(table.contains(&format!("（{} 个查询；", questions.len())), "{table}");
+    assert!(table.contains("七日内退货 → 示例消费者保护法第二十五条"), "{table}");
+
+    let output = eval(&["--split", "all"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("unknown half `all`: use tune or check"), "{}", stderr(&output));
+}
