@@ -44,15 +44,20 @@ async fn text(client: &reqwest::Client, url: &str) -> String {
 
 /// Writes the hostile warning and waits until the watcher has indexed it.
 async fn with_hostile_warning(staff: &Staff) {
-    std::fs::write(staff.content.join("warnings/hostile.md"), HOSTILE).unwrap();
-    let url = format!("{}/api/docs/warnings/hostile", staff.base);
+    with_warning(staff, "hostile", HOSTILE).await;
+}
+
+/// Writes `warnings/{name}.md` and waits until the watcher has indexed it.
+async fn with_warning(staff: &Staff, name: &str, text: &str) {
+    std::fs::write(staff.content.join(format!("warnings/{name}.md")), text).unwrap();
+    let url = format!("{}/api/docs/warnings/{name}", staff.base);
     for _ in 0..100 {
         if reqwest::get(&url).await.unwrap().status() == 200 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the hostile warning was not indexed");
+    panic!("the warning {name} was not indexed");
 }
 
 #[tokio::test]
@@ -422,4 +427,30 @@ async fn every_admin_route_needs_the_right_role() {
     let store = weiquan::publish::Store::open(&staff.data).unwrap();
     assert_eq!(store.users().unwrap().iter().filter(|u| u.name == "mallory").count(), 1);
     assert_eq!(store.tokens().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn control_characters_in_a_title_leave_the_feed_well_formed() {
+    let staff = spawn_staff_server().await;
+    // A NUL and a form feed spelled as TOML escapes, a raw control character
+    // in the front matter and raw ones in the body.
+    let warning = "+++\ntitle = \"空字符\\u0000标题\\f警示\u{1}\"\ndate = 2026-02-01\n\
+                   summary = \"摘要\\u0007里有响铃\"\ntags = [\"网购\\u0000\"]\n+++\n\n正文\u{0}里的\u{1b}空字符。\n";
+    with_warning(&staff, "nul-title", warning).await;
+    let feed = text(&reqwest::Client::new(), &format!("{}/feed.xml", staff.base)).await;
+    let xml =
+        roxmltree::Document::parse(&feed).unwrap_or_else(|e| panic!("the feed is well-formed XML ({e}):\n{feed}"));
+    let titles: Vec<&str> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("entry"))
+        .filter_map(|entry| entry.children().find(|c| c.has_tag_name("title")).and_then(|t| t.text()))
+        .collect();
+    assert!(titles.contains(&"空字符标题 警示"), "{titles:?}");
+    let summary = xml.descendants().find(|n| n.has_tag_name("summary") && n.text() == Some("摘要里有响铃"));
+    assert!(summary.is_some(), "{feed}");
+    let document: serde_json::Value =
+        reqwest::get(format!("{}/api/docs/warnings/nul-title", staff.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(document["title"], "空字符标题 警示");
+    let html = document["html"].as_str().unwrap();
+    assert!(html.contains("正文里的空字符") && !html.chars().any(|c| c.is_control() && c != '\n'), "{html}");
 }
