@@ -430,6 +430,37 @@ async fn every_admin_route_needs_the_right_role() {
 }
 
 #[tokio::test]
+async fn prefs_returns_only_to_pages_of_this_site() {
+    let staff = spawn_staff_server().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let attempts = [
+        "/%09/evil.example",
+        "/%0a",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/%20/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "/\\evil.example",
+        "%5C%5Cevil.example",
+        "https://evil.example",
+        "https:evil.example",
+        "evil.example",
+        "/%E9%A2%84%E4%BB%98%E5%8D%A1",
+        "/%00",
+    ];
+    for back in attempts {
+        let response = client.get(format!("{}/prefs?large=1&back={back}", staff.base)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "back={back}");
+        assert_eq!(response.headers()["location"], "/", "back={back} goes home, not elsewhere");
+        assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with("wq_large=1"), "back={back}");
+    }
+    // Pages of this site, as the pages link them, still work.
+    let page = "/search%3Fq%3D%25E9%25A2%2584%26kind%3Dlaw";
+    let response = client.get(format!("{}/prefs?large=0&back={page}", staff.base)).send().await.unwrap();
+    assert_eq!(response.headers()["location"], "/search?q=%E9%A2%84&kind=law");
+}
+
+#[tokio::test]
 async fn control_characters_in_a_title_leave_the_feed_well_formed() {
     let staff = spawn_staff_server().await;
     // A NUL and a form feed spelled as TOML escapes, a raw control character
