@@ -89,7 +89,7 @@ struct ServeArgs {
     /// Searches per second per client address before 429; 0 turns the limit off [default: 20].
     #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
     search_rate: Option<u32>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `trusted_proxies`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -335,6 +335,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
         .with_kiosks(config.kiosks.clone())
         .with_search_rate(config.search_rate)
+        .with_trusted_proxies(config.trusted_proxies.clone())
         .with_insights(insights.clone());
     tokio::runtime::Runtime::new()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.addr)

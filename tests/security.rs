@@ -298,13 +298,9 @@ async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
 #[tokio::test]
 async fn slow_and_oversized_requests_cannot_hold_the_server() {
     use tokio::io::AsyncWriteExt;
-    let fixture = tokio::task::spawn_blocking(common::fixture_index).await.unwrap();
-    let static_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    let state = weiquan::web::AppState::new(fixture.engine, &static_dir);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let limits = weiquan::web::ConnectionLimits { max_connections: 2, header_timeout: Duration::from_secs(2) };
-    tokio::spawn(weiquan::web::serve_until(state, listener, limits, std::future::pending()));
+    let server = common::spawn_served(|state| state, limits).await;
+    let addr = server.addr;
 
     // Two clients that start a request and never finish its head take both slots.
     let mut slow = Vec::new();
@@ -342,7 +338,6 @@ async fn slow_and_oversized_requests_cannot_hold_the_server() {
     );
     let answer = exchange(addr, request.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{}", &answer[..answer.len().min(300)]);
-    drop(fixture.dir);
 }
 
 /// The least role a route needs (publishers count as editors here).

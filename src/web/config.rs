@@ -33,6 +33,12 @@ pub struct FileConfig {
     /// Kiosks by id: `[kiosks.mall-1]` tables. Unknown ids get the defaults.
     #[serde(default)]
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or
+    /// networks (`["127.0.0.1", "10.0.0.0/8"]`): behind them the per-address
+    /// limits count the forwarded client, not the proxy. Default none: the
+    /// header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<super::client::Network>,
 }
 
 /// One kiosk's settings (`[kiosks.<id>]` in the config file).
@@ -90,6 +96,7 @@ pub struct ServeConfig {
     pub search_rate: u32,
     pub insights_retention_days: u32,
     pub kiosks: std::collections::BTreeMap<String, KioskConfig>,
+    pub trusted_proxies: Vec<super::client::Network>,
 }
 
 impl ServeConfig {
@@ -117,6 +124,7 @@ impl ServeConfig {
             search_rate: search_rate.or(file.search_rate).unwrap_or(crate::web::limit::DEFAULT_SEARCHES_PER_SECOND),
             insights_retention_days: file.insights_retention_days.unwrap_or(crate::insights::DEFAULT_RETENTION_DAYS),
             kiosks: file.kiosks,
+            trusted_proxies: file.trusted_proxies,
         }
     }
 }
@@ -138,5 +146,16 @@ mod tests {
         let file: FileConfig = toml::from_str("insights_retention_days = 30").unwrap();
         let config = ServeConfig::merge(None, vec![], None, None, None, None, file);
         assert_eq!(config.insights_retention_days, 30);
+        assert!(config.trusted_proxies.is_empty(), "no proxy is trusted by default");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let file: FileConfig = toml::from_str("trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]").unwrap();
+        let config = ServeConfig::merge(None, vec![], None, None, None, None, file);
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(config.trusted_proxies[1].contains("10.20.30.40".parse().unwrap()));
+        let error = toml::from_str::<FileConfig>("trusted_proxies = [\"10.0.0.0/40\"]").unwrap_err();
+        assert!(error.message().contains("10.0.0.0/40"), "{}", error.message());
     }
 }

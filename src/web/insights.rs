@@ -3,21 +3,21 @@
 //! (`/admin/insights`, its CSV exports and the weekly summary).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Form, Router};
 use chrono::{Duration, NaiveDate, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::admin::{AdminError, Signed, layout};
+use super::client::ClientIp;
 use super::limit::RateLimit;
 use super::params::SearchParams;
 use super::views::encode;
@@ -198,7 +198,7 @@ struct FeedbackForm {
 
 async fn feedback(
     State(state): State<AppState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<FeedbackForm>,
 ) -> Response {
@@ -207,8 +207,8 @@ async fn feedback(
     if cross_site(&headers) || !recording.valid_token(&form.doc, &form.token) {
         return refuse(StatusCode::FORBIDDEN, "表单已失效，请刷新页面后再提交");
     }
-    if let Some(Extension(ConnectInfo(address))) = client
-        && !recording.feedback_limit.allow(address.ip(), Instant::now())
+    if let Some(address) = client
+        && !recording.feedback_limit.allow(address, Instant::now())
     {
         let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, "提交太频繁了，请稍后再试");
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
