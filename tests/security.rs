@@ -298,7 +298,11 @@ async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
 #[tokio::test]
 async fn slow_and_oversized_requests_cannot_hold_the_server() {
     use tokio::io::AsyncWriteExt;
-    let limits = weiquan::web::ConnectionLimits { max_connections: 2, header_timeout: Duration::from_secs(2) };
+    let limits = weiquan::web::ConnectionLimits {
+        max_connections: 2,
+        header_timeout: Duration::from_secs(2),
+        ..Default::default()
+    };
     let server = common::spawn_served(|state| state, limits).await;
     let addr = server.addr;
 

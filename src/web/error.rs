@@ -50,13 +50,14 @@ impl WebError {
         }
     }
 
-    /// One client address already holds its share of searches running.
+    /// One client address already holds its share of searches running or
+    /// event streams open.
     pub fn too_many_at_once() -> WebError {
         WebError {
             status: StatusCode::TOO_MANY_REQUESTS,
             code: "too_many_at_once",
-            message: "同一网络同时进行的查询太多，请稍后再试".into(),
-            message_en: "too many searches at once from this address, try again shortly".into(),
+            message: "同一网络同时进行的查询或连接太多，请稍后再试".into(),
+            message_en: "too many searches or streams at once from this address, try again shortly".into(),
         }
     }
 

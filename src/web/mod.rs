@@ -81,6 +81,9 @@ pub struct AppState {
     search_limit: Option<Arc<limit::RateLimit>>,
     /// Searches running per client address.
     searching: Arc<limit::PerAddress>,
+    /// The limits of `/api/events` streams (set from the connection limits
+    /// by [`serve_until`]).
+    streams: Arc<events::Streams>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     trusted_proxies: Arc<Vec<client::Network>>,
     /// Searches, opened results and feedback for staff; `None`: not recorded.
@@ -95,6 +98,7 @@ impl AppState {
 
     /// State for a shared engine without the staff workflow.
     fn shared(engine: Arc<Engine>, static_dir: &Path) -> AppState {
+        let limits = ConnectionLimits::default();
         AppState {
             engine,
             permits: Arc::new(Semaphore::new(SEARCH_PERMITS)),
@@ -107,6 +111,7 @@ impl AppState {
             heartbeats: Arc::default(),
             search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
             searching: Arc::new(limit::PerAddress::new(SEARCHES_PER_ADDRESS)),
+            streams: Arc::new(server::event_streams(&limits)),
             trusted_proxies: Arc::default(),
             recording: None,
         }
