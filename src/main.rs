@@ -143,7 +143,7 @@ struct ServeArgs {
     /// Archive the first start downloads the official texts from [default: upstream's, pinned].
     #[arg(long, env = "WEIQUAN_CORPUS_URL", value_name = "URL")]
     corpus_url: Option<String>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `trusted_proxies`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -491,6 +491,7 @@ fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
         .with_kiosks(config.kiosks.clone())
         .with_search_rate(config.search_rate)
+        .with_trusted_proxies(config.trusted_proxies.clone())
         .with_insights(insights.clone());
     tokio::runtime::Runtime::new()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.addr)

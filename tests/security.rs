@@ -44,15 +44,20 @@ async fn text(client: &reqwest::Client, url: &str) -> String {
 
 /// Writes the hostile warning and waits until the watcher has indexed it.
 async fn with_hostile_warning(staff: &Staff) {
-    std::fs::write(staff.content.join("warnings/hostile.md"), HOSTILE).unwrap();
-    let url = format!("{}/api/docs/warnings/hostile", staff.base);
+    with_warning(staff, "hostile", HOSTILE).await;
+}
+
+/// Writes `warnings/{name}.md` and waits until the watcher has indexed it.
+async fn with_warning(staff: &Staff, name: &str, text: &str) {
+    std::fs::write(staff.content.join(format!("warnings/{name}.md")), text).unwrap();
+    let url = format!("{}/api/docs/warnings/{name}", staff.base);
     for _ in 0..100 {
         if reqwest::get(&url).await.unwrap().status() == 200 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the hostile warning was not indexed");
+    panic!("the warning {name} was not indexed");
 }
 
 #[tokio::test]
@@ -293,13 +298,13 @@ async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
 #[tokio::test]
 async fn slow_and_oversized_requests_cannot_hold_the_server() {
     use tokio::io::AsyncWriteExt;
-    let fixture = tokio::task::spawn_blocking(common::fixture_index).await.unwrap();
-    let static_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    let state = weiquan::web::AppState::new(fixture.engine, &static_dir);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let limits = weiquan::web::ConnectionLimits { max_connections: 2, header_timeout: Duration::from_secs(2) };
-    tokio::spawn(weiquan::web::serve_until(state, listener, limits, std::future::pending()));
+    let limits = weiquan::web::ConnectionLimits {
+        max_connections: 2,
+        header_timeout: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let server = common::spawn_served(|state| state, limits).await;
+    let addr = server.addr;
 
     // Two clients that start a request and never finish its head take both slots.
     let mut slow = Vec::new();
@@ -337,7 +342,6 @@ async fn slow_and_oversized_requests_cannot_hold_the_server() {
     );
     let answer = exchange(addr, request.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{}", &answer[..answer.len().min(300)]);
-    drop(fixture.dir);
 }
 
 /// The least role a route needs (publishers count as editors here).
@@ -423,4 +427,61 @@ async fn every_admin_route_needs_the_right_role() {
     let store = weiquan::publish::Store::open(&staff.data).unwrap();
     assert_eq!(store.users().unwrap().iter().filter(|u| u.name == "mallory").count(), 1);
     assert_eq!(store.tokens().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn prefs_returns_only_to_pages_of_this_site() {
+    let staff = spawn_staff_server().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let attempts = [
+        "/%09/evil.example",
+        "/%0a",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/%20/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "/\\evil.example",
+        "%5C%5Cevil.example",
+        "https://evil.example",
+        "https:evil.example",
+        "evil.example",
+        "/%E9%A2%84%E4%BB%98%E5%8D%A1",
+        "/%00",
+    ];
+    for back in attempts {
+        let response = client.get(format!("{}/prefs?large=1&back={back}", staff.base)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "back={back}");
+        assert_eq!(response.headers()["location"], "/", "back={back} goes home, not elsewhere");
+        assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with("wq_large=1"), "back={back}");
+    }
+    // Pages of this site, as the pages link them, still work.
+    let page = "/search%3Fq%3D%25E9%25A2%2584%26kind%3Dlaw";
+    let response = client.get(format!("{}/prefs?large=0&back={page}", staff.base)).send().await.unwrap();
+    assert_eq!(response.headers()["location"], "/search?q=%E9%A2%84&kind=law");
+}
+
+#[tokio::test]
+async fn control_characters_in_a_title_leave_the_feed_well_formed() {
+    let staff = spawn_staff_server().await;
+    // A NUL and a form feed spelled as TOML escapes, a raw control character
+    // in the front matter and raw ones in the body.
+    let warning = "+++\ntitle = \"空字符\\u0000标题\\f警示\u{1}\"\ndate = 2026-02-01\n\
+                   summary = \"摘要\\u0007里有响铃\"\ntags = [\"网购\\u0000\"]\n+++\n\n正文\u{0}里的\u{1b}空字符。\n";
+    with_warning(&staff, "nul-title", warning).await;
+    let feed = text(&reqwest::Client::new(), &format!("{}/feed.xml", staff.base)).await;
+    let xml =
+        roxmltree::Document::parse(&feed).unwrap_or_else(|e| panic!("the feed is well-formed XML ({e}):\n{feed}"));
+    let titles: Vec<&str> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("entry"))
+        .filter_map(|entry| entry.children().find(|c| c.has_tag_name("title")).and_then(|t| t.text()))
+        .collect();
+    assert!(titles.contains(&"空字符标题 警示"), "{titles:?}");
+    let summary = xml.descendants().find(|n| n.has_tag_name("summary") && n.text() == Some("摘要里有响铃"));
+    assert!(summary.is_some(), "{feed}");
+    let document: serde_json::Value =
+        reqwest::get(format!("{}/api/docs/warnings/nul-title", staff.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(document["title"], "空字符标题 警示");
+    let html = document["html"].as_str().unwrap();
+    assert!(html.contains("正文里的空字符") && !html.chars().any(|c| c.is_control() && c != '\n'), "{html}");
 }

@@ -1,10 +1,12 @@
 //! Files to documents. The pipeline runs in named stages:
 //! discover (walk a content root) → read (bytes to UTF-8) → front matter
-//! (or the LawRefBook reader) → split into units. Rendering to HTML lives in
+//! (or the LawRefBook reader) → split into units. Control characters are
+//! taken out on the way ([`clean`]). Rendering to HTML lives in
 //! [`markdown`]. Nothing here knows about the index or HTTP.
 
 pub mod articles;
 pub mod citations;
+pub mod clean;
 pub mod compare;
 pub mod front_matter;
 pub mod lawrefbook;
@@ -206,6 +208,9 @@ pub fn document_id(root: &Path, path: &Path) -> String {
 /// Stages 2–4 for one file. `Ok(None)` for files that are not content.
 fn read_file(root: &Path, layout: Layout, path: &Path) -> Result<Option<Document>, Problem> {
     let problem = |line: Option<usize>, reason: String| Problem { path: path.to_path_buf(), line, reason };
+    if document_id(root, path).chars().any(char::is_control) {
+        return Err(problem(None, "the file name has control characters: rename the file".into()));
+    }
     let bytes = std::fs::read(path).map_err(|e| problem(None, format!("cannot read the file: {e}")))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
@@ -220,8 +225,8 @@ fn read_file(root: &Path, layout: Layout, path: &Path) -> Result<Option<Document
 /// Reads `text` as the project file `path` under `root` (the admin checks a
 /// document this way before it writes it).
 pub fn parse_document(root: &Path, path: &Path, text: &str) -> Result<Document, Problem> {
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    read_project(document_id(root, path), path, text).map_err(|(line, reason)| Problem {
+    let text = clean::text(text.strip_prefix('\u{FEFF}').unwrap_or(text));
+    read_project(document_id(root, path), path, &text).map_err(|(line, reason)| Problem {
         path: path.to_path_buf(),
         line,
         reason,
@@ -230,11 +235,11 @@ pub fn parse_document(root: &Path, path: &Path, text: &str) -> Result<Document, 
 
 fn read_official(root: &Path, path: &Path, text: &str) -> Result<Option<Document>, Problem> {
     let problem = |line: Option<usize>, reason: String| Problem { path: path.to_path_buf(), line, reason };
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    if lawrefbook::is_not_content(text) {
+    let text = clean::text(text.strip_prefix('\u{FEFF}').unwrap_or(text));
+    if lawrefbook::is_not_content(&text) {
         return Ok(None);
     }
-    lawrefbook::read(&document_id(root, path), path, text)
+    lawrefbook::read(&document_id(root, path), path, &text)
         .map(Some)
         .map_err(|(line, reason)| problem(Some(line), reason))
 }
@@ -246,6 +251,7 @@ const KIND_FOLDERS: &[(&str, Kind)] =
 fn read_project(id: String, path: &Path, text: &str) -> Result<Document, (Option<usize>, String)> {
     let split = front_matter::split(text).map_err(|e| (e.line, e.reason))?;
     let mut meta = front_matter::parse(split.format, split.front_matter).map_err(|e| (e.line, e.reason))?;
+    clean::front_matter(&mut meta);
     let folder = id.split('/').next().unwrap_or("");
     let kind =
         meta.kind.or_else(|| KIND_FOLDERS.iter().find(|(f, _)| *f == folder).map(|(_, k)| *k)).ok_or_else(|| {

@@ -435,12 +435,18 @@ impl Engine {
     /// → 健身房, 预付卡, 跑路), at most eight, each once.
     pub fn topics(&self, query: &str) -> Vec<String> {
         let mut topics: Vec<String> = Vec::new();
-        for concept in self.analyzer.concepts(query) {
+        for concept in self.analyzer.concepts(crate::text::truncate_chars(query, query::MAX_QUERY_CHARS)) {
             if concept.chars().count() > 1 && !topics.contains(&concept) && topics.len() < 8 {
                 topics.push(concept);
             }
         }
         topics
+    }
+
+    /// The distinct words and "phrases" a query is searched for, as the
+    /// search parses and segments it: each once, at most [`query::MAX_TERMS`].
+    pub fn query_terms(&self, query: &str) -> Vec<String> {
+        query::build(&query::parse(query), &self.analyzer, &self.fields, false).terms
     }
 
     /// Titles, tags and common questions known to the index.

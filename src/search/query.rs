@@ -9,6 +9,8 @@
 //! of a compound word), so documents that match all units rank above those
 //! that match some; within equal credit, BM25 over weighted fields decides.
 
+use std::cell::RefCell;
+
 use tantivy::Term as IndexTerm;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -20,8 +22,15 @@ use crate::text::{normalize, truncate_chars};
 /// Longer queries are cut to this many characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// At most this many units count; the rest of a very long query is ignored.
-pub const MAX_UNITS: usize = 16;
+/// At most this many distinct words (segmented terms) are searched, each
+/// once; the rest of a very long query is ignored. One unspaced run of
+/// Chinese is many words, so the cap counts words, not the runs between
+/// spaces, and a word repeated (中华人民共和国中华人民共和国…) counts once.
+pub const MAX_TERMS: usize = 16;
+
+/// A word of more concepts than one earns a bonus where it occurs as typed,
+/// up to this many characters; a longer run is no phrase anyone looks for.
+const MAX_BONUS_CHARS: usize = 32;
 
 /// Score of one unit of coordination credit. BM25 scores stay far below it,
 /// so credit always decides first (see [`split_score`]).
@@ -150,6 +159,8 @@ pub struct Built {
     pub positive: Option<Box<dyn Query>>,
     pub excluded: Vec<Box<dyn Query>>,
     pub highlights: Vec<String>,
+    /// The distinct words searched, in query order: at most [`MAX_TERMS`].
+    pub terms: Vec<String>,
     /// Query words that were also searched as other words (霸王条款 → 格式条款).
     pub expansions: Vec<Expansion>,
 }
@@ -165,29 +176,38 @@ pub struct Expansion {
 /// With `expand`, words are also searched as their synonyms and the law
 /// titles their abbreviations stand for.
 pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool) -> Built {
-    let builder = Builder { analyzer, fields, expand, expansions: std::cell::RefCell::new(Vec::new()) };
+    let builder =
+        Builder { analyzer, fields, expand, expansions: RefCell::new(Vec::new()), terms: RefCell::new(Vec::new()) };
     let mut highlights = Vec::new();
     let mut units: Vec<Box<dyn Query>> = Vec::new();
     let mut bonuses = Vec::new();
     for group in &parsed.groups {
-        let remaining = MAX_UNITS.saturating_sub(units.len());
-        if remaining == 0 {
+        if builder.terms_left() == 0 {
             break;
         }
         if let [item] = group.as_slice() {
             let (item_units, bonus) = builder.item_units(item, &mut highlights);
-            units.extend(item_units.into_iter().take(remaining));
+            units.extend(item_units);
             bonuses.extend(bonus);
         } else if let Some(unit) = builder.alternatives(group, &mut highlights) {
             units.push(unit);
         }
     }
-    let excluded = parsed.excluded.iter().filter_map(|item| builder.grams_phrase(&normalize(item.text()))).collect();
+    let excluded = distinct(parsed.excluded.iter().map(|item| normalize(item.text())))
+        .iter()
+        .filter_map(|text| builder.grams_phrase(text))
+        .collect();
     highlights.sort();
     highlights.dedup();
     let positive =
         (!units.is_empty()).then(|| -> Box<dyn Query> { Box::new(should(units.into_iter().chain(bonuses).collect())) });
-    Built { positive, excluded, highlights, expansions: builder.expansions.into_inner() }
+    Built {
+        positive,
+        excluded,
+        highlights,
+        terms: builder.terms.into_inner(),
+        expansions: builder.expansions.into_inner(),
+    }
 }
 
 /// An article named in a query: 消保法第五十五条, 《产品质量法》第四十条第一款,
@@ -264,7 +284,9 @@ struct Builder<'a> {
     fields: &'a Fields,
     expand: bool,
     /// Expansions used so far, in query order.
-    expansions: std::cell::RefCell<Vec<Expansion>>,
+    expansions: RefCell<Vec<Expansion>>,
+    /// The words and phrases searched so far, each once, in query order.
+    terms: RefCell<Vec<String>>,
 }
 
 /// What one concept contributes.
@@ -278,18 +300,41 @@ struct Concept {
 }
 
 impl Builder<'_> {
-    /// A single item: a word yields one unit per concept, and a bonus
-    /// clause for the whole word as a phrase; a phrase is one unit.
+    /// How many more words may be searched.
+    fn terms_left(&self) -> usize {
+        MAX_TERMS.saturating_sub(self.terms.borrow().len())
+    }
+
+    /// Of `candidates`, those not searched yet, as many as are left; they
+    /// count as searched from now on.
+    fn claim(&self, candidates: impl IntoIterator<Item = String>) -> Vec<String> {
+        add_distinct(&mut self.terms.borrow_mut(), candidates)
+    }
+
+    /// A single item: a word yields one unit per concept not searched yet,
+    /// and a bonus clause for the whole word as a phrase; a phrase is one unit.
     fn item_units(&self, item: &Item, highlights: &mut Vec<String>) -> (Units, Option<Box<dyn Query>>) {
         match item {
             Item::Word(word) => {
-                let concepts = self.analyzer.concepts(word);
-                let bonus = (concepts.len() > 1).then(|| self.grams_phrase(&normalize(word))).flatten();
+                let all = self.analyzer.concepts(word);
+                let concepts = self.claim(all.iter().cloned());
+                let bonus = (all.len() > 1 && !concepts.is_empty() && word.chars().count() <= MAX_BONUS_CHARS)
+                    .then(|| self.grams_phrase(&normalize(word)))
+                    .flatten();
                 let units = concepts.iter().map(|c| credited(self.concept(c, highlights))).collect();
                 (units, bonus.map(|b| boost(b, PHRASE_BONUS)))
             }
-            Item::Phrase(phrase) => (self.phrase(phrase, highlights).map(credited).into_iter().collect(), None),
+            Item::Phrase(phrase) => (self.claimed_phrase(phrase, highlights).map(credited).into_iter().collect(), None),
         }
+    }
+
+    /// A phrase not searched yet.
+    fn claimed_phrase(&self, phrase: &str, highlights: &mut Vec<String>) -> Option<Concept> {
+        let claimed = self.claim([format!("\"{}\"", normalize(phrase).trim())]);
+        if claimed.is_empty() {
+            return None;
+        }
+        self.phrase(phrase, highlights)
     }
 
     /// Items joined by OR: one unit, fully matched when any alternative is.
@@ -298,8 +343,10 @@ impl Builder<'_> {
         let mut ranking = Vec::new();
         for item in items {
             let concepts: Vec<Concept> = match item {
-                Item::Word(word) => self.analyzer.concepts(word).iter().map(|c| self.concept(c, highlights)).collect(),
-                Item::Phrase(phrase) => self.phrase(phrase, highlights).into_iter().collect(),
+                Item::Word(word) => {
+                    self.claim(self.analyzer.concepts(word)).iter().map(|c| self.concept(c, highlights)).collect()
+                }
+                Item::Phrase(phrase) => self.claimed_phrase(phrase, highlights).into_iter().collect(),
             };
             if concepts.is_empty() {
                 continue;
@@ -324,7 +371,7 @@ impl Builder<'_> {
         let full = self.grams_phrase(&normalized)?;
         highlights.push(normalized.trim().to_string());
         let mut ranking = vec![boost(self.grams_phrase(&normalized)?, PHRASE_BONUS)];
-        for concept in self.analyzer.concepts(phrase) {
+        for concept in distinct(self.analyzer.concepts(phrase)) {
             ranking.push(self.words(&concept, 1.0));
         }
         Some(Concept { full, parts: Vec::new(), ranking })
@@ -410,6 +457,29 @@ impl Builder<'_> {
             FieldRole::Body => self.fields.body,
         }
     }
+}
+
+/// The first [`MAX_TERMS`] distinct texts, in order.
+fn distinct(texts: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut kept = Vec::new();
+    add_distinct(&mut kept, texts);
+    kept
+}
+
+/// Adds to `kept` the texts it does not hold yet, until it holds
+/// [`MAX_TERMS`]; returns those added.
+fn add_distinct(kept: &mut Vec<String>, texts: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut added = Vec::new();
+    for text in texts {
+        if kept.len() >= MAX_TERMS {
+            break;
+        }
+        if !kept.contains(&text) {
+            kept.push(text.clone());
+            added.push(text);
+        }
+    }
+    added
 }
 
 /// A unit with its coordination credit: one per part found, and for the

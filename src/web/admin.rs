@@ -3,12 +3,11 @@
 //! audit log; and the token-authenticated JSON endpoint for other systems.
 //! Handlers extract, call the publisher and map the result.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -65,9 +64,9 @@ pub struct ClientAddress(String);
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddress, Self::Rejection> {
-        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
-        Ok(ClientAddress(address.unwrap_or_else(|| "unknown".into())))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ClientAddress, Self::Rejection> {
+        let Ok(super::client::ClientIp(address)) = super::client::ClientIp::from_request_parts(parts, state).await;
+        Ok(ClientAddress(address.map_or_else(|| "unknown".into(), |ip| ip.to_string())))
     }
 }
 

@@ -84,7 +84,7 @@ fn bad_query(rejection: QueryRejection) -> ApiError {
 ))]
 pub async fn search(
     State(state): State<AppState>,
-    insights::Client(client): insights::Client,
+    super::client::ClientIp(client): super::client::ClientIp,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let Query(params) = params.map_err(bad_query)?;

@@ -57,6 +57,12 @@ pub struct FileConfig {
     /// Never download the official texts on first start. Default `false`.
     #[serde(default)]
     pub offline: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or
+    /// networks (`["127.0.0.1", "10.0.0.0/8"]`): behind them the per-address
+    /// limits count the forwarded client, not the proxy. Default none: the
+    /// header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<super::client::Network>,
 }
 
 /// One kiosk's settings (`[kiosks.<id>]` in the config file).
@@ -121,6 +127,7 @@ pub struct ServeConfig {
     pub timezone: chrono_tz::Tz,
     pub corpus_url: Option<String>,
     pub offline: bool,
+    pub trusted_proxies: Vec<super::client::Network>,
 }
 
 impl ServeConfig {
@@ -157,6 +164,11 @@ impl ServeConfig {
             timezone: flags.timezone.or(file.timezone).unwrap_or(crate::clock::DEFAULT_ZONE),
             corpus_url: flags.corpus_url.or(file.corpus_url),
             offline: flags.offline || file.offline,
+            trusted_proxies: if flags.trusted_proxies.is_empty() {
+                file.trusted_proxies
+            } else {
+                flags.trusted_proxies
+            },
         }
     }
 }
@@ -224,5 +236,19 @@ mod tests {
         let regions: Vec<&str> = config.insights_limits.regions.iter().map(String::as_str).collect();
         assert_eq!(regions, ["上海", "浦东"]);
         assert_eq!((config.insights_limits.searches_per_address, config.audit_retention_days), (50, 90));
+        assert!(
+            ServeConfig::merge(FileConfig::default(), FileConfig::default()).trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let file: FileConfig = toml::from_str("trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]").unwrap();
+        let config = ServeConfig::merge(FileConfig::default(), file);
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(config.trusted_proxies[1].contains("10.20.30.40".parse().unwrap()));
+        let error = toml::from_str::<FileConfig>("trusted_proxies = [\"10.0.0.0/40\"]").unwrap_err();
+        assert!(error.message().contains("10.0.0.0/40"), "{}", error.message());
     }
 }

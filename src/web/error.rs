@@ -50,6 +50,17 @@ impl WebError {
         }
     }
 
+    /// One client address already holds its share of searches running or
+    /// event streams open.
+    pub fn too_many_at_once() -> WebError {
+        WebError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "too_many_at_once",
+            message: "同一网络同时进行的查询或连接太多，请稍后再试".into(),
+            message_en: "too many searches or streams at once from this address, try again shortly".into(),
+        }
+    }
+
     /// Busy and rate-limited answers say when to try again, as JSON or page.
     pub fn retry_after(status: StatusCode, response: &mut Response) {
         if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
@@ -89,7 +100,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine code: invalid_parameter, not_found, busy, rate_limited, internal.
+    /// Stable machine code: invalid_parameter, not_found, busy, rate_limited,
+    /// too_many_at_once, internal.
     pub code: String,
     /// Chinese.
     pub message: String,

@@ -3,22 +3,73 @@
 //! expired), so open pages and kiosks update without a reload. One task
 //! compares the warnings in force every second, so every way a warning can
 //! change (admin, API, files edited on disk, the clock) is announced.
+//!
+//! Every open page holds a connection for its stream, so streams have their
+//! own limits ([`Streams`]): fewer than the server's connections, a share
+//! per client address, and a lifetime after which the stream ends and the
+//! browser's EventSource reconnects by itself.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tokio::sync::broadcast;
-use tokio_stream::StreamExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::{Stream, StreamExt};
 
-use super::AppState;
+use super::client::ClientIp;
+use super::error::ApiError;
+use super::limit::PerAddress;
+use super::{AppState, WebError};
 
 /// How often the warnings in force are compared.
 const TICK: Duration = Duration::from_secs(1);
+/// How long a browser waits before it reconnects a stream that ended.
+const RECONNECT: Duration = Duration::from_secs(3);
+
+/// The limits of event streams.
+pub struct Streams {
+    /// Streams open at once.
+    open: Arc<Semaphore>,
+    per_address: PerAddress,
+    /// How long one stream lasts.
+    lifetime: Duration,
+}
+
+impl Streams {
+    /// At most `max` streams, `per_address` of them for one client address,
+    /// each ending after `lifetime`.
+    pub fn new(max: usize, per_address: usize, lifetime: Duration) -> Streams {
+        Streams { open: Arc::new(Semaphore::new(max)), per_address: PerAddress::new(per_address), lifetime }
+    }
+
+    /// The places a new stream of `client` holds while it is open: 429 when
+    /// the address has its share, 503 when all streams are taken.
+    fn admit(&self, client: Option<IpAddr>) -> Result<Places, WebError> {
+        let address = match client {
+            Some(ip) => Some(self.per_address.try_hold(ip).ok_or_else(WebError::too_many_at_once)?),
+            None => None,
+        };
+        let open = self.open.clone().try_acquire_owned().map_err(|_| WebError::busy())?;
+        Ok(Places { _open: open, _address: address })
+    }
+}
+
+/// A stream's place among all streams and among its address's; given back
+/// when the stream is dropped (ended, or the client went away).
+struct Places {
+    _open: OwnedSemaphorePermit,
+    _address: Option<OwnedSemaphorePermit>,
+}
 
 /// A change in the warnings in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,13 +108,48 @@ pub async fn announce(state: AppState) {
     }
 }
 
-/// The event stream. Browsers' EventSource reconnects by itself.
-pub async fn events(State(state): State<AppState>) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(state.events.subscribe()).filter_map(|change| {
+/// The event stream, within the stream limits. It starts with the
+/// reconnection delay and ends after its lifetime; browsers' EventSource
+/// then reconnects by itself. A refused stream's connection is closed, so
+/// it holds no slot either.
+pub async fn events(State(state): State<AppState>, ClientIp(client): ClientIp) -> Response {
+    let places = match state.streams.admit(client) {
+        Ok(places) => places,
+        Err(error) => {
+            let mut response = ApiError(error).into_response();
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    let changes = BroadcastStream::new(state.events.subscribe()).filter_map(|change| {
         let change = change.ok()?;
-        Some(Ok(Event::default().event("warning").json_data(&change).unwrap_or_default().retry(Duration::from_secs(3))))
+        Some(Ok(Event::default().event("warning").json_data(&change).unwrap_or_default()))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let hello = tokio_stream::once(Ok(Event::default().retry(RECONNECT)));
+    let stream = Lifetime {
+        events: Box::pin(hello.chain(changes)),
+        ends: Box::pin(tokio::time::sleep(state.streams.lifetime)),
+        _places: places,
+    };
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// Events until the stream's lifetime is over, holding its places meanwhile.
+struct Lifetime {
+    events: Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>,
+    ends: Pin<Box<tokio::time::Sleep>>,
+    _places: Places,
+}
+
+impl Stream for Lifetime {
+    type Item = Result<Event, Infallible>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.ends.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        self.events.as_mut().poll_next(cx)
+    }
 }
 
 /// A channel for changes; receivers that fall behind skip ahead.

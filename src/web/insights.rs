@@ -3,12 +3,11 @@
 //! (`/admin/insights`, its CSV exports and the weekly summary).
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,6 +18,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::admin::{AdminError, Signed, layout};
+use super::client::ClientIp;
 use super::limit::RateLimit;
 use super::params::SearchParams;
 use super::views::encode;
@@ -80,19 +80,6 @@ pub fn admin_routes() -> Router<AppState> {
 }
 
 // ---- recording ----
-
-/// The address a request came from, when the server knows it (tests that
-/// drive the router directly have none): counted for the daily cap on
-/// recorded searches and the feedback limit, never stored.
-pub struct Client(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Client {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Client, Self::Rejection> {
-        Ok(Client(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
-    }
-}
 
 /// Records a search (first pages only) from `client` and returns the
 /// reference to put into its result links, or `None` when nothing was
@@ -220,7 +207,7 @@ struct FeedbackForm {
 
 async fn feedback(
     State(state): State<AppState>,
-    Client(client): Client,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<FeedbackForm>,
 ) -> Response {

@@ -1,12 +1,15 @@
-//! Per-address rate limits (searches, feedback): a token bucket for each
-//! client address, so one busy client cannot crowd out everyone else.
-//! Kiosks and people behind one NAT share an address, so the search default
-//! is generous.
+//! Per-address limits, so one busy client cannot crowd out everyone else:
+//! a token bucket for each client address (searches, feedback), and a cap
+//! on what one address may hold at once (searches running, event streams
+//! open). Kiosks and people behind one NAT share an address, so the search
+//! default is generous.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Searches per second per address when nothing is configured.
 pub const DEFAULT_SEARCHES_PER_SECOND: u32 = 20;
@@ -17,6 +20,7 @@ const BURST_SECONDS: f64 = 3.0;
 /// Addresses remembered before idle ones are forgotten.
 const MAX_ADDRESSES: usize = 10_000;
 
+/// A token bucket per client address.
 pub struct RateLimit {
     per_second: f64,
     burst: f64,
@@ -55,10 +59,43 @@ impl RateLimit {
     }
 }
 
+/// At most `max` at once per client address: a semaphore for each address
+/// that holds or waits for one.
+pub struct PerAddress {
+    max: usize,
+    semaphores: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+}
+
+impl PerAddress {
+    pub fn new(max: usize) -> PerAddress {
+        PerAddress { max, semaphores: Mutex::default() }
+    }
+
+    /// `address`'s semaphore. Addresses nobody holds or waits for (only the
+    /// map refers to their semaphore) are forgotten when the map is full.
+    fn semaphore(&self, address: IpAddr) -> Arc<Semaphore> {
+        let mut semaphores = self.semaphores.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if semaphores.len() >= MAX_ADDRESSES && !semaphores.contains_key(&address) {
+            semaphores.retain(|_, semaphore| Arc::strong_count(semaphore) > 1);
+        }
+        semaphores.entry(address).or_insert_with(|| Arc::new(Semaphore::new(self.max))).clone()
+    }
+
+    /// One of `address`'s places, at once or `None`. It is given back when dropped.
+    pub fn try_hold(&self, address: IpAddr) -> Option<OwnedSemaphorePermit> {
+        self.semaphore(address).try_acquire_owned().ok()
+    }
+
+    /// One of `address`'s places, waiting up to `wait` for one to come free.
+    pub async fn hold(&self, address: IpAddr, wait: Duration) -> Option<OwnedSemaphorePermit> {
+        let semaphore = self.semaphore(address);
+        tokio::time::timeout(wait, semaphore.acquire_owned()).await.ok()?.ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn a_burst_then_the_steady_rate_per_address() {
@@ -70,5 +107,18 @@ mod tests {
         assert!(!limit.allow(a, start + Duration::from_millis(100)));
         assert!(limit.allow(a, start + Duration::from_millis(600)), "tokens come back at the rate");
         assert!(RateLimit::new(0).is_none());
+    }
+
+    #[tokio::test]
+    async fn one_address_holds_at_most_its_share_and_others_are_not_affected() {
+        let places = PerAddress::new(2);
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let first = places.try_hold(a).unwrap();
+        let _second = places.try_hold(a).unwrap();
+        assert!(places.try_hold(a).is_none(), "a third at once is refused");
+        assert!(places.hold(a, Duration::from_millis(50)).await.is_none(), "and waiting does not help");
+        assert!(places.try_hold(b).is_some(), "another address is served");
+        drop(first);
+        assert!(places.hold(a, Duration::from_millis(50)).await.is_some(), "a place given back is free again");
     }
 }

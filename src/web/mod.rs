@@ -5,6 +5,7 @@ mod about;
 mod admin;
 pub mod api;
 mod charts;
+pub mod client;
 mod compare;
 pub mod config;
 mod error;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -44,7 +45,11 @@ use crate::search::{CitationTarget, DocumentPage, Engine, SearchHit, SearchReque
 
 /// Searches running at once; more wait for a permit.
 const SEARCH_PERMITS: usize = 16;
-/// How long a request waits for a search permit before it gets 503.
+/// Searches one client address may run at once; more wait for one of them
+/// to finish, so one client cannot take all the permits.
+const SEARCHES_PER_ADDRESS: usize = 2;
+/// How long a request waits for a search permit before it gets 503 (or
+/// 429 while its own address's searches hold theirs).
 const PERMIT_WAIT: Duration = Duration::from_secs(2);
 /// Requests taking longer are cut off.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,6 +81,13 @@ pub struct AppState {
     heartbeats: Arc<std::sync::Mutex<std::collections::BTreeMap<String, kiosk::Heartbeat>>>,
     /// Searches per client address; `None`: no limit.
     search_limit: Option<Arc<limit::RateLimit>>,
+    /// Searches running per client address.
+    searching: Arc<limit::PerAddress>,
+    /// The limits of `/api/events` streams (set from the connection limits
+    /// by [`serve_until`]).
+    streams: Arc<events::Streams>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    trusted_proxies: Arc<Vec<client::Network>>,
     /// Searches, opened results and feedback for staff; `None`: not recorded.
     recording: Option<Arc<insights::Recording>>,
 }
@@ -83,8 +95,14 @@ pub struct AppState {
 impl AppState {
     /// State for an engine, serving static files from `static_dir`.
     pub fn new(engine: Engine, static_dir: &Path) -> AppState {
+        AppState::shared(Arc::new(engine), static_dir)
+    }
+
+    /// State for a shared engine without the staff workflow.
+    fn shared(engine: Arc<Engine>, static_dir: &Path) -> AppState {
+        let limits = ConnectionLimits::default();
         AppState {
-            engine: Arc::new(engine),
+            engine,
             permits: Arc::new(Semaphore::new(SEARCH_PERMITS)),
             metrics: Arc::new(Metrics::default()),
             assets: Arc::new(Assets::fingerprint(static_dir)),
@@ -94,6 +112,9 @@ impl AppState {
             kiosks: Arc::default(),
             heartbeats: Arc::default(),
             search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
+            searching: Arc::new(limit::PerAddress::new(SEARCHES_PER_ADDRESS)),
+            streams: Arc::new(server::event_streams(&limits)),
+            trusted_proxies: Arc::default(),
             recording: None,
         }
     }
@@ -105,19 +126,7 @@ impl AppState {
         publisher: Publisher,
         secure_cookies: bool,
     ) -> AppState {
-        AppState {
-            engine,
-            permits: Arc::new(Semaphore::new(SEARCH_PERMITS)),
-            metrics: Arc::new(Metrics::default()),
-            assets: Arc::new(Assets::fingerprint(static_dir)),
-            publisher: Some(Arc::new(publisher)),
-            secure_cookies,
-            events: events::channel(),
-            kiosks: Arc::default(),
-            heartbeats: Arc::default(),
-            search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
-            recording: None,
-        }
+        AppState { publisher: Some(Arc::new(publisher)), secure_cookies, ..AppState::shared(engine, static_dir) }
     }
 
     /// The same state with these kiosk settings.
@@ -129,6 +138,11 @@ impl AppState {
     /// (0: no limit).
     pub fn with_search_rate(self, per_second: u32) -> AppState {
         AppState { search_limit: limit::RateLimit::new(per_second).map(Arc::new), ..self }
+    }
+
+    /// The same state believing `X-Forwarded-For` from these proxies.
+    pub fn with_trusted_proxies(self, proxies: Vec<client::Network>) -> AppState {
+        AppState { trusted_proxies: Arc::new(proxies), ..self }
     }
 
     /// The same state recording searches, opened results and feedback.
@@ -243,6 +257,7 @@ pub fn app(state: AppState) -> Router {
         .merge(static_files)
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), limit_searches))
+        .layer(middleware::from_fn_with_state(state.clone(), client::resolve))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -268,21 +283,76 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// Answers 429 to a client address that searches faster than the limit.
-/// Requests without a client address (tests driving the router) pass.
+/// Per client address: answers 429 to one that searches faster than the
+/// limit, and lets it run only a few searches at once (the others wait, then
+/// get 429). Requests without a client address (tests driving the router)
+/// pass.
 async fn limit_searches(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let searching = matches!(path, "/search" | "/api/search" | "/api/suggest");
-    let address = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
-    if let (true, Some(limit), Some(address)) = (searching, &state.search_limit, address)
+    let searching = matches!(path, "/search" | "/api/search" | "/api/suggest") || path.starts_with("/tags/");
+    let client::ClientIp(address) = request.extensions().get().copied().unwrap_or(client::ClientIp(None));
+    let (true, Some(address)) = (searching, address) else { return next.run(request).await };
+    if let Some(limit) = &state.search_limit
         && !limit.allow(address, Instant::now())
     {
-        if path.starts_with("/api/") {
-            return error::ApiError(WebError::rate_limited()).into_response();
-        }
-        let (mut parts, _) = request.into_parts();
-        let Ok(visitor) = pages::Visitor::from_request_parts(&mut parts, &state).await;
-        return state.error_page(&visitor, WebError::rate_limited());
+        return refuse_search(&state, request, WebError::rate_limited()).await;
     }
+    let Some(_running) = state.searching.hold(address, PERMIT_WAIT).await else {
+        return refuse_search(&state, request, WebError::too_many_at_once()).await;
+    };
     next.run(request).await
+}
+
+/// A refused search: JSON for the API, a page for the website.
+async fn refuse_search(state: &AppState, request: Request, error: WebError) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        return error::ApiError(error).into_response();
+    }
+    let (mut parts, _) = request.into_parts();
+    let Ok(visitor) = pages::Visitor::from_request_parts(&mut parts, state).await;
+    state.error_page(&visitor, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// The website's state over a real index of the test fixtures in `dir`.
+    fn fixture_state(dir: &Path) -> AppState {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let clock = crate::clock::Clock::system(crate::clock::DEFAULT_ZONE);
+        crate::search::build(dir, &[root.join("tests/fixtures/content")], &clock, &|_, _, _| {}).unwrap();
+        AppState::new(Engine::open(dir, clock).unwrap(), &root.join("static"))
+    }
+
+    /// A search for 预付卡 that came over a connection from `address`.
+    fn search_from(address: &str) -> Request {
+        let mut request = Request::get("/api/search?q=%E9%A2%84%E4%BB%98%E5%8D%A1").body(Body::empty()).unwrap();
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::new(address.parse().unwrap(), 40_000)));
+        request
+    }
+
+    #[tokio::test]
+    async fn one_address_runs_two_searches_at_once_and_others_are_still_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = fixture_state(dir.path());
+        // Two searches of one address are running (as slow ones would be).
+        let busy = "198.51.100.1".parse().unwrap();
+        let running = (state.searching.try_hold(busy).unwrap(), state.searching.try_hold(busy).unwrap());
+        let asked = Instant::now();
+        let third = app(state.clone()).oneshot(search_from("198.51.100.1")).await.unwrap();
+        assert_eq!(third.status(), 429, "a third search of that address");
+        assert!(asked.elapsed() >= PERMIT_WAIT, "waited for one of its searches first");
+        assert_eq!(third.headers()["retry-after"], "1");
+        let other = app(state.clone()).oneshot(search_from("198.51.100.2")).await.unwrap();
+        assert_eq!(other.status(), 200, "another address is served meanwhile");
+        drop(running);
+        assert_eq!(app(state).oneshot(search_from("198.51.100.1")).await.unwrap().status(), 200);
+    }
 }

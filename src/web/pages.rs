@@ -219,7 +219,7 @@ fn toggle(values: &mut Vec<String>, value: &str) {
 async fn search(
     State(state): State<AppState>,
     visitor: Visitor,
-    insights::Client(client): insights::Client,
+    super::client::ClientIp(client): super::client::ClientIp,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Response {
     let Ok(Query(params)) = params else {
@@ -620,20 +620,30 @@ struct PrefsParams {
     back: Option<String>,
 }
 
-/// Turns the large-text mode on or off and returns to the page.
+/// Turns the large-text mode on or off and returns to the page, if `back`
+/// is a page of this site; anywhere else goes to the home page.
 async fn prefs(Query(params): Query<PrefsParams>) -> Response {
     let on = params.large.as_deref() == Some("1");
-    let back = params.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'));
+    let back = params.back.as_deref().filter(|back| is_local_path(back)).unwrap_or("/");
     let cookie = if on {
         format!("{LARGE_TEXT_COOKIE}=1; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly")
     } else {
         format!("{LARGE_TEXT_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly")
     };
-    let mut response = Redirect::to(back.as_deref().unwrap_or("/")).into_response();
+    let mut response = Redirect::to(back).into_response();
     if let Ok(value) = cookie.parse() {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
+}
+
+/// A path on this site: one leading `/` (not `//` or `/\`, which browsers
+/// read as another host), then printable ASCII only: no control characters
+/// or white space, which browsers drop (`/\t/evil.example` is
+/// `//evil.example`), and no backslash. Pages link here with their address
+/// percent-encoded, so nothing else is needed.
+fn is_local_path(back: &str) -> bool {
+    back.starts_with('/') && !back.starts_with("//") && back.chars().all(|c| c.is_ascii_graphic() && c != '\\')
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

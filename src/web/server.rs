@@ -1,7 +1,8 @@
 //! The accept loop: HTTP/1 over TCP with a cap on open connections and a
 //! deadline for each request head, so slow, idle or oversized clients
 //! cannot hold the server. (`axum::serve` sets no timer, so hyper's header
-//! timeout would be off, and it accepts without limit.)
+//! timeout would be off, and it accepts without limit.) Event streams, the
+//! only responses that stay open, get a smaller cap of their own.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,27 +20,53 @@ use super::{AppState, app, events};
 
 /// Largest request head (request line and headers); a larger one gets 431.
 const HEAD_LIMIT: usize = 16 * 1024;
-/// After shutdown starts, how long open responses (event streams never end
-/// by themselves) may run before the server stops anyway.
+/// After shutdown starts, how long open responses (event streams, which end
+/// only after their lifetime) may run before the server stops anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Pause after a failed accept (out of file descriptors) before the next.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-/// What one client connection may hold.
+/// What clients may hold.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
     /// Connections served at once; further clients wait in the listen backlog
-    /// until one closes. Kiosks and open pages each hold one for live events.
+    /// until one closes. Default 1,024.
     pub max_connections: usize,
     /// Time a client has to send a whole request head, on a new connection
-    /// and between requests on a kept-alive one; then it is closed.
+    /// and between requests on a kept-alive one; then it is closed. Default 10 s.
     pub header_timeout: Duration,
+    /// Event streams (`/api/events`, one per open kiosk, home or warnings
+    /// page) open at once; more get 503. At most half the connections, so
+    /// the other half always serves ordinary requests. Default 256.
+    pub max_event_streams: usize,
+    /// Event streams one client address may hold; more get 429. Default 16
+    /// (a mall's visitors may share one address).
+    pub event_streams_per_address: usize,
+    /// How long an event stream lasts before it ends and the browser
+    /// reconnects, giving its place back meanwhile. Default 5 minutes.
+    pub event_stream_lifetime: Duration,
 }
 
 impl Default for ConnectionLimits {
     fn default() -> Self {
-        ConnectionLimits { max_connections: 1024, header_timeout: Duration::from_secs(10) }
+        ConnectionLimits {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            max_event_streams: 256,
+            event_streams_per_address: 16,
+            event_stream_lifetime: Duration::from_secs(5 * 60),
+        }
     }
+}
+
+/// The event stream limits within `limits`: never more streams than half
+/// the connections.
+pub(super) fn event_streams(limits: &ConnectionLimits) -> events::Streams {
+    let max = limits.max_event_streams.min(limits.max_connections / 2);
+    if max < limits.max_event_streams {
+        tracing::warn!(max, "event streams are capped at half the connections");
+    }
+    events::Streams::new(max, limits.event_streams_per_address, limits.event_stream_lifetime)
 }
 
 /// Serves on `listener` until Ctrl-C or SIGTERM, then finishes the requests
@@ -57,6 +84,7 @@ pub async fn serve_until(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "serving");
+    let state = AppState { streams: Arc::new(event_streams(&limits)), ..state };
     tokio::spawn(events::announce(state.clone()));
     // Files edited by other means are reindexed while the server runs.
     let _watcher = match &state.publisher {

@@ -88,12 +88,37 @@ pub async fn spawn_server_on(root: PathBuf) -> Server {
 }
 
 async fn serve(fixture: Fixture) -> Server {
-    let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    let state = weiquan::web::AppState::new(fixture.engine, &static_dir);
+    let (state, index) = state_of(fixture);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, weiquan::web::app(state)).await.unwrap() });
-    Server { base: format!("http://{addr}"), addr, _index: fixture.dir }
+    Server { base: format!("http://{addr}"), addr, _index: index }
+}
+
+/// A real server like [`spawn_server`], but served by the project's own
+/// accept loop within `limits`, so the per-address limits see each
+/// client's address; `configure` sets up its state.
+pub async fn spawn_served(
+    configure: impl FnOnce(weiquan::web::AppState) -> weiquan::web::AppState,
+    limits: weiquan::web::ConnectionLimits,
+) -> Server {
+    let (state, index) = fixture_state().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(weiquan::web::serve_until(configure(state), listener, limits, std::future::pending()));
+    Server { base: format!("http://{addr}"), addr, _index: index }
+}
+
+/// The website's state over a real index of the fixture content, and the
+/// index's folder.
+async fn fixture_state() -> (weiquan::web::AppState, tempfile::TempDir) {
+    state_of(tokio::task::spawn_blocking(fixture_index).await.unwrap())
+}
+
+/// The website's state over `fixture`, and the index's folder.
+fn state_of(fixture: Fixture) -> (weiquan::web::AppState, tempfile::TempDir) {
+    let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    (weiquan::web::AppState::new(fixture.engine, &static_dir), fixture.dir)
 }
 
 /// A real server with the staff workflow over a temporary copy of the
