@@ -97,7 +97,7 @@ fn status_of(error: &PublishError) -> StatusCode {
             StatusCode::INSUFFICIENT_STORAGE
         }
         _ => {
-            tracing::error!(%error, "admin action failed");
+            tracing::error!(?error, "admin action failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
