@@ -5,8 +5,10 @@
 
 mod actor;
 pub mod cli;
+pub mod credentials;
 pub mod files;
 pub mod store;
+pub mod throttle;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
