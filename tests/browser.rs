@@ -376,7 +376,7 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
         .create_token(
             "kiosk-test",
             &[weiquan::publish::Scope::WarningsWrite, weiquan::publish::Scope::WarningsPublish],
-            "test",
+            "boss",
         )
         .unwrap()
         .1;

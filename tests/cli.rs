@@ -230,3 +230,54 @@ fn eval_scores_one_fixed_half_with_recall_at_100() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("unknown half `all`: use tune or check"), "{}", stderr(&output));
 }
+
+/// `weiquan user …` with `password` piped in as one line.
+fn user(data: &std::path::Path, args: &[&str], password: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weiquan"))
+        .arg("user")
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("WEIQUAN_DATA")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A command that refuses before asking for the password closes its input early.
+    let _ = stdin.write_all(format!("{password}\n").as_bytes());
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn user_commands_refuse_weak_passwords_look_alike_names_and_losing_the_last_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let refused = |output: &Output, reason: &str| {
+        assert_eq!(output.status.code(), Some(2), "{}", stdout(output));
+        assert!(stderr(output).contains(reason), "{reason} missing from: {}", stderr(output));
+    };
+    refused(&user(data, &["add", "boss", "--role", "admin"], "12345678"), "密码太短：至少需要 10 个字符");
+    refused(&user(data, &["add", "boss", "--role", "admin"], "1234567890"), "密码太简单");
+    refused(&user(data, &["add", "boss", "--role", "admin"], "Password123"), "这个密码太常见");
+    // A Cyrillic о, a zero-width space: names that pass for `boss`.
+    refused(&user(data, &["add", "b\u{043E}ss", "--role", "admin"], "admin-pass12"), "名称只能用英文字母");
+    refused(&user(data, &["add", "bo\u{200B}ss", "--role", "admin"], "admin-pass12"), "名称只能用英文字母");
+    let list = user(data, &["list"], "");
+    assert!(stdout(&list).starts_with("还没有用户"), "nothing was added: {}", stdout(&list));
+
+    let added = user(data, &["add", "boss", "--role", "admin"], "admin-pass12");
+    assert!(added.status.success(), "{}", stderr(&added));
+    refused(&user(data, &["disable", "boss"], ""), "boss 是最后一个启用的管理员，不能停用");
+    assert!(user(data, &["add", "ed", "--role", "editor"], "editor-pass1").status.success());
+    assert!(user(data, &["disable", "ed"], "").status.success());
+    let enabled = user(data, &["enable", "ed"], "");
+    assert!(enabled.status.success(), "{}", stderr(&enabled));
+    assert_eq!(stdout(&enabled), "已启用用户 ed，需重新登录\n");
+    let list = stdout(&user(data, &["list"], ""));
+    let states: Vec<Vec<&str>> = list.lines().skip(1).map(|line| line.split_whitespace().take(3).collect()).collect();
+    assert_eq!(states, [["boss", "管理员", "启用"], ["ed", "编辑", "启用"]], "{list}");
+}

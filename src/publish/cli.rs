@@ -11,7 +11,8 @@ use chrono::{DateTime, Local};
 use clap::builder::PossibleValue;
 use unicode_width::UnicodeWidthStr;
 
-use super::store::{Role, Store, User};
+use super::credentials::MIN_PASSWORD_CHARS;
+use super::store::{Role, Store, StoreError, User};
 
 /// The actor written to the audit log for these commands.
 const ACTOR: &str = "cli";
@@ -21,7 +22,7 @@ const ACTOR: &str = "cli";
 pub enum UserCommand {
     /// Add an account; the password is asked for (or read from one line of stdin).
     Add {
-        /// Login name: 1 to 64 characters without spaces.
+        /// Login name: 1 to 64 ASCII letters, digits, `.`, `-`, `_` or Chinese characters.
         name: String,
         /// What the account may do.
         #[arg(long)]
@@ -34,8 +35,14 @@ pub enum UserCommand {
         /// Login name.
         name: String,
     },
-    /// Disable an account; ends its sessions.
+    /// Disable an account; ends its sessions, and its API tokens stop working.
+    /// The last enabled admin cannot be disabled.
     Disable {
+        /// Login name.
+        name: String,
+    },
+    /// Enable a disabled account again (it signs in afresh).
+    Enable {
         /// Login name.
         name: String,
     },
@@ -54,7 +61,15 @@ impl clap::ValueEnum for Role {
 /// Runs one `user` command against the staff database in `data`.
 pub fn run(command: UserCommand, data: &Path) -> anyhow::Result<()> {
     let store = Store::open(data)?;
-    execute(command, &store, read_password, &mut std::io::stdout().lock())
+    execute(command, &store, read_password, &mut std::io::stdout().lock()).map_err(explain)
+}
+
+/// A refused request is told in Chinese first, the English reason after.
+fn explain(error: anyhow::Error) -> anyhow::Error {
+    match error.downcast_ref::<StoreError>().and_then(StoreError::refusal) {
+        Some(reason) => anyhow::anyhow!("{reason}（{error}）"),
+        None => error,
+    }
 }
 
 /// The commands, with the password source and the output passed in for tests.
@@ -67,6 +82,9 @@ fn execute(
     match command {
         UserCommand::Add { name, role } => {
             // Say so before asking for a password that would be thrown away.
+            if !super::credentials::valid_name(&name) {
+                return Err(StoreError::InvalidName(name).into());
+            }
             if store.user(&name)?.is_some() {
                 bail!("用户 {name} 已存在。要修改其密码，请用 `weiquan user passwd {name}`");
             }
@@ -99,9 +117,15 @@ fn execute(
         }
         UserCommand::Disable { name } => {
             let user = existing(store, &name)?;
-            store.set_disabled(&user.name, true)?;
+            store.set_disabled(&user.name, true, None)?;
             store.audit(ACTOR, "user.disable", &user.name, "")?;
-            writeln!(out, "已停用用户 {}，其登录会话已全部结束", user.name)?;
+            writeln!(out, "已停用用户 {}，其登录会话已全部结束，其接口令牌停用", user.name)?;
+        }
+        UserCommand::Enable { name } => {
+            let user = existing(store, &name)?;
+            store.set_disabled(&user.name, false, None)?;
+            store.audit(ACTOR, "user.enable", &user.name, "")?;
+            writeln!(out, "已启用用户 {}，需重新登录", user.name)?;
         }
     }
     Ok(())
@@ -114,7 +138,8 @@ fn existing(store: &Store, name: &str) -> anyhow::Result<User> {
 /// Asks twice on a terminal; otherwise reads one line from standard input.
 fn read_password() -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("密码（至少 8 个字符）：").context("无法从终端读取密码")?;
+        let prompt = format!("密码（至少 {MIN_PASSWORD_CHARS} 个字符，混用字母、数字或符号）：");
+        let first = rpassword::prompt_password(prompt).context("无法从终端读取密码")?;
         let second = rpassword::prompt_password("再输入一次：").context("无法从终端读取密码")?;
         if first != second {
             bail!("两次输入的密码不一致，请重新运行命令");
@@ -188,12 +213,16 @@ mod tests {
         assert!(say(&store, UserCommand::List, "").unwrap().starts_with("还没有用户"));
 
         let add = |name: &str, role| UserCommand::Add { name: name.to_owned(), role };
-        assert_eq!(say(&store, add("alice", Role::Publisher), "password1").unwrap(), "已添加用户 alice（发布员）\n");
-        say(&store, add("bob", Role::Editor), "password2").unwrap();
-        let error = say(&store, add("alice", Role::Admin), "password3").unwrap_err();
+        assert_eq!(say(&store, add("alice", Role::Publisher), "password-one").unwrap(), "已添加用户 alice（发布员）\n");
+        say(&store, add("bob", Role::Editor), "password-two").unwrap();
+        let error = say(&store, add("alice", Role::Admin), "password-three").unwrap_err();
         assert!(error.to_string().contains("已存在"), "{error}");
         let error = say(&store, add("carol", Role::Admin), "short").unwrap_err();
-        assert!(error.to_string().contains("at least 8 characters"), "{error}");
+        assert!(error.to_string().contains("at least 10 characters"), "{error}");
+        let error = explain(say(&store, add("carol", Role::Admin), "12345678").unwrap_err());
+        assert!(error.to_string().starts_with("密码太短"), "{error}");
+        let error = explain(say(&store, add("c\u{0430}rol", Role::Admin), "never asked").unwrap_err());
+        assert!(error.to_string().starts_with("名称只能用"), "{error}");
 
         let out = say(&store, UserCommand::Passwd { name: "alice".into() }, "new password").unwrap();
         assert_eq!(out, "已修改用户 alice 的密码，其登录会话已全部结束\n");
@@ -203,7 +232,7 @@ mod tests {
             crate::publish::store::LoginOutcome::Ok(_)
         ));
         let out = say(&store, UserCommand::Disable { name: "bob".into() }, "").unwrap();
-        assert_eq!(out, "已停用用户 bob，其登录会话已全部结束\n");
+        assert_eq!(out, "已停用用户 bob，其登录会话已全部结束，其接口令牌停用\n");
         let error = say(&store, UserCommand::Disable { name: "nobody".into() }, "").unwrap_err();
         assert!(error.to_string().contains("没有名为 nobody 的用户"), "{error}");
 
@@ -213,6 +242,9 @@ mod tests {
         assert_eq!(lines[1][..3], ["alice", "发布员", "启用"]);
         assert_eq!(lines[2][..3], ["bob", "编辑", "停用"]);
         assert_eq!(lines.len(), 3);
+        let out = say(&store, UserCommand::Enable { name: "BOB".into() }, "").unwrap();
+        assert_eq!(out, "已启用用户 bob，需重新登录\n");
+        assert!(!store.user("bob").unwrap().unwrap().disabled);
 
         let audit: Vec<_> =
             store.audit_log(10).unwrap().into_iter().rev().map(|e| (e.actor, e.action, e.target)).collect();
@@ -221,6 +253,7 @@ mod tests {
             ("cli", "user.add", "bob"),
             ("cli", "user.passwd", "alice"),
             ("cli", "user.disable", "bob"),
+            ("cli", "user.enable", "bob"),
         ];
         assert_eq!(audit, expected.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned())));
     }

@@ -5,8 +5,10 @@
 
 mod actor;
 pub mod cli;
+pub mod credentials;
 pub mod files;
 pub mod store;
+pub mod throttle;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
@@ -150,7 +152,8 @@ pub enum PublishError {
     Io(#[from] std::io::Error),
     #[error("数据库错误：{0}")]
     Store(#[from] StoreError),
-    #[error("索引更新失败（文件已保存，重启后会重建索引）：{0}")]
+    /// The index error itself is logged, not shown: it names server folders.
+    #[error("索引更新失败（文件已保存，重启后会重建索引）")]
     Search(#[from] search::Error),
 }
 
@@ -201,7 +204,8 @@ fn write_failure(error: &std::io::Error) -> String {
         ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
             "内容文件夹不能写入（只读或没有权限），请联系管理员".into()
         }
-        _ => format!("{error}，请稍后再试或联系管理员"),
+        // The kind only: an error's own text can name the server's folders.
+        kind => format!("{kind}，请稍后再试或联系管理员"),
     }
 }
 
@@ -381,9 +385,27 @@ impl Publisher {
         &self.engine
     }
 
-    /// Broken files found since they last changed.
+    /// Broken files found since they last changed, with paths relative to
+    /// the folder ([`Publisher::shown`]).
     pub fn problems(&self) -> Vec<content::Problem> {
-        self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        let problems = self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        problems.into_iter().map(|problem| self.shown(problem)).collect()
+    }
+
+    /// A problem as staff see it: its path relative to the content folder
+    /// (`warnings/a.md`), which is all they need; the server's own folders
+    /// stay private.
+    fn shown(&self, problem: content::Problem) -> content::Problem {
+        content::Problem { path: self.relative(&problem.path), ..problem }
+    }
+
+    /// `path` relative to the content folder (`.` for the folder itself).
+    fn relative(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix(&self.root) {
+            Ok(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => path.to_path_buf(),
+        }
     }
 
     fn report(&self, problem: content::Problem) {
@@ -418,8 +440,14 @@ impl Publisher {
     /// Every warning and guide under the folder, newest first.
     pub fn entries(&self) -> Result<Vec<Entry>, PublishError> {
         let now = self.clock().now();
-        let loaded = content::load(std::slice::from_ref(&self.root), now.date_naive(), &|_, _| {})
-            .map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let loaded =
+            content::load(std::slice::from_ref(&self.root), now.date_naive(), &|_, _| {}).map_err(|error| {
+                let error = match error {
+                    content::Error::NotAFolder(path) => content::Error::NotAFolder(self.relative(&path)),
+                    content::Error::Io { path, source } => content::Error::Io { path: self.relative(&path), source },
+                };
+                PublishError::Invalid(error.to_string())
+            })?;
         let pending: std::collections::HashSet<String> = self.store.pending_ids()?.into_iter().collect();
         let mut entries: Vec<Entry> = loaded
             .documents
@@ -648,7 +676,8 @@ impl Publisher {
 
     /// `text` read as the document at `path`.
     fn parse(&self, path: &Path, text: &str) -> Result<Document, PublishError> {
-        content::parse_document(&self.root, path, text).map_err(|p| PublishError::Invalid(p.to_string()))
+        content::parse_document(&self.root, path, text)
+            .map_err(|problem| PublishError::Invalid(self.shown(problem).to_string()))
     }
 
     /// The id of the document an edit saves to.
@@ -684,5 +713,35 @@ impl Publisher {
             return Err(PublishError::NotFound(id.to_string()));
         }
         Ok(self.root.join(format!("{id}.md")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_messages_name_no_server_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("content");
+        std::fs::create_dir_all(root.join("warnings")).unwrap();
+        std::fs::write(root.join("warnings/broken.md"), "+++\ntitle = \n+++\n坏文件\n").unwrap();
+        let index = tempfile::tempdir().unwrap();
+        let clock = crate::clock::Clock::default();
+        search::build(index.path(), std::slice::from_ref(&root), &clock, &|_, _, _| {}).unwrap();
+        let engine = Arc::new(Engine::open(index.path(), clock).unwrap());
+        let publisher = Publisher::new(&root, Store::open(&dir.path().join("data")).unwrap(), engine);
+        let server_folder = dir.path().to_string_lossy().into_owned();
+
+        let opened = publisher.open("warnings/broken").unwrap_err().to_string();
+        assert!(opened.contains("warnings/broken.md:2") && !opened.contains(&server_folder), "{opened}");
+        publisher.report(content::read_document(&root, &root.join("warnings/broken.md")).unwrap_err());
+        let listed = publisher.problems()[0].to_string();
+        assert!(listed.starts_with("warnings/broken.md:2: "), "{listed}");
+
+        // Errors whose own text carries a path (as tempfile's do) are told by their kind.
+        let error = std::io::Error::other(format!("no room at path {server_folder}/content/warnings/.saving-1"));
+        let told = PublishError::Io(error).to_string();
+        assert!(told.starts_with("保存失败，原文件未改动") && !told.contains(&server_folder), "{told}");
     }
 }

@@ -1,4 +1,4 @@
-//! The staff database: accounts, sessions, login throttling, the audit log,
+//! The staff database: accounts, sessions, sign-in throttling, the audit log,
 //! document versions, revisions waiting for a publisher and API tokens, in one
 //! SQLite file.
 //!
@@ -10,46 +10,39 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration as StdDuration;
 
 use crate::clock::Clock;
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Type, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::credentials::{self, MAX_NAME_CHARS, Weakness};
+use super::throttle;
 use crate::text::spreadsheet::Sheet;
 
 mod revisions;
 pub use revisions::Pending;
 
-/// Failed logins within [`LOCK_WINDOW`] that lock an account or an address.
-const LOCK_AFTER: u32 = 5;
-/// How far back failures count, and how long a lock lasts.
-const LOCK_WINDOW: Duration = Duration::minutes(15);
-/// Shortest password accepted.
-const MIN_PASSWORD_CHARS: usize = 8;
-/// Longest user or token name accepted.
-const MAX_NAME_CHARS: usize = 64;
 /// Days audit entries are kept when nothing is configured.
 pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 365;
 /// Longest target or detail kept in an audit entry, in characters (document
 /// ids are at most 512 bytes); the actor is cut to [`MAX_NAME_CHARS`].
 const MAX_AUDIT_TEXT_CHARS: usize = 512;
-/// Sign-ins refused while locked, from one address within this time, share
-/// one audit entry that counts them.
+/// Sign-ins refused while throttled, from one address within this time,
+/// share one audit entry that counts them.
 const REFUSED_LOGIN_WINDOW: Duration = Duration::hours(1);
 
 /// The schema, one step per entry. Entry `i` takes the file from
 /// `PRAGMA user_version` `i` to `i + 1`; never edit a step once shipped, add one.
-/// 1: accounts, sessions, sign-in throttling, audit, versions, API tokens.
+/// 1: accounts, sessions, sign-in locks, audit, versions, API tokens.
 /// 2: revisions of public documents waiting for a publisher ([`revisions`]).
 /// 3: a count on audit entries (sign-ins refused while locked) and an index on their time.
+/// 4: sign-in throttling per account and address and per address
+///    ([`throttle`]) in place of the failure log and the locks.
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE users (
@@ -124,6 +117,18 @@ ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
 -- The retention purge and the refused sign-ins' lookup scan recent times.
 CREATE INDEX audit_at ON audit (at);
 "#,
+    r#"
+DROP TABLE login_failures;
+DROP TABLE login_locks;
+CREATE TABLE login_throttle (
+    name     TEXT NOT NULL COLLATE NOCASE,
+    address  TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    last_ms  INTEGER NOT NULL,
+    PRIMARY KEY (name, address)
+);
+CREATE INDEX login_throttle_last ON login_throttle (last_ms);
+"#,
 ];
 
 /// Everything that can go wrong in the staff database.
@@ -145,17 +150,23 @@ pub enum StoreError {
     #[error("the staff database holds an unreadable value ({0}): restore the database from a backup")]
     Corrupt(String),
     /// A user or token name breaks the naming rule.
-    #[error("the name {0:?} is not allowed: use 1 to 64 characters without spaces")]
+    #[error("the name {0:?} is not allowed: {rule}", rule = credentials::NAME_RULE_EN)]
     InvalidName(String),
-    /// A new password is too short.
-    #[error("the password is too short: use at least 8 characters")]
-    WeakPassword,
+    /// A new password is too weak.
+    #[error("{0}")]
+    WeakPassword(Weakness),
     /// `add_user` with a name that is taken (names ignore ASCII case).
     #[error("a user named {0:?} already exists: choose another name, or change that user's password instead")]
     DuplicateUser(String),
     /// No user by that name.
     #[error("there is no user named {0:?}: check the spelling, or list the users")]
     UnknownUser(String),
+    /// An admin tried to disable their own account.
+    #[error("you cannot disable your own account: ask another admin")]
+    DisableSelf,
+    /// Disabling this account would leave no enabled admin.
+    #[error("{0:?} is the last enabled admin: add or enable another admin first")]
+    LastAdmin(String),
     /// No API token with that id.
     #[error("there is no API token with id {0}: list the tokens to see their ids")]
     UnknownToken(i64),
@@ -174,6 +185,30 @@ pub enum StoreError {
     /// The operating system gave no random bytes.
     #[error("the operating system gave no random numbers ({0}); check that /dev/urandom is available")]
     Random(String),
+}
+
+impl StoreError {
+    /// For a request refused because of what was asked (a bad name, a weak
+    /// password, an unknown user …): the reason in Chinese, for staff.
+    /// `None` for faults of the database or the system, which are logged
+    /// rather than shown.
+    pub fn refusal(&self) -> Option<String> {
+        Some(match self {
+            StoreError::InvalidName(_) => credentials::NAME_RULE.to_owned(),
+            StoreError::WeakPassword(weakness) => weakness.message(),
+            StoreError::DuplicateUser(name) => format!("用户名 {name} 已被使用（不区分英文大小写）：请换一个"),
+            StoreError::UnknownUser(name) => format!("没有名为 {name} 的用户"),
+            StoreError::DisableSelf => "不能停用自己的账号：请另一位管理员操作".to_owned(),
+            StoreError::LastAdmin(name) => {
+                format!("{name} 是最后一个启用的管理员，不能停用：请先添加或启用另一位管理员")
+            }
+            StoreError::UnknownToken(id) => format!("没有编号为 {id} 的接口令牌"),
+            StoreError::UnknownRole(role) => format!("没有“{role}”这个角色：可选 编辑、发布员、管理员"),
+            StoreError::UnknownScope(scope) => format!("没有“{scope}”这个权限：可选 warnings:write、warnings:publish"),
+            StoreError::NoScopes => "接口令牌至少需要一项权限".to_owned(),
+            _ => return None,
+        })
+    }
 }
 
 /// What a staff member may do. Each role can do everything the one before can.
@@ -290,14 +325,16 @@ impl fmt::Debug for Session {
 /// The result of [`Store::login`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
-    /// Right name and password.
+    /// Right name and password of an enabled account.
     Ok(User),
-    /// Unknown name or wrong password (deliberately not told apart).
+    /// Unknown name, wrong password, or a disabled account (deliberately not
+    /// told apart: a disabled account's answer does not say whether its
+    /// password was right).
     Wrong,
-    /// Too many failures for this account or address; try again after `until` (UTC, RFC 3339).
-    Locked { until: String },
-    /// Right password, but the account is disabled.
-    Disabled,
+    /// Too many recent failures for this account from this address, or from
+    /// this address on any names: try again after `wait`. The password was
+    /// not checked.
+    Throttled { wait: StdDuration },
 }
 
 /// One line of the audit log.
@@ -310,7 +347,7 @@ pub struct AuditEntry {
     pub target: String,
     pub detail: String,
     /// How many times it happened (more than 1 only for sign-ins refused
-    /// while locked, counted in one entry).
+    /// while throttled, counted in one entry).
     pub repeats: u32,
 }
 
@@ -381,6 +418,9 @@ pub struct TokenInfo {
     /// UTC, RFC 3339.
     pub created_at: String,
     pub revoked: bool,
+    /// Whether the creator's account exists and is enabled: a token stops
+    /// working while its creator is disabled.
+    pub creator_active: bool,
 }
 
 /// The staff database. One connection behind a mutex: every call is short,
@@ -424,8 +464,10 @@ impl Store {
         Store { clock, ..self }
     }
 
-    /// Adds an account. The name is 1 to 64 characters without whitespace and
-    /// unique ignoring ASCII case; the password at least 8 characters.
+    /// Adds an account. The name follows the naming rule
+    /// ([`credentials::valid_name`]) and is unique ignoring ASCII case; the
+    /// password passes [`credentials::check_password`]. Runs argon2: call it
+    /// on the blocking pool.
     pub fn add_user(&self, name: &str, role: Role, password: &str) -> Result<User, StoreError> {
         check_name(name)?;
         if self.user(name)?.is_some() {
@@ -466,7 +508,9 @@ impl Store {
             .optional()?)
     }
 
-    /// Sets a new password (at least 8 characters) and ends the user's sessions.
+    /// Sets a new password (as strong as [`credentials::check_password`]
+    /// asks) and ends the user's sessions. Runs argon2: call it on the
+    /// blocking pool.
     pub fn set_password(&self, name: &str, password: &str) -> Result<(), StoreError> {
         let hash = hash_password(password)?;
         let mut conn = self.conn();
@@ -478,28 +522,53 @@ impl Store {
         Ok(())
     }
 
-    /// Disables or re-enables an account; disabling ends its sessions.
-    pub fn set_disabled(&self, name: &str, disabled: bool) -> Result<(), StoreError> {
+    /// Disables or re-enables an account. Disabling ends its sessions, and
+    /// its API tokens stop working while it stays disabled; re-enabling
+    /// revives neither sessions nor anything else.
+    ///
+    /// `actor` is the admin doing it (`None` from the command line). An
+    /// admin cannot disable their own account, and nobody can disable the
+    /// last enabled admin, so there is always someone who can open the
+    /// admin pages.
+    pub fn set_disabled(&self, name: &str, disabled: bool, actor: Option<&User>) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let id = user_id(&tx, name)?;
-        tx.execute("UPDATE users SET disabled = ?1 WHERE id = ?2", params![disabled, id])?;
+        // IMMEDIATE: two admins disabled at once cannot both pass the last-admin check.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let user = tx
+            .query_row("SELECT id, name, role, disabled, created_at FROM users WHERE name = ?1", [name], read_user)
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
         if disabled {
-            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+            if actor.is_some_and(|actor| actor.id == user.id) {
+                return Err(StoreError::DisableSelf);
+            }
+            let other_admins: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id != ?1",
+                [user.id],
+                |row| row.get(0),
+            )?;
+            if user.role == Role::Admin && !user.disabled && other_admins == 0 {
+                return Err(StoreError::LastAdmin(user.name));
+            }
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id])?;
         }
+        tx.execute("UPDATE users SET disabled = ?1 WHERE id = ?2", params![disabled, user.id])?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Checks a password. Failures are recorded per account and per address;
-    /// 5 failures within 15 minutes for the account or for the address lock
-    /// further attempts for 15 minutes ([`LoginOutcome::Locked`], even with
-    /// the right password). Successful login clears the account's failures.
-    /// `now` is passed in for tests.
+    /// Checks a password given for `name` from `address` at `now` (passed in
+    /// for tests).
     ///
-    /// Attempts while locked are not counted, so a lock ends 15 minutes after
-    /// the failure that set it. An unknown name costs as much
-    /// time as a known one and answers [`LoginOutcome::Wrong`].
+    /// Attempts are throttled for the account and address pair and for the
+    /// address ([`throttle`]): a throttled attempt is refused before the
+    /// password is checked. A failure (unknown name, wrong password,
+    /// disabled account) is counted; success forgets the pair's failures.
+    /// An unknown name costs as much time as a known one, and a disabled
+    /// account answers [`LoginOutcome::Wrong`] whether or not the password
+    /// is right.
+    ///
+    /// Runs argon2: call it on the blocking pool.
     pub fn login(
         &self,
         name: &str,
@@ -509,8 +578,9 @@ impl Store {
     ) -> Result<LoginOutcome, StoreError> {
         let stored = {
             let conn = self.conn();
-            if let Some(until) = lock_until(&conn, name, address, now)? {
-                return Ok(LoginOutcome::Locked { until });
+            let wait = throttle::wait(&conn, name, address, now)?;
+            if !wait.is_zero() {
+                return Ok(LoginOutcome::Throttled { wait });
             }
             conn.query_row(
                 "SELECT id, name, role, disabled, created_at, password_hash FROM users WHERE name = ?1",
@@ -520,26 +590,24 @@ impl Store {
             .optional()?
         };
         // Argon2 runs without the lock, so one slow login does not stall the rest.
-        let user = match stored {
-            Some((user, hash)) => verify_password(password, &hash)?.then_some(user),
-            None => {
-                verify_password(password, dummy_hash())?;
-                None
-            }
-        };
+        let hash = stored.as_ref().map_or(credentials::dummy_hash(), |(_, hash)| hash.as_str());
+        let right =
+            credentials::verify(password, hash).map_err(|e| StoreError::Corrupt(format!("password hash: {e}")))?;
+        let user = stored.map(|(user, _)| user).filter(|user| right && !user.disabled);
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Attempts running at the same time may have set a lock meanwhile.
-        if let Some(until) = lock_until(&tx, name, address, now)? {
-            return Ok(LoginOutcome::Locked { until });
+        // Failures running at the same time may have crossed the limit meanwhile.
+        let wait = throttle::wait(&tx, name, address, now)?;
+        if !wait.is_zero() {
+            return Ok(LoginOutcome::Throttled { wait });
         }
         let outcome = match user {
             Some(user) => {
-                tx.execute("DELETE FROM login_failures WHERE name = ?1", [name])?;
-                if user.disabled { LoginOutcome::Disabled } else { LoginOutcome::Ok(user) }
+                throttle::clear(&tx, name, address)?;
+                LoginOutcome::Ok(user)
             }
             None => {
-                record_failure(&tx, name, address, now)?;
+                throttle::record_failure(&tx, name, address, now)?;
                 LoginOutcome::Wrong
             }
         };
@@ -547,12 +615,11 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Number of recent failures (within 15 minutes) for the account or the
-    /// address, whichever has more, so the caller can sleep longer each time.
-    pub fn recent_failures(&self, name: &str, address: &str, now: DateTime<Utc>) -> Result<u32, StoreError> {
-        let conn = self.conn();
-        let (by_name, by_address) = failure_counts(&conn, name, address, now)?;
-        Ok(by_name.max(by_address))
+    /// How long an attempt on `name` from `address` must still wait at
+    /// `now` (zero: it may go ahead), by the rule [`Store::login`] applies:
+    /// lets callers refuse early, without queueing for password hashing.
+    pub fn login_wait(&self, name: &str, address: &str, now: DateTime<Utc>) -> Result<StdDuration, StoreError> {
+        Ok(throttle::wait(&self.conn(), name, address, now)?)
     }
 
     /// Starts a session for `user` lasting `lifetime` from `now`. The token
@@ -613,9 +680,10 @@ impl Store {
         Ok(())
     }
 
-    /// Records a sign-in refused because the account or the address is
-    /// locked. The first from `address` within an hour is an entry
-    /// (`login_locked`, with the name tried then); the rest only count in it,
+    /// Records a sign-in refused while its address was throttled
+    /// ([`LoginOutcome::Throttled`]). The first from `address` within an hour
+    /// is an entry (`login_locked`, the action's name since it meant a lock,
+    /// with the name tried then); the rest only count in it,
     /// so an attacker who keeps trying adds one row an hour, not one a try.
     pub fn audit_refused_login(&self, name: &str, address: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         let conn = self.conn();
@@ -701,9 +769,9 @@ impl Store {
             .optional()?)
     }
 
-    /// Creates an API token. Returns its listing and the secret
-    /// (`wq_` and 40 hex characters), which is shown once: only its SHA-256
-    /// is stored.
+    /// Creates an API token acting for the account `created_by`. Returns its
+    /// listing and the secret (`wq_` and 40 hex characters), which is shown
+    /// once: only its SHA-256 is stored.
     pub fn create_token(
         &self,
         name: &str,
@@ -717,20 +785,23 @@ impl Store {
         if scopes.is_empty() {
             return Err(StoreError::NoScopes);
         }
+        // A token acts for its creator, so it needs one.
+        let creator = self.user(created_by)?.ok_or_else(|| StoreError::UnknownUser(created_by.to_owned()))?;
         let secret = format!("wq_{}", random_hex(20)?);
         let created_at = stamp(self.clock.utc());
         let conn = self.conn();
         conn.execute(
             "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![name, sha256_hex(&secret), join_scopes(&scopes), created_by, created_at],
+            params![name, sha256_hex(&secret), join_scopes(&scopes), creator.name, created_at],
         )?;
         let info = TokenInfo {
             id: conn.last_insert_rowid(),
             name: name.to_owned(),
             scopes,
-            created_by: created_by.to_owned(),
+            created_by: creator.name,
             created_at,
             revoked: false,
+            creator_active: !creator.disabled,
         };
         Ok((info, secret))
     }
@@ -739,7 +810,9 @@ impl Store {
     pub fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
         let conn = self.conn();
         let mut statement = conn.prepare(
-            "SELECT id, name, scopes, created_by, created_at, revoked_at IS NOT NULL FROM api_tokens ORDER BY id",
+            "SELECT t.id, t.name, t.scopes, t.created_by, t.created_at, t.revoked_at IS NOT NULL,
+                    COALESCE(u.disabled = 0, 0)
+             FROM api_tokens t LEFT JOIN users u ON u.name = t.created_by ORDER BY t.id",
         )?;
         let rows = statement.query_map([], read_token)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -758,14 +831,17 @@ impl Store {
         Ok(())
     }
 
-    /// The token a secret belongs to: `None` if unknown or revoked. Looked up
-    /// by the secret's hash, so timing says nothing about the secret.
+    /// The token a secret belongs to: `None` if unknown, revoked, or its
+    /// creator is no longer an enabled account (a token acts for the person
+    /// who made it). Looked up by the secret's hash, so timing says nothing
+    /// about the secret.
     pub fn check_token(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
         Ok(self
             .conn()
             .query_row(
-                "SELECT id, name, scopes, created_by, created_at, revoked_at IS NOT NULL
-                 FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+                "SELECT t.id, t.name, t.scopes, t.created_by, t.created_at, 0, 1
+                 FROM api_tokens t JOIN users u ON u.name = t.created_by
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0",
                 [sha256_hex(secret)],
                 read_token,
             )
@@ -808,35 +884,16 @@ fn stamp(time: DateTime<Utc>) -> String {
 }
 
 fn check_name(name: &str) -> Result<(), StoreError> {
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !credentials::valid_name(name) {
         return Err(StoreError::InvalidName(name.to_owned()));
     }
     Ok(())
 }
 
+/// The hash of a new password, refused when it is weak.
 fn hash_password(password: &str) -> Result<String, StoreError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(StoreError::WeakPassword);
-    }
-    let hash: PasswordHash =
-        Argon2::default().hash_password(password.as_bytes()).map_err(|e| StoreError::Hash(e.to_string()))?;
-    Ok(hash.to_string())
-}
-
-/// Whether `password` matches the stored PHC string.
-fn verify_password(password: &str, hash: &str) -> Result<bool, StoreError> {
-    match Argon2::default().verify_password(password.as_bytes(), hash) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-        Err(e) => Err(StoreError::Corrupt(format!("password hash: {e}"))),
-    }
-}
-
-/// A hash to check unknown names against, so they take as long as known ones.
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| hash_password("not a real password").unwrap_or_default())
+    credentials::check_password(password).map_err(StoreError::WeakPassword)?;
+    credentials::hash(password).map_err(|e| StoreError::Hash(e.to_string()))
 }
 
 /// `bytes` random bytes from the operating system, as hex.
@@ -856,57 +913,6 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02x}");
         out
     })
-}
-
-/// Failures within the window for the name and for the address.
-fn failure_counts(conn: &Connection, name: &str, address: &str, now: DateTime<Utc>) -> Result<(u32, u32), StoreError> {
-    let since = stamp(now - LOCK_WINDOW);
-    let now = stamp(now);
-    let count = |column: &str, key: &str| -> Result<u32, StoreError> {
-        let sql = format!("SELECT COUNT(*) FROM login_failures WHERE {column} = ?1 AND at > ?2 AND at <= ?3");
-        Ok(conn.query_row(&sql, params![key, since, now], |row| row.get(0))?)
-    };
-    Ok((count("name", name)?, count("address", address)?))
-}
-
-/// When the lock on the account or the address ends, if either is locked at `now`.
-fn lock_until(conn: &Connection, name: &str, address: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT MAX(until) FROM login_locks
-             WHERE ((kind = 'account' AND key = ?1) OR (kind = 'address' AND key = ?2)) AND until > ?3",
-            params![name, address, stamp(now)],
-            |row| row.get(0),
-        )
-        .optional()?
-        .flatten())
-}
-
-/// Records a failed login and locks the account and/or the address once they
-/// reach the limit. Failures older than the window are no longer needed.
-fn record_failure(conn: &Connection, name: &str, address: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM login_failures WHERE at <= ?1", [stamp(now - LOCK_WINDOW)])?;
-    conn.execute("DELETE FROM login_locks WHERE until <= ?1", [stamp(now)])?;
-    conn.execute(
-        "INSERT INTO login_failures (name, address, at) VALUES (?1, ?2, ?3)",
-        params![name, address, stamp(now)],
-    )?;
-    let (by_name, by_address) = failure_counts(conn, name, address, now)?;
-    let until = stamp(now + LOCK_WINDOW);
-    let lock = |kind: &str, key: &str| {
-        conn.execute(
-            "INSERT INTO login_locks (kind, key, until) VALUES (?1, ?2, ?3)
-             ON CONFLICT (kind, key) DO UPDATE SET until = excluded.until",
-            params![kind, key, until],
-        )
-    };
-    if by_name >= LOCK_AFTER {
-        lock("account", name)?;
-    }
-    if by_address >= LOCK_AFTER {
-        lock("address", address)?;
-    }
-    Ok(())
 }
 
 fn user_id(conn: &Connection, name: &str) -> Result<i64, StoreError> {
@@ -932,7 +938,7 @@ fn read_audit(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
-/// Reads `id, name, scopes, created_by, created_at, revoked`.
+/// Reads `id, name, scopes, created_by, created_at, revoked, creator_active`.
 fn read_token(row: &Row<'_>) -> rusqlite::Result<TokenInfo> {
     let scopes: String = row.get(2)?;
     let scopes = scopes
@@ -946,6 +952,7 @@ fn read_token(row: &Row<'_>) -> rusqlite::Result<TokenInfo> {
         created_by: row.get(3)?,
         created_at: row.get(4)?,
         revoked: row.get(5)?,
+        creator_active: row.get(6)?,
     })
 }
 
@@ -1047,16 +1054,23 @@ mod tests {
         assert!(matches!(error, StoreError::DuplicateUser(_)), "{error}");
         assert!(error.to_string().contains("already exists"), "{error}");
 
-        for name in ["", "a b", "tab\tname", &"x".repeat(65)] {
+        // Look-alikes of `alice`: a zero-width space, a Cyrillic а.
+        for name in ["", "a b", "tab\tname", &"x".repeat(65), "ali\u{200B}ce", "\u{0430}lice"] {
             let error = store.add_user(name, Role::Editor, PASSWORD).unwrap_err();
             assert!(matches!(error, StoreError::InvalidName(_)), "{name:?}: {error}");
+            assert!(error.refusal().unwrap().contains("只能用英文字母、数字"), "{error}");
         }
         store.add_user(&"张".repeat(64), Role::Editor, PASSWORD).unwrap();
 
-        let error = store.add_user("bob", Role::Editor, "1234567").unwrap_err();
-        assert!(matches!(error, StoreError::WeakPassword), "{error}");
-        assert!(error.to_string().contains("at least 8 characters"), "{error}");
-        store.add_user("bob", Role::Editor, "八个汉字的密码啊").unwrap();
+        for (password, weakness) in
+            [("12345678", Weakness::Short), ("1234567890", Weakness::OneKind), ("Password123", Weakness::Common)]
+        {
+            let error = store.add_user("bob", Role::Editor, password).unwrap_err();
+            assert!(matches!(error, StoreError::WeakPassword(w) if w == weakness), "{password}: {error}");
+            assert_eq!(error.refusal(), Some(weakness.message()));
+        }
+        assert!(store.user("bob").unwrap().is_none(), "nothing is added with a weak password");
+        store.add_user("bob", Role::Editor, "十个汉字的密码再加2026").unwrap();
         assert_eq!(store.users().unwrap().len(), 3);
     }
 
@@ -1082,83 +1096,88 @@ mod tests {
 
     #[test]
     fn login_accepts_the_right_password_only() {
-        let (_dir, store) = store();
+        let (dir, store) = store();
         let alice = store.add_user("alice", Role::Editor, PASSWORD).unwrap();
         assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(alice.clone()));
         assert_eq!(store.login("Alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(alice));
         assert_eq!(store.login("alice", "wrong password", "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
         assert_eq!(store.login("nobody", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
-        assert_eq!(store.recent_failures("alice", "10.0.0.2", t0()).unwrap(), 1);
-        assert_eq!(store.recent_failures("carol", "10.0.0.1", t0()).unwrap(), 2);
+        assert_eq!(store.login(&"x".repeat(100_000), PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
+        let longest: i64 =
+            raw(dir.path()).query_row("SELECT MAX(LENGTH(name)) FROM login_throttle", [], |row| row.get(0)).unwrap();
+        assert!(longest <= 64, "junk names are stored cut short ({longest})");
+    }
+
+    fn throttled(seconds: u64) -> LoginOutcome {
+        LoginOutcome::Throttled { wait: StdDuration::from_secs(seconds) }
     }
 
     #[test]
-    fn five_failures_lock_the_account_for_fifteen_minutes() {
+    fn failures_slow_down_their_own_address_only_and_ever_longer() {
         let (_dir, store) = store();
         let alice = store.add_user("alice", Role::Editor, PASSWORD).unwrap();
-        // From five addresses, so only the account reaches the limit.
+        let attacker = "203.0.113.7";
         for i in 0..5 {
-            let now = t0() + Duration::seconds(i);
-            assert_eq!(store.login("alice", "guess", &format!("10.0.0.{i}"), now).unwrap(), LoginOutcome::Wrong);
+            assert_eq!(
+                store.login("alice", "guess", attacker, t0() + Duration::seconds(i)).unwrap(),
+                LoginOutcome::Wrong
+            );
         }
+        // The fifth failure (at +4 s) makes the attacker's address wait 2 s,
+        // even with the right password, and the wait is not extended by trying.
         let fifth = t0() + Duration::seconds(4);
-        assert_eq!(store.recent_failures("alice", "10.0.0.9", fifth).unwrap(), 5);
-        let locked = LoginOutcome::Locked { until: stamp(fifth + LOCK_WINDOW) };
-        assert_eq!(store.login("alice", PASSWORD, "10.0.0.9", fifth + Duration::seconds(1)).unwrap(), locked);
-        let almost = fifth + LOCK_WINDOW - Duration::seconds(1);
-        assert_eq!(store.login("alice", PASSWORD, "10.0.0.9", almost).unwrap(), locked);
-        // Other accounts are not affected.
-        store.add_user("bob", Role::Editor, PASSWORD).unwrap();
-        assert!(matches!(store.login("bob", PASSWORD, "10.0.0.9", almost).unwrap(), LoginOutcome::Ok(_)));
-
-        let after = fifth + LOCK_WINDOW;
-        assert_eq!(store.login("alice", PASSWORD, "10.0.0.9", after).unwrap(), LoginOutcome::Ok(alice));
-        assert_eq!(store.recent_failures("alice", "10.0.0.9", after).unwrap(), 0);
+        assert_eq!(store.login("alice", PASSWORD, attacker, fifth).unwrap(), throttled(2));
+        assert_eq!(store.login("alice", "guess", attacker, fifth + Duration::seconds(1)).unwrap(), throttled(1));
+        assert_eq!(store.login_wait("ALICE", attacker, fifth).unwrap(), StdDuration::from_secs(2));
+        // The owner at another address is not held up at all.
+        assert_eq!(store.login_wait("alice", "198.51.100.1", fifth).unwrap(), StdDuration::ZERO);
+        assert_eq!(store.login("alice", PASSWORD, "198.51.100.1", fifth).unwrap(), LoginOutcome::Ok(alice.clone()));
+        // Each further failure doubles the wait, up to the cap.
+        let (mut now, mut waited) = (fifth, 2);
+        for expected in [4, 8, 16, 32, 64, 128, 256, 512, 900, 900] {
+            now += Duration::seconds(waited);
+            assert_eq!(store.login("alice", "guess", attacker, now).unwrap(), LoginOutcome::Wrong);
+            assert_eq!(store.login("alice", PASSWORD, attacker, now).unwrap(), throttled(expected));
+            waited = expected as i64;
+        }
+        // A day after the last failure, it is forgotten.
+        let later = now + Duration::hours(24);
+        assert_eq!(store.login("alice", PASSWORD, attacker, later).unwrap(), LoginOutcome::Ok(alice));
     }
 
     #[test]
-    fn five_failures_from_one_address_lock_that_address() {
+    fn many_names_from_one_address_slow_down_that_address() {
         let (_dir, store) = store();
         store.add_user("alice", Role::Editor, PASSWORD).unwrap();
-        // Five different names, so only the address reaches the limit.
-        for i in 0..5 {
-            let outcome =
-                store.login(&format!("user{i}"), "guess", "203.0.113.7", t0() + Duration::minutes(i)).unwrap();
+        // Twenty names, four tries each: no pair reaches its limit, the address does.
+        for i in 0..20 {
+            let outcome = store.login(&format!("user{}", i % 5), "guess", "203.0.113.7", t0()).unwrap();
             assert_eq!(outcome, LoginOutcome::Wrong);
         }
-        let fifth = t0() + Duration::minutes(4);
-        let outcome = store.login("alice", PASSWORD, "203.0.113.7", fifth + Duration::minutes(1)).unwrap();
-        assert_eq!(outcome, LoginOutcome::Locked { until: stamp(fifth + LOCK_WINDOW) });
-        let outcome = store.login("alice", PASSWORD, "198.51.100.1", fifth + Duration::minutes(1)).unwrap();
+        assert_eq!(store.login("alice", PASSWORD, "203.0.113.7", t0()).unwrap(), throttled(2));
+        let outcome = store.login("alice", PASSWORD, "198.51.100.1", t0()).unwrap();
         assert!(matches!(outcome, LoginOutcome::Ok(_)), "{outcome:?}");
-        let outcome = store.login("alice", PASSWORD, "203.0.113.7", fifth + LOCK_WINDOW).unwrap();
+        let outcome = store.login("alice", PASSWORD, "203.0.113.7", t0() + Duration::seconds(2)).unwrap();
         assert!(matches!(outcome, LoginOutcome::Ok(_)), "{outcome:?}");
     }
 
     #[test]
-    fn failures_expire_and_success_clears_the_account_failures() {
+    fn success_forgets_the_pair_failures_but_not_the_address_count() {
         let (_dir, store) = store();
         store.add_user("alice", Role::Editor, PASSWORD).unwrap();
-        for i in 0..4 {
-            store.login("alice", "guess", &format!("10.0.0.{i}"), t0()).unwrap();
+        for _ in 0..4 {
+            store.login("alice", "guess", "10.0.0.1", t0()).unwrap();
         }
-        assert!(matches!(store.login("alice", PASSWORD, "10.0.1.1", t0()).unwrap(), LoginOutcome::Ok(_)));
-        for i in 0..4 {
-            store.login("alice", "guess", &format!("10.0.2.{i}"), t0()).unwrap();
+        assert!(matches!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
+        for _ in 0..4 {
+            store.login("alice", "guess", "10.0.0.1", t0()).unwrap();
         }
-        assert_eq!(store.recent_failures("alice", "10.0.3.1", t0()).unwrap(), 4);
-        assert!(matches!(store.login("alice", PASSWORD, "10.0.1.1", t0()).unwrap(), LoginOutcome::Ok(_)));
-
-        // Four failures, then four more 15 minutes later: never five in the window.
-        for i in 0..4 {
-            store.login("alice", "guess", &format!("10.0.4.{i}"), t0()).unwrap();
+        assert!(matches!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
+        // Eight failures from the address so far; twelve more on other names reach its limit.
+        for i in 0..12 {
+            store.login(&format!("other{}", i % 3), "guess", "10.0.0.1", t0()).unwrap();
         }
-        let later = t0() + LOCK_WINDOW;
-        assert_eq!(store.recent_failures("alice", "10.0.3.1", later).unwrap(), 0);
-        for i in 0..4 {
-            store.login("alice", "guess", &format!("10.0.5.{i}"), later).unwrap();
-        }
-        assert!(matches!(store.login("alice", PASSWORD, "10.0.1.1", later).unwrap(), LoginOutcome::Ok(_)));
+        assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), throttled(2));
     }
 
     #[test]
@@ -1168,18 +1187,41 @@ mod tests {
         let session = store.create_session(&alice, Duration::hours(8), t0()).unwrap();
         assert!(store.session(&session.token, t0()).unwrap().is_some());
 
-        store.set_disabled("alice", true).unwrap();
+        store.set_disabled("alice", true, None).unwrap();
         assert!(store.user("alice").unwrap().unwrap().disabled);
         assert_eq!(store.session(&session.token, t0()).unwrap(), None);
-        assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Disabled);
+        // The right password answers as a wrong one does.
+        assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
         assert_eq!(store.login("alice", "guess", "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
 
-        store.set_disabled("alice", false).unwrap();
+        store.set_disabled("alice", false, None).unwrap();
         assert_eq!(store.session(&session.token, t0()).unwrap(), None, "re-enabling does not revive sessions");
         assert!(matches!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
 
-        let error = store.set_disabled("nobody", true).unwrap_err();
+        let error = store.set_disabled("nobody", true, None).unwrap_err();
         assert!(matches!(error, StoreError::UnknownUser(_)), "{error}");
+    }
+
+    #[test]
+    fn admins_cannot_disable_themselves_or_the_last_admin() {
+        let (_dir, store) = store();
+        let boss = store.add_user("boss", Role::Admin, PASSWORD).unwrap();
+        store.add_user("ed", Role::Editor, PASSWORD).unwrap();
+        let error = store.set_disabled("boss", true, Some(&boss)).unwrap_err();
+        assert!(matches!(error, StoreError::DisableSelf), "{error}");
+        let error = store.set_disabled("BOSS", true, None).unwrap_err();
+        assert!(matches!(error, StoreError::LastAdmin(ref name) if name == "boss"), "{error}");
+        assert!(error.refusal().unwrap().contains("最后一个启用的管理员"), "{error}");
+        assert!(!store.user("boss").unwrap().unwrap().disabled);
+
+        let chief = store.add_user("chief", Role::Admin, PASSWORD).unwrap();
+        store.set_disabled("ed", true, Some(&boss)).unwrap();
+        store.set_disabled("chief", true, Some(&boss)).unwrap();
+        // With chief disabled, boss is the last one again.
+        assert!(matches!(store.set_disabled("boss", true, Some(&chief)), Err(StoreError::LastAdmin(_))));
+        store.set_disabled("chief", false, Some(&boss)).unwrap();
+        store.set_disabled("boss", true, Some(&chief)).unwrap();
+        assert!(store.user("boss").unwrap().unwrap().disabled);
     }
 
     #[test]
@@ -1187,7 +1229,7 @@ mod tests {
         let (_dir, store) = store();
         let alice = store.add_user("alice", Role::Editor, PASSWORD).unwrap();
         let session = store.create_session(&alice, Duration::hours(8), t0()).unwrap();
-        assert!(matches!(store.set_password("alice", "short"), Err(StoreError::WeakPassword)));
+        assert!(matches!(store.set_password("alice", "short"), Err(StoreError::WeakPassword(Weakness::Short))));
         store.set_password("alice", "a new password").unwrap();
         assert_eq!(store.session(&session.token, t0()).unwrap(), None);
         assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
@@ -1314,10 +1356,12 @@ mod tests {
     #[test]
     fn api_tokens_carry_scopes_and_can_be_revoked() {
         let (dir, store) = store();
+        store.add_user("alice", Role::Admin, PASSWORD).unwrap();
         let scopes = [Scope::WarningsPublish, Scope::WarningsWrite, Scope::WarningsPublish];
-        let (info, secret) = store.create_token("kiosk-sync", &scopes, "alice").unwrap();
+        let (info, secret) = store.create_token("kiosk-sync", &scopes, "ALICE").unwrap();
         assert_eq!(info.scopes, [Scope::WarningsWrite, Scope::WarningsPublish]);
         assert_eq!((info.name.as_str(), info.created_by.as_str(), info.revoked), ("kiosk-sync", "alice", false));
+        assert!(info.creator_active);
         assert!(secret.starts_with("wq_") && secret.len() == 43, "{secret}");
         assert!(secret[3..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
 
@@ -1344,6 +1388,21 @@ mod tests {
         assert!(matches!(store.revoke_token(999), Err(StoreError::UnknownToken(999))));
         assert!(matches!(store.create_token("empty", &[], "alice"), Err(StoreError::NoScopes)));
         assert!(matches!(store.create_token("two words", &scopes, "alice"), Err(StoreError::InvalidName(_))));
+        assert!(matches!(store.create_token("orphan", &scopes, "nobody"), Err(StoreError::UnknownUser(_))));
+    }
+
+    #[test]
+    fn tokens_stop_working_while_their_creator_is_disabled() {
+        let (_dir, store) = store();
+        store.add_user("boss", Role::Admin, PASSWORD).unwrap();
+        store.add_user("alice", Role::Admin, PASSWORD).unwrap();
+        let (info, secret) = store.create_token("importer", &[Scope::WarningsWrite], "alice").unwrap();
+        assert!(store.check_token(&secret).unwrap().is_some());
+        store.set_disabled("alice", true, None).unwrap();
+        assert_eq!(store.check_token(&secret).unwrap(), None);
+        assert_eq!(store.tokens().unwrap(), [TokenInfo { creator_active: false, ..info.clone() }]);
+        store.set_disabled("alice", false, None).unwrap();
+        assert_eq!(store.check_token(&secret).unwrap(), Some(info), "it works again once re-enabled");
     }
 
     #[test]

@@ -80,7 +80,9 @@ impl IntoResponse for AdminError {
             None,
             html! { p.error role="alert" { (self.1) } p { a href="/admin" { "返回内容列表" } } },
         );
-        (self.0, page).into_response()
+        let mut response = (self.0, page).into_response();
+        WebError::retry_after(self.0, &mut response);
+        response
     }
 }
 
@@ -96,7 +98,7 @@ fn status_of(error: &PublishError) -> StatusCode {
             StatusCode::INSUFFICIENT_STORAGE
         }
         _ => {
-            tracing::error!(%error, "admin action failed");
+            tracing::error!(?error, "admin action failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
@@ -109,8 +111,19 @@ impl From<PublishError> for AdminError {
 }
 
 impl From<publish::StoreError> for AdminError {
+    /// A refused request (bad name, weak password …) is the asker's to fix:
+    /// 400 with the reason. Anything else is a fault.
     fn from(error: publish::StoreError) -> AdminError {
-        PublishError::from(error).into()
+        match error.refusal() {
+            Some(reason) => AdminError(StatusCode::BAD_REQUEST, reason),
+            None => PublishError::from(error).into(),
+        }
+    }
+}
+
+impl From<WebError> for AdminError {
+    fn from(error: WebError) -> AdminError {
+        AdminError(error.status, error.message)
     }
 }
 
@@ -246,13 +259,22 @@ async fn login(
         return Err(AdminError(StatusCode::FORBIDDEN, "登录表单已失效，请刷新页面后重试".into()));
     }
     let now = state.clock().utc();
-    // Each recent failure slows the next answer down a little more.
-    let failures = publisher.store().recent_failures(&form.name, &address, now)?;
-    if failures > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(failures.min(5)))).await;
-    }
-    let outcome = publisher.store().login(&form.name, &form.password, &address, now)?;
-    let message = match outcome {
+    // A throttled attempt is refused here, without queueing for a hash.
+    let wait = publisher.store().login_wait(&form.name, &address, now)?;
+    let outcome = if wait.is_zero() {
+        let (checker, name, password, from) = (publisher.clone(), form.name.clone(), form.password, address.clone());
+        match state.hashing.run(move || checker.store().login(&name, &password, &from, now)).await {
+            Ok(outcome) => outcome?,
+            Err(busy) => {
+                let mut response = (busy.status, login_form(&expected, Some(&busy.message))).into_response();
+                WebError::retry_after(busy.status, &mut response);
+                return Ok(response);
+            }
+        }
+    } else {
+        LoginOutcome::Throttled { wait }
+    };
+    let (status, message, wait) = match outcome {
         LoginOutcome::Ok(user) => {
             let session = publisher.store().create_session(&user, chrono::Duration::hours(SESSION_HOURS), now)?;
             publisher.store().audit(&user.name, "login", "", &address)?;
@@ -265,20 +287,31 @@ async fn login(
             let login = Cookie::build(LOGIN_COOKIE).path("/admin").http_only(true).same_site(SameSite::Strict);
             return Ok((jar.add(cookie).remove(login), Redirect::to("/admin")).into_response());
         }
-        LoginOutcome::Wrong => "用户名或密码不正确",
-        LoginOutcome::Disabled => "该账号已停用，请联系管理员",
-        LoginOutcome::Locked { .. } => "失败次数过多，账号或地址已被暂时锁定，请 15 分钟后再试",
+        // A disabled account answers this too, whether or not its password was right.
+        LoginOutcome::Wrong => (StatusCode::UNAUTHORIZED, "用户名或密码不正确".to_string(), None),
+        LoginOutcome::Throttled { wait } => {
+            let message = format!("从您这里登录失败的次数过多，请 {} 后再试", wait_text(wait));
+            (StatusCode::TOO_MANY_REQUESTS, message, Some(wait))
+        }
     };
-    match outcome {
-        LoginOutcome::Locked { .. } => publisher.store().audit_refused_login(&form.name, &address, now)?,
-        _ => publisher.store().audit(&form.name, "failed_login", "", &address)?,
+    match wait {
+        Some(_) => publisher.store().audit_refused_login(&form.name, &address, now)?,
+        None => publisher.store().audit(&form.name, "failed_login", "", &address)?,
     }
-    let status = if matches!(outcome, LoginOutcome::Locked { .. }) {
-        StatusCode::TOO_MANY_REQUESTS
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
-    Ok((status, login_form(&expected, Some(message))).into_response())
+    let mut response = (status, login_form(&expected, Some(&message))).into_response();
+    if let Some(wait) = wait {
+        let seconds = wait.as_millis().div_ceil(1000);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(u64::try_from(seconds).unwrap_or(u64::MAX)));
+    }
+    Ok(response)
+}
+
+/// A wait in words: whole seconds under a minute, else whole minutes (rounded up).
+fn wait_text(wait: std::time::Duration) -> String {
+    let seconds = wait.as_millis().div_ceil(1000);
+    if seconds < 60 { format!("{seconds} 秒") } else { format!("{} 分钟", seconds.div_ceil(60)) }
 }
 
 #[derive(Deserialize)]
@@ -899,7 +932,9 @@ async fn users(State(state): State<AppState>, Signed(session): Signed) -> Respon
                                 td { @if user.disabled { "停用" } @else { "启用" } }
                                 td { (user.created_at) }
                                 td {
-                                    @if !user.disabled && user.name != session.user.name {
+                                    @if user.disabled {
+                                        (button_form(&session, "/admin/users", "enable", ("name", &user.name), "启用"))
+                                    } @else if user.id != session.user.id {
                                         (button_form(&session, "/admin/users", "disable", ("name", &user.name), "停用"))
                                     }
                                 }
@@ -915,7 +950,10 @@ async fn users(State(state): State<AppState>, Signed(session): Signed) -> Respon
                     label { "角色" select name="role" {
                         option value="editor" { "编辑" } option value="publisher" { "发布员" } option value="admin" { "管理员" }
                     } }
-                    label { "初始密码（至少 8 位）" input name="password" type="password" autocomplete="new-password" required; }
+                    label {
+                        "初始密码（至少 10 个字符，混用字母、数字或符号）"
+                        input name="password" type="password" autocomplete="new-password" required;
+                    }
                     button type="submit" { "添加" }
                 }
             },
@@ -937,26 +975,36 @@ struct UserForm {
 }
 
 async fn user_action(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<UserForm>) -> Response {
-    let result = (|| -> Result<Response, AdminError> {
-        check_csrf(&session, &form.csrf)?;
-        require(&session, session.user.role.can_admin(), "管理用户")?;
-        let store = publisher(&state)?.store();
-        match form.action.as_str() {
-            "add" => {
-                let role: Role =
-                    form.role.parse().map_err(|_| AdminError(StatusCode::BAD_REQUEST, "角色无效".into()))?;
-                store.add_user(&form.name, role, &form.password)?;
-                store.audit(&session.user.name, "user.add", &form.name, role.as_str())?;
-            }
-            "disable" => {
-                store.set_disabled(&form.name, true)?;
-                store.audit(&session.user.name, "user.disable", &form.name, "")?;
-            }
-            _ => return Err(AdminError(StatusCode::BAD_REQUEST, "未知操作".into())),
+    match change_user(&state, &session, form).await {
+        Ok(()) => Redirect::to("/admin/users").into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Adds, disables or enables an account as the signed-in admin.
+async fn change_user(state: &AppState, session: &Session, form: UserForm) -> Result<(), AdminError> {
+    check_csrf(session, &form.csrf)?;
+    require(session, session.user.role.can_admin(), "管理用户")?;
+    let publisher = publisher(state)?.clone();
+    let store = publisher.store();
+    match form.action.as_str() {
+        "add" => {
+            let role: Role = form.role.parse().map_err(|_| AdminError(StatusCode::BAD_REQUEST, "角色无效".into()))?;
+            let (adder, name, password) = (publisher.clone(), form.name.clone(), form.password);
+            state.hashing.run(move || adder.store().add_user(&name, role, &password)).await??;
+            store.audit(&session.user.name, "user.add", &form.name, role.as_str())?;
         }
-        Ok(Redirect::to("/admin/users").into_response())
-    })();
-    result.into_response()
+        "disable" => {
+            store.set_disabled(&form.name, true, Some(&session.user))?;
+            store.audit(&session.user.name, "user.disable", &form.name, "")?;
+        }
+        "enable" => {
+            store.set_disabled(&form.name, false, Some(&session.user))?;
+            store.audit(&session.user.name, "user.enable", &form.name, "")?;
+        }
+        _ => return Err(AdminError(StatusCode::BAD_REQUEST, "未知操作".into())),
+    }
+    Ok(())
 }
 
 async fn tokens(State(state): State<AppState>, Signed(session): Signed) -> Response {
@@ -981,7 +1029,11 @@ fn token_page(state: &AppState, session: &Session, secret: Option<&str>) -> Resu
                             td { (token.name) }
                             td { @for scope in &token.scopes { code { (scope.as_str()) } " " } }
                             td { (token.created_by) } td { (token.created_at) }
-                            td { @if token.revoked { "已吊销" } @else { "有效" } }
+                            td {
+                                @if token.revoked { "已吊销" }
+                                @else if !token.creator_active { "创建人已停用，不可用" }
+                                @else { "有效" }
+                            }
                             td { @if !token.revoked {
                                 (button_form(session, "/admin/tokens", "revoke", ("id", &token.id.to_string()), "吊销"))
                             } }

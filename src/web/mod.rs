@@ -10,6 +10,7 @@ mod compare;
 pub mod config;
 mod error;
 mod events;
+mod hashing;
 mod insights;
 mod kiosk;
 pub mod limit;
@@ -73,6 +74,8 @@ pub struct AppState {
     publisher: Option<Arc<Publisher>>,
     /// Session cookies only over HTTPS.
     secure_cookies: bool,
+    /// Password checking and hashing, off the async workers.
+    hashing: hashing::Hashing,
     /// Changes in the warnings in force, for `/api/events`.
     events: tokio::sync::broadcast::Sender<events::Change>,
     /// Kiosk settings by id.
@@ -108,6 +111,7 @@ impl AppState {
             assets: Arc::new(Assets::fingerprint(static_dir)),
             publisher: None,
             secure_cookies: false,
+            hashing: hashing::Hashing::default(),
             events: events::channel(),
             kiosks: Arc::default(),
             heartbeats: Arc::default(),
