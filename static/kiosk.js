@@ -163,10 +163,21 @@
     events.addEventListener("open", refreshSlides);
     events.addEventListener("error", function () { $("#offline").hidden = false; });
   }
+  // The kiosk's secret comes once in the address (#key=...), is kept on
+  // this screen only and leaves the address bar at once.
+  var keyName = "weiquan-kiosk-key-" + id;
+  var given = /(?:^#|&)key=([^&]+)/.exec(location.hash);
+  if (given) {
+    try { localStorage.setItem(keyName, decodeURIComponent(given[1])); } catch (e) { /* storage off: no heartbeat */ }
+    window.history.replaceState(null, "", location.pathname + location.search);
+  }
+  var key = null;
+  try { key = localStorage.getItem(keyName); } catch (e) { key = null; }
   var beat = function () {
+    if (!key) { return; }
     fetch("/kiosk/" + id + "/heartbeat", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + key },
       body: JSON.stringify({ version: body.dataset.version, orientation: body.dataset.orientation })
     }).then(function (r) { return r.json(); }).then(function (reply) {
       $("#offline").hidden = true;

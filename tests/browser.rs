@@ -285,6 +285,9 @@ fn decode_qr(png: &[u8]) -> String {
     grids[0].decode().unwrap().1
 }
 
+/// The secret `mall-1` reports its heartbeats with.
+const KIOSK_SECRET: &str = "mall-1-secret-7f3a9c";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_live() {
     let Some(browser) = browser().await else { return };
@@ -293,6 +296,7 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
         name: "测试商场一楼".into(),
         rotation_seconds: 1,
         idle_seconds: 3,
+        secret: Some(KIOSK_SECRET.to_string().try_into().unwrap()),
         ..Default::default()
     };
     let mut staff = spawn_staff_server_with([("mall-1".to_string(), settings)].into()).await;
@@ -305,8 +309,10 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     client.set_window_size(1080, 1920).await.unwrap();
-    client.goto(&format!("{}/kiosk/mall-1", staff.base)).await.unwrap();
+    client.goto(&format!("{}/kiosk/mall-1#key={KIOSK_SECRET}", staff.base)).await.unwrap();
     client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();
+    let hash = "return location.hash";
+    assert!(within_5s(client, hash, json!("")).await, "the secret leaves the address bar");
     save_screenshot(client, "kiosk-portrait-loop").await;
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..12 {

@@ -485,3 +485,67 @@ async fn control_characters_in_a_title_leave_the_feed_well_formed() {
     let html = document["html"].as_str().unwrap();
     assert!(html.contains("正文里的空字符") && !html.chars().any(|c| c.is_control() && c != '\n'), "{html}");
 }
+
+#[tokio::test]
+async fn only_a_configured_kiosk_with_its_secret_can_report() {
+    use weiquan::web::config::KioskConfig;
+    const SECRET: &str = "mall-1-secret-7f3a9c";
+    let kiosks = [
+        ("mall-1".to_string(), KioskConfig { secret: Some(SECRET.to_string().try_into().unwrap()), ..Default::default() }),
+        ("lobby".to_string(), KioskConfig::default()),
+    ];
+    let staff = common::spawn_staff_server_with(kiosks.into()).await;
+    let client = reqwest::Client::new();
+    let beat = |id: &'static str, key: Option<&'static str>| {
+        let mut request =
+            client.post(format!("{}/kiosk/{id}/heartbeat", staff.base)).json(&serde_json::json!({"version": "x"}));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let boss = signed_in(&staff.base, "boss", "admin-pass12").await;
+    let state_of = |id: &'static str| {
+        let boss = boss.clone();
+        let url = format!("{}/admin/kiosks", staff.base);
+        async move {
+            let page = boss.get(url).send().await.unwrap().text().await.unwrap();
+            let row = page.split(&format!("data-kiosk=\"{id}\"")).nth(1).map(|rest| rest.split("</tr>").next().unwrap().to_string());
+            row.map(|row| row.split("class=\"state\">").nth(1).unwrap().split('<').next().unwrap().to_string())
+        }
+    };
+
+    // The real kiosk reports; an admin asks it to reload.
+    assert_eq!(beat("mall-1", Some(SECRET)).await.0, 200);
+    assert_eq!(state_of("mall-1").await.as_deref(), Some("在线"));
+    let page = boss.get(format!("{}/admin/kiosks", staff.base)).send().await.unwrap().text().await.unwrap();
+    let reload = boss
+        .post(format!("{}/admin/kiosks", staff.base))
+        .form(&[("action", "reload"), ("id", "mall-1"), ("csrf", &form_value(&page, "csrf"))])
+        .send()
+        .await
+        .unwrap();
+    assert!(reload.status().is_success(), "{}", reload.status());
+
+    // A forged heartbeat, without the secret or with a wrong one, neither
+    // counts as a report nor takes the reload request.
+    for key in [None, Some("mall-1-secret-7f3a9d"), Some("")] {
+        let (status, body) = beat("mall-1", key).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("kiosk_unauthorized")), "{key:?}");
+        assert!(body.get("reload").is_none(), "{body}");
+    }
+    assert_eq!(beat("mall-1", Some(SECRET)).await.1["reload"], true, "the real kiosk still gets its reload");
+
+    // Unknown ids are refused and never listed; a kiosk without a secret cannot report.
+    assert_eq!(beat("fake-99", Some(SECRET)).await.0, 404);
+    assert_eq!(state_of("fake-99").await, None, "an unknown id is not listed");
+    assert_eq!(beat("lobby", Some(SECRET)).await.0, 401);
+    assert_eq!(state_of("lobby").await.as_deref(), Some("未设置密钥，无法报到"));
+
+    // Short secrets are refused when the config is read.
+    let error = toml::from_str::<weiquan::web::config::FileConfig>("[kiosks.a]\nsecret = \"short\"").unwrap_err();
+    assert!(error.message().contains("at least 16 characters"), "{}", error.message());
+}

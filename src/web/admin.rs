@@ -58,18 +58,6 @@ pub fn routes() -> Router<AppState> {
         }))
 }
 
-/// The address a request came from, for throttling sign-in attempts.
-pub struct ClientAddress(String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ClientAddress, Self::Rejection> {
-        let Ok(super::client::ClientIp(address)) = super::client::ClientIp::from_request_parts(parts, state).await;
-        Ok(ClientAddress(address.map_or_else(|| "unknown".into(), |ip| ip.to_string())))
-    }
-}
-
 /// What went wrong in the admin, as a page.
 pub struct AdminError(pub StatusCode, pub String);
 
@@ -249,10 +237,13 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
+    super::client::ClientIp(client): super::client::ClientIp,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AdminError> {
+    // Sign-ins are throttled per address; one that came over no connection
+    // (the router driven directly) counts as `unknown`.
+    let address = client.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
     let publisher = publisher(&state)?.clone();
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     if expected.is_empty() || form.csrf != expected {
@@ -1103,18 +1094,21 @@ async fn kiosks(State(state): State<AppState>, Signed(session): Signed) -> Respo
             "终端",
             Some(&session),
             html! {
-                p { "终端每 30 秒报到一次；超过 " (super::kiosk::STALE_AFTER.as_secs()) " 秒没有报到即为离线。" }
+                p { "终端每 30 秒报到一次；超过 " (super::kiosk::STALE_AFTER.as_secs()) " 秒没有报到即为离线。"
+                    "只有配置文件中设置了密钥（secret）的终端才能报到，终端首次打开 /kiosk/编号#key=密钥 即可记住密钥。" }
                 table.admin-list {
                     thead { tr { th { "编号" } th { "名称" } th { "状态" } th { "最后报到" } th { "版本" } th { "方向" } th {} } }
                     tbody {
-                        @for (id, (name, beat)) in &kiosks {
+                        @for (id, kiosk) in &kiosks {
+                            @let beat = &kiosk.beat;
                             @let age = beat.as_ref().and_then(|b| (now - b.seen).to_std().ok());
                             tr data-kiosk=(id) {
-                                td { code { (id) } } td { (name) }
+                                td { code { (id) } } td { (kiosk.name) }
                                 td.state { @match age {
                                     Some(age) if age <= super::kiosk::STALE_AFTER => "在线",
                                     Some(_) => "离线",
-                                    None => "从未报到",
+                                    None if kiosk.can_report => "从未报到",
+                                    None => "未设置密钥，无法报到",
                                 } }
                                 td { @if let Some(age) = age { (age.as_secs()) " 秒前" } }
                                 td { @if let Some(beat) = beat { (beat.version) } }

@@ -84,6 +84,50 @@ pub struct KioskConfig {
     /// Public address QR codes point to, e.g. `https://weiquan.example.cn`.
     /// Default: the address the kiosk reached the server at.
     pub public_url: Option<String>,
+    /// The kiosk's own secret, at least 16 characters: its heartbeats carry
+    /// it (`Authorization: Bearer`), so nobody else can report for it or
+    /// take its reload requests. The kiosk learns it once from its address
+    /// (`/kiosk/<id>#key=<secret>`). Default none: the kiosk shows warnings
+    /// but cannot report.
+    pub secret: Option<KioskSecret>,
+}
+
+/// A kiosk's secret: never printed, compared in constant time.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct KioskSecret(String);
+
+impl KioskSecret {
+    /// The shortest secret accepted.
+    pub const MIN_CHARS: usize = 16;
+
+    /// Whether `given` is this secret. The time taken does not depend on
+    /// where the two first differ.
+    pub fn matches(&self, given: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let (want, got) = (Sha256::digest(self.0.as_bytes()), Sha256::digest(given.as_bytes()));
+        want.iter().zip(got.iter()).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
+    }
+}
+
+impl TryFrom<String> for KioskSecret {
+    type Error = String;
+
+    fn try_from(secret: String) -> Result<KioskSecret, String> {
+        if secret.chars().count() < KioskSecret::MIN_CHARS || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "a kiosk secret needs at least {} characters and no spaces",
+                KioskSecret::MIN_CHARS
+            ));
+        }
+        Ok(KioskSecret(secret))
+    }
+}
+
+impl std::fmt::Debug for KioskSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KioskSecret(…)")
+    }
 }
 
 impl Default for KioskConfig {
@@ -96,6 +140,7 @@ impl Default for KioskConfig {
             idle_seconds: 90,
             countdown_seconds: 20,
             public_url: None,
+            secret: None,
         }
     }
 }

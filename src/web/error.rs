@@ -61,6 +61,16 @@ impl WebError {
         }
     }
 
+    /// A kiosk heartbeat without its kiosk's secret.
+    pub fn unauthorized_kiosk() -> WebError {
+        WebError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "kiosk_unauthorized",
+            message: "终端密钥不正确，请按说明重新设置终端地址".into(),
+            message_en: "wrong or missing kiosk secret: open the kiosk at its address with #key=".into(),
+        }
+    }
+
     /// Busy and rate-limited answers say when to try again, as JSON or page.
     pub fn retry_after(status: StatusCode, response: &mut Response) {
         if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {

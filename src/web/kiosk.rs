@@ -268,10 +268,26 @@ struct Reply {
     reload: bool,
 }
 
-/// A kiosk says it is alive; the answer says whether to reload.
-async fn heartbeat(State(state): State<AppState>, Path(id): Path<String>, Json(report): Json<Report>) -> Response {
-    if valid_id(&id).is_err() {
-        return StatusCode::NOT_FOUND.into_response();
+/// A kiosk says it is alive; the answer says whether to reload. Only a
+/// configured kiosk with a secret can report, and only with that secret:
+/// a forged heartbeat could hide an outage or take an admin's reload
+/// request, and unknown ids would pile up in the admin.
+async fn heartbeat(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(report): Json<Report>,
+) -> Response {
+    let Some(kiosk) = state.kiosks.get(&id) else {
+        return ApiError::from(WebError::not_found()).into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    let allowed = kiosk.secret.as_ref().zip(given).is_some_and(|(secret, given)| secret.matches(given));
+    if !allowed {
+        return ApiError::from(WebError::unauthorized_kiosk()).into_response();
     }
     let mut beats = state.heartbeats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let reload = beats.get(&id).is_some_and(|b| b.reload);
@@ -281,15 +297,30 @@ async fn heartbeat(State(state): State<AppState>, Path(id): Path<String>, Json(r
     Json(Reply { reload }).into_response()
 }
 
-/// Every kiosk that reported or is configured, for the admin.
-pub fn kiosk_list(state: &AppState) -> BTreeMap<String, (String, Option<Heartbeat>)> {
+/// A configured kiosk as the admin sees it.
+pub struct KioskStatus {
+    pub name: String,
+    /// Its last report, if it made one since the server started.
+    pub beat: Option<Heartbeat>,
+    /// It has a secret, so it can report at all.
+    pub can_report: bool,
+}
+
+/// Every configured kiosk, by id, with what it last reported.
+pub fn kiosk_list(state: &AppState) -> BTreeMap<String, KioskStatus> {
     let beats = state.heartbeats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut list: BTreeMap<String, (String, Option<Heartbeat>)> =
-        state.kiosks.keys().map(|id| (id.clone(), (settings(state, id).name, None))).collect();
-    for (id, beat) in beats.iter() {
-        list.entry(id.clone()).or_insert_with(|| (id.clone(), None)).1 = Some(beat.clone());
-    }
-    list
+    state
+        .kiosks
+        .iter()
+        .map(|(id, config)| {
+            let status = KioskStatus {
+                name: settings(state, id).name,
+                beat: beats.get(id).cloned(),
+                can_report: config.secret.is_some(),
+            };
+            (id.clone(), status)
+        })
+        .collect()
 }
 
 /// Asks kiosk `id` to reload at its next heartbeat.
