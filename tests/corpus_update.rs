@@ -1,7 +1,8 @@
 //! What changed in the official texts: `weiquan corpus update` and
 //! `weiquan check --stale` on two small snapshots of made-up laws
 //! (`tests/fixtures/corpus-old`, `corpus-new`) and made-up content citing
-//! them (`tests/fixtures/corpus-content`).
+//! them (`tests/fixtures/corpus-content`), and the admin list's 需复核 mark
+//! through a real server.
 //!
 //! From the old snapshot to the new one, 《虚构消费者保障法》 gets a new
 //! version in force from 2024-10-01 (第三条 amended, 第五条 moved to 第六条,
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::fixture;
+use common::{fixture, signed_in, spawn_staff_server_over};
 use weiquan::clock::Clock;
 use weiquan::content;
 use weiquan::corpus::changes;
@@ -160,4 +161,32 @@ fn check_stale_prints_the_same_list() {
     let output = weiquan(&["check", "--stale", "--content", arg(&ours), "--content", arg(&new)]);
     assert!(output.status.success(), "stale citations are listed, not failures: {}", text(&output.stderr));
     assert_eq!(text(&output.stdout), format!("{REVIEW}检查完成：文档 8 篇，条目 25 个，问题 0 个\n"));
+}
+
+/// The row of document `id` in the admin list.
+fn row<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page.find(&format!("data-id=\"{id}\"")).unwrap_or_else(|| panic!("no row for {id}"));
+    &page[start..start + page[start..].find("</tr>").unwrap()]
+}
+
+#[tokio::test]
+async fn the_admin_list_marks_documents_to_review() {
+    let staff = spawn_staff_server_over(&fixture("corpus-content"), vec![fixture("corpus-new")]).await;
+    let client = signed_in(&staff.base, "ed", "editor-pass1").await;
+    let list = || async { client.get(format!("{}/admin", staff.base)).send().await.unwrap().text().await.unwrap() };
+
+    let page = list().await;
+    let guide = row(&page, "guides/return-goods");
+    assert!(guide.contains("需复核"), "{guide}");
+    assert!(guide.contains("《虚构消费者保障法》第五条：条文序号已变，现为第六条"), "{guide}");
+    assert!(row(&page, "warnings/fraud-refund").contains("需复核"));
+    assert!(!row(&page, "warnings/card-contract").contains("需复核"), "an unchanged law is not marked");
+
+    // Dated after the new version took effect, the guide cites it: no longer marked.
+    let path = staff.content.join("guides/return-goods.md");
+    let source = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, source.replace("date = 2020-05-01", "date = 2025-01-01")).unwrap();
+    let page = list().await;
+    assert!(!row(&page, "guides/return-goods").contains("需复核"), "{}", row(&page, "guides/return-goods"));
+    assert!(row(&page, "warnings/fraud-refund").contains("需复核"));
 }
