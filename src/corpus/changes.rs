@@ -157,28 +157,31 @@ impl Laws {
         self.laws.range((key.to_string(), None)..).take_while(move |((k, _), _)| k == key).map(|(_, v)| v.as_slice())
     }
 
-    /// How article `article` of the law `key`, as in force on `date`, has
-    /// changed in the text in force now; `None` when it has not, or when no
-    /// text of the law has the article.
-    fn changed(&self, key: &str, article: u32, date: NaiveDate) -> Option<Changed> {
+    /// How article `article` of the law `key`, as cited by a document of
+    /// `date`, has changed in the text in force now; `None` when it has not,
+    /// or when the text cited does not have the article.
+    fn changed(&self, key: &str, article: u32, date: Option<NaiveDate>) -> Option<Changed> {
         for versions in self.versions_of(key) {
-            // The text in force on the date, or the oldest when none was yet.
-            let Some(cited) = versions.iter().rev().find(|v| v.text.start() <= Some(date)).or(versions.first()) else {
-                continue;
-            };
-            let Some(words) = cited.words(article) else { continue };
-            let live = || versions.iter().filter(|v| !v.gone);
+            let live = || versions.iter().enumerate().filter(|(_, v)| !v.gone);
             let current = live()
                 .rev()
-                .find(|v| v.status == Some(Status::Current))
-                .or_else(|| live().rev().find(|v| v.status != Some(Status::Pending)));
+                .find(|(_, v)| v.status == Some(Status::Current))
+                .or_else(|| live().rev().find(|(_, v)| v.status != Some(Status::Pending)));
+            let cited = match (date, current) {
+                // The text in force on the date, or the oldest when none was yet.
+                (Some(date), _) => versions.iter().rev().find(|v| v.text.start() <= Some(date)).or(versions.first()),
+                // Undated: the text before the one in force, or the only one.
+                (None, Some((at, current))) => at.checked_sub(1).map(|before| &versions[before]).or(Some(current)),
+                (None, None) => versions.last(),
+            };
+            let Some((cited, words)) = cited.and_then(|cited| Some((cited, cited.words(article)?))) else { continue };
             let change = match current {
                 None if live().next().is_none() => Change::Removed,
                 // Only texts not yet in force: nothing to compare with yet.
                 None => return None,
-                Some(current) if current.status == Some(Status::Repealed) => Change::Repealed,
-                Some(current) if current.words(article) == Some(words) => return None,
-                Some(current) => match current.articles.iter().find(|c| c.words == words) {
+                Some((_, current)) if current.status == Some(Status::Repealed) => Change::Repealed,
+                Some((_, current)) if current.words(article) == Some(words) => return None,
+                Some((_, current)) => match current.articles.iter().find(|c| c.words == words) {
                     Some(moved) => Change::Renumbered(label(moved.number, moved.sub)),
                     None if current.words(article).is_some() => Change::Amended,
                     None => Change::Deleted,
@@ -187,7 +190,7 @@ impl Laws {
             return Some(Changed {
                 article,
                 cited: cited.text.clone(),
-                current: current.map(|c| c.text.clone()),
+                current: current.map(|(_, c)| c.text.clone()),
                 change,
             });
         }
@@ -300,9 +303,11 @@ impl fmt::Display for Review {
 /// skipped) that cite an article of `laws` whose words or number changed
 /// between the text they cite and the text in force now. The text they
 /// cite is the one in force on the document's date, or the oldest when none
-/// was in force yet. Undated documents are skipped: nothing says which text
-/// they read. Law names resolve as on the website: short titles, titles
-/// without 中华人民共和国, and the built-in and the roots' aliases.
+/// was in force yet. For an undated document it is the text before the one
+/// in force (or the only one): nothing says when it was written, so it is
+/// taken to predate the latest change. Law names resolve as on the website:
+/// short titles, titles without 中华人民共和国, and the built-in and the
+/// roots' aliases.
 pub fn review<'a>(laws: &Laws, citing: impl IntoIterator<Item = &'a Document>) -> Review {
     let aliases = parse_synonyms(&format!("{BUILTIN_ALIASES}\n{}", laws.aliases));
     let key = |name: &str| {
@@ -312,7 +317,6 @@ pub fn review<'a>(laws: &Laws, citing: impl IntoIterator<Item = &'a Document>) -
     let is_law = |name: &str| laws.versions_of(&key(name)).next().is_some();
     let mut stale = Vec::new();
     for document in citing.into_iter().filter(|d| d.kind != Kind::Law) {
-        let Some(date) = document.meta.date else { continue };
         let mut seen = HashSet::new();
         let mut changed = Vec::new();
         for citation in document.units.iter().flat_map(|u| citations::extract(&u.text, &is_law)) {
@@ -320,7 +324,7 @@ pub fn review<'a>(laws: &Laws, citing: impl IntoIterator<Item = &'a Document>) -
             let law = key(name);
             for &article in &citation.articles {
                 if seen.insert((law.clone(), article))
-                    && let Some(change) = laws.changed(&law, article, date)
+                    && let Some(change) = laws.changed(&law, article, document.meta.date)
                 {
                     changed.push(change);
                 }
@@ -485,7 +489,7 @@ mod tests {
     }
 
     #[test]
-    fn a_citation_reads_the_part_that_has_the_article_and_undated_documents_are_skipped() {
+    fn a_citation_reads_the_part_that_has_the_article_and_undated_documents_the_text_before() {
         let mut book = law("民法典/合同编", "中华人民共和国民法典", "2020-05-28", "第四百六十三条 旧。");
         book.part = Some("合同编".into());
         let mut amended = law("民法典/合同编(2030)", "中华人民共和国民法典", "2030-01-01", "第四百六十三条 新。");
@@ -500,9 +504,13 @@ mod tests {
         let review = review(&laws, &citing);
         assert_eq!(
             review.to_string(),
-            "需复核：1 篇内容引用的条文已改变\n  维权指南 guides/dated《指南》\n    \
+            "需复核：2 篇内容引用的条文已改变\n  维权指南 guides/dated《指南》\n    \
+             《中华人民共和国民法典》第四百六十三条：条文内容已修改（所引 2020-05-28 版，现行 2030-01-01 版）\n  \
+             维权指南 guides/undated《指南》\n    \
              《中华人民共和国民法典》第四百六十三条：条文内容已修改（所引 2020-05-28 版，现行 2030-01-01 版）\n"
         );
+        let single = Laws::new(&loaded(vec![law("b", "某法", "2000-01-01", "第一条 甲。")]));
+        assert_eq!(single.changed("某法", 1, None), None, "the only text is the one cited");
     }
 
     #[test]
@@ -511,8 +519,8 @@ mod tests {
             law("a(2000)", "某法", "2000-01-01", "第一条 甲。\n\n第二条 乙 丙。"),
             law("a(2010)", "某法", "2010-01-01", "第一条 甲。\n\n第二条　新增。\n\n第三条 乙丙。\n\n第三条之一 丁。"),
         ]));
-        assert_eq!(laws.changed("某法", 1, NaiveDate::from_ymd_opt(2005, 1, 1).unwrap()), None);
-        let moved = laws.changed("某法", 2, NaiveDate::from_ymd_opt(2005, 1, 1).unwrap()).unwrap();
+        assert_eq!(laws.changed("某法", 1, NaiveDate::from_ymd_opt(2005, 1, 1)), None);
+        let moved = laws.changed("某法", 2, NaiveDate::from_ymd_opt(2005, 1, 1)).unwrap();
         assert_eq!(moved.change, Change::Renumbered("第三条".into()));
         assert_eq!(label(3, Some(1)), "第三条之一");
     }
