@@ -2,7 +2,8 @@
 //! warnings and rights guides, searchable in Chinese.
 //!
 //! Dependencies point one way: [`search`] builds on [`content`], and both use
-//! [`text`]. Neither knows about HTTP or the command line.
+//! [`text`]; [`corpus`] gets the official texts and compares snapshots of them.
+//! None of them knows about HTTP or the command line.
 
 pub mod clock;
 pub mod content;

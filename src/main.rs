@@ -49,6 +49,11 @@ enum Command {
     Check {
         #[command(flatten)]
         content: ContentArgs,
+        /// Also list the guides, warnings and cases that cite an article whose
+        /// words or number changed since the version they cite (需复核); listed,
+        /// not counted as problems.
+        #[arg(long)]
+        stale: bool,
     },
     /// Serve the website and the JSON API; builds the index first when it is
     /// missing or the content changed. Stops cleanly on Ctrl-C or SIGTERM.
@@ -64,7 +69,8 @@ enum Command {
         #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR", default_value = "data", global = true)]
         data: PathBuf,
     },
-    /// Get the official law texts (LawRefBook) into the data folder.
+    /// Get the official law texts (LawRefBook) into the data folder, or
+    /// update them from a local checkout.
     Corpus {
         #[command(subcommand)]
         command: CorpusCommand,
@@ -94,6 +100,11 @@ enum CorpusCommand {
     /// Download the LawRefBook texts of one commit into corpus/ in the data
     /// folder; the old texts stay until the new ones are checked.
     Fetch(FetchArgs),
+    /// Print what changed from the corpus to DIR (laws added, new versions,
+    /// texts removed or repealed, and this project's documents that cite an
+    /// article which changed), then replace the corpus with DIR's texts
+    /// atomically. A failure leaves the old corpus as it was.
+    Update(UpdateArgs),
 }
 
 #[derive(Args)]
@@ -115,6 +126,23 @@ struct FetchArgs {
     /// TOML file with `corpus_url` and `data` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct UpdateArgs {
+    /// A LawRefBook checkout, or a folder in its layout.
+    #[arg(long, value_name = "DIR")]
+    from: PathBuf,
+    /// Data folder, whose corpus/ is replaced unless `--corpus` names
+    /// another folder [default: `data` in the config file, else data].
+    #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// TOML file with `data` [default: weiquan.toml, if present].
+    #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// This project's content, whose citations are reviewed.
+    #[arg(long = "content", value_name = "DIR", default_value = "content", value_delimiter = ',')]
+    content: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -218,10 +246,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Index { content, index } => run_index(&content.roots(cli.corpus), &index.dir, &clock),
         Command::Search(args) => run_search(args, clock, cli.corpus),
-        Command::Check { content } => run_check(&content.roots(cli.corpus), &clock),
+        Command::Check { content, stale } => run_check(&content.roots(cli.corpus), stale, &clock),
         Command::Serve(args) => run_serve(args, cli.timezone, cli.corpus),
         Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
         Command::Corpus { command: CorpusCommand::Fetch(args) } => run_fetch(args),
+        Command::Corpus { command: CorpusCommand::Update(args) } => run_corpus_update(args, cli.corpus, &clock),
         Command::Eval { queries, split, content, index, json } => {
             run_eval(&queries, split, &content.roots(cli.corpus), &index.dir, json, clock)
         }
@@ -579,8 +608,58 @@ fn run_eval(
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_check(roots: &[PathBuf], clock: &Clock) -> anyhow::Result<ExitCode> {
+/// The roots in this project's layout: the documents that cite the official texts.
+fn project_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
+    roots.iter().filter(|root| content::Layout::detect(root) == content::Layout::Project).cloned().collect()
+}
+
+fn run_corpus_update(args: UpdateArgs, corpus: Option<PathBuf>, clock: &Clock) -> anyhow::Result<ExitCode> {
+    let file = config_file(args.config.as_deref())?;
+    let data = args.data.or(file.data).unwrap_or_else(|| PathBuf::from("data"));
+    let (from, corpus) = (args.from, corpus.unwrap_or_else(|| weiquan::corpus::folder(&data)));
+    if content::Layout::detect(&from) != content::Layout::LawRefBook {
+        anyhow::bail!(
+            "{} 不是 LawRefBook 的文件夹（民法商法/、行政法规/、司法解释/ ……），法律文本未改动 / \
+             `{}` is not in the LawRefBook layout: give a LawRefBook checkout with --from",
+            from.display(),
+            from.display()
+        );
+    }
+    let today = clock.today();
+    let new = content::load(std::slice::from_ref(&from), today, &|_, _| {})?;
+    print_problems(&new.problems);
+    if !new.documents.iter().any(|d| d.kind == Kind::Law) {
+        anyhow::bail!(
+            "{} 里没有法律文本，法律文本未改动 / `{}` holds no law texts: the corpus was left as it was",
+            from.display(),
+            from.display()
+        );
+    }
+    let old = if corpus.is_dir() {
+        content::load(std::slice::from_ref(&corpus), today, &|_, _| {})?
+    } else {
+        content::Loaded::default()
+    };
+    let ours = content::load(&project_roots(&args.content), today, &|_, _| {})?;
+    let changes = weiquan::corpus::changes::compare(&old, &new, &ours);
+    print!("{changes}");
+    weiquan::corpus::install::replace(&from, &corpus)?;
+    println!(
+        "已更新法规文本：{}（{} 个文本；serve、index、search 会据此重建索引）",
+        corpus.display(),
+        changes.new_texts
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_check(roots: &[PathBuf], stale: bool, clock: &Clock) -> anyhow::Result<ExitCode> {
     let mut loaded = content::load(roots, clock.today(), &|_, _| {})?;
+    if stale {
+        let laws = weiquan::corpus::changes::Laws::new(&loaded);
+        let ours = project_roots(roots);
+        let citing = loaded.documents.iter().filter(|d| ours.iter().any(|root| d.path.starts_with(root)));
+        print!("{}", weiquan::corpus::changes::review(&laws, citing));
+    }
     // Official texts are taken as published: their own broken citations are
     // counted, not failures.
     let official: Vec<&PathBuf> =

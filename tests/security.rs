@@ -491,7 +491,10 @@ async fn only_a_configured_kiosk_with_its_secret_can_report() {
     use weiquan::web::config::KioskConfig;
     const SECRET: &str = "mall-1-secret-7f3a9c";
     let kiosks = [
-        ("mall-1".to_string(), KioskConfig { secret: Some(SECRET.to_string().try_into().unwrap()), ..Default::default() }),
+        (
+            "mall-1".to_string(),
+            KioskConfig { secret: Some(SECRET.to_string().try_into().unwrap()), ..Default::default() },
+        ),
         ("lobby".to_string(), KioskConfig::default()),
     ];
     let staff = common::spawn_staff_server_with(kiosks.into()).await;
@@ -513,7 +516,10 @@ async fn only_a_configured_kiosk_with_its_secret_can_report() {
         let url = format!("{}/admin/kiosks", staff.base);
         async move {
             let page = boss.get(url).send().await.unwrap().text().await.unwrap();
-            let row = page.split(&format!("data-kiosk=\"{id}\"")).nth(1).map(|rest| rest.split("</tr>").next().unwrap().to_string());
+            let row = page
+                .split(&format!("data-kiosk=\"{id}\""))
+                .nth(1)
+                .map(|rest| rest.split("</tr>").next().unwrap().to_string());
             row.map(|row| row.split("class=\"state\">").nth(1).unwrap().split('<').next().unwrap().to_string())
         }
     };

@@ -104,7 +104,7 @@ pub fn fetch(
     fs::remove_file(&archive).map_err(io_error(&archive))?;
     let law_files = check_layout(&root)?;
     let folder = super::folder(data);
-    switch(&root, &folder)?;
+    super::install::switch(&root, &folder).map_err(io_error(&folder))?;
     // Dropping the staging folder deletes the old corpus swapped into it.
     drop(staging);
     Ok(Fetched { folder, law_files, downloaded })
@@ -254,18 +254,6 @@ pub fn check_layout(root: &Path) -> Result<usize, FetchError> {
         return Err(FetchError::NotTheCorpus(format!("只有 {texts} 个文本 / only {texts} texts")));
     }
     Ok(texts)
-}
-
-/// Puts `new` in the place of `current` in one step: an atomic exchange
-/// when `current` exists (`new` then holds the old corpus), a rename when
-/// it does not. Both are in the data folder, on one file system.
-fn switch(new: &Path, current: &Path) -> Result<(), FetchError> {
-    if current.exists() {
-        rustix::fs::renameat_with(rustix::fs::CWD, new, rustix::fs::CWD, current, rustix::fs::RenameFlags::EXCHANGE)
-            .map_err(|errno| FetchError::Io { path: current.to_path_buf(), source: errno.into() })
-    } else {
-        fs::rename(new, current).map_err(io_error(current))
-    }
 }
 
 #[cfg(test)]

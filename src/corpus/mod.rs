@@ -1,11 +1,16 @@
-//! The official law texts: where an installation keeps them and how it gets
-//! them. The texts are not part of the repository; `weiquan corpus fetch`
-//! downloads the LawRefBook collection at a pinned commit into
-//! `data/corpus/`, which every command then reads beside `content/`.
+//! The official law texts: where an installation keeps them, how it gets
+//! them, and what changed from one snapshot to the next. The texts are not
+//! part of the repository; `weiquan corpus fetch` downloads the LawRefBook
+//! collection at a pinned commit into `data/corpus/`, which every command
+//! then reads beside `content/`; `weiquan corpus update` puts a local
+//! checkout in its place.
 //!
-//! Depends on [`crate::content`] (the layout check) only.
+//! Depends on [`crate::content`], and on [`crate::search`] only for the
+//! abbreviations of law titles that citations may use.
 
+pub mod changes;
 pub mod fetch;
+pub mod install;
 
 use std::path::{Path, PathBuf};
 

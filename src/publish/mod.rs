@@ -7,6 +7,7 @@ mod actor;
 pub mod cli;
 pub mod credentials;
 pub mod files;
+mod stale;
 pub mod store;
 pub mod throttle;
 pub mod watch;
@@ -322,6 +323,9 @@ pub struct Entry {
     pub expires: Option<NaiveDate>,
     /// A revision waits for a publisher.
     pub pending: bool,
+    /// The citations of articles that changed since the text the document
+    /// cites (需复核), as `weiquan check --stale` words them; empty when none.
+    pub stale: Vec<String>,
 }
 
 /// A document opened for editing: the text to edit is the revision waiting
@@ -360,6 +364,8 @@ pub struct Publisher {
     /// Held from reading a file to writing it, so that two saves of the
     /// same text cannot both pass the check against it.
     writing: std::sync::Mutex<()>,
+    /// The official texts, reduced, to mark documents 需复核.
+    official: stale::OfficialLaws,
 }
 
 impl Publisher {
@@ -373,6 +379,7 @@ impl Publisher {
             engine,
             problems: std::sync::Mutex::new(Vec::new()),
             writing: std::sync::Mutex::new(()),
+            official: stale::OfficialLaws::default(),
         }
     }
 
@@ -437,7 +444,8 @@ impl Publisher {
         tags
     }
 
-    /// Every warning and guide under the folder, newest first.
+    /// Every warning and guide under the folder, newest first, with the
+    /// citations to review (the official texts are the index's other roots).
     pub fn entries(&self) -> Result<Vec<Entry>, PublishError> {
         let now = self.clock().now();
         let loaded =
@@ -449,6 +457,9 @@ impl Publisher {
                 PublishError::Invalid(error.to_string())
             })?;
         let pending: std::collections::HashSet<String> = self.store.pending_ids()?.into_iter().collect();
+        let official: Vec<PathBuf> =
+            self.engine.manifest().roots.iter().filter(|root| **root != self.root).cloned().collect();
+        let mut stale = self.official.stale(&official, &loaded, now.date_naive());
         let mut entries: Vec<Entry> = loaded
             .documents
             .into_iter()
@@ -461,6 +472,7 @@ impl Publisher {
                 publish_at: d.meta.publish_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
                 expires: d.meta.expires,
                 pending: pending.contains(&d.id),
+                stale: stale.remove(&d.id).unwrap_or_default(),
                 id: d.id,
             })
             .collect();

@@ -391,7 +391,12 @@ async fn list(State(state): State<AppState>, Signed(session): Signed, Query(para
                 tbody {
                     @for entry in &shown {
                         tr data-id=(entry.id) {
-                            td { a href={ "/admin/edit?id=" (entry.id) } { (entry.title) } }
+                            td {
+                                a href={ "/admin/edit?id=" (entry.id) } { (entry.title) }
+                                @if !entry.stale.is_empty() {
+                                    " " span.badge.stale title=(entry.stale.join("\n")) { "需复核" }
+                                }
+                            }
                             td { (entry.kind.label()) }
                             td.stage {
                                 (entry.stage.label()) @if let Some(at) = &entry.publish_at { " " small { (at) } }

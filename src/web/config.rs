@@ -114,11 +114,10 @@ impl TryFrom<String> for KioskSecret {
     type Error = String;
 
     fn try_from(secret: String) -> Result<KioskSecret, String> {
-        if secret.chars().count() < KioskSecret::MIN_CHARS || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!(
-                "a kiosk secret needs at least {} characters and no spaces",
-                KioskSecret::MIN_CHARS
-            ));
+        if secret.chars().count() < KioskSecret::MIN_CHARS
+            || secret.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(format!("a kiosk secret needs at least {} characters and no spaces", KioskSecret::MIN_CHARS));
         }
         Ok(KioskSecret(secret))
     }

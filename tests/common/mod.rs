@@ -167,17 +167,33 @@ pub async fn spawn_staff_server_limited(
     kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
     limits: weiquan::insights::Limits,
 ) -> Staff {
+    spawn_staff(&fixture("content"), Vec::new(), kiosks, limits).await
+}
+
+/// A staff server over a temporary copy of the content folder `content`
+/// and, read in place, the official texts in `official` (LawRefBook folders).
+pub async fn spawn_staff_server_over(content: &Path, official: Vec<PathBuf>) -> Staff {
+    spawn_staff(content, official, std::collections::BTreeMap::new(), weiquan::insights::Limits::default()).await
+}
+
+async fn spawn_staff(
+    fixture_content: &Path,
+    official: Vec<PathBuf>,
+    kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
+    limits: weiquan::insights::Limits,
+) -> Staff {
     let content_dir = tempfile::tempdir().unwrap();
     let index_dir = tempfile::tempdir().unwrap();
     let data_dir = tempfile::tempdir().unwrap();
-    copy_tree(&fixture("content"), content_dir.path());
+    copy_tree(fixture_content, content_dir.path());
     let content = content_dir.path().to_path_buf();
     let clock = Clock::pinned(DEFAULT_ZONE, chrono::Utc::now());
     let (engine, store) = {
         let (content, index, data) = (content.clone(), index_dir.path().to_path_buf(), data_dir.path().to_path_buf());
         let clock = clock.clone();
         tokio::task::spawn_blocking(move || {
-            build(&index, &[content], &clock, &|_, _, _| {}).unwrap();
+            let roots: Vec<PathBuf> = std::iter::once(content).chain(official).collect();
+            build(&index, &roots, &clock, &|_, _, _| {}).unwrap();
             let store = weiquan::publish::Store::open(&data).unwrap();
             store.add_user("pub", weiquan::publish::Role::Publisher, "publisher-pass").unwrap();
             store.add_user("ed", weiquan::publish::Role::Editor, "editor-pass1").unwrap();
