@@ -126,6 +126,10 @@ struct FetchArgs {
     /// TOML file with `corpus_url` and `data` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// This project's content, whose citations are reviewed when a fetch
+    /// replaces texts.
+    #[arg(long = "content", value_name = "DIR", default_value = "content", value_delimiter = ',')]
+    content: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -249,7 +253,7 @@ fn main() -> ExitCode {
         Command::Check { content, stale } => run_check(&content.roots(cli.corpus), stale, &clock),
         Command::Serve(args) => run_serve(args, cli.timezone, cli.corpus),
         Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
-        Command::Corpus { command: CorpusCommand::Fetch(args) } => run_fetch(args),
+        Command::Corpus { command: CorpusCommand::Fetch(args) } => run_fetch(args, &clock),
         Command::Corpus { command: CorpusCommand::Update(args) } => run_corpus_update(args, cli.corpus, &clock),
         Command::Eval { queries, split, content, index, json } => {
             run_eval(&queries, split, &content.roots(cli.corpus), &index.dir, json, clock)
@@ -421,7 +425,7 @@ fn config_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
 const NO_CORPUS_NOTICE: &str = "未载入法律法规原文：运行 `weiquan corpus fetch` 下载，或用 `--content` 指向 LawRefBook 文件夹。\n\
     The official law texts are not loaded: run `weiquan corpus fetch`, or point `--content` at a LawRefBook checkout.";
 
-fn run_fetch(args: FetchArgs) -> anyhow::Result<ExitCode> {
+fn run_fetch(args: FetchArgs, clock: &Clock) -> anyhow::Result<ExitCode> {
     let file = config_file(args.config.as_deref())?;
     let data = args.data.or(file.data).unwrap_or_else(|| PathBuf::from("data"));
     let url = args
@@ -429,7 +433,16 @@ fn run_fetch(args: FetchArgs) -> anyhow::Result<ExitCode> {
         .or(file.corpus_url)
         .unwrap_or_else(|| weiquan::corpus::archive_url(args.rev.as_deref().unwrap_or(weiquan::corpus::DEFAULT_REV)));
     let limits = weiquan::corpus::fetch::Limits { max_download: args.max_size << 20, ..Default::default() };
+    // A fetch over texts already here says what changed, like `corpus update`.
+    let folder = weiquan::corpus::folder(&data);
+    let today = clock.today();
+    let old = folder.is_dir().then(|| content::load(std::slice::from_ref(&folder), today, &|_, _| {})).transpose()?;
     let fetched = fetch_corpus(&url, &data, limits)?;
+    if let Some(old) = old {
+        let new = content::load(std::slice::from_ref(&fetched.folder), today, &|_, _| {})?;
+        let ours = content::load(&project_roots(&args.content), today, &|_, _| {})?;
+        print!("{}", weiquan::corpus::changes::compare(&old, &new, &ours));
+    }
     println!(
         "已下载法律文本：{} 个文件，{:.1} MB，位于 {}",
         fetched.law_files,

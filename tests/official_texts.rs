@@ -137,6 +137,15 @@ fn fetch_installs_the_texts_and_a_second_fetch_replaces_them() {
 
     let output = weiquan(&["corpus", "fetch", "--data", data_arg], &format!("{base}/second.tar.gz"));
     assert!(output.status.success(), "{}", text(&output.stderr));
+    // The fetch over texts already there reports what changed.
+    let report = text(&output.stdout);
+    let expected = format!("法规文本：原有 {MIN_LAW_FILES} 个，更新后 {} 个\n新增法规：2 部\n", MIN_LAW_FILES + 1);
+    assert!(report.starts_with(&expected), "{report}");
+    assert!(
+        report.contains("  《第二版测试法》2020-01-01 版")
+            && report.contains("删除或废止：1 个\n  《第一版测试法》2020-01-01 版：文件已删除"),
+        "{report}"
+    );
     assert_eq!(law_files(&corpus), MIN_LAW_FILES + 2);
     assert!(corpus.join("民法商法/第二版测试法(2020-01-01).md").is_file());
     assert!(!corpus.join("民法商法/第一版测试法(2020-01-01).md").exists(), "the old texts are gone");
