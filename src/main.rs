@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod cli_eval;
+
+use weiquan::search::rank::Model;
+
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use weiquan::clock::{self, Clock};
@@ -78,8 +82,10 @@ enum Command {
     /// Measure relevance on judged queries (JSONL, ../shared/eval format):
     /// nDCG@10, Recall@10, Recall@100 and MRR, overall and per query.
     Eval {
-        /// The judged queries, e.g. ../shared/eval/queries-dev.jsonl or eval/consumer.jsonl.
-        queries: PathBuf,
+        /// The judged queries, e.g. ../shared/eval/queries-dev.jsonl or
+        /// eval/consumer.jsonl; several with --fit and --ablate.
+        #[arg(required = true)]
+        queries: Vec<PathBuf>,
         /// Only one half of the queries: tune or check. The halves are fixed
         /// by a hash of each question's text, the same on every machine
         /// (docs/RELEVANCE.md).
@@ -92,6 +98,18 @@ enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Fit the ranking model's weights on the tune halves of the files
+        /// and write them to FILE (src/search/rank/weights.toml), with the
+        /// figures before and after on both halves.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate"])]
+        fit: Option<PathBuf>,
+        /// A table of the figures with each ranking feature turned off in turn.
+        #[arg(long, conflicts_with = "json")]
+        ablate: bool,
+        /// Rank with the weights in FILE instead of the built-in ones (to
+        /// try a fit before building it in; --fit starts from them).
+        #[arg(long, value_name = "FILE")]
+        weights: Option<PathBuf>,
     },
 }
 
@@ -226,6 +244,9 @@ struct SearchArgs {
     /// Print JSON: {"total", "hits": [{"id", "kind", "title", "article", "chapter", "snippet", "score", ...}], ...}.
     #[arg(long)]
     json: bool,
+    /// Show each hit's ranking features, their weights and their part of the score.
+    #[arg(long)]
+    explain: bool,
 }
 
 fn parse_kind(text: &str) -> Result<Kind, String> {
@@ -255,8 +276,13 @@ fn main() -> ExitCode {
         Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
         Command::Corpus { command: CorpusCommand::Fetch(args) } => run_fetch(args, &clock),
         Command::Corpus { command: CorpusCommand::Update(args) } => run_corpus_update(args, cli.corpus, &clock),
-        Command::Eval { queries, split, content, index, json } => {
-            run_eval(&queries, split, &content.roots(cli.corpus), &index.dir, json, clock)
+        Command::Eval { queries, split, content, index, json, fit, ablate, weights } => {
+            let mode = match (fit, ablate) {
+                (Some(out), _) => EvalMode::Fit(out),
+                (None, true) => EvalMode::Ablate,
+                (None, false) => EvalMode::Report { json },
+            };
+            run_eval(&queries, split, mode, weights.as_deref(), &content.roots(cli.corpus), &index.dir, clock)
         }
     };
     match result {
@@ -346,6 +372,7 @@ fn run_search(args: SearchArgs, clock: Clock, corpus: Option<PathBuf>) -> anyhow
         query: args.query.join(" "),
         kinds: args.kind,
         per_page: usize::from(args.limit),
+        explain: args.explain,
         ..SearchRequest::default()
     };
     let results = engine.search(&request)?;
@@ -366,6 +393,12 @@ fn run_search(args: SearchArgs, clock: Clock, corpus: Option<PathBuf>) -> anyhow
         println!("   {}", terminal_text(&hit.snippet, mark, unmark));
         let anchor = hit.anchor.as_deref().map(|a| format!("#{a}")).unwrap_or_default();
         println!("   {}{anchor}  score {}", hit.id, hit.score);
+        for part in hit.explain.iter().flatten() {
+            println!(
+                "     {:<16} {:>9.3} × {:>8.4} = {:>8.3}",
+                part.feature, part.value, part.weight, part.contribution
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -568,56 +601,47 @@ fn default_serve_roots(config: &ServeConfig, corpus: Option<PathBuf>) -> Vec<Pat
     }
 }
 
+/// What `weiquan eval` does.
+enum EvalMode {
+    Report { json: bool },
+    Fit(PathBuf),
+    Ablate,
+}
+
 fn run_eval(
-    queries: &Path,
+    files: &[PathBuf],
     split: Option<eval::Split>,
+    mode: EvalMode,
+    weights: Option<&Path>,
     roots: &[PathBuf],
     dir: &Path,
-    json: bool,
     clock: Clock,
 ) -> anyhow::Result<ExitCode> {
-    let text =
-        std::fs::read_to_string(queries).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", queries.display()))?;
-    let mut judged = eval::parse_queries(&text).map_err(|e| anyhow::anyhow!("`{}` {e}", queries.display()))?;
-    if let Some(half) = split {
-        judged = eval::split(judged, half);
-    }
+    let model = match weights {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
+            Model::parse(&text).map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?
+        }
+        None => Model::builtin().clone(),
+    };
     let (bar, update) = progress_bar();
     let opened = Engine::open_or_build(dir, roots, clock, &update);
     bar.finish_and_clear();
     let (engine, _) = opened?;
-    let report = eval::evaluate(&engine, &judged)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(ExitCode::SUCCESS);
+    match mode {
+        EvalMode::Fit(out) => cli_eval::fit_weights(&engine, files, &model, &out)?,
+        EvalMode::Ablate => cli_eval::ablate(&engine, files, split, &model)?,
+        EvalMode::Report { json } => {
+            let [file] = files else { anyhow::bail!("give one judged file, or several with --fit or --ablate") };
+            let report = eval::evaluate_with(&engine, &cli_eval::read(file, split)?, &model)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                cli_eval::print_report(&report, split);
+            }
+        }
     }
-    println!("{:>6} {:>6} {:>6} {:>6} {:>4}  query → top results", "nDCG", "R@10", "R@100", "MRR", "答案");
-    for score in &report.queries {
-        println!(
-            "{:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>4}  {} → {}",
-            score.ndcg,
-            score.recall,
-            score.recall100,
-            score.mrr,
-            if score.answered { "✓" } else { "-" },
-            score.query,
-            score.top.join(" | ")
-        );
-    }
-    let half = match split {
-        Some(eval::Split::Tune) => "tune 半，",
-        Some(eval::Split::Check) => "check 半，",
-        None => "",
-    };
-    println!(
-        "{:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>4}  平均（{half}{} 个查询；“答案”：前 10 条中有 3 级结果的查询数）",
-        report.ndcg,
-        report.recall,
-        report.recall100,
-        report.mrr,
-        report.answered,
-        report.queries.len()
-    );
     Ok(ExitCode::SUCCESS)
 }
 

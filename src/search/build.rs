@@ -11,6 +11,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use super::Error;
 use super::analyzer::{self, Analyzer, Lexicon};
+use super::rank;
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
 use super::suggest::Catalog;
@@ -112,10 +113,12 @@ fn write_generation(
         .map(|document| document.units.iter().map(|unit| cited_articles(&analyzer, &is_law, document, unit)).collect())
         .collect();
     let citing = citing_documents(&loaded.documents, &cited);
+    let consumer = consumer_relevance(loaded, &analyzer, &cited);
+    store::write_json(generation, store::CONSUMER, &consumer)?;
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
         if document.is_published() {
-            for doc in unit_documents(&fields, document, cited, &citing) {
+            for doc in unit_documents(&fields, document, cited, &citing, &consumer) {
                 writer.add_document(doc)?;
                 units += 1;
             }
@@ -128,19 +131,27 @@ fn write_generation(
 }
 
 /// The index documents of one document's units. `cited` holds the articles
-/// each unit cites; `citing` how many documents cite each article.
+/// each unit cites; `citing` how many documents cite each article;
+/// `consumer` how much each law is about consumers.
 pub(crate) fn unit_documents(
     fields: &Fields,
     document: &Document,
     cited: &[Vec<(String, u32)>],
     citing: &HashMap<(String, u32), usize>,
+    consumer: &HashMap<String, f64>,
 ) -> Vec<TantivyDocument> {
     let key = law_key(&document.meta.title);
+    let consumer = match document.kind {
+        content::Kind::Law => consumer.get(&key).copied().unwrap_or(0.0),
+        _ if is_shipped(document) => 1.0,
+        _ => 0.0,
+    };
     let mut docs = Vec::with_capacity(document.units.len());
     for (i, (unit, cited)) in document.units.iter().zip(cited).enumerate() {
         let citations =
             unit.article.as_ref().and_then(|article| citing.get(&(key.clone(), article.number))).copied().unwrap_or(0);
         let mut doc = unit_document(fields, document, unit, citations);
+        doc.add_f64(fields.consumer, consumer);
         for (law, article) in cited {
             doc.add_text(fields.cites, format!("{law}#{article}"));
             doc.add_text(fields.cites_law, law);
@@ -153,30 +164,78 @@ pub(crate) fn unit_documents(
     docs
 }
 
-/// How much a unit's source weighs, whatever the query: national laws above
-/// regulations, rules and local regulations; texts in force above amended,
-/// pending and repealed ones; articles that many other documents cite above
-/// those nobody cites.
-pub fn prior(level: Option<Level>, status: Option<Status>, citations: usize) -> f64 {
-    let level = match level {
+/// The rank of a source in the hierarchy of norms: national laws above
+/// regulations, rules and local regulations (which bind one province or
+/// city, where most readers are not).
+pub fn authority(level: Option<Level>) -> f64 {
+    match level {
         None | Some(Level::Law) => 1.0,
         Some(Level::Interpretation) => 0.95,
         Some(Level::Regulation) => 0.85,
         Some(Level::Rule) => 0.7,
-        // A local regulation binds one province or city: most readers are elsewhere.
         Some(Level::Local) | Some(Level::Other) => 0.3,
-    };
-    let status = match status {
-        None | Some(Status::Current) => 1.0,
-        Some(Status::Pending) => 0.8,
-        Some(Status::Amended) => 0.6,
-        Some(Status::Repealed) => 0.4,
-    };
-    level * status * (1.0 + CITATION_WEIGHT * (citations as f64).ln_1p())
+    }
 }
 
-/// How much an article gains per e-fold of the documents citing it.
-const CITATION_WEIGHT: f64 = 0.1;
+/// 1 for a text in force, 0.5 for one not yet in force, 0 for an amended
+/// or repealed one.
+pub fn in_force(status: Option<Status>) -> f64 {
+    match status {
+        None | Some(Status::Current) => 1.0,
+        Some(Status::Pending) => 0.5,
+        Some(Status::Amended) | Some(Status::Repealed) => 0.0,
+    }
+}
+
+/// Whether a document is part of this project's own knowledge (a guide, a
+/// warning or one of its cases), written in readers' words.
+fn is_shipped(document: &Document) -> bool {
+    match document.kind {
+        content::Kind::Guide | content::Kind::Warning => true,
+        content::Kind::Case => document.id.starts_with("cases/"),
+        content::Kind::Law => false,
+    }
+}
+
+/// How much each law is about consumers, by title key: 1 for the core
+/// (`core-laws.txt` of the content roots), else growing with the number of
+/// shipped guides, warnings and cases that cite it (1 from ten on).
+pub fn consumer_relevance(
+    loaded: &Loaded,
+    analyzer: &Analyzer,
+    cited: &[Vec<Vec<(String, u32)>>],
+) -> HashMap<String, f64> {
+    let mut citing: HashMap<String, usize> = HashMap::new();
+    for (document, cited) in loaded.documents.iter().zip(cited) {
+        if is_shipped(document) {
+            let laws: HashSet<&String> = cited.iter().flatten().map(|(law, _)| law).collect();
+            for law in laws {
+                *citing.entry(law.clone()).or_default() += 1;
+            }
+        }
+    }
+    let mut relevance: HashMap<String, f64> =
+        citing.into_iter().map(|(law, n)| (law, ((n as f64).ln_1p() / 10f64.ln_1p()).min(1.0))).collect();
+    for line in loaded.core_laws.lines().map(|l| l.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty()) {
+        relevance.insert(law_key(analyzer.law_title(&normalize(line))), 1.0);
+    }
+    relevance
+}
+
+/// The places a local regulation binds, space-separated: its province and
+/// the place its title starts with (洛阳市… → 洛阳).
+fn places(document: &Document) -> String {
+    let mut places: Vec<String> = document.meta.regions.clone();
+    let title: Vec<char> = document.meta.title.chars().collect();
+    if let Some(end) = title.iter().take(8).position(|c| "省市县州".contains(*c)) {
+        let place: String = title[..end].iter().collect();
+        let place = place.trim_end_matches("自治").to_string();
+        if place.chars().count() >= 2 && !places.contains(&place) {
+            places.push(place);
+        }
+    }
+    places.join(" ")
+}
 
 /// For each cited article, how many documents of other laws, cases, guides
 /// and warnings cite it: its centrality in the citation graph.
@@ -259,7 +318,22 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
         doc.add_facet(fields.facets, Facet::from_path(["tag", tag.as_str()]));
     }
     doc.add_i64(fields.date, date_number(meta.date));
-    doc.add_f64(fields.prior, prior(meta.level, meta.status, citations));
+    doc.add_f64(fields.authority, authority(meta.level));
+    doc.add_f64(fields.in_force, in_force(meta.status));
+    doc.add_f64(fields.cited, (citations as f64).ln_1p());
+    doc.add_u64(fields.kind_code, rank::kind_code(document.kind));
+    let mut bits = 0;
+    if meta.level == Some(Level::Local) {
+        bits |= rank::flags::LOCAL;
+        doc.add_text(fields.place, places(document));
+    }
+    if document.kind == content::Kind::Law && unit.article.is_none() {
+        bits |= rank::flags::NON_ARTICLE;
+    }
+    if document.kind == content::Kind::Law && rank::is_omnibus(&meta.title) {
+        bits |= rank::flags::OMNIBUS;
+    }
+    doc.add_u64(fields.flags, bits);
 
     doc.add_text(fields.title, &meta.title);
     doc.add_text(fields.title_key, law_key(&meta.title));

@@ -131,23 +131,35 @@ pub fn short_title(title: &str) -> &str {
 
 /// Runs every query and scores the top results.
 pub fn evaluate(engine: &Engine, queries: &[Judged]) -> Result<EvalReport, Error> {
+    evaluate_with(engine, queries, super::rank::Model::builtin())
+}
+
+/// [`evaluate`] with the ranking of `model`.
+pub fn evaluate_with(engine: &Engine, queries: &[Judged], model: &super::rank::Model) -> Result<EvalReport, Error> {
     let mut scores = Vec::with_capacity(queries.len());
     for judged in queries {
         let request = SearchRequest { per_page: RECALL_DEPTH, ..SearchRequest::new(judged.q.clone()) };
-        let results = engine.search(&request)?;
+        let results = engine.search_with(&request, model)?;
         let ranked: Vec<(String, Option<String>)> =
             results.hits.iter().map(|hit| (short_title(&hit.title).to_string(), hit.article.clone())).collect();
         scores.push(score(judged, &ranked));
     }
-    let mean = |f: fn(&QueryScore) -> f64| scores.iter().map(f).sum::<f64>() / scores.len().max(1) as f64;
-    Ok(EvalReport {
-        ndcg: mean(|s| s.ndcg),
-        recall: mean(|s| s.recall),
-        recall100: mean(|s| s.recall100),
-        mrr: mean(|s| s.mrr),
-        answered: scores.iter().filter(|s| s.answered).count(),
-        queries: scores,
-    })
+    Ok(EvalReport::of(scores))
+}
+
+impl EvalReport {
+    /// The means of per-query scores.
+    pub fn of(scores: Vec<QueryScore>) -> EvalReport {
+        let mean = |f: fn(&QueryScore) -> f64| scores.iter().map(f).sum::<f64>() / scores.len().max(1) as f64;
+        EvalReport {
+            ndcg: mean(|s| s.ndcg),
+            recall: mean(|s| s.recall),
+            recall100: mean(|s| s.recall100),
+            mrr: mean(|s| s.mrr),
+            answered: scores.iter().filter(|s| s.answered).count(),
+            queries: scores,
+        }
+    }
 }
 
 /// Scores one ranked list of (short title, article) against the judgments:

@@ -6,6 +6,7 @@ mod build;
 pub mod compare;
 pub mod eval;
 pub mod query;
+pub mod rank;
 pub mod schema;
 pub mod snippet;
 pub mod store;
@@ -21,11 +22,11 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
-pub use build::{BuildReport, Stage, build, chapter_text, date_number, prior};
+pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
 pub use store::Manifest;
 
 use crate::clock::Clock;
@@ -93,6 +94,8 @@ pub struct SearchRequest {
     pub per_page: usize,
     /// Also search synonyms of the query words (on by default).
     pub expand: bool,
+    /// Give each hit the features and weights of its score.
+    pub explain: bool,
 }
 
 impl Default for SearchRequest {
@@ -110,6 +113,7 @@ impl Default for SearchRequest {
             page: 1,
             per_page: 10,
             expand: true,
+            explain: false,
         }
     }
 }
@@ -161,7 +165,12 @@ pub struct SearchHit {
     pub date: Option<String>,
     pub status: Option<String>,
     pub level: Option<String>,
+    /// The ranking model's score (relevance order), or the first phase's
+    /// BM25 (date order).
     pub score: f32,
+    /// With `explain`: each feature's value, weight and part of the score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<rank::Contribution>>,
 }
 
 /// Counts per value of each facet over all matching units.
@@ -288,16 +297,25 @@ pub struct Engine {
     scheduled: AtomicBool,
     /// What "now" is for scheduled units and warnings in force.
     clock: Clock,
+    /// How much each law is about consumers, by title key, as the build
+    /// found it: documents updated later get the same prior.
+    consumer: HashMap<String, f64>,
 }
 
 /// Memory of the writer that updates single documents (tantivy's minimum is 15 MB).
 const UPDATE_WRITER_MEMORY: usize = 32 * 1024 * 1024;
 
-/// Score that puts an article named in the query above everything else.
-const NAMED_ARTICLE_CREDIT: f32 = 1_000_000.0;
-
 /// Terms taken from a named article to find articles like it.
 const LIKE_TERMS: usize = 20;
+
+/// A request's query, ready for both phases.
+struct Prepared {
+    named: Option<NamedArticle>,
+    built: query::Built,
+    /// The first phase's query without filters; `None` when nothing is
+    /// searched.
+    positive: Option<Box<dyn Query>>,
+}
 
 /// An article a query names, and what else the query asks.
 struct NamedArticle {
@@ -333,7 +351,9 @@ impl Engine {
         let mut catalog: Catalog = store::read_json(&generation, store::CATALOG)?;
         catalog.prepare();
         let law_ids = catalog.titles().map(|(title, id)| (law_key(title), id.to_string())).collect();
+        let consumer = store::read_json(&generation, store::CONSUMER)?;
         let engine = Engine {
+            consumer,
             index,
             writer: Mutex::new(None),
             reader,
@@ -392,7 +412,7 @@ impl Engine {
                 .iter()
                 .map(|unit| build::cited_articles(&self.analyzer, &is_law, document, unit))
                 .collect();
-            for doc in build::unit_documents(&self.fields, document, &cited, &HashMap::new()) {
+            for doc in build::unit_documents(&self.fields, document, &cited, &HashMap::new(), &self.consumer) {
                 writer.add_document(doc)?;
             }
         }
@@ -672,23 +692,14 @@ impl Engine {
     /// Runs a search. Any query text gives results or none, never an error;
     /// only invalid parameters do.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, Error> {
+        self.search_with(request, rank::Model::builtin())
+    }
+
+    /// [`Engine::search`] ranked by `model` (fitting and ablation try others).
+    pub fn search_with(&self, request: &SearchRequest, model: &rank::Model) -> Result<SearchResults, Error> {
         request.validate()?;
         let started = Instant::now();
-        let named = self.named_article(&request.query)?;
-        let parsed = query::parse(named.as_ref().map_or(&request.query, |named| &named.rest));
-        let built = query::build(&parsed, &self.analyzer, &self.fields, request.expand);
-        let filters = self.filters(request);
-        let positive = match named {
-            Some(named) => Some(Box::new(query::should(
-                built.positive.into_iter().chain([named.article]).chain(named.like).collect(),
-            )) as Box<dyn Query>),
-            None => built.positive,
-        };
-        let positive: Option<Box<dyn Query>> = match positive {
-            Some(positive) => Some(positive),
-            None if parsed.groups.is_empty() && !filters.is_empty() => Some(Box::new(AllQuery)),
-            None => None,
-        };
+        let prepared = self.prepare(request)?;
         let mut results = SearchResults {
             query: request.query.clone(),
             total: 0,
@@ -697,19 +708,28 @@ impl Engine {
             took_ms: 0.0,
             hits: Vec::new(),
             facets: Facets::default(),
-            expansions: built.expansions,
+            expansions: prepared.built.expansions.clone(),
         };
-        if let Some(positive) = positive {
-            let query_with = |filters: Vec<Box<dyn Query>>| {
-                let clauses = [(Occur::Must, positive.box_clone())]
-                    .into_iter()
-                    .chain(self.visible().map(|q| (Occur::Must, q)))
-                    .chain(filters.into_iter().map(|f| (Occur::Must, f)))
-                    .chain(built.excluded.iter().map(|q| (Occur::MustNot, q.box_clone())))
-                    .collect();
-                BooleanQuery::new(clauses)
-            };
-            self.collect(&query_with(filters), request, &built.highlights, &mut results)?;
+        if let Some(positive) = &prepared.positive {
+            let restrict =
+                |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
+            let first_phase = restrict(positive.box_clone());
+            match request.sort {
+                Sort::Relevance => {
+                    let normalized = crate::text::normalize(&request.query);
+                    let ranked =
+                        self.rank(&self.phases(request, &prepared, &first_phase, &restrict, &normalized)?, model)?;
+                    results.total = ranked.total;
+                    results.facets = facets_from(&ranked.facets);
+                    let searcher = self.reader.searcher();
+                    for unit in ranked.units.iter().skip((request.page - 1) * request.per_page).take(request.per_page) {
+                        let mut hit = self.hit(&searcher, unit.address, unit.score, &prepared.built.highlights)?;
+                        hit.explain = request.explain.then(|| model.explain(&unit.features));
+                        results.hits.push(hit);
+                    }
+                }
+                Sort::Date => self.collect_by_date(&first_phase, request, &prepared.built.highlights, &mut results)?,
+            }
             // A facet that filters counts as if it did not, so the other
             // values stay visible and can be added (案例 and 法规 together).
             let searcher = self.reader.searcher();
@@ -730,13 +750,127 @@ impl Engine {
             ];
             for (active, without, pick) in disjunctive {
                 if active {
-                    let counts = searcher.search(&query_with(self.filters(&without)), &facet_collector())?;
+                    let query = self.restrict(positive.box_clone(), self.filters(&without), &prepared.built.excluded);
+                    let counts = searcher.search(&query, &facet_collector())?;
                     pick(&mut results.facets, facets_from(&counts));
                 }
             }
         }
         results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         Ok(results)
+    }
+
+    /// Every candidate of a relevance search with its features, and the
+    /// short title and article that the judgments name: what the model is
+    /// fitted on.
+    pub fn candidates(&self, request: &SearchRequest) -> Result<Vec<rank::fit::Scored>, Error> {
+        request.validate()?;
+        let prepared = self.prepare(request)?;
+        let Some(positive) = &prepared.positive else { return Ok(Vec::new()) };
+        let restrict = |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
+        let first_phase = restrict(positive.box_clone());
+        let normalized = crate::text::normalize(&request.query);
+        let phases = self.phases(request, &prepared, &first_phase, &restrict, &normalized)?;
+        let ranked = self.rank(&phases, rank::Model::builtin())?;
+        let searcher = self.reader.searcher();
+        ranked
+            .units
+            .into_iter()
+            .map(|unit| {
+                let doc: TantivyDocument = searcher.doc(unit.address)?;
+                let title = stored_text(&doc, self.fields.title).unwrap_or_default();
+                Ok(rank::fit::Scored {
+                    features: unit.features,
+                    title: eval::short_title(&title).to_string(),
+                    article: stored_text(&doc, self.fields.article),
+                    named: Some(unit.address) == phases.named,
+                })
+            })
+            .collect()
+    }
+
+    /// The parsed and built query of a request, with the article it names.
+    fn prepare(&self, request: &SearchRequest) -> Result<Prepared, Error> {
+        let named = self.named_article(&request.query)?;
+        let parsed = query::parse(named.as_ref().map_or(&request.query, |named| &named.rest));
+        let built = query::build(&parsed, &self.analyzer, &self.fields, request.expand);
+        let positive = match &named {
+            Some(named) => Some(Box::new(query::should(
+                built
+                    .positive
+                    .iter()
+                    .map(|q| q.box_clone())
+                    .chain([named.article.box_clone()])
+                    .chain(named.like.iter().map(|q| q.box_clone()))
+                    .collect(),
+            )) as Box<dyn Query>),
+            None => built.positive.as_ref().map(|q| q.box_clone()),
+        };
+        let positive = match positive {
+            Some(positive) => Some(positive),
+            None if parsed.groups.is_empty() && !self.filters(request).is_empty() => {
+                Some(Box::new(AllQuery) as Box<dyn Query>)
+            }
+            None => None,
+        };
+        Ok(Prepared { named, built, positive })
+    }
+
+    /// `query` within the request's `filters`, public now and without the
+    /// `excluded` items.
+    fn restrict(
+        &self,
+        query: Box<dyn Query>,
+        filters: Vec<Box<dyn Query>>,
+        excluded: &[Box<dyn Query>],
+    ) -> BooleanQuery {
+        let clauses = [(Occur::Must, query)]
+            .into_iter()
+            .chain(self.visible().map(|q| (Occur::Must, q)))
+            .chain(filters.into_iter().map(|f| (Occur::Must, f)))
+            .chain(excluded.iter().map(|q| (Occur::MustNot, q.box_clone())))
+            .collect();
+        BooleanQuery::new(clauses)
+    }
+
+    /// What the ranking's two phases need for a prepared request.
+    fn phases<'a>(
+        &self,
+        request: &'a SearchRequest,
+        prepared: &'a Prepared,
+        first_phase: &'a BooleanQuery,
+        restrict: &'a dyn Fn(Box<dyn Query>) -> BooleanQuery,
+        normalized: &'a str,
+    ) -> Result<rank::pipeline::Phases<'a>, Error> {
+        let named = match &prepared.named {
+            Some(named) => self.named_address(&restrict(named.article.box_clone()))?,
+            None => None,
+        };
+        Ok(rank::pipeline::Phases {
+            query: first_phase,
+            restrict,
+            plan: &prepared.built.plan,
+            context: rank::features::Context { text: normalized, regions: &request.regions },
+            named,
+            want: request.page * request.per_page,
+        })
+    }
+
+    /// The unit `article` finds: the article itself (第三百三十六条) before
+    /// the ones inserted after it under the same number (第三百三十六条之一).
+    fn named_address(&self, article: &dyn Query) -> Result<Option<DocAddress>, Error> {
+        let searcher = self.reader.searcher();
+        let found = searcher.search(article, &TopDocs::with_limit(8).order_by_score())?;
+        let mut best = None;
+        for (_, address) in found {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let inserted = stored_text(&doc, self.fields.article).is_some_and(|label| label.contains('之'));
+            if !inserted {
+                return Ok(Some(address));
+            }
+            best.get_or_insert(address);
+        }
+        Ok(best)
     }
 
     /// The article a query names (消保法第五十五条): a query that puts it
@@ -785,14 +919,11 @@ impl Engine {
             )
         });
         let before: String = chars[..start].iter().collect();
-        Ok(Some(NamedArticle {
-            article: Box::new(ConstScoreQuery::new(article, NAMED_ARTICLE_CREDIT)),
-            like,
-            rest: format!("{before} {}", reference.after),
-        }))
+        Ok(Some(NamedArticle { article, like, rest: format!("{before} {}", reference.after) }))
     }
 
-    fn collect(
+    /// Newest first, by the first phase's score within a day.
+    fn collect_by_date(
         &self,
         query: &dyn Query,
         request: &SearchRequest,
@@ -800,31 +931,16 @@ impl Engine {
         results: &mut SearchResults,
     ) -> Result<(), Error> {
         let searcher = self.reader.searcher();
-        let sort = request.sort;
         let top = TopDocs::with_limit(request.per_page).and_offset((request.page - 1) * request.per_page).tweak_score(
             move |segment: &SegmentReader| {
-                let fast = segment.fast_fields();
-                let prior = fast.f64("prior").ok().map(|c| c.first_or_default_col(1.0));
-                let date = fast.i64("date").ok().map(|c| c.first_or_default_col(0));
-                move |doc, score: Score| {
-                    let (credit, bm25) = query::split_score(score);
-                    let weight = prior.as_ref().map_or(1.0, |p| p.get_val(doc)) as f32;
-                    let relevance = credit + bm25 * weight;
-                    match sort {
-                        Sort::Relevance => (f64::from(relevance), 0.0),
-                        Sort::Date => (date.as_ref().map_or(0, |d| d.get_val(doc)) as f64, relevance),
-                    }
-                }
+                let date = segment.fast_fields().i64("date").ok().map(|c| c.first_or_default_col(0));
+                move |doc, score: Score| (date.as_ref().map_or(0, |d| d.get_val(doc)), score)
             },
         );
         let (top, total, facet_counts) = searcher.search(query, &(top, Count, facet_collector()))?;
         results.total = total;
         results.facets = facets_from(&facet_counts);
-        for ((primary, secondary), address) in top {
-            let score = match sort {
-                Sort::Relevance => primary as f32,
-                Sort::Date => secondary,
-            };
+        for ((_, score), address) in top {
             results.hits.push(self.hit(&searcher, address, score, highlights)?);
         }
         Ok(())
@@ -852,6 +968,7 @@ impl Engine {
             status: text(self.fields.status),
             level: text(self.fields.level),
             score: (score * 1000.0).round() / 1000.0,
+            explain: None,
         })
     }
 
@@ -918,7 +1035,7 @@ fn format_date_number(number: i64) -> Option<String> {
 }
 
 /// Counts of kind, level, status and tag values.
-fn facet_collector() -> FacetCollector {
+pub(crate) fn facet_collector() -> FacetCollector {
     let mut facets = FacetCollector::for_field("facets");
     for facet in ["/kind", "/level", "/status", "/tag"] {
         facets.add_facet(facet);

@@ -4,18 +4,19 @@
 //! and `OR` between two items. Anything else is literal text: tantivy's
 //! syntax characters mean nothing here, so no input is an error.
 //!
-//! Ranking: every query item is a *unit*. A document earns coordination
-//! credit per unit (more for a full match than for any number of the parts
-//! of a compound word), so documents that match all units rank above those
-//! that match some; within equal credit, BM25 over weighted fields decides.
+//! The query built here is the ranking's first phase (`super::rank`): BM25
+//! over the weighted fields of each word, its expansions and its character
+//! pairs, which gives the candidates. The second phase rescores them with
+//! the measurements listed in the query's [`Plan`].
 
 use std::cell::RefCell;
 
 use tantivy::Term as IndexTerm;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::analyzer::{Analyzer, bigrams};
+use super::rank::Plan;
 use super::schema::Fields;
 use crate::text::{normalize, truncate_chars};
 
@@ -31,10 +32,6 @@ pub const MAX_TERMS: usize = 16;
 /// A word of more concepts than one earns a bonus where it occurs as typed,
 /// up to this many characters; a longer run is no phrase anyone looks for.
 const MAX_BONUS_CHARS: usize = 32;
-
-/// Score of one unit of coordination credit. BM25 scores stay far below it,
-/// so credit always decides first (see [`split_score`]).
-pub const CREDIT: f32 = 1000.0;
 
 /// Field weights: title > article number and chapter > typical questions >
 /// summary and tags > body > character pairs. A listed question is how
@@ -155,7 +152,9 @@ pub fn parse(input: &str) -> Parsed {
 
 /// A query ready to run, and the normalised terms to highlight.
 pub struct Built {
-    /// `None` when nothing searchable is left (only punctuation, say).
+    /// The first phase: BM25 over the weighted fields of every word, its
+    /// expansions and character pairs; quoted phrases are required. `None`
+    /// when nothing searchable is left (only punctuation, say).
     pub positive: Option<Box<dyn Query>>,
     pub excluded: Vec<Box<dyn Query>>,
     pub highlights: Vec<String>,
@@ -163,6 +162,8 @@ pub struct Built {
     pub terms: Vec<String>,
     /// Query words that were also searched as other words (霸王条款 → 格式条款).
     pub expansions: Vec<Expansion>,
+    /// What the second phase measures.
+    pub plan: Plan,
 }
 
 /// A query word and the words it was expanded to.
@@ -176,21 +177,38 @@ pub struct Expansion {
 /// With `expand`, words are also searched as their synonyms and the law
 /// titles their abbreviations stand for.
 pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool) -> Built {
-    let builder =
-        Builder { analyzer, fields, expand, expansions: RefCell::new(Vec::new()), terms: RefCell::new(Vec::new()) };
+    let builder = Builder {
+        analyzer,
+        fields,
+        expand,
+        expansions: RefCell::new(Vec::new()),
+        terms: RefCell::new(Vec::new()),
+        plan: RefCell::new(Plan::default()),
+    };
     let mut highlights = Vec::new();
-    let mut units: Vec<Box<dyn Query>> = Vec::new();
-    let mut bonuses = Vec::new();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for group in &parsed.groups {
         if builder.terms_left() == 0 {
             break;
         }
-        if let [item] = group.as_slice() {
-            let (item_units, bonus) = builder.item_units(item, &mut highlights);
-            units.extend(item_units);
-            bonuses.extend(bonus);
-        } else if let Some(unit) = builder.alternatives(group, &mut highlights) {
-            units.push(unit);
+        match group.as_slice() {
+            [Item::Phrase(phrase)] => {
+                if let Some((required, ranking)) = builder.claimed_phrase(phrase, &mut highlights) {
+                    clauses.push((Occur::Must, required));
+                    clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
+                }
+            }
+            items => {
+                for item in items {
+                    let ranking = match item {
+                        Item::Word(word) => builder.word(word, &mut highlights),
+                        Item::Phrase(phrase) => {
+                            builder.claimed_phrase(phrase, &mut highlights).map(|(_, r)| r).unwrap_or_default()
+                        }
+                    };
+                    clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
+                }
+            }
         }
     }
     let excluded = distinct(parsed.excluded.iter().map(|item| normalize(item.text())))
@@ -199,14 +217,14 @@ pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool
         .collect();
     highlights.sort();
     highlights.dedup();
-    let positive =
-        (!units.is_empty()).then(|| -> Box<dyn Query> { Box::new(should(units.into_iter().chain(bonuses).collect())) });
+    let positive = (!clauses.is_empty()).then(|| -> Box<dyn Query> { Box::new(BooleanQuery::new(clauses)) });
     Built {
         positive,
         excluded,
         highlights,
         terms: builder.terms.into_inner(),
         expansions: builder.expansions.into_inner(),
+        plan: builder.plan.into_inner(),
     }
 }
 
@@ -270,14 +288,8 @@ fn is_numeral(c: char) -> bool {
     c.is_ascii_digit() || "零〇一二三四五六七八九十百千两".contains(c)
 }
 
-/// Splits a score into its coordination credit and its BM25 part.
-pub fn split_score(score: f32) -> (f32, f32) {
-    let credit = (score / CREDIT).floor() * CREDIT;
-    (credit, score - credit)
-}
-
-/// Coordination units of a query.
-type Units = Vec<Box<dyn Query>>;
+/// A quoted phrase: the query that requires it, and its ranking clauses.
+type Required = (Box<dyn Query>, Vec<Box<dyn Query>>);
 
 struct Builder<'a> {
     analyzer: &'a Analyzer,
@@ -287,16 +299,8 @@ struct Builder<'a> {
     expansions: RefCell<Vec<Expansion>>,
     /// The words and phrases searched so far, each once, in query order.
     terms: RefCell<Vec<String>>,
-}
-
-/// What one concept contributes.
-struct Concept {
-    /// Matches documents that hold the concept itself.
-    full: Box<dyn Query>,
-    /// One query per part of a compound concept: each part found earns credit.
-    parts: Vec<Box<dyn Query>>,
-    /// BM25 ranking clauses.
-    ranking: Vec<Box<dyn Query>>,
+    /// What the second phase measures, filled as words are searched.
+    plan: RefCell<Plan>,
 }
 
 impl Builder<'_> {
@@ -311,99 +315,64 @@ impl Builder<'_> {
         add_distinct(&mut self.terms.borrow_mut(), candidates)
     }
 
-    /// A single item: a word yields one unit per concept not searched yet,
-    /// and a bonus clause for the whole word as a phrase; a phrase is one unit.
-    fn item_units(&self, item: &Item, highlights: &mut Vec<String>) -> (Units, Option<Box<dyn Query>>) {
-        match item {
-            Item::Word(word) => {
-                let all = self.analyzer.concepts(word);
-                let concepts = self.claim(all.iter().cloned());
-                let bonus = (all.len() > 1 && !concepts.is_empty() && word.chars().count() <= MAX_BONUS_CHARS)
-                    .then(|| self.grams_phrase(&normalize(word)))
-                    .flatten();
-                let units = concepts.iter().map(|c| credited(self.concept(c, highlights))).collect();
-                (units, bonus.map(|b| boost(b, PHRASE_BONUS)))
-            }
-            Item::Phrase(phrase) => (self.claimed_phrase(phrase, highlights).map(credited).into_iter().collect(), None),
+    /// A typed word: the ranking clauses of each of its concepts not
+    /// searched yet, and of the whole word as typed when it holds several.
+    fn word(&self, word: &str, highlights: &mut Vec<String>) -> Vec<Box<dyn Query>> {
+        let all = self.analyzer.concepts(word);
+        let concepts = self.claim(all.iter().cloned());
+        let mut ranking = Vec::new();
+        for concept in &concepts {
+            ranking.extend(self.concept(concept, highlights));
         }
+        let mut plan = self.plan.borrow_mut();
+        plan.pairs.extend(concepts.windows(2).map(|pair| format!("{}{}", pair[0], pair[1])));
+        if all.len() > 1 && !concepts.is_empty() && word.chars().count() <= MAX_BONUS_CHARS {
+            ranking.extend(self.grams_phrase(&normalize(word)).map(|q| boost(q, PHRASE_BONUS)));
+        }
+        ranking
     }
 
-    /// A phrase not searched yet.
-    fn claimed_phrase(&self, phrase: &str, highlights: &mut Vec<String>) -> Option<Concept> {
-        let claimed = self.claim([format!("\"{}\"", normalize(phrase).trim())]);
+    /// A quoted phrase not searched yet: the query that requires it, and its
+    /// ranking clauses.
+    fn claimed_phrase(&self, phrase: &str, highlights: &mut Vec<String>) -> Option<Required> {
+        let normalized = normalize(phrase);
+        let claimed = self.claim([format!("\"{}\"", normalized.trim())]);
         if claimed.is_empty() {
             return None;
         }
-        self.phrase(phrase, highlights)
-    }
-
-    /// Items joined by OR: one unit, fully matched when any alternative is.
-    fn alternatives(&self, items: &[Item], highlights: &mut Vec<String>) -> Option<Box<dyn Query>> {
-        let mut fulls = Vec::new();
-        let mut ranking = Vec::new();
-        for item in items {
-            let concepts: Vec<Concept> = match item {
-                Item::Word(word) => {
-                    self.claim(self.analyzer.concepts(word)).iter().map(|c| self.concept(c, highlights)).collect()
-                }
-                Item::Phrase(phrase) => self.claimed_phrase(phrase, highlights).into_iter().collect(),
-            };
-            if concepts.is_empty() {
-                continue;
-            }
-            let mut all = Vec::new();
-            for concept in concepts {
-                all.push(concept.full);
-                ranking.extend(concept.ranking);
-            }
-            fulls.push(
-                Box::new(BooleanQuery::new(all.into_iter().map(|q| (Occur::Must, q)).collect())) as Box<dyn Query>
-            );
-        }
-        if fulls.is_empty() {
-            return None;
-        }
-        Some(credited(Concept { full: Box::new(should(fulls)), parts: Vec::new(), ranking }))
-    }
-
-    fn phrase(&self, phrase: &str, highlights: &mut Vec<String>) -> Option<Concept> {
-        let normalized = normalize(phrase);
-        let full = self.grams_phrase(&normalized)?;
+        let required = self.grams_phrase(&normalized)?;
         highlights.push(normalized.trim().to_string());
         let mut ranking = vec![boost(self.grams_phrase(&normalized)?, PHRASE_BONUS)];
-        for concept in distinct(self.analyzer.concepts(phrase)) {
-            ranking.push(self.words(&concept, 1.0));
+        let concepts = distinct(self.analyzer.concepts(phrase));
+        for concept in &concepts {
+            ranking.push(self.words(concept, 1.0));
         }
-        Some(Concept { full, parts: Vec::new(), ranking })
+        let mut plan = self.plan.borrow_mut();
+        plan.own.extend(concepts.iter().cloned());
+        plan.pairs.extend(concepts.windows(2).map(|pair| format!("{}{}", pair[0], pair[1])));
+        Some((required, ranking))
     }
 
-    fn concept(&self, concept: &str, highlights: &mut Vec<String>) -> Concept {
-        let components = self.analyzer.components(concept);
+    /// The ranking clauses of one concept: its words in every field, its
+    /// character pairs, its synonyms and its parts, each at its weight.
+    fn concept(&self, concept: &str, highlights: &mut Vec<String>) -> Vec<Box<dyn Query>> {
         let mut ranking = vec![self.words(concept, 1.0)];
-        if let Some(grams) = self.grams_phrase(concept) {
-            ranking.push(boost(grams, GRAMS_WEIGHT));
-        }
+        highlights.push(concept.to_string());
+        ranking.extend(self.grams_phrase(concept).map(|grams| boost(grams, GRAMS_WEIGHT)));
+        let mut plan = self.plan.borrow_mut();
+        plan.own.push(concept.to_string());
         for synonym in self.synonyms(concept) {
+            highlights.push(synonym.clone());
             ranking.push(self.words(synonym, SYNONYM_WEIGHT));
+            ranking.extend(self.grams_phrase(synonym).map(|grams| boost(grams, SYNONYM_WEIGHT * GRAMS_WEIGHT)));
+            plan.expanded.push((synonym.clone(), SYNONYM_WEIGHT));
         }
-        let mut parts = Vec::new();
-        for component in &components {
-            parts.push(self.found(component, highlights));
-            ranking.push(self.words(component, COMPONENT_WEIGHT));
+        for component in self.analyzer.components(concept) {
+            highlights.push(component.clone());
+            ranking.push(self.words(&component, COMPONENT_WEIGHT));
+            plan.expanded.push((component, COMPONENT_WEIGHT));
         }
-        Concept { full: self.found(concept, highlights), parts, ranking }
-    }
-
-    /// Matches documents holding the word (as a word or as characters
-    /// inside a longer one) or one of its synonyms.
-    fn found(&self, word: &str, highlights: &mut Vec<String>) -> Box<dyn Query> {
-        let mut options = Vec::new();
-        for form in std::iter::once(word).chain(self.synonyms(word).iter().map(String::as_str)) {
-            highlights.push(form.to_string());
-            options.push(self.words(form, 1.0));
-            options.extend(self.grams_phrase(form));
-        }
-        Box::new(should(options))
+        ranking
     }
 
     /// What `word` is also searched as, recorded for the results page.
@@ -432,19 +401,8 @@ impl Builder<'_> {
         Box::new(should(clauses))
     }
 
-    /// The text as a sequence of character pairs: matches exactly where the
-    /// text occurs, inside words too.
     fn grams_phrase(&self, text: &str) -> Option<Box<dyn Query>> {
-        let terms: Vec<(usize, IndexTerm)> = bigrams(text)
-            .into_iter()
-            .enumerate()
-            .map(|(position, term)| (position, IndexTerm::from_field_text(self.fields.grams, &term.text)))
-            .collect();
-        match terms.len() {
-            0 => None,
-            1 => Some(Box::new(TermQuery::new(terms[0].1.clone(), IndexRecordOption::WithFreqs))),
-            _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
-        }
+        grams_phrase(self.fields, text)
     }
 
     fn field(&self, role: FieldRole) -> Field {
@@ -456,6 +414,21 @@ impl Builder<'_> {
             FieldRole::Questions => self.fields.questions,
             FieldRole::Body => self.fields.body,
         }
+    }
+}
+
+/// The text as a sequence of character pairs: matches exactly where the
+/// text occurs, inside words too.
+pub(super) fn grams_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let terms: Vec<(usize, IndexTerm)> = bigrams(text)
+        .into_iter()
+        .enumerate()
+        .map(|(position, term)| (position, IndexTerm::from_field_text(fields.grams, &term.text)))
+        .collect();
+    match terms.len() {
+        0 => None,
+        1 => Some(Box::new(TermQuery::new(terms[0].1.clone(), IndexRecordOption::WithFreqs))),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
     }
 }
 
@@ -480,22 +453,6 @@ fn add_distinct(kept: &mut Vec<String>, texts: impl IntoIterator<Item = String>)
         }
     }
     added
-}
-
-/// A unit with its coordination credit: one per part found, and for the
-/// whole concept one more than all its parts together (at least 3), so a
-/// full match always outweighs any partial one.
-fn credited(concept: Concept) -> Box<dyn Query> {
-    let full_credit = (concept.parts.len() + 1).max(3) as f32 * CREDIT;
-    let mut credit = vec![Box::new(ConstScoreQuery::new(concept.full, full_credit)) as Box<dyn Query>];
-    for part in concept.parts {
-        credit.push(Box::new(ConstScoreQuery::new(part, CREDIT)));
-    }
-    // Only credit decides whether the unit matches; ranking clauses only score.
-    let clauses = std::iter::once((Occur::Must, Box::new(should(credit)) as Box<dyn Query>))
-        .chain(concept.ranking.into_iter().map(|q| (Occur::Should, q)))
-        .collect();
-    Box::new(BooleanQuery::new(clauses))
 }
 
 /// Matches any of `clauses`, scoring the sum.
@@ -563,11 +520,5 @@ mod tests {
         assert_eq!(reference("第五十五条"), None);
         assert_eq!(reference("退货条件"), None);
         assert_eq!(reference("条件 价格法第十四条"), Some(("条件价格法".into(), 14)));
-    }
-
-    #[test]
-    fn scores_split_into_credit_and_bm25() {
-        assert_eq!(split_score(3.0 * CREDIT + 12.5), (3.0 * CREDIT, 12.5));
-        assert_eq!(split_score(7.25), (0.0, 7.25));
     }
 }

@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +23,13 @@ pub struct Fields {
     pub tags: Field,
     pub facets: Field,
     pub date: Field,
-    pub prior: Field,
+    pub authority: Field,
+    pub in_force: Field,
+    pub cited: Field,
+    pub consumer: Field,
+    pub flags: Field,
+    pub kind_code: Field,
+    pub place: Field,
     pub title: Field,
     pub article: Field,
     pub heading: Field,
@@ -79,8 +85,27 @@ pub fn schema() -> (Schema, Fields) {
         facets: builder.add_facet_field("facets", FacetOptions::default()),
         // yyyymmdd (0 when unknown): range filters and sorting by date.
         date: builder.add_i64_field("date", INDEXED | FAST | STORED),
-        // Static authority of the unit (level and validity), multiplies BM25.
-        prior: builder.add_f64_field("prior", FAST),
+        // Query-independent features of the ranking model (`rank::Feature`),
+        // read per candidate from columns. The rank of the source in the
+        // hierarchy of norms (1 law .. 0.3 local), ...
+        authority: builder.add_f64_field("authority", FAST),
+        // ... 1 when the text is in force, 0.5 not yet, 0 amended or repealed, ...
+        in_force: builder.add_f64_field("in_force", FAST),
+        // ... ln(1 + documents of other laws, cases, guides and warnings
+        // citing the article): its place in the citation graph, ...
+        cited: builder.add_f64_field("cited", FAST),
+        // ... how much the law is about consumers: 1 for the consumer-law
+        // core (`core-laws.txt`), else by how many shipped guides, warnings
+        // and cases cite it, ...
+        consumer: builder.add_f64_field("consumer", FAST),
+        // ... kinds of passage (`rank::flags`: local regulation, text
+        // outside articles, omnibus amending decision), ...
+        flags: builder.add_u64_field("flags", FAST),
+        // ... the document kind as a number (`rank::kind_code`), ...
+        kind_code: builder.add_u64_field("kind_code", FAST),
+        // ... and, for a local regulation, the places it binds (its province
+        // and the city its title names), space-separated.
+        place: builder.add_text_field("place", STRING | FAST),
         // Ranked fields, heaviest first: the document title ...
         title: builder.add_text_field("title", words(true)),
         // ... the article label as written, for display only ...

@@ -24,6 +24,8 @@ const MANIFEST: &str = "manifest.json";
 pub const LEXICON: &str = "lexicon.json";
 /// The suggestion catalog of a generation.
 pub const CATALOG: &str = "suggestions.json";
+/// How much each law is about consumers (a ranking prior), by title key.
+pub const CONSUMER: &str = "consumer.json";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// What an index was built from, written when a build completes.

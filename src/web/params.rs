@@ -41,8 +41,24 @@ pub struct SearchParams {
     pub per_page: Option<String>,
     /// 0 to search only the words as typed, without synonyms (default 1).
     pub expand: Option<String>,
+    /// 1 to give each hit the features and weights of its score (default 0).
+    pub explain: Option<String>,
     /// The kiosk searching (its id), counted as that kiosk in staff insights.
     pub kiosk: Option<String>,
+}
+
+/// A 1/0 parameter; `default` when absent or empty.
+fn switch(value: Option<&str>, name: &str, default: bool) -> Result<bool, WebError> {
+    match value {
+        None | Some("") => Ok(default),
+        Some("1") | Some("true") => Ok(true),
+        Some("0") | Some("false") => Ok(false),
+        Some(other) => Err(WebError::bad_request(
+            "invalid_parameter",
+            format!("参数 {name} 的值“{other}”无效，可用：1, 0"),
+            format!("invalid {name} `{other}`: use 1 or 0"),
+        )),
+    }
 }
 
 fn values(raw: &[String]) -> impl Iterator<Item = &str> {
@@ -122,17 +138,8 @@ impl SearchParams {
             sort,
             page: number(self.page.as_deref(), "page", 1, usize::MAX)?,
             per_page: number(self.per_page.as_deref(), "per_page", 10, MAX_PER_PAGE)?,
-            expand: match self.expand.as_deref() {
-                None | Some("") | Some("1") | Some("true") => true,
-                Some("0") | Some("false") => false,
-                Some(other) => {
-                    return Err(WebError::bad_request(
-                        "invalid_parameter",
-                        format!("参数 expand 的值“{other}”无效，可用：1, 0"),
-                        format!("invalid expand `{other}`: use 1 or 0"),
-                    ));
-                }
-            },
+            expand: switch(self.expand.as_deref(), "expand", true)?,
+            explain: switch(self.explain.as_deref(), "explain", false)?,
         };
         request.validate()?;
         Ok(request)

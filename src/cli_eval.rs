@@ -1,0 +1,145 @@
+//! `weiquan eval`: relevance figures on judged files, the ablation table and
+//! fitting the ranking model's weights.
+
+use std::path::{Path, PathBuf};
+
+use weiquan::search::eval::{self, EvalReport, Judged, Split};
+use weiquan::search::rank::fit::{self, Question};
+use weiquan::search::rank::{Feature, Model};
+use weiquan::search::{Engine, SearchRequest};
+
+/// Reads a judged file, keeping one half when `split` says so.
+pub fn read(path: &Path, split: Option<Split>) -> anyhow::Result<Vec<Judged>> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
+    let judged = eval::parse_queries(&text).map_err(|e| anyhow::anyhow!("`{}` {e}", path.display()))?;
+    Ok(match split {
+        Some(half) => eval::split(judged, half),
+        None => judged,
+    })
+}
+
+/// Prints the per-query table and the means of one judged set.
+pub fn print_report(report: &EvalReport, split: Option<Split>) {
+    println!("{:>6} {:>6} {:>6} {:>6} {:>4}  query → top results", "nDCG", "R@10", "R@100", "MRR", "答案");
+    for score in &report.queries {
+        println!(
+            "{:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>4}  {} → {}",
+            score.ndcg,
+            score.recall,
+            score.recall100,
+            score.mrr,
+            if score.answered { "✓" } else { "-" },
+            score.query,
+            score.top.join(" | ")
+        );
+    }
+    let half = match split {
+        Some(Split::Tune) => "tune 半，",
+        Some(Split::Check) => "check 半，",
+        None => "",
+    };
+    println!(
+        "{:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>4}  平均（{half}{} 个查询；“答案”：前 10 条中有 3 级结果的查询数）",
+        report.ndcg,
+        report.recall,
+        report.recall100,
+        report.mrr,
+        report.answered,
+        report.queries.len()
+    );
+}
+
+/// Every question of `files` with its candidates measured once; the set is
+/// the file's place in `files`.
+fn questions(engine: &Engine, files: &[PathBuf], split: Option<Split>) -> anyhow::Result<Vec<Question>> {
+    let mut questions = Vec::new();
+    for (set, file) in files.iter().enumerate() {
+        for judged in read(file, split)? {
+            let request = SearchRequest { per_page: eval::RECALL_DEPTH, ..SearchRequest::new(judged.q.clone()) };
+            let candidates = engine.candidates(&request)?;
+            questions.push(Question { set, judged, candidates });
+        }
+    }
+    Ok(questions)
+}
+
+fn name(file: &Path) -> String {
+    file.file_stem().map_or_else(|| file.display().to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// One line of figures.
+fn line(label: &str, report: &EvalReport) -> String {
+    format!(
+        "| {label} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} |",
+        report.queries.len(),
+        report.ndcg,
+        report.recall,
+        report.recall100,
+        report.mrr,
+        report.answered
+    )
+}
+
+const HEADER: &str = "| set, half | questions | nDCG@10 | Recall@10 | Recall@100 | MRR | answered |\n|---|---:|---:|---:|---:|---:|---:|";
+
+/// The figures of `model` on each file's tune and check halves.
+fn table(model: &Model, files: &[PathBuf], tune: &[Question], check: &[Question]) -> String {
+    let mut rows = vec![HEADER.to_string()];
+    for (set, file) in files.iter().enumerate() {
+        for (half, questions) in [("tune", tune), ("check", check)] {
+            let report = fit::report(model, questions.iter().filter(|q| q.set == set));
+            rows.push(line(&format!("{} {half}", name(file)), &report));
+        }
+    }
+    rows.join("\n")
+}
+
+/// `--fit OUT`: fits the weights on the tune halves of `files`, prints the
+/// figures before and after on both halves and writes the weights file.
+pub fn fit_weights(engine: &Engine, files: &[PathBuf], start: &Model, out: &Path) -> anyhow::Result<()> {
+    let tune = questions(engine, files, Some(Split::Tune))?;
+    let check = questions(engine, files, Some(Split::Check))?;
+    let fitted = fit::fit(start, &tune, files.len(), 8);
+    let before = table(start, files, &tune, &check);
+    let after = table(&fitted, files, &tune, &check);
+    println!("Before:\n{before}\n\nAfter:\n{after}");
+    let comment = |text: &str| text.lines().map(|l| format!("# {l}\n")).collect::<String>();
+    let sets: Vec<String> = files.iter().map(|f| name(f)).collect();
+    let file = format!(
+        "# The weights of the ranking model's features (src/search/rank/mod.rs),\n\
+         # written by `weiquan eval --fit` by coordinate ascent on the mean nDCG@10\n\
+         # of the tune halves of: {}.\n#\n# Before (the previous weights):\n{}#\n# After:\n{}\n{}",
+        sets.join(", "),
+        comment(&before),
+        comment(&after),
+        fitted.to_toml()
+    );
+    std::fs::write(out, file).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
+    println!("\n已写入 {}", out.display());
+    Ok(())
+}
+
+/// `--ablate`: each file's figures with every feature turned off in turn.
+pub fn ablate(engine: &Engine, files: &[PathBuf], split: Option<Split>, model: &Model) -> anyhow::Result<()> {
+    let questions = questions(engine, files, split)?;
+    let mut header = String::from("| feature off |");
+    let mut rule = String::from("|---|");
+    for file in files {
+        header.push_str(&format!(" {} nDCG@10 | R@100 |", name(file)));
+        rule.push_str("---:|---:|");
+    }
+    println!("{header}\n{rule}");
+    let row = |label: &str, model: &Model| {
+        let mut text = format!("| {label} |");
+        for set in 0..files.len() {
+            let report = fit::report(model, questions.iter().filter(|q| q.set == set));
+            text.push_str(&format!(" {:.3} | {:.3} |", report.ndcg, report.recall100));
+        }
+        println!("{text}");
+    };
+    row("(none)", model);
+    for feature in Feature::ALL {
+        row(feature.name(), &model.without(*feature));
+    }
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! The two phases run on the engine's index: candidates, the bridge, the
+//! features and the model's order.
+
+use std::collections::HashMap;
+
+use tantivy::collector::{Count, FacetCounts, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, TantivyDocument, Term};
+
+use super::features::{self, Candidate, Context};
+use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan};
+use crate::search::{Engine, Error, facet_collector};
+
+/// The units of a search in the model's order.
+pub struct Ranked {
+    /// Each unit with its score and features, best first.
+    pub units: Vec<RankedUnit>,
+    /// How many units match the first phase.
+    pub total: usize,
+    pub facets: FacetCounts,
+}
+
+/// One ranked unit.
+pub struct RankedUnit {
+    pub address: DocAddress,
+    pub score: f32,
+    pub features: Features,
+}
+
+/// How the candidates are found and what restricts them.
+pub struct Phases<'a> {
+    /// The first phase's query, filters included.
+    pub query: &'a dyn Query,
+    /// Adds the request's filters, visibility and exclusions to a query, for
+    /// units the bridge brings in.
+    pub restrict: &'a dyn Fn(Box<dyn Query>) -> BooleanQuery,
+    pub plan: &'a Plan,
+    pub context: Context<'a>,
+    /// The article the query names, put first.
+    pub named: Option<DocAddress>,
+    /// Units wanted at least (the page's end).
+    pub want: usize,
+}
+
+impl Engine {
+    /// Runs both phases and orders the units by `model`.
+    pub(in crate::search) fn rank(&self, phases: &Phases<'_>, model: &Model) -> Result<Ranked, Error> {
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(CANDIDATES.max(phases.want)).order_by_score();
+        let (top, total, facets) = searcher.search(phases.query, &(top, Count, facet_collector()))?;
+        let mut candidates: Vec<Candidate> =
+            top.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
+        for (address, strength) in self.bridge(&candidates, phases.restrict)? {
+            match candidates.iter_mut().find(|c| c.address == address) {
+                Some(candidate) => candidate.bridge = candidate.bridge.max(strength),
+                None => candidates.push(Candidate { address, first: 0.0, bridge: strength }),
+            }
+        }
+        if let Some(named) = phases.named
+            && !candidates.iter().any(|c| c.address == named)
+        {
+            candidates.push(Candidate { address: named, first: 0.0, bridge: 0.0 });
+        }
+        let measured = features::measure(&searcher, &self.fields, phases.plan, &phases.context, &candidates)?;
+        let mut units: Vec<(bool, f32, RankedUnit)> = candidates
+            .iter()
+            .zip(measured)
+            .map(|(candidate, features)| {
+                let unit = RankedUnit { address: candidate.address, score: model.score(&features), features };
+                (Some(candidate.address) == phases.named, candidate.first, unit)
+            })
+            .collect();
+        units.sort_by(|(named_a, first_a, a), (named_b, first_b, b)| {
+            named_b.cmp(named_a).then(b.score.total_cmp(&a.score)).then(first_b.total_cmp(first_a))
+        });
+        Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets })
+    }
+
+    /// The articles that the best-matching guides, warnings and cases among
+    /// `candidates` cite, with the strength of the citation: the citing
+    /// unit's first-phase score over the best one, less for citations
+    /// further down its list (the first ones are what it is about).
+    fn bridge(
+        &self,
+        candidates: &[Candidate],
+        restrict: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
+    ) -> Result<Vec<(DocAddress, f32)>, Error> {
+        let searcher = self.reader.searcher();
+        let best = candidates.iter().map(|c| c.first).fold(0.0_f32, f32::max);
+        if best <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let mut ordered: Vec<&Candidate> = candidates.iter().collect();
+        ordered.sort_by(|a, b| b.first.total_cmp(&a.first));
+        let mut sources = 0;
+        let mut strengths: HashMap<DocAddress, f32> = HashMap::new();
+        for candidate in ordered {
+            if sources == BRIDGE_SOURCES {
+                break;
+            }
+            let kind = searcher
+                .segment_reader(candidate.address.segment_ord)
+                .fast_fields()
+                .u64("kind_code")
+                .ok()
+                .map_or(0, |c| c.first_or_default_col(0).get_val(candidate.address.doc_id));
+            if kind == 0 {
+                continue;
+            }
+            sources += 1;
+            let doc: TantivyDocument = searcher.doc(candidate.address)?;
+            let cites: Vec<String> =
+                doc.get_all(self.fields.cites).filter_map(|v| v.as_str().map(String::from)).collect();
+            for (position, cite) in cites.iter().enumerate() {
+                let Some((law, number)) = cite.rsplit_once('#') else { continue };
+                let (Some(id), Ok(number)) = (self.law_ids.get(law), number.parse::<i64>()) else { continue };
+                let article = BooleanQuery::new(vec![
+                    (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, id))),
+                    (Occur::Must, term_query(Term::from_field_i64(self.fields.article_number, number))),
+                ]);
+                let found = searcher.search(&restrict(Box::new(article)), &TopDocs::with_limit(1).order_by_score())?;
+                if let Some((_, address)) = found.first() {
+                    let strength = candidate.first / best / (1.0 + 0.5 * position as f32);
+                    let kept = strengths.entry(*address).or_default();
+                    *kept = kept.max(strength);
+                }
+            }
+        }
+        Ok(strengths.into_iter().collect())
+    }
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+}
