@@ -5,7 +5,7 @@
 //! Each question's candidates and their features are measured once; trying
 //! a weight only reorders them in memory, so a fit takes about a minute.
 
-use super::{COUNT, Feature, Features, Model};
+use super::{COUNT, Feature, Features, Model, tier};
 use crate::search::eval::{self, Judged};
 
 /// A candidate of a judged question.
@@ -47,15 +47,15 @@ pub fn objective(model: &Model, questions: &[Question], sets: usize) -> (f64, Ve
 }
 
 /// The candidates' (title, article) in the model's order, the named article
-/// first.
+/// first, then by [`tier`].
 fn order(model: &Model, candidates: &[Scored]) -> Vec<(String, Option<String>)> {
-    let mut scored: Vec<(bool, f32, usize)> =
-        candidates.iter().enumerate().map(|(i, c)| (c.named, model.score(&c.features), i)).collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let mut scored: Vec<(bool, u8, f32, usize)> =
+        candidates.iter().enumerate().map(|(i, c)| (c.named, tier(&c.features), model.score(&c.features), i)).collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.total_cmp(&a.2)).then(a.3.cmp(&b.3)));
     scored
         .into_iter()
         .take(eval::RECALL_DEPTH)
-        .map(|(_, _, i)| (candidates[i].title.clone(), candidates[i].article.clone()))
+        .map(|(_, _, _, i)| (candidates[i].title.clone(), candidates[i].article.clone()))
         .collect()
 }
 

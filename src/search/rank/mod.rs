@@ -134,6 +134,15 @@ impl Features {
     }
 }
 
+/// The tier a unit is ranked in before its score: a local regulation of a
+/// place the query and its filters do not name comes after every other
+/// unit, however well it matches, so readers elsewhere are not sent to
+/// another province's rules (issue 18's policy: "elsewhere they rank well
+/// below national texts"). Within a tier the model's score decides.
+pub fn tier(features: &Features) -> u8 {
+    u8::from(features.get(Feature::LocalElsewhere) > 0.0)
+}
+
 /// Bits of the `flags` column.
 pub mod flags {
     /// A local regulation.

@@ -9,7 +9,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
-use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan};
+use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, tier};
 use crate::search::{Engine, Error, facet_collector};
 
 /// The units of a search in the model's order.
@@ -72,7 +72,11 @@ impl Engine {
             })
             .collect();
         units.sort_by(|(named_a, first_a, a), (named_b, first_b, b)| {
-            named_b.cmp(named_a).then(b.score.total_cmp(&a.score)).then(first_b.total_cmp(first_a))
+            named_b
+                .cmp(named_a)
+                .then(tier(&a.features).cmp(&tier(&b.features)))
+                .then(b.score.total_cmp(&a.score))
+                .then(first_b.total_cmp(first_a))
         });
         Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets })
     }
