@@ -431,3 +431,37 @@ async fn hostile_text_in_compared_versions_stays_text() {
     assert_eq!(guide.status(), 200);
     assert!(guide.text().await.unwrap().contains("<h1>如何比较商品价格</h1>"));
 }
+
+#[tokio::test]
+async fn explain_shows_each_feature_and_weight_that_make_the_score() {
+    let server = spawn_server().await;
+    let (status, plain) = get(&format!("{}/api/search?q=七日内退货", server.base)).await;
+    assert_eq!(status, 200);
+    assert!(plain["hits"][0].get("explain").is_none(), "no explanation unless asked: {plain}");
+
+    let (status, body) = get(&format!("{}/api/search?q=七日内退货&explain=1", server.base)).await;
+    assert_eq!(status, 200, "{body}");
+    let hits = body["hits"].as_array().unwrap();
+    assert!(!hits.is_empty());
+    for hit in hits {
+        let parts = hit["explain"].as_array().unwrap_or_else(|| panic!("explain missing: {hit}"));
+        let mut sum = 0.0;
+        for part in parts {
+            let (value, weight) = (part["value"].as_f64().unwrap(), part["weight"].as_f64().unwrap());
+            let contribution = part["contribution"].as_f64().unwrap();
+            assert!((value * weight - contribution).abs() < 1e-3, "{part}");
+            sum += contribution;
+        }
+        assert!((sum - hit["score"].as_f64().unwrap()).abs() < 0.01, "the parts add up to the score: {hit}");
+    }
+    let first: Vec<&str> =
+        hits[0]["explain"].as_array().unwrap().iter().map(|p| p["feature"].as_str().unwrap()).collect();
+    assert!(first.contains(&"bm25_body") && first.contains(&"coverage"), "{first:?}");
+    // The ranking is the order of the scores.
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+
+    let (status, body) = get(&format!("{}/api/search?q=七日内退货&explain=2", server.base)).await;
+    assert_eq!(status, 400);
+    assert!(body["error"]["message_en"].as_str().unwrap().contains("invalid explain `2`"), "{body}");
+}

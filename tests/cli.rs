@@ -229,6 +229,23 @@ fn eval_scores_one_fixed_half_with_recall_at_100() {
     let output = eval(&["--split", "all"]);
     assert!(!output.status.success());
     assert!(stderr(&output).contains("unknown half `all`: use tune or check"), "{}", stderr(&output));
+
+    // The ablation table has a row per feature; a fit writes weights that
+    // read back, with the figures before and after.
+    let output = eval(&["--ablate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    for feature in weiquan::search::rank::Feature::ALL {
+        assert!(table.contains(&format!("| {} |", feature.name())), "{table}");
+    }
+    let weights = dir.path().join("weights.toml");
+    let output = eval(&["--fit", weights.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let written = std::fs::read_to_string(&weights).unwrap();
+    assert!(written.contains("# Before") && written.contains("# After"), "{written}");
+    weiquan::search::rank::Model::parse(&written).unwrap();
+    let output = eval(&["--weights", weights.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
 }
 
 /// `weiquan user …` with `password` piped in as one line.
