@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use weiquan::search::eval::{self, EvalReport, Judged, Split};
 use weiquan::search::rank::fit::{self, Question};
+use weiquan::search::rank::vocabulary::Vocabulary;
 use weiquan::search::rank::{Feature, Model};
 use weiquan::search::{Engine, SearchRequest};
 
@@ -142,4 +143,66 @@ pub fn ablate(engine: &Engine, files: &[PathBuf], split: Option<Split>, model: &
         row(feature.name(), &model.without(*feature));
     }
     Ok(())
+}
+
+/// `--learn OUT`: learns the vocabulary from the tune halves of `files`
+/// (each question with the text of its articles of grade 2 or 3) and from
+/// the shipped guides and warnings in `roots` (each typical question with
+/// the articles the document cites), and writes it to OUT
+/// (src/search/lexicon/learned.txt).
+pub fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+    let mut pairs = Vec::new();
+    let shipped = weiquan::content::load(roots, engine.clock().today(), &|_, _| {})?;
+    let mut from_guides = 0;
+    for document in shipped.documents.iter().filter(|d| !d.meta.questions.is_empty()) {
+        let answer: std::collections::HashSet<String> = engine
+            .cited_texts(&document.body)?
+            .iter()
+            .flat_map(|text| engine.concepts(text))
+            .filter(|w| !is_numbering(w))
+            .collect();
+        if answer.is_empty() {
+            continue;
+        }
+        for question in &document.meta.questions {
+            pairs.push((engine.concepts(question).into_iter().collect(), answer.clone()));
+            from_guides += 1;
+        }
+    }
+    for file in files {
+        for judged in read(file, Some(Split::Tune))? {
+            let question: std::collections::HashSet<String> = engine.concepts(&judged.q).into_iter().collect();
+            let mut answer = std::collections::HashSet::new();
+            for item in judged.relevant.iter().filter(|j| j.grade >= 2) {
+                if let Some(label) = &item.article
+                    && let Some(text) = engine.article_text(&item.title, label)?
+                {
+                    answer.extend(engine.concepts(&text).into_iter().filter(|w| !is_numbering(w)));
+                }
+            }
+            if !answer.is_empty() {
+                pairs.push((question, answer));
+            }
+        }
+    }
+    let vocabulary = Vocabulary::learn(&pairs);
+    let sets: Vec<String> = files.iter().map(|f| name(f)).collect();
+    let text = format!(
+        "# Learned vocabulary (src/search/rank/vocabulary.rs), written by\n\
+         # `weiquan eval --learn` from {} question and answer pairs: the tune\n\
+         # halves of {}, and {} typical questions of the shipped guides and\n\
+         # warnings with the articles they cite. word => statute word:normalised PMI, ...\n{}",
+        pairs.len(),
+        sets.join(", "),
+        from_guides,
+        vocabulary.to_text()
+    );
+    std::fs::write(out, text).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
+    println!("已写入 {}（{} 对问题和条文）", out.display(), pairs.len());
+    Ok(())
+}
+
+/// Article numbering (第七, 一千二百, 2019), which says nothing about a topic.
+fn is_numbering(word: &str) -> bool {
+    word.chars().all(|c| c.is_ascii_digit() || "零〇一二三四五六七八九十百千万两第条款项之".contains(c))
 }

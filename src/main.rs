@@ -106,6 +106,11 @@ enum Command {
         /// A table of the figures with each ranking feature turned off in turn.
         #[arg(long, conflicts_with = "json")]
         ablate: bool,
+        /// Learn the vocabulary (everyday words → statute words) from the
+        /// tune halves of the files and write it to FILE
+        /// (src/search/lexicon/learned.txt).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate", "fit"])]
+        learn: Option<PathBuf>,
         /// Rank with the weights in FILE instead of the built-in ones (to
         /// try a fit before building it in; --fit starts from them).
         #[arg(long, value_name = "FILE")]
@@ -276,11 +281,12 @@ fn main() -> ExitCode {
         Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
         Command::Corpus { command: CorpusCommand::Fetch(args) } => run_fetch(args, &clock),
         Command::Corpus { command: CorpusCommand::Update(args) } => run_corpus_update(args, cli.corpus, &clock),
-        Command::Eval { queries, split, content, index, json, fit, ablate, weights } => {
-            let mode = match (fit, ablate) {
-                (Some(out), _) => EvalMode::Fit(out),
-                (None, true) => EvalMode::Ablate,
-                (None, false) => EvalMode::Report { json },
+        Command::Eval { queries, split, content, index, json, fit, ablate, learn, weights } => {
+            let mode = match (fit, learn, ablate) {
+                (Some(out), _, _) => EvalMode::Fit(out),
+                (None, Some(out), _) => EvalMode::Learn(out),
+                (None, None, true) => EvalMode::Ablate,
+                (None, None, false) => EvalMode::Report { json },
             };
             run_eval(&queries, split, mode, weights.as_deref(), &content.roots(cli.corpus), &index.dir, clock)
         }
@@ -605,6 +611,7 @@ fn default_serve_roots(config: &ServeConfig, corpus: Option<PathBuf>) -> Vec<Pat
 enum EvalMode {
     Report { json: bool },
     Fit(PathBuf),
+    Learn(PathBuf),
     Ablate,
 }
 
@@ -631,6 +638,7 @@ fn run_eval(
     let (engine, _) = opened?;
     match mode {
         EvalMode::Fit(out) => cli_eval::fit_weights(&engine, files, &model, &out)?,
+        EvalMode::Learn(out) => cli_eval::learn(&engine, files, &project_roots(roots), &out)?,
         EvalMode::Ablate => cli_eval::ablate(&engine, files, split, &model)?,
         EvalMode::Report { json } => {
             let [file] = files else { anyhow::bail!("give one judged file, or several with --fit or --ablate") };

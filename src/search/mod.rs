@@ -1025,7 +1025,7 @@ impl Engine {
 }
 
 /// The first stored text of a field.
-fn stored_text(doc: &TantivyDocument, field: Field) -> Option<String> {
+pub(crate) fn stored_text(doc: &TantivyDocument, field: Field) -> Option<String> {
     doc.get_first(field).and_then(|v| v.as_str()).map(String::from)
 }
 

@@ -17,6 +17,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::analyzer::{Analyzer, bigrams};
 use super::rank::Plan;
+use super::rank::vocabulary::Vocabulary;
 use super::schema::Fields;
 use crate::text::{normalize, truncate_chars};
 
@@ -50,6 +51,10 @@ const COMPONENT_WEIGHT: f32 = 0.4;
 /// Expanded words rank below the user's own words.
 const SYNONYM_WEIGHT: f32 = 0.5;
 const PHRASE_BONUS: f32 = 1.5;
+/// Words of the learned vocabulary weigh this much times their strength in
+/// the first phase: enough to bring an answer into the candidates, not to
+/// outrank the user's own words.
+const LEARNED_WEIGHT: f32 = 0.3;
 
 #[derive(Clone, Copy)]
 enum FieldRole {
@@ -371,6 +376,12 @@ impl Builder<'_> {
             highlights.push(component.clone());
             ranking.push(self.words(&component, COMPONENT_WEIGHT));
             plan.expanded.push((component, COMPONENT_WEIGHT));
+        }
+        if self.expand {
+            for (word, strength) in Vocabulary::builtin().expansions(concept) {
+                ranking.push(self.words(word, LEARNED_WEIGHT * strength));
+                plan.learned.push((word.clone(), *strength));
+            }
         }
         ranking
     }

@@ -69,9 +69,11 @@ pub fn measure(
         let idf = (1.0 + (units - frequency + 0.5) / (frequency + 0.5)).ln();
         own.push(WordWeights { fields: fields_weights, grams, idf });
     }
-    let mut expanded = Vec::with_capacity(plan.expanded.len());
-    for (word, weight) in &plan.expanded {
-        expanded.push((*weight, term_weight(fields.body, word)?, term_weight(fields.title, word)?));
+    let mut expanded = Vec::with_capacity(plan.expanded.len() + plan.learned.len());
+    for (feature, words) in [(Feature::Expansion, &plan.expanded), (Feature::Learned, &plan.learned)] {
+        for (word, weight) in words {
+            expanded.push((feature, *weight, term_weight(fields.body, word)?, term_weight(fields.title, word)?));
+        }
     }
     let pairs: Vec<Box<dyn Weight>> = plan
         .pairs
@@ -100,10 +102,10 @@ pub fn measure(
                 each_match(grams.as_ref(), reader, &docs, |i, _| matched[i][w] = true)?;
             }
         }
-        for (weight, body, title) in &expanded {
+        for (feature, weight, body, title) in &expanded {
             for scorer in [body, title] {
                 each_match(scorer.as_ref(), reader, &docs, |i, score| {
-                    features[i].0[Feature::Expansion as usize] += weight * score;
+                    features[i].0[*feature as usize] += weight * score;
                 })?;
             }
         }

@@ -14,6 +14,7 @@
 pub mod features;
 pub mod fit;
 pub mod pipeline;
+pub mod vocabulary;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -65,6 +66,9 @@ features! {
     /// BM25 of the words the query was expanded to (synonyms, parts of
     /// compound words), each at its expansion weight.
     Expansion = "expansion";
+    /// BM25 of the words the learned vocabulary expands the query to, each
+    /// at the strength of its association.
+    Learned = "learned";
     /// The share of adjacent query words found next to each other.
     Proximity = "proximity";
     /// The rank of the source: 1 for a law, less for regulations, rules and
@@ -111,6 +115,7 @@ impl Feature {
                 | Feature::Bm25Relative
                 | Feature::Coverage
                 | Feature::Expansion
+                | Feature::Learned
                 | Feature::Proximity
                 | Feature::Bridge
         )
@@ -176,6 +181,9 @@ pub struct Plan {
     pub own: Vec<String>,
     /// Words the query was expanded to, with their weights.
     pub expanded: Vec<(String, f32)>,
+    /// Words the learned vocabulary expands the query to, with their
+    /// strengths.
+    pub learned: Vec<(String, f32)>,
     /// Adjacent own words written together, for proximity.
     pub pairs: Vec<String>,
 }
