@@ -198,8 +198,7 @@ impl Columns {
         }
         match self.kind.as_ref().map_or(0, |c| c.get_val(doc)) {
             1 => values.set(Feature::Case, 1.0),
-            2 => values.set(Feature::Guide, 1.0),
-            3 => values.set(Feature::Warning, 1.0),
+            2 | 3 => values.set(Feature::GuideOrWarning, 1.0),
             _ => {}
         }
     }

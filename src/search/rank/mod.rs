@@ -89,10 +89,9 @@ features! {
     Omnibus = "omnibus";
     /// 1 for a case.
     Case = "case";
-    /// 1 for a guide.
-    Guide = "guide";
-    /// 1 for a warning.
-    Warning = "warning";
+    /// 1 for a guide or a warning: one feature for both, as the judged
+    /// sets grade neither, so the data could not tell them apart.
+    GuideOrWarning = "guide_or_warning";
     /// How strongly a matching guide, warning or case cites the unit.
     Bridge = "bridge";
 }
