@@ -323,7 +323,10 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
     doc.add_f64(fields.cited, (citations as f64).ln_1p());
     doc.add_u64(fields.kind_code, rank::kind_code(document.kind));
     let mut bits = 0;
-    if meta.level == Some(Level::Local) {
+    // A local regulation: so labelled, or a law bound to regions (LawRefBook's
+    // DLC folders hold local texts of every level).
+    let regional = !meta.regions.is_empty() && meta.regions.iter().any(|r| r != NATIONWIDE);
+    if meta.level == Some(Level::Local) || (document.kind == content::Kind::Law && regional) {
         bits |= rank::flags::LOCAL;
         doc.add_text(fields.place, places(document));
     }

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use tantivy::collector::{Count, FacetCounts, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ExistsQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
-use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, tier};
+use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, flags, tier};
 use crate::search::{Engine, Error, facet_collector};
 
 /// The units of a search in the model's order.
@@ -51,6 +51,21 @@ impl Engine {
         let (top, total, facets) = searcher.search(phases.query, &(top, Count, facet_collector()))?;
         let mut candidates: Vec<Candidate> =
             top.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
+        // Local regulations of many places often say the same (养老服务条例 of
+        // every province) and can fill the pool; the texts that bind
+        // everywhere then join it from a search without them.
+        let local = candidates.iter().filter(|c| self.is_local(&searcher, c.address)).count();
+        if local * 3 > candidates.len() {
+            let national = BooleanQuery::new(vec![
+                (Occur::Must, phases.query.box_clone()),
+                (Occur::MustNot, Box::new(ExistsQuery::new("place".into(), false)) as Box<dyn Query>),
+            ]);
+            for (first, address) in searcher.search(&national, &TopDocs::with_limit(CANDIDATES).order_by_score())? {
+                if !candidates.iter().any(|c| c.address == address) {
+                    candidates.push(Candidate { address, first, bridge: 0.0 });
+                }
+            }
+        }
         for (address, strength) in self.bridge(&candidates, phases.restrict)? {
             match candidates.iter_mut().find(|c| c.address == address) {
                 Some(candidate) => candidate.bridge = candidate.bridge.max(strength),
@@ -79,6 +94,16 @@ impl Engine {
                 .then(first_b.total_cmp(first_a))
         });
         Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets })
+    }
+
+    /// Whether the unit is a local regulation.
+    fn is_local(&self, searcher: &tantivy::Searcher, address: DocAddress) -> bool {
+        searcher
+            .segment_reader(address.segment_ord)
+            .fast_fields()
+            .u64("flags")
+            .ok()
+            .is_some_and(|c| c.first_or_default_col(0).get_val(address.doc_id) & flags::LOCAL != 0)
     }
 
     /// The articles that the best-matching guides, warnings and cases among
