@@ -82,7 +82,8 @@ pub struct ApiAnswer {
     /// The articles it relies on (at most three), in the version in force,
     /// or the article that answers on its own.
     pub articles: Vec<ApiAnswerArticle>,
-    /// A court case among the top results.
+    /// A court case among the top results, or else one citing the answer's
+    /// articles.
     pub case: Option<ApiAnswerDocument>,
 }
 
