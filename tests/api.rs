@@ -36,6 +36,65 @@ async fn search_returns_the_contract_fields() {
 }
 
 #[tokio::test]
+async fn search_opens_with_the_answer_in_the_api_and_on_the_page() {
+    let server = spawn_server().await;
+    let base = &server.base;
+    let (status, body) = get(&format!("{base}/api/search?q=七日内退货")).await;
+    assert_eq!(status, 200, "{body}");
+    let answer = &body["answer"];
+    assert_eq!(
+        answer["document"],
+        serde_json::json!({
+            "id": "guides/return-goods",
+            "kind": "guide",
+            "title": "网购退货指南",
+            "summary": "网上买的东西不想要了，七日内可以申请退货。",
+            "url": "/docs/guides/return-goods",
+        })
+    );
+    assert_eq!(
+        answer["articles"],
+        serde_json::json!([{
+            "id": "laws/sample-consumer-law",
+            "title": "示例消费者保护法",
+            "article": "第二十五条",
+            "anchor": "第二十五条",
+            "text": "经营者通过网络销售商品的，消费者有权自收到商品之日起七日内退货，且无需说明理由。\n消费者退货的商品应当完好。",
+            "date": "2020-05-01",
+            "status": "current",
+            "url": "/docs/laws/sample-consumer-law#第二十五条",
+        }])
+    );
+    assert_eq!(answer["case"], Value::Null);
+    let (_, prepaid) = get(&format!("{base}/api/search?q=预付卡 退款")).await;
+    assert_eq!(prepaid["answer"]["case"]["url"], "/docs/cases/gym-prepaid-card", "{prepaid}");
+    // Later pages, date order and bare listings have none, and say so.
+    for query in ["q=七日内退货&per_page=2&page=2", "q=七日内退货&sort=date", "q=&kind=law"] {
+        let (status, body) = get(&format!("{base}/api/search?{query}")).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert!(!body["hits"].as_array().unwrap().is_empty(), "{query}");
+        assert_eq!(body.get("answer"), Some(&Value::Null), "{query}");
+    }
+    // Documented in the OpenAPI description.
+    let (_, spec) = get(&format!("{base}/api/openapi.json")).await;
+    let schemas = &spec["components"]["schemas"];
+    assert!(schemas["SearchResponse"]["properties"]["answer"].is_object(), "{}", schemas["SearchResponse"]);
+    for (schema, field) in [("ApiAnswer", "articles"), ("AnswerArticle", "text"), ("AnswerDocument", "summary")] {
+        assert!(schemas[schema].to_string().contains(field), "{schema}.{field}: {}", schemas[schema]);
+    }
+
+    // The page opens with the answer, above the filters and the ranked list.
+    let page = reqwest::get(format!("{base}/search?q=七日内退货")).await.unwrap().text().await.unwrap();
+    let answer_at = page.find("<section class=\"answer\"").expect("an answer block");
+    assert!(answer_at < page.find("class=\"results-layout\"").unwrap(), "{page}");
+    assert!(page.contains("<h2 id=\"answer-title\">先看这里</h2>"), "{page}");
+    assert!(page.contains("《示例消费者保护法》第二十五条</a>"), "{page}");
+    assert!(page.contains("消费者有权自收到商品之日起七日内退货"), "{page}");
+    let later = reqwest::get(format!("{base}/search?q=七日内退货&sort=date")).await.unwrap().text().await.unwrap();
+    assert!(!later.contains("class=\"answer\""), "{later}");
+}
+
+#[tokio::test]
 async fn filters_facets_and_pages() {
     let server = spawn_server().await;
     let base = &server.base;

@@ -118,14 +118,21 @@ async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32,
     assert!(!marks.is_empty(), "highlighted matches");
     save_screenshot(client, &format!("{size}-results")).await;
 
-    // One search box; on a phone the first screen shows a result and the
+    // One search box; the first screen shows the answer (the warning that
+    // answers, and a case), the ranked list follows it; on a phone the
     // filters wait behind 筛选, on a wide screen they are open.
     assert_eq!(script(client, "return document.querySelectorAll('input[name=q]').length").await, json!(1));
-    let first_hit_top = script(client, "return document.querySelector('.hit').getBoundingClientRect().top").await;
-    assert!(
-        first_hit_top.as_f64().unwrap() < f64::from(height) - 100.0,
-        "a result on the first screen: {first_hit_top}"
-    );
+    assert_eq!(text_of(client, "section.answer h3 a").await, "办理预付卡要当心");
+    assert_eq!(text_of(client, "section.answer .answer-case a").await, "健身房停业后应退还预付卡余额");
+    let places = script(
+        client,
+        "const a = document.querySelector('section.answer').getBoundingClientRect(); \
+         return [a.top, a.bottom, document.querySelector('.hit').getBoundingClientRect().top]",
+    )
+    .await;
+    let [answer_top, answer_bottom, first_hit_top] = [0, 1, 2].map(|i| places[i].as_f64().unwrap());
+    assert!(answer_top < f64::from(height) - 100.0, "the answer on the first screen: {places}");
+    assert!(answer_bottom <= first_hit_top, "the ranked list after the answer: {places}");
     let facets_shown = "return document.querySelector('aside.facets').checkVisibility()";
     if width < 860 {
         assert_eq!(script(client, facets_shown).await, json!(false), "filters hidden on a phone");
@@ -150,8 +157,20 @@ async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32,
     assert_eq!(heading.text().await.unwrap(), "健身房停业后应退还预付卡余额");
     assert!(client.source().await.unwrap().contains("（2021）示民初字第1号"));
 
-    // Follow a hit into the law at its article.
+    // A question a guide answers: the guide, then the article it relies on
+    // with its text, in large print with large links.
     search_for(client, "七日内退货").await;
+    assert_eq!(text_of(client, "section.answer h3 a").await, "网购退货指南");
+    assert_eq!(text_of(client, ".answer-articles h4 a").await, "《示例消费者保护法》第二十五条");
+    assert!(text_of(client, ".answer-articles .article-text").await.starts_with("经营者通过网络销售商品的"));
+    let print = "const s = getComputedStyle(document.querySelector('.answer-articles .article-text')); \
+        return [parseFloat(s.fontSize), document.querySelector('.answer-articles h4 a').getBoundingClientRect().height]";
+    let print = script(client, print).await;
+    assert!(print[0].as_f64().unwrap() >= 18.0, "answer text of 18 px or more: {print}");
+    assert!(print[1].as_f64().unwrap() >= 44.0, "answer links 44 px high or more: {print}");
+    save_screenshot(client, &format!("{size}-answer")).await;
+
+    // Follow a hit into the law at its article.
     client.find(Locator::Css(".hit h2 a")).await.unwrap().click().await.unwrap();
     client.wait().at_most(WAIT).for_element(Locator::Css("article.document")).await.unwrap();
     let target =

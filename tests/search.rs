@@ -5,6 +5,7 @@ mod common;
 use chrono::NaiveDate;
 use common::{fixture_index, unit_id};
 use weiquan::content::{Kind, Level, Status};
+use weiquan::search::answer::{Answer, AnswerArticle, AnswerDocument};
 use weiquan::search::{SearchRequest, Sort, query::MAX_QUERY_CHARS};
 
 const LAW: &str = "laws/sample-consumer-law";
@@ -361,4 +362,118 @@ fn topics_are_the_words_a_query_is_about() {
     // No single characters (的, 了), no question words (怎么办), each word once.
     assert_eq!(fixture.engine.topics("健身房的预付卡跑路了怎么办？健身房"), ["健身房", "预付卡", "跑路"]);
     assert!(fixture.engine.topics("").is_empty());
+}
+
+/// The answer to `query` (first page, by relevance).
+fn answer_to(fixture: &common::Fixture, query: &str) -> Option<Answer> {
+    let request = SearchRequest::new(query);
+    fixture.engine.answer(&request, &fixture.search(&request)).unwrap()
+}
+
+#[test]
+fn the_answer_is_the_guide_and_the_article_in_force_it_cites() {
+    let fixture = fixture_index();
+    // The article is found in both versions; the guide explaining it leads
+    // wherever it ranks.
+    let ids = fixture.ids("七日内退货");
+    assert!(ids.contains(&format!("{LAW}-2015#第二十五条")), "{ids:?}");
+    let expected = Answer {
+        document: Some(AnswerDocument {
+            id: "guides/return-goods".into(),
+            kind: "guide".into(),
+            title: "网购退货指南".into(),
+            summary: "网上买的东西不想要了，七日内可以申请退货。".into(),
+        }),
+        // 《价格法》第十四条, also cited, is not in the index.
+        articles: vec![AnswerArticle {
+            id: LAW.into(),
+            title: "示例消费者保护法".into(),
+            article: "第二十五条".into(),
+            anchor: "第二十五条".into(),
+            text: "经营者通过网络销售商品的，消费者有权自收到商品之日起七日内退货，且无需说明理由。\n消费者退货的商品应当完好。"
+                .into(),
+            date: Some("2020-05-01".into()),
+            status: Some("current".into()),
+        }],
+        case: None,
+    };
+    assert_eq!(answer_to(&fixture, "七日内退货"), Some(expected));
+
+    // A warning without a summary is summed up by its first sentence, past
+    // its headings; the case among the top results comes with it.
+    let prepaid = answer_to(&fixture, "预付卡 退款").unwrap();
+    assert_eq!(prepaid.document.as_ref().map(|d| d.id.as_str()), Some("warnings/prepaid-card"));
+    assert_eq!(prepaid.document.unwrap().summary, "一些商家先收钱后跑路，消费者的预付卡无法使用，也拿不到退款。");
+    assert!(prepaid.articles.is_empty(), "the warning cites no article");
+    let case = prepaid.case.unwrap();
+    assert_eq!((case.id.as_str(), case.kind.as_str()), ("cases/gym-prepaid-card", "case"));
+    assert_eq!(case.summary, "原告在被告健身房办理预付卡并充值三千元。");
+}
+
+#[test]
+fn an_article_ranked_first_answers_alone_and_a_case_first_is_no_answer() {
+    let fixture = fixture_index();
+    let alone = answer_to(&fixture, "欺诈 三倍").unwrap();
+    assert_eq!(alone.document, None);
+    let labels: Vec<_> = alone.articles.iter().map(|a| (a.id.as_str(), a.anchor.as_str())).collect();
+    assert_eq!(labels, [(LAW, "第五十五条")]);
+    assert!(alone.articles[0].text.starts_with("经营者提供商品有欺诈行为的"), "{:?}", alone.articles[0]);
+    assert_eq!(fixture.ids("健身房 停业")[0], "cases/gym-prepaid-card");
+    assert_eq!(answer_to(&fixture, "健身房 停业"), None);
+}
+
+#[test]
+fn only_the_first_page_by_relevance_of_a_query_has_an_answer() {
+    let fixture = fixture_index();
+    let first = SearchRequest { per_page: 2, ..SearchRequest::new("七日内退货") };
+    let later = SearchRequest { page: 2, ..first.clone() };
+    let by_date = SearchRequest { sort: Sort::Date, ..SearchRequest::new("七日内退货") };
+    let listing = SearchRequest { kinds: vec![Kind::Law], ..SearchRequest::default() };
+    assert!(fixture.engine.answer(&first, &fixture.search(&first)).unwrap().is_some());
+    for request in [later, by_date, listing] {
+        let results = fixture.search(&request);
+        assert!(!results.hits.is_empty(), "{request:?}");
+        assert_eq!(fixture.engine.answer(&request, &results).unwrap(), None, "{request:?}");
+    }
+}
+
+#[test]
+fn an_answer_shows_three_cited_articles_in_force_those_the_search_found_first() {
+    let content = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixture("content"), content.path());
+    let write = |path: &str, text: &str| std::fs::write(content.path().join(path), text).unwrap();
+    write(
+        "guides/standard-terms.md",
+        "---\ntitle: 格式条款要看清\ndate: 2023-05-01\nsummary: 合同里排除消费者权利的格式条款无效。\n---\n\n\
+         依据《示例消费者保护法》第一条、第二条、第五十五条和第二十六条，经营者不得用格式条款排除消费者的权利。\n",
+    );
+    // A version to come: the answer quotes the text in force, not this one.
+    write(
+        "laws/sample-consumer-law-2099.md",
+        "+++\ntitle = \"示例消费者保护法\"\nlevel = \"法律\"\ndate = 2099-01-01\neffective = 2099-06-01\n+++\n\n\
+         第二十六条 经营者不得以格式条款、通知、声明排除消费者的权利。\n",
+    );
+    // A warning on fraud that has expired never leads an answer.
+    write(
+        "warnings/old-fraud.md",
+        "+++\ntitle = \"欺诈三倍赔偿警示\"\ndate = 2019-01-01\nexpires = 2019-12-31\n+++\n\n\
+         遇到欺诈可以要求三倍赔偿，依据《示例消费者保护法》第五十五条。\n",
+    );
+    let fixture = common::index_of(content.path().to_path_buf());
+
+    let ids = fixture.ids("格式条款");
+    assert!(ids.contains(&format!("{LAW}#第二十六条")), "{ids:?}");
+    let answer = answer_to(&fixture, "格式条款").unwrap();
+    assert_eq!(answer.document.map(|d| d.id), Some("guides/standard-terms".to_string()));
+    // 第二十六条, which the search found, first; then the guide's order; 第五十五条 is a fourth.
+    let articles: Vec<_> = answer.articles.iter().map(|a| (a.id.as_str(), a.article.as_str())).collect();
+    assert_eq!(articles, [(LAW, "第二十六条"), (LAW, "第一条"), (LAW, "第二条")]);
+    assert_eq!(answer.articles[0].text, "经营者不得以格式条款排除消费者的权利。");
+
+    let ids = fixture.ids("欺诈 三倍");
+    assert_eq!(ids[0], format!("{LAW}#第五十五条"));
+    assert!(ids.contains(&"warnings/old-fraud".to_string()), "{ids:?}");
+    let answer = answer_to(&fixture, "欺诈 三倍").unwrap();
+    assert_eq!(answer.document, None, "the expired warning does not lead");
+    assert_eq!(answer.articles.iter().map(|a| a.article.as_str()).collect::<Vec<_>>(), ["第五十五条"]);
 }

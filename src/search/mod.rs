@@ -2,6 +2,7 @@
 //! callers build a [`SearchRequest`] and get [`SearchResults`].
 
 pub mod analyzer;
+pub mod answer;
 mod build;
 pub mod compare;
 pub mod eval;

@@ -15,6 +15,7 @@ use super::params::{SearchParams, document_id};
 use super::{AppState, doc_url, hit_url, insights};
 use crate::content::FrontMatter;
 use crate::content::render::TocEntry;
+use crate::search::answer::{Answer, AnswerArticle, AnswerDocument};
 use crate::search::query::Expansion;
 use crate::search::suggest::Suggestion;
 use crate::search::{CitedBy, Facets, Related, SearchHit, Version, WarningSummary};
@@ -67,6 +68,56 @@ pub struct SearchResponse {
     pub facets: Facets,
     /// Query words also searched as other words; `expand=0` turns this off.
     pub expansions: Vec<Expansion>,
+    /// What the results page opens with: the guide or warning that answers,
+    /// the articles it relies on and a case. Null on later pages, when
+    /// sorted by date, without query words, or when nothing answers.
+    pub answer: Option<ApiAnswer>,
+}
+
+/// The answer, with the address of each part's page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiAnswer {
+    /// The guide or warning that answers; null when an article answers on its own.
+    pub document: Option<ApiAnswerDocument>,
+    /// The articles it relies on (at most three), in the version in force,
+    /// or the article that answers on its own.
+    pub articles: Vec<ApiAnswerArticle>,
+    /// A court case among the top results, or else one citing the answer's
+    /// articles.
+    pub case: Option<ApiAnswerDocument>,
+}
+
+/// A guide, warning or case in the answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiAnswerDocument {
+    #[serde(flatten)]
+    pub document: AnswerDocument,
+    /// /docs/{id}
+    pub url: String,
+}
+
+/// An article in the answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiAnswerArticle {
+    #[serde(flatten)]
+    pub article: AnswerArticle,
+    /// Opens the law at the article: /docs/{id}#第二十五条
+    pub url: String,
+}
+
+impl From<Answer> for ApiAnswer {
+    fn from(answer: Answer) -> ApiAnswer {
+        let document = |document: AnswerDocument| ApiAnswerDocument { url: doc_url(&document.id, None), document };
+        ApiAnswer {
+            document: answer.document.map(document),
+            articles: answer
+                .articles
+                .into_iter()
+                .map(|article| ApiAnswerArticle { url: doc_url(&article.id, Some(&article.anchor)), article })
+                .collect(),
+            case: answer.case.map(document),
+        }
+    }
 }
 
 fn bad_query(rejection: QueryRejection) -> ApiError {
@@ -89,7 +140,7 @@ pub async fn search(
 ) -> Result<Json<SearchResponse>, ApiError> {
     let Query(params) = params.map_err(bad_query)?;
     let request = params.to_request()?;
-    let results = state.search(request).await?;
+    let (results, answer) = state.answered_search(request).await?;
     let channel = insights::api_channel(&state, params.kiosk.as_deref());
     let search_ref = insights::record_search(&state, client, &params, &results, channel);
     Ok(Json(SearchResponse {
@@ -102,6 +153,7 @@ pub async fn search(
         hits: results.hits.into_iter().map(|hit| ApiHit { url: hit_url(&hit), hit }).collect(),
         facets: results.facets,
         expansions: results.expansions,
+        answer: answer.map(ApiAnswer::from),
     }))
 }
 

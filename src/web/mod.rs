@@ -3,6 +3,7 @@
 
 mod about;
 mod admin;
+mod answer;
 pub mod api;
 mod charts;
 pub mod client;
@@ -42,6 +43,7 @@ use metrics::Metrics;
 pub use server::{ConnectionLimits, serve, serve_until};
 
 use crate::publish::Publisher;
+use crate::search::answer::Answer;
 use crate::search::{CitationTarget, DocumentPage, Engine, SearchHit, SearchRequest, SearchResults};
 
 /// Searches running at once; more wait for a permit.
@@ -188,6 +190,21 @@ impl AppState {
         let results = self.blocking(move |engine| engine.search(&request)).await;
         self.metrics.record_search(started.elapsed());
         results
+    }
+
+    /// A search and the answer its results open with, in one blocking call:
+    /// the answer reads a few stored documents off the results.
+    async fn answered_search(&self, request: SearchRequest) -> Result<(SearchResults, Option<Answer>), WebError> {
+        let started = Instant::now();
+        let answered = self
+            .blocking(move |engine| {
+                let results = engine.search(&request)?;
+                let answer = engine.answer(&request, &results)?;
+                Ok((results, answer))
+            })
+            .await;
+        self.metrics.record_search(started.elapsed());
+        answered
     }
 
     async fn document(&self, id: String) -> Result<Option<DocumentPage>, WebError> {

@@ -11,12 +11,14 @@ use axum_extra::extract::{Query, QueryRejection};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
+use super::answer::answer_block;
 use super::compare::{self, compare_url};
 use super::error::WebError;
 use super::params::{SearchParams, document_id};
 use super::views::{self, CATEGORIES, Page, encode, kind_label, level_label, severity_badge, status_label, trusted};
 use super::{AppState, doc_url, hit_url, insights};
 use crate::insights::Channel;
+use crate::search::answer::Answer;
 use crate::search::{DocumentPage, SearchResults, Sort, WarningSummary};
 
 /// Cookie that keeps the large-text mode (适老化) on.
@@ -231,14 +233,14 @@ async fn search(
         Err(error) => return state.error_page(&visitor, error),
     };
     let sort = request.sort;
-    let results = match state.search(request).await {
-        Ok(results) => results,
+    let (results, answer) = match state.answered_search(request).await {
+        Ok(answered) => answered,
         Err(error) => return state.error_page(&visitor, error),
     };
     let title =
         if params.query().is_empty() { "搜索".to_string() } else { format!("{} 的搜索结果", params.query()) };
     let search_ref = insights::record_search(&state, client, &params, &results, Channel::Web);
-    let main = results_page(&state, &params, &results, sort, search_ref.as_deref());
+    let main = results_page(&state, &params, &results, answer.as_ref(), sort, search_ref.as_deref());
     // The results page's own search box, with the query in it, is the only one.
     state.page_with_own_search(&visitor, &title, main).into_response()
 }
@@ -267,11 +269,13 @@ fn expansion_note(params: &SearchParams, results: &SearchResults) -> Markup {
 /// A facet as shown: heading, parameter name, counts, and how to label a value.
 type FacetGroup<'a> = (&'a str, &'a str, &'a std::collections::BTreeMap<String, u64>, fn(&str) -> &'static str);
 
-/// `search_ref` marks result links for insights (first pages only).
+/// `search_ref` marks result links for insights (first pages only). The
+/// answer, if any, comes before the filters and the ranked list.
 fn results_page(
     state: &AppState,
     params: &SearchParams,
     results: &SearchResults,
+    answer: Option<&Answer>,
     sort: Sort,
     search_ref: Option<&str>,
 ) -> Markup {
@@ -296,6 +300,7 @@ fn results_page(
         h1.visually-hidden { "搜索结果" }
         @if results.total == 0 { (expansion_note(params, results)) }
         (views::search_form(params.query(), false))
+        @if let Some(answer) = answer { (answer_block(answer, &results.hits, search_ref)) }
         @if results.total == 0 {
             section.no-results aria-live="polite" {
                 h2 { "没有找到与“" (params.query()) "”相关的内容" }
