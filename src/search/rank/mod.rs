@@ -25,7 +25,7 @@ use serde::Serialize;
 pub const CANDIDATES: usize = 300;
 
 /// Guides, warnings and cases whose citations join the candidates.
-pub const BRIDGE_SOURCES: usize = 8;
+pub const BRIDGE_SOURCES: usize = 16;
 
 macro_rules! features {
     ($($(#[$doc:meta])* $variant:ident = $name:literal;)*) => {
