@@ -1,0 +1,222 @@
+//! The query side of a request: the article it names, its parsed and built
+//! query, its filters and what is public now, ready for the ranking.
+
+use std::ops::Bound;
+use std::sync::atomic::Ordering;
+
+use chrono::NaiveDate;
+use tantivy::collector::TopDocs;
+use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, OwnedValue};
+use tantivy::{DocAddress, TantivyDocument, Term};
+
+use super::schema::NATIONWIDE;
+use super::{Engine, Error, SearchRequest, date_number, query, rank, stored_text};
+use crate::content::citations::law_key;
+
+/// Terms taken from a named article to find articles like it.
+const LIKE_TERMS: usize = 20;
+
+/// A request's query, ready for both phases.
+pub(super) struct Prepared {
+    pub(super) named: Option<NamedArticle>,
+    pub(super) built: query::Built,
+    /// The first phase's query without filters; `None` when nothing is
+    /// searched.
+    pub(super) positive: Option<Box<dyn Query>>,
+}
+
+/// An article a query names, and what else the query asks.
+pub(super) struct NamedArticle {
+    pub(super) article: Box<dyn Query>,
+    /// Articles with text like the named one's.
+    pub(super) like: Option<Box<dyn Query>>,
+    /// The query without the reference.
+    pub(super) rest: String,
+}
+
+impl Engine {
+    /// The parsed and built query of a request, with the article it names.
+    pub(super) fn prepare(&self, request: &SearchRequest) -> Result<Prepared, Error> {
+        let named = self.named_article(&request.query)?;
+        let parsed = query::parse(named.as_ref().map_or(&request.query, |named| &named.rest));
+        let built = query::build(&parsed, &self.analyzer, &self.fields, request.expand);
+        let positive = match &named {
+            Some(named) => Some(Box::new(query::should(
+                built
+                    .positive
+                    .iter()
+                    .map(|q| q.box_clone())
+                    .chain([named.article.box_clone()])
+                    .chain(named.like.iter().map(|q| q.box_clone()))
+                    .collect(),
+            )) as Box<dyn Query>),
+            None => built.positive.as_ref().map(|q| q.box_clone()),
+        };
+        let positive = match positive {
+            Some(positive) => Some(positive),
+            None if parsed.groups.is_empty() && !self.filters(request).is_empty() => {
+                Some(Box::new(AllQuery) as Box<dyn Query>)
+            }
+            None => None,
+        };
+        Ok(Prepared { named, built, positive })
+    }
+
+    /// `query` within the request's `filters`, public now and without the
+    /// `excluded` items.
+    pub(super) fn restrict(
+        &self,
+        query: Box<dyn Query>,
+        filters: Vec<Box<dyn Query>>,
+        excluded: &[Box<dyn Query>],
+    ) -> BooleanQuery {
+        let clauses = [(Occur::Must, query)]
+            .into_iter()
+            .chain(self.visible().map(|q| (Occur::Must, q)))
+            .chain(filters.into_iter().map(|f| (Occur::Must, f)))
+            .chain(excluded.iter().map(|q| (Occur::MustNot, q.box_clone())))
+            .collect();
+        BooleanQuery::new(clauses)
+    }
+
+    /// What the ranking's two phases need for a prepared request.
+    pub(super) fn phases<'a>(
+        &self,
+        request: &'a SearchRequest,
+        prepared: &'a Prepared,
+        first_phase: &'a BooleanQuery,
+        restrict: &'a dyn Fn(Box<dyn Query>) -> BooleanQuery,
+        normalized: &'a str,
+    ) -> Result<rank::pipeline::Phases<'a>, Error> {
+        let named = match &prepared.named {
+            Some(named) => self.named_address(&restrict(named.article.box_clone()))?,
+            None => None,
+        };
+        Ok(rank::pipeline::Phases {
+            query: first_phase,
+            restrict,
+            plan: &prepared.built.plan,
+            context: rank::features::Context { text: normalized, regions: &request.regions },
+            named,
+            want: request.page * request.per_page,
+        })
+    }
+
+    /// The unit `article` finds: the article itself (第三百三十六条) before
+    /// the ones inserted after it under the same number (第三百三十六条之一).
+    pub(super) fn named_address(&self, article: &dyn Query) -> Result<Option<DocAddress>, Error> {
+        let searcher = self.reader.searcher();
+        let found = searcher.search(article, &TopDocs::with_limit(8).order_by_score())?;
+        let mut best = None;
+        for (_, address) in found {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let inserted = stored_text(&doc, self.fields.article).is_some_and(|label| label.contains('之'));
+            if !inserted {
+                return Ok(Some(address));
+            }
+            best.get_or_insert(address);
+        }
+        Ok(best)
+    }
+
+    /// The article a query names (消保法第五十五条): a query that puts it
+    /// first and one for articles like it, and the rest of the query. The law
+    /// is the longest end of the text before the number that is a known
+    /// title or an abbreviation of one.
+    pub(super) fn named_article(&self, query: &str) -> Result<Option<NamedArticle>, Error> {
+        let Some(reference) = query::article_reference(query) else { return Ok(None) };
+        let chars: Vec<char> = reference.law.chars().collect();
+        let Some((start, title)) = (0..chars.len()).find_map(|start| {
+            let candidate: String = chars[start..].iter().collect();
+            let title = law_key(self.analyzer.law_title(&candidate));
+            self.law_ids.contains_key(&title).then_some((start, title))
+        }) else {
+            return Ok(None);
+        };
+        let article: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.title_key, &title),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_i64(self.fields.article_number, i64::from(reference.number)),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]));
+        let searcher = self.reader.searcher();
+        let text = match searcher.search(&article, &TopDocs::with_limit(1).order_by_score())?.first() {
+            Some((_, address)) => stored_text(&searcher.doc::<TantivyDocument>(*address)?, self.fields.body),
+            None => None,
+        };
+        let like = text.map(|text| -> Box<dyn Query> {
+            Box::new(
+                MoreLikeThisQuery::builder()
+                    .with_min_doc_frequency(2)
+                    .with_min_term_frequency(1)
+                    .with_min_word_length(2 * '法'.len_utf8())
+                    .with_max_query_terms(LIKE_TERMS)
+                    .with_document_fields(vec![(self.fields.body, vec![OwnedValue::Str(text)])]),
+            )
+        });
+        let before: String = chars[..start].iter().collect();
+        Ok(Some(NamedArticle { article, like, rest: format!("{before} {}", reference.after) }))
+    }
+
+    /// Units that are public now: scheduled ones only from their publish
+    /// time. `None` when no unit is scheduled: all are public.
+    pub(super) fn visible(&self) -> Option<Box<dyn Query>> {
+        if !self.scheduled.load(Ordering::Relaxed) {
+            return None;
+        }
+        let now = self.clock.utc().timestamp();
+        Some(Box::new(RangeQuery::new(
+            Bound::Unbounded,
+            Bound::Included(Term::from_field_i64(self.fields.visible_from, now)),
+        )))
+    }
+
+    pub(super) fn filters(&self, request: &SearchRequest) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut filters = Vec::new();
+        let mut any_of = |field: Field, values: Vec<&str>| {
+            if !values.is_empty() {
+                let clauses = values
+                    .into_iter()
+                    .map(|v| {
+                        let term = TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic);
+                        (Occur::Should, Box::new(term) as Box<dyn Query>)
+                    })
+                    .collect();
+                filters.push(Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>);
+            }
+        };
+        any_of(f.kind, request.kinds.iter().map(|k| k.as_str()).collect());
+        any_of(f.level, request.levels.iter().map(|l| l.as_str()).collect());
+        any_of(f.status, request.statuses.iter().map(|s| s.as_str()).collect());
+        any_of(f.tags, request.tags.iter().map(String::as_str).collect());
+        let mut regions: Vec<&str> = request.regions.iter().map(String::as_str).collect();
+        if !regions.is_empty() {
+            regions.push(NATIONWIDE);
+        }
+        any_of(f.regions, regions);
+        if request.from.is_some() || request.to.is_some() {
+            let bound = |date: Option<NaiveDate>| match date {
+                Some(d) => Bound::Included(Term::from_field_i64(f.date, date_number(Some(d)))),
+                None => Bound::Unbounded,
+            };
+            let lower = match request.from {
+                Some(_) => bound(request.from),
+                None => Bound::Excluded(Term::from_field_i64(f.date, 0)), // undated units never match a range
+            };
+            filters.push(Box::new(RangeQuery::new(lower, bound(request.to))));
+        }
+        filters
+    }
+}
