@@ -244,7 +244,8 @@ impl Engine {
             let Some((key, number)) = cited.rsplit_once('#').and_then(|(key, n)| Some((key, n.parse().ok()?))) else {
                 continue;
             };
-            if let Some(article) = self.article_in_force(searcher, key, number)? {
+            let label = format!("第{}条", numerals::format(number).unwrap_or_default());
+            if let Some(article) = self.article_in_force(searcher, key, number, &label)? {
                 articles.push(article);
             }
             if articles.len() == MAX_ARTICLES {
@@ -254,13 +255,18 @@ impl Engine {
         Ok(articles)
     }
 
-    /// Article `number` (not 之一) of the law with title key `key`, in the
-    /// version in force: the current one, else the newest that is not
+    /// The article labelled `label` (第N条, or 第N条之一 under the same
+    /// `number`) of the law with title key `key`, in the version in force: the current one, else the newest that is not
     /// pending (a repealed law's last text, or the text a pending version
     /// will replace), else the newest pending one. The versions are ordered
     /// by their columns; only the chosen one is read.
-    fn article_in_force(&self, searcher: &Searcher, key: &str, number: u32) -> Result<Option<AnswerArticle>, Error> {
-        let label = format!("第{}条", numerals::format(number).unwrap_or_default());
+    pub(super) fn article_in_force(
+        &self,
+        searcher: &Searcher,
+        key: &str,
+        number: u32,
+        label: &str,
+    ) -> Result<Option<AnswerArticle>, Error> {
         let mut units = self.article_units(searcher, Term::from_field_text(self.fields.title_key, key), number)?;
         let standing = |address: &DocAddress| {
             let fast = searcher.segment_reader(address.segment_ord).fast_fields();

@@ -846,16 +846,32 @@ struct RestoreForm {
 }
 
 async fn restore(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<RestoreForm>) -> Response {
-    if let Err(error) = check_csrf(&session, &form.csrf) {
+    let RestoreForm { csrf, id, n, base } = form;
+    publishing_step(&state, &session, &csrf, move |publisher, actor| {
+        publisher.restore(actor, &id, n, &base).map(|saved| saved.id)
+    })
+    .await
+}
+
+/// Runs one publishing step as `session`'s user, after the CSRF check and
+/// off the async workers, then opens the editor on the document the step
+/// returns.
+async fn publishing_step(
+    state: &AppState,
+    session: &Session,
+    csrf: &str,
+    step: impl FnOnce(&Publisher, &Actor) -> Result<String, PublishError> + Send + 'static,
+) -> Response {
+    if let Err(error) = check_csrf(session, csrf) {
         return error.into_response();
     }
-    let publisher = match publisher(&state) {
+    let publisher = match publisher(state) {
         Ok(publisher) => publisher.clone(),
         Err(error) => return error.into_response(),
     };
     let actor = Actor::staff(&session.user);
-    match tokio::task::spawn_blocking(move || publisher.restore(&actor, &form.id, form.n, &form.base)).await {
-        Ok(Ok(saved)) => Redirect::to(&format!("/admin/edit?id={}", saved.id)).into_response(),
+    match tokio::task::spawn_blocking(move || step(&publisher, &actor)).await {
+        Ok(Ok(id)) => Redirect::to(&format!("/admin/edit?id={id}")).into_response(),
         Ok(Err(error)) => AdminError::from(error).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -875,26 +891,16 @@ struct ReviewForm {
 
 /// A publisher approves or discards the revision waiting for a document.
 async fn review(State(state): State<AppState>, Signed(session): Signed, Form(form): Form<ReviewForm>) -> Response {
-    if let Err(error) = check_csrf(&session, &form.csrf) {
-        return error.into_response();
-    }
-    let publisher = match publisher(&state) {
-        Ok(publisher) => publisher.clone(),
-        Err(error) => return error.into_response(),
-    };
-    let actor = Actor::staff(&session.user);
-    let id = form.id.clone();
-    let done = tokio::task::spawn_blocking(move || match form.action.as_str() {
-        "approve" => publisher.approve(&actor, &form.id, &form.base).map(|_| ()),
-        "discard" => publisher.discard(&actor, &form.id, &form.base),
-        _ => Err(PublishError::Invalid("未知操作：应为批准或放弃".into())),
+    let ReviewForm { csrf, id, base, action } = form;
+    publishing_step(&state, &session, &csrf, move |publisher, actor| {
+        match action.as_str() {
+            "approve" => publisher.approve(actor, &id, &base).map(|_| ()),
+            "discard" => publisher.discard(actor, &id, &base),
+            _ => Err(PublishError::Invalid("未知操作：应为批准或放弃".into())),
+        }
+        .map(|()| id)
     })
-    .await;
-    match done {
-        Ok(Ok(())) => Redirect::to(&format!("/admin/edit?id={id}")).into_response(),
-        Ok(Err(error)) => AdminError::from(error).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+    .await
 }
 
 // ---- users, tokens, audit (admins) ----

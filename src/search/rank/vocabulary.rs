@@ -9,13 +9,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
-use tantivy::{TantivyDocument, Term};
-
 use crate::content::citations::law_key;
-use crate::search::{Engine, Error, stored_text};
+use crate::search::{Engine, Error};
 
 /// The learned vocabulary compiled into the binary.
 pub const LEARNED_FILE: &str = include_str!("../lexicon/learned.txt");
@@ -132,61 +127,25 @@ impl Engine {
     pub fn article_text(&self, title: &str, label: &str) -> Result<Option<String>, Error> {
         let number = label.strip_prefix('第').and_then(|rest| rest.split('条').next());
         let Some(number) = number.and_then(crate::text::numerals::parse) else { return Ok(None) };
-        self.article_unit_text(&law_key(title), number, Some(label))
+        let article = self.article_in_force(&self.reader.searcher(), &law_key(title), number, label)?;
+        Ok(article.map(|article| article.text))
     }
 
     /// The texts of the articles in force that `text` cites (《消费者权益保护法》
     /// 第二十五条, 消法第五十五条 ...), in order.
     pub fn cited_texts(&self, text: &str) -> Result<Vec<String>, Error> {
         let is_law = |name: &str| self.law_id(name).is_some();
+        let searcher = self.reader.searcher();
         let mut texts = Vec::new();
         for citation in crate::content::citations::extract(text, &is_law) {
             let crate::content::citations::CitedLaw::Named(name) = &citation.law else { continue };
             let key = law_key(self.analyzer.law_title(&crate::text::normalize(name)));
-            for number in &citation.articles {
-                texts.extend(self.article_unit_text(&key, *number, None)?);
+            for &number in &citation.articles {
+                let label = format!("第{}条", crate::text::numerals::format(number).unwrap_or_default());
+                texts.extend(self.article_in_force(&searcher, &key, number, &label)?.map(|article| article.text));
             }
         }
         Ok(texts)
-    }
-
-    /// The text of article `number` of the law with title key `key`, in the
-    /// version in force when there are several; with `label`, only the unit
-    /// so labelled (第一百七十七条之一 shares its number).
-    fn article_unit_text(&self, key: &str, number: u32, label: Option<&str>) -> Result<Option<String>, Error> {
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.fields.title_key, key), IndexRecordOption::Basic))
-                    as Box<dyn Query>,
-            ),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_i64(self.fields.article_number, i64::from(number)),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]);
-        let searcher = self.reader.searcher();
-        let mut fallback = None;
-        for (_, address) in searcher.search(&query, &TopDocs::with_limit(20).order_by_score())? {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let found = stored_text(&doc, self.fields.article);
-            let wanted = match label {
-                Some(label) => found.as_deref() == Some(label),
-                None => found.is_some_and(|f| !f.contains('之')),
-            };
-            if !wanted {
-                continue;
-            }
-            let text = stored_text(&doc, self.fields.body);
-            if stored_text(&doc, self.fields.status).as_deref().is_none_or(|s| s == "current") {
-                return Ok(text);
-            }
-            fallback = fallback.or(text);
-        }
-        Ok(fallback)
     }
 }
 
