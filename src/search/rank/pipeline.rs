@@ -2,11 +2,13 @@
 //! features and the model's order.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tantivy::collector::{Count, FacetCounts, TopDocs};
+use tantivy::columnar::ColumnValues;
 use tantivy::query::{BooleanQuery, ExistsQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
 use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, flags, tier};
@@ -54,7 +56,8 @@ impl Engine {
         // Local regulations of many places often say the same (养老服务条例 of
         // every province) and can fill the pool; the texts that bind
         // everywhere then join it from a search without them.
-        let local = candidates.iter().filter(|c| self.is_local(&searcher, c.address)).count();
+        let flags_of = Column::open(&searcher, "flags");
+        let local = candidates.iter().filter(|c| flags_of.get(c.address) & flags::LOCAL != 0).count();
         if local * 3 > candidates.len() {
             let national = BooleanQuery::new(vec![
                 (Occur::Must, phases.query.box_clone()),
@@ -96,16 +99,6 @@ impl Engine {
         Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets })
     }
 
-    /// Whether the unit is a local regulation.
-    fn is_local(&self, searcher: &tantivy::Searcher, address: DocAddress) -> bool {
-        searcher
-            .segment_reader(address.segment_ord)
-            .fast_fields()
-            .u64("flags")
-            .ok()
-            .is_some_and(|c| c.first_or_default_col(0).get_val(address.doc_id) & flags::LOCAL != 0)
-    }
-
     /// The articles that the best-matching guides, warnings and cases among
     /// `candidates` cite, with the strength of the citation: the citing
     /// unit's first-phase score over the best one, less for citations
@@ -122,19 +115,14 @@ impl Engine {
         }
         let mut ordered: Vec<&Candidate> = candidates.iter().collect();
         ordered.sort_by(|a, b| b.first.total_cmp(&a.first));
+        let kind_of = Column::open(&searcher, "kind_code");
         let mut sources = 0;
         let mut strengths: HashMap<DocAddress, f32> = HashMap::new();
         for candidate in ordered {
             if sources == BRIDGE_SOURCES {
                 break;
             }
-            let kind = searcher
-                .segment_reader(candidate.address.segment_ord)
-                .fast_fields()
-                .u64("kind_code")
-                .ok()
-                .map_or(0, |c| c.first_or_default_col(0).get_val(candidate.address.doc_id));
-            if kind == 0 {
+            if kind_of.get(candidate.address) == 0 {
                 continue;
             }
             sources += 1;
@@ -157,6 +145,21 @@ impl Engine {
             }
         }
         Ok(strengths.into_iter().collect())
+    }
+}
+
+/// A number column of every segment, opened once for a search.
+struct Column(Vec<Option<Arc<dyn ColumnValues<u64>>>>);
+
+impl Column {
+    fn open(searcher: &Searcher, name: &str) -> Column {
+        let segments = searcher.segment_readers().iter();
+        Column(segments.map(|reader| reader.fast_fields().u64(name).ok().map(|c| c.first_or_default_col(0))).collect())
+    }
+
+    /// The unit's value (0 when the column is missing).
+    fn get(&self, address: DocAddress) -> u64 {
+        self.0[address.segment_ord as usize].as_ref().map_or(0, |column| column.get_val(address.doc_id))
     }
 }
 
