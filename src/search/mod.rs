@@ -5,6 +5,7 @@ pub mod analyzer;
 pub mod answer;
 mod build;
 pub mod compare;
+mod document;
 pub mod eval;
 mod prepare;
 pub mod query;
@@ -24,15 +25,15 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
+use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
 pub use store::Manifest;
 
 use crate::clock::Clock;
-use crate::content::citations::{CitedLaw, law_key};
+use crate::content::citations::law_key;
 use crate::content::render::TocEntry;
 use crate::content::{self, Kind, Level, Status};
 use analyzer::Analyzer;
@@ -453,176 +454,6 @@ impl Engine {
     /// Titles, tags and common questions known to the index.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
-    }
-
-    /// A document for its page: metadata, rendered HTML, table of contents
-    /// and related documents. Citations link to `href` of their target.
-    /// `Ok(None)` when no such document is indexed.
-    pub fn document(&self, id: &str, href: &dyn Fn(CitationTarget) -> String) -> Result<Option<DocumentPage>, Error> {
-        let Some((document, official)) = self.load(id)? else { return Ok(None) };
-        let rendered = self.render(&document, href);
-        let related = self.related(&document)?;
-        let versions = self.versions(&document)?;
-        let cited_by = self.cited_by(&document)?;
-        Ok(Some(DocumentPage {
-            document,
-            html: rendered.html,
-            toc: rendered.toc,
-            related,
-            versions,
-            cited_by,
-            official,
-        }))
-    }
-
-    /// Document `id` read again from its file, if it is indexed and public
-    /// now, and whether it was read from an official law collection.
-    fn load(&self, id: &str) -> Result<Option<(content::Document, bool)>, Error> {
-        let searcher = self.reader.searcher();
-        let by_id = BooleanQuery::new(
-            vec![(
-                Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic))
-                    as Box<dyn Query>,
-            )]
-            .into_iter()
-            .chain(self.visible().map(|q| (Occur::Must, q)))
-            .collect(),
-        );
-        let Some((_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
-        else {
-            return Ok(None);
-        };
-        let stored: TantivyDocument = searcher.doc(address)?;
-        let source = PathBuf::from(stored_text(&stored, self.fields.source).unwrap_or_default());
-        let root = self.manifest.roots.iter().find(|root| source.starts_with(root));
-        let document = match root.map(|root| content::read_document(root, &source)) {
-            Some(Ok(Some(document))) => document,
-            Some(Ok(None)) | None => return Ok(None),
-            Some(Err(problem)) => return Err(Error::Corrupt(format!("the document changed on disk: {problem}"))),
-        };
-        let official = root.is_some_and(|root| content::Layout::detect(root) == content::Layout::LawRefBook);
-        Ok(Some((document, official)))
-    }
-
-    /// `document` as HTML, its citations resolved against the indexed laws
-    /// (the public pages and the admin's preview use the same).
-    pub fn render(
-        &self,
-        document: &content::Document,
-        href: &dyn Fn(CitationTarget) -> String,
-    ) -> content::render::Rendered {
-        let is_law = |name: &str| self.law_id(name).is_some();
-        let cite = |law: &CitedLaw, article: u32| href(self.citation_target(document, law, article));
-        content::render::render(document, &is_law, &cite)
-    }
-
-    /// The indexed law a citation's name (a title, short title or alias) stands for.
-    fn law_id(&self, name: &str) -> Option<&String> {
-        self.law_ids.get(&law_key(self.analyzer.law_title(&crate::text::normalize(name))))
-    }
-
-    /// Where a citation in `document` leads: the article when its law is
-    /// indexed, else a search for it.
-    fn citation_target(&self, document: &content::Document, law: &CitedLaw, article: u32) -> CitationTarget {
-        let label = format!("第{}条", crate::text::numerals::format(article).unwrap_or_default());
-        let id = match law {
-            CitedLaw::This if document.kind == Kind::Law => Some(document.id.clone()),
-            CitedLaw::This => None,
-            CitedLaw::Named(name) => self.law_id(name).cloned(),
-        };
-        match (id, law) {
-            (Some(id), _) => CitationTarget::Article { id, anchor: label },
-            (None, CitedLaw::Named(name)) => CitationTarget::Search { query: format!("《{name}》{label}") },
-            (None, CitedLaw::This) => CitationTarget::Search { query: label },
-        }
-    }
-
-    /// For each article of a law that other documents cite, those documents
-    /// (引用本条), in article order.
-    fn cited_by(&self, document: &content::Document) -> Result<Vec<CitedBy>, Error> {
-        if document.kind != Kind::Law {
-            return Ok(Vec::new());
-        }
-        let key = law_key(&document.meta.title);
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.fields.cites_law, &key), IndexRecordOption::Basic))
-                    as Box<dyn Query>,
-            ),
-            (
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(self.fields.doc_id, &document.id),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]);
-        let searcher = self.reader.searcher();
-        let mut by_article: BTreeMap<u32, Vec<Related>> = BTreeMap::new();
-        for (_, address) in searcher.search(&query, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())? {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field: Field| stored_text(&doc, field).unwrap_or_default();
-            let citing =
-                Related { id: text(self.fields.doc_id), kind: text(self.fields.kind), title: text(self.fields.title) };
-            for cited in doc.get_all(self.fields.cites).filter_map(|v| v.as_str()) {
-                let Some(article) =
-                    cited.strip_prefix(&key).and_then(|r| r.strip_prefix('#')).and_then(|n| n.parse().ok())
-                else {
-                    continue;
-                };
-                let documents = by_article.entry(article).or_default();
-                if !documents.iter().any(|d| d.id == citing.id) {
-                    documents.push(citing.clone());
-                }
-            }
-        }
-        Ok(by_article
-            .into_iter()
-            .map(|(article, documents)| CitedBy {
-                anchor: format!("第{}条", crate::text::numerals::format(article).unwrap_or_default()),
-                documents,
-            })
-            .collect())
-    }
-
-    /// Every version of a law, newest first (empty for other documents).
-    fn versions(&self, document: &content::Document) -> Result<Vec<Version>, Error> {
-        if document.kind != Kind::Law {
-            return Ok(Vec::new());
-        }
-        let key = Term::from_field_text(self.fields.version_of, &build::version_key(document));
-        let searcher = self.reader.searcher();
-        let hits = searcher
-            .search(&TermQuery::new(key, IndexRecordOption::Basic), &TopDocs::with_limit(1000).order_by_score())?;
-        let mut versions = Vec::new();
-        for (_, address) in hits {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field: Field| stored_text(&doc, field);
-            versions.push(Version {
-                id: text(self.fields.doc_id).unwrap_or_default(),
-                date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(format_date_number),
-                status: text(self.fields.status),
-            });
-        }
-        versions.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
-        Ok(versions)
-    }
-
-    /// Up to five other documents sharing tags with this one, or else with
-    /// similar titles.
-    fn related(&self, document: &content::Document) -> Result<Vec<Related>, Error> {
-        let query =
-            if document.meta.tags.is_empty() { document.meta.title.clone() } else { document.meta.tags.join(" OR ") };
-        let request = SearchRequest { query, per_page: 30, ..SearchRequest::default() };
-        let mut related: Vec<Related> = Vec::new();
-        for hit in self.search(&request)?.hits {
-            if hit.id != document.id && !related.iter().any(|r| r.id == hit.id) && related.len() < 5 {
-                related.push(Related { id: hit.id, kind: hit.kind, title: hit.title });
-            }
-        }
-        Ok(related)
     }
 
     /// Warnings, pinned first, then newest. With `active_on`, only those in
