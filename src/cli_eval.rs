@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use weiquan::search::eval::{self, EvalReport, Judged, Split};
+use weiquan::search::rank::asked::{ArticleName, Asked};
 use weiquan::search::rank::fit::{self, Question};
 use weiquan::search::rank::vocabulary::Vocabulary;
 use weiquan::search::rank::{Feature, Model};
@@ -199,6 +200,41 @@ pub fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) 
     );
     std::fs::write(out, text).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
     println!("已写入 {}（{} 对问题和条文）", out.display(), pairs.len());
+    Ok(())
+}
+
+/// `--learn-asked OUT`: files the words of the tune halves' questions under
+/// the articles judged to answer them (grade 2 or 3), and writes the list
+/// to OUT (a content root's asked.txt).
+pub fn learn_asked(engine: &Engine, files: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+    let mut questions = Vec::new();
+    for file in files {
+        for judged in read(file, Some(Split::Tune))? {
+            let words: Vec<String> = engine.concepts(&judged.q).into_iter().filter(|w| !is_numbering(w)).collect();
+            let articles: Vec<ArticleName> = judged
+                .relevant
+                .iter()
+                .filter(|item| item.grade >= 2)
+                .filter_map(|item| Some(ArticleName { title: item.title.clone(), label: item.article.clone()? }))
+                .collect();
+            if !words.is_empty() && !articles.is_empty() {
+                questions.push((words, articles));
+            }
+        }
+    }
+    let count = questions.len();
+    let asked = Asked::learn(questions);
+    let sets: Vec<String> = files.iter().map(|f| name(f)).collect();
+    let text = format!(
+        "# What people ask, by the article that answers it (src/search/rank/asked.rs):\n\
+         # the words of {count} judged questions (the tune halves of {}), filed under\n\
+         # the articles judged to answer them. Written by `weiquan eval --learn-asked`;\n\
+         # staff may add lines: short title, article label => word:times asked, ...\n{}",
+        sets.join(", "),
+        asked.to_text()
+    );
+    std::fs::write(out, text).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
+    println!("已写入 {}（{count} 个问题，{} 条条文）", out.display(), asked.len());
     Ok(())
 }
 

@@ -111,6 +111,10 @@ enum Command {
         /// (src/search/lexicon/learned.txt).
         #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate", "fit"])]
         learn: Option<PathBuf>,
+        /// File the words of the tune halves' questions under the articles
+        /// judged to answer them and write the list to FILE (content/asked.txt).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate", "fit", "learn"])]
+        learn_asked: Option<PathBuf>,
         /// Rank with the weights in FILE instead of the built-in ones (to
         /// try a fit before building it in; --fit starts from them).
         #[arg(long, value_name = "FILE")]
@@ -281,12 +285,13 @@ fn main() -> ExitCode {
         Command::User { command, data } => weiquan::publish::cli::run(command, &data).map(|()| ExitCode::SUCCESS),
         Command::Corpus { command: CorpusCommand::Fetch(args) } => run_fetch(args, &clock),
         Command::Corpus { command: CorpusCommand::Update(args) } => run_corpus_update(args, cli.corpus, &clock),
-        Command::Eval { queries, split, content, index, json, fit, ablate, learn, weights } => {
-            let mode = match (fit, learn, ablate) {
-                (Some(out), _, _) => EvalMode::Fit(out),
-                (None, Some(out), _) => EvalMode::Learn(out),
-                (None, None, true) => EvalMode::Ablate,
-                (None, None, false) => EvalMode::Report { json },
+        Command::Eval { queries, split, content, index, json, fit, ablate, learn, learn_asked, weights } => {
+            let mode = match (fit, learn, learn_asked, ablate) {
+                (Some(out), ..) => EvalMode::Fit(out),
+                (None, Some(out), ..) => EvalMode::Learn(out),
+                (None, None, Some(out), _) => EvalMode::LearnAsked(out),
+                (None, None, None, true) => EvalMode::Ablate,
+                (None, None, None, false) => EvalMode::Report { json },
             };
             run_eval(&queries, split, mode, weights.as_deref(), &content.roots(cli.corpus), &index.dir, clock)
         }
@@ -612,6 +617,7 @@ enum EvalMode {
     Report { json: bool },
     Fit(PathBuf),
     Learn(PathBuf),
+    LearnAsked(PathBuf),
     Ablate,
 }
 
@@ -639,6 +645,7 @@ fn run_eval(
     match mode {
         EvalMode::Fit(out) => cli_eval::fit_weights(&engine, files, &model, &out)?,
         EvalMode::Learn(out) => cli_eval::learn(&engine, files, &project_roots(roots), &out)?,
+        EvalMode::LearnAsked(out) => cli_eval::learn_asked(&engine, files, &out)?,
         EvalMode::Ablate => cli_eval::ablate(&engine, files, split, &model)?,
         EvalMode::Report { json } => {
             let [file] = files else { anyhow::bail!("give one judged file, or several with --fit or --ablate") };

@@ -65,6 +65,16 @@ fn a_listed_question_finds_its_document_first() {
 }
 
 #[test]
+fn words_of_judged_questions_find_the_article_they_were_filed_under() {
+    let fixture = fixture_index();
+    // `asked.txt` files 跑腿 and 代购 under 第二条, whose text says neither.
+    assert_eq!(fixture.ids("找人跑腿代购出了问题").first(), Some(&format!("{LAW}#第二条")));
+    let explained = fixture.search(&SearchRequest { explain: true, ..SearchRequest::new("跑腿代购") });
+    let features = explained.hits[0].explain.as_ref().expect("explained");
+    assert!(features.iter().any(|f| f.feature == "bm25_asked" && f.value > 0.0), "{features:?}");
+}
+
+#[test]
 fn a_named_article_comes_first() {
     let fixture = fixture_index();
     for query in [

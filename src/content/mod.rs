@@ -37,11 +37,15 @@ pub const ALIASES_FILE: &str = "aliases.txt";
 /// The staff-editable list of the consumer-law core of a content root: laws
 /// that rank as about consumers whatever cites them.
 pub const CORE_LAWS_FILE: &str = "core-laws.txt";
+/// What people ask, by the article that answers it (`search::rank::asked`):
+/// learned by `weiquan eval --learn-asked`, and staff may add lines.
+pub const ASKED_FILE: &str = "asked.txt";
 /// The shared tag vocabulary of a content root: tags separated by spaces or
 /// new lines, `#` comments. `weiquan check` reports tags outside it.
 pub const TAGS_FILE: &str = "tags.txt";
 /// Every word list a content root may have.
-const LIST_FILES: [&str; 6] = [DICTIONARY_FILE, SYNONYMS_FILE, QUESTIONS_FILE, ALIASES_FILE, TAGS_FILE, CORE_LAWS_FILE];
+const LIST_FILES: [&str; 7] =
+    [DICTIONARY_FILE, SYNONYMS_FILE, QUESTIONS_FILE, ALIASES_FILE, TAGS_FILE, CORE_LAWS_FILE, ASKED_FILE];
 
 /// A content root could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +93,8 @@ pub struct Loaded {
     pub tags: String,
     /// The roots' lists of the consumer-law core, one title a line.
     pub core_laws: String,
+    /// The roots' lists of what people ask, by article.
+    pub asked: String,
 }
 
 impl Loaded {
@@ -138,6 +144,7 @@ pub fn load(roots: &[PathBuf], today: NaiveDate, progress: &dyn Fn(usize, usize)
         loaded.questions.push_str(&read_optional(&root.join(QUESTIONS_FILE))?);
         loaded.aliases.push_str(&read_optional(&root.join(ALIASES_FILE))?);
         loaded.core_laws.push_str(&read_optional(&root.join(CORE_LAWS_FILE))?);
+        loaded.asked.push_str(&read_optional(&root.join(ASKED_FILE))?);
         loaded.tags.push_str(&read_optional(&root.join(TAGS_FILE))?);
     }
     // Files are read and parsed on every core, in batches so that progress

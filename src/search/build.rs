@@ -12,6 +12,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 use super::Error;
 use super::analyzer::{self, Analyzer, Lexicon};
 use super::rank;
+use super::rank::asked::Asked;
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
 use super::suggest::Catalog;
@@ -115,10 +116,11 @@ fn write_generation(
     let citing = citing_documents(&loaded.documents, &cited);
     let consumer = consumer_relevance(loaded, &analyzer, &cited);
     store::write_json(generation, store::CONSUMER, &consumer)?;
+    let asked = Asked::parse(&loaded.asked).field_texts();
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
         if document.is_published() {
-            for doc in unit_documents(&fields, document, cited, &citing, &consumer) {
+            for doc in unit_documents(&fields, document, cited, &citing, &consumer, &asked) {
                 writer.add_document(doc)?;
                 units += 1;
             }
@@ -132,13 +134,15 @@ fn write_generation(
 
 /// The index documents of one document's units. `cited` holds the articles
 /// each unit cites; `citing` how many documents cite each article;
-/// `consumer` how much each law is about consumers.
+/// `consumer` how much each law is about consumers; `asked` the words
+/// people ask about each article.
 pub(crate) fn unit_documents(
     fields: &Fields,
     document: &Document,
     cited: &[Vec<(String, u32)>],
     citing: &HashMap<(String, u32), usize>,
     consumer: &HashMap<String, f64>,
+    asked: &HashMap<(String, u32), String>,
 ) -> Vec<TantivyDocument> {
     let key = law_key(&document.meta.title);
     let consumer = match document.kind {
@@ -148,9 +152,14 @@ pub(crate) fn unit_documents(
     };
     let mut docs = Vec::with_capacity(document.units.len());
     for (i, (unit, cited)) in document.units.iter().zip(cited).enumerate() {
-        let citations =
-            unit.article.as_ref().and_then(|article| citing.get(&(key.clone(), article.number))).copied().unwrap_or(0);
+        let article = unit.article.as_ref().map(|article| (key.clone(), article.number));
+        let citations = article.as_ref().and_then(|article| citing.get(article)).copied().unwrap_or(0);
         let mut doc = unit_document(fields, document, unit, citations);
+        if document.kind == content::Kind::Law
+            && let Some(words) = article.as_ref().and_then(|article| asked.get(article))
+        {
+            doc.add_text(fields.asked, words);
+        }
         doc.add_f64(fields.consumer, consumer);
         for (law, article) in cited {
             doc.add_text(fields.cites, format!("{law}#{article}"));

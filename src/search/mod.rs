@@ -394,7 +394,9 @@ impl Engine {
                 .iter()
                 .map(|unit| build::cited_articles(&self.analyzer, &is_law, document, unit))
                 .collect();
-            for doc in build::unit_documents(&self.fields, document, &cited, &HashMap::new(), &self.consumer) {
+            for doc in
+                build::unit_documents(&self.fields, document, &cited, &HashMap::new(), &self.consumer, &HashMap::new())
+            {
                 writer.add_document(doc)?;
             }
         }

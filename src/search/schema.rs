@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +37,7 @@ pub struct Fields {
     pub summary: Field,
     pub particulars: Field,
     pub questions: Field,
+    pub asked: Field,
     pub body: Field,
     pub source: Field,
     pub severity: Field,
@@ -122,6 +123,10 @@ pub fn schema() -> (Schema, Fields) {
         // readers' words, one per line; the page reads them from the file,
         // so they are not stored ...
         questions: builder.add_text_field("questions", words(false)),
+        // ... the words of judged questions an article answers
+        // (`rank::asked`, from the content roots' `asked.txt`), each as
+        // often as it was asked, up to three times ...
+        asked: builder.add_text_field("asked", words(false)),
         // ... and the unit's own text, stored for snippets.
         body: builder.add_text_field("body", words(true)),
         // The file the document was read from, to render its page.

@@ -45,10 +45,11 @@ pub fn measure(
     candidates: &[Candidate],
 ) -> tantivy::Result<Vec<Features>> {
     let scoring = EnableScoring::enabled_from_searcher(searcher);
-    let ranked: [(Feature, Field); 6] = [
+    let ranked: [(Feature, Field); 7] = [
         (Feature::Bm25Title, fields.title),
         (Feature::Bm25Heading, fields.heading),
         (Feature::Bm25Questions, fields.questions),
+        (Feature::Bm25Asked, fields.asked),
         (Feature::Bm25Summary, fields.summary),
         (Feature::Bm25Summary, fields.particulars),
         (Feature::Bm25Body, fields.body),

@@ -11,6 +11,7 @@
 //!    sets (`weiquan eval --fit`) and kept, with the figures that justified
 //!    them, in `weights.toml`.
 
+pub mod asked;
 pub mod features;
 pub mod fit;
 pub mod pipeline;
@@ -54,6 +55,9 @@ features! {
     Bm25Heading = "bm25_heading";
     /// ... in a guide's or warning's typical questions (常见问题).
     Bm25Questions = "bm25_questions";
+    /// ... in the words of judged questions the article answers
+    /// ([`asked`]).
+    Bm25Asked = "bm25_asked";
     /// ... in the summary, tags and case particulars.
     Bm25Summary = "bm25_summary";
     /// ... in the unit's text.
@@ -109,6 +113,7 @@ impl Feature {
             Feature::Bm25Title
                 | Feature::Bm25Heading
                 | Feature::Bm25Questions
+                | Feature::Bm25Asked
                 | Feature::Bm25Summary
                 | Feature::Bm25Body
                 | Feature::Bm25Relative
