@@ -196,13 +196,16 @@ struct ServeArgs {
     /// Searches per second per client address before 429; 0 turns the limit off [default: 20].
     #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
     search_rate: Option<u32>,
+    /// Megabytes of answered searches kept in memory; 0 turns the cache off [default: 32].
+    #[arg(long, env = "WEIQUAN_RESULT_CACHE_MB", value_name = "MB")]
+    result_cache_mb: Option<usize>,
     /// Do not download the official texts on first start.
     #[arg(long, env = "WEIQUAN_OFFLINE")]
     offline: bool,
     /// Archive the first start downloads the official texts from [default: upstream's, pinned].
     #[arg(long, env = "WEIQUAN_CORPUS_URL", value_name = "URL")]
     corpus_url: Option<String>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `trusted_proxies`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `result_cache_mb`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `trusted_proxies`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -530,6 +533,7 @@ fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         static_dir: args.static_dir,
         data: args.data,
         search_rate: args.search_rate,
+        result_cache_mb: args.result_cache_mb,
         timezone,
         corpus_url: args.corpus_url,
         offline: args.offline,
@@ -577,6 +581,7 @@ fn run_serve(args: ServeArgs, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
         .with_kiosks(config.kiosks.clone())
         .with_search_rate(config.search_rate)
+        .with_result_cache(config.result_cache_mb)
         .with_trusted_proxies(config.trusted_proxies.clone())
         .with_insights(insights.clone());
     tokio::runtime::Runtime::new()?.block_on(async {

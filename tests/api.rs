@@ -241,6 +241,29 @@ async fn every_api_route_is_documented_and_every_documented_route_answers() {
 }
 
 #[tokio::test]
+async fn a_repeated_search_is_answered_from_the_result_cache_with_the_same_results() {
+    let server = spawn_server().await;
+    let url = |q: &str| format!("{}/api/search?q={q}&per_page=5", server.base);
+    let (_, first) = get(&url("预付卡%20退款")).await;
+    let (_, again) = get(&url("%20预付卡%20退款%20")).await;
+    let (_, other_page) = get(&format!("{}&page=2", url("预付卡%20退款"))).await;
+    let without_timing = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("took_ms");
+        v.as_object_mut().unwrap().remove("search_ref");
+        v
+    };
+    assert_eq!(again["query"], " 预付卡 退款 ", "the query as asked");
+    let mut again = without_timing(again);
+    again["query"] = first["query"].clone();
+    assert_eq!(again, without_timing(first.clone()), "same hits, facets and answer");
+    assert_eq!(other_page["page"], 2);
+    let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("weiquan_result_cache_lookups_total{outcome=\"hit\"} 1"), "{metrics}");
+    assert!(metrics.contains("weiquan_result_cache_lookups_total{outcome=\"miss\"} 2"), "{metrics}");
+    assert!(!metrics.contains("weiquan_result_cache_bytes 0\n"), "{metrics}");
+}
+
+#[tokio::test]
 async fn health_metrics_feed_and_static_files() {
     let server = spawn_server().await;
     let (status, health) = get(&format!("{}/healthz", server.base)).await;

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -298,6 +298,12 @@ pub struct Engine {
     /// scan of a fast field. Hidden units only ever become visible, and new
     /// ones come through [`Engine::reindex`], which refreshes this.
     scheduled: AtomicBool,
+    /// When the next scheduled unit becomes public (UTC seconds; `i64::MAX`
+    /// when none is scheduled).
+    next_visible: AtomicI64,
+    /// Changes whenever what a search may return changes: a reindex, or a
+    /// scheduled unit becoming public. Caches of results key on it.
+    generation: AtomicU64,
     /// What "now" is for scheduled units and warnings in force.
     clock: Clock,
     /// How much each law is about consumers, by title key, as the build
@@ -345,6 +351,8 @@ impl Engine {
             catalog,
             law_ids,
             scheduled: AtomicBool::new(true),
+            next_visible: AtomicI64::new(i64::MAX),
+            generation: AtomicU64::new(0),
             clock,
         };
         engine.refresh_scheduled()?;
@@ -409,14 +417,30 @@ impl Engine {
         self.refresh_scheduled()
     }
 
+    /// Notes whether some unit is scheduled and when the next one becomes
+    /// public, and starts a new [`Engine::generation`].
     fn refresh_scheduled(&self) -> Result<(), Error> {
         let later = RangeQuery::new(
             Bound::Excluded(Term::from_field_i64(self.fields.visible_from, self.clock.utc().timestamp())),
             Bound::Unbounded,
         );
-        let hidden = self.reader.searcher().search(&later, &Count)?;
+        let first = TopDocs::with_limit(1).order_by_fast_field::<i64>("visible_from", tantivy::Order::Asc);
+        let (hidden, next) = self.reader.searcher().search(&later, &(Count, first))?;
+        let next = next.first().and_then(|(time, _)| *time).unwrap_or(i64::MAX);
         self.scheduled.store(hidden > 0, Ordering::Relaxed);
+        self.next_visible.store(next, Ordering::Relaxed);
+        self.generation.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// A number that changes whenever what a search may return changes:
+    /// after a reindex, and once a scheduled unit's publish time has come.
+    /// A cache of results keyed on it never serves a result from before.
+    pub fn generation(&self) -> Result<u64, Error> {
+        if self.clock.utc().timestamp() >= self.next_visible.load(Ordering::Relaxed) {
+            self.refresh_scheduled()?;
+        }
+        Ok(self.generation.load(Ordering::Relaxed))
     }
 
     /// The clock this engine reads "now" from; the rest of the program

@@ -28,6 +28,10 @@ pub struct FileConfig {
     /// Searches per second per client address (bursts of three seconds'
     /// worth); more get 429. 0 turns the limit off. Default 20.
     pub search_rate: Option<u32>,
+    /// Megabytes of answered searches kept in memory, by request and index
+    /// generation (the head questions of a public site are asked all day);
+    /// 0 turns the cache off. Default 32.
+    pub result_cache_mb: Option<usize>,
     /// Days searches, opened results and feedback are kept for staff
     /// insights; older rows are deleted at start and daily. Default 180.
     pub insights_retention_days: Option<u32>,
@@ -163,6 +167,7 @@ pub struct ServeConfig {
     pub data: PathBuf,
     pub secure_cookies: bool,
     pub search_rate: u32,
+    pub result_cache_mb: usize,
     pub insights_retention_days: u32,
     /// What visitors can make the insights record.
     pub insights_limits: crate::insights::Limits,
@@ -195,6 +200,10 @@ impl ServeConfig {
                 .search_rate
                 .or(file.search_rate)
                 .unwrap_or(crate::web::limit::DEFAULT_SEARCHES_PER_SECOND),
+            result_cache_mb: flags
+                .result_cache_mb
+                .or(file.result_cache_mb)
+                .unwrap_or(crate::web::DEFAULT_RESULT_CACHE_MB),
             insights_retention_days: flags
                 .insights_retention_days
                 .or(file.insights_retention_days)

@@ -76,6 +76,20 @@ impl Metrics {
         out
     }
 
+    /// The result cache's lookups and size.
+    pub fn result_cache(cache: &super::cache::ResultCache) -> String {
+        let (hits, misses) = cache.counts();
+        let mut out = String::new();
+        out.push_str("# HELP weiquan_result_cache_lookups_total Searches looked up in the result cache, by outcome.\n");
+        out.push_str("# TYPE weiquan_result_cache_lookups_total counter\n");
+        let _ = writeln!(out, "weiquan_result_cache_lookups_total{{outcome=\"hit\"}} {hits}");
+        let _ = writeln!(out, "weiquan_result_cache_lookups_total{{outcome=\"miss\"}} {misses}");
+        out.push_str("# HELP weiquan_result_cache_bytes Bytes of answered searches held.\n");
+        out.push_str("# TYPE weiquan_result_cache_bytes gauge\n");
+        let _ = writeln!(out, "weiquan_result_cache_bytes {}", cache.bytes());
+        out
+    }
+
     /// Requests by route and status, of the staff routes or of the others.
     fn requests(&self, staff: bool) -> String {
         let mut out = String::new();

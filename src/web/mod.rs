@@ -5,6 +5,7 @@ mod about;
 mod admin;
 mod answer;
 pub mod api;
+pub mod cache;
 mod charts;
 pub mod client;
 mod compare;
@@ -48,6 +49,8 @@ use crate::search::{CitationTarget, DocumentPage, Engine, SearchHit, SearchReque
 
 /// Searches running at once; more wait for a permit.
 const SEARCH_PERMITS: usize = 16;
+/// Megabytes of answered searches kept by default (`result_cache_mb`).
+pub const DEFAULT_RESULT_CACHE_MB: usize = 32;
 /// Searches one client address may run at once; more wait for one of them
 /// to finish, so one client cannot take all the permits.
 const SEARCHES_PER_ADDRESS: usize = 2;
@@ -95,6 +98,8 @@ pub struct AppState {
     trusted_proxies: Arc<Vec<client::Network>>,
     /// Searches, opened results and feedback for staff; `None`: not recorded.
     recording: Option<Arc<insights::Recording>>,
+    /// Answered searches by request and index generation.
+    results: Arc<cache::ResultCache>,
 }
 
 impl AppState {
@@ -122,6 +127,7 @@ impl AppState {
             streams: Arc::new(server::event_streams(&limits)),
             trusted_proxies: Arc::default(),
             recording: None,
+            results: Arc::new(cache::ResultCache::new(DEFAULT_RESULT_CACHE_MB << 20)),
         }
     }
 
@@ -144,6 +150,16 @@ impl AppState {
     /// (0: no limit).
     pub fn with_search_rate(self, per_second: u32) -> AppState {
         AppState { search_limit: limit::RateLimit::new(per_second).map(Arc::new), ..self }
+    }
+
+    /// The same state with a result cache of `megabytes` (0: none).
+    pub fn with_result_cache(self, megabytes: usize) -> AppState {
+        AppState { results: Arc::new(cache::ResultCache::new(megabytes << 20)), ..self }
+    }
+
+    /// The result cache, for its counts.
+    pub fn result_cache(&self) -> &cache::ResultCache {
+        &self.results
     }
 
     /// The same state believing `X-Forwarded-For` from these proxies.
@@ -186,25 +202,40 @@ impl AppState {
     }
 
     async fn search(&self, request: SearchRequest) -> Result<SearchResults, WebError> {
-        let started = Instant::now();
-        let results = self.blocking(move |engine| engine.search(&request)).await;
-        self.metrics.record_search(started.elapsed());
-        results
+        Ok(self.cached_search(request, false).await?.0)
     }
 
     /// A search and the answer its results open with, in one blocking call:
     /// the answer reads a few stored documents off the results.
     async fn answered_search(&self, request: SearchRequest) -> Result<(SearchResults, Option<Answer>), WebError> {
+        self.cached_search(request, true).await
+    }
+
+    /// A search (with its answer when `with_answer`) from the result cache,
+    /// or run on the blocking pool and kept there. A cached one says how
+    /// long the lookup took.
+    async fn cached_search(&self, request: SearchRequest, with_answer: bool) -> Result<cache::Answered, WebError> {
         let started = Instant::now();
+        let generation = self.engine.generation()?;
+        let key = cache::ResultCache::key(generation, &request, with_answer);
+        if let Some(cached) = self.results.get(&key) {
+            let (mut results, answer) = (*cached).clone();
+            results.query = request.query;
+            results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+            self.metrics.record_search(started.elapsed());
+            return Ok((results, answer));
+        }
         let answered = self
             .blocking(move |engine| {
                 let results = engine.search(&request)?;
-                let answer = engine.answer(&request, &results)?;
+                let answer = if with_answer { engine.answer(&request, &results)? } else { None };
                 Ok((results, answer))
             })
             .await;
         self.metrics.record_search(started.elapsed());
-        answered
+        let answered = answered?;
+        self.results.put(key, Arc::new(answered.clone()));
+        Ok(answered)
     }
 
     async fn document(&self, id: String) -> Result<Option<DocumentPage>, WebError> {

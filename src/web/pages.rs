@@ -663,6 +663,8 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 async fn metrics(State(state): State<AppState>) -> Response {
     let engine = state.engine();
-    let body = state.metrics.render(engine.manifest().documents, engine.unit_count()) + &insights::metrics(&state);
+    let body = state.metrics.render(engine.manifest().documents, engine.unit_count())
+        + &super::metrics::Metrics::result_cache(state.result_cache())
+        + &insights::metrics(&state);
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
