@@ -19,6 +19,12 @@ fn unit_value(c: char) -> Option<u32> {
     UNITS.iter().find(|(u, _)| *u == c).map(|(_, v)| *v)
 }
 
+/// The number of an article label as judgments and lists write it
+/// (第二十五条 → 25, 第三百三十六条之一 → 336).
+pub fn article_label(label: &str) -> Option<u32> {
+    label.strip_prefix('第').and_then(|rest| rest.split('条').next()).and_then(parse)
+}
+
 /// Parses a number written in Chinese numerals (二十五, 一百零一, 十五,
 /// 一千二百六十) or Arabic digits (25). Returns `None` for anything else,
 /// for zero and for numbers above [`MAX`].
@@ -87,6 +93,15 @@ pub fn format(n: u32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn article_labels() {
+        assert_eq!(article_label("第二十五条"), Some(25));
+        assert_eq!(article_label("第三百三十六条之一"), Some(336));
+        assert_eq!(article_label("第12条"), Some(12));
+        assert_eq!(article_label("二十五条"), None);
+        assert_eq!(article_label("第条"), None);
+    }
 
     #[test]
     fn parses_article_numbers() {

@@ -93,8 +93,7 @@ impl Asked {
     pub fn field_texts(&self) -> HashMap<(String, u32), String> {
         let mut texts: HashMap<(String, u32), String> = HashMap::new();
         for (name, words) in &self.articles {
-            let number = name.label.strip_prefix('第').and_then(|rest| rest.split('条').next());
-            let Some(number) = number.and_then(crate::text::numerals::parse) else { continue };
+            let Some(number) = crate::text::numerals::article_label(&name.label) else { continue };
             let text = texts.entry((law_key(&name.title), number)).or_default();
             for (word, count) in words {
                 for _ in 0..(*count).min(MAX_REPEAT) {

@@ -125,8 +125,7 @@ impl Engine {
     /// The text of an article in force, by short title and label
     /// (民法典, 第一千零七十九条), as the judgments name it.
     pub fn article_text(&self, title: &str, label: &str) -> Result<Option<String>, Error> {
-        let number = label.strip_prefix('第').and_then(|rest| rest.split('条').next());
-        let Some(number) = number.and_then(crate::text::numerals::parse) else { return Ok(None) };
+        let Some(number) = crate::text::numerals::article_label(label) else { return Ok(None) };
         let article = self.article_in_force(&self.reader.searcher(), &law_key(title), number, label)?;
         Ok(article.map(|article| article.text))
     }
