@@ -12,7 +12,9 @@ corpus plus a copy of `content/`:
   peak RSS, size on disk against the corpus);
 - start-up with that index to the first answered search;
 - search over HTTP with wrk on loopback, the query mix of
-  ../shared/eval/queries-dev.jsonl, at concurrency 8 and 64; suggest at 8;
+  ../shared/eval/queries-dev.jsonl, at concurrency 8 and 64 (repeated
+  questions: after the first time they come from the result cache, whose
+  hit rate is reported); suggest at 8;
 - the limit for HTTP: an axum endpoint that does no work and answers with a
   body the size of the mean search answer, at the same concurrency;
 - the serving process's peak RSS after all of that;
@@ -126,6 +128,9 @@ def measure(work):
             loads[("search", concurrency)] = wrk(base, search_paths, concurrency, work)
         loads[("suggest", 8)] = wrk(base, suggest_paths, 8, work)
         rss_peak = peak_rss(server.pid)
+        cache = {line.split('outcome="')[1].split('"')[0]: float(line.split()[-1])
+                 for line in fetch(base + "/metrics").decode().splitlines()
+                 if line.startswith("weiquan_result_cache_lookups_total{")}
 
         step("changed file searchable (20 times)")
         latencies = [file_latency(base, content, i) for i in range(20)]
@@ -160,7 +165,9 @@ def measure(work):
         if search["errors"]:
             rows.append(row(f"search c={concurrency} errors", search["errors"], "requests"))
     suggest = loads[("suggest", 8)]
+    lookups = cache.get("hit", 0) + cache.get("miss", 0)
     rows += [
+        row("result cache hit rate (repeated questions)", 100 * cache.get("hit", 0) / max(lookups, 1), "%"),
         row("suggest c=8 p99", suggest["p99_ms"], "ms", target="≤ 5", ok=suggest["p99_ms"] <= 5),
         row("suggest c=8 throughput", suggest["rps"], "req/s", loads[("noop", 8)]["rps"], "no-op axum",
             ratio=suggest["rps"] / loads[("noop", 8)]["rps"]),
