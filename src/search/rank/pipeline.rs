@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tantivy::collector::{Count, FacetCounts, TopDocs};
+use tantivy::collector::{Count, FacetCounts, FilterCollector, TopDocs};
 use tantivy::columnar::ColumnValues;
-use tantivy::query::{BooleanQuery, ExistsQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
@@ -50,7 +50,14 @@ impl Engine {
     pub(in crate::search) fn rank(&self, phases: &Phases<'_>, model: &Model) -> Result<Ranked, Error> {
         let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(CANDIDATES.max(phases.want)).order_by_score();
-        let (top, total, facets) = searcher.search(phases.query, &(top, Count, facet_collector()))?;
+        // The best units that bind everywhere, from the same pass.
+        let national = FilterCollector::new(
+            "flags".to_string(),
+            |bits: u64| bits & flags::LOCAL == 0,
+            TopDocs::with_limit(CANDIDATES).order_by_score(),
+        );
+        let (top, national, total, facets) =
+            searcher.search(phases.query, &(top, national, Count, facet_collector()))?;
         let mut candidates: Vec<Candidate> =
             top.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
         // Local regulations of many places often say the same (养老服务条例 of
@@ -59,11 +66,7 @@ impl Engine {
         let flags_of = Column::open(&searcher, "flags");
         let local = candidates.iter().filter(|c| flags_of.get(c.address) & flags::LOCAL != 0).count();
         if local * 3 > candidates.len() {
-            let national = BooleanQuery::new(vec![
-                (Occur::Must, phases.query.box_clone()),
-                (Occur::MustNot, Box::new(ExistsQuery::new("place".into(), false)) as Box<dyn Query>),
-            ]);
-            for (first, address) in searcher.search(&national, &TopDocs::with_limit(CANDIDATES).order_by_score())? {
+            for (first, address) in national {
                 if !candidates.iter().any(|c| c.address == address) {
                     candidates.push(Candidate { address, first, bridge: 0.0 });
                 }
