@@ -128,6 +128,12 @@ fn write_generation(
         progress(Stage::Indexing, done + 1, loaded.documents.len());
     }
     writer.commit()?;
+    // One segment: every term of a query is looked up once, not once per
+    // indexing thread's segment, and scorers are set up once per search.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
     writer.wait_merging_threads()?;
     Ok(units)
 }
