@@ -55,6 +55,18 @@ fn the_whole_corpus_indexes_and_answers() {
     let consumer_law = "民法商法/消费者权益保护法(2013-10-25)";
     assert!(top("七天无理由退货", 3).contains(&format!("{consumer_law}#第二十五条")), "{:?}", top("七天无理由退货", 3));
     assert!(top("食品 十倍 赔偿", 3).contains(&"行政法/食品安全法(2021-04-29)#第一百四十八条".to_string()));
+    // A question matching thousands of units counts its facets over the
+    // best-matching ones (the first phase's candidates) and says so; a
+    // kind filter keeps the other kinds' counts.
+    let broad = engine.search(&SearchRequest::new("消费者 经营者 赔偿")).unwrap();
+    assert!(broad.total > 1_000, "{}", broad.total);
+    assert!(!broad.facets.exact);
+    assert_eq!(broad.facets.kind.values().sum::<u64>(), weiquan::search::rank::CANDIDATES as u64);
+    let laws = SearchRequest { kinds: vec![Kind::Law], ..SearchRequest::new("消费者 经营者 赔偿") };
+    let filtered = engine.search(&laws).unwrap();
+    assert_eq!(filtered.facets.kind, broad.facets.kind, "the kind filter counts as if it were not set");
+    assert!(filtered.hits.iter().all(|hit| hit.kind == "law"));
+
     // Cases rank below the articles they apply (the fitted `case` weight);
     // among cases the one on car fraud comes first.
     let cases =

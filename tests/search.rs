@@ -228,6 +228,7 @@ fn facets_count_every_matching_unit() {
     assert_eq!(facets.status.get("current"), Some(&1));
     assert_eq!(facets.tags.get("预付卡"), Some(&4));
     assert_eq!(facets.tags.get("健身"), Some(&1));
+    assert!(facets.exact, "five matches, all of them counted");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod build;
 pub mod compare;
 mod document;
 pub mod eval;
+mod facets;
 mod prepare;
 pub mod query;
 pub mod rank;
@@ -15,7 +16,7 @@ pub mod snippet;
 pub mod store;
 pub mod suggest;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -24,12 +25,13 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
 use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
+pub use facets::Facets;
 pub use store::Manifest;
 
 use crate::clock::Clock;
@@ -44,8 +46,6 @@ use suggest::{Catalog, Suggestion};
 pub const MAX_PER_PAGE: usize = 100;
 /// Deepest result reachable by paging.
 pub const MAX_RESULT_WINDOW: usize = 10_000;
-/// Tags listed in the facet counts.
-const TAG_FACETS: usize = 30;
 
 /// Errors of the search engine.
 #[derive(Debug, thiserror::Error)]
@@ -174,15 +174,6 @@ pub struct SearchHit {
     /// With `explain`: each feature's value, weight and part of the score.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Vec<rank::Contribution>>,
-}
-
-/// Counts per value of each facet over all matching units.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Facets {
-    pub kind: BTreeMap<String, u64>,
-    pub level: BTreeMap<String, u64>,
-    pub status: BTreeMap<String, u64>,
-    pub tags: BTreeMap<String, u64>,
 }
 
 /// A page of results.
@@ -558,7 +549,7 @@ impl Engine {
                     let ranked =
                         self.rank(&self.phases(request, &prepared, &first_phase, &restrict, &normalized)?, model)?;
                     results.total = ranked.total;
-                    results.facets = facets_from(&ranked.facets);
+                    results.facets = ranked.facets;
                     let searcher = self.reader.searcher();
                     for unit in ranked.units.iter().skip((request.page - 1) * request.per_page).take(request.per_page) {
                         let mut hit = self.hit(&searcher, unit.address, unit.score, &prepared.built.highlights)?;
@@ -589,8 +580,12 @@ impl Engine {
             for (active, without, pick) in disjunctive {
                 if active {
                     let query = self.restrict(positive.box_clone(), self.filters(&without), &prepared.built.excluded);
-                    let counts = searcher.search(&query, &facet_collector())?;
-                    pick(&mut results.facets, facets_from(&counts));
+                    let best = TopDocs::with_limit(rank::CANDIDATES).order_by_score();
+                    let (best, total) = searcher.search(&query, &(best, Count))?;
+                    let units: Vec<DocAddress> = best.into_iter().map(|(_, address)| address).collect();
+                    let without = facets::of_units(&searcher, &units, total)?;
+                    results.facets.exact &= without.exact;
+                    pick(&mut results.facets, without);
                 }
             }
         }
@@ -642,9 +637,9 @@ impl Engine {
                 move |doc, score: Score| (date.as_ref().map_or(0, |d| d.get_val(doc)), score)
             },
         );
-        let (top, total, facet_counts) = searcher.search(query, &(top, Count, facet_collector()))?;
+        let (top, total, facet_counts) = searcher.search(query, &(top, Count, facets::collector()))?;
         results.total = total;
-        results.facets = facets_from(&facet_counts);
+        results.facets = facets::from_counts(&facet_counts);
         for ((_, score), address) in top {
             results.hits.push(self.hit(&searcher, address, score, highlights)?);
         }
@@ -686,34 +681,4 @@ pub(crate) fn stored_text(doc: &TantivyDocument, field: Field) -> Option<String>
 /// yyyymmdd → YYYY-MM-DD; 0 → `None`.
 fn format_date_number(number: i64) -> Option<String> {
     (number > 0).then(|| format!("{:04}-{:02}-{:02}", number / 10_000, number / 100 % 100, number % 100))
-}
-
-/// Counts of kind, level, status and tag values.
-pub(crate) fn facet_collector() -> FacetCollector {
-    let mut facets = FacetCollector::for_field("facets");
-    for facet in ["/kind", "/level", "/status", "/tag"] {
-        facets.add_facet(facet);
-    }
-    facets
-}
-
-fn facets_from(counts: &tantivy::collector::FacetCounts) -> Facets {
-    let count = |path: &str| -> BTreeMap<String, u64> {
-        counts.get(path).map(|(facet, n)| (facet_value(facet.to_path()), n)).collect()
-    };
-    Facets {
-        kind: count("/kind"),
-        level: count("/level"),
-        status: count("/status"),
-        tags: counts
-            .top_k("/tag", TAG_FACETS)
-            .into_iter()
-            .map(|(facet, n)| (facet_value(facet.to_path()), n))
-            .collect(),
-    }
-}
-
-/// `/kind/law` → `law`.
-fn facet_value(path: Vec<&str>) -> String {
-    path.last().copied().unwrap_or_default().to_string()
 }

@@ -318,6 +318,9 @@ fn results_page(
                 details.facets-panel open[has_filters] {
                     summary { "筛选" @if has_filters { "（已选）" } }
                 aside.facets aria-label="筛选" {
+                    @if !results.facets.exact {
+                        p.hint { "数目按最相关的前 " (crate::search::rank::CANDIDATES) " 条结果统计" }
+                    }
                     @for (label, name, counts, name_of) in facet_groups {
                         @if !counts.is_empty() {
                             h2 { (label) }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tantivy::collector::{Count, FacetCounts, FilterCollector, TopDocs};
+use tantivy::collector::{Count, FilterCollector, TopDocs};
 use tantivy::columnar::ColumnValues;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
@@ -12,7 +12,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
 use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, flags, tier};
-use crate::search::{Engine, Error, facet_collector};
+use crate::search::{Engine, Error, Facets, facets};
 
 /// The units of a search in the model's order.
 pub struct Ranked {
@@ -20,7 +20,8 @@ pub struct Ranked {
     pub units: Vec<RankedUnit>,
     /// How many units match the first phase.
     pub total: usize,
-    pub facets: FacetCounts,
+    /// Counted over the first phase's candidates (`search::facets`).
+    pub facets: Facets,
 }
 
 /// One ranked unit.
@@ -56,8 +57,9 @@ impl Engine {
             |bits: u64| bits & flags::LOCAL == 0,
             TopDocs::with_limit(CANDIDATES).order_by_score(),
         );
-        let (top, national, total, facets) =
-            searcher.search(phases.query, &(top, national, Count, facet_collector()))?;
+        let (top, national, total) = searcher.search(phases.query, &(top, national, Count))?;
+        let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
+        let facets = facets::of_units(&searcher, &best, total)?;
         let mut candidates: Vec<Candidate> =
             top.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
         // Local regulations of many places often say the same (养老服务条例 of
