@@ -1,10 +1,16 @@
 //! The hot paths, measured on a fixed slice that ships with the repository
 //! (`content/` and `tests/fixtures/content`): normalise + tokenise, article
-//! splitting, an index build, and searches with snippets and facets.
+//! splitting, an index build, and searches with snippets and facets. Then
+//! the ranking's two phases apart, over `content/` and the official texts
+//! (`../shared/corpus/lawrefbook` or `WEIQUAN_CORPUS`; the shipped slice
+//! when they are missing, said on stderr): the first (candidates: the
+//! first-phase search, the national pool, the bridge) and the second
+//! (features and order), on an everyday question, a long lay question and
+//! a query matching most units.
 //!
 //!     cargo bench --bench hot_paths
 //!
-//! Whole-system figures over the full corpus are issue 8's script.
+//! Whole-system figures over the full corpus are `scripts/perf.py`'s.
 
 use std::path::{Path, PathBuf};
 
@@ -62,6 +68,43 @@ fn hot_paths(c: &mut Criterion) {
         group.bench_function(query, |b| b.iter(|| engine.search(&SearchRequest::new(query)).unwrap().total));
     }
     group.bench_function("suggest yfk", |b| b.iter(|| engine.suggest("yfk").len()));
+    group.finish();
+    phases(c);
+}
+
+/// The two phases of the ranking, timed apart by the engine.
+fn phases(c: &mut Criterion) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::env::var_os("WEIQUAN_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("../shared/corpus/lawrefbook"));
+    let roots = if corpus.is_dir() {
+        vec![repo.join("content"), corpus]
+    } else {
+        eprintln!("hot_paths: no official texts at {}: the phases run over the shipped slice", corpus.display());
+        roots()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path(), &roots, &Clock::default(), &|_, _, _| {}).unwrap();
+    let engine = Engine::open(dir.path(), Clock::default()).unwrap();
+    let mut group = c.benchmark_group("phases");
+    for query in
+        ["健身房老板跑路了卡里的钱怎么办", "借钱给朋友没有写借条，现在他不承认借过钱，我该怎么办", "中华人民共和国"]
+    {
+        let request = SearchRequest::new(query);
+        for (name, phase) in [("first", 0), ("second", 1)] {
+            group.bench_function(format!("{name} {query}"), |b| {
+                b.iter_custom(|iterations| {
+                    (0..iterations)
+                        .map(|_| {
+                            let (first, second) = engine.phase_timings(&request).unwrap().expect("searched");
+                            if phase == 0 { first } else { second }
+                        })
+                        .sum()
+                })
+            });
+        }
+    }
     group.finish();
 }
 

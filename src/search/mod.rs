@@ -21,7 +21,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -593,18 +593,32 @@ impl Engine {
         Ok(results)
     }
 
-    /// Every candidate of a relevance search with its features, and the
-    /// short title and article that the judgments name: what the model is
-    /// fitted on.
-    pub fn candidates(&self, request: &SearchRequest) -> Result<Vec<rank::fit::Scored>, Error> {
+    /// How long each phase of a relevance search for `request` takes: the
+    /// candidates, then the features and the order (for the benchmarks of
+    /// `benches/hot_paths.rs`). `None` when nothing is searched.
+    pub fn phase_timings(&self, request: &SearchRequest) -> Result<Option<(Duration, Duration)>, Error> {
+        Ok(self.ranked(request)?.map(|(ranked, _)| ranked.timings))
+    }
+
+    /// Both phases of a relevance search for `request`, ranked by the
+    /// built-in model, and the unit the query names; `None` when nothing
+    /// is searched.
+    fn ranked(&self, request: &SearchRequest) -> Result<Option<(rank::pipeline::Ranked, Option<DocAddress>)>, Error> {
         request.validate()?;
         let prepared = self.prepare(request)?;
-        let Some(positive) = &prepared.positive else { return Ok(Vec::new()) };
+        let Some(positive) = &prepared.positive else { return Ok(None) };
         let restrict = |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
         let first_phase = restrict(positive.box_clone());
         let normalized = crate::text::normalize(&request.query);
         let phases = self.phases(request, &prepared, &first_phase, &restrict, &normalized)?;
-        let ranked = self.rank(&phases, rank::Model::builtin())?;
+        Ok(Some((self.rank(&phases, rank::Model::builtin())?, phases.named)))
+    }
+
+    /// Every candidate of a relevance search with its features, and the
+    /// short title and article that the judgments name: what the model is
+    /// fitted on.
+    pub fn candidates(&self, request: &SearchRequest) -> Result<Vec<rank::fit::Scored>, Error> {
+        let Some((ranked, named)) = self.ranked(request)? else { return Ok(Vec::new()) };
         let searcher = self.reader.searcher();
         ranked
             .units
@@ -616,7 +630,7 @@ impl Engine {
                     features: unit.features,
                     title: eval::short_title(&title).to_string(),
                     article: stored_text(&doc, self.fields.article),
-                    named: Some(unit.address) == phases.named,
+                    named: Some(unit.address) == named,
                 })
             })
             .collect()

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tantivy::collector::{Count, FilterCollector, TopDocs};
 use tantivy::columnar::ColumnValues;
@@ -22,6 +23,10 @@ pub struct Ranked {
     pub total: usize,
     /// Counted over the first phase's candidates (`search::facets`).
     pub facets: Facets,
+    /// How long each phase took: the candidates (first-phase search, the
+    /// national pool, the bridge, the named article), then the features
+    /// and the order.
+    pub timings: (Duration, Duration),
 }
 
 /// One ranked unit.
@@ -49,6 +54,7 @@ pub struct Phases<'a> {
 impl Engine {
     /// Runs both phases and orders the units by `model`.
     pub(in crate::search) fn rank(&self, phases: &Phases<'_>, model: &Model) -> Result<Ranked, Error> {
+        let started = Instant::now();
         let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(CANDIDATES.max(phases.want)).order_by_score();
         // The best units that bind everywhere, from the same pass.
@@ -85,6 +91,7 @@ impl Engine {
         {
             candidates.push(Candidate { address: named, first: 0.0, bridge: 0.0 });
         }
+        let first_phase = started.elapsed();
         let measured = features::measure(&searcher, &self.fields, phases.plan, &phases.context, &candidates)?;
         let mut units: Vec<(bool, f32, RankedUnit)> = candidates
             .iter()
@@ -101,7 +108,8 @@ impl Engine {
                 .then(b.score.total_cmp(&a.score))
                 .then(first_b.total_cmp(first_a))
         });
-        Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets })
+        let timings = (first_phase, started.elapsed() - first_phase);
+        Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets, timings })
     }
 
     /// The articles that the best-matching guides, warnings and cases among
