@@ -196,9 +196,10 @@ class Publisher:
 
 
 def kept(base, content, data, slug, marker):
-    """The saved warning is on disk, found by search and in the history."""
+    """The saved warning is on disk, found by a search among the warnings
+    (the ranked list puts articles first) and in the history."""
     on_disk = marker in (content / "warnings" / f"{slug}.md").read_text()
-    found = json.loads(perf.fetch(base + "/api/search?q=" + urllib.parse.quote(marker)))["hits"]
+    found = json.loads(perf.fetch(base + "/api/search?kind=warning&q=" + urllib.parse.quote(marker)))["hits"]
     with sqlite3.connect(data / "weiquan.sqlite3") as db:
         (versions,) = db.execute("SELECT count(*) FROM versions WHERE doc_id = ?", (f"warnings/{slug}",)).fetchone()
     return on_disk and any(hit["id"] == f"warnings/{slug}" for hit in found) and versions > 0

@@ -8,6 +8,13 @@ use std::time::Instant;
 
 mod cli_eval;
 
+/// jemalloc instead of glibc's allocator: under the load of `scripts/load.py`
+/// glibc's per-thread arenas held 690–770 MB of a server whose live data is
+/// far smaller; jemalloc 431 MB, with throughput a little up (mimalloc held
+/// 802 MB; docs/PERFORMANCE.md has the figures).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use weiquan::search::rank::Model;
 
 use clap::{Args, Parser, Subcommand};
