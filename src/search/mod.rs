@@ -28,7 +28,9 @@ use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
 use tantivy::schema::{Field, Value};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
+};
 
 pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
 pub use facets::Facets;
@@ -540,17 +542,20 @@ impl Engine {
             expansions: prepared.built.expansions.clone(),
         };
         if let Some(positive) = &prepared.positive {
+            // One view of the index for the whole search: a reindex between
+            // two reads would make the addresses of one mean other units
+            // (or none) in the next.
+            let searcher = self.reader.searcher();
             let restrict =
                 |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
             let first_phase = restrict(positive.box_clone());
             match request.sort {
                 Sort::Relevance => {
                     let normalized = crate::text::normalize(&request.query);
-                    let ranked =
-                        self.rank(&self.phases(request, &prepared, &first_phase, &restrict, &normalized)?, model)?;
+                    let phases = self.phases(&searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
+                    let ranked = self.rank(&phases, model)?;
                     results.total = ranked.total;
                     results.facets = ranked.facets;
-                    let searcher = self.reader.searcher();
                     for unit in ranked.units.iter().skip((request.page - 1) * request.per_page).take(request.per_page) {
                         let mut hit = self.hit(&searcher, unit.address, unit.score, &prepared.built.highlights)?;
                         hit.explain = request.explain.then(|| model.explain(&unit.features));
@@ -561,7 +566,6 @@ impl Engine {
             }
             // A facet that filters counts as if it did not, so the other
             // values stay visible and can be added (案例 and 法规 together).
-            let searcher = self.reader.searcher();
             type Pick = fn(&mut Facets, Facets);
             let disjunctive: [(bool, SearchRequest, Pick); 4] = [
                 (!request.kinds.is_empty(), SearchRequest { kinds: Vec::new(), ..request.clone() }, |f, all| {
@@ -597,20 +601,24 @@ impl Engine {
     /// candidates, then the features and the order (for the benchmarks of
     /// `benches/hot_paths.rs`). `None` when nothing is searched.
     pub fn phase_timings(&self, request: &SearchRequest) -> Result<Option<(Duration, Duration)>, Error> {
-        Ok(self.ranked(request)?.map(|(ranked, _)| ranked.timings))
+        Ok(self.ranked(&self.reader.searcher(), request)?.map(|(ranked, _)| ranked.timings))
     }
 
     /// Both phases of a relevance search for `request`, ranked by the
     /// built-in model, and the unit the query names; `None` when nothing
     /// is searched.
-    fn ranked(&self, request: &SearchRequest) -> Result<Option<(rank::pipeline::Ranked, Option<DocAddress>)>, Error> {
+    fn ranked(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+    ) -> Result<Option<(rank::pipeline::Ranked, Option<DocAddress>)>, Error> {
         request.validate()?;
         let prepared = self.prepare(request)?;
         let Some(positive) = &prepared.positive else { return Ok(None) };
         let restrict = |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
         let first_phase = restrict(positive.box_clone());
         let normalized = crate::text::normalize(&request.query);
-        let phases = self.phases(request, &prepared, &first_phase, &restrict, &normalized)?;
+        let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
         Ok(Some((self.rank(&phases, rank::Model::builtin())?, phases.named)))
     }
 
@@ -618,8 +626,8 @@ impl Engine {
     /// short title and article that the judgments name: what the model is
     /// fitted on.
     pub fn candidates(&self, request: &SearchRequest) -> Result<Vec<rank::fit::Scored>, Error> {
-        let Some((ranked, named)) = self.ranked(request)? else { return Ok(Vec::new()) };
         let searcher = self.reader.searcher();
+        let Some((ranked, named)) = self.ranked(&searcher, request)? else { return Ok(Vec::new()) };
         ranked
             .units
             .into_iter()

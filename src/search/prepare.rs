@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use tantivy::collector::TopDocs;
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue};
-use tantivy::{DocAddress, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::schema::NATIONWIDE;
 use super::{Engine, Error, SearchRequest, date_number, query, rank, stored_text};
@@ -83,6 +83,7 @@ impl Engine {
     /// What the ranking's two phases need for a prepared request.
     pub(super) fn phases<'a>(
         &self,
+        searcher: &'a Searcher,
         request: &'a SearchRequest,
         prepared: &'a Prepared,
         first_phase: &'a BooleanQuery,
@@ -90,10 +91,11 @@ impl Engine {
         normalized: &'a str,
     ) -> Result<rank::pipeline::Phases<'a>, Error> {
         let named = match &prepared.named {
-            Some(named) => self.named_address(&restrict(named.article.box_clone()))?,
+            Some(named) => self.named_address(searcher, &restrict(named.article.box_clone()))?,
             None => None,
         };
         Ok(rank::pipeline::Phases {
+            searcher,
             query: first_phase,
             restrict,
             plan: &prepared.built.plan,
@@ -105,8 +107,7 @@ impl Engine {
 
     /// The unit `article` finds: the article itself (第三百三十六条) before
     /// the ones inserted after it under the same number (第三百三十六条之一).
-    pub(super) fn named_address(&self, article: &dyn Query) -> Result<Option<DocAddress>, Error> {
-        let searcher = self.reader.searcher();
+    pub(super) fn named_address(&self, searcher: &Searcher, article: &dyn Query) -> Result<Option<DocAddress>, Error> {
         let found = searcher.search(article, &TopDocs::with_limit(8).order_by_score())?;
         let mut best = None;
         for (_, address) in found {

@@ -38,6 +38,9 @@ pub struct RankedUnit {
 
 /// How the candidates are found and what restricts them.
 pub struct Phases<'a> {
+    /// The one view of the index the whole search reads: addresses found
+    /// through it mean nothing to another (a reindex may come between).
+    pub searcher: &'a Searcher,
     /// The first phase's query, filters included.
     pub query: &'a dyn Query,
     /// Adds the request's filters, visibility and exclusions to a query, for
@@ -55,7 +58,7 @@ impl Engine {
     /// Runs both phases and orders the units by `model`.
     pub(in crate::search) fn rank(&self, phases: &Phases<'_>, model: &Model) -> Result<Ranked, Error> {
         let started = Instant::now();
-        let searcher = self.reader.searcher();
+        let searcher = phases.searcher;
         let top = TopDocs::with_limit(CANDIDATES.max(phases.want)).order_by_score();
         // The best units that bind everywhere, from the same pass.
         let national = FilterCollector::new(
@@ -65,13 +68,13 @@ impl Engine {
         );
         let (top, national, total) = searcher.search(phases.query, &(top, national, Count))?;
         let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
-        let facets = facets::of_units(&searcher, &best, total)?;
+        let facets = facets::of_units(searcher, &best, total)?;
         let mut candidates: Vec<Candidate> =
             top.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
         // Local regulations of many places often say the same (养老服务条例 of
         // every province) and can fill the pool; the texts that bind
         // everywhere then join it from a search without them.
-        let flags_of = Column::open(&searcher, "flags");
+        let flags_of = Column::open(searcher, "flags");
         let local = candidates.iter().filter(|c| flags_of.get(c.address) & flags::LOCAL != 0).count();
         if local * 3 > candidates.len() {
             for (first, address) in national {
@@ -80,7 +83,7 @@ impl Engine {
                 }
             }
         }
-        for (address, strength) in self.bridge(&candidates, phases.restrict)? {
+        for (address, strength) in self.bridge(searcher, &candidates, phases.restrict)? {
             match candidates.iter_mut().find(|c| c.address == address) {
                 Some(candidate) => candidate.bridge = candidate.bridge.max(strength),
                 None => candidates.push(Candidate { address, first: 0.0, bridge: strength }),
@@ -92,7 +95,7 @@ impl Engine {
             candidates.push(Candidate { address: named, first: 0.0, bridge: 0.0 });
         }
         let first_phase = started.elapsed();
-        let measured = features::measure(&searcher, &self.fields, phases.plan, &phases.context, &candidates)?;
+        let measured = features::measure(searcher, &self.fields, phases.plan, &phases.context, &candidates)?;
         let mut units: Vec<(bool, f32, RankedUnit)> = candidates
             .iter()
             .zip(measured)
@@ -118,17 +121,17 @@ impl Engine {
     /// further down its list (the first ones are what it is about).
     fn bridge(
         &self,
+        searcher: &Searcher,
         candidates: &[Candidate],
         restrict: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
     ) -> Result<Vec<(DocAddress, f32)>, Error> {
-        let searcher = self.reader.searcher();
         let best = candidates.iter().map(|c| c.first).fold(0.0_f32, f32::max);
         if best <= 0.0 {
             return Ok(Vec::new());
         }
         let mut ordered: Vec<&Candidate> = candidates.iter().collect();
         ordered.sort_by(|a, b| b.first.total_cmp(&a.first));
-        let kind_of = Column::open(&searcher, "kind_code");
+        let kind_of = Column::open(searcher, "kind_code");
         let mut sources = 0;
         let mut strengths: HashMap<DocAddress, f32> = HashMap::new();
         for candidate in ordered {
