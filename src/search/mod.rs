@@ -299,10 +299,17 @@ pub struct Engine {
     generation: AtomicU64,
     /// What "now" is for scheduled units and warnings in force.
     clock: Clock,
+    /// Completions by what was typed, the most recently asked kept.
+    suggestions: Mutex<lru::LruCache<String, Vec<Suggestion>>>,
     /// How much each law is about consumers, by title key, as the build
     /// found it: documents updated later get the same prior.
     consumer: HashMap<String, f64>,
 }
+
+/// Inputs whose completions are remembered, at most (each ≤ 10 entries).
+const SUGGESTIONS_KEPT: std::num::NonZeroUsize = std::num::NonZeroUsize::new(4096).expect("not zero");
+/// Longer inputs are not remembered.
+const SUGGEST_KEY_BYTES: usize = 64;
 
 /// Memory of the writer that updates single documents (tantivy's minimum is 15 MB).
 const UPDATE_WRITER_MEMORY: usize = 32 * 1024 * 1024;
@@ -346,6 +353,7 @@ impl Engine {
             scheduled: AtomicBool::new(true),
             next_visible: AtomicI64::new(i64::MAX),
             generation: AtomicU64::new(0),
+            suggestions: Mutex::new(lru::LruCache::new(SUGGESTIONS_KEPT)),
             clock,
         };
         engine.refresh_scheduled()?;
@@ -447,8 +455,22 @@ impl Engine {
     }
 
     /// Completions for search-as-you-type.
+    /// Completions for what has been typed (see [`Catalog::suggest`]),
+    /// remembered: people type the same first letters all day, and the
+    /// catalog only changes with a new build, which opens a new engine.
     pub fn suggest(&self, typed: &str) -> Vec<Suggestion> {
-        self.catalog.suggest(typed)
+        if typed.len() > SUGGEST_KEY_BYTES {
+            return self.catalog.suggest(typed);
+        }
+        let mut remembered = self.suggestions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = remembered.get(typed) {
+            return found.clone();
+        }
+        drop(remembered);
+        let found = self.catalog.suggest(typed);
+        let mut remembered = self.suggestions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        remembered.put(typed.to_string(), found.clone());
+        found
     }
 
     /// What a query is about, as staff insights count it: its words of two
