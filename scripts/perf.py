@@ -137,7 +137,7 @@ def measure(work):
         rss_peak = peak_rss(server.pid)
         cache = {line.split('outcome="')[1].split('"')[0]: float(line.split()[-1])
                  for line in fetch(base + "/metrics").decode().splitlines()
-                 if line.startswith("weiquan_result_cache_lookups_total{")}
+                 if line.startswith('weiquan_cache_lookups_total{cache="results"')}
 
         step("changed file searchable (20 times)")
         latencies = [file_latency(base, content, i) for i in range(20)]

@@ -241,7 +241,7 @@ async fn every_api_route_is_documented_and_every_documented_route_answers() {
 }
 
 #[tokio::test]
-async fn a_repeated_search_is_answered_from_the_result_cache_with_the_same_results() {
+async fn repeated_searches_and_pages_are_answered_from_the_caches_with_the_same_content() {
     let server = spawn_server().await;
     let url = |q: &str| format!("{}/api/search?q={q}&per_page=5", server.base);
     let (_, first) = get(&url("预付卡%20退款")).await;
@@ -257,10 +257,21 @@ async fn a_repeated_search_is_answered_from_the_result_cache_with_the_same_resul
     again["query"] = first["query"].clone();
     assert_eq!(again, without_timing(first.clone()), "same hits, facets and answer");
     assert_eq!(other_page["page"], 2);
+    // Document pages too: the second opening comes from the page cache.
+    let page = |id: &str| format!("{}/api/docs/{id}", server.base);
+    let (_, law) = get(&page("laws/sample-consumer-law")).await;
+    let (_, again) = get(&page("laws/sample-consumer-law")).await;
+    assert_eq!(law, again);
     let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("weiquan_result_cache_lookups_total{outcome=\"hit\"} 1"), "{metrics}");
-    assert!(metrics.contains("weiquan_result_cache_lookups_total{outcome=\"miss\"} 2"), "{metrics}");
-    assert!(!metrics.contains("weiquan_result_cache_bytes 0\n"), "{metrics}");
+    for line in [
+        "weiquan_cache_lookups_total{cache=\"results\",outcome=\"hit\"} 1",
+        "weiquan_cache_lookups_total{cache=\"results\",outcome=\"miss\"} 2",
+        "weiquan_cache_lookups_total{cache=\"pages\",outcome=\"hit\"} 1",
+        "weiquan_cache_lookups_total{cache=\"pages\",outcome=\"miss\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line}\n{metrics}");
+    }
+    assert!(!metrics.contains("weiquan_cache_bytes{cache=\"pages\"} 0\n"), "{metrics}");
 }
 
 #[tokio::test]

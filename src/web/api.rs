@@ -197,7 +197,7 @@ pub async fn document(
     {
         return compared.map(IntoResponse::into_response);
     }
-    let page = state.document(id).await?.ok_or_else(WebError::not_found)?;
+    let page = std::sync::Arc::unwrap_or_clone(state.document(id).await?.ok_or_else(WebError::not_found)?);
     insights::record_open(&state, &opened.map(|Query(o)| o).unwrap_or_default(), &page.document.id);
     let document = page.document;
     Ok(Json(DocumentResponse {

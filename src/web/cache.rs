@@ -1,13 +1,14 @@
-//! The result cache: answered searches by request and index generation.
+//! Caches by index generation: answered searches by request, and document
+//! pages by id.
 //!
 //! A public site is asked the same head questions all day (健身房跑路,
-//! 七天无理由退货); each is searched once per index generation and then
-//! served from memory. The key holds [`Engine::generation`], which changes
-//! on every reindex and when a scheduled document becomes public, so a
-//! result from before a change is never served after it; old entries age
-//! out. Bounded in bytes (the answers' JSON size), least recently used
-//! first out. `lru` is already built for tantivy, and is a small, well-kept
-//! LRU map.
+//! 七天无理由退货) and opens the same laws; each is worked out once per index
+//! generation and then served from memory. Keys hold
+//! [`Engine::generation`], which changes on every reindex and when a
+//! scheduled document becomes public, so nothing from before a change is
+//! served after it; old entries age out. Bounded in bytes (an estimate of
+//! each entry's size), least recently used first out. `lru` is already
+//! built for tantivy, and is a small, well-kept LRU map.
 //!
 //! [`Engine::generation`]: crate::search::Engine::generation
 
@@ -17,32 +18,62 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 
 use crate::search::answer::Answer;
-use crate::search::{SearchRequest, SearchResults};
+use crate::search::{DocumentPage, SearchRequest, SearchResults};
 
 /// A search's results and the answer they open with.
 pub type Answered = (SearchResults, Option<Answer>);
 
-/// Answered searches, at most `capacity` bytes of them.
-pub struct ResultCache {
-    entries: Mutex<Entries>,
+/// Answered searches by generation and request.
+pub type ResultCache = Cache<Answered>;
+
+/// Document pages by generation and id.
+pub type PageCache = Cache<DocumentPage>;
+
+/// Values of type `V`, at most `capacity` bytes of them.
+pub struct Cache<V> {
+    entries: Mutex<Entries<V>>,
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
-struct Entries {
-    map: LruCache<Key, (Arc<Answered>, usize)>,
+struct Entries<V> {
+    map: LruCache<Key, (Arc<V>, usize)>,
     bytes: usize,
 }
 
-/// The generation and the request (its query trimmed, and whether the
-/// answer was asked for).
-type Key = (u64, String);
+/// The generation and what was asked for.
+pub type Key = (u64, String);
 
 impl ResultCache {
+    /// The key of `request` in `generation`, with the answer or without; the
+    /// query is trimmed.
+    pub fn key(generation: u64, request: &SearchRequest, with_answer: bool) -> Key {
+        let request = SearchRequest { query: request.query.trim().to_string(), ..request.clone() };
+        (generation, format!("{with_answer} {request:?}"))
+    }
+
+    /// Keeps `answered` under `key`, weighed by its JSON.
+    pub fn keep(&self, key: Key, answered: Arc<Answered>) {
+        let size = serde_json::to_vec(&answered.0).map_or(usize::MAX, |json| json.len());
+        let size = size.saturating_add(answered.1.as_ref().map_or(0, |a| serde_json::to_vec(a).map_or(0, |j| j.len())));
+        self.put(key, answered, size);
+    }
+}
+
+impl PageCache {
+    /// Keeps `page` under `key`, weighed by its HTML and its text (held
+    /// once whole and once by unit).
+    pub fn keep(&self, key: Key, page: Arc<DocumentPage>) {
+        let size = page.html.len() + 2 * page.document.body.len() + 4096;
+        self.put(key, page, size);
+    }
+}
+
+impl<V> Cache<V> {
     /// A cache holding up to `capacity` bytes; 0 turns it off.
-    pub fn new(capacity: usize) -> ResultCache {
-        ResultCache {
+    pub fn new(capacity: usize) -> Cache<V> {
+        Cache {
             entries: Mutex::new(Entries { map: LruCache::unbounded(), bytes: 0 }),
             capacity,
             hits: AtomicU64::new(0),
@@ -50,34 +81,27 @@ impl ResultCache {
         }
     }
 
-    /// The key of `request` in `generation`, with the answer or without.
-    pub fn key(generation: u64, request: &SearchRequest, with_answer: bool) -> Key {
-        let request = SearchRequest { query: request.query.trim().to_string(), ..request.clone() };
-        (generation, format!("{with_answer} {request:?}"))
-    }
-
-    /// The cached answer for `key`, counted as a hit or a miss.
-    pub fn get(&self, key: &Key) -> Option<Arc<Answered>> {
+    /// The value under `key`, counted as a hit or a miss.
+    pub fn get(&self, key: &Key) -> Option<Arc<V>> {
         if self.capacity == 0 {
             return None;
         }
-        let found = self.lock().map.get(key).map(|(answered, _)| answered.clone());
+        let found = self.lock().map.get(key).map(|(value, _)| value.clone());
         let counter = if found.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         found
     }
 
-    /// Keeps `answered` under `key`, evicting the least recently used
-    /// entries beyond the capacity. An entry larger than a tenth of the
-    /// capacity is not kept.
-    pub fn put(&self, key: Key, answered: Arc<Answered>) {
-        let size = key.1.len() + serde_json::to_vec(&answered.0).map_or(usize::MAX, |json| json.len());
-        let size = size.saturating_add(answered.1.as_ref().map_or(0, |a| serde_json::to_vec(a).map_or(0, |j| j.len())));
-        if self.capacity == 0 || size > self.capacity / 10 {
+    /// Keeps `value` of `size` bytes under `key`, evicting the least
+    /// recently used entries beyond the capacity. An entry larger than a
+    /// quarter of the capacity is not kept.
+    fn put(&self, key: Key, value: Arc<V>, size: usize) {
+        let size = size.saturating_add(key.1.len());
+        if self.capacity == 0 || size > self.capacity / 4 {
             return;
         }
         let mut entries = self.lock();
-        if let Some((_, old)) = entries.map.put(key, (answered, size)) {
+        if let Some((_, old)) = entries.map.put(key, (value, size)) {
             entries.bytes -= old;
         }
         entries.bytes += size;
@@ -97,7 +121,7 @@ impl ResultCache {
         self.lock().bytes
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<V>> {
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
@@ -124,7 +148,7 @@ mod tests {
     fn a_hit_needs_the_same_request_and_generation() {
         let cache = ResultCache::new(1 << 20);
         let request = SearchRequest::new("七天无理由退货");
-        cache.put(ResultCache::key(1, &request, true), answered("七天无理由退货"));
+        cache.keep(ResultCache::key(1, &request, true), answered("七天无理由退货"));
         assert!(cache.get(&ResultCache::key(1, &SearchRequest::new("  七天无理由退货 "), true)).is_some(), "trimmed");
         assert!(cache.get(&ResultCache::key(2, &request, true)).is_none(), "another generation");
         let page_two = SearchRequest { page: 2, ..request.clone() };
@@ -140,15 +164,15 @@ mod tests {
         let cache = ResultCache::new(10 * (one + key_bytes) + 1);
         for i in 0..10 {
             let query = format!("问题{i:02}");
-            cache.put(ResultCache::key(1, &SearchRequest::new(&query), true), answered(&query));
+            cache.keep(ResultCache::key(1, &SearchRequest::new(&query), true), answered(&query));
         }
         assert!(cache.get(&ResultCache::key(1, &SearchRequest::new("问题00"), true)).is_some());
-        cache.put(ResultCache::key(1, &SearchRequest::new("问题10"), true), answered("问题10"));
+        cache.keep(ResultCache::key(1, &SearchRequest::new("问题10"), true), answered("问题10"));
         assert!(cache.bytes() <= 10 * (one + key_bytes) + 1);
         assert!(cache.get(&ResultCache::key(1, &SearchRequest::new("问题00"), true)).is_some(), "used last, kept");
         assert!(cache.get(&ResultCache::key(1, &SearchRequest::new("问题01"), true)).is_none(), "least recently used");
         let off = ResultCache::new(0);
-        off.put(ResultCache::key(1, &SearchRequest::new("问题"), true), answered("问题"));
+        off.keep(ResultCache::key(1, &SearchRequest::new("问题"), true), answered("问题"));
         assert!(off.get(&ResultCache::key(1, &SearchRequest::new("问题"), true)).is_none());
     }
 }

@@ -76,17 +76,20 @@ impl Metrics {
         out
     }
 
-    /// The result cache's lookups and size.
-    pub fn result_cache(cache: &super::cache::ResultCache) -> String {
-        let (hits, misses) = cache.counts();
+    /// The caches' lookups and sizes: answered searches and document pages.
+    pub fn caches(results: &super::cache::ResultCache, pages: &super::cache::PageCache) -> String {
         let mut out = String::new();
-        out.push_str("# HELP weiquan_result_cache_lookups_total Searches looked up in the result cache, by outcome.\n");
-        out.push_str("# TYPE weiquan_result_cache_lookups_total counter\n");
-        let _ = writeln!(out, "weiquan_result_cache_lookups_total{{outcome=\"hit\"}} {hits}");
-        let _ = writeln!(out, "weiquan_result_cache_lookups_total{{outcome=\"miss\"}} {misses}");
-        out.push_str("# HELP weiquan_result_cache_bytes Bytes of answered searches held.\n");
-        out.push_str("# TYPE weiquan_result_cache_bytes gauge\n");
-        let _ = writeln!(out, "weiquan_result_cache_bytes {}", cache.bytes());
+        out.push_str("# HELP weiquan_cache_lookups_total Lookups in the caches of answered searches and document pages, by outcome.\n");
+        out.push_str("# TYPE weiquan_cache_lookups_total counter\n");
+        let rows = [("results", results.counts(), results.bytes()), ("pages", pages.counts(), pages.bytes())];
+        for (cache, (hits, misses), _) in rows {
+            let _ = writeln!(out, "weiquan_cache_lookups_total{{cache=\"{cache}\",outcome=\"hit\"}} {hits}");
+            let _ = writeln!(out, "weiquan_cache_lookups_total{{cache=\"{cache}\",outcome=\"miss\"}} {misses}");
+        }
+        out.push_str("# HELP weiquan_cache_bytes Bytes held by each cache.\n# TYPE weiquan_cache_bytes gauge\n");
+        for (cache, _, bytes) in rows {
+            let _ = writeln!(out, "weiquan_cache_bytes{{cache=\"{cache}\"}} {bytes}");
+        }
         out
     }
 

@@ -49,7 +49,8 @@ use crate::search::{CitationTarget, DocumentPage, Engine, SearchHit, SearchReque
 
 /// Searches running at once; more wait for a permit.
 const SEARCH_PERMITS: usize = 16;
-/// Megabytes of answered searches kept by default (`result_cache_mb`).
+/// Megabytes of answered searches, and of document pages, kept by default
+/// (`result_cache_mb`).
 pub const DEFAULT_RESULT_CACHE_MB: usize = 32;
 /// Searches one client address may run at once; more wait for one of them
 /// to finish, so one client cannot take all the permits.
@@ -100,6 +101,8 @@ pub struct AppState {
     recording: Option<Arc<insights::Recording>>,
     /// Answered searches by request and index generation.
     results: Arc<cache::ResultCache>,
+    /// Document pages by id and index generation.
+    pages: Arc<cache::PageCache>,
 }
 
 impl AppState {
@@ -128,6 +131,7 @@ impl AppState {
             trusted_proxies: Arc::default(),
             recording: None,
             results: Arc::new(cache::ResultCache::new(DEFAULT_RESULT_CACHE_MB << 20)),
+            pages: Arc::new(cache::PageCache::new(DEFAULT_RESULT_CACHE_MB << 20)),
         }
     }
 
@@ -152,14 +156,19 @@ impl AppState {
         AppState { search_limit: limit::RateLimit::new(per_second).map(Arc::new), ..self }
     }
 
-    /// The same state with a result cache of `megabytes` (0: none).
+    /// The same state with caches of `megabytes` each for answered
+    /// searches and for document pages (0: none).
     pub fn with_result_cache(self, megabytes: usize) -> AppState {
-        AppState { results: Arc::new(cache::ResultCache::new(megabytes << 20)), ..self }
+        AppState {
+            results: Arc::new(cache::ResultCache::new(megabytes << 20)),
+            pages: Arc::new(cache::PageCache::new(megabytes << 20)),
+            ..self
+        }
     }
 
-    /// The result cache, for its counts.
-    pub fn result_cache(&self) -> &cache::ResultCache {
-        &self.results
+    /// The caches of answered searches and of document pages, for their counts.
+    pub fn caches(&self) -> (&cache::ResultCache, &cache::PageCache) {
+        (&self.results, &self.pages)
     }
 
     /// The same state believing `X-Forwarded-For` from these proxies.
@@ -234,12 +243,21 @@ impl AppState {
             .await;
         self.metrics.record_search(started.elapsed());
         let answered = answered?;
-        self.results.put(key, Arc::new(answered.clone()));
+        self.results.keep(key, Arc::new(answered.clone()));
         Ok(answered)
     }
 
-    async fn document(&self, id: String) -> Result<Option<DocumentPage>, WebError> {
-        self.blocking(move |engine| engine.document(&id, &citation_url)).await
+    /// A document's page, from the page cache or worked out and kept there.
+    async fn document(&self, id: String) -> Result<Option<Arc<DocumentPage>>, WebError> {
+        let key = (self.engine.generation()?, id.clone());
+        if let Some(page) = self.pages.get(&key) {
+            return Ok(Some(page));
+        }
+        let page = self.blocking(move |engine| engine.document(&id, &citation_url)).await?.map(Arc::new);
+        if let Some(page) = &page {
+            self.pages.keep(key, page.clone());
+        }
+        Ok(page)
     }
 }
 

@@ -667,7 +667,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     let engine = state.engine();
     let body = state.metrics.render(engine.manifest().documents, engine.unit_count())
-        + &super::metrics::Metrics::result_cache(state.result_cache())
+        + &super::metrics::Metrics::caches(state.caches().0, state.caches().1)
         + &insights::metrics(&state);
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
