@@ -203,7 +203,7 @@ struct ServeArgs {
     /// Searches per second per client address before 429; 0 turns the limit off [default: 20].
     #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
     search_rate: Option<u32>,
-    /// Megabytes of answered searches kept in memory; 0 turns the cache off [default: 32].
+    /// Megabytes of answered searches, and as many of document pages, kept in memory; 0 turns both caches off [default: 32].
     #[arg(long, env = "WEIQUAN_RESULT_CACHE_MB", value_name = "MB")]
     result_cache_mb: Option<usize>,
     /// Do not download the official texts on first start.

@@ -28,9 +28,10 @@ pub struct FileConfig {
     /// Searches per second per client address (bursts of three seconds'
     /// worth); more get 429. 0 turns the limit off. Default 20.
     pub search_rate: Option<u32>,
-    /// Megabytes of answered searches kept in memory, by request and index
-    /// generation (the head questions of a public site are asked all day);
-    /// 0 turns the cache off. Default 32.
+    /// Megabytes of answered searches kept in memory by request and index
+    /// generation (the head questions of a public site are asked all day),
+    /// and as many of document pages by id; 0 turns both caches off.
+    /// Default 32.
     pub result_cache_mb: Option<usize>,
     /// Days searches, opened results and feedback are kept for staff
     /// insights; older rows are deleted at start and daily. Default 180.
