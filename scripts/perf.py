@@ -149,33 +149,17 @@ def measure(work):
     distinct_paths = ["/api/search?q=" + urllib.parse.quote(q) for q in distinct]
     step(f"distinct questions ({len(distinct_paths)}), result cache off")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([WEIQUAN, "serve", "--addr", f"127.0.0.1:{port}", *roots, "--index", str(index),
                                "--data", str(data), "--search-rate", "0", "--result-cache-mb", "0"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while not answered(base + first):
-            time.sleep(0.01)
-        for concurrency in (8, 64):
-            loads[("distinct", concurrency)] = wrk(base, distinct_paths, concurrency, work)
-    finally:
-        server.terminate()
-        server.wait()
+    loads.update(load_at(server, port, first, distinct_paths, "distinct", work))
 
     step("limit: plain tantivy over the same units, the same distinct questions")
-    plain_port = free_port()
+    port = free_port()
     plain = subprocess.Popen([LIMITS, "plain", *roots, "--index", str(work / "plain"),
-                              "--addr", f"127.0.0.1:{plain_port}"], stdout=subprocess.PIPE, text=True)
-    try:
-        plain_build = json.loads(plain.stdout.readline())
-        plain_base = f"http://127.0.0.1:{plain_port}"
-        while not answered(plain_base + first):
-            time.sleep(0.01)
-        for concurrency in (8, 64):
-            loads[("plain", concurrency)] = wrk(plain_base, distinct_paths, concurrency, work)
-    finally:
-        plain.terminate()
-        plain.wait()
+                              "--addr", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, text=True)
+    plain_build = json.loads(plain.stdout.readline())
+    loads.update(load_at(plain, port, first, distinct_paths, "plain", work))
     rows.append(row("plain tantivy index build (information)", plain_build["build_seconds"], "s"))
     for concurrency in (8, 64):
         ours, limit = loads[("distinct", concurrency)], loads[("plain", concurrency)]
@@ -226,6 +210,19 @@ def measure(work):
         row("changed file searchable, worst", max(latencies), "ms"),
     ]
     return rows
+
+
+def load_at(server, port, first, paths, name, work):
+    """wrk over `paths` at concurrency 8 and 64 against the started `server`
+    once it answers `first`; stops it afterwards."""
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while not answered(base + first):
+            time.sleep(0.01)
+        return {(name, concurrency): wrk(base, paths, concurrency, work) for concurrency in (8, 64)}
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def row(name, value, unit, limit=None, limit_name="", target="", ratio=None, ok=None):

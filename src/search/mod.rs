@@ -21,16 +21,14 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
 use tantivy::schema::{Field, Value};
-use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
-};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
 pub use facets::Facets;
@@ -617,53 +615,6 @@ impl Engine {
         }
         results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         Ok(results)
-    }
-
-    /// How long each phase of a relevance search for `request` takes: the
-    /// candidates, then the features and the order (for the benchmarks of
-    /// `benches/hot_paths.rs`). `None` when nothing is searched.
-    pub fn phase_timings(&self, request: &SearchRequest) -> Result<Option<(Duration, Duration)>, Error> {
-        Ok(self.ranked(&self.reader.searcher(), request)?.map(|(ranked, _)| ranked.timings))
-    }
-
-    /// Both phases of a relevance search for `request`, ranked by the
-    /// built-in model, and the unit the query names; `None` when nothing
-    /// is searched.
-    fn ranked(
-        &self,
-        searcher: &Searcher,
-        request: &SearchRequest,
-    ) -> Result<Option<(rank::pipeline::Ranked, Option<DocAddress>)>, Error> {
-        request.validate()?;
-        let prepared = self.prepare(request)?;
-        let Some(positive) = &prepared.positive else { return Ok(None) };
-        let restrict = |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
-        let first_phase = restrict(positive.box_clone());
-        let normalized = crate::text::normalize(&request.query);
-        let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
-        Ok(Some((self.rank(&phases, rank::Model::builtin())?, phases.named)))
-    }
-
-    /// Every candidate of a relevance search with its features, and the
-    /// short title and article that the judgments name: what the model is
-    /// fitted on.
-    pub fn candidates(&self, request: &SearchRequest) -> Result<Vec<rank::fit::Scored>, Error> {
-        let searcher = self.reader.searcher();
-        let Some((ranked, named)) = self.ranked(&searcher, request)? else { return Ok(Vec::new()) };
-        ranked
-            .units
-            .into_iter()
-            .map(|unit| {
-                let doc: TantivyDocument = searcher.doc(unit.address)?;
-                let title = stored_text(&doc, self.fields.title).unwrap_or_default();
-                Ok(rank::fit::Scored {
-                    features: unit.features,
-                    title: eval::short_title(&title).to_string(),
-                    article: stored_text(&doc, self.fields.article),
-                    named: Some(unit.address) == named,
-                })
-            })
-            .collect()
     }
 
     /// Newest first, by the first phase's score within a day.

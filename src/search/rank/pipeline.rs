@@ -13,7 +13,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
 use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, flags, tier};
-use crate::search::{Engine, Error, Facets, facets};
+use crate::search::{Engine, Error, Facets, SearchRequest, eval, facets, stored_text};
 
 /// The units of a search in the model's order.
 pub struct Ranked {
@@ -55,6 +55,53 @@ pub struct Phases<'a> {
 }
 
 impl Engine {
+    /// How long each phase of a relevance search for `request` takes: the
+    /// candidates, then the features and the order (for the benchmarks of
+    /// `benches/hot_paths.rs`). `None` when nothing is searched.
+    pub fn phase_timings(&self, request: &SearchRequest) -> Result<Option<(Duration, Duration)>, Error> {
+        Ok(self.ranked(&self.reader.searcher(), request)?.map(|(ranked, _)| ranked.timings))
+    }
+
+    /// Both phases of a relevance search for `request`, ranked by the
+    /// built-in model, and the unit the query names; `None` when nothing
+    /// is searched.
+    fn ranked(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+    ) -> Result<Option<(Ranked, Option<DocAddress>)>, Error> {
+        request.validate()?;
+        let prepared = self.prepare(request)?;
+        let Some(positive) = &prepared.positive else { return Ok(None) };
+        let restrict = |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
+        let first_phase = restrict(positive.box_clone());
+        let normalized = crate::text::normalize(&request.query);
+        let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
+        Ok(Some((self.rank(&phases, Model::builtin())?, phases.named)))
+    }
+
+    /// Every candidate of a relevance search with its features, and the
+    /// short title and article that the judgments name: what the model is
+    /// fitted on.
+    pub fn candidates(&self, request: &SearchRequest) -> Result<Vec<super::fit::Scored>, Error> {
+        let searcher = self.reader.searcher();
+        let Some((ranked, named)) = self.ranked(&searcher, request)? else { return Ok(Vec::new()) };
+        ranked
+            .units
+            .into_iter()
+            .map(|unit| {
+                let doc: TantivyDocument = searcher.doc(unit.address)?;
+                let title = stored_text(&doc, self.fields.title).unwrap_or_default();
+                Ok(super::fit::Scored {
+                    features: unit.features,
+                    title: eval::short_title(&title).to_string(),
+                    article: stored_text(&doc, self.fields.article),
+                    named: Some(unit.address) == named,
+                })
+            })
+            .collect()
+    }
+
     /// Runs both phases and orders the units by `model`.
     pub(in crate::search) fn rank(&self, phases: &Phases<'_>, model: &Model) -> Result<Ranked, Error> {
         let started = Instant::now();
