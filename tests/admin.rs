@@ -231,6 +231,31 @@ async fn scheduled_warnings_go_live_on_time_and_expired_ones_are_not_in_force() 
 }
 
 #[tokio::test]
+async fn staff_pages_and_their_error_pages_load_the_current_script_and_stylesheet() {
+    let staff = spawn_staff_server().await;
+    let boss = client();
+    // Static files are cached for a year, so every staff page must name them
+    // by content hash, as the public pages do, or a deploy would not reach staff.
+    let login_page = boss.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
+    let public = reqwest::get(format!("{}/", staff.base)).await.unwrap().text().await.unwrap();
+    let script = |page: &str, name: &str| {
+        let at = page.find(&format!("/static/{name}?v=")).unwrap_or_else(|| panic!("no hashed {name} in {page}"));
+        page[at..].split('"').next().unwrap().to_string()
+    };
+    assert_eq!(script(&login_page, "style.css"), script(&public, "style.css"));
+    assert!(login_page.contains(&script(&public, "style.css").replace("style.css", "admin.js")));
+    login(&staff, &boss, "boss", "admin-pass12").await;
+    let missing =
+        boss.get(format!("{}/admin/history?id=warnings/no-such-warning&n=99", staff.base)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["cache-control"], "no-store");
+    assert!(missing.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = missing.text().await.unwrap();
+    assert!(page.contains("<h1>出错了</h1>") && page.contains("返回内容列表"), "{page}");
+    assert!(page.contains(&script(&public, "style.css")), "the error page is laid out like every staff page");
+}
+
+#[tokio::test]
 async fn api_tokens_act_within_their_scopes_until_revoked() {
     let staff = spawn_staff_server().await;
     let boss = client();
@@ -263,6 +288,13 @@ async fn api_tokens_act_within_their_scopes_until_revoked() {
     assert_eq!(draft.status(), 200);
     assert!(staff.content.join("warnings/api-oven.md").exists());
     assert_eq!(send("draft", "wq_not-a-token").await.unwrap().status(), 401);
+    // A body that is not JSON gets the API's bilingual error, not a plain-text rejection.
+    let broken = api.post(format!("{}/api/admin/warnings", staff.base)).bearer_auth(&secret);
+    let broken = broken.header("content-type", "application/json").body("{\"action\": ").send().await.unwrap();
+    assert_eq!(broken.status(), 400);
+    let answer: serde_json::Value = broken.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "invalid_json", "{answer}");
+    assert!(answer["error"]["message_en"].as_str().unwrap().starts_with("the body is not a valid warning"), "{answer}");
     let id = created.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     boss.post(format!("{}/admin/tokens", staff.base))
         .form(&[("csrf", csrf(&page).as_str()), ("action", "revoke"), ("id", id.as_str())])

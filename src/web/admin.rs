@@ -18,9 +18,9 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
-use super::AppState;
 use super::error::{ApiError, WebError};
 use super::views::trusted;
+use super::{AppState, Assets};
 use crate::content::{FrontMatter, Kind, Severity};
 use crate::publish::{
     self, Action, Actor, Edit, LoginOutcome, Opened, PublishError, Publisher, Role, Saved, Scope, Session, Stage,
@@ -33,7 +33,9 @@ const LOGIN_COOKIE: &str = "wq_login";
 /// How long a session lasts.
 const SESSION_HOURS: i64 = 8;
 
-pub fn routes() -> Router<AppState> {
+/// The staff routes; `state` renders their error pages
+/// ([`AdminError`]) with the site's fingerprinted assets.
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/admin", get(list))
         .route("/admin/login", get(login_page).post(login))
@@ -52,23 +54,37 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/warnings", post(api_save))
         .merge(super::insights::admin_routes())
         .merge(super::metrics::admin_routes())
+        .layer(axum::middleware::map_response_with_state(state.clone(), error_page))
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }))
 }
 
+/// What an [`AdminError`] leaves on its response for [`error_page`].
+#[derive(Clone)]
+struct Failure(String);
+
+/// Turns a refused or failed staff request into a page in the admin layout.
+async fn error_page(State(state): State<AppState>, mut response: Response) -> Response {
+    let Some(Failure(message)) = response.extensions_mut().remove::<Failure>() else { return response };
+    let main = html! { p.error role="alert" { (message) } p { a href="/admin" { "返回内容列表" } } };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let page = layout(&state.assets, "出错了", None, main).into_response();
+    let (page_parts, body) = page.into_parts();
+    parts.headers.extend(page_parts.headers);
+    Response::from_parts(parts, body)
+}
+
 /// What went wrong in the admin, as a page.
 pub struct AdminError(pub StatusCode, pub String);
 
 impl IntoResponse for AdminError {
+    /// The status and the message; [`error_page`] lays it out.
     fn into_response(self) -> Response {
-        let page = layout(
-            "出错了",
-            None,
-            html! { p.error role="alert" { (self.1) } p { a href="/admin" { "返回内容列表" } } },
-        );
-        let mut response = (self.0, page).into_response();
+        let mut response = (self.0, axum::Extension(Failure(self.1.clone())), self.1).into_response();
         WebError::retry_after(self.0, &mut response);
         response
     }
@@ -157,7 +173,10 @@ pub(super) fn require(session: &Session, allowed: bool, what: &str) -> Result<()
     Ok(())
 }
 
-pub(super) fn layout(title: &str, session: Option<&Session>, main: Markup) -> Html<String> {
+/// Every staff page: the stylesheet and script by their fingerprinted
+/// addresses (`Assets::url`), so a deploy reaches staff at once although
+/// static files are cached for a year.
+pub(super) fn layout(assets: &Assets, title: &str, session: Option<&Session>, main: Markup) -> Html<String> {
     Html(
         html! {
             (DOCTYPE)
@@ -167,8 +186,8 @@ pub(super) fn layout(title: &str, session: Option<&Session>, main: Markup) -> Ht
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     meta name="robots" content="noindex";
                     title { (title) " - 内容管理" }
-                    link rel="stylesheet" href="/static/style.css";
-                    script src="/static/admin.js" defer {}
+                    link rel="stylesheet" href=(assets.url("style.css"));
+                    script src=(assets.url("admin.js")) defer {}
                 }
                 body.admin {
                     header.site {
@@ -204,15 +223,16 @@ pub(super) fn layout(title: &str, session: Option<&Session>, main: Markup) -> Ht
 
 // ---- sign-in ----
 
-async fn login_page(jar: CookieJar) -> impl IntoResponse {
+async fn login_page(State(state): State<AppState>, jar: CookieJar) -> impl IntoResponse {
     let token = publish::store::random_hex(16).unwrap_or_default();
     let cookie =
         Cookie::build((LOGIN_COOKIE, token.clone())).path("/admin").http_only(true).same_site(SameSite::Strict);
-    (jar.add(cookie), login_form(&token, None))
+    (jar.add(cookie), login_form(&state.assets, &token, None))
 }
 
-fn login_form(token: &str, message: Option<&str>) -> Html<String> {
+fn login_form(assets: &Assets, token: &str, message: Option<&str>) -> Html<String> {
     layout(
+        assets,
         "登录",
         None,
         html! {
@@ -257,7 +277,8 @@ async fn login(
         match state.hashing.run(move || checker.store().login(&name, &password, &from, now)).await {
             Ok(outcome) => outcome?,
             Err(busy) => {
-                let mut response = (busy.status, login_form(&expected, Some(&busy.message))).into_response();
+                let mut response =
+                    (busy.status, login_form(&state.assets, &expected, Some(&busy.message))).into_response();
                 WebError::retry_after(busy.status, &mut response);
                 return Ok(response);
             }
@@ -289,7 +310,7 @@ async fn login(
         Some(_) => publisher.store().audit_refused_login(&form.name, &address, now)?,
         None => publisher.store().audit(&form.name, "failed_login", "", &address)?,
     }
-    let mut response = (status, login_form(&expected, Some(&message))).into_response();
+    let mut response = (status, login_form(&state.assets, &expected, Some(&message))).into_response();
     if let Some(wait) = wait {
         let seconds = wait.as_millis().div_ceil(1000);
         response
@@ -360,6 +381,7 @@ async fn list(State(state): State<AppState>, Signed(session): Signed, Query(para
         .filter(|e| needle.is_empty() || e.title.contains(needle) || e.id.contains(needle))
         .collect();
     layout(
+        &state.assets,
         "内容列表",
         Some(&session),
         html! {
@@ -443,7 +465,7 @@ async fn editor(
         }
     };
     let vocabulary = publisher.vocabulary();
-    editor_page(&session, title, &form, &vocabulary, opened.as_ref(), None).into_response()
+    editor_page(&state.assets, &session, title, &form, &vocabulary, opened.as_ref(), None).into_response()
 }
 
 /// What the editor says about a revision waiting for a publisher; a
@@ -475,6 +497,7 @@ fn review_notice(session: &Session, form: &EditForm, opened: &Opened) -> Markup 
 }
 
 fn editor_page(
+    assets: &Assets,
     session: &Session,
     title: &str,
     form: &EditForm,
@@ -488,6 +511,7 @@ fn editor_page(
         html! { label { (label) input name=(name) value=(value); @if !hint.is_empty() { small { (hint) } } } }
     };
     layout(
+        assets,
         title,
         Some(session),
         html! {
@@ -700,7 +724,10 @@ async fn save(State(state): State<AppState>, Signed(session): Signed, Form(form)
     let (edit, action) = match form.to_edit() {
         Ok(parsed) => parsed,
         Err(message) => {
-            return (StatusCode::BAD_REQUEST, editor_page(&session, "编辑", &form, &vocabulary, None, Some(&message)))
+            return (
+                StatusCode::BAD_REQUEST,
+                editor_page(&state.assets, &session, "编辑", &form, &vocabulary, None, Some(&message)),
+            )
                 .into_response();
         }
     };
@@ -710,7 +737,7 @@ async fn save(State(state): State<AppState>, Signed(session): Signed, Form(form)
         Ok(Ok(saved)) => Redirect::to(&format!("/admin/edit?id={}", saved.id)).into_response(),
         Ok(Err(error)) => {
             let status = status_of(&error);
-            let page = editor_page(&session, "编辑", &form, &vocabulary, None, Some(&error.to_string()));
+            let page = editor_page(&state.assets, &session, "编辑", &form, &vocabulary, None, Some(&error.to_string()));
             (status, page).into_response()
         }
         Err(_) => AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()).into_response(),
@@ -789,6 +816,7 @@ async fn history(
             None => None,
         };
         Ok(layout(
+            &state.assets,
             "历史版本",
             Some(&session),
             html! {
@@ -922,6 +950,7 @@ async fn users(State(state): State<AppState>, Signed(session): Signed) -> Respon
         require(&session, session.user.role.can_admin(), "管理用户")?;
         let users = publisher(&state)?.store().users()?;
         Ok(layout(
+            &state.assets,
             "用户",
             Some(&session),
             html! {
@@ -1017,6 +1046,7 @@ fn token_page(state: &AppState, session: &Session, secret: Option<&str>) -> Resu
     require(session, session.user.role.can_admin(), "管理接口令牌")?;
     let tokens = publisher(state)?.store().tokens()?;
     Ok(layout(
+        &state.assets,
         "接口令牌",
         Some(session),
         html! {
@@ -1102,6 +1132,7 @@ async fn kiosks(State(state): State<AppState>, Signed(session): Signed) -> Respo
         let now = state.clock().utc();
         let kiosks = super::kiosk::kiosk_list(&state);
         Ok(layout(
+            &state.assets,
             "终端",
             Some(&session),
             html! {
@@ -1158,6 +1189,7 @@ async fn audit(State(state): State<AppState>, Signed(session): Signed) -> Respon
         require(&session, session.user.role.can_admin(), "查看操作记录")?;
         let entries = publisher(&state)?.store().audit_log(500)?;
         Ok(layout(
+            &state.assets,
             "操作记录",
             Some(&session),
             html! {
@@ -1197,7 +1229,7 @@ async fn audit_csv(State(state): State<AppState>, Signed(session): Signed) -> Re
 /// A warning sent by another system: `{"id"?, "base"?, "action", "publish_at"?, "slug"?, "meta": {front matter}, "body"}`.
 /// `meta.state` and `meta.publish_at` are ignored: the action decides them.
 #[derive(Deserialize)]
-struct ApiEdit {
+pub(super) struct ApiEdit {
     id: Option<String>,
     #[serde(default)]
     base: String,
@@ -1228,17 +1260,31 @@ impl From<PublishError> for WebError {
             PublishError::Invalid(_) => "invalid",
             PublishError::Forbidden(_) => "forbidden",
             PublishError::NotFound(_) => "not_found",
-            _ => "internal",
+            // Internal details are logged (`status_of`), never sent.
+            _ => return WebError { status: status_of(&error), ..WebError::internal() },
         };
         WebError { status: status_of(&error), code, message: error.to_string(), message_en: error.english() }
     }
 }
 
-async fn api_save(
+/// Saves, publishes, schedules or withdraws a warning for another system,
+/// within the scopes of its API token (`Authorization: Bearer …`).
+#[utoipa::path(post, path = "/api/admin/warnings",
+    request_body(content = Object, content_type = "application/json",
+        description = "`{\"id\"?, \"base\"?, \"action\": \"draft|publish|schedule|withdraw\", \"publish_at\"?, \"slug\"?, \"meta\": {front matter}, \"body\"}`; `meta.state` and `meta.publish_at` are ignored"),
+    responses(
+        (status = 200, description = "What was saved", body = SavedWarning),
+        (status = 400, description = "Not a valid warning, action or time", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or unknown token", body = super::error::ErrorBody),
+        (status = 403, description = "Outside the token's scopes", body = super::error::ErrorBody),
+        (status = 404, description = "Publishing is not enabled, or no such warning", body = super::error::ErrorBody),
+        (status = 409, description = "Changed since `base`", body = super::error::ErrorBody),
+    ))]
+pub(super) async fn api_save(
     State(state): State<AppState>,
     headers: HeaderMap,
     input: Result<Json<ApiEdit>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SavedWarning>, ApiError> {
     let Some(publisher) = state.publisher.clone() else {
         return Err(api_error(
             StatusCode::NOT_FOUND,
@@ -1296,7 +1342,22 @@ async fn api_save(
     let saved: Saved = tokio::task::spawn_blocking(move || publisher.save(&actor, edit, action))
         .await
         .map_err(|_| ApiError(WebError::internal()))??;
-    Ok(Json(serde_json::json!({
-        "id": saved.id, "base": saved.fingerprint, "state": saved.state.as_str(), "pending": saved.proposed
-    })))
+    Ok(Json(SavedWarning {
+        id: saved.id,
+        base: saved.fingerprint,
+        state: saved.state.as_str(),
+        pending: saved.proposed,
+    }))
+}
+
+/// The answer of `POST /api/admin/warnings`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SavedWarning {
+    pub id: String,
+    /// The saved file's fingerprint: send it as `base` with the next change.
+    pub base: String,
+    /// draft | published | scheduled | withdrawn
+    pub state: &'static str,
+    /// Whether the change waits for a publisher's approval.
+    pub pending: bool,
 }

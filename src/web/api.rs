@@ -38,8 +38,8 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         title = "weiquan 消费维权知识库 API",
         description = "Search consumer-protection laws, cases, warnings and guides."
     ),
-    paths(search, document, compare::api, suggest, warnings, openapi),
-    components(schemas(ErrorBody))
+    paths(search, document, compare::api, suggest, warnings, openapi, super::admin::api_save, super::events::events),
+    components(schemas(ErrorBody, super::admin::SavedWarning))
 )]
 pub struct ApiDoc;
 

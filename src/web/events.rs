@@ -112,6 +112,11 @@ pub async fn announce(state: AppState) {
 /// reconnection delay and ends after its lifetime; browsers' EventSource
 /// then reconnects by itself. A refused stream's connection is closed, so
 /// it holds no slot either.
+#[utoipa::path(get, path = "/api/events", responses(
+    (status = 200, description = "Server-Sent Events: `warnings` when the warnings in force change", content_type = "text/event-stream"),
+    (status = 429, description = "Too many streams from this address", body = super::error::ErrorBody),
+    (status = 503, description = "Every stream slot is taken", body = super::error::ErrorBody),
+))]
 pub async fn events(State(state): State<AppState>, ClientIp(client): ClientIp) -> Response {
     let places = match state.streams.admit(client) {
         Ok(places) => places,

@@ -398,7 +398,7 @@ async fn page(State(state): State<AppState>, Signed(session): Signed, Query(para
             (feedback_table(&report.feedback, &title_of))
         }
     };
-    layout("查询统计", Some(&session), main).into_response()
+    layout(&state.assets, "查询统计", Some(&session), main).into_response()
 }
 
 fn query_table(rows: &[QueryRow], query_link: &dyn Fn(&str) -> Markup) -> Markup {
@@ -580,5 +580,5 @@ async fn weekly(
         }
         p.share { button.print-button type="button" hidden { "打印" } " " a href={ "/admin/insights?" (FilterParams::query_string(&week.filter)) } { "查看详细统计" } }
     };
-    layout("每周查询简报", Some(&session), main).into_response()
+    layout(&state.assets, "每周查询简报", Some(&session), main).into_response()
 }

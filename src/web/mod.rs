@@ -316,7 +316,7 @@ pub fn app(state: AppState) -> Router {
         ),
     );
     let mut router = pages::routes()
-        .merge(admin::routes())
+        .merge(admin::routes(&state))
         .merge(kiosk::routes())
         .merge(insights::routes())
         .route("/api/events", axum::routing::get(events::events));
