@@ -728,7 +728,9 @@ fn run_check(roots: &[PathBuf], stale: bool, clock: &Clock) -> anyhow::Result<Ex
     // counted, not failures.
     let official: Vec<&PathBuf> =
         roots.iter().filter(|root| content::Layout::detect(root) == content::Layout::LawRefBook).collect();
-    let (in_official, dangling): (Vec<_>, Vec<_>) = content::citations::dangling(&loaded.documents)
+    let analyzer = weiquan::search::analyzer::Analyzer::for_content(&loaded);
+    let law_title = |name: &str| analyzer.law_title(name).to_string();
+    let (in_official, dangling): (Vec<_>, Vec<_>) = content::citations::dangling(&loaded.documents, &law_title)
         .into_iter()
         .partition(|problem| official.iter().any(|root| problem.path.starts_with(root)));
     loaded.problems.extend(dangling);

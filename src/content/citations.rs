@@ -125,16 +125,22 @@ pub fn law_key(title: &str) -> String {
     title.strip_prefix("中华人民共和国").unwrap_or(&title).to_string()
 }
 
-/// Citations of a loaded law to an article it does not have (in any of its
-/// versions or parts), as problems of the citing file. Citations of laws that
-/// are not loaded are not checked.
-pub fn dangling(documents: &[Document]) -> Vec<Problem> {
+/// Citations that point nowhere, as problems of the citing file: an article
+/// a loaded law does not have (in any of its versions or parts), and, in
+/// documents other than laws, a title in 《》 that names no loaded law.
+/// `law_title` resolves abbreviations (消保法 → 消费者权益保护法). When no law
+/// is loaded (the content checked alone), nothing is checked.
+pub fn dangling(documents: &[Document], law_title: &dyn Fn(&str) -> String) -> Vec<Problem> {
     let mut articles: HashMap<String, HashSet<u32>> = HashMap::new();
     for doc in documents.iter().filter(|d| d.kind == Kind::Law) {
         let numbers = articles.entry(law_key(&doc.meta.title)).or_default();
         numbers.extend(doc.units.iter().filter_map(|u| u.article.as_ref()).map(|a| a.number));
     }
-    let is_law = |name: &str| articles.contains_key(&law_key(name));
+    if articles.is_empty() {
+        return Vec::new();
+    }
+    let key = |name: &str| law_key(&law_title(&law_key(name)));
+    let is_law = |name: &str| articles.contains_key(&key(name));
     let mut problems = Vec::new();
     for doc in documents {
         for citation in doc.units.iter().flat_map(|u| extract(&u.text, &is_law)) {
@@ -143,7 +149,21 @@ pub fn dangling(documents: &[Document]) -> Vec<Problem> {
                 CitedLaw::This if doc.kind == Kind::Law => doc.meta.title.clone(),
                 CitedLaw::This => continue,
             };
-            let Some(known) = articles.get(&law_key(&title)).filter(|known| !known.is_empty()) else { continue };
+            let Some(known) = articles.get(&key(&title)) else {
+                if doc.kind != Kind::Law {
+                    problems.push(Problem {
+                        path: doc.path.clone(),
+                        line: None,
+                        reason: format!(
+                            "cites 《{title}》, which names no loaded law: check the title, or add its abbreviation to aliases.txt"
+                        ),
+                    });
+                }
+                continue;
+            };
+            if known.is_empty() {
+                continue;
+            }
             for article in citation.articles.iter().filter(|a| !known.contains(a)) {
                 let label = numerals::format(*article).unwrap_or_default();
                 problems.push(Problem {
@@ -282,15 +302,23 @@ mod tests {
         };
         let documents = [
             doc("laws/a", Kind::Law, "中华人民共和国某法", "第一条 依照本法第三条。\n\n第二条 见本法第一条。"),
-            doc("guides/b", Kind::Guide, "指南", "依据《某法》第二条和《某法》第九十九条，以及《未收录法》第五条。"),
+            doc(
+                "guides/b",
+                Kind::Guide,
+                "指南",
+                "依据《某法》第二条和《某法》第九十九条，以及《未收录法》第五条、《某简称》第二条。",
+            ),
             doc("guides/c", Kind::Guide, "指南", "依照某法第八十八条。"),
         ];
+        let aliases = |name: &str| if name == "某简称" { "某法".to_string() } else { name.to_string() };
         let reasons: Vec<String> =
-            dangling(&documents).into_iter().map(|p| format!("{}: {}", p.path.display(), p.reason)).collect();
-        assert_eq!(reasons.len(), 3, "{reasons:?}");
+            dangling(&documents, &aliases).into_iter().map(|p| format!("{}: {}", p.path.display(), p.reason)).collect();
+        assert_eq!(reasons.len(), 4, "{reasons:?}");
         assert!(reasons[0].starts_with("laws/a.md: cites 《中华人民共和国某法》第三条"), "{reasons:?}");
         assert!(reasons[1].starts_with("guides/b.md: cites 《某法》第九十九条"), "{reasons:?}");
-        assert!(reasons[2].starts_with("guides/c.md: cites 《某法》第八十八条"), "{reasons:?}");
+        assert!(reasons[2].starts_with("guides/b.md: cites 《未收录法》, which names no loaded law"), "{reasons:?}");
+        assert!(reasons[3].starts_with("guides/c.md: cites 《某法》第八十八条"), "{reasons:?}");
+        assert!(dangling(&documents[1..], &aliases).is_empty(), "nothing is checked without the laws");
     }
 
     #[test]

@@ -105,6 +105,12 @@ impl Analyzer {
         Analyzer { jieba: Arc::new(jieba), synonyms: Arc::new(synonyms), aliases: Arc::new(aliases) }
     }
 
+    /// The analyzer of loaded content: its dictionary, synonyms and
+    /// aliases on top of the built-in ones.
+    pub fn for_content(loaded: &crate::content::Loaded) -> Analyzer {
+        Analyzer::new(&Lexicon::with_builtin(&loaded.dictionary, &loaded.synonyms, &loaded.aliases))
+    }
+
     /// The short law title an abbreviation stands for (消保法 → 消费者权益保护法).
     pub fn law_title<'a>(&'a self, name: &'a str) -> &'a str {
         self.aliases.get(name).and_then(|t| t.first()).map_or(name, String::as_str)
