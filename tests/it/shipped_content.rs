@@ -2,8 +2,6 @@
 //! front matter, tags from the shared vocabulary, and citations that resolve
 //! against the official texts.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
 use weiquan::clock::Clock;

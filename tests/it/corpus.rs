@@ -2,7 +2,7 @@
 //! In CI (`CI=true`) a missing corpus fails; elsewhere the test prints a
 //! notice and does nothing.
 
-mod common;
+use crate::common;
 
 use common::{corpus, unit_id};
 use weiquan::clock::Clock;

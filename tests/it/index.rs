@@ -1,6 +1,6 @@
 //! The index folder: atomic rebuilds, schema versions, content changes.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

@@ -1,7 +1,7 @@
 //! Loading content: broken files are reported with path, line and reason,
 //! and never stop the others.
 
-mod common;
+use crate::common;
 
 use common::fixture;
 use weiquan::clock::Clock;

@@ -4,7 +4,7 @@
 //! creators and file paths in staff messages. Each test performs the attack
 //! and checks that it no longer succeeds.
 
-mod common;
+use crate::common;
 
 use std::net::IpAddr;
 use std::sync::Arc;

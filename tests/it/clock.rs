@@ -3,7 +3,7 @@
 //! server's clock is pinned (Beijing time) and moved by the test; nothing
 //! sleeps and nothing depends on the hour the suite runs at.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Utc};
 use common::{Staff, form_value, signed_in, spawn_staff_server};

@@ -1,6 +1,6 @@
 //! The JSON API and operations endpoints, over HTTP on loopback.
 
-mod common;
+use crate::common;
 
 use common::{raw_get, spawn_server};
 use serde_json::Value;
@@ -239,7 +239,7 @@ async fn every_api_route_is_documented_and_every_documented_route_answers() {
     assert!(save["200"].is_object() && save["401"].is_object() && save["409"].is_object(), "{save}");
     for (path, operations) in spec["paths"].as_object().unwrap() {
         if operations.get("get").is_none() || path == "/api/events" {
-            continue; // the token API is a POST (tests/admin.rs); the event stream has tests of its own
+            continue; // the token API is a POST (tests/it/admin.rs); the event stream has tests of its own
         }
         // A law with two versions: every document address answers for it, its comparison too.
         let url = format!("{}{}", server.base, path.replace("{id}", "laws/sample-consumer-law"));

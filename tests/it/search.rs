@@ -1,6 +1,6 @@
 //! Search over a real index built from `tests/fixtures/content`.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{fixture_index, unit_id};

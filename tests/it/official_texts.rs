@@ -5,7 +5,7 @@
 //! layout, and a second fetch over an existing corpus); texts added by hand;
 //! and what the texts are known not to cover.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -389,5 +389,5 @@ fn shipped_texts_relying_on_a_revised_law_say_so() {
             }
         }
     }
-    assert_eq!(checked, 7, "the guides and warnings citing those laws");
+    assert!(checked >= 8, "the guides and warnings citing those laws: {checked}");
 }

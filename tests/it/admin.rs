@@ -1,7 +1,7 @@
 //! The staff workflow over HTTP: a real server on loopback, a real SQLite
 //! file, a real index, and content files in a temporary copy of the fixtures.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

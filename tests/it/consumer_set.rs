@@ -3,7 +3,7 @@
 //! the LawRefBook corpus (only with the corpus: in CI (`CI=true`) a missing
 //! corpus fails; elsewhere that test prints a notice and does nothing).
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 

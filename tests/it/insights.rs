@@ -1,7 +1,7 @@
 //! Staff insights through the real website, API and admin: a real server on
 //! loopback, the rows in the real SQLite file, the pages staff read.
 
-mod common;
+use crate::common;
 
 use common::{Staff, form_value, signed_in, spawn_staff_server_limited, spawn_staff_server_with};
 use rusqlite::Connection;

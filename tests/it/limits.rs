@@ -2,7 +2,7 @@
 //! own accept loop: event streams against the connection cap, expensive
 //! queries, and whose address the per-address limits count behind a proxy.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! audit log stays small whatever is typed into the sign-in form, its CSV
 //! export runs no formulas, and the public metrics say nothing about staff.
 
-mod common;
+use crate::common;
 
 use common::{Staff, form_value, signed_in, spawn_staff_server};
 use weiquan::publish::Store;

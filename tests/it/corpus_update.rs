@@ -11,7 +11,7 @@
 //! version took effect) cite the old version; the case (2025) cites the new
 //! one and the other warning an unchanged law, so they are not listed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -159,8 +159,15 @@ fn a_failed_update_leaves_the_old_corpus_untouched() {
 fn check_stale_prints_the_same_list() {
     let (new, ours) = (fixture("corpus-new"), fixture("corpus-content"));
     let output = weiquan(&["check", "--stale", "--content", arg(&ours), "--content", arg(&new)]);
-    assert!(output.status.success(), "stale citations are listed, not failures: {}", text(&output.stderr));
-    assert_eq!(text(&output.stdout), format!("{REVIEW}检查完成：文档 8 篇，条目 25 个，问题 0 个\n"));
+    // Changed articles are listed for review, not failures; a citation of a
+    // law the new snapshot no longer has would link nowhere, so it fails.
+    assert_eq!(text(&output.stdout), format!("{REVIEW}检查完成：文档 8 篇，条目 25 个，问题 1 个\n"));
+    assert_eq!(output.status.code(), Some(1));
+    let problem = text(&output.stderr);
+    assert!(
+        problem.contains("warnings/fraud-refund.md: cites 《虚构产品标识条例》, which names no loaded law"),
+        "{problem}"
+    );
 }
 
 /// The row of document `id` in the admin list.

@@ -2,7 +2,7 @@
 //! In CI (`CI=true`) a missing browser fails; elsewhere the test prints a
 //! notice and does nothing. Screenshots go to `target/screenshots/`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -29,7 +29,16 @@ impl Drop for Driver {
 struct Browser {
     client: Client,
     _driver: Driver,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    /// A test that fails before closing its session would leave Chromium
+    /// running, orphaned once chromedriver is stopped; its processes are
+    /// the ones started with this browser's own profile folder.
+    fn drop(&mut self) {
+        let _ = Command::new("pkill").arg("-KILL").arg("-f").arg(self.profile.path()).status();
+    }
 }
 
 async fn browser() -> Option<Browser> {
@@ -68,7 +77,7 @@ async fn browser() -> Option<Browser> {
     for _ in 0..100 {
         if let Ok(client) = ClientBuilder::new(connector.clone()).capabilities(capabilities.clone()).connect(&url).await
         {
-            return Some(Browser { client, _driver: driver, _profile: profile });
+            return Some(Browser { client, _driver: driver, profile });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -3,7 +3,7 @@
 //! or its new text), every acknowledged save is on disk and in the audit log,
 //! and after a restart the index agrees with the files.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Hostile input and response headers, over HTTP on loopback against a real
 //! server with the staff workflow.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

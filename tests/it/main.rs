@@ -1,0 +1,28 @@
+//! The integration tests, one binary (as meilisearch and ripgrep do): each
+//! module drives the real parts (an index on disk, a server on loopback or
+//! the router through `oneshot`, a real SQLite file, headless Chromium), and
+//! tantivy, jieba, axum and rusqlite are linked once, not once per file.
+//! Run one module with `cargo test --test it admin::`.
+
+mod common;
+
+mod accounts;
+mod admin;
+mod api;
+mod audit;
+mod browser;
+mod cli;
+mod clock;
+mod consumer_set;
+mod content;
+mod corpus;
+mod corpus_update;
+mod crash;
+mod index;
+mod insights;
+mod limits;
+mod official_texts;
+mod properties;
+mod search;
+mod security;
+mod shipped_content;
