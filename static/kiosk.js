@@ -73,7 +73,7 @@
       }
       (data.hits || []).forEach(function (hit, i) {
         var li = document.createElement("li");
-        var title = hit.title + (hit.article ? " " + hit.article : "");
+        var title = hit.title + (hit.article ? " " + hit.article : "") + (hit.expired ? "（已过期）" : "");
         // Which search and place a result was opened from, for staff insights.
         var from = data.search_ref ? "?from=" + data.search_ref + "&pos=" + (i + 1) : "";
         li.appendChild(button(title, function () { open(hit.id, hit.anchor, from); }, text(hit.snippet || "")));

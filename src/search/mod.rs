@@ -168,6 +168,8 @@ pub struct SearchHit {
     pub date: Option<String>,
     pub status: Option<String>,
     pub level: Option<String>,
+    /// A warning past its last day in force (shown as 已过期, ranked last).
+    pub expired: bool,
     /// The ranking model's score (relevance order), or the first phase's
     /// BM25 (date order).
     pub score: f32,
@@ -651,6 +653,7 @@ impl Engine {
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field: Field| stored_text(&doc, field);
         let date = doc.get_first(self.fields.date).and_then(|v| v.as_i64()).filter(|&d| d > 0);
+        let expires = doc.get_first(self.fields.expires).and_then(|v| v.as_i64()).unwrap_or(0);
         Ok(SearchHit {
             id: text(self.fields.doc_id).unwrap_or_default(),
             kind: text(self.fields.kind).unwrap_or_default(),
@@ -662,6 +665,7 @@ impl Engine {
             date: date.and_then(format_date_number),
             status: text(self.fields.status),
             level: text(self.fields.level),
+            expired: expires > 0 && expires < build::date_number(Some(self.clock.today())),
             score: (score * 1000.0).round() / 1000.0,
             explain: None,
         })

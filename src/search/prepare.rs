@@ -99,7 +99,11 @@ impl Engine {
             query: first_phase,
             restrict,
             plan: &prepared.built.plan,
-            context: rank::features::Context { text: normalized, regions: &request.regions },
+            context: rank::features::Context {
+                text: normalized,
+                regions: &request.regions,
+                today: date_number(Some(self.clock.today())),
+            },
             named,
             want: request.page * request.per_page,
         })

@@ -16,7 +16,8 @@ const MAX_OCCURRENCES: usize = 256;
 /// holding the most distinct `terms` (already normalised), then the most
 /// matches. Everything is HTML-escaped; matches are wrapped in `<mark>`.
 pub fn snippet(text: &str, terms: &[String]) -> String {
-    let chars: Vec<char> = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+    let original: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = original.iter().map(|&c| if c.is_whitespace() { ' ' } else { c }).collect();
     let normalized = normalize(text);
     let char_index = byte_to_char_index(&normalized);
     let mut matches: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
@@ -33,10 +34,13 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
         let start = start.min(chars.len().saturating_sub(SNIPPET_CHARS));
         (start, (start + SNIPPET_CHARS).min(chars.len()))
     };
-    let (start, end) = best_window(&matches, terms.len(), window_at).unwrap_or_else(|| window_at(0));
+    let (start, _) = best_window(&matches, terms.len(), window_at).unwrap_or_else(|| window_at(0));
+    let opening = start == 0;
+    let start = past_headings(&original, start, &matches);
+    let end = (start + SNIPPET_CHARS).min(chars.len());
 
     let mut out = String::with_capacity((end - start) * 4 + 32);
-    if start > 0 {
+    if start > 0 && !opening {
         out.push('…');
     }
     let mut position = start;
@@ -88,6 +92,27 @@ fn best_window(
         }
     }
     best.map(|(_, window)| window)
+}
+
+/// Longest line taken for a section heading (发生了什么, 第一步：收件时当面验收).
+const MAX_HEADING_CHARS: usize = 20;
+
+/// `start`, moved past the section headings it opens on: short lines that
+/// end without sentence punctuation and hold no match. A snippet shows the
+/// text, and a heading at its start reads as if it were the text.
+fn past_headings(chars: &[char], mut start: usize, matches: &[(usize, usize, usize)]) -> usize {
+    while start == 0 || chars.get(start - 1) == Some(&'\n') {
+        let Some(length) = chars[start..].iter().position(|&c| c == '\n') else { break };
+        let line = &chars[start..start + length];
+        let heading = length <= MAX_HEADING_CHARS
+            && !line.iter().any(|c| "。；！？.;!?".contains(*c))
+            && !matches.iter().any(|&(s, _, _)| s >= start && s < start + length);
+        if !heading {
+            break;
+        }
+        start += length + 1;
+    }
+    start
 }
 
 /// Matches inside the window, overlapping ones merged.
@@ -145,6 +170,19 @@ mod tests {
     fn matching_is_normalised_and_overlaps_merge() {
         let html = snippet("ＩＰＨＯＮＥ手机退货", &terms(&["iphone", "手机", "机退"]));
         assert_eq!(html, "<mark>ＩＰＨＯＮＥ手机退</mark>货");
+    }
+
+    #[test]
+    fn a_snippet_does_not_open_on_a_section_heading() {
+        let text = "发生了什么\n不少消费者办了健身卡，门店随后关门。\n警惕这些信号\n催您当场付款。";
+        assert_eq!(
+            snippet(text, &terms(&["健身卡"])),
+            "不少消费者办了<mark>健身卡</mark>，门店随后关门。 警惕这些信号 催您当场付款。"
+        );
+        assert_eq!(snippet(text, &[]), "不少消费者办了健身卡，门店随后关门。 警惕这些信号 催您当场付款。");
+        // A heading that holds the match stays, and so does an ordinary opening line.
+        assert!(snippet(text, &terms(&["发生"])).starts_with("<mark>发生</mark>了什么"));
+        assert!(snippet("第二十五条 经营者采用网络方式销售商品", &[]).starts_with("第二十五条"));
     }
 
     #[test]

@@ -15,7 +15,9 @@ use super::answer::answer_block;
 use super::compare::{self, compare_url};
 use super::error::WebError;
 use super::params::{SearchParams, document_id};
-use super::views::{self, CATEGORIES, Page, encode, kind_label, level_label, severity_badge, status_label, trusted};
+use super::views::{
+    self, CATEGORIES, Page, display_title, encode, kind_label, level_label, severity_badge, status_label, trusted,
+};
 use super::{AppState, doc_url, hit_url, insights};
 use crate::insights::Channel;
 use crate::search::answer::Answer;
@@ -301,6 +303,7 @@ fn results_page(
         @if results.total == 0 { (expansion_note(params, results)) }
         (views::search_form(params.query(), false))
         @if let Some(answer) = answer { (answer_block(answer, &results.hits, search_ref)) }
+        (views::complain(&[], true))
         @if results.total == 0 {
             section.no-results aria-live="polite" {
                 h2 { "没有找到与“" (params.query()) "”相关的内容" }
@@ -308,7 +311,6 @@ fn results_page(
                     li { "换个说法试试，或者只保留关键的一两个词，例如“预付卡 退款”。" }
                     @if has_filters { li { a href=(search_url(params, |p| { p.kind.clear(); p.level.clear(); p.status.clear(); p.tag.clear(); p.page = None; })) { "去掉筛选条件再搜一次" } } }
                     li { "看看常见问题：" @for question in state.engine().catalog().questions().take(4) { a.chip href={ "/search?q=" (encode(question)) } { (question) } } }
-                    li { "需要帮助？拨打 12315 热线或登录全国12315平台投诉举报。" }
                 }
             }
         } @else {
@@ -356,9 +358,10 @@ fn results_page(
                     ol.hits start=((page - 1) * results.per_page + 1) {
                         @for (i, hit) in results.hits.iter().enumerate() {
                             li.hit {
-                                h2 { a href=(insights::tracked(&hit_url(hit), search_ref, i + 1)) { "《" (hit.title) "》" @if let Some(article) = &hit.article { " " (article) } } }
+                                h2 { a href=(insights::tracked(&hit_url(hit), search_ref, i + 1)) { (display_title(&hit.kind, &hit.title)) @if let Some(article) = &hit.article { " " (article) } } }
                                 p.meta {
                                     span.badge { (kind_label(&hit.kind)) }
+                                    @if hit.expired { " " span.badge.expired { "已过期" } }
                                     @if let Some(level) = &hit.level { " " (level_label(level)) }
                                     @if let Some(status) = &hit.status { " · " (status_label(status)) }
                                     @if hit.status.as_deref() == Some("amended") { " " span.badge.history { "历史版本" } }
@@ -451,6 +454,9 @@ fn document_page(page: &DocumentPage) -> Markup {
                 }
             }
             @if let Some(summary) = &meta.summary { p.lead { (summary) } }
+            @if matches!(doc.kind, crate::content::Kind::Guide | crate::content::Kind::Warning) {
+                (views::complain(&meta.channels, false))
+            }
             dl.details {
                 dt { "类型" } dd { (doc.kind.label()) }
                 @for (label, value) in &details { dt { (label) } dd { (value) } }
@@ -494,6 +500,9 @@ fn document_page(page: &DocumentPage) -> Markup {
                 }
             }
             div.body { (trusted(&page.html)) }
+            @if matches!(doc.kind, crate::content::Kind::Law | crate::content::Kind::Case) {
+                (views::complain(&meta.channels, false))
+            }
             p.source {
                 @if page.official { "来源：LawRefBook 法律法规数据库。本文本仅供参考，以国家机关正式公布的文本为准。" }
                 @else if let (crate::content::Kind::Law, Some(source)) = (doc.kind, &doc.meta.source) {
@@ -564,7 +573,7 @@ async fn tag(State(state): State<AppState>, visitor: Visitor, Path(tag): Path<St
                 p { "共 " (results.total) " 条，按日期排列。" }
                 ol.hits {
                     @for hit in &results.hits {
-                        li.hit { h2 { a href=(hit_url(hit)) { "《" (hit.title) "》" @if let Some(a) = &hit.article { " " (a) } } } p.meta { span.badge { (kind_label(&hit.kind)) } @if let Some(d) = &hit.date { " · " (d) } } }
+                        li.hit { h2 { a href=(hit_url(hit)) { (display_title(&hit.kind, &hit.title)) @if let Some(a) = &hit.article { " " (a) } } } p.meta { span.badge { (kind_label(&hit.kind)) } @if let Some(d) = &hit.date { " · " (d) } } }
                     }
                 }
             };

@@ -109,7 +109,7 @@ pub fn layout(page: &Page, main: Markup) -> Markup {
                 }
                 footer.site {
                     div.wrap {
-                        p { "遇到消费纠纷，可拨打 " strong { "12315" } " 热线，或登录全国12315平台（www.12315.cn）投诉举报。" }
+                        p { "遇到消费纠纷，可拨打 " a href="tel:12315" { strong { "12315" } } " 热线，或登录" a href=(PLATFORM_12315) rel="noopener" { "全国12315平台" } "投诉举报。" }
                         p.small { "本站法律文本仅供参考，以国家机关正式公布的文本为准。" }
                     }
                 }
@@ -117,6 +117,36 @@ pub fn layout(page: &Page, main: Markup) -> Markup {
         }
     }
 }
+
+/// How a result names its document: a law's title in 《》, as law titles
+/// are written; a guide's, warning's or case's title as it is.
+pub fn display_title(kind: &str, title: &str) -> String {
+    if kind == Kind::Law.as_str() { format!("《{title}》") } else { title.to_string() }
+}
+
+/// Where to complain, as something to act on: a 拨打12315 button that
+/// dials on a phone, the national 12315 platform, and the channels the
+/// document itself names (its `channels`). `compact` is the one-line form
+/// for the results page.
+pub fn complain(channels: &[String], compact: bool) -> Markup {
+    html! {
+        aside.complain aria-label="投诉维权" {
+            @if !compact { h2 { "遇到问题，去哪里投诉" } }
+            p.complain-actions {
+                @if compact { span { "投诉维权：" } }
+                a.action-button.call href="tel:12315" { "拨打12315" }
+                a.action-button href=(PLATFORM_12315) rel="noopener" { "全国12315平台" }
+            }
+            @if !channels.is_empty() {
+                p { "本文提到的投诉渠道：" }
+                ul.channels { @for channel in channels { li { (channel) } } }
+            }
+        }
+    }
+}
+
+/// The national complaint platform of the market regulators.
+pub const PLATFORM_12315: &str = "https://www.12315.cn";
 
 pub fn severity_badge(severity: Option<&str>) -> Markup {
     let severity = severity.unwrap_or("info");

@@ -350,6 +350,19 @@ async fn pages_render_results_documents_and_the_large_text_mode() {
     let none =
         client.get(format!("{}/search?q=不存在的词语组合", server.base)).send().await.unwrap().text().await.unwrap();
     assert!(none.contains("没有找到") && none.contains("12315"), "{none}");
+    // Where to complain can be acted on: a button that dials, the platform,
+    // and the channels the document names; only laws' titles wear 《》.
+    assert!(page.contains("<a class=\"action-button call\" href=\"tel:12315\">拨打12315</a>"), "{page}");
+    assert!(page.contains("href=\"https://www.12315.cn\""), "{page}");
+    let listed = client.get(format!("{}/search?q=预付卡", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains(">办理预付卡要当心</a>") && !listed.contains("《办理预付卡要当心》"), "{listed}");
+    let warning =
+        client.get(format!("{}/docs/warnings/prepaid-card", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(warning.contains("遇到问题，去哪里投诉") && warning.contains("tel:12315"), "{warning}");
+    assert!(
+        warning.contains("<li>示例市市场监督管理局投诉电话 0000-12345</li>"),
+        "the document's own channels: {warning}"
+    );
     let doc = client.get(format!("{}/docs/laws/sample-consumer-law", server.base)).send().await.unwrap();
     assert_eq!(doc.status(), 200);
     let doc = doc.text().await.unwrap();

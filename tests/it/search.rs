@@ -486,5 +486,10 @@ fn an_answer_shows_three_cited_articles_in_force_those_the_search_found_first() 
     assert!(ids.contains(&"warnings/old-fraud".to_string()), "{ids:?}");
     let answer = answer_to(&fixture, "欺诈 三倍").unwrap();
     assert_eq!(answer.document, None, "the expired warning does not lead");
+    // An expired warning is marked and comes after every unit in force.
+    let all = fixture.search(&SearchRequest { per_page: 50, ..SearchRequest::new("欺诈 三倍") });
+    let last = all.hits.last().unwrap();
+    assert_eq!((last.id.as_str(), last.expired), ("warnings/old-fraud", true), "{:?}", all.hits);
+    assert!(all.hits[..all.hits.len() - 1].iter().all(|hit| !hit.expired));
     assert_eq!(answer.articles.iter().map(|a| a.article.as_str()).collect::<Vec<_>>(), ["第五十五条"]);
 }

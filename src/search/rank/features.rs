@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub text: &'a str,
     /// The region filters.
     pub regions: &'a [String],
+    /// Today in the configured zone, yyyymmdd: warnings expire against it.
+    pub today: i64,
 }
 
 /// One word's scorers' weights: per ranked field, and its character pairs.
@@ -161,6 +163,8 @@ struct Columns {
     consumer: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<f64>>>,
     flags: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
     kind: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
+    /// A warning's last day in force, yyyymmdd (0: none).
+    expires: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
     place: Option<tantivy::columnar::StrColumn>,
 }
 
@@ -176,6 +180,7 @@ impl Columns {
             consumer: f64s("consumer"),
             flags: u64s("flags"),
             kind: u64s("kind_code"),
+            expires: fast.i64("expires").ok().map(|c| c.first_or_default_col(0)),
             place: fast.str("place").ok().flatten(),
         }
     }
@@ -196,6 +201,10 @@ impl Columns {
         values.set(Feature::NonArticle, flag(flags::NON_ARTICLE));
         if !context.text.contains("决定") {
             values.set(Feature::Omnibus, flag(flags::OMNIBUS));
+        }
+        let expires = self.expires.as_ref().map_or(0, |c| c.get_val(doc));
+        if expires > 0 && expires < context.today {
+            values.set(Feature::Expired, 1.0);
         }
         match self.kind.as_ref().map_or(0, |c| c.get_val(doc)) {
             1 => values.set(Feature::Case, 1.0),

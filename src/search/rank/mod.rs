@@ -87,6 +87,8 @@ features! {
     /// 1 for a local regulation of a place the query and its filters do not
     /// name.
     LocalElsewhere = "local_elsewhere";
+    /// 1 for a warning past its last day in force.
+    Expired = "expired";
     /// 1 for a law passage outside articles (preamble, appendix).
     NonArticle = "non_article";
     /// 1 for an omnibus amending decision, unless the query asks for a 决定.
@@ -147,9 +149,11 @@ impl Features {
 /// place the query and its filters do not name comes after every other
 /// unit, however well it matches, so readers elsewhere are not sent to
 /// another province's rules (issue 18's policy: "elsewhere they rank well
-/// below national texts"). Within a tier the model's score decides.
+/// below national texts"); a warning no longer in force comes last of all,
+/// so last season's alert never answers today's question (issue 21).
+/// Within a tier the model's score decides.
 pub fn tier(features: &Features) -> u8 {
-    u8::from(features.get(Feature::LocalElsewhere) > 0.0)
+    if features.get(Feature::Expired) > 0.0 { 2 } else { u8::from(features.get(Feature::LocalElsewhere) > 0.0) }
 }
 
 /// Bits of the `flags` column.
