@@ -4,7 +4,8 @@
   var input = document.getElementById("q");
   var list = document.getElementById("suggestions");
   if (input && list) {
-    var kinds = { question: "常见问题", tag: "标签", title: "法规文件" };
+    var kinds = { question: "常见问题", faq: "常见问题", tag: "标签" };
+    var documents = { law: "法规", guide: "维权指南", warning: "消费警示", "case": "案例" };
     var items = [];
     var active = -1;
     var timer = null;
@@ -24,7 +25,7 @@
         li.textContent = item.text;
         var kind = document.createElement("span");
         kind.className = "kind";
-        kind.textContent = kinds[item.kind] || "";
+        kind.textContent = item.kind === "title" ? documents[item.document_kind] || "文件" : kinds[item.kind] || "";
         li.appendChild(kind);
         li.addEventListener("mousedown", function (event) { event.preventDefault(); choose(item); });
         list.appendChild(li);

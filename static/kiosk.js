@@ -48,13 +48,20 @@
     return b;
   };
   var render = function () { $("#typed").textContent = typed; };
+  // The suggestions for what is typed now: 搜索 on pinyin (yfk) searches
+  // the first of them, since letters alone find no Chinese text.
+  var suggested = [];
   var suggest = function () {
     var list = $("#suggestions");
     list.innerHTML = "";
+    suggested = [];
     if (!typed) { return; }
+    var asked = typed;
     fetch("/api/suggest?q=" + encodeURIComponent(typed)).then(function (r) { return r.json(); }).then(function (data) {
+      if (asked !== typed) { return; }
       list.innerHTML = "";
-      (data.suggestions || []).slice(0, 6).forEach(function (s) {
+      suggested = data.suggestions || [];
+      suggested.slice(0, 6).forEach(function (s) {
         var li = document.createElement("li");
         li.appendChild(button(s.text, function () { run(s.text); }));
         list.appendChild(li);
@@ -94,12 +101,24 @@
     }).catch(function () { $("#offline").hidden = false; });
   };
 
+  // 搜索: what was typed, or for letters alone (yfk) the first suggestion.
+  var go = function () {
+    if (!typed) { return; }
+    if (!/^[a-z]+$/i.test(typed)) { run(typed); return; }
+    if (suggested.length) { run(suggested[0].text); return; }
+    var asked = typed;
+    fetch("/api/suggest?q=" + encodeURIComponent(asked)).then(function (r) { return r.json(); }).then(function (data) {
+      var first = (data.suggestions || [])[0];
+      run(first ? first.text : asked);
+    }).catch(function () { $("#offline").hidden = false; });
+  };
+
   document.querySelectorAll("#keyboard .key").forEach(function (key) {
     key.addEventListener("click", function () {
       var k = key.dataset.key;
       if (k === "back") { typed = typed.slice(0, -1); }
       else if (k === "clear") { typed = ""; $("#results").innerHTML = ""; }
-      else if (k === "go") { if (typed) { run(typed); } return; }
+      else if (k === "go") { go(); return; }
       else { typed += k; }
       render(); suggest();
     });

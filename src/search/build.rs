@@ -98,7 +98,6 @@ fn write_generation(
 ) -> Result<usize, Error> {
     let lexicon = Lexicon::with_builtin(&loaded.dictionary, &loaded.synonyms, &loaded.aliases);
     store::write_json(generation, store::LEXICON, &lexicon)?;
-    store::write_json(generation, store::CATALOG, &Catalog::from_loaded(loaded))?;
     let (schema, fields) = schema();
     let index = Index::create_in_dir(generation, schema)?;
     let analyzer = Analyzer::new(&lexicon);
@@ -115,6 +114,7 @@ fn write_generation(
         .collect();
     let citing = citing_documents(&loaded.documents, &cited);
     let consumer = consumer_relevance(loaded, &analyzer, &cited);
+    store::write_json(generation, store::CATALOG, &Catalog::from_loaded(loaded, &consumer))?;
     store::write_json(generation, store::CONSUMER, &consumer)?;
     let asked = Asked::parse(&loaded.asked).field_texts();
     let mut units = 0;

@@ -1,14 +1,22 @@
-//! Search-as-you-type: completions from titles, tags and common questions.
+//! Search-as-you-type: completions from what people ask (the common
+//! questions, and the typical questions of guides and warnings), tags and
+//! titles: shipped guides and warnings first, then cases, the consumer-law
+//! core, other national texts and, last, local regulations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::Loaded;
+use crate::content::citations::law_key;
+use crate::content::{Kind, Level, Loaded};
 use crate::text::normalize;
 
 /// Left off the start of law titles when matching.
 const STATE_PREFIX: &str = "中华人民共和国";
+
+/// Longest entry, in characters, spelled by initials from inside
+/// (yfk in 北京市单用途预付卡管理条例).
+const MAX_SPELLED_BY_INITIALS: usize = 16;
 
 /// Most suggestions returned.
 pub const MAX_SUGGESTIONS: usize = 10;
@@ -17,7 +25,10 @@ pub const MAX_SUGGESTIONS: usize = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SuggestionKind {
+    /// A common question (`content/questions.txt`).
     Question,
+    /// A typical question of a guide or warning (its `questions`).
+    Faq,
     Tag,
     Title,
 }
@@ -29,6 +40,9 @@ pub struct Suggestion {
     pub kind: SuggestionKind,
     /// For titles: the document it opens.
     pub id: Option<String>,
+    /// For titles: the kind of that document (law, guide, warning, case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_kind: Option<String>,
     /// For tags: how many documents carry it.
     pub count: Option<u64>,
 }
@@ -37,6 +51,10 @@ pub struct Suggestion {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Catalog {
     pub entries: Vec<Suggestion>,
+    /// Per entry, its place among entries that match as well (0 first):
+    /// see [`title_priority`].
+    #[serde(default)]
+    priorities: Vec<u8>,
     /// Each entry normalised, and the pinyin readings of its characters,
     /// made on load.
     #[serde(skip)]
@@ -75,7 +93,7 @@ impl Prepared {
     /// Whether `typed` spells the characters from `start` on.
     fn spells(&self, start: usize, typed: &str) -> bool {
         self.initials.get(start).is_some_and(|&bits| bits & letter_bit(typed) != 0)
-            && spells(&self.readings, start, typed)
+            && spells(&self.readings, start, typed, true)
     }
 }
 
@@ -108,7 +126,9 @@ type Reading = (&'static str, &'static str);
 
 /// Whether `typed` spells the characters from `start` on, either all in full
 /// pinyin (yufuka, or yuf while typing) or all by initials (yfk).
-fn spells(readings: &[Vec<Reading>], start: usize, typed: &str) -> bool {
+/// Initials only count from `start` with `by_initials`: three letters spell
+/// some run of characters inside almost any long sentence.
+fn spells(readings: &[Vec<Reading>], start: usize, typed: &str, by_initials: bool) -> bool {
     fn walk(readings: &[Vec<Reading>], rest: &str, initials: bool) -> bool {
         if rest.is_empty() {
             return true;
@@ -124,49 +144,64 @@ fn spells(readings: &[Vec<Reading>], start: usize, typed: &str) -> bool {
         })
     }
     let from = &readings[start..];
-    walk(from, typed, false) || walk(from, typed, true)
+    walk(from, typed, false) || by_initials && walk(from, typed, true)
 }
 
 impl Catalog {
-    /// Titles (once per title, newest version first), tags with their counts,
-    /// and the common questions of the content roots.
-    pub fn from_loaded(loaded: &Loaded) -> Catalog {
-        let mut entries: Vec<Suggestion> = loaded
+    /// The common questions of the content roots, the typical questions of
+    /// guides and warnings, tags with their counts and titles (once per
+    /// title, newest version first). `consumer` is how much each law is
+    /// about consumers (`build::consumer_relevance`).
+    pub fn from_loaded(loaded: &Loaded, consumer: &HashMap<String, f64>) -> Catalog {
+        let suggestion =
+            |text: &str, kind| Suggestion { text: text.to_string(), kind, id: None, document_kind: None, count: None };
+        let common: Vec<&str> = loaded
             .questions
             .lines()
             .map(|l| l.split('#').next().unwrap_or("").trim())
             .filter(|l| !l.is_empty())
-            .map(|q| Suggestion { text: q.to_string(), kind: SuggestionKind::Question, id: None, count: None })
             .collect();
+        let mut entries: Vec<(Suggestion, u8)> =
+            common.iter().map(|q| (suggestion(q, SuggestionKind::Question), 0)).collect();
+        let mut seen: HashSet<&str> = common.into_iter().collect();
         let mut tags: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut titles: BTreeMap<&str, (&str, Option<chrono::NaiveDate>)> = BTreeMap::new();
+        let mut titles: BTreeMap<&str, (&crate::content::Document, Option<chrono::NaiveDate>)> = BTreeMap::new();
         for doc in loaded.documents.iter().filter(|d| d.is_published() && d.meta.publish_at.is_none()) {
             for tag in &doc.meta.tags {
                 *tags.entry(tag).or_default() += 1;
             }
-            let newest = titles.entry(&doc.meta.title).or_insert((&doc.id, doc.meta.date));
+            for question in &doc.meta.questions {
+                if seen.insert(question) {
+                    entries.push((suggestion(question, SuggestionKind::Faq), 0));
+                }
+            }
+            let newest = titles.entry(&doc.meta.title).or_insert((doc, doc.meta.date));
             if doc.meta.date > newest.1 {
-                *newest = (&doc.id, doc.meta.date);
+                *newest = (doc, doc.meta.date);
             }
         }
-        entries.extend(tags.into_iter().map(|(tag, count)| Suggestion {
-            text: tag.to_string(),
-            kind: SuggestionKind::Tag,
-            id: None,
-            count: Some(count),
+        entries.extend(
+            tags.into_iter()
+                .map(|(tag, count)| (Suggestion { count: Some(count), ..suggestion(tag, SuggestionKind::Tag) }, 0)),
+        );
+        entries.extend(titles.into_iter().map(|(title, (doc, _))| {
+            let entry = Suggestion {
+                id: Some(doc.id.clone()),
+                document_kind: Some(doc.kind.as_str().to_string()),
+                ..suggestion(title, SuggestionKind::Title)
+            };
+            (entry, title_priority(doc, consumer))
         }));
-        entries.extend(titles.into_iter().map(|(title, (id, _))| Suggestion {
-            text: title.to_string(),
-            kind: SuggestionKind::Title,
-            id: Some(id.to_string()),
-            count: None,
-        }));
-        Catalog::new(entries)
+        let (entries, priorities) = entries.into_iter().unzip();
+        let mut catalog = Catalog { entries, priorities, ..Catalog::default() };
+        catalog.prepare();
+        catalog
     }
 
     /// A catalog of these entries, ready to suggest.
     pub fn new(entries: Vec<Suggestion>) -> Catalog {
-        let mut catalog = Catalog { entries, ..Catalog::default() };
+        let priorities = vec![0; entries.len()];
+        let mut catalog = Catalog { entries, priorities, ..Catalog::default() };
         catalog.prepare();
         catalog
     }
@@ -191,9 +226,9 @@ impl Catalog {
     }
 
     /// Completions for what has been typed: entries that start with it, then
-    /// entries that contain it; questions before tags before titles; shorter
-    /// first. Matching ignores case, full-width forms and a leading
-    /// 中华人民共和国.
+    /// entries that contain it; questions before tags before titles, titles
+    /// by [`title_priority`]; shorter first. Matching ignores case,
+    /// full-width forms and a leading 中华人民共和国.
     pub fn suggest(&self, typed: &str) -> Vec<Suggestion> {
         let typed = normalize(typed.trim());
         if typed.is_empty() {
@@ -206,12 +241,16 @@ impl Catalog {
         if latin && typed.len() >= 3 {
             let letter = usize::from(typed.as_bytes()[0] - b'a');
             for &(entry, start) in self.starts_by_letter.get(letter).into_iter().flatten() {
-                if start > 0 && !spelled_inside[entry] && spells(&self.prepared[entry].readings, start, &typed) {
+                let prepared = &self.prepared[entry];
+                // By initials only inside a short entry (a title or a tag), not a question.
+                let by_initials = prepared.readings.len() <= MAX_SPELLED_BY_INITIALS;
+                if start > 0 && !spelled_inside[entry] && spells(&prepared.readings, start, &typed, by_initials) {
                     spelled_inside[entry] = true;
                 }
             }
         }
-        let mut matches: Vec<(u8, SuggestionKind, usize, &Suggestion)> = self
+        let priority = |i: usize| self.priorities.get(i).copied().unwrap_or(0);
+        let mut matches: Vec<(u8, SuggestionKind, u8, usize, &Suggestion)> = self
             .entries
             .iter()
             .zip(&self.prepared)
@@ -234,11 +273,11 @@ impl Catalog {
                 } else {
                     return None;
                 };
-                Some((rank, entry.kind, entry.text.chars().count(), entry))
+                Some((rank, entry.kind, priority(i), entry.text.chars().count(), entry))
             })
             .collect();
-        matches.sort_by_key(|m| (m.0, m.1, m.2));
-        matches.into_iter().take(MAX_SUGGESTIONS).map(|(_, _, _, entry)| entry.clone()).collect()
+        matches.sort_by_key(|m| (m.0, m.1, m.2, m.3));
+        matches.into_iter().take(MAX_SUGGESTIONS).map(|(_, _, _, _, entry)| entry.clone()).collect()
     }
 
     /// Tags with their document counts, most used first.
@@ -267,12 +306,32 @@ impl Catalog {
     }
 }
 
+/// Where a title stands among titles that match as well: shipped guides and
+/// warnings (0), cases (1), laws about consumers (2: the core list or cited
+/// by the shipped content), other national texts (3), local regulations
+/// (4), so that yfk offers 预付卡 guides before a city's rules on old trees.
+fn title_priority(doc: &crate::content::Document, consumer: &HashMap<String, f64>) -> u8 {
+    match doc.kind {
+        Kind::Guide | Kind::Warning => 0,
+        Kind::Case => 1,
+        Kind::Law
+            if doc.meta.level == Some(Level::Local)
+                || doc.meta.regions.iter().any(|r| r != super::schema::NATIONWIDE) =>
+        {
+            4
+        }
+        Kind::Law if consumer.get(&law_key(&doc.meta.title)).is_some_and(|&c| c >= 0.5) => 2,
+        Kind::Law => 3,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn catalog() -> Catalog {
-        let entry = |text: &str, kind| Suggestion { text: text.into(), kind, id: None, count: None };
+        let entry =
+            |text: &str, kind| Suggestion { text: text.into(), kind, id: None, document_kind: None, count: None };
         Catalog::new(vec![
             entry("预付卡商家不给退怎么办", SuggestionKind::Question),
             entry("预付卡", SuggestionKind::Tag),

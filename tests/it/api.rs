@@ -204,6 +204,20 @@ async fn suggestions_complete_titles_tags_and_questions() {
     assert_eq!(spelled["suggestions"][0]["text"], "示例消费者保护法", "full pinyin: {spelled}");
     let (_, empty) = get(&format!("{}/api/suggest?q=", server.base)).await;
     assert_eq!(empty["suggestions"], Value::Array(vec![]));
+    // Among titles that match as well, a warning comes before a law; each
+    // title says what kind of document it opens.
+    let titles: Vec<(&str, &str)> = suggestions
+        .iter()
+        .filter(|s| s["kind"] == "title")
+        .map(|s| (s["text"].as_str().unwrap(), s["document_kind"].as_str().unwrap()))
+        .collect();
+    let warning = titles.iter().position(|t| *t == ("办理预付卡要当心", "warning")).expect("the warning is offered");
+    let law = titles.iter().position(|t| *t == ("示例预付卡管理办法", "law")).expect("the law is offered");
+    assert!(warning < law, "{titles:?}");
+    // A guide's typical questions are offered, in the words people use.
+    let (_, asked) = get(&format!("{}/api/suggest?q=聊天记录", server.base)).await;
+    assert_eq!(asked["suggestions"][0]["text"], "退东西的时候聊天记录要不要留着", "{asked}");
+    assert_eq!(asked["suggestions"][0]["kind"], "faq");
 }
 
 #[tokio::test]
