@@ -28,10 +28,11 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, params};
+
+use crate::db::{random_hex, stamp};
 
 pub use report::{Filter, Report};
 
@@ -88,47 +89,6 @@ pub const MAX_COMMENT_CHARS: usize = 200;
 const QUEUE: usize = 10_000;
 /// Events the writer inserts in one transaction at most.
 const BATCH: usize = 500;
-
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS searches (
-    id         INTEGER PRIMARY KEY,
-    at         TEXT NOT NULL,
-    query      TEXT NOT NULL,
-    results    INTEGER NOT NULL,
-    channel    TEXT NOT NULL CHECK (channel IN ('web', 'api', 'kiosk')),
-    kiosk      TEXT,
-    region     TEXT,
-    search_ref TEXT NOT NULL
-);
--- Reports scan a time range: this index covers the columns they read.
-CREATE INDEX IF NOT EXISTS searches_by_time ON searches (at, region, query, results, search_ref, channel, kiosk);
-CREATE INDEX IF NOT EXISTS searches_ref ON searches (search_ref);
-CREATE TABLE IF NOT EXISTS opens (
-    id         INTEGER PRIMARY KEY,
-    at         TEXT NOT NULL,
-    search_ref TEXT NOT NULL,
-    position   INTEGER NOT NULL,
-    doc        TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS topics (
-    id         INTEGER PRIMARY KEY,
-    at         TEXT NOT NULL,
-    search_ref TEXT NOT NULL,
-    topic      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS topics_ref ON topics (search_ref, topic);
-CREATE INDEX IF NOT EXISTS topics_at ON topics (at);
-CREATE INDEX IF NOT EXISTS opens_ref ON opens (search_ref, doc, position);
-CREATE INDEX IF NOT EXISTS opens_at ON opens (at);
-CREATE TABLE IF NOT EXISTS feedback (
-    id      INTEGER PRIMARY KEY,
-    at      TEXT NOT NULL,
-    doc     TEXT NOT NULL,
-    helpful INTEGER NOT NULL,
-    comment TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS feedback_at ON feedback (at);
-"#;
 
 /// Where a search came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,7 +152,7 @@ enum Event {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot open the insights tables in {path}: {source}")]
-    Open { path: std::path::PathBuf, source: rusqlite::Error },
+    Open { path: std::path::PathBuf, source: crate::db::Error },
     #[error("insights database: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("cannot start the insights writer: {0}")]
@@ -232,23 +192,13 @@ pub struct Insights {
 }
 
 impl Insights {
-    /// Opens the SQLite file `file` (created when missing), creates the
-    /// tables and starts the writer thread.
+    /// Opens the SQLite file `file` (created when missing) through
+    /// [`crate::db::open`], which migrates it (the insights tables are one of
+    /// its steps), and starts the writer thread.
     pub fn open(file: &Path, retention_days: u32) -> Result<Insights, Error> {
-        let open = || -> Result<Connection, rusqlite::Error> {
-            if let Some(dir) = file.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let conn = Connection::open(file)?;
-            conn.busy_timeout(StdDuration::from_secs(5))?;
-            conn.pragma_update(None, "journal_mode", "wal")?;
-            conn.pragma_update(None, "synchronous", "normal")?;
-            Ok(conn)
-        };
-        let error = |source| Error::Open { path: file.to_path_buf(), source };
-        let writer = open().map_err(error)?;
-        writer.execute_batch(SCHEMA).map_err(error)?;
-        let reader = open().map_err(error)?;
+        let open = || crate::db::open(file).map_err(|source| Error::Open { path: file.to_path_buf(), source });
+        let writer = open()?;
+        let reader = open()?;
         let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
         std::thread::Builder::new()
             .name("insights-writer".into())
@@ -364,19 +314,12 @@ pub fn normalize_query(query: &str) -> String {
 
 /// A new random reference for a search, put into its result links.
 pub fn new_search_ref() -> String {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the system's random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    random_hex(8).expect("the system's random source works")
 }
 
 /// Whether `text` could be a reference made by [`new_search_ref`].
 pub fn is_search_ref(text: &str) -> bool {
     text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Times are UTC RFC 3339 with whole seconds, which sort as text.
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn write_events(mut conn: Connection, events: Receiver<Event>) {
@@ -579,10 +522,8 @@ mod tests {
     fn nothing_personal_is_stored() {
         let (dir, _insights) = seeded();
         let conn = Connection::open(dir.path().join("weiquan.sqlite3")).unwrap();
-        let columns = |table: &str| -> Vec<String> {
-            let mut statement = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')")).unwrap();
-            statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
-        };
+        let columns =
+            |table: &str| crate::db::strings(&conn, &format!("SELECT name FROM pragma_table_info('{table}')"));
         assert_eq!(columns("searches"), ["id", "at", "query", "results", "channel", "kiosk", "region", "search_ref"]);
         assert_eq!(columns("topics"), ["id", "at", "search_ref", "topic"]);
         assert_eq!(columns("opens"), ["id", "at", "search_ref", "position", "doc"]);

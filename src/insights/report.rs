@@ -14,7 +14,7 @@ const MAX_DAYS: i64 = 366;
 /// Where a calendar day of `zone` starts, as a stored UTC time: the bound
 /// of a range scan on the `at` indexes.
 fn start_of(zone: Tz, day: NaiveDate) -> String {
-    super::stamp(crate::clock::start_of(zone, day))
+    crate::db::stamp(crate::clock::start_of(zone, day))
 }
 
 /// The stored times of the days `from` to `to`: (first, past the last).

@@ -1,11 +1,24 @@
-//! Texts kept beside the content files: the text a save is about to replace
-//! (so history can always bring it back), and the revision of a public
-//! document that waits for a publisher's approval.
+//! Texts kept beside the content files: every saved version of a document,
+//! the text a save is about to replace (so history can always bring it
+//! back), and the revision of a public document that waits for a
+//! publisher's approval.
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
-use super::{Store, StoreError, stamp};
+use super::{Store, StoreError};
+use crate::db::stamp;
+
+/// One saved version of a document (without its content).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    /// 1, 2, 3 … per document.
+    pub number: i64,
+    pub author: String,
+    pub action: String,
+    /// UTC, RFC 3339.
+    pub saved_at: String,
+}
 
 /// The version action of a text kept as it was found on disk.
 pub const DISK_ACTION: &str = "disk";
@@ -29,6 +42,43 @@ pub struct Pending {
 }
 
 impl Store {
+    /// Saves a document's content as its next version (1, 2, 3 … per
+    /// document) and returns the version number.
+    pub fn save_version(&self, doc_id: &str, content: &str, author: &str, action: &str) -> Result<i64, StoreError> {
+        // One statement, so two writers cannot pick the same number.
+        let number = self.conn().query_row(
+            "INSERT INTO versions (doc_id, number, content, author, action, saved_at)
+             SELECT ?1, COALESCE(MAX(number), 0) + 1, ?2, ?3, ?4, ?5 FROM versions WHERE doc_id = ?1
+             RETURNING number",
+            params![doc_id, content, author, action, stamp(self.clock.utc())],
+            |row| row.get(0),
+        )?;
+        Ok(number)
+    }
+
+    /// A document's versions, newest first.
+    pub fn versions(&self, doc_id: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn
+            .prepare("SELECT number, author, action, saved_at FROM versions WHERE doc_id = ?1 ORDER BY number DESC")?;
+        let rows = statement.query_map([doc_id], |row| {
+            Ok(VersionInfo { number: row.get(0)?, author: row.get(1)?, action: row.get(2)?, saved_at: row.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The content of one version, if it exists.
+    pub fn version(&self, doc_id: &str, number: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT content FROM versions WHERE doc_id = ?1 AND number = ?2",
+                params![doc_id, number],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     /// Keeps `content`, the file of `doc_id` as found on disk before a save,
     /// as a version unless it already is the newest one: number 0 for a
     /// document with no versions yet (a shipped file, or one written by
@@ -108,11 +158,23 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::publish::store::testing::store;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        (dir, store)
+    #[test]
+    fn versions_are_numbered_per_document() {
+        let (_dir, store) = store();
+        assert_eq!(store.save_version("warnings/a", "v1", "alice", "create").unwrap(), 1);
+        assert_eq!(store.save_version("warnings/a", "v2", "bob", "edit").unwrap(), 2);
+        assert_eq!(store.save_version("warnings/b", "other", "alice", "create").unwrap(), 1);
+        assert_eq!(store.save_version("warnings/a", "v3", "alice", "publish").unwrap(), 3);
+
+        let versions = store.versions("warnings/a").unwrap();
+        let summary: Vec<_> = versions.iter().map(|v| (v.number, v.author.as_str(), v.action.as_str())).collect();
+        assert_eq!(summary, [(3, "alice", "publish"), (2, "bob", "edit"), (1, "alice", "create")]);
+        assert_eq!(store.version("warnings/a", 2).unwrap().as_deref(), Some("v2"));
+        assert_eq!(store.version("warnings/a", 4).unwrap(), None);
+        assert_eq!(store.version("warnings/c", 1).unwrap(), None);
+        assert!(store.versions("warnings/c").unwrap().is_empty());
     }
 
     #[test]
@@ -138,7 +200,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let conn = rusqlite::Connection::open(dir.path().join(Store::FILE)).unwrap();
-            conn.execute_batch(super::super::MIGRATIONS[0]).unwrap();
+            conn.execute_batch(crate::db::MIGRATIONS[0]).unwrap();
             conn.pragma_update(None, "user_version", 1).unwrap();
             conn.execute(
                 "INSERT INTO versions (doc_id, number, content, author, action, saved_at)

@@ -1,0 +1,238 @@
+//! API tokens: secrets that let a program act for the staff member who
+//! made them, within their scopes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::types::Type;
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{Store, StoreError, check_name, random_hex, sha256_hex};
+use crate::db::stamp;
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Create and edit warning drafts.
+    WarningsWrite,
+    /// Publish and withdraw warnings.
+    WarningsPublish,
+}
+
+impl Scope {
+    /// All scopes.
+    pub const ALL: [Scope; 2] = [Scope::WarningsWrite, Scope::WarningsPublish];
+
+    /// `warnings:write` or `warnings:publish`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::WarningsWrite => "warnings:write",
+            Scope::WarningsPublish => "warnings:publish",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = StoreError;
+
+    fn from_str(text: &str) -> Result<Scope, StoreError> {
+        let text = text.trim();
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| StoreError::UnknownScope(text.to_owned()))
+    }
+}
+
+/// An API token as listed (never carries the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_by: String,
+    /// UTC, RFC 3339.
+    pub created_at: String,
+    pub revoked: bool,
+    /// Whether the creator's account exists and is enabled: a token stops
+    /// working while its creator is disabled.
+    pub creator_active: bool,
+}
+
+impl Store {
+    /// listing and the secret (`wq_` and 40 hex characters), which is shown
+    /// once: only its SHA-256 is stored.
+    pub fn create_token(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+        created_by: &str,
+    ) -> Result<(TokenInfo, String), StoreError> {
+        check_name(name)?;
+        let mut scopes = scopes.to_vec();
+        scopes.sort();
+        scopes.dedup();
+        if scopes.is_empty() {
+            return Err(StoreError::NoScopes);
+        }
+        // A token acts for its creator, so it needs one.
+        let creator = self.user(created_by)?.ok_or_else(|| StoreError::UnknownUser(created_by.to_owned()))?;
+        let secret = format!("wq_{}", random_hex(20)?);
+        let created_at = stamp(self.clock.utc());
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![name, sha256_hex(&secret), join_scopes(&scopes), creator.name, created_at],
+        )?;
+        let info = TokenInfo {
+            id: conn.last_insert_rowid(),
+            name: name.to_owned(),
+            scopes,
+            created_by: creator.name,
+            created_at,
+            revoked: false,
+            creator_active: !creator.disabled,
+        };
+        Ok((info, secret))
+    }
+
+    /// All API tokens, revoked ones included, oldest first.
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT t.id, t.name, t.scopes, t.created_by, t.created_at, t.revoked_at IS NOT NULL,
+                    COALESCE(u.disabled = 0, 0)
+             FROM api_tokens t LEFT JOIN users u ON u.name = t.created_by ORDER BY t.id",
+        )?;
+        let rows = statement.query_map([], read_token)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes a token for good. Revoking twice is not an error.
+    pub fn revoke_token(&self, id: i64) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let found = conn.execute(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
+            params![stamp(self.clock.utc()), id],
+        )?;
+        if found == 0 {
+            return Err(StoreError::UnknownToken(id));
+        }
+        Ok(())
+    }
+
+    /// The token a secret belongs to: `None` if unknown, revoked, or its
+    /// creator is no longer an enabled account (a token acts for the person
+    /// who made it). Looked up by the secret's hash, so timing says nothing
+    /// about the secret.
+    pub fn check_token(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT t.id, t.name, t.scopes, t.created_by, t.created_at, 0, 1
+                 FROM api_tokens t JOIN users u ON u.name = t.created_by
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0",
+                [sha256_hex(secret)],
+                read_token,
+            )
+            .optional()?)
+    }
+}
+
+/// Reads `id, name, scopes, created_by, created_at, revoked, creator_active`.
+fn read_token(row: &Row<'_>) -> rusqlite::Result<TokenInfo> {
+    let scopes: String = row.get(2)?;
+    let scopes = scopes
+        .split_whitespace()
+        .map(|s| s.parse().map_err(|e: StoreError| rusqlite::Error::FromSqlConversionFailure(2, Type::Text, e.into())))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(TokenInfo {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        scopes,
+        created_by: row.get(3)?,
+        created_at: row.get(4)?,
+        revoked: row.get(5)?,
+        creator_active: row.get(6)?,
+    })
+}
+
+fn join_scopes(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::store::Role;
+    use crate::publish::store::testing::{PASSWORD, raw, store};
+
+    #[test]
+    fn api_tokens_carry_scopes_and_can_be_revoked() {
+        let (dir, store) = store();
+        store.add_user("alice", Role::Admin, PASSWORD).unwrap();
+        let scopes = [Scope::WarningsPublish, Scope::WarningsWrite, Scope::WarningsPublish];
+        let (info, secret) = store.create_token("kiosk-sync", &scopes, "ALICE").unwrap();
+        assert_eq!(info.scopes, [Scope::WarningsWrite, Scope::WarningsPublish]);
+        assert_eq!((info.name.as_str(), info.created_by.as_str(), info.revoked), ("kiosk-sync", "alice", false));
+        assert!(info.creator_active);
+        assert!(secret.starts_with("wq_") && secret.len() == 43, "{secret}");
+        assert!(secret[3..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+
+        let (writer, writer_secret) = store.create_token("importer", &[Scope::WarningsWrite], "alice").unwrap();
+        assert_eq!(store.check_token(&secret).unwrap(), Some(info.clone()));
+        assert_eq!(store.check_token(&writer_secret).unwrap().unwrap().scopes, [Scope::WarningsWrite]);
+        assert_eq!(store.check_token("wq_0000000000000000000000000000000000000000").unwrap(), None);
+        assert_eq!(store.tokens().unwrap(), [info.clone(), writer.clone()]);
+
+        let stored = crate::db::strings(&raw(dir.path()), "SELECT token_hash FROM api_tokens");
+        assert!(!stored.contains(&secret) && stored.contains(&sha256_hex(&secret)));
+
+        store.revoke_token(info.id).unwrap();
+        store.revoke_token(info.id).unwrap();
+        assert_eq!(store.check_token(&secret).unwrap(), None);
+        assert!(store.check_token(&writer_secret).unwrap().is_some());
+        assert_eq!(store.tokens().unwrap()[0], TokenInfo { revoked: true, ..info });
+        assert!(matches!(store.revoke_token(999), Err(StoreError::UnknownToken(999))));
+        assert!(matches!(store.create_token("empty", &[], "alice"), Err(StoreError::NoScopes)));
+        assert!(matches!(store.create_token("two words", &scopes, "alice"), Err(StoreError::InvalidName(_))));
+        assert!(matches!(store.create_token("orphan", &scopes, "nobody"), Err(StoreError::UnknownUser(_))));
+    }
+
+    #[test]
+    fn tokens_stop_working_while_their_creator_is_disabled() {
+        let (_dir, store) = store();
+        store.add_user("boss", Role::Admin, PASSWORD).unwrap();
+        store.add_user("alice", Role::Admin, PASSWORD).unwrap();
+        let (info, secret) = store.create_token("importer", &[Scope::WarningsWrite], "alice").unwrap();
+        assert!(store.check_token(&secret).unwrap().is_some());
+        store.set_disabled("alice", true, None).unwrap();
+        assert_eq!(store.check_token(&secret).unwrap(), None);
+        assert_eq!(store.tokens().unwrap(), [TokenInfo { creator_active: false, ..info.clone() }]);
+        store.set_disabled("alice", false, None).unwrap();
+        assert_eq!(store.check_token(&secret).unwrap(), Some(info), "it works again once re-enabled");
+    }
+
+    #[test]
+    fn scopes_parse_and_name_themselves() {
+        for scope in Scope::ALL {
+            assert_eq!(scope.as_str().parse::<Scope>().unwrap(), scope);
+        }
+        assert_eq!(Scope::WarningsWrite.as_str(), "warnings:write");
+        assert_eq!(Scope::WarningsPublish.as_str(), "warnings:publish");
+        assert!(matches!("warnings:delete".parse::<Scope>(), Err(StoreError::UnknownScope(_))));
+    }
+}

@@ -1,0 +1,337 @@
+//! Staff accounts: their names, roles, passwords and whether they are
+//! enabled.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, TransactionBehavior, params};
+use serde::Serialize;
+
+use super::{Store, StoreError, check_name, credentials};
+use crate::db::stamp;
+
+/// What a staff member may do. Each role can do everything the one before can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Writes and edits drafts.
+    Editor,
+    /// Also publishes and withdraws warnings.
+    Publisher,
+    /// Also manages accounts and API tokens.
+    Admin,
+}
+
+impl Role {
+    /// All roles, least powerful first.
+    pub const ALL: [Role; 3] = [Role::Editor, Role::Publisher, Role::Admin];
+
+    /// The stored and command-line name: `editor`, `publisher`, `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Editor => "editor",
+            Role::Publisher => "publisher",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The Chinese name shown to staff: 编辑, 发布员, 管理员.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Editor => "编辑",
+            Role::Publisher => "发布员",
+            Role::Admin => "管理员",
+        }
+    }
+
+    /// Publishers and admins may publish and withdraw.
+    pub fn can_publish(self) -> bool {
+        matches!(self, Role::Publisher | Role::Admin)
+    }
+
+    /// Only admins manage accounts and tokens.
+    pub fn can_admin(self) -> bool {
+        self == Role::Admin
+    }
+}
+
+impl ToSql for Role {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl FromSql for Role {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Role> {
+        value.as_str()?.parse().map_err(|e: StoreError| FromSqlError::Other(e.into()))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = StoreError;
+
+    /// Accepts the English names (any ASCII case) and the Chinese labels.
+    fn from_str(text: &str) -> Result<Role, StoreError> {
+        let text = text.trim();
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str().eq_ignore_ascii_case(text) || role.label() == text)
+            .ok_or_else(|| StoreError::UnknownRole(text.to_owned()))
+    }
+}
+
+/// A staff account (never carries the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// UTC, RFC 3339.
+    pub created_at: String,
+}
+
+impl Store {
+    /// Adds an account. The name follows the naming rule
+    /// ([`credentials::valid_name`]) and is unique ignoring ASCII case; the
+    /// password passes [`credentials::check_password`]. Runs argon2: call it
+    /// on the blocking pool.
+    pub fn add_user(&self, name: &str, role: Role, password: &str) -> Result<User, StoreError> {
+        check_name(name)?;
+        if self.user(name)?.is_some() {
+            return Err(StoreError::DuplicateUser(name.to_owned()));
+        }
+        let hash = hash_password(password)?;
+        let created_at = stamp(self.clock.utc());
+        let conn = self.conn();
+        let inserted = conn.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, role, hash, created_at],
+        );
+        match inserted {
+            Ok(_) => {}
+            // Added by another process between the check and the insert.
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                return Err(StoreError::DuplicateUser(name.to_owned()));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(User { id: conn.last_insert_rowid(), name: name.to_owned(), role, disabled: false, created_at })
+    }
+
+    /// All accounts, by name.
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        let conn = self.conn();
+        let mut statement =
+            conn.prepare("SELECT id, name, role, disabled, created_at FROM users ORDER BY name COLLATE NOCASE")?;
+        let rows = statement.query_map([], read_user)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The account with this name (ignoring ASCII case), if any.
+    pub fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT id, name, role, disabled, created_at FROM users WHERE name = ?1", [name], read_user)
+            .optional()?)
+    }
+
+    /// Sets a new password (as strong as [`credentials::check_password`]
+    /// asks) and ends the user's sessions. Runs argon2: call it on the
+    /// blocking pool.
+    pub fn set_password(&self, name: &str, password: &str) -> Result<(), StoreError> {
+        let hash = hash_password(password)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let id = user_id(&tx, name)?;
+        tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, id])?;
+        tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Disables or re-enables an account. Disabling ends its sessions, and
+    /// its API tokens stop working while it stays disabled; re-enabling
+    /// revives neither sessions nor anything else.
+    ///
+    /// `actor` is the admin doing it (`None` from the command line). An
+    /// admin cannot disable their own account, and nobody can disable the
+    /// last enabled admin, so there is always someone who can open the
+    /// admin pages.
+    pub fn set_disabled(&self, name: &str, disabled: bool, actor: Option<&User>) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        // IMMEDIATE: two admins disabled at once cannot both pass the last-admin check.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let user = tx
+            .query_row("SELECT id, name, role, disabled, created_at FROM users WHERE name = ?1", [name], read_user)
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
+        if disabled {
+            if actor.is_some_and(|actor| actor.id == user.id) {
+                return Err(StoreError::DisableSelf);
+            }
+            let other_admins: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id != ?1",
+                [user.id],
+                |row| row.get(0),
+            )?;
+            if user.role == Role::Admin && !user.disabled && other_admins == 0 {
+                return Err(StoreError::LastAdmin(user.name));
+            }
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id])?;
+        }
+        tx.execute("UPDATE users SET disabled = ?1 WHERE id = ?2", params![disabled, user.id])?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The hash of a new password, refused when it is weak.
+fn hash_password(password: &str) -> Result<String, StoreError> {
+    credentials::check_password(password).map_err(StoreError::WeakPassword)?;
+    credentials::hash(password).map_err(|e| StoreError::Hash(e.to_string()))
+}
+
+pub(super) fn user_id(conn: &Connection, name: &str) -> Result<i64, StoreError> {
+    conn.query_row("SELECT id FROM users WHERE name = ?1", [name], |row| row.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::UnknownUser(name.to_owned()))
+}
+
+/// Reads `id, name, role, disabled, created_at` from the first five columns.
+pub(super) fn read_user(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User { id: row.get(0)?, name: row.get(1)?, role: row.get(2)?, disabled: row.get(3)?, created_at: row.get(4)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::credentials::Weakness;
+    use crate::publish::store::testing::{PASSWORD, raw, store, t0};
+    use crate::publish::store::{LoginOutcome, StoreError};
+    use chrono::Duration;
+
+    #[test]
+    fn add_user_checks_names_duplicates_and_passwords() {
+        let (_dir, store) = store();
+        let alice = store.add_user("alice", Role::Publisher, PASSWORD).unwrap();
+        assert_eq!((alice.name.as_str(), alice.role, alice.disabled), ("alice", Role::Publisher, false));
+        assert_eq!(store.user("alice").unwrap(), Some(alice.clone()));
+        assert_eq!(store.user("ALICE").unwrap(), Some(alice));
+        assert_eq!(store.user("bob").unwrap(), None);
+
+        let error = store.add_user("Alice", Role::Editor, PASSWORD).unwrap_err();
+        assert!(matches!(error, StoreError::DuplicateUser(_)), "{error}");
+        assert!(error.to_string().contains("already exists"), "{error}");
+
+        // Look-alikes of `alice`: a zero-width space, a Cyrillic а.
+        for name in ["", "a b", "tab\tname", &"x".repeat(65), "ali\u{200B}ce", "\u{0430}lice"] {
+            let error = store.add_user(name, Role::Editor, PASSWORD).unwrap_err();
+            assert!(matches!(error, StoreError::InvalidName(_)), "{name:?}: {error}");
+            assert!(error.refusal().unwrap().contains("只能用英文字母、数字"), "{error}");
+        }
+        store.add_user(&"张".repeat(64), Role::Editor, PASSWORD).unwrap();
+
+        for (password, weakness) in
+            [("12345678", Weakness::Short), ("1234567890", Weakness::OneKind), ("Password123", Weakness::Common)]
+        {
+            let error = store.add_user("bob", Role::Editor, password).unwrap_err();
+            assert!(matches!(error, StoreError::WeakPassword(w) if w == weakness), "{password}: {error}");
+            assert_eq!(error.refusal(), Some(weakness.message()));
+        }
+        assert!(store.user("bob").unwrap().is_none(), "nothing is added with a weak password");
+        store.add_user("bob", Role::Editor, "十个汉字的密码再加2026").unwrap();
+        assert_eq!(store.users().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn passwords_are_not_stored_in_clear() {
+        let (dir, store) = store();
+        store.add_user("alice", Role::Editor, PASSWORD).unwrap();
+        store.add_user("bob", Role::Editor, PASSWORD).unwrap();
+        let hashes = crate::db::strings(&raw(dir.path()), "SELECT password_hash FROM users");
+        assert_eq!(hashes.len(), 2);
+        for hash in &hashes {
+            assert!(hash.starts_with("$argon2id$"), "{hash}");
+            assert!(!hash.contains(PASSWORD), "{hash}");
+        }
+        assert_ne!(hashes[0], hashes[1], "each password has its own salt");
+    }
+
+    #[test]
+    fn disabled_users_cannot_log_in_and_lose_their_sessions() {
+        let (_dir, store) = store();
+        let alice = store.add_user("alice", Role::Publisher, PASSWORD).unwrap();
+        let session = store.create_session(&alice, Duration::hours(8), t0()).unwrap();
+        assert!(store.session(&session.token, t0()).unwrap().is_some());
+
+        store.set_disabled("alice", true, None).unwrap();
+        assert!(store.user("alice").unwrap().unwrap().disabled);
+        assert_eq!(store.session(&session.token, t0()).unwrap(), None);
+        // The right password answers as a wrong one does.
+        assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
+        assert_eq!(store.login("alice", "guess", "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
+
+        store.set_disabled("alice", false, None).unwrap();
+        assert_eq!(store.session(&session.token, t0()).unwrap(), None, "re-enabling does not revive sessions");
+        assert!(matches!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
+
+        let error = store.set_disabled("nobody", true, None).unwrap_err();
+        assert!(matches!(error, StoreError::UnknownUser(_)), "{error}");
+    }
+
+    #[test]
+    fn admins_cannot_disable_themselves_or_the_last_admin() {
+        let (_dir, store) = store();
+        let boss = store.add_user("boss", Role::Admin, PASSWORD).unwrap();
+        store.add_user("ed", Role::Editor, PASSWORD).unwrap();
+        let error = store.set_disabled("boss", true, Some(&boss)).unwrap_err();
+        assert!(matches!(error, StoreError::DisableSelf), "{error}");
+        let error = store.set_disabled("BOSS", true, None).unwrap_err();
+        assert!(matches!(error, StoreError::LastAdmin(ref name) if name == "boss"), "{error}");
+        assert!(error.refusal().unwrap().contains("最后一个启用的管理员"), "{error}");
+        assert!(!store.user("boss").unwrap().unwrap().disabled);
+
+        let chief = store.add_user("chief", Role::Admin, PASSWORD).unwrap();
+        store.set_disabled("ed", true, Some(&boss)).unwrap();
+        store.set_disabled("chief", true, Some(&boss)).unwrap();
+        // With chief disabled, boss is the last one again.
+        assert!(matches!(store.set_disabled("boss", true, Some(&chief)), Err(StoreError::LastAdmin(_))));
+        store.set_disabled("chief", false, Some(&boss)).unwrap();
+        store.set_disabled("boss", true, Some(&chief)).unwrap();
+        assert!(store.user("boss").unwrap().unwrap().disabled);
+    }
+
+    #[test]
+    fn a_new_password_replaces_the_old_and_ends_sessions() {
+        let (_dir, store) = store();
+        let alice = store.add_user("alice", Role::Editor, PASSWORD).unwrap();
+        let session = store.create_session(&alice, Duration::hours(8), t0()).unwrap();
+        assert!(matches!(store.set_password("alice", "short"), Err(StoreError::WeakPassword(Weakness::Short))));
+        store.set_password("alice", "a new password").unwrap();
+        assert_eq!(store.session(&session.token, t0()).unwrap(), None);
+        assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
+        assert!(matches!(store.login("alice", "a new password", "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
+        assert!(matches!(store.set_password("nobody", "a new password"), Err(StoreError::UnknownUser(_))));
+    }
+
+    #[test]
+    fn roles_parse_and_name_themselves() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+            assert_eq!(role.label().parse::<Role>().unwrap(), role);
+        }
+        assert_eq!("Publisher".parse::<Role>().unwrap(), Role::Publisher);
+        assert_eq!("管理员".parse::<Role>().unwrap().label(), "管理员");
+        assert!(matches!("root".parse::<Role>(), Err(StoreError::UnknownRole(_))));
+        assert_eq!(Role::ALL.map(Role::can_publish), [false, true, true]);
+        assert_eq!(Role::ALL.map(Role::can_admin), [false, false, true]);
+    }
+}
