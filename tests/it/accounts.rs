@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Staff, form_value, signed_in, spawn_staff_server};
+use common::{Staff, create_token, csrf, page_containing, sign_in, sign_in_form, signed_in, spawn_staff_server};
 use weiquan::publish::Store;
 
 /// A browser with cookies, connecting from `address` (any 127.x.y.z
@@ -19,18 +19,6 @@ use weiquan::publish::Store;
 fn browser_at(address: &str) -> reqwest::Client {
     let address: IpAddr = address.parse().unwrap();
     reqwest::Client::builder().cookie_store(true).local_address(address).build().unwrap()
-}
-
-/// Fetches the sign-in form and posts `name` and `password` with it.
-async fn sign_in(staff: &Staff, browser: &reqwest::Client, name: &str, password: &str) -> reqwest::Response {
-    let page = browser.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
-    let csrf = form_value(&page, "csrf");
-    browser
-        .post(format!("{}/admin/login", staff.base))
-        .form(&[("name", name), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap()
 }
 
 /// `Retry-After` in whole seconds.
@@ -41,9 +29,9 @@ fn retry_after(response: &reqwest::Response) -> u64 {
 /// Posts an action of the users page as `admin`.
 async fn user_action(staff: &Staff, admin: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = admin.get(format!("{}/admin/users", staff.base)).send().await.unwrap().text().await.unwrap();
-    let csrf = form_value(&page, "csrf");
+    let token = csrf(&page);
     let mut form = fields.to_vec();
-    form.push(("csrf", &csrf));
+    form.push(("csrf", &token));
     admin.post(format!("{}/admin/users", staff.base)).form(&form).send().await.unwrap()
 }
 
@@ -57,8 +45,8 @@ async fn a_crowd_of_sign_ins_does_not_stall_other_requests() {
     let mut browsers = Vec::new();
     for _ in 0..CROWD {
         let browser = browser_at("127.0.0.1");
-        let page = browser.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
-        browsers.push((browser, form_value(&page, "csrf")));
+        let csrf = sign_in_form(&browser, &staff.base).await;
+        browsers.push((browser, csrf));
     }
     let finished = Arc::new(AtomicUsize::new(0));
     let url = format!("{}/admin/login", staff.base);
@@ -75,6 +63,8 @@ async fn a_crowd_of_sign_ins_does_not_stall_other_requests() {
         })
         .collect();
     // Once the first answer is in, the others are hashing or waiting for a turn.
+    // Polled every 5 ms, finer than `eventually`: what is measured is how
+    // many sign-ins finish before /healthz is asked.
     while finished.load(Ordering::SeqCst) == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -98,22 +88,22 @@ async fn failed_sign_ins_slow_down_the_guessing_address_only() {
     let staff = spawn_staff_server().await;
     let (attacker, owner) = (browser_at("127.0.0.2"), browser_at("127.0.0.3"));
     for _ in 0..5 {
-        assert_eq!(sign_in(&staff, &attacker, "pub", "not-the-password").await.status(), 401);
+        assert_eq!(sign_in(&attacker, &staff.base, "pub", "not-the-password").await.status(), 401);
     }
     // The guessing address is refused now, even with the right password...
-    let refused = sign_in(&staff, &attacker, "pub", "publisher-pass").await;
+    let refused = sign_in(&attacker, &staff.base, "pub", "publisher-pass").await;
     assert_eq!(refused.status(), 429);
     assert_eq!(retry_after(&refused), 2, "a first wait of 2 s");
     assert!(refused.text().await.unwrap().contains("登录失败的次数过多"));
     // ...while the account's owner signs in from elsewhere at once, as
     // often as they like: the guesses did not lock the account.
     for _ in 0..3 {
-        assert_eq!(sign_in(&staff, &owner, "pub", "publisher-pass").await.status(), 200);
+        assert_eq!(sign_in(&owner, &staff.base, "pub", "publisher-pass").await.status(), 200);
     }
     // Past the wait (on the server's pinned clock), one more failure doubles it.
     staff.clock.advance(chrono::Duration::seconds(2));
-    assert_eq!(sign_in(&staff, &attacker, "pub", "not-the-password").await.status(), 401);
-    let refused = sign_in(&staff, &attacker, "pub", "publisher-pass").await;
+    assert_eq!(sign_in(&attacker, &staff.base, "pub", "not-the-password").await.status(), 401);
+    let refused = sign_in(&attacker, &staff.base, "pub", "publisher-pass").await;
     assert_eq!(refused.status(), 429);
     assert_eq!(retry_after(&refused), 4, "the wait grows");
 }
@@ -126,8 +116,7 @@ async fn a_disabled_account_answers_like_a_wrong_password() {
 
     // One form, two tries: the right password and a wrong one.
     let browser = browser_at("127.0.0.4");
-    let page = browser.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
-    let csrf = form_value(&page, "csrf");
+    let csrf = sign_in_form(&browser, &staff.base).await;
     let mut answers = Vec::new();
     for password in ["editor-pass1", "not-the-password"] {
         let form = [("name", "ed"), ("password", password), ("csrf", csrf.as_str())];
@@ -140,7 +129,7 @@ async fn a_disabled_account_answers_like_a_wrong_password() {
 
     // Enabled again from the users page, the account signs in.
     assert_eq!(user_action(&staff, &boss, &[("action", "enable"), ("name", "ed")]).await.status(), 200);
-    assert_eq!(sign_in(&staff, &browser_at("127.0.0.5"), "ed", "editor-pass1").await.status(), 200);
+    assert_eq!(sign_in(&browser_at("127.0.0.5"), &staff.base, "ed", "editor-pass1").await.status(), 200);
 }
 
 #[tokio::test]
@@ -191,23 +180,7 @@ async fn tokens_stop_working_when_their_creator_is_disabled() {
     let fields = [("action", "add"), ("name", "chief"), ("role", "admin"), ("password", "chief-pass-12")];
     assert_eq!(user_action(&staff, &boss, &fields).await.status(), 200);
     let chief = signed_in(&staff.base, "chief", "chief-pass-12").await;
-    let page = chief.get(format!("{}/admin/tokens", staff.base)).send().await.unwrap().text().await.unwrap();
-    let created = chief
-        .post(format!("{}/admin/tokens", staff.base))
-        .form(&[
-            ("csrf", form_value(&page, "csrf").as_str()),
-            ("action", "create"),
-            ("name", "chief-sync"),
-            ("write", "1"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = created.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
-    let secret = created[start..].split('<').next().unwrap().to_string();
+    let (_, secret) = create_token(&chief, &staff.base, "chief-sync").await;
     let draft = |slug: &'static str| {
         reqwest::Client::new()
             .post(format!("{}/api/admin/warnings", staff.base))
@@ -233,14 +206,7 @@ async fn staff_see_file_paths_relative_to_the_content_folder() {
     std::fs::write(staff.content.join("warnings/broken.md"), "+++\ntitle = \n+++\n坏文件\n").unwrap();
     let server_folder = staff.content.to_string_lossy().into_owned();
     let publisher = signed_in(&staff.base, "pub", "publisher-pass").await;
-    let mut list = String::new();
-    for _ in 0..100 {
-        list = publisher.get(format!("{}/admin", staff.base)).send().await.unwrap().text().await.unwrap();
-        if list.contains("broken.md") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let list = page_containing(&publisher, &format!("{}/admin", staff.base), "broken.md").await;
     assert!(list.contains("有问题的文件") && list.contains("<code>warnings/broken.md:2: "), "{list}");
     assert!(!list.contains(&server_folder), "the problem list names the server's folder");
 

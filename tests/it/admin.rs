@@ -4,29 +4,15 @@
 use crate::common;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use common::{Staff, form_value, spawn_staff_server};
+use common::{
+    Staff, cookie_client, create_token, csrf, eventually, form_value, page_containing, sign_in, signed_in,
+    spawn_staff_server,
+};
 use serde_json::json;
 use weiquan::publish::files::fingerprint;
 use weiquan::publish::{Scope, Store};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).build().unwrap()
-}
-
-fn csrf(html: &str) -> String {
-    form_value(html, "csrf")
-}
-
-async fn login(staff: &Staff, client: &reqwest::Client, name: &str, password: &str) -> reqwest::Response {
-    let page = client.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
-    client
-        .post(format!("{}/admin/login", staff.base))
-        .form(&[("name", name), ("password", password), ("csrf", &csrf(&page))])
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn editor_page(staff: &Staff, client: &reqwest::Client, query: &str) -> String {
     let response = client.get(format!("{}/admin/edit?{query}", staff.base)).send().await.unwrap();
@@ -66,12 +52,12 @@ const WARNING: &[(&str, &str)] = &[
 #[tokio::test]
 async fn a_publisher_publishes_a_warning_that_is_searchable_at_once_then_withdraws_it() {
     let staff = spawn_staff_server().await;
-    let browser = client();
+    let browser = cookie_client();
     // Not signed in: the admin sends to the sign-in page.
     let page = browser.get(format!("{}/admin", staff.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("name=\"password\""), "{page}");
-    assert_eq!(login(&staff, &browser, "pub", "wrong-password").await.status(), 401);
-    let listed = login(&staff, &browser, "pub", "publisher-pass").await;
+    assert_eq!(sign_in(&browser, &staff.base, "pub", "wrong-password").await.status(), 401);
+    let listed = sign_in(&browser, &staff.base, "pub", "publisher-pass").await;
     assert_eq!(listed.status(), 200);
     assert!(listed.text().await.unwrap().contains("内容列表"));
 
@@ -115,8 +101,7 @@ async fn a_publisher_publishes_a_warning_that_is_searchable_at_once_then_withdra
     // The list shows it as withdrawn; the audit log has every step.
     let list = browser.get(format!("{}/admin?stage=withdrawn", staff.base)).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("warnings/test-oven"), "{list}");
-    let boss = client();
-    login(&staff, &boss, "boss", "admin-pass12").await;
+    let boss = signed_in(&staff.base, "boss", "admin-pass12").await;
     let csv = boss.get(format!("{}/admin/audit.csv", staff.base)).send().await.unwrap().text().await.unwrap();
     for action in [",failed_login,", ",login,", ",create,", ",withdraw,"] {
         assert!(csv.contains(action), "{action} missing from {csv}");
@@ -128,8 +113,7 @@ async fn a_publisher_publishes_a_warning_that_is_searchable_at_once_then_withdra
 #[tokio::test]
 async fn an_editor_saves_drafts_but_cannot_publish() {
     let staff = spawn_staff_server().await;
-    let editor = client();
-    login(&staff, &editor, "ed", "editor-pass1").await;
+    let editor = signed_in(&staff.base, "ed", "editor-pass1").await;
     let page = editor_page(&staff, &editor, "kind=warning").await;
     assert!(!page.contains("value=\"publish\""), "no publish button for editors");
     let mut fields = WARNING.to_vec();
@@ -147,9 +131,9 @@ async fn an_editor_saves_drafts_but_cannot_publish() {
 #[tokio::test]
 async fn a_later_save_from_an_old_copy_is_refused_and_versions_can_be_restored() {
     let staff = spawn_staff_server().await;
-    let (first, second) = (client(), client());
-    login(&staff, &first, "pub", "publisher-pass").await;
-    login(&staff, &second, "boss", "admin-pass12").await;
+    let (first, second) = (cookie_client(), cookie_client());
+    sign_in(&first, &staff.base, "pub", "publisher-pass").await;
+    sign_in(&second, &staff.base, "boss", "admin-pass12").await;
     let page = editor_page(&staff, &first, "kind=warning").await;
     let mut fields = WARNING.to_vec();
     fields.push(("action", "publish"));
@@ -201,8 +185,7 @@ async fn a_later_save_from_an_old_copy_is_refused_and_versions_can_be_restored()
 #[tokio::test]
 async fn scheduled_warnings_go_live_on_time_and_expired_ones_are_not_in_force() {
     let staff = spawn_staff_server().await;
-    let browser = client();
-    login(&staff, &browser, "pub", "publisher-pass").await;
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
     let page = editor_page(&staff, &browser, "kind=warning").await;
     let at = (staff.clock.utc() + chrono::Duration::minutes(30)).to_rfc3339();
     let mut fields = WARNING.to_vec();
@@ -233,7 +216,7 @@ async fn scheduled_warnings_go_live_on_time_and_expired_ones_are_not_in_force() 
 #[tokio::test]
 async fn staff_pages_and_their_error_pages_load_the_current_script_and_stylesheet() {
     let staff = spawn_staff_server().await;
-    let boss = client();
+    let boss = cookie_client();
     // Static files are cached for a year, so every staff page must name them
     // by content hash, as the public pages do, or a deploy would not reach staff.
     let login_page = boss.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
@@ -244,7 +227,7 @@ async fn staff_pages_and_their_error_pages_load_the_current_script_and_styleshee
     };
     assert_eq!(script(&login_page, "style.css"), script(&public, "style.css"));
     assert!(login_page.contains(&script(&public, "style.css").replace("style.css", "admin.js")));
-    login(&staff, &boss, "boss", "admin-pass12").await;
+    sign_in(&boss, &staff.base, "boss", "admin-pass12").await;
     let missing =
         boss.get(format!("{}/admin/history?id=warnings/no-such-warning&n=99", staff.base)).send().await.unwrap();
     assert_eq!(missing.status(), 404);
@@ -258,20 +241,8 @@ async fn staff_pages_and_their_error_pages_load_the_current_script_and_styleshee
 #[tokio::test]
 async fn api_tokens_act_within_their_scopes_until_revoked() {
     let staff = spawn_staff_server().await;
-    let boss = client();
-    login(&staff, &boss, "boss", "admin-pass12").await;
-    let page = boss.get(format!("{}/admin/tokens", staff.base)).send().await.unwrap().text().await.unwrap();
-    let created = boss
-        .post(format!("{}/admin/tokens", staff.base))
-        .form(&[("csrf", csrf(&page).as_str()), ("action", "create"), ("name", "省局系统"), ("write", "1")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = created.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
-    let secret = created[start..].split('<').next().unwrap().to_string();
+    let boss = signed_in(&staff.base, "boss", "admin-pass12").await;
+    let (created, secret) = create_token(&boss, &staff.base, "省局系统").await;
     let api = reqwest::Client::new();
     let send = |action: &str, secret: &str| {
         api.post(format!("{}/api/admin/warnings", staff.base))
@@ -297,7 +268,7 @@ async fn api_tokens_act_within_their_scopes_until_revoked() {
     assert!(answer["error"]["message_en"].as_str().unwrap().starts_with("the body is not a valid warning"), "{answer}");
     let id = created.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     boss.post(format!("{}/admin/tokens", staff.base))
-        .form(&[("csrf", csrf(&page).as_str()), ("action", "revoke"), ("id", id.as_str())])
+        .form(&[("csrf", csrf(&created).as_str()), ("action", "revoke"), ("id", id.as_str())])
         .send()
         .await
         .unwrap();
@@ -309,53 +280,76 @@ async fn an_event_stream_client_hears_of_a_published_warning() {
     let staff = spawn_staff_server().await;
     let mut stream = reqwest::get(format!("{}/api/events", staff.base)).await.unwrap();
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
-    // Let the announcer take its first look at the warnings in force.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let browser = client();
-    login(&staff, &browser, "pub", "publisher-pass").await;
+    announcer_watching(&staff, &mut stream).await;
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
     let page = editor_page(&staff, &browser, "kind=warning").await;
     let mut fields = WARNING.to_vec();
     fields.push(("action", "publish"));
     save(&staff, &browser, &page, &fields).await;
+    let received = hear(&mut stream, "warnings/test-oven", Duration::from_secs(5)).await.expect("an event within 5 s");
+    assert!(received.contains("event: warning") && received.contains("\"type\":\"published\""), "{received}");
+}
+
+/// What `stream` sends until it has sent `text` (`None` when it has not
+/// within `within`).
+async fn hear(stream: &mut reqwest::Response, text: &str, within: Duration) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + within;
     let mut received = String::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !received.contains("warnings/test-oven") {
-        let chunk = tokio::time::timeout_at(deadline, stream.chunk()).await.expect("an event within 5 s").unwrap();
+    while !received.contains(text) {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk()).await.ok()?.unwrap();
         received.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open")));
     }
-    assert!(received.contains("event: warning") && received.contains("\"type\":\"published\""), "{received}");
+    Some(received)
+}
+
+/// Waits until the announcer has taken its first look at the warnings in
+/// force: it tells of changes from then on. The look cannot be seen, so a
+/// change is made until it is told of: the clock moves past the expiry of
+/// `warnings/prepaid-card` and back, and the stream says it was published
+/// again. Each announcement comes within a tick (a second).
+async fn announcer_watching(staff: &Staff, stream: &mut reqwest::Response) {
+    const TICK_AND_MARGIN: Duration = Duration::from_millis(1500);
+    let now = staff.clock.utc();
+    let expired = chrono::DateTime::parse_from_rfc3339("2031-01-01T00:00:00Z").unwrap().to_utc();
+    let gone = "\"type\":\"expired\",\"id\":\"warnings/prepaid-card\"";
+    let back = "\"type\":\"published\",\"id\":\"warnings/prepaid-card\"";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while tokio::time::Instant::now() < deadline {
+        staff.clock.set(expired);
+        hear(stream, gone, TICK_AND_MARGIN).await;
+        staff.clock.set(now);
+        if hear(stream, back, TICK_AND_MARGIN).await.is_some() {
+            return;
+        }
+    }
+    panic!("the announcer told of no change within 15 s");
 }
 
 #[tokio::test]
 async fn files_changed_on_disk_are_reindexed_and_a_broken_one_keeps_its_last_good_version() {
     let staff = spawn_staff_server().await;
     let path = staff.content.join("warnings/from-git.md");
-    let wait_for = |query: &'static str, expected: Vec<&'static str>| {
-        let base = staff.base.clone();
-        async move {
-            for _ in 0..50 {
-                if search_ids(&base, query).await == expected {
-                    return true;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            false
-        }
+    let finds = |query: &'static str, expected: &'static [&'static str]| {
+        let base = &staff.base;
+        eventually(
+            Duration::from_secs(5),
+            move || async move { (search_ids(base, query).await == expected).then_some(()) },
+        )
     };
     std::fs::write(
         &path,
         "+++\ntitle = \"杨桃牌电热毯警示\"\nsummary = \"杨桃牌电热毯可能漏电。\"\n+++\n\n杨桃牌电热毯可能漏电。\n",
     )
     .unwrap();
-    assert!(wait_for("杨桃牌电热毯", vec!["warnings/from-git"]).await, "a new file is found");
+    assert!(finds("杨桃牌电热毯", &["warnings/from-git"]).await.is_some(), "a new file is found");
     std::fs::write(&path, "+++\ntitle = \n+++\n坏文件\n").unwrap();
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
+    // The watcher has read the broken file once the list names it among the problems.
+    let list = page_containing(&browser, &format!("{}/admin", staff.base), "<code>warnings/from-git.md:").await;
     assert_eq!(search_ids(&staff.base, "杨桃牌电热毯").await, ["warnings/from-git"], "the last good version stays");
-    let browser = client();
-    let list = login(&staff, &browser, "pub", "publisher-pass").await.text().await.unwrap();
     assert!(list.contains("有问题的文件") && list.contains("from-git.md"), "{list}");
     std::fs::remove_file(&path).unwrap();
-    assert!(wait_for("杨桃牌电热毯", vec![]).await, "a removed file leaves the index");
+    assert!(finds("杨桃牌电热毯", &[]).await.is_some(), "a removed file leaves the index");
 }
 
 /// A small tmpfs mounted over a folder, with the folder's files copied in;
@@ -420,8 +414,8 @@ async fn a_full_disk_or_read_only_folder_refuses_the_save_and_keeps_the_file() {
     let Some(disk) = SmallDisk::mount(&folder, 256) else { return };
     let path = folder.join("prepaid-card.md");
     let before = std::fs::read_to_string(&path).unwrap();
-    let browser = client();
-    assert_eq!(login(&staff, &browser, "pub", "publisher-pass").await.status(), 200);
+    let browser = cookie_client();
+    assert_eq!(sign_in(&browser, &staff.base, "pub", "publisher-pass").await.status(), 200);
     let mut fields: Vec<_> = WARNING.iter().filter(|(name, _)| *name != "slug").copied().collect();
     fields.push(("action", "publish"));
     let leftovers = || -> Vec<String> {
@@ -584,8 +578,7 @@ async fn an_editor_saving_a_published_warning_leaves_it_online_until_a_publisher
     let staff = spawn_staff_server().await;
     let id = "warnings/prepaid-card";
     let shipped = read(&staff, id);
-    let editor = client();
-    login(&staff, &editor, "ed", "editor-pass1").await;
+    let editor = signed_in(&staff.base, "ed", "editor-pass1").await;
     let page = editor_page(&staff, &editor, &format!("id={id}")).await;
     assert!(page.contains("经发布员批准后才会上线"), "the editor is told before saving");
     let revised = [
@@ -624,8 +617,8 @@ async fn an_editor_saving_a_published_warning_leaves_it_online_until_a_publisher
     assert_eq!(read(&staff, id), shipped);
 
     // The publisher sees it in the list and against the live text, and approves it: it goes live.
-    let publisher = client();
-    let list = login(&staff, &publisher, "pub", "publisher-pass").await.text().await.unwrap();
+    let publisher = cookie_client();
+    let list = sign_in(&publisher, &staff.base, "pub", "publisher-pass").await.text().await.unwrap();
     assert!(list.contains("有待批准的修改"), "{list}");
     let only = publisher.get(format!("{}/admin?pending=1", staff.base)).send().await.unwrap().text().await.unwrap();
     assert!(only.contains(id) && !only.contains("guides/great-hall"), "{only}");
@@ -684,8 +677,7 @@ async fn history_brings_back_the_shipped_text_and_a_restore_never_unpublishes() 
     let staff = spawn_staff_server().await;
     let id = "warnings/prepaid-card";
     let shipped = read(&staff, id);
-    let publisher = client();
-    login(&staff, &publisher, "pub", "publisher-pass").await;
+    let publisher = signed_in(&staff.base, "pub", "publisher-pass").await;
     let page = editor_page(&staff, &publisher, &format!("id={id}")).await;
     let mut fields = WARNING.to_vec();
     fields.retain(|(name, _)| *name != "slug");
@@ -735,8 +727,7 @@ async fn history_brings_back_the_shipped_text_and_a_restore_never_unpublishes() 
 
     // An editor's restore of it becomes a revision waiting for a publisher.
     let before = read(&staff, "warnings/test-oven");
-    let editor = client();
-    login(&staff, &editor, "ed", "editor-pass1").await;
+    let editor = signed_in(&staff.base, "ed", "editor-pass1").await;
     assert_eq!(restore(&editor, "warnings/test-oven", "1").await.status(), 200);
     assert_eq!(read(&staff, "warnings/test-oven"), before);
     assert_eq!(public_status(&staff, "/docs/warnings/test-oven").await, 200);

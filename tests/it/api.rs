@@ -1,21 +1,21 @@
-//! The JSON API and operations endpoints, over HTTP on loopback.
+//! The JSON API and operations endpoints, through the router (`oneshot`)
+//! over the shared fixture index.
 
 use crate::common;
 
-use common::{raw_get, spawn_server};
+use common::App;
 use serde_json::Value;
 
-async fn get(url: &str) -> (u16, Value) {
-    let response = reqwest::get(url).await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+/// The status and JSON body (a JSON string when the body is not JSON).
+async fn get(app: &App, uri: &str) -> (u16, Value) {
+    let answer = app.get(uri).await;
+    (answer.status, answer.json())
 }
 
 #[tokio::test]
 async fn search_returns_the_contract_fields() {
-    let server = spawn_server().await;
-    let (status, body) = get(&format!("{}/api/search?q=七日内退货", server.base)).await;
+    let app = App::fixture().await;
+    let (status, body) = get(&app, "/api/search?q=七日内退货").await;
     assert_eq!(status, 200, "{body}");
     for key in ["query", "total", "page", "per_page", "took_ms", "hits", "facets"] {
         assert!(body.get(key).is_some(), "{key} missing: {body}");
@@ -37,9 +37,8 @@ async fn search_returns_the_contract_fields() {
 
 #[tokio::test]
 async fn search_opens_with_the_answer_in_the_api_and_on_the_page() {
-    let server = spawn_server().await;
-    let base = &server.base;
-    let (status, body) = get(&format!("{base}/api/search?q=七日内退货")).await;
+    let app = App::fixture().await;
+    let (status, body) = get(&app, "/api/search?q=七日内退货").await;
     assert_eq!(status, 200, "{body}");
     let answer = &body["answer"];
     assert_eq!(
@@ -66,17 +65,17 @@ async fn search_opens_with_the_answer_in_the_api_and_on_the_page() {
         }])
     );
     assert_eq!(answer["case"], Value::Null);
-    let (_, prepaid) = get(&format!("{base}/api/search?q=预付卡 退款")).await;
+    let (_, prepaid) = get(&app, "/api/search?q=预付卡 退款").await;
     assert_eq!(prepaid["answer"]["case"]["url"], "/docs/cases/gym-prepaid-card", "{prepaid}");
     // Later pages, date order and bare listings have none, and say so.
     for query in ["q=七日内退货&per_page=2&page=2", "q=七日内退货&sort=date", "q=&kind=law"] {
-        let (status, body) = get(&format!("{base}/api/search?{query}")).await;
+        let (status, body) = get(&app, &format!("/api/search?{query}")).await;
         assert_eq!(status, 200, "{query}: {body}");
         assert!(!body["hits"].as_array().unwrap().is_empty(), "{query}");
         assert_eq!(body.get("answer"), Some(&Value::Null), "{query}");
     }
     // Documented in the OpenAPI description.
-    let (_, spec) = get(&format!("{base}/api/openapi.json")).await;
+    let (_, spec) = get(&app, "/api/openapi.json").await;
     let schemas = &spec["components"]["schemas"];
     assert!(schemas["SearchResponse"]["properties"]["answer"].is_object(), "{}", schemas["SearchResponse"]);
     for (schema, field) in [("ApiAnswer", "articles"), ("AnswerArticle", "text"), ("AnswerDocument", "summary")] {
@@ -84,69 +83,67 @@ async fn search_opens_with_the_answer_in_the_api_and_on_the_page() {
     }
 
     // The page opens with the answer, above the filters and the ranked list.
-    let page = reqwest::get(format!("{base}/search?q=七日内退货")).await.unwrap().text().await.unwrap();
+    let page = app.get("/search?q=七日内退货").await.text;
     let answer_at = page.find("<section class=\"answer\"").expect("an answer block");
     assert!(answer_at < page.find("class=\"results-layout\"").unwrap(), "{page}");
     assert!(page.contains("<h2 id=\"answer-title\">先看这里</h2>"), "{page}");
     assert!(page.contains("《示例消费者保护法》第二十五条</a>"), "{page}");
     assert!(page.contains("消费者有权自收到商品之日起七日内退货"), "{page}");
-    let later = reqwest::get(format!("{base}/search?q=七日内退货&sort=date")).await.unwrap().text().await.unwrap();
+    let later = app.get("/search?q=七日内退货&sort=date").await.text;
     assert!(!later.contains("class=\"answer\""), "{later}");
 }
 
 #[tokio::test]
 async fn filters_facets_and_pages() {
-    let server = spawn_server().await;
-    let base = &server.base;
-    let (_, repeated) = get(&format!("{base}/api/search?q=预付卡&kind=warning&kind=case")).await;
-    let (_, commas) = get(&format!("{base}/api/search?q=预付卡&kind=warning,case")).await;
+    let app = App::fixture().await;
+    let (_, repeated) = get(&app, "/api/search?q=预付卡&kind=warning&kind=case").await;
+    let (_, commas) = get(&app, "/api/search?q=预付卡&kind=warning,case").await;
     assert_eq!(repeated["total"], 2);
     assert_eq!(repeated["hits"], commas["hits"]);
-    let (_, all) = get(&format!("{base}/api/search?q=预付卡")).await;
+    let (_, all) = get(&app, "/api/search?q=预付卡").await;
     assert_eq!(all["total"], 5);
     assert_eq!(all["facets"]["kind"]["law"], 3);
     assert_eq!(all["facets"]["status"]["repealed"], 2);
     assert_eq!(all["facets"]["tags"]["预付卡"], 4);
-    let (_, filtered) = get(&format!(
-        "{base}/api/search?q=预付卡&level=rule&status=repealed&region=北京&tag=预付卡&from=2010-01-01&to=2013-01-01"
-    ))
-    .await;
+    let filters = "level=rule&status=repealed&region=北京&tag=预付卡&from=2010-01-01&to=2013-01-01";
+    let (_, filtered) = get(&app, &format!("/api/search?q=预付卡&{filters}")).await;
     assert_eq!(filtered["total"], 2);
-    let (_, page1) = get(&format!("{base}/api/search?q=预付卡&per_page=2&page=1")).await;
-    let (_, page2) = get(&format!("{base}/api/search?q=预付卡&per_page=2&page=2")).await;
+    let (_, page1) = get(&app, "/api/search?q=预付卡&per_page=2&page=1").await;
+    let (_, page2) = get(&app, "/api/search?q=预付卡&per_page=2&page=2").await;
     let ids = |v: &Value| {
         v["hits"].as_array().unwrap().iter().map(|h| h["url"].as_str().unwrap().to_string()).collect::<Vec<_>>()
     };
     assert_eq!([ids(&page1), ids(&page2)].concat(), ids(&all)[..4].to_vec());
-    let (_, by_date) = get(&format!("{base}/api/search?q=预付卡&sort=date")).await;
+    let (_, by_date) = get(&app, "/api/search?q=预付卡&sort=date").await;
     assert_eq!(by_date["hits"][0]["date"], "2024-03-15");
 }
 
 #[tokio::test]
 async fn bad_parameters_get_400_in_chinese_and_english() {
-    let server = spawn_server().await;
+    let app = App::fixture().await;
     for query in
         ["page=0", "per_page=100000", "kind=foo", "from=2024-02-01&to=2024-01-01", "sort=x", "from=bad", "page=abc"]
     {
-        let (status, body) = get(&format!("{}/api/search?q=预付卡&{query}", server.base)).await;
+        let (status, body) = get(&app, &format!("/api/search?q=预付卡&{query}")).await;
         assert_eq!(status, 400, "{query}: {body}");
         assert_eq!(body["error"]["code"], "invalid_parameter", "{query}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{message}");
         assert!(body["error"]["message_en"].as_str().unwrap().is_ascii(), "{body}");
     }
-    let response = raw_get(server.addr, "/api/docs/../../etc/passwd").await;
-    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
-    assert!(response.contains("\"invalid_id\""), "{response}");
-    let (status, body) = get(&format!("{}/api/docs/warnings/no-such-thing", server.base)).await;
+    // As written: a client would normalise the `..` away.
+    let response = app.get("/api/docs/../../etc/passwd").await;
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert!(response.text.contains("\"invalid_id\""), "{}", response.text);
+    let (status, body) = get(&app, "/api/docs/warnings/no-such-thing").await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
-    let (status, body) = get(&format!("{}/api/nothing-here", server.base)).await;
+    let (status, body) = get(&app, "/api/nothing-here").await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 #[tokio::test]
 async fn no_query_string_causes_a_server_error() {
-    let server = spawn_server().await;
+    let app = App::fixture().await;
     let long = "预".repeat(2_000); // 18 kB encoded: as long as a URL gets in practice
     for q in [
         "",
@@ -163,16 +160,16 @@ async fn no_query_string_causes_a_server_error() {
         "'--",
     ] {
         for path in ["/api/search?q=", "/search?q=", "/api/suggest?q="] {
-            let response = reqwest::get(format!("{}{path}{q}", server.base)).await.unwrap();
-            assert!(response.status().as_u16() < 500, "{path}{q}: {}", response.status());
+            let response = app.get(&format!("{path}{q}")).await;
+            assert!(response.status < 500, "{path}{q}: {}", response.status);
         }
     }
 }
 
 #[tokio::test]
 async fn documents_come_with_html_toc_and_related() {
-    let server = spawn_server().await;
-    let (status, body) = get(&format!("{}/api/docs/laws/sample-consumer-law", server.base)).await;
+    let app = App::fixture().await;
+    let (status, body) = get(&app, "/api/docs/laws/sample-consumer-law").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["title"], "示例消费者保护法");
     assert_eq!(body["kind"], "law");
@@ -184,25 +181,25 @@ async fn documents_come_with_html_toc_and_related() {
     assert!(!body["related"].as_array().unwrap().is_empty());
     assert_eq!(body["cited_by"][0]["anchor"], "第二十五条", "{}", body["cited_by"]);
     assert_eq!(body["cited_by"][0]["documents"][0]["id"], "guides/return-goods");
-    let (_, warning) = get(&format!("{}/api/docs/warnings/html-injection", server.base)).await;
+    let (_, warning) = get(&app, "/api/docs/warnings/html-injection").await;
     let html = warning["html"].as_str().unwrap();
     assert!(!html.contains("<script") && !html.contains("onclick"), "{html}");
 }
 
 #[tokio::test]
 async fn suggestions_complete_titles_tags_and_questions() {
-    let server = spawn_server().await;
-    let (status, body) = get(&format!("{}/api/suggest?q=预付", server.base)).await;
+    let app = App::fixture().await;
+    let (status, body) = get(&app, "/api/suggest?q=预付").await;
     assert_eq!(status, 200);
     let suggestions = body["suggestions"].as_array().unwrap();
     assert!(suggestions.len() <= 10);
     assert!(suggestions.iter().any(|s| s["text"] == "预付卡" && s["kind"] == "tag"), "{body}");
     assert!(suggestions.iter().any(|s| s["text"] == "示例预付卡管理办法" && s["kind"] == "title"), "{body}");
-    let (_, spelled) = get(&format!("{}/api/suggest?q=yfk", server.base)).await;
+    let (_, spelled) = get(&app, "/api/suggest?q=yfk").await;
     assert_eq!(spelled["suggestions"][0]["text"], "预付卡", "pinyin initials: {spelled}");
-    let (_, spelled) = get(&format!("{}/api/suggest?q=shilixiaofeizhe", server.base)).await;
+    let (_, spelled) = get(&app, "/api/suggest?q=shilixiaofeizhe").await;
     assert_eq!(spelled["suggestions"][0]["text"], "示例消费者保护法", "full pinyin: {spelled}");
-    let (_, empty) = get(&format!("{}/api/suggest?q=", server.base)).await;
+    let (_, empty) = get(&app, "/api/suggest?q=").await;
     assert_eq!(empty["suggestions"], Value::Array(vec![]));
     // Among titles that match as well, a warning comes before a law; each
     // title says what kind of document it opens.
@@ -215,30 +212,30 @@ async fn suggestions_complete_titles_tags_and_questions() {
     let law = titles.iter().position(|t| *t == ("示例预付卡管理办法", "law")).expect("the law is offered");
     assert!(warning < law, "{titles:?}");
     // A guide's typical questions are offered, in the words people use.
-    let (_, asked) = get(&format!("{}/api/suggest?q=聊天记录", server.base)).await;
+    let (_, asked) = get(&app, "/api/suggest?q=聊天记录").await;
     assert_eq!(asked["suggestions"][0]["text"], "退东西的时候聊天记录要不要留着", "{asked}");
     assert_eq!(asked["suggestions"][0]["kind"], "faq");
 }
 
 #[tokio::test]
 async fn warnings_in_force_pinned_first() {
-    let server = spawn_server().await;
-    let (status, body) = get(&format!("{}/api/warnings?active=true", server.base)).await;
+    let app = App::fixture().await;
+    let (status, body) = get(&app, "/api/warnings?active=true").await;
     assert_eq!(status, 200);
     let ids: Vec<&str> = body["warnings"].as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["warnings/prepaid-card", "warnings/html-injection"]);
     assert_eq!(body["warnings"][0]["pinned"], true);
     assert_eq!(body["warnings"][0]["expires"], "2030-03-15");
-    let (_, beijing) = get(&format!("{}/api/warnings?region=北京", server.base)).await;
+    let (_, beijing) = get(&app, "/api/warnings?region=北京").await;
     assert_eq!(beijing["warnings"].as_array().unwrap().len(), 2, "nationwide warnings count for every region");
-    let (status, _) = get(&format!("{}/api/warnings?active=maybe", server.base)).await;
+    let (status, _) = get(&app, "/api/warnings?active=maybe").await;
     assert_eq!(status, 400);
 }
 
 #[tokio::test]
 async fn every_api_route_is_documented_and_every_documented_route_answers() {
-    let server = spawn_server().await;
-    let (status, spec) = get(&format!("{}/api/openapi.json", server.base)).await;
+    let app = App::fixture().await;
+    let (status, spec) = get(&app, "/api/openapi.json").await;
     assert_eq!(status, 200);
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     let documented: Vec<String> = spec["paths"].as_object().unwrap().keys().cloned().collect();
@@ -256,19 +253,18 @@ async fn every_api_route_is_documented_and_every_documented_route_answers() {
             continue; // the token API is a POST (tests/it/admin.rs); the event stream has tests of its own
         }
         // A law with two versions: every document address answers for it, its comparison too.
-        let url = format!("{}{}", server.base, path.replace("{id}", "laws/sample-consumer-law"));
-        let response = reqwest::get(&url).await.unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let response = app.get(&path.replace("{id}", "laws/sample-consumer-law")).await;
+        assert_eq!(response.status, 200, "{path}");
     }
 }
 
 #[tokio::test]
 async fn repeated_searches_and_pages_are_answered_from_the_caches_with_the_same_content() {
-    let server = spawn_server().await;
-    let url = |q: &str| format!("{}/api/search?q={q}&per_page=5", server.base);
-    let (_, first) = get(&url("预付卡%20退款")).await;
-    let (_, again) = get(&url("%20预付卡%20退款%20")).await;
-    let (_, other_page) = get(&format!("{}&page=2", url("预付卡%20退款"))).await;
+    let app = App::fixture().await;
+    let url = |q: &str| format!("/api/search?q={q}&per_page=5");
+    let (_, first) = get(&app, &url("预付卡%20退款")).await;
+    let (_, again) = get(&app, &url("%20预付卡%20退款%20")).await;
+    let (_, other_page) = get(&app, &format!("{}&page=2", url("预付卡%20退款"))).await;
     let without_timing = |mut v: serde_json::Value| {
         v.as_object_mut().unwrap().remove("took_ms");
         v.as_object_mut().unwrap().remove("search_ref");
@@ -280,11 +276,11 @@ async fn repeated_searches_and_pages_are_answered_from_the_caches_with_the_same_
     assert_eq!(again, without_timing(first.clone()), "same hits, facets and answer");
     assert_eq!(other_page["page"], 2);
     // Document pages too: the second opening comes from the page cache.
-    let page = |id: &str| format!("{}/api/docs/{id}", server.base);
-    let (_, law) = get(&page("laws/sample-consumer-law")).await;
-    let (_, again) = get(&page("laws/sample-consumer-law")).await;
+    let page = |id: &str| format!("/api/docs/{id}");
+    let (_, law) = get(&app, &page("laws/sample-consumer-law")).await;
+    let (_, again) = get(&app, &page("laws/sample-consumer-law")).await;
     assert_eq!(law, again);
-    let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
+    let metrics = app.get("/metrics").await.text;
     for line in [
         "weiquan_cache_lookups_total{cache=\"results\",outcome=\"hit\"} 1",
         "weiquan_cache_lookups_total{cache=\"results\",outcome=\"miss\"} 2",
@@ -298,95 +294,78 @@ async fn repeated_searches_and_pages_are_answered_from_the_caches_with_the_same_
 
 #[tokio::test]
 async fn health_metrics_feed_and_static_files() {
-    let server = spawn_server().await;
-    let (status, health) = get(&format!("{}/healthz", server.base)).await;
+    let app = App::fixture().await;
+    let (status, health) = get(&app, "/healthz").await;
     assert_eq!((status, health["status"].as_str(), health["units"].as_u64()), (200, Some("ok"), Some(15)));
 
-    get(&format!("{}/api/search?q=预付卡", server.base)).await;
-    let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
+    get(&app, "/api/search?q=预付卡").await;
+    let metrics = app.get("/metrics").await.text;
     assert!(metrics.contains("weiquan_http_requests_total{route=\"/api/search\",status=\"200\"} 1"), "{metrics}");
     assert!(metrics.contains("weiquan_search_duration_seconds_count 1"), "{metrics}");
     assert!(metrics.contains("weiquan_documents 8"), "{metrics}");
 
-    let feed = reqwest::get(format!("{}/feed.xml", server.base)).await.unwrap();
-    assert!(feed.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
-    let feed = feed.text().await.unwrap();
+    let feed = app.get("/feed.xml").await;
+    assert!(feed.headers["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
+    let feed = feed.text;
     assert!(feed.starts_with("<?xml") && feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"), "{feed}");
     assert_eq!(feed.matches("<entry>").count(), 2);
     assert!(feed.contains("<title>办理预付卡要当心</title>"));
 
-    let home = reqwest::get(format!("{}/", server.base)).await.unwrap().text().await.unwrap();
+    let home = app.get("/").await.text;
     let css = home.split("href=\"/static/style.css").nth(1).unwrap().split('"').next().unwrap();
-    let style = reqwest::get(format!("{}/static/style.css{css}", server.base)).await.unwrap();
-    assert_eq!(style.status(), 200);
-    assert!(style.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let style = app.get(&format!("/static/style.css{css}")).await;
+    assert_eq!(style.status, 200);
+    assert!(style.headers["cache-control"].to_str().unwrap().contains("immutable"));
 
-    let client = reqwest::Client::new();
-    let compressed = client
-        .get(format!("{}/api/search?q=预付卡", server.base))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(compressed.headers()["content-encoding"], "gzip");
-    let brotli = client.get(format!("{}/", server.base)).header("accept-encoding", "br").send().await.unwrap();
-    assert_eq!(brotli.headers()["content-encoding"], "br");
+    let compressed = app.get_with("/api/search?q=预付卡", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(compressed.headers["content-encoding"], "gzip");
+    let brotli = app.get_with("/", &[("accept-encoding", "br")]).await;
+    assert_eq!(brotli.headers["content-encoding"], "br");
 }
 
 #[tokio::test]
 async fn pages_render_results_documents_and_the_large_text_mode() {
-    let server = spawn_server().await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = client.get(format!("{}/search?q=七日内退货", server.base)).send().await.unwrap().text().await.unwrap();
+    let app = App::fixture().await;
+    // The router follows no redirects: each answer is the one sent.
+    let page = app.get("/search?q=七日内退货").await.text;
     assert!(page.contains("<mark>七日内退货</mark>"), "{page}");
     assert!(page.contains("href=\"/docs/laws/sample-consumer-law#第二十五条\""), "{page}");
     assert!(page.contains("<span class=\"badge history\">历史版本</span>"), "older versions are labelled: {page}");
-    let old = client
-        .get(format!("{}/docs/laws/sample-consumer-law-2015", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let old = app.get("/docs/laws/sample-consumer-law-2015").await.text;
     assert!(old.contains("各个版本") && old.contains("<strong>历史版本</strong>"), "{old}");
     assert!(old.contains("href=\"/docs/laws/sample-consumer-law\""), "links the version in force: {old}");
-    let expanded = client.get(format!("{}/search?q=霸王条款", server.base)).send().await.unwrap().text().await.unwrap();
+    let expanded = app.get("/search?q=霸王条款").await.text;
     assert!(expanded.contains("同时搜索了：霸王条款 → 格式条款"), "{expanded}");
     let turn_off = "href=\"/search?q=%E9%9C%B8%E7%8E%8B%E6%9D%A1%E6%AC%BE&amp;expand=0\"";
     assert!(expanded.contains(turn_off), "a link searches the words as typed: {expanded}");
-    let literal =
-        client.get(format!("{}/search?q=霸王条款&expand=0", server.base)).send().await.unwrap().text().await.unwrap();
+    let literal = app.get("/search?q=霸王条款&expand=0").await.text;
     assert!(literal.contains("只搜索了您输入的词"), "{literal}");
     assert!(literal.contains("kind=law&amp;expand=0"), "facet links keep expand=0: {literal}");
-    let (_, api) = get(&format!("{}/api/search?q=霸王条款", server.base)).await;
+    let (_, api) = get(&app, "/api/search?q=霸王条款").await;
     assert_eq!(api["expansions"][0]["also"][0], "格式条款");
-    let none =
-        client.get(format!("{}/search?q=不存在的词语组合", server.base)).send().await.unwrap().text().await.unwrap();
+    let none = app.get("/search?q=不存在的词语组合").await.text;
     assert!(none.contains("没有找到") && none.contains("12315"), "{none}");
     // Where to complain can be acted on: a button that dials, the platform,
     // and the channels the document names; only laws' titles wear 《》.
     assert!(page.contains("<a class=\"action-button call\" href=\"tel:12315\">拨打12315</a>"), "{page}");
     assert!(page.contains("href=\"https://www.12315.cn\""), "{page}");
-    let listed = client.get(format!("{}/search?q=预付卡", server.base)).send().await.unwrap().text().await.unwrap();
+    let listed = app.get("/search?q=预付卡").await.text;
     assert!(listed.contains(">办理预付卡要当心</a>") && !listed.contains("《办理预付卡要当心》"), "{listed}");
-    let warning =
-        client.get(format!("{}/docs/warnings/prepaid-card", server.base)).send().await.unwrap().text().await.unwrap();
+    let warning = app.get("/docs/warnings/prepaid-card").await.text;
     assert!(warning.contains("遇到问题，去哪里投诉") && warning.contains("tel:12315"), "{warning}");
     assert!(
         warning.contains("<li>示例市市场监督管理局投诉电话 0000-12345</li>"),
         "the document's own channels: {warning}"
     );
-    let doc = client.get(format!("{}/docs/laws/sample-consumer-law", server.base)).send().await.unwrap();
-    assert_eq!(doc.status(), 200);
-    let doc = doc.text().await.unwrap();
+    let doc = app.get("/docs/laws/sample-consumer-law").await;
+    assert_eq!(doc.status, 200);
+    let doc = doc.text;
     assert!(doc.contains("id=\"第二十五条\"") && doc.contains("href=\"#第二十五条\""), "{doc}");
     assert!(
         doc.contains("<a href=\"/docs/laws/sample-consumer-law#第二十五条\">本法第二十五条</a>"),
         "a citation links to the article: {doc}"
     );
-    let guide =
-        client.get(format!("{}/docs/guides/return-goods", server.base)).send().await.unwrap().text().await.unwrap();
+    let guide = app.get("/docs/guides/return-goods").await.text;
     assert!(
         guide.contains("href=\"/docs/laws/sample-consumer-law#第二十五条\""),
         "a loaded law links to its article: {guide}"
@@ -396,18 +375,17 @@ async fn pages_render_results_documents_and_the_large_text_mode() {
         doc.contains("引用本法条文的内容") && doc.contains("href=\"/docs/guides/return-goods\""),
         "backlinks: {doc}"
     );
-    let missing = client.get(format!("{}/docs/laws/none", server.base)).send().await.unwrap();
-    assert_eq!(missing.status(), 404);
+    let missing = app.get("/docs/laws/none").await;
+    assert_eq!(missing.status, 404);
 
-    let switch = client.get(format!("{}/prefs?large=1&back=/search%3Fq%3D1", server.base)).send().await.unwrap();
-    assert_eq!(switch.status(), 303);
-    assert_eq!(switch.headers()["location"], "/search?q=1");
-    let cookie = switch.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
-    let large =
-        client.get(format!("{}/", server.base)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    let switch = app.get("/prefs?large=1&back=/search%3Fq%3D1").await;
+    assert_eq!(switch.status, 303);
+    assert_eq!(switch.headers["location"], "/search?q=1");
+    let cookie = switch.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let large = app.get_with("/", &[("cookie", &cookie)]).await.text;
     assert!(large.contains("<html lang=\"zh-CN\" class=\"large-text\">"), "{large}");
-    let escape = client.get(format!("{}/prefs?large=1&back=//evil.example", server.base)).send().await.unwrap();
-    assert_eq!(escape.headers()["location"], "/", "no open redirect");
+    let escape = app.get("/prefs?large=1&back=//evil.example").await;
+    assert_eq!(escape.headers["location"], "/", "no open redirect");
 }
 
 /// (change, old label, new label) of each compared row.
@@ -423,9 +401,8 @@ fn compared(body: &Value) -> Vec<(String, Option<String>, Option<String>)> {
 
 #[tokio::test]
 async fn two_versions_of_a_law_compare_article_by_article() {
-    let server = spawn_server().await;
-    let base = &server.base;
-    let (status, body) = get(&format!("{base}/api/docs/laws/sample-consumer-law/compare")).await;
+    let app = App::fixture().await;
+    let (status, body) = get(&app, "/api/docs/laws/sample-consumer-law/compare").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["title"], "示例消费者保护法");
     assert_eq!(
@@ -460,18 +437,16 @@ async fn two_versions_of_a_law_compare_article_by_article() {
     assert_eq!(changed["new"]["chapter"], "第三章 经营者的义务 / 第一节 一般规定");
 
     // Versions named by date give the same; swapped, additions become deletions.
-    let (_, by_date) =
-        get(&format!("{base}/api/docs/laws/sample-consumer-law-2015/compare?from=2015-01-01&to=2020-05-01")).await;
+    let (_, by_date) = get(&app, "/api/docs/laws/sample-consumer-law-2015/compare?from=2015-01-01&to=2020-05-01").await;
     assert_eq!(by_date, body);
-    let (_, back) =
-        get(&format!("{base}/api/docs/laws/sample-consumer-law/compare?from=2020-05-01&to=2015-01-01")).await;
+    let (_, back) = get(&app, "/api/docs/laws/sample-consumer-law/compare?from=2020-05-01&to=2015-01-01").await;
     assert_eq!((back["counts"]["deleted"].as_u64(), back["counts"]["added"].as_u64()), (Some(6), Some(0)));
     assert_eq!(back["rows"][3]["old"]["html"], changed["new"]["html"].as_str().unwrap().replace("ins>", "del>"));
 
     // The page: two columns of text, offered from the law's page.
-    let page = reqwest::get(format!("{base}/docs/laws/sample-consumer-law/compare")).await.unwrap();
-    assert_eq!(page.status(), 200);
-    let page = page.text().await.unwrap();
+    let page = app.get("/docs/laws/sample-consumer-law/compare").await;
+    assert_eq!(page.status, 200);
+    let page = page.text;
     assert!(page.contains("<title>《示例消费者保护法》版本对照 - 消费维权知识库</title>"), "{page}");
     assert!(
         page.contains("消费者<del>可以在</del>七日内退货") && page.contains("<ins>有权自收到商品之日起</ins>"),
@@ -482,7 +457,7 @@ async fn two_versions_of_a_law_compare_article_by_article() {
         "{page}"
     );
     assert!(page.contains("id=\"to-第二十五条\""), "{page}");
-    let law = reqwest::get(format!("{base}/docs/laws/sample-consumer-law")).await.unwrap().text().await.unwrap();
+    let law = app.get("/docs/laws/sample-consumer-law").await.text;
     assert!(law.contains("href=\"/docs/laws/sample-consumer-law/compare\""), "{law}");
     assert!(
         law.contains("href=\"/docs/laws/sample-consumer-law/compare?from=laws%2Fsample-consumer-law-2015&amp;to=laws%2Fsample-consumer-law\""),
@@ -492,16 +467,15 @@ async fn two_versions_of_a_law_compare_article_by_article() {
 
 #[tokio::test]
 async fn bad_comparisons_get_400_or_404_in_chinese_and_english() {
-    let server = spawn_server().await;
-    let base = &server.base;
-    let law = format!("{base}/api/docs/laws/sample-consumer-law/compare");
+    let app = App::fixture().await;
+    let law = "/api/docs/laws/sample-consumer-law/compare";
     for (query, chinese) in [
         ("from=1999-01-01", "参数 from 的值“1999-01-01”不是这部法规的版本，可选：2020-05-01、2015-01-01"),
         ("to=laws/old-regulation", "参数 to 的值“laws/old-regulation”不是这部法规的版本"),
         ("from=laws/sample-consumer-law&to=2020-05-01", "请选择两个不同的版本进行对照"),
         ("from=2015-01-01&from=2020-05-01", "查询参数格式有误"),
     ] {
-        let (status, body) = get(&format!("{law}?{query}")).await;
+        let (status, body) = get(&app, &format!("{law}?{query}")).await;
         assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{query}: {body}");
         assert!(body["error"]["message"].as_str().unwrap().starts_with(chinese), "{query}: {body}");
         assert!(body["error"]["message_en"].as_str().unwrap().is_ascii(), "{query}: {body}");
@@ -511,19 +485,19 @@ async fn bad_comparisons_get_400_or_404_in_chinese_and_english() {
         ("warnings/prepaid-card", "本库中只有这一个版本，没有可以对照的其他版本"),
         ("laws/none", "没有找到这个页面或文档"),
     ] {
-        let (status, body) = get(&format!("{base}/api/docs/{path}/compare")).await;
+        let (status, body) = get(&app, &format!("/api/docs/{path}/compare")).await;
         assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{path}: {body}");
         assert_eq!(body["error"]["message"], chinese, "{path}");
     }
-    let response = raw_get(server.addr, "/api/docs/../laws/sample-consumer-law/compare").await;
-    assert!(response.starts_with("HTTP/1.1 400") && response.contains("\"invalid_id\""), "{response}");
+    let response = app.get("/api/docs/../laws/sample-consumer-law/compare").await;
+    assert!(response.status == 400 && response.text.contains("\"invalid_id\""), "{}", response.text);
     // The page explains the same in Chinese.
-    let page = reqwest::get(format!("{base}/docs/laws/sample-consumer-law/compare?to=1999-01-01")).await.unwrap();
-    assert_eq!(page.status(), 400);
-    assert!(page.text().await.unwrap().contains("参数 to 的值“1999-01-01”不是这部法规的版本"));
-    let page = reqwest::get(format!("{base}/docs/laws/old-regulation/compare")).await.unwrap();
-    assert_eq!(page.status(), 404);
-    assert!(page.text().await.unwrap().contains("本库中只有这一个版本"));
+    let page = app.get("/docs/laws/sample-consumer-law/compare?to=1999-01-01").await;
+    assert_eq!(page.status, 400);
+    assert!(page.text.contains("参数 to 的值“1999-01-01”不是这部法规的版本"));
+    let page = app.get("/docs/laws/old-regulation/compare").await;
+    assert_eq!(page.status, 404);
+    assert!(page.text.contains("本库中只有这一个版本"));
 }
 
 #[tokio::test]
@@ -544,30 +518,30 @@ async fn hostile_text_in_compared_versions_stays_text() {
     );
     // A document whose own id ends in /compare is still its own page.
     write("guides/compare.md", "+++\ntitle = \"如何比较商品价格\"\n+++\n\n货比三家。\n");
-    let server = common::spawn_server_on(content.path().to_path_buf()).await;
-    let (status, body) = get(&format!("{}/api/docs/laws/hostile/compare", server.base)).await;
+    let app = App::over(content.path().to_path_buf()).await;
+    let (status, body) = get(&app, "/api/docs/laws/hostile/compare").await;
     assert_eq!(status, 200, "{body}");
     let row = &body["rows"][0];
     assert_eq!(row["change"], "modified");
     // Escaped text, compared character by character: `<`, `alert(` and `>` are in both.
     assert_eq!(row["old"]["html"], "经营者&lt;<del>script&gt;</del>alert(<del>1)&lt;/script</del>&gt;应当退货。");
     assert_eq!(row["new"]["html"], "经营者&lt;<ins>img src=x onerror=</ins>alert(<ins>2)</ins>&gt;应当退货。");
-    let page = reqwest::get(format!("{}/docs/laws/hostile/compare", server.base)).await.unwrap().text().await.unwrap();
+    let page = app.get("/docs/laws/hostile/compare").await.text;
     assert!(page.contains("alert(<del>1)&lt;/script</del>&gt;"), "{page}");
     assert!(!page.contains("<script>alert") && !page.contains("<img src=x"), "{page}");
-    let guide = reqwest::get(format!("{}/docs/guides/compare", server.base)).await.unwrap();
-    assert_eq!(guide.status(), 200);
-    assert!(guide.text().await.unwrap().contains("<h1>如何比较商品价格</h1>"));
+    let guide = app.get("/docs/guides/compare").await;
+    assert_eq!(guide.status, 200);
+    assert!(guide.text.contains("<h1>如何比较商品价格</h1>"));
 }
 
 #[tokio::test]
 async fn explain_shows_each_feature_and_weight_that_make_the_score() {
-    let server = spawn_server().await;
-    let (status, plain) = get(&format!("{}/api/search?q=七日内退货", server.base)).await;
+    let app = App::fixture().await;
+    let (status, plain) = get(&app, "/api/search?q=七日内退货").await;
     assert_eq!(status, 200);
     assert!(plain["hits"][0].get("explain").is_none(), "no explanation unless asked: {plain}");
 
-    let (status, body) = get(&format!("{}/api/search?q=七日内退货&explain=1", server.base)).await;
+    let (status, body) = get(&app, "/api/search?q=七日内退货&explain=1").await;
     assert_eq!(status, 200, "{body}");
     let hits = body["hits"].as_array().unwrap();
     assert!(!hits.is_empty());
@@ -589,7 +563,7 @@ async fn explain_shows_each_feature_and_weight_that_make_the_score() {
     let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 
-    let (status, body) = get(&format!("{}/api/search?q=七日内退货&explain=2", server.base)).await;
+    let (status, body) = get(&app, "/api/search?q=七日内退货&explain=2").await;
     assert_eq!(status, 400);
     assert!(body["error"]["message_en"].as_str().unwrap().contains("invalid explain `2`"), "{body}");
 }

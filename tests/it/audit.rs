@@ -4,14 +4,14 @@
 
 use crate::common;
 
-use common::{Staff, form_value, signed_in, spawn_staff_server};
+use common::{Staff, cookie_client, signed_in, spawn_staff_server};
 use weiquan::publish::Store;
 
 /// A client that keeps the sign-in form's cookie, and that form's token.
 async fn sign_in_form(staff: &Staff) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let page = client.get(format!("{}/admin/login", staff.base)).send().await.unwrap().text().await.unwrap();
-    (client, form_value(&page, "csrf"))
+    let client = cookie_client();
+    let csrf = common::sign_in_form(&client, &staff.base).await;
+    (client, csrf)
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{signed_in, spawn_server, spawn_staff_server, spawn_staff_server_with};
+use common::{eventually, signed_in, spawn_server, spawn_staff_server, spawn_staff_server_with};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -74,14 +74,11 @@ async fn browser() -> Option<Browser> {
     let capabilities: fantoccini::wd::Capabilities = capabilities.as_object().unwrap().clone();
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if let Ok(client) = ClientBuilder::new(connector.clone()).capabilities(capabilities.clone()).connect(&url).await
-        {
-            return Some(Browser { client, _driver: driver, profile });
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not accept a session on port {port}");
+    let session = eventually(WAIT, || async {
+        ClientBuilder::new(connector.clone()).capabilities(capabilities.clone()).connect(&url).await.ok()
+    });
+    let client = session.await.unwrap_or_else(|| panic!("chromedriver did not accept a session on port {port}"));
+    Some(Browser { client, _driver: driver, profile })
 }
 
 fn screenshot_dir() -> PathBuf {
@@ -282,6 +279,17 @@ async fn a_publisher_writes_a_warning_with_the_preview_and_publishes_it() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// The slides the kiosk's loop shows during 3.6 s: a fixed time on purpose,
+/// as what is tested is what the loop goes through (and skips) meanwhile.
+async fn slides_shown(client: &Client) -> std::collections::BTreeSet<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..12 {
+        seen.insert(current_slide(client).await);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    seen
+}
+
 /// The id of the warning the kiosk's loop shows now.
 async fn current_slide(client: &Client) -> String {
     let id =
@@ -290,15 +298,24 @@ async fn current_slide(client: &Client) -> String {
     id.as_str().unwrap_or_default().to_string()
 }
 
-/// Whether `code` returns `expected` within 5 seconds (polled every 100 ms).
+/// Whether `code` returns `expected` within 5 seconds.
 async fn within_5s(client: &Client, code: &str, expected: serde_json::Value) -> bool {
-    for _ in 0..50 {
-        if script(client, code).await == expected {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
+    let found = eventually(Duration::from_secs(5), || async { (script(client, code).await == expected).then_some(()) });
+    found.await.is_some()
+}
+
+/// Whether the kiosk's service worker has kept each of `paths` (their
+/// latest answers), within 5 seconds.
+async fn kept_offline(client: &Client, paths: &[&str]) -> bool {
+    let code = "var done = arguments[arguments.length - 1];\
+                caches.open('weiquan-kiosk-v1').then(function (cache) { return cache.keys(); })\
+                .then(function (keys) { done(keys.map(function (k) { return new URL(k.url).pathname; })); });";
+    let found = eventually(Duration::from_secs(5), || async {
+        let kept = client.execute_async(code, vec![]).await.unwrap();
+        let kept: Vec<String> = serde_json::from_value(kept).unwrap();
+        paths.iter().all(|path| kept.iter().any(|k| k == path)).then_some(())
+    });
+    found.await.is_some()
 }
 
 /// Decodes the QR code in a PNG.
@@ -329,12 +346,12 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     };
     let mut staff = spawn_staff_server_with([("mall-1".to_string(), settings)].into()).await;
     // An expired warning, written by other means, must never be shown.
-    std::fs::write(
-        staff.content.join("warnings/expired.md"),
-        "+++\ntitle = \"已经过期的警示\"\ndate = 2020-01-01\nexpires = 2020-12-31\n+++\n\n过期。\n",
-    )
-    .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    staff
+        .write_document(
+            "warnings/expired",
+            "+++\ntitle = \"已经过期的警示\"\ndate = 2020-01-01\nexpires = 2020-12-31\n+++\n\n过期。\n",
+        )
+        .await;
 
     client.set_window_size(1080, 1920).await.unwrap();
     client.goto(&format!("{}/kiosk/mall-1#key={KIOSK_SECRET}", staff.base)).await.unwrap();
@@ -342,11 +359,7 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     let hash = "return location.hash";
     assert!(within_5s(client, hash, json!("")).await, "the secret leaves the address bar");
     save_screenshot(client, "kiosk-portrait-loop").await;
-    let mut seen = std::collections::BTreeSet::new();
-    for _ in 0..12 {
-        seen.insert(current_slide(client).await);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let seen = slides_shown(client).await;
     assert!(seen.contains("warnings/prepaid-card") && seen.contains("warnings/html-injection"), "{seen:?}");
     assert!(!seen.contains("warnings/expired"), "expired warnings are skipped: {seen:?}");
 
@@ -382,7 +395,8 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     save_screenshot(client, "kiosk-portrait-search").await;
     result.click().await.unwrap();
     let qr = client.wait().at_most(WAIT).for_element(Locator::Css("#doc:not([hidden]) #doc-qr[src]")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let loaded = "var qr = document.querySelector('#doc-qr'); return qr.complete && qr.naturalWidth > 0";
+    assert!(within_5s(client, loaded, json!(true)).await, "the QR code loads");
     save_screenshot(client, "kiosk-portrait-document").await;
     assert_eq!(decode_qr(&qr.screenshot().await.unwrap()), format!("{}/docs/warnings/prepaid-card", staff.base));
     // The kiosk's search and the result opened from it reach the insights as that kiosk's.
@@ -450,16 +464,15 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     assert!(controlled, "the service worker controls the kiosk page");
     client.refresh().await.unwrap();
     client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let kept = kept_offline(client, &["/kiosk/mall-1", "/kiosk/mall-1/slides", "/static/kiosk.js"]).await;
+    assert!(kept, "the service worker keeps the page, its slides and its script");
     staff.stop.take().unwrap().send(()).unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let healthz = format!("{}/healthz", staff.base);
+    let stopped = eventually(WAIT, || async { reqwest::get(&healthz).await.is_err().then_some(()) });
+    assert!(stopped.await.is_some(), "the server stops");
     client.refresh().await.unwrap();
     client.wait().at_most(WAIT).for_element(Locator::Css("#slides .slide")).await.unwrap();
-    let mut seen = std::collections::BTreeSet::new();
-    for _ in 0..12 {
-        seen.insert(current_slide(client).await);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let seen = slides_shown(client).await;
     assert!(seen.len() >= 2, "the cached loop keeps rotating: {seen:?}");
     client.wait().at_most(WAIT).for_element(Locator::Css("#offline:not([hidden])")).await.unwrap();
     save_screenshot(client, "kiosk-offline").await;

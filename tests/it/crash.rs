@@ -101,6 +101,7 @@ async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
     let killer = {
         let child = server.child.clone();
         tokio::spawn(async move {
+            // A fixed time on purpose: the kill lands at a moment the saves do not choose.
             tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
             let _ = child.lock().unwrap().kill();
         })
@@ -193,6 +194,7 @@ fn a_rebuild_killed_at_any_moment_leaves_the_old_index_serving() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // A fixed time on purpose: the kill lands at this fraction of a build.
         std::thread::sleep(duration * tenth / 10);
         if child.try_wait().unwrap().is_none() {
             killed_midway += 1;

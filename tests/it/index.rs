@@ -131,7 +131,8 @@ fn searches_while_documents_are_reindexed_read_one_view_of_the_index() {
     // searches a minute failed with an index out of bounds. This small
     // index rarely hits that window; it checks that searches keep answering
     // while documents are reindexed and segments merged.
-    let index = common::fixture_index();
+    // Its own index: this test writes to it.
+    let index = common::index_of(fixture("content"));
     let engine = std::sync::Arc::new(index.engine);
     let loaded = weiquan::content::load(&[fixture("content")], Clock::default().today(), &|_, _| {}).unwrap();
     let warnings: Vec<_> = loaded.documents.into_iter().filter(|d| d.kind == weiquan::content::Kind::Warning).collect();

@@ -111,7 +111,7 @@ async fn an_event_stream_ends_after_its_lifetime_and_gives_its_place_back() {
 #[tokio::test]
 async fn a_repeated_unspaced_query_is_searched_once_per_word_and_capped() {
     use weiquan::search::query::MAX_TERMS;
-    let fixture = tokio::task::spawn_blocking(common::fixture_index).await.unwrap();
+    let fixture = tokio::task::spawn_blocking(common::shared_index).await.unwrap();
     let repeated = "中华人民共和国".repeat(29);
     let terms = fixture.engine.query_terms(&repeated);
     assert!(terms.contains(&"中华人民共和国".to_string()), "{terms:?}");

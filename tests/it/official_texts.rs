@@ -352,8 +352,8 @@ fn first_start_fetches_the_texts_or_serves_the_content_with_a_notice() {
 
 #[tokio::test]
 async fn about_lists_the_known_gaps_and_hand_added_laws_name_their_source() {
-    let server = common::spawn_server().await;
-    let about = reqwest::get(format!("{}/about", server.base)).await.unwrap().text().await.unwrap();
+    let app = common::App::fixture().await;
+    let about = app.get("/about").await.text;
     let gaps = about.split("id=\"known-gaps\"").nth(1).expect("a known-gaps section");
     for title in ["仲裁法", "食品安全法", "反不正当竞争法", "消费者权益保护法实施条例"] {
         assert!(gaps.contains(&format!("《中华人民共和国{title}》")), "{title} missing from {gaps}");
@@ -361,7 +361,7 @@ async fn about_lists_the_known_gaps_and_hand_added_laws_name_their_source() {
     assert!(gaps.contains("2026年3月1日起施行") && gaps.contains("2024年7月1日起施行"));
     assert!(about.contains("id=\"no-corpus\""), "the fixture server has no official texts");
 
-    let page = reqwest::get(format!("{}/docs/laws/old-regulation", server.base)).await.unwrap().text().await.unwrap();
+    let page = app.get("/docs/laws/old-regulation").await.text;
     assert!(page.contains("来源：示例公报（2012年第1期），由本站工作人员录入"), "{page}");
 }
 

@@ -3,7 +3,7 @@
 use crate::common;
 
 use chrono::NaiveDate;
-use common::{fixture_index, unit_id};
+use common::{shared_index, unit_id};
 use weiquan::content::{Kind, Level, Status};
 use weiquan::search::answer::{Answer, AnswerArticle, AnswerDocument};
 use weiquan::search::{SearchRequest, Sort, query::MAX_QUERY_CHARS};
@@ -12,7 +12,7 @@ const LAW: &str = "laws/sample-consumer-law";
 
 #[test]
 fn a_question_finds_its_article_first_with_title_article_and_chapter() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let results = fixture.query("七日内退货");
     let top = &results.hits[0];
     assert_eq!(unit_id(top), format!("{LAW}#第二十五条"));
@@ -27,7 +27,7 @@ fn a_question_finds_its_article_first_with_title_article_and_chapter() {
 
 #[test]
 fn exact_top_hits_for_chinese_queries() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     for (query, expected) in [
         ("欺诈 三倍", format!("{LAW}#第五十五条")),
         ("格式条款", format!("{LAW}#第二十六条")),
@@ -45,7 +45,7 @@ fn exact_top_hits_for_chinese_queries() {
 
 #[test]
 fn a_listed_question_finds_its_document_first() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     // Asked as written in the documents' `questions` (TOML and YAML front
     // matter), in words their titles, summaries and bodies do not use.
     for (question, expected) in [
@@ -66,7 +66,7 @@ fn a_listed_question_finds_its_document_first() {
 
 #[test]
 fn words_of_judged_questions_find_the_article_they_were_filed_under() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     // `asked.txt` files 跑腿 and 代购 under 第二条, whose text says neither.
     assert_eq!(fixture.ids("找人跑腿代购出了问题").first(), Some(&format!("{LAW}#第二条")));
     let explained = fixture.search(&SearchRequest { explain: true, ..SearchRequest::new("跑腿代购") });
@@ -76,7 +76,7 @@ fn words_of_judged_questions_find_the_article_they_were_filed_under() {
 
 #[test]
 fn a_named_article_comes_first() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     for query in [
         "示例消费者保护法第五十五条",
         "示例消费者保护法 55条",
@@ -93,7 +93,7 @@ fn a_named_article_comes_first() {
 
 #[test]
 fn the_version_in_force_ranks_above_older_ones_which_stay_findable() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let ids = fixture.ids("七日内退货");
     let old = "laws/sample-consumer-law-2015#第二十五条".to_string();
     assert_eq!(ids[0], format!("{LAW}#第二十五条"));
@@ -108,7 +108,7 @@ fn the_version_in_force_ranks_above_older_ones_which_stay_findable() {
 
 #[test]
 fn traditional_characters_find_what_simplified_ones_find() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     for (traditional, simplified) in
         [("七日內退貨", "七日内退货"), ("預付卡 跑路", "预付卡 跑路"), ("驗證碼", "验证码")]
     {
@@ -120,7 +120,7 @@ fn traditional_characters_find_what_simplified_ones_find() {
 
 #[test]
 fn expansions_are_reported_and_can_be_turned_off() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let expanded = fixture.query("霸王条款");
     assert_eq!(expanded.expansions.len(), 1);
     assert_eq!(
@@ -138,7 +138,7 @@ fn expansions_are_reported_and_can_be_turned_off() {
 
 #[test]
 fn articles_rank_above_the_guides_that_explain_them() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     // 退货指南 has 退货 in its title; the law's article 25 in its text. The
     // fitted weights put the article first; the guide stays in the list.
     let ids = fixture.ids("退货");
@@ -148,7 +148,7 @@ fn articles_rank_above_the_guides_that_explain_them() {
 
 #[test]
 fn coverage_is_the_share_of_the_query_a_unit_holds() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let results = fixture.search(&SearchRequest { explain: true, ..SearchRequest::new("预付卡 跑路") });
     let coverage = |id: &str| {
         let hit = results.hits.iter().find(|hit| unit_id(hit) == id).unwrap_or_else(|| panic!("{id} missing"));
@@ -162,7 +162,7 @@ fn coverage_is_the_share_of_the_query_a_unit_holds() {
 
 #[test]
 fn fragments_inside_jieba_words_are_found() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     for fragment in ["中华人民共和国", "中华", "华人", "人民共和", "人民大会堂", "工具", "测试工具箱", "处理", "待处理"]
     {
         assert!(fixture.ids(fragment).iter().any(|id| id == "guides/great-hall"), "{fragment}");
@@ -171,7 +171,7 @@ fn fragments_inside_jieba_words_are_found() {
 
 #[test]
 fn phrases_exclusions_and_or() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     assert_eq!(fixture.ids("\"无需说明理由\""), vec![format!("{LAW}#第二十五条")]);
     assert!(fixture.ids("\"理由无需\"").is_empty());
     let with = fixture.ids("预付卡");
@@ -186,7 +186,7 @@ fn phrases_exclusions_and_or() {
 
 #[test]
 fn filters_by_kind_level_status_region_tag_and_date() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let search = |request: SearchRequest| fixture.search(&SearchRequest { query: "预付卡".into(), ..request });
     let only = |request: SearchRequest| search(request).hits.iter().map(unit_id).collect::<Vec<_>>();
 
@@ -215,7 +215,7 @@ fn filters_by_kind_level_status_region_tag_and_date() {
 
 #[test]
 fn facets_count_every_matching_unit() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let results = fixture.query("预付卡");
     let facets = &results.facets;
     assert_eq!(results.total, 5);
@@ -233,7 +233,7 @@ fn facets_count_every_matching_unit() {
 
 #[test]
 fn a_filtering_facet_still_counts_its_other_values() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let cases = fixture.search(&SearchRequest { kinds: vec![Kind::Case], ..SearchRequest::new("预付卡") });
     assert_eq!(cases.total, 1);
     // The kind facet counts as if unfiltered, so 法规 and 消费警示 can be added ...
@@ -245,7 +245,7 @@ fn a_filtering_facet_still_counts_its_other_values() {
 
 #[test]
 fn sorting_by_date_and_paging() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let by_date = fixture.search(&SearchRequest { query: "预付卡".into(), sort: Sort::Date, ..Default::default() });
     let dates: Vec<_> = by_date.hits.iter().map(|h| h.date.clone().unwrap_or_default()).collect();
     let mut sorted = dates.clone();
@@ -268,7 +268,7 @@ fn sorting_by_date_and_paging() {
 
 #[test]
 fn snippets_are_short_escaped_and_marked() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let hit = &fixture.query("七日内退货").hits[0];
     assert!(hit.snippet.contains("<mark>七日内退货</mark>"), "{}", hit.snippet);
     assert!(hit.snippet.contains("消费者<mark>退货</mark>"), "{}", hit.snippet);
@@ -284,7 +284,7 @@ fn snippets_are_short_escaped_and_marked() {
 
 #[test]
 fn hostile_queries_give_results_or_nothing_never_an_error() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let long = "预付卡".repeat(4_000);
     let latin = "a".repeat(10_000);
     let hostile = [
@@ -342,7 +342,7 @@ fn hostile_queries_give_results_or_nothing_never_an_error() {
 
 #[test]
 fn invalid_parameters_are_errors_not_panics() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     for request in [
         SearchRequest { page: 0, ..SearchRequest::new("预付卡") },
         SearchRequest { per_page: 0, ..SearchRequest::new("预付卡") },
@@ -360,7 +360,7 @@ fn invalid_parameters_are_errors_not_panics() {
 
 #[test]
 fn an_empty_query_with_filters_lists_documents() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let results = fixture.search(&SearchRequest { kinds: vec![Kind::Warning], sort: Sort::Date, ..Default::default() });
     assert_eq!(results.total, 2);
     assert_eq!(results.hits[0].id, "warnings/prepaid-card");
@@ -369,7 +369,7 @@ fn an_empty_query_with_filters_lists_documents() {
 
 #[test]
 fn topics_are_the_words_a_query_is_about() {
-    let fixture = common::fixture_index();
+    let fixture = shared_index();
     // No single characters (的, 了), no question words (怎么办), each word once.
     assert_eq!(fixture.engine.topics("健身房的预付卡跑路了怎么办？健身房"), ["健身房", "预付卡", "跑路"]);
     assert!(fixture.engine.topics("").is_empty());
@@ -383,7 +383,7 @@ fn answer_to(fixture: &common::Fixture, query: &str) -> Option<Answer> {
 
 #[test]
 fn the_answer_is_the_guide_and_the_article_in_force_it_cites() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     // The article is found in both versions; the guide explaining it leads
     // wherever it ranks.
     let ids = fixture.ids("七日内退货");
@@ -408,11 +408,11 @@ fn the_answer_is_the_guide_and_the_article_in_force_it_cites() {
         }],
         case: None,
     };
-    assert_eq!(answer_to(&fixture, "七日内退货"), Some(expected));
+    assert_eq!(answer_to(fixture, "七日内退货"), Some(expected));
 
     // A warning without a summary is summed up by its first sentence, past
     // its headings; the case among the top results comes with it.
-    let prepaid = answer_to(&fixture, "预付卡 退款").unwrap();
+    let prepaid = answer_to(fixture, "预付卡 退款").unwrap();
     assert_eq!(prepaid.document.as_ref().map(|d| d.id.as_str()), Some("warnings/prepaid-card"));
     assert_eq!(prepaid.document.unwrap().summary, "一些商家先收钱后跑路，消费者的预付卡无法使用，也拿不到退款。");
     assert!(prepaid.articles.is_empty(), "the warning cites no article");
@@ -423,19 +423,19 @@ fn the_answer_is_the_guide_and_the_article_in_force_it_cites() {
 
 #[test]
 fn an_article_ranked_first_answers_alone_and_a_case_first_is_no_answer() {
-    let fixture = fixture_index();
-    let alone = answer_to(&fixture, "欺诈 三倍").unwrap();
+    let fixture = shared_index();
+    let alone = answer_to(fixture, "欺诈 三倍").unwrap();
     assert_eq!(alone.document, None);
     let labels: Vec<_> = alone.articles.iter().map(|a| (a.id.as_str(), a.anchor.as_str())).collect();
     assert_eq!(labels, [(LAW, "第五十五条")]);
     assert!(alone.articles[0].text.starts_with("经营者提供商品有欺诈行为的"), "{:?}", alone.articles[0]);
     assert_eq!(fixture.ids("健身房 停业")[0], "cases/gym-prepaid-card");
-    assert_eq!(answer_to(&fixture, "健身房 停业"), None);
+    assert_eq!(answer_to(fixture, "健身房 停业"), None);
 }
 
 #[test]
 fn only_the_first_page_by_relevance_of_a_query_has_an_answer() {
-    let fixture = fixture_index();
+    let fixture = shared_index();
     let first = SearchRequest { per_page: 2, ..SearchRequest::new("七日内退货") };
     let later = SearchRequest { page: 2, ..first.clone() };
     let by_date = SearchRequest { sort: Sort::Date, ..SearchRequest::new("七日内退货") };

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{Staff, form_value, raw_get, signed_in, spawn_staff_server};
+use common::{csrf, form_value, raw_get, sign_in, signed_in, spawn_staff_server};
 
 /// A warning written to attack every place its text shows up.
 const HOSTILE: &str = r#"+++
@@ -42,28 +42,11 @@ async fn text(client: &reqwest::Client, url: &str) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
-/// Writes the hostile warning and waits until the watcher has indexed it.
-async fn with_hostile_warning(staff: &Staff) {
-    with_warning(staff, "hostile", HOSTILE).await;
-}
-
-/// Writes `warnings/{name}.md` and waits until the watcher has indexed it.
-async fn with_warning(staff: &Staff, name: &str, text: &str) {
-    std::fs::write(staff.content.join(format!("warnings/{name}.md")), text).unwrap();
-    let url = format!("{}/api/docs/warnings/{name}", staff.base);
-    for _ in 0..100 {
-        if reqwest::get(&url).await.unwrap().status() == 200 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the warning {name} was not indexed");
-}
-
 #[tokio::test]
 async fn scripts_and_handlers_are_neutralised_in_every_place() {
     let staff = spawn_staff_server().await;
-    with_hostile_warning(&staff).await;
+    // Written as an editor would, and indexed by the watcher.
+    staff.write_document("warnings/hostile", HOSTILE).await;
     let client = reqwest::Client::new();
     let base = &staff.base;
     let places = [
@@ -104,11 +87,11 @@ async fn scripts_and_handlers_are_neutralised_in_every_place() {
 
     let editor = signed_in(base, "ed", "editor-pass1").await;
     let page = text(&editor, &format!("{base}/admin/edit?kind=warning")).await;
-    let csrf = form_value(&page, "csrf");
+    let token = csrf(&page);
     let preview = editor
         .post(format!("{base}/admin/preview"))
         .form(&[
-            ("csrf", csrf.as_str()),
+            ("csrf", token.as_str()),
             ("title", "预览<script>alert(1)</script>"),
             ("severity", "info"),
             ("body", "预览正文<img src=x onerror=alert(1)><a href=\"javascript:alert(2)\">x</a>"),
@@ -194,13 +177,7 @@ async fn session_cookies_are_http_only_and_same_site() {
     let staff = spawn_staff_server().await;
     let client =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = text(&client, &format!("{}/admin/login", staff.base)).await;
-    let response = client
-        .post(format!("{}/admin/login", staff.base))
-        .form(&[("name", "boss"), ("password", "admin-pass12"), ("csrf", &form_value(&page, "csrf"))])
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in(&client, &staff.base, "boss", "admin-pass12").await;
     let cookies: Vec<String> =
         response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
     assert!(!cookies.is_empty(), "signing in sets a session cookie ({})", response.status());
@@ -242,8 +219,8 @@ async fn paths_cannot_leave_their_roots() {
     let page = text(&editor, &format!("{}/admin/edit?kind=warning", staff.base)).await;
     let hostile = ["../../escape", "warnings/../../escape", "/tmp/escape", "warnings\\..\\escape", "warnings/a\0b"];
     for (field_name, value) in hostile.iter().flat_map(|v| [("id", *v), ("slug", *v)]) {
-        let csrf = form_value(&page, "csrf");
-        let mut form = vec![("csrf", csrf.as_str()), ("base", ""), ("kind", "warning"), ("title", "越界")];
+        let token = csrf(&page);
+        let mut form = vec![("csrf", token.as_str()), ("base", ""), ("kind", "warning"), ("title", "越界")];
         form.extend([("severity", "info"), ("body", "越界"), ("action", "draft"), (field_name, value)]);
         let response = editor.post(format!("{}/admin/save", staff.base)).form(&form).send().await.unwrap();
         assert!(response.status().is_client_error(), "{field_name}={value}: {}", response.status());
@@ -315,6 +292,8 @@ async fn slow_and_oversized_requests_cannot_hold_the_server() {
     }
     let waiting =
         tokio::spawn(exchange(addr, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+    // A fixed time on purpose: what is tested is that nothing happens (the
+    // third is not served) while the two slow clients hold their slots.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!waiting.is_finished(), "a third connection waits while two are open");
     // Past the header deadline the slow clients are cut off and the third is served.
@@ -389,16 +368,10 @@ async fn every_admin_route_needs_the_right_role() {
         [("ed", "editor-pass1", Editor), ("pub", "publisher-pass", Editor), ("boss", "admin-pass12", Admin)]
     {
         let client = no_redirects().cookie_store(true).build().unwrap();
-        let page = text(&client, &format!("{base}/admin/login")).await;
-        let response = client
-            .post(format!("{base}/admin/login"))
-            .form(&[("name", name), ("password", password), ("csrf", &form_value(&page, "csrf"))])
-            .send()
-            .await
-            .unwrap();
+        let response = sign_in(&client, base, name, password).await;
         assert!(response.status().is_redirection(), "{name} signs in: {}", response.status());
-        let csrf = form_value(&text(&client, &format!("{base}/admin")).await, "csrf");
-        people.push((name, role, client, csrf));
+        let token = csrf(&text(&client, &format!("{base}/admin")).await);
+        people.push((name, role, client, token));
     }
     for &(method, path, least, fields) in routes {
         let url = format!("{base}{path}");
@@ -467,7 +440,7 @@ async fn control_characters_in_a_title_leave_the_feed_well_formed() {
     // in the front matter and raw ones in the body.
     let warning = "+++\ntitle = \"空字符\\u0000标题\\f警示\u{1}\"\ndate = 2026-02-01\n\
                    summary = \"摘要\\u0007里有响铃\"\ntags = [\"网购\\u0000\"]\n+++\n\n正文\u{0}里的\u{1b}空字符。\n";
-    with_warning(&staff, "nul-title", warning).await;
+    staff.write_document("warnings/nul-title", warning).await;
     let feed = text(&reqwest::Client::new(), &format!("{}/feed.xml", staff.base)).await;
     let xml =
         roxmltree::Document::parse(&feed).unwrap_or_else(|e| panic!("the feed is well-formed XML ({e}):\n{feed}"));
@@ -530,7 +503,7 @@ async fn only_a_configured_kiosk_with_its_secret_can_report() {
     let page = boss.get(format!("{}/admin/kiosks", staff.base)).send().await.unwrap().text().await.unwrap();
     let reload = boss
         .post(format!("{}/admin/kiosks", staff.base))
-        .form(&[("action", "reload"), ("id", "mall-1"), ("csrf", &form_value(&page, "csrf"))])
+        .form(&[("action", "reload"), ("id", "mall-1"), ("csrf", &csrf(&page))])
         .send()
         .await
         .unwrap();

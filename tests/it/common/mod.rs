@@ -1,32 +1,79 @@
 //! Helpers shared by the integration tests.
 
+mod app;
+mod wait;
+
+pub use app::App;
+pub use wait::eventually;
+
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use weiquan::clock::{Clock, DEFAULT_ZONE};
 use weiquan::search::{Engine, SearchHit, SearchRequest, SearchResults, build};
+use weiquan::web::AppState;
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-/// A real index on disk, built from `tests/fixtures/content`.
+/// A real index on disk with an engine open on it.
 pub struct Fixture {
-    pub dir: tempfile::TempDir,
     pub engine: Engine,
+    /// The index's folder.
+    pub path: PathBuf,
+    /// Removes the folder of an index of the test's own when dropped.
+    _dir: Option<tempfile::TempDir>,
 }
 
-pub fn fixture_index() -> Fixture {
-    index_of(fixture("content"))
+/// The index of `tests/fixtures/content`, built once per test process and
+/// shared by every test that only reads it (searches, servers, the router).
+/// Tests that change an index build their own with [`index_of`].
+pub fn shared_index() -> &'static Fixture {
+    static SHARED: LazyLock<Fixture> = LazyLock::new(|| {
+        let path = shared_index_dir();
+        build_index(&path, fixture("content"));
+        Fixture { engine: Engine::open(&path, Clock::default()).unwrap(), path, _dir: None }
+    });
+    &SHARED
 }
 
-/// A real index on disk, built from the content folder `root` (project or
-/// LawRefBook layout) without problems.
+/// A fresh engine over [`shared_index`], for a server or router of its own.
+pub fn shared_engine() -> Engine {
+    Engine::open(&shared_index().path, Clock::default()).unwrap()
+}
+
+/// `target/tmp/shared-index/{process id}`: statics are never dropped, so
+/// the folder outlives the process; those of ended processes are removed
+/// here (where `/proc` tells which have ended).
+fn shared_index_dir() -> PathBuf {
+    let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shared-index");
+    let me = std::process::id().to_string();
+    for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ended = Path::new("/proc/self").exists() && !Path::new("/proc").join(&name).exists();
+        if name == me || ended {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let path = parent.join(me);
+    std::fs::create_dir_all(&path).unwrap();
+    path
+}
+
+/// A real index on disk of the test's own, built from the content folder
+/// `root` (project or LawRefBook layout) without problems.
 pub fn index_of(root: PathBuf) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let report = build(dir.path(), &[root], &Clock::default(), &|_, _, _| {}).unwrap();
+    build_index(dir.path(), root);
+    let path = dir.path().to_path_buf();
+    Fixture { engine: Engine::open(&path, Clock::default()).unwrap(), path, _dir: Some(dir) }
+}
+
+fn build_index(path: &Path, root: PathBuf) {
+    let report = build(path, &[root], &Clock::default(), &|_, _, _| {}).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let engine = Engine::open(dir.path(), Clock::default()).unwrap();
-    Fixture { dir, engine }
 }
 
 impl Fixture {
@@ -68,26 +115,24 @@ pub fn corpus() -> Option<PathBuf> {
     None
 }
 
-/// A real server on loopback over a real index of `tests/fixtures/content`.
+/// A real server on loopback over the shared index of `tests/fixtures/content`.
 pub struct Server {
     pub base: String,
     pub addr: std::net::SocketAddr,
-    _index: tempfile::TempDir,
+    _index: Option<tempfile::TempDir>,
 }
 
 pub async fn spawn_server() -> Server {
-    let fixture = tokio::task::spawn_blocking(fixture_index).await.unwrap();
-    serve(fixture).await
+    serve(fixture_state().await).await
 }
 
 /// A real server on loopback over a real index built from the content
 /// folder `root` (project or LawRefBook layout).
 pub async fn spawn_server_on(root: PathBuf) -> Server {
-    serve(tokio::task::spawn_blocking(move || index_of(root)).await.unwrap()).await
+    serve(state_over(root).await).await
 }
 
-async fn serve(fixture: Fixture) -> Server {
-    let (state, index) = state_of(fixture);
+async fn serve((state, index): (AppState, Option<tempfile::TempDir>)) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, weiquan::web::app(state)).await.unwrap() });
@@ -98,7 +143,7 @@ async fn serve(fixture: Fixture) -> Server {
 /// accept loop within `limits`, so the per-address limits see each
 /// client's address; `configure` sets up its state.
 pub async fn spawn_served(
-    configure: impl FnOnce(weiquan::web::AppState) -> weiquan::web::AppState,
+    configure: impl FnOnce(AppState) -> AppState,
     limits: weiquan::web::ConnectionLimits,
 ) -> Server {
     let (state, index) = fixture_state().await;
@@ -108,16 +153,21 @@ pub async fn spawn_served(
     Server { base: format!("http://{addr}"), addr, _index: index }
 }
 
-/// The website's state over a real index of the fixture content, and the
-/// index's folder.
-async fn fixture_state() -> (weiquan::web::AppState, tempfile::TempDir) {
-    state_of(tokio::task::spawn_blocking(fixture_index).await.unwrap())
+/// The website's state over the shared index of the fixture content.
+async fn fixture_state() -> (AppState, Option<tempfile::TempDir>) {
+    let engine = tokio::task::spawn_blocking(shared_engine).await.unwrap();
+    (AppState::new(engine, &static_dir()), None)
 }
 
-/// The website's state over `fixture`, and the index's folder.
-fn state_of(fixture: Fixture) -> (weiquan::web::AppState, tempfile::TempDir) {
-    let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    (weiquan::web::AppState::new(fixture.engine, &static_dir), fixture.dir)
+/// The website's state over an index of its own built from `root`, and
+/// that index's folder.
+async fn state_over(root: PathBuf) -> (AppState, Option<tempfile::TempDir>) {
+    let fixture = tokio::task::spawn_blocking(move || index_of(root)).await.unwrap();
+    (AppState::new(fixture.engine, &static_dir()), fixture._dir)
+}
+
+fn static_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
 }
 
 /// A real server with the staff workflow over a temporary copy of the
@@ -204,13 +254,12 @@ async fn spawn_staff(
     };
     let engine = std::sync::Arc::new(engine);
     let publisher = weiquan::publish::Publisher::new(&content, store, engine.clone());
-    let static_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
     let insights = std::sync::Arc::new(
         weiquan::insights::Insights::open(&data_dir.path().join(weiquan::publish::Store::FILE), 180)
             .unwrap()
             .with_limits(limits),
     );
-    let state = weiquan::web::AppState::with_publisher(engine, &static_dir, publisher, false)
+    let state = weiquan::web::AppState::with_publisher(engine, &static_dir(), publisher, false)
         .with_kiosks(kiosks)
         .with_insights(insights.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -237,6 +286,30 @@ async fn spawn_staff(
     }
 }
 
+impl Staff {
+    /// Writes the document `id` (`{id}.md` in the content folder), as an
+    /// editor or git would, and waits until the watcher has indexed it.
+    pub async fn write_document(&self, id: &str, text: &str) {
+        std::fs::write(self.content.join(format!("{id}.md")), text).unwrap();
+        let url = format!("{}/api/docs/{id}", self.base);
+        let indexed = eventually(Duration::from_secs(5), || async {
+            (reqwest::get(&url).await.unwrap().status() == 200).then_some(())
+        });
+        assert!(indexed.await.is_some(), "{id} was not indexed");
+    }
+}
+
+/// The page at `url` once it contains `text` (looked for during 5 s), or
+/// the page as it is after that, for the caller's assertions to show.
+pub async fn page_containing(client: &reqwest::Client, url: &str, text: &str) -> String {
+    let get = || async { client.get(url).send().await.unwrap().text().await.unwrap() };
+    let found = eventually(Duration::from_secs(5), || async { Some(get().await).filter(|page| page.contains(text)) });
+    match found.await {
+        Some(page) => page,
+        None => get().await,
+    }
+}
+
 /// The value of the form field `name` of a page (hidden CSRF tokens, ids).
 pub fn form_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -255,17 +328,45 @@ pub async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
     String::from_utf8_lossy(&response).into_owned()
 }
 
+/// A client that keeps cookies, as a browser does.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).build().unwrap()
+}
+
+/// The CSRF token in a staff page's form.
+pub fn csrf(html: &str) -> String {
+    form_value(html, "csrf")
+}
+
+/// Fetches the sign-in form with `client` (which keeps the form's cookie)
+/// and returns the form's token.
+pub async fn sign_in_form(client: &reqwest::Client, base: &str) -> String {
+    csrf(&client.get(format!("{base}/admin/login")).send().await.unwrap().text().await.unwrap())
+}
+
+/// Fetches the sign-in form and posts `name` and `password` with it.
+pub async fn sign_in(client: &reqwest::Client, base: &str, name: &str, password: &str) -> reqwest::Response {
+    let csrf = sign_in_form(client, base).await;
+    let form = [("name", name), ("password", password), ("csrf", &csrf)];
+    client.post(format!("{base}/admin/login")).form(&form).send().await.unwrap()
+}
+
 /// A client signed in to the admin as `name`.
 pub async fn signed_in(base: &str, name: &str, password: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let page = client.get(format!("{base}/admin/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = form_value(&page, "csrf");
-    let response = client
-        .post(format!("{base}/admin/login"))
-        .form(&[("name", name), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{name} signs in");
+    let client = cookie_client();
+    assert_eq!(sign_in(&client, base, name, password).await.status(), 200, "{name} signs in");
     client
+}
+
+/// Creates an API token `name` with the write scope on the tokens page as
+/// the signed-in admin `admin`: the page showing it, and its secret.
+pub async fn create_token(admin: &reqwest::Client, base: &str, name: &str) -> (String, String) {
+    let page = admin.get(format!("{base}/admin/tokens")).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&page);
+    let form = [("csrf", token.as_str()), ("action", "create"), ("name", name), ("write", "1")];
+    let created = admin.post(format!("{base}/admin/tokens")).form(&form).send().await.unwrap();
+    let created = created.text().await.unwrap();
+    let start = created.find("id=\"new-token\">").expect("the new token is shown") + "id=\"new-token\">".len();
+    let secret = created[start..].split('<').next().unwrap().to_string();
+    (created, secret)
 }
