@@ -481,6 +481,25 @@ impl Publisher {
     }
 
     /// The document `id` to edit, or `None` when it has no file.
+    /// A withdrawn document: its front matter, and when it was withdrawn
+    /// (in the configured zone) if the audit log says. `None` for anything
+    /// not withdrawn, so a withdrawn link can say what happened to it.
+    pub fn withdrawn(
+        &self,
+        id: &str,
+    ) -> Result<Option<(crate::content::FrontMatter, Option<chrono::NaiveDate>)>, PublishError> {
+        let Some(opened) = self.open(id)? else { return Ok(None) };
+        let meta = opened.document.meta;
+        if meta.state != Some(State::Withdrawn) {
+            return Ok(None);
+        }
+        let at = self.store().last_time(id, Action::Withdraw.as_str())?;
+        let day = at
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+            .map(|at| self.clock().date_of(at.with_timezone(&chrono::Utc)));
+        Ok(Some((meta, day)))
+    }
+
     pub fn open(&self, id: &str) -> Result<Option<Opened>, PublishError> {
         let path = self.path_of(id)?;
         let disk = self.on_disk(id, &path)?;

@@ -402,7 +402,7 @@ async fn document(
         return response;
     }
     let opened = opened.map(|Query(opened)| opened).unwrap_or_default();
-    match state.document(id).await {
+    match state.document(id.clone()).await {
         Ok(Some(page)) => {
             insights::record_open(&state, &opened, &page.document.id);
             let title = page.document.meta.title.clone();
@@ -411,9 +411,39 @@ async fn document(
                 html! { (document_page(&page)) (insights::feedback_section(&state, &page.document.id, thanked)) };
             state.page(&visitor, &title, main).into_response()
         }
-        Ok(None) => state.error_page(&visitor, WebError::not_found()),
+        Ok(None) => match withdrawn_page(&state, &visitor, &id).await {
+            Some(page) => page,
+            None => state.error_page(&visitor, WebError::not_found()),
+        },
         Err(error) => state.error_page(&visitor, error),
     }
+}
+
+/// The old address of a withdrawn document (a link or a QR code scanned
+/// last week): what happened to it, with the warnings in force on the same
+/// subject, instead of a bare 404. `None` when nothing was withdrawn there.
+async fn withdrawn_page(state: &AppState, visitor: &Visitor, id: &str) -> Option<Response> {
+    let publisher = state.publisher.clone()?;
+    let lookup = id.to_string();
+    let (meta, day) = tokio::task::spawn_blocking(move || publisher.withdrawn(&lookup)).await.ok()?.ok()??;
+    let today = state.clock().today();
+    let current = state.blocking(move |engine| engine.warnings(Some(today), None)).await.ok()?;
+    let related: Vec<_> =
+        current.into_iter().filter(|w| w.tags.iter().any(|t| meta.tags.contains(t))).take(3).collect();
+    let when = day.map_or(String::new(), |day| day.format("于%Y年%-m月%-d日").to_string());
+    let main = html! {
+        h1 { "该警示已撤回" }
+        p.lead { "“" (meta.title) "”已" (when) "撤回，不再有效。" }
+        @if related.is_empty() {
+            p { a href="/warnings" { "查看现行的消费警示" } }
+        } @else {
+            h2 { "现行的相关警示" }
+            ul { @for warning in &related { li { a href=(doc_url(&warning.id, None)) { (warning.title) } } } }
+            p { a href="/warnings" { "全部现行警示" } }
+        }
+        (views::complain(&[], false))
+    };
+    Some((StatusCode::GONE, state.page(visitor, "该警示已撤回", main)).into_response())
 }
 
 fn document_page(page: &DocumentPage) -> Markup {

@@ -97,6 +97,18 @@ async fn a_publisher_publishes_a_warning_that_is_searchable_at_once_then_withdra
     let warnings: serde_json::Value =
         reqwest::get(format!("{}/api/warnings", staff.base)).await.unwrap().json().await.unwrap();
     assert!(!warnings.to_string().contains("warnings/test-oven"));
+    // Its old address (a QR code scanned last week) says what happened, in
+    // Chinese only, with the warnings in force on the same subject.
+    let gone = reqwest::get(format!("{}/docs/warnings/test-oven", staff.base)).await.unwrap();
+    assert_eq!(gone.status(), 410);
+    let gone = gone.text().await.unwrap();
+    let day = staff.clock.today().format("%Y年%-m月%-d日").to_string();
+    assert!(gone.contains(&format!("“火龙果牌烤箱存在过热隐患”已于{day}撤回，不再有效。")), "{gone}");
+    assert!(
+        gone.contains("href=\"/warnings\"") && gone.contains("tel:12315") && !gone.contains("lang=\"en\""),
+        "{gone}"
+    );
+    assert_eq!(reqwest::get(format!("{}/docs/warnings/never-was", staff.base)).await.unwrap().status(), 404);
 
     // The list shows it as withdrawn; the audit log has every step.
     let list = browser.get(format!("{}/admin?stage=withdrawn", staff.base)).send().await.unwrap().text().await.unwrap();

@@ -78,6 +78,15 @@ impl Store {
         Ok(self.conn().execute("DELETE FROM audit WHERE at < ?1", [cutoff])?)
     }
 
+    /// When `target` was last the object of `action` (UTC, RFC 3339).
+    pub fn last_time(&self, target: &str, action: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.conn();
+        let mut statement =
+            conn.prepare("SELECT at FROM audit WHERE target = ?1 AND action = ?2 ORDER BY id DESC LIMIT 1")?;
+        let mut rows = statement.query_map([target, action], |row| row.get::<_, String>(0))?;
+        Ok(rows.next().transpose()?)
+    }
+
     /// The newest `limit` audit entries, newest first.
     pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let conn = self.conn();
