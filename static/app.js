@@ -84,8 +84,12 @@
     var source = new EventSource("/api/events");
     source.addEventListener("warning", function () {
       fetch(location.href).then(function (response) { return response.text(); }).then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live-warnings");
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var fresh = page.getElementById("live-warnings");
         if (fresh) { live.innerHTML = fresh.innerHTML; }
+        // The banner of urgent and pinned warnings at the top follows too.
+        var banner = document.getElementById("urgent-banner"), freshBanner = page.getElementById("urgent-banner");
+        if (banner) { banner.innerHTML = freshBanner ? freshBanner.innerHTML : ""; }
       });
     });
   }

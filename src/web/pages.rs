@@ -107,7 +107,21 @@ async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
         Err(error) => return state.error_page(&visitor, error),
     };
     let questions: Vec<String> = state.engine().catalog().questions().map(String::from).collect();
+    // Urgent and pinned warnings first of all, so a phone shows them on its
+    // first screen, above the search and the category tiles.
+    let top: Vec<&WarningSummary> = warnings.iter().filter(|w| w.urgent || w.pinned).take(3).collect();
     let main = html! {
+        div #urgent-banner aria-live="polite" {
+            @if !top.is_empty() {
+                section.urgent-banner aria-label="重要消费警示" {
+                    ul {
+                        @for warning in &top {
+                            li { (severity_badge(warning.severity.as_deref())) " " a href=(doc_url(&warning.id, None)) { (warning.title) } }
+                        }
+                    }
+                }
+            }
+        }
         section.hero aria-labelledby="hero-title" {
             h1 #hero-title { "遇到消费纠纷？先查一查" }
             (views::search_form("", true))

@@ -111,6 +111,11 @@ async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32,
     client.goto(base).await.unwrap();
     assert_eq!(client.title().await.unwrap(), "首页 - 消费维权知识库");
     save_screenshot(client, &format!("{size}-home")).await;
+    // The pinned warning heads the page, on the first screen of a phone too.
+    assert_eq!(text_of(client, ".urgent-banner a").await, "办理预付卡要当心");
+    let banner =
+        script(client, "return document.querySelector('.urgent-banner a').getBoundingClientRect().bottom").await;
+    assert!(banner.as_f64().unwrap() < f64::from(height) / 2.0, "the urgent banner at the top: {banner}");
 
     // Suggestions appear while typing.
     let input = client.find(Locator::Css("#q")).await.unwrap();
@@ -139,6 +144,15 @@ async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32,
     let [answer_top, answer_bottom, first_hit_top] = [0, 1, 2].map(|i| places[i].as_f64().unwrap());
     assert!(answer_top < f64::from(height) - 100.0, "the answer on the first screen: {places}");
     assert!(answer_bottom <= first_hit_top, "the ranked list after the answer: {places}");
+    // Where to complain is one tap away: a button that dials 12315.
+    let call = script(
+        client,
+        "const b = document.querySelector('a.action-button.call'); \
+         return [b.getAttribute('href'), b.getBoundingClientRect().height, b.checkVisibility()]",
+    )
+    .await;
+    assert_eq!((call[0].as_str(), call[2].as_bool()), (Some("tel:12315"), Some(true)), "{call}");
+    assert!(call[1].as_f64().unwrap() >= 44.0, "a tap target: {call}");
     let facets_shown = "return document.querySelector('aside.facets').checkVisibility()";
     if width < 860 {
         assert_eq!(script(client, facets_shown).await, json!(false), "filters hidden on a phone");
