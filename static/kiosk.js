@@ -29,12 +29,20 @@
     all.forEach(function (s) { s.hidden = s !== next; s.classList.toggle("current", s === next); });
   };
   var startLoop = function () { clearInterval(rotateTimer); rotateTimer = setInterval(rotate, rotation); };
+  // Offline: the saved slides keep running, but search is turned off (it
+  // would only show an empty list) and the notice gives 12315 instead.
+  var offline = function (away) {
+    $("#offline").hidden = !away;
+    body.classList.toggle("offline", away);
+    document.querySelectorAll("#start, #keyboard .key, .tile, .question").forEach(function (b) { b.disabled = away; });
+    if (away && !search.hidden) { $("#results").innerHTML = ""; }
+  };
   var refreshSlides = function () {
     fetch("/kiosk/" + id + "/slides").then(function (r) { if (!r.ok) { throw r; } return r.text(); }).then(function (html) {
       $("#slides").innerHTML = html;
-      $("#offline").hidden = true;
+      offline(false);
       startLoop();
-    }).catch(function () { $("#offline").hidden = false; });
+    }).catch(function () { offline(true); });
   };
 
   // Search.
@@ -66,7 +74,7 @@
         li.appendChild(button(s.text, function () { run(s.text); }));
         list.appendChild(li);
       });
-    }).catch(function () { $("#offline").hidden = false; });
+    }).catch(function () { offline(true); });
   };
   var run = function (query) {
     typed = query; render(); $("#suggestions").innerHTML = "";
@@ -86,7 +94,7 @@
         li.appendChild(button(title, function () { open(hit.id, hit.anchor, from); }, text(hit.snippet || "")));
         results.appendChild(li);
       });
-    }).catch(function () { $("#offline").hidden = false; });
+    }).catch(function () { offline(true); });
   };
   var open = function (docId, anchor, from) {
     fetch("/api/docs/" + docId + (from || "")).then(function (r) { return r.json(); }).then(function (data) {
@@ -98,7 +106,7 @@
       history.push("doc");
       show(doc);
       if (anchor) { var target = document.getElementById(anchor); if (target) { target.scrollIntoView(); } }
-    }).catch(function () { $("#offline").hidden = false; });
+    }).catch(function () { offline(true); });
   };
 
   // 搜索: what was typed, or for letters alone (yfk) the first suggestion.
@@ -110,7 +118,7 @@
     fetch("/api/suggest?q=" + encodeURIComponent(asked)).then(function (r) { return r.json(); }).then(function (data) {
       var first = (data.suggestions || [])[0];
       run(first ? first.text : asked);
-    }).catch(function () { $("#offline").hidden = false; });
+    }).catch(function () { offline(true); });
   };
 
   document.querySelectorAll("#keyboard .key").forEach(function (key) {
@@ -180,7 +188,11 @@
     events.addEventListener("warning", refreshSlides);
     // Reconnected (after the server or the network came back): catch up.
     events.addEventListener("open", refreshSlides);
-    events.addEventListener("error", function () { $("#offline").hidden = false; });
+    // A stream also ends at its lifetime and reconnects: only a server that
+    // does not answer means offline.
+    events.addEventListener("error", function () {
+      fetch("/healthz", { cache: "no-store" }).then(function (r) { offline(!r.ok); }).catch(function () { offline(true); });
+    });
   }
   // The kiosk's secret comes once in the address (#key=...), is kept on
   // this screen only and leaves the address bar at once.
@@ -199,9 +211,9 @@
       headers: { "Content-Type": "application/json", "Authorization": "Bearer " + key },
       body: JSON.stringify({ version: body.dataset.version, orientation: body.dataset.orientation })
     }).then(function (r) { return r.json(); }).then(function (reply) {
-      $("#offline").hidden = true;
+      offline(false);
       if (reply.reload) { location.reload(); }
-    }).catch(function () { $("#offline").hidden = false; });
+    }).catch(function () { offline(true); });
   };
   beat();
   setInterval(beat, 30000);

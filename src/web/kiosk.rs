@@ -165,7 +165,7 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>, headers: He
                     span.name { "消费维权查询" }
                     button.big #larger type="button" aria-pressed="false" { "大字" }
                 }
-                p #offline role="status" hidden { "网络暂时中断：正在显示已保存的消费警示，查询暂不可用。" }
+                p #offline role="status" hidden { "网络暂时中断：正在显示已保存的消费警示，查询暂不可用。投诉咨询请拨打 12315。" }
                 section #loop aria-label="消费警示" aria-live="polite" {
                     div #slides { (slide_markup(&warnings, &base)) }
                     button.touch #start type="button" { "触摸屏幕查询" }

@@ -489,6 +489,9 @@ async fn a_kiosk_loops_searches_by_pinyin_hands_over_by_qr_resets_and_updates_li
     let seen = slides_shown(client).await;
     assert!(seen.len() >= 2, "the cached loop keeps rotating: {seen:?}");
     client.wait().at_most(WAIT).for_element(Locator::Css("#offline:not([hidden])")).await.unwrap();
+    // Search is off while offline (it would find nothing), and 12315 is given instead.
+    assert!(text_of(client, "#offline").await.contains("12315"));
+    assert_eq!(script(client, "return document.getElementById('start').disabled").await, json!(true));
     save_screenshot(client, "kiosk-offline").await;
     browser.client.clone().close().await.unwrap();
 }
