@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::WebError;
 
@@ -40,13 +40,21 @@ impl Hashing {
         Hashing { permits: Arc::new(Semaphore::new(permits)), wait }
     }
 
-    /// Runs `work`, which hashes or checks a password, on the blocking pool
-    /// once a permit is free; [`WebError::busy`] when none is free in time.
-    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, WebError> {
-        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+    /// One of the permits, once free; [`WebError::busy`] when none is free
+    /// in time. The admin holds it while its blocking helper runs the
+    /// password work.
+    pub async fn permit(&self) -> Result<OwnedSemaphorePermit, WebError> {
+        tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| WebError::busy())?
-            .map_err(|_| WebError::internal())?;
+            .map_err(|_| WebError::internal())
+    }
+
+    /// Runs `work`, which hashes or checks a password, on the blocking pool
+    /// once a permit is free; [`WebError::busy`] when none is free in time.
+    #[cfg(test)]
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, WebError> {
+        let permit = self.permit().await?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work()

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::{Duration, NaiveDate};
@@ -71,7 +71,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/feedback", post(feedback))
 }
 
-/// Staff pages; `admin::routes` adds them behind its no-store layer.
+/// Staff pages; `app` puts them behind the staff layers (`admin::layered`).
 pub fn admin_routes() -> Router<AppState> {
     Router::new()
         .route("/admin/insights", get(page))
@@ -317,12 +317,13 @@ fn percent(part: u64, whole: u64) -> String {
     if whole == 0 { "—".into() } else { format!("{:.0}%", part as f64 * 100.0 / whole as f64) }
 }
 
-async fn page(State(state): State<AppState>, Signed(session): Signed, Query(params): Query<FilterParams>) -> Response {
+async fn page(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    Query(params): Query<FilterParams>,
+) -> Result<Html<String>, AdminError> {
     let filter = params.filter(state.clock());
-    let report = match report(&state, filter.clone()).await {
-        Ok(report) => report,
-        Err(error) => return error.into_response(),
-    };
+    let report = report(&state, filter.clone()).await?;
     let titles = titles(&state);
     let title_of = |doc: &str| titles.get(doc).copied().unwrap_or(doc).to_string();
     let query = FilterParams::query_string(&filter);
@@ -398,7 +399,7 @@ async fn page(State(state): State<AppState>, Signed(session): Signed, Query(para
             (feedback_table(&report.feedback, &title_of))
         }
     };
-    layout(&state.assets, "查询统计", Some(&session), main).into_response()
+    Ok(layout(&state.assets, "查询统计", Some(&session), main))
 }
 
 fn query_table(rows: &[QueryRow], query_link: &dyn Fn(&str) -> Markup) -> Markup {
@@ -486,19 +487,18 @@ pub fn table_csv(report: &Report, table: &str) -> Option<String> {
     Some(format!("\u{feff}{}", sheet.finish()))
 }
 
-async fn csv(State(state): State<AppState>, Signed(_): Signed, Query(params): Query<FilterParams>) -> Response {
+async fn csv(
+    State(state): State<AppState>,
+    Signed(_): Signed,
+    Query(params): Query<FilterParams>,
+) -> Result<impl IntoResponse, AdminError> {
     let filter = params.filter(state.clock());
     let table = params.table.clone().unwrap_or_default();
-    let report = match report(&state, filter.clone()).await {
-        Ok(report) => report,
-        Err(error) => return error.into_response(),
-    };
-    let Some(csv) = table_csv(&report, &table) else {
-        return AdminError(StatusCode::BAD_REQUEST, format!("没有这张表：{table}")).into_response();
-    };
+    let report = report(&state, filter.clone()).await?;
+    let csv = table_csv(&report, &table)
+        .ok_or_else(|| AdminError(StatusCode::BAD_REQUEST, format!("没有这张表：{table}")))?;
     let file = format!("attachment; filename=\"insights-{table}-{}-{}.csv\"", filter.from, filter.to);
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], csv)
-        .into_response()
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], csv))
 }
 
 /// The weekly summary as sentences a staff member can paste into a report.
@@ -561,15 +561,12 @@ async fn weekly(
     State(state): State<AppState>,
     Signed(session): Signed,
     Query(params): Query<FilterParams>,
-) -> Response {
+) -> Result<Html<String>, AdminError> {
     let Filter { to, region, zone, .. } = params.filter(state.clock());
     // Rising topics compare the week with the four before, so they need all five weeks.
     let five_weeks = Filter { from: to - Duration::days(34), to, region: region.clone(), zone };
     let week = Filter { from: to - Duration::days(6), to, region, zone };
-    let (week, five_weeks) = match (report(&state, week).await, report(&state, five_weeks).await) {
-        (Ok(week), Ok(five_weeks)) => (week, five_weeks),
-        (Err(error), _) | (_, Err(error)) => return error.into_response(),
-    };
+    let (week, five_weeks) = (report(&state, week).await?, report(&state, five_weeks).await?);
     let earlier_weekly = five_weeks.totals.searches.saturating_sub(week.totals.searches) as f64 / 4.0;
     let titles = titles(&state);
     let title_of = |doc: &str| titles.get(doc).copied().unwrap_or(doc).to_string();
@@ -580,5 +577,5 @@ async fn weekly(
         }
         p.share { button.print-button type="button" hidden { "打印" } " " a href={ "/admin/insights?" (FilterParams::query_string(&week.filter)) } { "查看详细统计" } }
     };
-    layout(&state.assets, "每周查询简报", Some(&session), main).into_response()
+    Ok(layout(&state.assets, "每周查询简报", Some(&session), main))
 }

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::AppState;
-use super::admin::{Signed, require};
+use super::admin::Admin;
 
 /// The Prometheus text format's content type.
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4";
@@ -114,16 +114,13 @@ fn staff_route(route: &str) -> bool {
     route.starts_with("/admin") || route.starts_with("/api/admin")
 }
 
-/// `/admin/metrics`; `admin::routes` adds it behind its no-store layer.
+/// `/admin/metrics`; `app` puts it behind the staff layers (`admin::layered`).
 pub(super) fn admin_routes() -> Router<AppState> {
     Router::new().route("/admin/metrics", get(staff))
 }
 
 /// Requests to the staff routes, for admins.
-async fn staff(State(state): State<AppState>, Signed(session): Signed) -> Response {
-    if let Err(refused) = require(&session, session.user.role.can_admin(), "查看后台请求统计") {
-        return refused.into_response();
-    }
+async fn staff(State(state): State<AppState>, Admin(_): Admin) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, CONTENT_TYPE)], state.metrics.requests(true)).into_response()
 }
 

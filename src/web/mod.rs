@@ -315,8 +315,9 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ),
     );
+    let staff = admin::routes().merge(insights::admin_routes()).merge(metrics::admin_routes());
     let mut router = pages::routes()
-        .merge(admin::routes(&state))
+        .merge(admin::layered(&state, staff))
         .merge(kiosk::routes())
         .merge(insights::routes())
         .route("/api/events", axum::routing::get(events::events));

@@ -1,0 +1,561 @@
+//! Content work: the list of warnings and guides by stage, the editor with
+//! its live preview, saving, versions, restoring one and the review of a
+//! revision that waits for a publisher.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{AdminError, CsrfForm, Signed, blocking, layout, status_of};
+use crate::clock::Clock;
+use crate::content::{FrontMatter, Kind, Severity};
+use crate::publish::{Action, Actor, Edit, Opened, PublishError, Publisher, Session, Stage};
+use crate::web::views::trusted;
+use crate::web::{AppState, Assets};
+
+// ---- the list ----
+
+#[derive(Deserialize)]
+pub(super) struct ListParams {
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    q: String,
+    /// Only documents with a revision waiting for a publisher.
+    #[serde(default)]
+    pending: Option<String>,
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    Query(params): Query<ListParams>,
+) -> Result<Html<String>, AdminError> {
+    let (entries, problems) =
+        blocking(&state, |publisher| Ok::<_, PublishError>((publisher.entries()?, publisher.problems()))).await?;
+    let stage = Stage::parse(&params.stage);
+    let pending = params.pending.is_some();
+    let needle = params.q.trim();
+    let shown: Vec<_> = entries
+        .iter()
+        .filter(|e| stage.is_none_or(|s| e.stage == s))
+        .filter(|e| !pending || e.pending)
+        .filter(|e| needle.is_empty() || e.title.contains(needle) || e.id.contains(needle))
+        .collect();
+    Ok(layout(
+        &state.assets,
+        "内容列表",
+        Some(&session),
+        html! {
+            @if !problems.is_empty() {
+                section.problems role="alert" {
+                    h2 { "有问题的文件（上一个正确版本仍在网站上）" }
+                    ul { @for problem in &problems { li { code { (problem.to_string()) } } } }
+                }
+            }
+            nav.stages aria-label="按状态筛选" {
+                a href="/admin" aria-current=[(stage.is_none() && !pending).then_some("page")] { "全部 " (entries.len()) }
+                @for s in Stage::ALL {
+                    a href={ "/admin?stage=" (s.as_str()) } aria-current=[(stage == Some(s)).then_some("page")] {
+                        (s.label()) " " (entries.iter().filter(|e| e.stage == s).count())
+                    }
+                }
+                a href="/admin?pending=1" aria-current=[pending.then_some("page")] {
+                    "待批准的修改 " (entries.iter().filter(|e| e.pending).count())
+                }
+            }
+            form.admin-search method="get" action="/admin" {
+                @if let Some(s) = stage { input type="hidden" name="stage" value=(s.as_str()); }
+                label { "查找标题" input name="q" value=(params.q); }
+                button type="submit" { "查找" }
+            }
+            table.admin-list {
+                thead { tr { th { "标题" } th { "类型" } th { "状态" } th { "日期" } th { "有效期至" } } }
+                tbody {
+                    @for entry in &shown {
+                        tr data-id=(entry.id) {
+                            td {
+                                a href={ "/admin/edit?id=" (entry.id) } { (entry.title) }
+                                @if !entry.stale.is_empty() {
+                                    " " span.badge.stale title=(entry.stale.join("\n")) { "需复核" }
+                                }
+                            }
+                            td { (entry.kind.label()) }
+                            td.stage {
+                                (entry.stage.label()) @if let Some(at) = &entry.publish_at { " " small { (at) } }
+                                @if entry.pending { " " strong.pending { "有待批准的修改" } }
+                            }
+                            td { (entry.date.map(|d| d.to_string()).unwrap_or_default()) }
+                            td { (entry.expires.map(|d| d.to_string()).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+// ---- the editor ----
+
+#[derive(Deserialize)]
+pub(super) struct EditorParams {
+    id: Option<String>,
+    #[serde(default)]
+    kind: String,
+}
+
+pub(super) async fn editor(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    Query(params): Query<EditorParams>,
+) -> Result<Html<String>, AdminError> {
+    let EditorParams { id, kind } = params;
+    let (opened, vocabulary) = blocking(&state, move |publisher| {
+        let opened = match id {
+            Some(id) => match publisher.open(&id)? {
+                Some(opened) => Some((id, opened)),
+                None => return Err(AdminError::not_found(format!("没有找到 {id}"))),
+            },
+            None => None,
+        };
+        Ok((opened, publisher.vocabulary()))
+    })
+    .await?;
+    let (form, title, opened) = match opened {
+        Some((id, opened)) => (EditForm::from_opened(&opened, &id, state.clock()), "编辑", Some(opened)),
+        None => {
+            let kind = if kind == "guide" { "guide" } else { "warning" };
+            (EditForm { kind: kind.into(), regions: "全国".into(), ..EditForm::default() }, "新建", None)
+        }
+    };
+    Ok(editor_page(&state.assets, &session, title, &form, &vocabulary, opened.as_ref(), None))
+}
+
+/// What the editor says about a revision waiting for a publisher; a
+/// publisher also sees it against the live text, and can approve or
+/// discard it.
+fn review_notice(session: &Session, form: &EditForm, opened: &Opened) -> Markup {
+    let Some(review) = &opened.review else { return html! {} };
+    html! {
+        section.review role="status" {
+            p { "这篇内容有一份待批准的修改（" (review.author) "，" (review.saved_at) "）。下面显示的是这份修改；网站上仍是原来的文字。" }
+            @if review.outdated {
+                p.error role="alert" { "这份修改提交之后，网站上的文字又改动过：它不能再批准，请放弃后重新编辑。" }
+            }
+            @if session.user.role.can_publish() {
+                details open {
+                    summary { "与网站上文字的差异" }
+                    pre.diff { (diff_markup(&review.live, &opened.text)) }
+                }
+                form.inline method="post" action="/admin/review" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="id" value=(form.id);
+                    input type="hidden" name="base" value=(form.base);
+                    @if !review.outdated { button type="submit" name="action" value="approve" { "批准发布" } }
+                    button type="submit" name="action" value="discard" { "放弃这份修改" }
+                }
+            }
+        }
+    }
+}
+
+fn editor_page(
+    assets: &Assets,
+    session: &Session,
+    title: &str,
+    form: &EditForm,
+    vocabulary: &[String],
+    opened: Option<&Opened>,
+    message: Option<&str>,
+) -> Html<String> {
+    let public = form.stage.is_some_and(|stage| matches!(stage, Stage::Published | Stage::Scheduled | Stage::Expired));
+    let is_warning = form.kind != "guide";
+    let field = |label: &str, name: &str, value: &str, hint: &str| {
+        html! { label { (label) input name=(name) value=(value); @if !hint.is_empty() { small { (hint) } } } }
+    };
+    layout(
+        assets,
+        title,
+        Some(session),
+        html! {
+            @if let Some(message) = message { p.error role="alert" { (message) } }
+            @if let Some(opened) = opened { (review_notice(session, form, opened)) }
+            @if public && !session.user.role.can_publish() {
+                p.notice { "这篇内容已公开：您保存的修改要经发布员批准后才会上线，在此之前网站上仍是原来的文字。" }
+            }
+            form.admin-form.editor #editor method="post" action="/admin/save" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="id" value=(form.id);
+                input type="hidden" name="base" value=(form.base);
+                input type="hidden" name="kind" value=(form.kind);
+                @if form.id.is_empty() {
+                    (field("文件名（英文、数字、连字符）", "slug", &form.slug, "留空则按时间生成"))
+                } @else {
+                    p { "文件：" code { "content/" (form.id) ".md" } " · " a href={ "/admin/history?id=" (form.id) } { "历史版本" } @if form.stage.is_some() { " · 当前状态：" (form.stage.unwrap_or(Stage::Draft).label()) } }
+                }
+                (field("标题", "title", &form.title, ""))
+                label { "摘要" textarea name="summary" rows="2" { (form.summary) } }
+                @if is_warning {
+                    label { "级别"
+                        select name="severity" {
+                            @for severity in Severity::ALL {
+                                option value=(severity.as_str()) selected[form.severity == severity.as_str()] { (severity.label()) }
+                            }
+                        }
+                    }
+                    label.check { input type="checkbox" name="urgent" value="1" checked[form.urgent.is_some()]; "紧急" }
+                    label.check { input type="checkbox" name="pinned" value="1" checked[form.pinned.is_some()]; "置顶" }
+                    (field("发布单位", "issuer", &form.issuer, ""))
+                    (field("有效期至（YYYY-MM-DD）", "expires", &form.expires, ""))
+                    (field("投放终端（终端编号，逗号分隔）", "kiosks", &form.kiosks, "留空则投放到所属地区的全部终端"))
+                    (field("投诉渠道（逗号分隔）", "channels", &form.channels, "留空则显示 12315"))
+                    (field("来源链接或说明", "source", &form.source, ""))
+                }
+                (field("日期（YYYY-MM-DD）", "date", &form.date, "留空则为今天"))
+                (field("标签（逗号分隔，取自共享词表）", "tags", &form.tags, ""))
+                @if !vocabulary.is_empty() {
+                    details { summary { "共享标签词表" } p.small { @for tag in vocabulary { code { (tag) } " " } } }
+                }
+                (field("地区（逗号分隔）", "regions", &form.regions, ""))
+                (field("定时发布时间（YYYY-MM-DD HH:MM，北京时间）", "publish_at", &form.publish_at, "仅在点“定时发布”时使用"))
+                label { "正文（Markdown）" textarea #body name="body" rows="18" { (form.body) } }
+                div.buttons {
+                    button type="submit" name="action" value="draft" { "保存" }
+                    @if session.user.role.can_publish() {
+                        button type="submit" name="action" value="publish" { "立即发布" }
+                        button type="submit" name="action" value="schedule" { "定时发布" }
+                        @if !form.id.is_empty() { button type="submit" name="action" value="withdraw" { "撤回" } }
+                    }
+                }
+            }
+            section.preview aria-live="polite" {
+                h2 { "预览" }
+                div #preview { p.small { "输入正文后在此显示，引用的法条会变成链接。" } }
+            }
+        },
+    )
+}
+
+/// The editor's fields, as text.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct EditForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    base: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    urgent: Option<String>,
+    #[serde(default)]
+    pinned: Option<String>,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    expires: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    regions: String,
+    #[serde(default)]
+    kiosks: String,
+    #[serde(default)]
+    channels: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    publish_at: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    action: String,
+    #[serde(skip)]
+    stage: Option<Stage>,
+}
+
+fn list_text(items: &[String]) -> String {
+    items.join("，")
+}
+
+fn list_of(text: &str) -> Vec<String> {
+    text.split([',', '，', '、']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+impl EditForm {
+    fn from_opened(opened: &Opened, id: &str, clock: &Clock) -> EditForm {
+        let (meta, body) = (&opened.document.meta, &opened.document.body);
+        EditForm {
+            id: id.into(),
+            base: opened.fingerprint.clone(),
+            kind: if id.starts_with("guides/") { "guide".into() } else { "warning".into() },
+            title: meta.title.clone(),
+            summary: meta.summary.clone().unwrap_or_default(),
+            severity: meta.severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            urgent: meta.urgent.then(|| "1".into()),
+            pinned: meta.pinned.then(|| "1".into()),
+            issuer: meta.issuer.clone().unwrap_or_default(),
+            date: meta.date.map(|d| d.to_string()).unwrap_or_default(),
+            expires: meta.expires.map(|d| d.to_string()).unwrap_or_default(),
+            tags: list_text(&meta.tags),
+            regions: list_text(&meta.regions),
+            kiosks: list_text(&meta.kiosks),
+            channels: list_text(&meta.channels),
+            source: meta.source.clone().unwrap_or_default(),
+            publish_at: meta.publish_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+            body: body.trim().to_string(),
+            stage: Some(Stage::of(meta, clock.now())),
+            ..EditForm::default()
+        }
+    }
+
+    /// The edit and action the form asks for.
+    fn to_edit(&self) -> Result<(Edit, Action), String> {
+        let date = |text: &str, name: &str| -> Result<Option<chrono::NaiveDate>, String> {
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            crate::content::date_format::parse(text)
+                .map(Some)
+                .ok_or_else(|| format!("{name}“{text}”不是日期，请写成 2026-03-10"))
+        };
+        let severity = if self.kind == "guide" || self.severity.is_empty() {
+            None
+        } else {
+            Some(Severity::parse(&self.severity).ok_or("级别无效")?)
+        };
+        let some = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_string());
+        let meta = FrontMatter {
+            title: self.title.trim().to_string(),
+            summary: some(&self.summary),
+            severity,
+            urgent: self.urgent.is_some(),
+            pinned: self.pinned.is_some(),
+            issuer: some(&self.issuer),
+            date: date(&self.date, "日期")?,
+            expires: date(&self.expires, "有效期")?,
+            tags: list_of(&self.tags),
+            regions: list_of(&self.regions),
+            kiosks: list_of(&self.kiosks),
+            channels: list_of(&self.channels),
+            source: some(&self.source),
+            // The state and publish time are the file's: the publisher keeps them.
+            ..FrontMatter::default()
+        };
+        let action = match self.action.as_str() {
+            "publish" => Action::Publish,
+            "withdraw" => Action::Withdraw,
+            "schedule" => Action::Schedule(
+                crate::content::date_format::time::parse(&self.publish_at)
+                    .ok_or("定时发布需要填写发布时间，例如 2026-12-01 09:00")?,
+            ),
+            _ => Action::SaveDraft,
+        };
+        let kind = if self.kind == "guide" { Kind::Guide } else { Kind::Warning };
+        let edit = Edit {
+            id: some(&self.id),
+            kind,
+            slug: self.slug.clone(),
+            base: self.base.clone(),
+            meta,
+            body: self.body.replace("\r\n", "\n"),
+        };
+        Ok((edit, action))
+    }
+}
+
+pub(super) async fn save(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    CsrfForm(form): CsrfForm<EditForm>,
+) -> Result<Response, AdminError> {
+    let (parsed, actor) = (form.to_edit(), Actor::staff(&session.user));
+    let (vocabulary, saved) = blocking(&state, move |publisher| {
+        let vocabulary = publisher.vocabulary();
+        Ok::<_, AdminError>((vocabulary, parsed.map(|(edit, action)| publisher.save(&actor, edit, action))))
+    })
+    .await?;
+    let (status, message) = match saved {
+        Ok(Ok(saved)) => return Ok(Redirect::to(&format!("/admin/edit?id={}", saved.id)).into_response()),
+        Ok(Err(error)) => (status_of(&error), error.to_string()),
+        Err(message) => (StatusCode::BAD_REQUEST, message),
+    };
+    let page = editor_page(&state.assets, &session, "编辑", &form, &vocabulary, None, Some(&message));
+    Ok((status, page).into_response())
+}
+
+/// The preview: the body rendered by the public pages' code, citations resolved.
+pub(super) async fn preview(
+    State(state): State<AppState>,
+    CsrfForm(mut form): CsrfForm<EditForm>,
+) -> Result<Response, AdminError> {
+    if form.title.trim().is_empty() {
+        form.title = "预览".into();
+    }
+    let edit = match form.to_edit() {
+        Ok((edit, _)) => edit,
+        Err(message) => return Ok(preview_error(&message)),
+    };
+    let engine = state.engine.clone();
+    let rendered = blocking(&state, move |publisher| {
+        let composed = publisher.compose(&Edit { id: None, slug: "preview".into(), ..edit });
+        Ok::<_, AdminError>(composed.map(|(_, document)| engine.render(&document, &crate::web::citation_url).html))
+    })
+    .await?;
+    Ok(match rendered {
+        Ok(html) => Html(html! { div.document { (trusted(&html)) } }.into_string()).into_response(),
+        Err(error) => preview_error(&error.to_string()),
+    })
+}
+
+/// Why the preview cannot be shown, in its place.
+fn preview_error(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Html(html! { p.error { (message) } }.into_string())).into_response()
+}
+
+// ---- versions ----
+
+#[derive(Deserialize)]
+pub(super) struct HistoryParams {
+    id: String,
+    n: Option<i64>,
+}
+
+pub(super) async fn history(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    Query(params): Query<HistoryParams>,
+) -> Result<Html<String>, AdminError> {
+    let (id, n) = (params.id.clone(), params.n);
+    let (versions, current, shown) = blocking(&state, move |publisher| {
+        let versions = publisher.store().versions(&id)?;
+        let current = publisher.open(&id)?;
+        let shown = match n {
+            Some(n) => {
+                let text = publisher.store().version(&id, n)?;
+                Some((n, text.ok_or_else(|| AdminError::not_found(format!("没有版本 {n}")))?))
+            }
+            None => None,
+        };
+        Ok::<_, AdminError>((versions, current, shown))
+    })
+    .await?;
+    let pending = current.as_ref().is_some_and(|o| o.review.is_some());
+    let current_text = current.as_ref().map(|o| o.text.clone()).unwrap_or_default();
+    let base = current.as_ref().map(|o| o.fingerprint.clone()).unwrap_or_default();
+    Ok(layout(
+        &state.assets,
+        "历史版本",
+        Some(&session),
+        html! {
+            p { a href={ "/admin/edit?id=" (params.id) } { "返回编辑 " code { (params.id) } } }
+            table.admin-list {
+                thead { tr { th { "版本" } th { "操作" } th { "作者" } th { "时间" } th {} } }
+                tbody {
+                    @for v in &versions {
+                        tr {
+                            td { (v.number) } td { (v.action) } td { (v.author) } td { (v.saved_at) }
+                            td { a href={ "/admin/history?id=" (params.id) "&n=" (v.number) } { "查看并与当前比较" } }
+                        }
+                    }
+                }
+            }
+            @if let Some((n, text)) = &shown {
+                h2 { "版本 " (n) " 与" @if pending { "待批准的修改" } @else { "当前文件" } "的差异" }
+                pre.diff { (diff_markup(text, &current_text)) }
+                form method="post" action="/admin/restore" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="id" value=(params.id);
+                    input type="hidden" name="n" value=(n);
+                    input type="hidden" name="base" value=(base);
+                    button type="submit" { "恢复为版本 " (n) }
+                }
+            }
+        },
+    ))
+}
+
+/// Lines removed from `old` and added in `new`, marked.
+fn diff_markup(old: &str, new: &str) -> Markup {
+    let diff = similar::TextDiff::from_lines(old, new);
+    html! {
+        @for change in diff.iter_all_changes() {
+            @match change.tag() {
+                similar::ChangeTag::Delete => del { "- " (change.value()) },
+                similar::ChangeTag::Insert => ins { "+ " (change.value()) },
+                similar::ChangeTag::Equal => span { "  " (change.value()) },
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct RestoreForm {
+    id: String,
+    n: i64,
+    #[serde(default)]
+    base: String,
+}
+
+pub(super) async fn restore(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    CsrfForm(form): CsrfForm<RestoreForm>,
+) -> Result<Redirect, AdminError> {
+    let RestoreForm { id, n, base } = form;
+    publishing_step(&state, &session, move |publisher, actor| {
+        publisher.restore(actor, &id, n, &base).map(|saved| saved.id)
+    })
+    .await
+}
+
+/// Runs one publishing step as `session`'s user, off the async workers,
+/// then opens the editor on the document the step returns.
+async fn publishing_step(
+    state: &AppState,
+    session: &Session,
+    step: impl FnOnce(&Publisher, &Actor) -> Result<String, PublishError> + Send + 'static,
+) -> Result<Redirect, AdminError> {
+    let actor = Actor::staff(&session.user);
+    let id = blocking(state, move |publisher| step(publisher, &actor)).await?;
+    Ok(Redirect::to(&format!("/admin/edit?id={id}")))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReviewForm {
+    id: String,
+    /// The fingerprint of the revision as the publisher saw it.
+    #[serde(default)]
+    base: String,
+    /// approve | discard
+    action: String,
+}
+
+/// A publisher approves or discards the revision waiting for a document.
+pub(super) async fn review(
+    State(state): State<AppState>,
+    Signed(session): Signed,
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> Result<Redirect, AdminError> {
+    let ReviewForm { id, base, action } = form;
+    publishing_step(&state, &session, move |publisher, actor| {
+        match action.as_str() {
+            "approve" => publisher.approve(actor, &id, &base).map(|_| ()),
+            "discard" => publisher.discard(actor, &id, &base),
+            _ => Err(PublishError::Invalid("未知操作：应为批准或放弃".into())),
+        }
+        .map(|()| id)
+    })
+    .await
+}
