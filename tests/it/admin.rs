@@ -49,6 +49,41 @@ const WARNING: &[(&str, &str)] = &[
     ("body", "## 发生了什么\n\n火龙果牌烤箱可能过热。依据《消费者权益保护法》第十九条，经营者应当召回。"),
 ];
 
+/// The editor shows a guide's typical questions and a save keeps what was
+/// in the box: a save used to drop them from the file.
+#[tokio::test]
+async fn the_editor_keeps_and_edits_the_typical_questions() {
+    let staff = spawn_staff_server().await;
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "id=guides/return-goods").await;
+    let shown = form_textarea(&page, "questions");
+    assert_eq!(shown, "网购的鞋子尺码不合适，卖家不给换怎么办\n退东西的时候聊天记录要不要留着");
+    let questions = format!("{shown}\n买的裙子洗了一次就褪色，还能退吗\n\n");
+    let fields = [
+        ("title", "网购退货指南"),
+        ("summary", "网上买的东西不想要了，七日内可以申请退货。"),
+        ("tags", "网购，退货"),
+        ("questions", questions.as_str()),
+        ("body", "第一步：确认商品可以退货。"),
+        ("action", "publish"),
+    ];
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    let file = std::fs::read_to_string(staff.content.join("guides/return-goods.md")).unwrap();
+    for question in ["网购的鞋子尺码不合适", "退东西的时候聊天记录要不要留着", "买的裙子洗了一次就褪色，还能退吗"]
+    {
+        assert!(file.contains(question), "{question} kept: {file}");
+    }
+    assert!(!file.contains("\"\""), "blank lines are no questions: {file}");
+}
+
+/// The text of the form's textarea called `name`, unescaped.
+fn form_textarea(page: &str, name: &str) -> String {
+    let start = page.find(&format!("<textarea name=\"{name}\"")).unwrap_or_else(|| panic!("no {name} box"));
+    let text = &page[start..];
+    let text = &text[text.find('>').unwrap() + 1..text.find("</textarea>").unwrap()];
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
+}
+
 #[tokio::test]
 async fn a_publisher_publishes_a_warning_that_is_searchable_at_once_then_withdraws_it() {
     let staff = spawn_staff_server().await;

@@ -220,6 +220,7 @@ fn editor_page(
                 }
                 (field("地区（逗号分隔）", "regions", &form.regions, ""))
                 (field("定时发布时间（YYYY-MM-DD HH:MM，北京时间）", "publish_at", &form.publish_at, "仅在点“定时发布”时使用"))
+                label { "常见问题（每行一个，用读者自己的话，至少 5 个）" textarea name="questions" rows="6" { (form.questions) } }
                 label { "正文（Markdown）" textarea #body name="body" rows="18" { (form.body) } }
                 div.buttons {
                     button type="submit" name="action" value="draft" { "保存" }
@@ -275,6 +276,9 @@ pub(super) struct EditForm {
     channels: String,
     #[serde(default)]
     source: String,
+    /// The typical questions (常见问题), one a line.
+    #[serde(default)]
+    questions: String,
     #[serde(default)]
     publish_at: String,
     #[serde(default)]
@@ -313,6 +317,7 @@ impl EditForm {
             kiosks: list_text(&meta.kiosks),
             channels: list_text(&meta.channels),
             source: meta.source.clone().unwrap_or_default(),
+            questions: meta.questions.join("\n"),
             publish_at: meta.publish_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
             body: body.trim().to_string(),
             stage: Some(Stage::of(meta, clock.now())),
@@ -350,6 +355,7 @@ impl EditForm {
             kiosks: list_of(&self.kiosks),
             channels: list_of(&self.channels),
             source: some(&self.source),
+            questions: self.questions.lines().map(str::trim).filter(|q| !q.is_empty()).map(String::from).collect(),
             // The state and publish time are the file's: the publisher keeps them.
             ..FrontMatter::default()
         };
