@@ -526,6 +526,22 @@ impl Publisher {
         let id = self.id_for(edit)?;
         let document = content::parse_document(&self.root, &self.path_of(&id)?, &text)
             .map_err(|problem| PublishError::Invalid(problem.reason))?;
+        // Tags come from the shared vocabulary, or `weiquan check` fails
+        // later on a file the site already shows.
+        let vocabulary = self.vocabulary();
+        let unknown: Vec<&str> = edit
+            .meta
+            .tags
+            .iter()
+            .map(String::as_str)
+            .filter(|tag| !vocabulary.iter().any(|known| known == tag))
+            .collect();
+        if !vocabulary.is_empty() && !unknown.is_empty() {
+            return Err(PublishError::Invalid(format!(
+                "标签“{}”不在共享标签词表（tags.txt）中：请从词表中选择，或请管理员先把它加入词表",
+                unknown.join("、")
+            )));
+        }
         Ok((text, document))
     }
 

@@ -74,6 +74,17 @@ async fn the_editor_keeps_and_edits_the_typical_questions() {
         assert!(file.contains(question), "{question} kept: {file}");
     }
     assert!(!file.contains("\"\""), "blank lines are no questions: {file}");
+
+    // A tag outside the shared vocabulary is refused with the reason, and
+    // the file stays as it was (it used to be saved, and `weiquan check` failed).
+    std::fs::write(staff.content.join("tags.txt"), "网购 退货 预付卡\n").unwrap();
+    let page = editor_page(&staff, &browser, "id=guides/return-goods").await;
+    let tagged = [("title", "网购退货指南"), ("tags", "网购，少儿游泳"), ("body", "第一步。"), ("action", "publish")];
+    let refused = save(&staff, &browser, &page, &tagged).await;
+    assert_eq!(refused.status(), 400);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("标签“少儿游泳”不在共享标签词表（tags.txt）中"), "{refused}");
+    assert_eq!(std::fs::read_to_string(staff.content.join("guides/return-goods.md")).unwrap(), file);
 }
 
 /// The text of the form's textarea called `name`, unescaped.
