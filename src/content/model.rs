@@ -373,4 +373,13 @@ mod tests {
         assert_eq!(date_format::parse("2013年10月25日"), expected);
         assert_eq!(date_format::parse("2013-13-25"), None);
     }
+
+    #[test]
+    fn times_as_a_datetime_local_input_sends_them_are_beijing_time() {
+        let expected = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00+08:00").ok();
+        assert_eq!(date_format::time::parse("2026-12-01T09:00"), expected, "the editor's datetime-local value");
+        assert_eq!(date_format::time::parse("2026-12-01 09:00"), expected);
+        assert_eq!(date_format::time::parse("2026-12-01T01:00:00Z").map(|t| t.to_utc()), expected.map(|t| t.to_utc()));
+        assert_eq!(date_format::time::parse("2026-12-01T25:00"), None);
+    }
 }

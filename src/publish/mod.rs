@@ -22,6 +22,7 @@ use serde::Serialize;
 pub use actor::{Actor, Refusal};
 pub use store::{
     AuditEntry, LoginOutcome, Pending, Role, Scope, Session, Store, StoreError, TokenInfo, User, VersionInfo,
+    action_label,
 };
 
 use crate::clock::Clock;
@@ -264,6 +265,10 @@ struct Write {
     author: String,
     /// What the version and the audit log call it.
     verb: &'static str,
+    /// For a new document saved with more than a draft: the action that took
+    /// effect with its first version (`publish`, `schedule`…), logged after
+    /// `create` so the audit log says it went public.
+    then: Option<&'static str>,
     /// Said in the audit entry after the version and the state.
     notes: Vec<String>,
 }
@@ -480,6 +485,28 @@ impl Publisher {
         Ok(entries)
     }
 
+    /// The issuer (发布单位) each of `ids` names in its file, for those that
+    /// name one: pages, kiosk slides and the feed credit it.
+    pub fn issuers(&self, ids: &[String]) -> std::collections::HashMap<String, String> {
+        ids.iter()
+            .filter_map(|id| {
+                let path = self.path_of(id).ok()?;
+                let text = std::fs::read_to_string(&path).ok()?;
+                let issuer = self.parse(&path, &text).ok()?.meta.issuer?;
+                Some((id.clone(), issuer))
+            })
+            .collect()
+    }
+
+    /// The title of each warning and guide under the folder, by id, for
+    /// staff pages that name documents (the audit log).
+    pub fn titles(&self) -> std::collections::HashMap<String, String> {
+        let today = self.clock().today();
+        content::load(std::slice::from_ref(&self.root), today, &|_, _| {})
+            .map(|loaded| loaded.documents.into_iter().map(|d| (d.id, d.meta.title)).collect())
+            .unwrap_or_default()
+    }
+
     /// The document `id` to edit, or `None` when it has no file.
     /// A withdrawn document: its front matter, and when it was withdrawn
     /// (in the configured zone) if the audit log says. `None` for anything
@@ -581,9 +608,13 @@ impl Publisher {
         if (disk.is_public() || visibility.is_public()) && !actor.can_publish() {
             return self.propose(actor, &id, &disk, text, visibility);
         }
-        let verb = if disk.text.is_none() { "create" } else { action.as_str() };
+        let (verb, then) = match (&disk.text, action) {
+            (None, Action::SaveDraft) => ("create", None),
+            (None, action) => ("create", Some(action.as_str())),
+            (Some(_), action) => (action.as_str(), None),
+        };
         let notes = disk.replaced().into_iter().collect();
-        let write = Write { id, path, text, document, visibility, author: actor.name(), verb, notes };
+        let write = Write { id, path, text, document, visibility, author: actor.name(), verb, then, notes };
         self.write(actor, &disk, write)
     }
 
@@ -623,8 +654,17 @@ impl Publisher {
             return self.propose(actor, id, &disk, text, visibility);
         }
         let notes = std::iter::once(format!("恢复的是版本 {number}")).chain(disk.replaced()).collect();
-        let write =
-            Write { id: id.into(), path, text, document, visibility, author: actor.name(), verb: "restore", notes };
+        let write = Write {
+            id: id.into(),
+            path,
+            text,
+            document,
+            visibility,
+            author: actor.name(),
+            verb: "restore",
+            then: None,
+            notes,
+        };
         self.write(actor, &disk, write)
     }
 
@@ -648,6 +688,7 @@ impl Publisher {
             notes: vec![format!("批准了 {} 提交的修改", pending.author)],
             author: pending.author,
             verb: "approve",
+            then: None,
         };
         self.write(actor, &disk, write)
     }
@@ -690,7 +731,7 @@ impl Publisher {
     /// state that took effect), drops the revision waiting (the new text
     /// replaces it) and updates the index.
     fn write(&self, actor: &Actor, disk: &OnDisk, write: Write) -> Result<Saved, PublishError> {
-        let Write { id, path, text, document, visibility, author, verb, notes } = write;
+        let Write { id, path, text, document, visibility, author, verb, then, notes } = write;
         if let Some(old) = &disk.text {
             self.store.keep_disk_version(&id, old)?;
         }
@@ -700,7 +741,13 @@ impl Publisher {
             self.store.drop_pending(&id)?;
         }
         let detail = [vec![format!("版本 {version}"), visibility.label()], notes].concat().join("，");
-        self.store.audit(&actor.name(), verb, &id, &detail)?;
+        match then {
+            Some(then) => {
+                self.store.audit(&actor.name(), verb, &id, &format!("版本 {version}"))?;
+                self.store.audit(&actor.name(), then, &id, &detail)?;
+            }
+            None => self.store.audit(&actor.name(), verb, &id, &detail)?,
+        }
         self.engine.reindex(&id, Some(&document))?;
         Ok(Saved { fingerprint: files::fingerprint(&text), state: visibility.state(), proposed: false, id })
     }

@@ -24,7 +24,7 @@ mod sessions;
 mod tokens;
 mod users;
 
-pub use audit::{AuditEntry, DEFAULT_AUDIT_RETENTION_DAYS};
+pub use audit::{AuditEntry, DEFAULT_AUDIT_RETENTION_DAYS, action_label};
 pub use revisions::{Pending, VersionInfo};
 pub use sessions::{LoginOutcome, Session};
 pub use tokens::{Scope, TokenInfo};

@@ -73,9 +73,12 @@ fn public_base(config: &KioskConfig, headers: &HeaderMap) -> String {
     }
 }
 
+/// The warnings the loop shows, with their issuers (发布单位) by id.
+type Slides = (Vec<WarningSummary>, std::collections::HashMap<String, String>);
+
 /// The warnings the loop shows: in force for the region, urgent first, then
-/// pinned, then by severity, then newest.
-async fn loop_warnings(state: &AppState, config: &KioskConfig, kiosk: &str) -> Result<Vec<WarningSummary>, WebError> {
+/// pinned, then by severity, then newest; and the issuers their files name.
+async fn loop_warnings(state: &AppState, config: &KioskConfig, kiosk: &str) -> Result<Slides, WebError> {
     let region = config.region.clone();
     let today = state.clock().today();
     let mut warnings = state.blocking(move |engine| engine.warnings(Some(today), region.as_deref())).await?;
@@ -92,7 +95,8 @@ async fn loop_warnings(state: &AppState, config: &KioskConfig, kiosk: &str) -> R
             .then(rank(&a.severity).cmp(&rank(&b.severity)))
             .then(b.date.cmp(&a.date))
     });
-    Ok(warnings)
+    let issuers = state.issuers(warnings.iter().map(|w| w.id.clone()).collect()).await;
+    Ok((warnings, issuers))
 }
 
 /// A QR code of `url` as SVG.
@@ -109,7 +113,7 @@ pub fn qr_svg(url: &str) -> String {
     }
 }
 
-fn slide_markup(warnings: &[WarningSummary], base: &str) -> Markup {
+fn slide_markup((warnings, issuers): &Slides, base: &str) -> Markup {
     html! {
         @if warnings.is_empty() {
             article.slide.current data-id="" {
@@ -125,6 +129,7 @@ fn slide_markup(warnings: &[WarningSummary], base: &str) -> Markup {
                 }
                 h2 { (warning.title) }
                 @if let Some(summary) = &warning.summary { p.summary { (summary) } }
+                @if let Some(issuer) = issuers.get(&warning.id) { p.issuer { "发布单位：" (issuer) } }
                 p.validity {
                     "有效期："
                     (warning.date.as_deref().unwrap_or("—")) " 至 " (warning.expires.as_deref().unwrap_or("长期有效"))
@@ -141,7 +146,7 @@ fn slide_markup(warnings: &[WarningSummary], base: &str) -> Markup {
 async fn page(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
     valid_id(&id)?;
     let config = settings(&state, &id);
-    let warnings = loop_warnings(&state, &config, &id).await?;
+    let slides = loop_warnings(&state, &config, &id).await?;
     let base = public_base(&config, &headers);
     let questions: Vec<String> = state.engine.catalog().questions().take(6).map(String::from).collect();
     let keys = ["qwertyuiop", "asdfghjkl", "zxcvbnm"];
@@ -167,7 +172,7 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>, headers: He
                 }
                 p #offline role="status" hidden { "网络暂时中断：正在显示已保存的消费警示，查询暂不可用。投诉咨询请拨打 12315。" }
                 section #loop aria-label="消费警示" aria-live="polite" {
-                    div #slides { (slide_markup(&warnings, &base)) }
+                    div #slides { (slide_markup(&slides, &base)) }
                     button.touch #start type="button" { "触摸屏幕查询" }
                 }
                 section #search hidden aria-label="查询" {
@@ -228,9 +233,9 @@ async fn slides(
 ) -> Result<Response, ApiError> {
     valid_id(&id)?;
     let config = settings(&state, &id);
-    let warnings = loop_warnings(&state, &config, &id).await?;
+    let slides = loop_warnings(&state, &config, &id).await?;
     let base = public_base(&config, &headers);
-    Ok(Html(slide_markup(&warnings, &base).into_string()).into_response())
+    Ok(Html(slide_markup(&slides, &base).into_string()).into_response())
 }
 
 #[derive(Deserialize)]

@@ -465,16 +465,18 @@ fn document_page(page: &DocumentPage) -> Markup {
     let meta = &doc.meta;
     let kind = doc.kind.as_str();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    // Warnings and guides: the editor calls `issuer` 发布单位 and `source` 来源.
+    let staff_written = matches!(doc.kind, crate::content::Kind::Warning | crate::content::Kind::Guide);
     let details: Vec<(&str, String)> = [
         ("效力级别", meta.level.map(|l| l.label().to_string())),
         ("时效性", meta.status.map(|s| s.label().to_string())),
-        ("发布机关", meta.issuer.clone()),
+        (if staff_written { "发布单位" } else { "发布机关" }, meta.issuer.clone()),
         ("日期", date(meta.date)),
         ("施行日期", date(meta.effective)),
         ("审理法院", meta.court.clone()),
         ("案号", meta.case_no.clone()),
         ("案由", meta.cause.clone()),
-        ("发布单位", meta.source.clone()),
+        (if staff_written { "来源" } else { "发布单位" }, meta.source.clone()),
         ("适用地区", (!meta.regions.is_empty()).then(|| meta.regions.join("、"))),
     ]
     .into_iter()
@@ -551,6 +553,9 @@ fn document_page(page: &DocumentPage) -> Markup {
                 @if page.official { "来源：LawRefBook 法律法规数据库。本文本仅供参考，以国家机关正式公布的文本为准。" }
                 @else if let (crate::content::Kind::Law, Some(source)) = (doc.kind, &doc.meta.source) {
                     "来源：" (source) "，由本站工作人员录入。本文本仅供参考，以国家机关正式公布的文本为准。"
+                }
+                @else if let Some(issuer) = meta.issuer.as_ref().filter(|_| matches!(doc.kind, crate::content::Kind::Warning | crate::content::Kind::Guide)) {
+                    "发布单位：" (issuer) "。本站转载，仅供参考。"
                 }
                 @else { "来源：消费维权知识库编写，仅供参考。" }
             }
@@ -640,6 +645,7 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
     };
     let mut sorted = warnings;
     sorted.sort_by(|a, b| b.date.cmp(&a.date));
+    let issuers = state.issuers(sorted.iter().map(|w| w.id.clone()).collect()).await;
     // Atom wants instants: a warning's date is midnight of that day in the clock's zone.
     let instant = |date: Option<&str>| {
         let day = date.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or_default();
@@ -660,7 +666,7 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
                     id { (base) (doc_url(&warning.id, None)) }
                     link href={ (base) (doc_url(&warning.id, None)) } {}
                     updated { (instant(warning.date.as_deref())) }
-                    author { name { "消费维权知识库" } }
+                    author { name { (issuers.get(&warning.id).map_or("消费维权知识库", String::as_str)) } }
                     @if let Some(summary) = &warning.summary { summary { (summary) } }
                     category term=(warning.severity.as_deref().unwrap_or("info")) {}
                 }

@@ -792,3 +792,113 @@ async fn history_brings_back_the_shipped_text_and_a_restore_never_unpublishes() 
     let pending = Store::open(&staff.data).unwrap().pending("warnings/test-oven").unwrap().unwrap();
     assert!(!pending.content.contains("state"), "{}", pending.content);
 }
+
+/// The editor's dates are date pickers (生效日期, 有效期至), the scheduled
+/// time a datetime-local input whose value the server reads, and 投放终端
+/// ticks the configured kiosks, saved as their ids.
+#[tokio::test]
+async fn the_editor_offers_date_inputs_and_the_configured_kiosks() {
+    use weiquan::web::config::KioskConfig;
+    let lobby = KioskConfig { name: "一楼大厅".into(), ..KioskConfig::default() };
+    let kiosks = [("lobby".to_string(), lobby), ("mall-2".to_string(), KioskConfig::default())];
+    let staff = common::spawn_staff_server_with(kiosks.into()).await;
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    for input in [
+        "生效日期<input type=\"date\" name=\"date\"",
+        "有效期至<input type=\"date\" name=\"expires\"",
+        "<input type=\"datetime-local\" name=\"publish_at\"",
+        "<input type=\"checkbox\" name=\"kiosks\" value=\"lobby\">一楼大厅",
+        "<input type=\"checkbox\" name=\"kiosks\" value=\"mall-2\">mall-2",
+    ] {
+        assert!(page.contains(input), "{input} missing from {page}");
+    }
+    assert!(!page.contains("name=\"kiosks\" value=\"\""), "no text box for kiosk ids");
+
+    // What the browser's pickers send is what the file keeps.
+    let at = (staff.clock.now() + chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M").to_string();
+    let date = staff.clock.today().to_string();
+    let mut fields = WARNING.to_vec();
+    fields.retain(|(name, _)| *name != "expires");
+    fields.extend([
+        ("date", date.as_str()),
+        ("expires", "2099-12-31"),
+        ("kiosks", "lobby"),
+        ("kiosks", "mall-2"),
+        ("action", "schedule"),
+        ("publish_at", at.as_str()),
+    ]);
+    let saved = save(&staff, &browser, &page, &fields).await;
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+    let file = std::fs::read_to_string(staff.content.join("warnings/test-oven.md")).unwrap();
+    assert!(file.contains("kiosks = [\"lobby\", \"mall-2\"]"), "{file}");
+    assert!(file.contains(&format!("date = \"{date}\"")) && file.contains("expires = \"2099-12-31\""), "{file}");
+    let page = editor_page(&staff, &browser, "id=warnings/test-oven").await;
+    assert!(page.contains(&format!("name=\"publish_at\" value=\"{at}\"")), "the time comes back as sent: {page}");
+    assert!(page.contains("value=\"lobby\" checked"), "{page}");
+    assert!(page.contains(&format!("name=\"date\" value=\"{date}\"")), "{page}");
+
+    // Without kiosks the editor says so instead of asking for ids.
+    let bare = spawn_staff_server().await;
+    let browser = signed_in(&bare.base, "pub", "publisher-pass").await;
+    let page = editor_page(&bare, &browser, "kind=warning").await;
+    assert!(page.contains("尚未配置终端") && !page.contains("name=\"kiosks\""), "{page}");
+}
+
+/// The issuer typed for a warning (发布单位) is credited on its page, on the
+/// kiosk slides and as the author of its feed entry.
+#[tokio::test]
+async fn a_warnings_issuer_shows_on_its_page_the_kiosk_and_the_feed() {
+    let staff = spawn_staff_server().await;
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let mut fields = WARNING.to_vec();
+    fields.extend([("issuer", "某市市场监督管理局"), ("action", "publish")]);
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+
+    let public = reqwest::get(format!("{}/docs/warnings/test-oven", staff.base)).await.unwrap().text().await.unwrap();
+    assert!(public.contains("<dt>发布单位</dt><dd>某市市场监督管理局</dd>"), "{public}");
+    assert!(public.contains("发布单位：某市市场监督管理局") && !public.contains("消费维权知识库编写"), "{public}");
+    let slides = reqwest::get(format!("{}/kiosk/lobby/slides", staff.base)).await.unwrap().text().await.unwrap();
+    assert!(slides.contains("发布单位：某市市场监督管理局"), "{slides}");
+    let feed = reqwest::get(format!("{}/feed.xml", staff.base)).await.unwrap().text().await.unwrap();
+    let entry = &feed[feed.find("火龙果牌烤箱存在过热隐患").expect("in the feed")..];
+    let entry = &entry[..entry.find("</entry>").unwrap()];
+    assert!(entry.contains("<author><name>某市市场监督管理局</name></author>"), "{entry}");
+}
+
+/// The audit page and a document's history read as staff speak: local
+/// times, actions in Chinese, documents by title; a new warning published
+/// at once is logged as created and published. The CSV keeps the codes.
+#[tokio::test]
+async fn the_audit_log_shows_local_times_chinese_actions_and_titles() {
+    let staff = spawn_staff_server().await;
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "publish"));
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+
+    let log = Store::open(&staff.data).unwrap().audit_log(100).unwrap();
+    let actions: Vec<&str> =
+        log.iter().rev().filter(|e| e.target == "warnings/test-oven").map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["create", "publish"], "{log:?}");
+    let utc = log[0].at.clone();
+
+    let boss = signed_in(&staff.base, "boss", "admin-pass12").await;
+    let audit = boss.get(format!("{}/admin/audit", staff.base)).send().await.unwrap().text().await.unwrap();
+    let local = staff.clock.now().format("%Y-%m-%d %H:%M").to_string();
+    assert!(audit.contains(&format!(">{local}</time>")) && !audit.contains(&format!(">{utc}<")), "{audit}");
+    for label in ["<td data-action=\"create\">新建</td>", "<td data-action=\"publish\">发布</td>", ">登录<"] {
+        assert!(audit.contains(label), "{label} missing from {audit}");
+    }
+    assert!(audit.contains(">火龙果牌烤箱存在过热隐患</a> <small><code>warnings/test-oven</code>"), "{audit}");
+    let csv = boss.get(format!("{}/admin/audit.csv", staff.base)).send().await.unwrap().text().await.unwrap();
+    assert!(csv.contains(",publish,warnings/test-oven,") && csv.contains(&utc), "raw codes and UTC: {csv}");
+
+    let history =
+        browser.get(format!("{}/admin/history?id=warnings/test-oven", staff.base)).send().await.unwrap().text().await;
+    let history = history.unwrap();
+    assert!(history.contains("火龙果牌烤箱存在过热隐患") && history.contains(&format!(">{local}</time>")), "{history}");
+    assert!(history.contains("<td data-action=\"create\">新建</td>"), "{history}");
+}

@@ -7,8 +7,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Admin, AdminError, CsrfForm, blocking, layout};
-use crate::publish::{Role, Scope, Session};
+use super::{Admin, AdminError, CsrfForm, blocking, layout, local_time};
+use crate::publish::{Role, Scope, Session, action_label};
 use crate::web::{AppState, kiosk};
 
 /// A one-button form that posts `action` about one item.
@@ -37,7 +37,7 @@ pub(super) async fn users(State(state): State<AppState>, Admin(session): Admin) 
                         tr {
                             td { (user.name) } td { (user.role.label()) }
                             td { @if user.disabled { "停用" } @else { "启用" } }
-                            td { (user.created_at) }
+                            td { (local_time(state.clock(), &user.created_at)) }
                             td {
                                 @if user.disabled {
                                     (button_form(&session, "/admin/users", "enable", ("name", &user.name), "启用"))
@@ -130,7 +130,7 @@ async fn token_page(state: &AppState, session: &Session, secret: Option<&str>) -
                         tr {
                             td { (token.name) }
                             td { @for scope in &token.scopes { code { (scope.as_str()) } " " } }
-                            td { (token.created_by) } td { (token.created_at) }
+                            td { (token.created_by) } td { (local_time(state.clock(), &token.created_at)) }
                             td {
                                 @if token.revoked { "已吊销" }
                                 @else if !token.creator_active { "创建人已停用，不可用" }
@@ -253,25 +253,39 @@ pub(super) async fn kiosk_action(
 }
 
 pub(super) async fn audit(State(state): State<AppState>, Admin(session): Admin) -> Result<Html<String>, AdminError> {
-    let entries = blocking(&state, |publisher| publisher.store().audit_log(500)).await?;
+    let (entries, titles) =
+        blocking(&state, |publisher| publisher.store().audit_log(500).map(|log| (log, publisher.titles()))).await?;
+    let clock = state.clock();
     Ok(layout(
         &state.assets,
         "操作记录",
         Some(&session),
         html! {
-            p { a href="/admin/audit.csv" { "导出 CSV" } }
+            p {
+                "时间为本地时间（" (clock.zone().name()) "）。"
+                a href="/admin/audit.csv" { "导出 CSV" }
+                "（机器可读：时间为 UTC，操作为英文代码，如 publish、user.add）"
+            }
             table.admin-list {
                 thead { tr { th { "时间" } th { "操作人" } th { "操作" } th { "对象" } th { "说明" } } }
                 tbody { @for e in &entries { tr {
-                    td { (e.at) } td { (e.actor) }
-                    td { (e.action) @if e.repeats > 1 { "（共 " (e.repeats) " 次）" } }
-                    td { (e.target) } td { (e.detail) }
+                    td { time datetime=(e.at) { (local_time(clock, &e.at)) } } td { (e.actor) }
+                    td data-action=(e.action) { (action_label(&e.action)) @if e.repeats > 1 { "（共 " (e.repeats) " 次）" } }
+                    td {
+                        @if let Some(title) = titles.get(&e.target) {
+                            a href={ "/admin/edit?id=" (e.target) } { (title) } " " small { code { (e.target) } }
+                        } @else { (e.target) }
+                    }
+                    td { (e.detail) }
                 } } }
             }
         },
     ))
 }
 
+/// The audit log for machines: UTC RFC 3339 times and the raw action codes
+/// (`edit`, `publish`, `user.add` …), not the page's local times and Chinese
+/// labels.
 pub(super) async fn audit_csv(State(state): State<AppState>, Admin(_): Admin) -> Result<impl IntoResponse, AdminError> {
     let csv = blocking(&state, |publisher| publisher.store().audit_csv()).await?;
     Ok((

@@ -8,12 +8,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{AdminError, CsrfForm, Signed, blocking, layout, status_of};
+use super::{AdminError, CsrfForm, Signed, blocking, layout, local_time, status_of};
 use crate::clock::Clock;
 use crate::content::{FrontMatter, Kind, Severity};
-use crate::publish::{Action, Actor, Edit, Opened, PublishError, Publisher, Session, Stage};
+use crate::publish::{Action, Actor, Edit, Opened, PublishError, Publisher, Session, Stage, action_label};
 use crate::web::views::trusted;
-use crate::web::{AppState, Assets};
+use crate::web::{AppState, kiosk};
 
 // ---- the list ----
 
@@ -130,17 +130,17 @@ pub(super) async fn editor(
             (EditForm { kind: kind.into(), regions: "全国".into(), ..EditForm::default() }, "新建", None)
         }
     };
-    Ok(editor_page(&state.assets, &session, title, &form, &vocabulary, opened.as_ref(), None))
+    Ok(editor_page(&state, &session, title, &form, &vocabulary, opened.as_ref(), None))
 }
 
 /// What the editor says about a revision waiting for a publisher; a
 /// publisher also sees it against the live text, and can approve or
 /// discard it.
-fn review_notice(session: &Session, form: &EditForm, opened: &Opened) -> Markup {
+fn review_notice(clock: &Clock, session: &Session, form: &EditForm, opened: &Opened) -> Markup {
     let Some(review) = &opened.review else { return html! {} };
     html! {
         section.review role="status" {
-            p { "这篇内容有一份待批准的修改（" (review.author) "，" (review.saved_at) "）。下面显示的是这份修改；网站上仍是原来的文字。" }
+            p { "这篇内容有一份待批准的修改（" (review.author) "，" (local_time(clock, &review.saved_at)) "）。下面显示的是这份修改；网站上仍是原来的文字。" }
             @if review.outdated {
                 p.error role="alert" { "这份修改提交之后，网站上的文字又改动过：它不能再批准，请放弃后重新编辑。" }
             }
@@ -162,7 +162,7 @@ fn review_notice(session: &Session, form: &EditForm, opened: &Opened) -> Markup 
 }
 
 fn editor_page(
-    assets: &Assets,
+    state: &AppState,
     session: &Session,
     title: &str,
     form: &EditForm,
@@ -175,13 +175,16 @@ fn editor_page(
     let field = |label: &str, name: &str, value: &str, hint: &str| {
         html! { label { (label) input name=(name) value=(value); @if !hint.is_empty() { small { (hint) } } } }
     };
+    let date_field = |label: &str, name: &str, value: &str, hint: &str| {
+        html! { label { (label) input type="date" name=(name) value=(value); @if !hint.is_empty() { small { (hint) } } } }
+    };
     layout(
-        assets,
+        &state.assets,
         title,
         Some(session),
         html! {
             @if let Some(message) = message { p.error role="alert" { (message) } }
-            @if let Some(opened) = opened { (review_notice(session, form, opened)) }
+            @if let Some(opened) = opened { (review_notice(state.clock(), session, form, opened)) }
             @if public && !session.user.role.can_publish() {
                 p.notice { "这篇内容已公开：您保存的修改要经发布员批准后才会上线，在此之前网站上仍是原来的文字。" }
             }
@@ -208,18 +211,22 @@ fn editor_page(
                     label.check { input type="checkbox" name="urgent" value="1" checked[form.urgent.is_some()]; "紧急" }
                     label.check { input type="checkbox" name="pinned" value="1" checked[form.pinned.is_some()]; "置顶" }
                     (field("发布单位", "issuer", &form.issuer, ""))
-                    (field("有效期至（YYYY-MM-DD）", "expires", &form.expires, ""))
-                    (field("投放终端（终端编号，逗号分隔）", "kiosks", &form.kiosks, "留空则投放到所属地区的全部终端"))
+                    (date_field("有效期至", "expires", &form.expires, "留空则长期有效"))
+                    (kiosk_choices(&kiosk_options(state, &form.kiosks), &form.kiosks))
                     (field("投诉渠道（逗号分隔）", "channels", &form.channels, "留空则显示 12315"))
                     (field("来源链接或说明", "source", &form.source, ""))
                 }
-                (field("日期（YYYY-MM-DD）", "date", &form.date, "留空则为今天"))
+                (date_field("生效日期", "date", &form.date, "留空则为今天"))
                 (field("标签（逗号分隔，取自共享词表）", "tags", &form.tags, ""))
                 @if !vocabulary.is_empty() {
                     details { summary { "共享标签词表" } p.small { @for tag in vocabulary { code { (tag) } " " } } }
                 }
                 (field("地区（逗号分隔）", "regions", &form.regions, ""))
-                (field("定时发布时间（YYYY-MM-DD HH:MM，北京时间）", "publish_at", &form.publish_at, "仅在点“定时发布”时使用"))
+                label {
+                    "定时发布时间（北京时间）"
+                    input type="datetime-local" name="publish_at" value=(form.publish_at);
+                    small { "仅在点“定时发布”时使用" }
+                }
                 label { "常见问题（每行一个，用读者自己的话，至少 5 个）" textarea name="questions" rows="6" { (form.questions) } }
                 label { "正文（Markdown）" textarea #body name="body" rows="18" { (form.body) } }
                 div.buttons {
@@ -237,6 +244,39 @@ fn editor_page(
             }
         },
     )
+}
+
+/// The kiosks a warning can be sent to, as (id, name): the configured ones,
+/// then any id the document names that is no longer configured, so a save
+/// does not drop it unseen.
+fn kiosk_options(state: &AppState, chosen: &[String]) -> Vec<(String, String)> {
+    let configured = kiosk::kiosk_list(state);
+    let unknown: Vec<(String, String)> = chosen
+        .iter()
+        .filter(|id| !configured.contains_key(*id))
+        .map(|id| (id.clone(), format!("{id}（未配置）")))
+        .collect();
+    configured.into_iter().map(|(id, kiosk)| (id, kiosk.name)).chain(unknown).collect()
+}
+
+/// 投放终端: a checkbox for each kiosk, or a note that none is configured.
+fn kiosk_choices(options: &[(String, String)], chosen: &[String]) -> Markup {
+    html! {
+        fieldset.kiosks {
+            legend { "投放终端" }
+            @if options.is_empty() {
+                p.small { "尚未配置终端（在 weiquan.toml 的 [kiosks] 中添加）：这条警示会在所属地区的全部终端上显示。" }
+            } @else {
+                @for (id, name) in options {
+                    label.check {
+                        input type="checkbox" name="kiosks" value=(id) checked[chosen.contains(id)];
+                        (name) " " small { code { (id) } }
+                    }
+                }
+                small { "都不选则投放到所属地区的全部终端" }
+            }
+        }
+    }
 }
 
 /// The editor's fields, as text.
@@ -270,8 +310,9 @@ pub(super) struct EditForm {
     tags: String,
     #[serde(default)]
     regions: String,
+    /// The ids of the kiosks ticked (a field sent once per kiosk).
     #[serde(default)]
-    kiosks: String,
+    kiosks: Vec<String>,
     #[serde(default)]
     channels: String,
     #[serde(default)]
@@ -314,11 +355,16 @@ impl EditForm {
             expires: meta.expires.map(|d| d.to_string()).unwrap_or_default(),
             tags: list_text(&meta.tags),
             regions: list_text(&meta.regions),
-            kiosks: list_text(&meta.kiosks),
+            kiosks: meta.kiosks.clone(),
             channels: list_text(&meta.channels),
             source: meta.source.clone().unwrap_or_default(),
             questions: meta.questions.join("\n"),
-            publish_at: meta.publish_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+            // As the datetime-local input wants it, in Beijing time (how the form is read back).
+            publish_at: meta
+                .publish_at
+                .and_then(|t| Some(t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600)?)))
+                .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default(),
             body: body.trim().to_string(),
             stage: Some(Stage::of(meta, clock.now())),
             ..EditForm::default()
@@ -348,11 +394,11 @@ impl EditForm {
             urgent: self.urgent.is_some(),
             pinned: self.pinned.is_some(),
             issuer: some(&self.issuer),
-            date: date(&self.date, "日期")?,
+            date: date(&self.date, "生效日期")?,
             expires: date(&self.expires, "有效期")?,
             tags: list_of(&self.tags),
             regions: list_of(&self.regions),
-            kiosks: list_of(&self.kiosks),
+            kiosks: self.kiosks.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).map(String::from).collect(),
             channels: list_of(&self.channels),
             source: some(&self.source),
             questions: self.questions.lines().map(str::trim).filter(|q| !q.is_empty()).map(String::from).collect(),
@@ -364,7 +410,7 @@ impl EditForm {
             "withdraw" => Action::Withdraw,
             "schedule" => Action::Schedule(
                 crate::content::date_format::time::parse(&self.publish_at)
-                    .ok_or("定时发布需要填写发布时间，例如 2026-12-01 09:00")?,
+                    .ok_or("定时发布需要填写发布时间，例如 2026-12-01 09:00（北京时间）")?,
             ),
             _ => Action::SaveDraft,
         };
@@ -397,7 +443,7 @@ pub(super) async fn save(
         Ok(Err(error)) => (status_of(&error), error.to_string()),
         Err(message) => (StatusCode::BAD_REQUEST, message),
     };
-    let page = editor_page(&state.assets, &session, "编辑", &form, &vocabulary, None, Some(&message));
+    let page = editor_page(&state, &session, "编辑", &form, &vocabulary, None, Some(&message));
     Ok((status, page).into_response())
 }
 
@@ -460,18 +506,21 @@ pub(super) async fn history(
     let pending = current.as_ref().is_some_and(|o| o.review.is_some());
     let current_text = current.as_ref().map(|o| o.text.clone()).unwrap_or_default();
     let base = current.as_ref().map(|o| o.fingerprint.clone()).unwrap_or_default();
+    let doc_title = current.as_ref().map(|o| o.document.meta.title.clone()).unwrap_or_default();
+    let clock = state.clock();
     Ok(layout(
         &state.assets,
         "历史版本",
         Some(&session),
         html! {
-            p { a href={ "/admin/edit?id=" (params.id) } { "返回编辑 " code { (params.id) } } }
+            p { a href={ "/admin/edit?id=" (params.id) } { "返回编辑 " (doc_title) " " code { (params.id) } } }
             table.admin-list {
                 thead { tr { th { "版本" } th { "操作" } th { "作者" } th { "时间" } th {} } }
                 tbody {
                     @for v in &versions {
                         tr {
-                            td { (v.number) } td { (v.action) } td { (v.author) } td { (v.saved_at) }
+                            td { (v.number) } td data-action=(v.action) { (action_label(&v.action)) } td { (v.author) }
+                            td { time datetime=(v.saved_at) { (local_time(clock, &v.saved_at)) } }
                             td { a href={ "/admin/history?id=" (params.id) "&n=" (v.number) } { "查看并与当前比较" } }
                         }
                     }

@@ -15,13 +15,13 @@ mod editor;
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
@@ -243,8 +243,18 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let request = Request::from_parts(parts, Body::from(bytes.clone()));
-        let Form(form) = Form::<T>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        let is_form = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        });
+        if !is_form {
+            let message = "表单格式不对：应为 application/x-www-form-urlencoded";
+            return Err(AdminError(StatusCode::UNSUPPORTED_MEDIA_TYPE, message.into()).into_response());
+        }
+        // serde_html_form, not `Form`: a field sent several times (the
+        // editor's kiosk checkboxes) fills a list.
+        let form = serde_html_form::from_bytes::<T>(&bytes).map_err(|error| {
+            AdminError(StatusCode::UNPROCESSABLE_ENTITY, format!("表单无效：{error}")).into_response()
+        })?;
         let token = header
             .or_else(|| serde_html_form::from_bytes::<Csrf>(&bytes).ok().map(|field| field.csrf))
             .unwrap_or_default();
@@ -254,6 +264,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         }
         Ok(CsrfForm(form))
     }
+}
+
+/// An instant the store keeps (UTC, RFC 3339) as staff read it: in the
+/// configured zone, to the minute (`2026-12-01 07:33`). Text that is no
+/// instant is shown as it is.
+pub(super) fn local_time(clock: &crate::clock::Clock, stamp: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .map_or_else(|_| stamp.to_string(), |at| at.with_timezone(&clock.zone()).format("%Y-%m-%d %H:%M").to_string())
 }
 
 /// Every staff page: the stylesheet and script by their fingerprinted
