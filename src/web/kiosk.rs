@@ -309,6 +309,9 @@ pub struct KioskStatus {
     pub beat: Option<Heartbeat>,
     /// It has a secret, so it can report at all.
     pub can_report: bool,
+    /// Its QR codes name a configured public address (`public_url`), not
+    /// whatever address the kiosk reached the server by.
+    pub has_public_url: bool,
 }
 
 /// Every configured kiosk, by id, with what it last reported.
@@ -322,6 +325,7 @@ pub fn kiosk_list(state: &AppState) -> BTreeMap<String, KioskStatus> {
                 name: settings(state, id).name,
                 beat: beats.get(id).cloned(),
                 can_report: config.secret.is_some(),
+                has_public_url: config.public_url.as_deref().is_some_and(|url| !url.trim().is_empty()),
             };
             (id.clone(), status)
         })

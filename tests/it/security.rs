@@ -466,7 +466,11 @@ async fn only_a_configured_kiosk_with_its_secret_can_report() {
     let kiosks = [
         (
             "mall-1".to_string(),
-            KioskConfig { secret: Some(SECRET.to_string().try_into().unwrap()), ..Default::default() },
+            KioskConfig {
+                secret: Some(SECRET.to_string().try_into().unwrap()),
+                public_url: Some("https://weiquan.example.cn".into()),
+                ..Default::default()
+            },
         ),
         ("lobby".to_string(), KioskConfig::default()),
     ];
@@ -496,6 +500,12 @@ async fn only_a_configured_kiosk_with_its_secret_can_report() {
             row.map(|row| row.split("class=\"state\">").nth(1).unwrap().split('<').next().unwrap().to_string())
         }
     };
+
+    // A kiosk without public_url is named: its QR codes would point at the
+    // address it reached the server by, which a visitor's phone cannot open.
+    let listed = boss.get(format!("{}/admin/kiosks", staff.base)).send().await.unwrap().text().await.unwrap();
+    let warning = listed.split("role=\"alert\">").nth(1).expect("a warning").split("</p>").next().unwrap();
+    assert!(warning.contains("没有设置 public_url：<code>lobby</code>") && !warning.contains("mall-1"), "{warning}");
 
     // The real kiosk reports; an admin asks it to reload.
     assert_eq!(beat("mall-1", Some(SECRET)).await.0, 200);

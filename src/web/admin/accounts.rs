@@ -210,6 +210,14 @@ pub(super) async fn kiosks(State(state): State<AppState>, Admin(session): Admin)
         html! {
             p { "终端每 30 秒报到一次；超过 " (kiosk::STALE_AFTER.as_secs()) " 秒没有报到即为离线。"
                 "只有配置文件中设置了密钥（secret）的终端才能报到，终端首次打开 /kiosk/编号#key=密钥 即可记住密钥。" }
+            @let without_url: Vec<&String> = kiosks.iter().filter(|(_, k)| !k.has_public_url).map(|(id, _)| id).collect();
+            @if !without_url.is_empty() {
+                p.error role="alert" {
+                    "这些终端没有设置 public_url："
+                    @for (i, id) in without_url.iter().enumerate() { @if i > 0 { "、" } code { (id) } }
+                    "。它们的“手机扫码，带走全文”二维码会指向终端访问服务器时用的地址（如 127.0.0.1），观众的手机打不开。请在配置文件的 [kiosks.编号] 下设置 public_url（网站的公网地址）。"
+                }
+            }
             table.admin-list {
                 thead { tr { th { "编号" } th { "名称" } th { "状态" } th { "最后报到" } th { "版本" } th { "方向" } th {} } }
                 tbody {
