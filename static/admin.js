@@ -1,7 +1,23 @@
-// Admin enhancements: the editor's live preview. Saving works without it.
+// Admin enhancements: confirmations, the unsaved-text warning and the
+// editor's live preview. Everything works without them.
 (function () {
   "use strict";
+  // Actions that change what the public sees ask first (data-confirm).
+  var submitting = false;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+  });
+  document.addEventListener("submit", function () { submitting = true; });
   var form = document.getElementById("editor");
+  // Leaving the editor with typed text unsaved asks first.
+  var dirty = false;
+  if (form) {
+    form.addEventListener("input", function () { dirty = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty && !submitting) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
   var preview = document.getElementById("preview");
   if (!form || !preview) { return; }
   var timer = null;

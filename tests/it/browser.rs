@@ -269,13 +269,22 @@ async fn a_publisher_writes_a_warning_with_the_preview_and_publishes_it() {
         .expect("the preview links the citation");
     assert!(link.text().await.unwrap().contains("第二十五条"));
     save_screenshot(client, "admin-editor").await;
-    client.find(Locator::Css("button[value=publish]")).await.unwrap().click().await.unwrap();
+    // Publishing asks first: dismissed, nothing is saved; accepted, it goes out.
+    let publish = client.find(Locator::Css("button[value=publish]")).await.unwrap();
+    publish.click().await.unwrap();
+    assert_eq!(client.get_alert_text().await.unwrap(), "发布后公众立即可以看到，确定发布吗？");
+    client.dismiss_alert().await.unwrap();
+    assert!(!staff.content.join("warnings/browser-juicer.md").exists(), "a dismissed publish saves nothing");
+    publish.click().await.unwrap();
+    client.accept_alert().await.unwrap();
     client
         .wait()
         .at_most(WAIT)
-        .for_url(&format!("{}/admin/edit?id=warnings/browser-juicer", staff.base).parse().unwrap())
+        .for_url(&format!("{}/admin/edit?id=warnings/browser-juicer&done=publish", staff.base).parse().unwrap())
         .await
         .unwrap();
+    let notice = text_of(client, "p.notice[role=status]").await;
+    assert_eq!(notice, "已发布，公众现在可以看到 · 查看");
 
     // The public site has it at once.
     client.goto(&staff.base).await.unwrap();

@@ -104,6 +104,8 @@ pub(super) struct EditorParams {
     id: Option<String>,
     #[serde(default)]
     kind: String,
+    /// What the save that led here did (`Saved::done`), said back to staff.
+    done: Option<String>,
 }
 
 pub(super) async fn editor(
@@ -111,7 +113,7 @@ pub(super) async fn editor(
     Signed(session): Signed,
     Query(params): Query<EditorParams>,
 ) -> Result<Html<String>, AdminError> {
-    let EditorParams { id, kind } = params;
+    let EditorParams { id, kind, done } = params;
     let (opened, vocabulary) = blocking(&state, move |publisher| {
         let opened = match id {
             Some(id) => match publisher.open(&id)? {
@@ -124,7 +126,10 @@ pub(super) async fn editor(
     })
     .await?;
     let (form, title, opened) = match opened {
-        Some((id, opened)) => (EditForm::from_opened(&opened, &id, state.clock()), "编辑", Some(opened)),
+        Some((id, opened)) => {
+            let form = EditForm { done, ..EditForm::from_opened(&opened, &id, state.clock()) };
+            (form, "编辑", Some(opened))
+        }
         None => {
             let kind = if kind == "guide" { "guide" } else { "warning" };
             (EditForm { kind: kind.into(), regions: "全国".into(), ..EditForm::default() }, "新建", None)
@@ -153,7 +158,7 @@ fn review_notice(clock: &Clock, session: &Session, form: &EditForm, opened: &Ope
                     input type="hidden" name="csrf" value=(session.csrf);
                     input type="hidden" name="id" value=(form.id);
                     input type="hidden" name="base" value=(form.base);
-                    @if !review.outdated { button type="submit" name="action" value="approve" { "批准发布" } }
+                    @if !review.outdated { button type="submit" name="action" value="approve" data-confirm="批准后这份修改立即上线，确定吗？" { "批准发布" } }
                     button type="submit" name="action" value="discard" { "放弃这份修改" }
                 }
             }
@@ -184,6 +189,7 @@ fn editor_page(
         Some(session),
         html! {
             @if let Some(message) = message { p.error role="alert" { (message) } }
+            @if let Some(done) = form.done.as_deref() { (done_notice(done, &form.id, public)) }
             @if let Some(opened) = opened { (review_notice(state.clock(), session, form, opened)) }
             @if public && !session.user.role.can_publish() {
                 p.notice { "这篇内容已公开：您保存的修改要经发布员批准后才会上线，在此之前网站上仍是原来的文字。" }
@@ -230,11 +236,20 @@ fn editor_page(
                 label { "常见问题（每行一个，用读者自己的话，至少 5 个）" textarea name="questions" rows="6" { (form.questions) } }
                 label { "正文（Markdown）" textarea #body name="body" rows="18" { (form.body) } }
                 div.buttons {
-                    button type="submit" name="action" value="draft" { "保存" }
+                    // Saving keeps the document's state: for one already
+                    // public that means the change goes live (or, from an
+                    // editor, waits for approval); otherwise it stays a draft.
+                    @if public && session.user.role.can_publish() {
+                        button type="submit" name="action" value="draft" data-confirm="保存后网站上的内容立即更新，确定吗？" { "保存修改（网站随即更新）" }
+                    } @else if public {
+                        button type="submit" name="action" value="draft" { "提交修改（经批准后上线）" }
+                    } @else {
+                        button type="submit" name="action" value="draft" { "存为草稿" }
+                    }
                     @if session.user.role.can_publish() {
-                        button type="submit" name="action" value="publish" { "立即发布" }
-                        button type="submit" name="action" value="schedule" { "定时发布" }
-                        @if !form.id.is_empty() { button type="submit" name="action" value="withdraw" { "撤回" } }
+                        button type="submit" name="action" value="publish" data-confirm="发布后公众立即可以看到，确定发布吗？" { "立即发布" }
+                        button type="submit" name="action" value="schedule" data-confirm="到所填时间后自动公开，确定吗？" { "定时发布" }
+                        @if !form.id.is_empty() { button type="submit" name="action" value="withdraw" data-confirm="撤回后公众将看不到这条内容，确定撤回吗？" { "撤回" } }
                     }
                 }
             }
@@ -244,6 +259,22 @@ fn editor_page(
             }
         },
     )
+}
+
+/// What the save just did, in words, with a link to see the public page.
+fn done_notice(done: &str, id: &str, public: bool) -> Markup {
+    let said = match done {
+        "publish" => "已发布，公众现在可以看到",
+        "schedule" => "已定时发布，到时自动公开",
+        "withdraw" => "已撤回，网站上不再显示",
+        "proposed" => "已提交，等待发布员批准；在此之前网站上仍是原来的文字",
+        _ if public => "已保存，网站上已更新",
+        _ => "已保存为草稿，公众看不到",
+    };
+    let live = public || done == "publish";
+    html! {
+        p.notice role="status" { (said) @if live { " · " a href=(crate::web::doc_url(id, None)) { "查看" } } }
+    }
 }
 
 /// The kiosks a warning can be sent to, as (id, name): the configured ones,
@@ -328,6 +359,9 @@ pub(super) struct EditForm {
     action: String,
     #[serde(skip)]
     stage: Option<Stage>,
+    /// What the last save did, for the notice that says so.
+    #[serde(skip)]
+    done: Option<String>,
 }
 
 fn list_text(items: &[String]) -> String {
@@ -433,13 +467,17 @@ pub(super) async fn save(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<Response, AdminError> {
     let (parsed, actor) = (form.to_edit(), Actor::staff(&session.user));
+    let done = parsed.as_ref().map_or("edit", |(_, action)| action.as_str());
     let (vocabulary, saved) = blocking(&state, move |publisher| {
         let vocabulary = publisher.vocabulary();
         Ok::<_, AdminError>((vocabulary, parsed.map(|(edit, action)| publisher.save(&actor, edit, action))))
     })
     .await?;
     let (status, message) = match saved {
-        Ok(Ok(saved)) => return Ok(Redirect::to(&format!("/admin/edit?id={}", saved.id)).into_response()),
+        Ok(Ok(saved)) => {
+            let done = if saved.proposed { "proposed" } else { done };
+            return Ok(Redirect::to(&format!("/admin/edit?id={}&done={done}", saved.id)).into_response());
+        }
         Ok(Err(error)) => (status_of(&error), error.to_string()),
         Err(message) => (StatusCode::BAD_REQUEST, message),
     };
@@ -534,7 +572,7 @@ pub(super) async fn history(
                     input type="hidden" name="id" value=(params.id);
                     input type="hidden" name="n" value=(n);
                     input type="hidden" name="base" value=(base);
-                    button type="submit" { "恢复为版本 " (n) }
+                    button type="submit" data-confirm="确定恢复为这个版本吗？已公开的内容会按恢复后的文字更新。" { "恢复为版本 " (n) }
                 }
             }
         },
