@@ -791,6 +791,18 @@ async fn history_brings_back_the_shipped_text_and_a_restore_never_unpublishes() 
     assert_eq!(public_status(&staff, "/docs/warnings/test-oven").await, 200);
     let pending = Store::open(&staff.data).unwrap().pending("warnings/test-oven").unwrap().unwrap();
     assert!(!pending.content.contains("state"), "{}", pending.content);
+
+    // Withdrawn, then an old version restored: it stays withdrawn (a restore
+    // used to republish a withdrawn warning at once).
+    let page = editor_page(&staff, &publisher, &format!("id={id}")).await;
+    let mut fields = WARNING.to_vec();
+    fields.retain(|(name, _)| *name != "slug");
+    fields.push(("action", "withdraw"));
+    assert_eq!(save(&staff, &publisher, &page, &fields).await.status(), 200);
+    assert_eq!(public_status(&staff, &format!("/docs/{id}")).await, 410);
+    assert_eq!(restore(&publisher, id, "1").await.status(), 200);
+    assert!(read(&staff, id).contains("state = \"withdrawn\""), "{}", read(&staff, id));
+    assert_eq!(public_status(&staff, &format!("/docs/{id}")).await, 410, "still withdrawn after the restore");
 }
 
 /// The editor's dates are date pickers (生效日期, 有效期至), the scheduled
