@@ -202,6 +202,14 @@ pub fn in_force(status: Option<Status>) -> f64 {
     }
 }
 
+/// Whether a document is a local regulation: so labelled, or a law bound to
+/// regions (LawRefBook's DLC folders hold local texts of every level).
+pub(crate) fn is_local(document: &Document) -> bool {
+    let meta = &document.meta;
+    let regional = meta.regions.iter().any(|r| r != NATIONWIDE);
+    meta.level == Some(Level::Local) || (document.kind == content::Kind::Law && regional)
+}
+
 /// Whether a document is part of this project's own knowledge (a guide, a
 /// warning or one of its cases), written in readers' words.
 fn is_shipped(document: &Document) -> bool {
@@ -338,10 +346,7 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
     doc.add_f64(fields.cited, (citations as f64).ln_1p());
     doc.add_u64(fields.kind_code, rank::kind_code(document.kind));
     let mut bits = 0;
-    // A local regulation: so labelled, or a law bound to regions (LawRefBook's
-    // DLC folders hold local texts of every level).
-    let regional = !meta.regions.is_empty() && meta.regions.iter().any(|r| r != NATIONWIDE);
-    if meta.level == Some(Level::Local) || (document.kind == content::Kind::Law && regional) {
+    if is_local(document) {
         bits |= rank::flags::LOCAL;
         doc.add_text(fields.place, places(document));
     }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::content::citations::law_key;
-use crate::content::{Kind, Level, Loaded};
+use crate::content::{Kind, Loaded};
 use crate::text::normalize;
 
 /// Left off the start of law titles when matching.
@@ -314,12 +314,7 @@ fn title_priority(doc: &crate::content::Document, consumer: &HashMap<String, f64
     match doc.kind {
         Kind::Guide | Kind::Warning => 0,
         Kind::Case => 1,
-        Kind::Law
-            if doc.meta.level == Some(Level::Local)
-                || doc.meta.regions.iter().any(|r| r != super::schema::NATIONWIDE) =>
-        {
-            4
-        }
+        Kind::Law if super::build::is_local(doc) => 4,
         Kind::Law if consumer.get(&law_key(&doc.meta.title)).is_some_and(|&c| c >= 0.5) => 2,
         Kind::Law => 3,
     }
