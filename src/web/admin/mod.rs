@@ -12,6 +12,7 @@ mod accounts;
 mod api;
 mod auth;
 mod editor;
+mod history;
 
 use std::sync::Arc;
 
@@ -46,9 +47,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/edit", get(editor::editor))
         .route("/admin/save", post(editor::save))
         .route("/admin/preview", post(editor::preview))
-        .route("/admin/history", get(editor::history))
-        .route("/admin/restore", post(editor::restore))
-        .route("/admin/review", post(editor::review))
+        .route("/admin/history", get(history::history))
+        .route("/admin/restore", post(history::restore))
+        .route("/admin/review", post(history::review))
         .route("/admin/users", get(accounts::users).post(accounts::user_action))
         .route("/admin/tokens", get(accounts::tokens).post(accounts::token_action))
         .route("/admin/kiosks", get(accounts::kiosks).post(accounts::kiosk_action))
