@@ -10,6 +10,7 @@ mod charts;
 pub mod client;
 mod compare;
 pub mod config;
+mod document;
 mod error;
 mod events;
 mod hashing;
