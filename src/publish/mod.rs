@@ -485,19 +485,6 @@ impl Publisher {
         Ok(entries)
     }
 
-    /// The issuer (发布单位) each of `ids` names in its file, for those that
-    /// name one: pages, kiosk slides and the feed credit it.
-    pub fn issuers(&self, ids: &[String]) -> std::collections::HashMap<String, String> {
-        ids.iter()
-            .filter_map(|id| {
-                let path = self.path_of(id).ok()?;
-                let text = std::fs::read_to_string(&path).ok()?;
-                let issuer = self.parse(&path, &text).ok()?.meta.issuer?;
-                Some((id.clone(), issuer))
-            })
-            .collect()
-    }
-
     /// The title of each warning and guide under the folder, by id, for
     /// staff pages that name documents (the audit log).
     pub fn titles(&self) -> std::collections::HashMap<String, String> {
@@ -507,7 +494,6 @@ impl Publisher {
             .unwrap_or_default()
     }
 
-    /// The document `id` to edit, or `None` when it has no file.
     /// A withdrawn document: its front matter, and when it was withdrawn
     /// (in the configured zone) if the audit log says. `None` for anything
     /// not withdrawn, so a withdrawn link can say what happened to it.
@@ -527,6 +513,7 @@ impl Publisher {
         Ok(Some((meta, day)))
     }
 
+    /// The document `id` to edit, or `None` when it has no file.
     pub fn open(&self, id: &str) -> Result<Option<Opened>, PublishError> {
         let path = self.path_of(id)?;
         let disk = self.on_disk(id, &path)?;

@@ -389,6 +389,9 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
     doc.add_text(fields.source, document.path.to_string_lossy());
     if let Some(severity) = meta.severity {
         doc.add_text(fields.severity, severity.as_str());
+        if let Some(issuer) = &meta.issuer {
+            doc.add_text(fields.issuer, issuer);
+        }
     }
     doc.add_i64(fields.expires, date_number(meta.expires));
     doc.add_bool(fields.pinned, meta.pinned);

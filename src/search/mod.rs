@@ -259,6 +259,8 @@ pub struct WarningSummary {
     pub title: String,
     /// info | caution | alert
     pub severity: Option<String>,
+    /// Who issued it (发布单位), when the warning names one.
+    pub issuer: Option<String>,
     pub summary: Option<String>,
     /// YYYY-MM-DD
     pub date: Option<String>,
@@ -522,6 +524,7 @@ impl Engine {
                 id: text(self.fields.doc_id).unwrap_or_default(),
                 title: text(self.fields.title).unwrap_or_default(),
                 severity: text(self.fields.severity),
+                issuer: text(self.fields.issuer),
                 summary: text(self.fields.summary).filter(|s| !s.is_empty()),
                 date: format_date_number(date),
                 expires: format_date_number(expires),

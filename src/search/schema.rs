@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 12;
+pub const SCHEMA_VERSION: u32 = 13;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +41,7 @@ pub struct Fields {
     pub body: Field,
     pub source: Field,
     pub severity: Field,
+    pub issuer: Field,
     pub expires: Field,
     pub pinned: Field,
     pub urgent: Field,
@@ -134,6 +135,8 @@ pub fn schema() -> (Schema, Fields) {
         // Warnings: severity for display, expiry (yyyymmdd, 0 = none) and the
         // pinned flag for the list of warnings in force.
         severity: builder.add_text_field("severity", STRING | STORED),
+        // A warning's issuer (发布单位), credited on kiosk slides and in the feed.
+        issuer: builder.add_text_field("issuer", STORED),
         expires: builder.add_i64_field("expires", INDEXED | FAST | STORED),
         pinned: builder.add_bool_field("pinned", FAST | STORED),
         urgent: builder.add_bool_field("urgent", STORED),

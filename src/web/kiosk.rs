@@ -73,12 +73,9 @@ fn public_base(config: &KioskConfig, headers: &HeaderMap) -> String {
     }
 }
 
-/// The warnings the loop shows, with their issuers (发布单位) by id.
-type Slides = (Vec<WarningSummary>, std::collections::HashMap<String, String>);
-
 /// The warnings the loop shows: in force for the region, urgent first, then
-/// pinned, then by severity, then newest; and the issuers their files name.
-async fn loop_warnings(state: &AppState, config: &KioskConfig, kiosk: &str) -> Result<Slides, WebError> {
+/// pinned, then by severity, then newest.
+async fn loop_warnings(state: &AppState, config: &KioskConfig, kiosk: &str) -> Result<Vec<WarningSummary>, WebError> {
     let region = config.region.clone();
     let today = state.clock().today();
     let mut warnings = state.blocking(move |engine| engine.warnings(Some(today), region.as_deref())).await?;
@@ -95,8 +92,7 @@ async fn loop_warnings(state: &AppState, config: &KioskConfig, kiosk: &str) -> R
             .then(rank(&a.severity).cmp(&rank(&b.severity)))
             .then(b.date.cmp(&a.date))
     });
-    let issuers = state.issuers(warnings.iter().map(|w| w.id.clone()).collect()).await;
-    Ok((warnings, issuers))
+    Ok(warnings)
 }
 
 /// A QR code of `url` as SVG.
@@ -113,7 +109,7 @@ pub fn qr_svg(url: &str) -> String {
     }
 }
 
-fn slide_markup((warnings, issuers): &Slides, base: &str) -> Markup {
+fn slide_markup(warnings: &[WarningSummary], base: &str) -> Markup {
     html! {
         @if warnings.is_empty() {
             article.slide.current data-id="" {
@@ -129,7 +125,7 @@ fn slide_markup((warnings, issuers): &Slides, base: &str) -> Markup {
                 }
                 h2 { (warning.title) }
                 @if let Some(summary) = &warning.summary { p.summary { (summary) } }
-                @if let Some(issuer) = issuers.get(&warning.id) { p.issuer { "发布单位：" (issuer) } }
+                @if let Some(issuer) = &warning.issuer { p.issuer { "发布单位：" (issuer) } }
                 p.validity {
                     "有效期："
                     (warning.date.as_deref().unwrap_or("—")) " 至 " (warning.expires.as_deref().unwrap_or("长期有效"))

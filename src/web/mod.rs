@@ -211,13 +211,6 @@ impl AppState {
         Ok(result?)
     }
 
-    /// The issuer (发布单位) each of `ids` names in its file, read by the
-    /// publisher; none for a server without one.
-    async fn issuers(&self, ids: Vec<String>) -> std::collections::HashMap<String, String> {
-        let Some(publisher) = self.publisher.clone() else { return std::collections::HashMap::new() };
-        tokio::task::spawn_blocking(move || publisher.issuers(&ids)).await.unwrap_or_default()
-    }
-
     async fn search(&self, request: SearchRequest) -> Result<SearchResults, WebError> {
         Ok(self.cached_search(request, false).await?.0)
     }

@@ -460,7 +460,6 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
     };
     let mut sorted = warnings;
     sorted.sort_by(|a, b| b.date.cmp(&a.date));
-    let issuers = state.issuers(sorted.iter().map(|w| w.id.clone()).collect()).await;
     // Atom wants instants: a warning's date is midnight of that day in the clock's zone.
     let instant = |date: Option<&str>| {
         let day = date.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or_default();
@@ -481,7 +480,7 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
                     id { (base) (doc_url(&warning.id, None)) }
                     link href={ (base) (doc_url(&warning.id, None)) } {}
                     updated { (instant(warning.date.as_deref())) }
-                    author { name { (issuers.get(&warning.id).map_or("消费维权知识库", String::as_str)) } }
+                    author { name { (warning.issuer.as_deref().unwrap_or("消费维权知识库")) } }
                     @if let Some(summary) = &warning.summary { summary { (summary) } }
                     category term=(warning.severity.as_deref().unwrap_or("info")) {}
                 }
