@@ -8,6 +8,7 @@ pub mod compare;
 mod document;
 pub mod eval;
 mod facets;
+mod nearby;
 mod prepare;
 pub mod query;
 pub mod rank;

@@ -52,6 +52,12 @@ pub struct ApiHit {
     pub url: String,
 }
 
+impl From<SearchHit> for ApiHit {
+    fn from(hit: SearchHit) -> ApiHit {
+        ApiHit { url: hit_url(&hit), hit }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchResponse {
     /// Marks this search for staff insights: pass it back as `from`, with the
@@ -72,6 +78,10 @@ pub struct SearchResponse {
     /// the articles it relies on and a case. Null on later pages, when
     /// sorted by date, without query words, or when nothing answers.
     pub answer: Option<ApiAnswer>,
+    /// When nothing was found (first page): up to three guides and warnings
+    /// close to the query (loosened, or its first suggestion), or else the
+    /// general guides on how to complain. Empty when there are hits.
+    pub nearby: Vec<ApiHit>,
 }
 
 /// The answer, with the address of each part's page.
@@ -143,6 +153,7 @@ pub async fn search(
     let (results, answer) = state.answered_search(request).await?;
     let channel = insights::api_channel(&state, params.kiosk.as_deref());
     let search_ref = insights::record_search(&state, client, &params, &results, channel);
+    let nearby = state.nearby(&results).await?;
     Ok(Json(SearchResponse {
         search_ref,
         query: results.query,
@@ -150,10 +161,11 @@ pub async fn search(
         page: results.page,
         per_page: results.per_page,
         took_ms: results.took_ms,
-        hits: results.hits.into_iter().map(|hit| ApiHit { url: hit_url(&hit), hit }).collect(),
+        hits: results.hits.into_iter().map(ApiHit::from).collect(),
         facets: results.facets,
         expansions: results.expansions,
         answer: answer.map(ApiAnswer::from),
+        nearby: nearby.into_iter().map(ApiHit::from).collect(),
     }))
 }
 

@@ -16,6 +16,7 @@ mod events;
 mod hashing;
 mod insights;
 mod kiosk;
+mod kiosk_loop;
 pub mod limit;
 mod metrics;
 mod pages;
@@ -246,6 +247,16 @@ impl AppState {
         let answered = answered?;
         self.results.keep(key, Arc::new(answered.clone()));
         Ok(answered)
+    }
+
+    /// For a search that found nothing (on its first page), the closest
+    /// guides and warnings ([`Engine::nearby`]); nothing otherwise.
+    async fn nearby(&self, results: &SearchResults) -> Result<Vec<SearchHit>, WebError> {
+        if results.total > 0 || results.page > 1 {
+            return Ok(Vec::new());
+        }
+        let query = results.query.clone();
+        self.blocking(move |engine| engine.nearby(&query)).await
     }
 
     /// A document's page, from the page cache or worked out and kept there.

@@ -20,7 +20,7 @@ use super::views::{
 use super::{AppState, doc_url, hit_url, insights};
 use crate::insights::Channel;
 use crate::search::answer::Answer;
-use crate::search::{SearchResults, Sort, WarningSummary};
+use crate::search::{SearchHit, SearchResults, Sort, WarningSummary};
 
 /// Cookie that keeps the large-text mode (适老化) on.
 const LARGE_TEXT_COOKIE: &str = "wq_large";
@@ -255,7 +255,12 @@ async fn search(
     let title =
         if params.query().is_empty() { "搜索".to_string() } else { format!("{} 的搜索结果", params.query()) };
     let search_ref = insights::record_search(&state, client, &params, &results, Channel::Web);
-    let main = results_page(&state, &params, &results, answer.as_ref(), sort, search_ref.as_deref());
+    let nearby = match state.nearby(&results).await {
+        Ok(nearby) => nearby,
+        Err(error) => return state.error_page(&visitor, error),
+    };
+    let found = Found { results: &results, answer: answer.as_ref(), nearby: &nearby };
+    let main = results_page(&state, &params, &found, sort, search_ref.as_deref());
     // The results page's own search box, with the query in it, is the only one.
     state.page_with_own_search(&visitor, &title, main).into_response()
 }
@@ -284,16 +289,25 @@ fn expansion_note(params: &SearchParams, results: &SearchResults) -> Markup {
 /// A facet as shown: heading, parameter name, counts, and how to label a value.
 type FacetGroup<'a> = (&'a str, &'a str, &'a std::collections::BTreeMap<String, u64>, fn(&str) -> &'static str);
 
+/// What a search found: its results, the answer they open with, and, when
+/// there are none, the closest guides and warnings.
+struct Found<'a> {
+    results: &'a SearchResults,
+    answer: Option<&'a Answer>,
+    nearby: &'a [SearchHit],
+}
+
 /// `search_ref` marks result links for insights (first pages only). The
-/// answer, if any, comes before the filters and the ranked list.
+/// answer, if any, comes before the filters and the ranked list. No results
+/// is no dead end: the closest guides and warnings, then where to complain.
 fn results_page(
     state: &AppState,
     params: &SearchParams,
-    results: &SearchResults,
-    answer: Option<&Answer>,
+    found: &Found,
     sort: Sort,
     search_ref: Option<&str>,
 ) -> Markup {
+    let Found { results, answer, nearby } = *found;
     let facet_groups: [FacetGroup; 3] = [
         ("类型", "kind", &results.facets.kind, kind_label),
         ("效力级别", "level", &results.facets.level, level_label),
@@ -316,10 +330,19 @@ fn results_page(
         @if results.total == 0 { (expansion_note(params, results)) }
         (views::search_form(params.query(), false))
         @if let Some(answer) = answer { (answer_block(answer, &results.hits, search_ref)) }
-        (views::complain(&[], true))
+        @if results.total > 0 { (views::complain(&[], true)) }
         @if results.total == 0 {
             section.no-results aria-live="polite" {
                 h2 { "没有找到与“" (params.query()) "”相关的内容" }
+                @if !nearby.is_empty() {
+                    h3 { "看看这些维权指南和消费警示" }
+                    ul.nearby {
+                        @for hit in nearby {
+                            li { span.badge { (kind_label(&hit.kind)) } " " a href=(hit_url(hit)) { (display_title(&hit.kind, &hit.title)) } }
+                        }
+                    }
+                }
+                (views::complain(&[], false))
                 ul {
                     li { "换个说法试试，或者只保留关键的一两个词，例如“预付卡 退款”。" }
                     @if has_filters { li { a href=(search_url(params, |p| { p.kind.clear(); p.level.clear(); p.status.clear(); p.tag.clear(); p.page = None; })) { "去掉筛选条件再搜一次" } } }

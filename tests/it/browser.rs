@@ -177,6 +177,19 @@ async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32,
     assert_eq!(heading.text().await.unwrap(), "健身房停业后应退还预付卡余额");
     assert!(client.source().await.unwrap().contains("（2021）示民初字第1号"));
 
+    // A search that finds nothing is no dead end: the closest warning (yfk →
+    // 预付卡) and the 拨打12315 button, both on the first screen.
+    search_for(client, "yfk").await;
+    assert_eq!(text_of(client, ".no-results .nearby a").await, "办理预付卡要当心");
+    let call = script(
+        client,
+        "const b = document.querySelector('.no-results a.action-button.call'); \
+         return [b.checkVisibility(), b.getBoundingClientRect().bottom <= window.innerHeight]",
+    )
+    .await;
+    assert_eq!(call, json!([true, true]), "拨打12315 on the first screen at {size}");
+    save_screenshot(client, &format!("{size}-no-results")).await;
+
     // A question a guide answers: the guide, then the article it relies on
     // with its text, in large print with large links.
     search_for(client, "七日内退货").await;

@@ -21,6 +21,7 @@ mod crash;
 mod index;
 mod insights;
 mod limits;
+mod no_results;
 mod official_texts;
 mod properties;
 mod search;
