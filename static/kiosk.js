@@ -12,30 +12,42 @@
   var loop = $("#loop"), search = $("#search"), doc = $("#doc"), idle = $("#idle");
   var typed = "", history = [], rotateTimer = null, idleTimer = null, countdownTimer = null;
 
+  // One section at a time; during the loop (body.looping) the navigation
+  // buttons are hidden, as there is nowhere to go back to.
   var show = function (section) {
     [loop, search, doc].forEach(function (s) { s.hidden = s !== section; });
+    body.classList.toggle("looping", section === loop);
     section.scrollTop = 0;
+    $("#doc-body").scrollTop = 0;
+  };
+  // Results take the place of the keyboard, tiles and questions.
+  var searched = function (on) {
+    $("#entry").hidden = on;
+    $("#results").hidden = !on;
+    $("#retype").hidden = !on;
   };
 
-  // The attract loop.
+  // The attract loop, in the order the server gives (#slides .playlist):
+  // the most relevant warnings come round more often.
   var slides = function () { return Array.prototype.slice.call(document.querySelectorAll("#slides .slide")); };
+  var step = 0;
   var rotate = function () {
     var all = slides();
-    if (all.length < 2) { return; }
-    var current = all.findIndex(function (s) { return !s.hidden; });
-    var next = all[(current + 1) % all.length];
-    // An urgent warning stays on screen while one is in force.
-    if (all[current] && all[current].dataset.urgent === "true" && next.dataset.urgent !== "true") { next = all[0]; }
+    var list = $("#slides .playlist");
+    var order = list && list.dataset.order ? list.dataset.order.split(" ").map(Number) : [];
+    if (order.length < 2) { return; }
+    step = (step + 1) % order.length;
+    var next = all[order[step]];
     all.forEach(function (s) { s.hidden = s !== next; s.classList.toggle("current", s === next); });
   };
-  var startLoop = function () { clearInterval(rotateTimer); rotateTimer = setInterval(rotate, rotation); };
+  var startLoop = function () { step = 0; clearInterval(rotateTimer); rotateTimer = setInterval(rotate, rotation); };
   // Offline: the saved slides keep running, but search is turned off (it
   // would only show an empty list) and the notice gives 12315 instead.
   var offline = function (away) {
     $("#offline").hidden = !away;
     body.classList.toggle("offline", away);
     document.querySelectorAll("#start, #keyboard .key, .tile, .question").forEach(function (b) { b.disabled = away; });
-    if (away && !search.hidden) { $("#results").innerHTML = ""; }
+    if (away && !search.hidden) { $("#results").innerHTML = ""; searched(false); }
   };
   var refreshSlides = function () {
     fetch("/kiosk/" + id + "/slides").then(function (r) { if (!r.ok) { throw r; } return r.text(); }).then(function (html) {
@@ -76,23 +88,29 @@
       });
     }).catch(function () { offline(true); });
   };
+  var addHit = function (hit, from) {
+    var li = document.createElement("li");
+    var title = hit.title + (hit.article ? " " + hit.article : "") + (hit.expired ? "（已过期）" : "");
+    li.appendChild(button(title, function () { open(hit.id, hit.anchor, from); }, text(hit.snippet || "")));
+    $("#results").appendChild(li);
+  };
   var run = function (query) {
     typed = query; render(); $("#suggestions").innerHTML = "";
     var results = $("#results");
     results.innerHTML = "";
+    searched(true);
     fetch("/api/search?per_page=10&kiosk=" + encodeURIComponent(id) + "&q=" + encodeURIComponent(query)).then(function (r) { return r.json(); }).then(function (data) {
+      // Nothing found is no dead end: the closest guides and warnings, and 12315.
       if (!data.hits || !data.hits.length) {
         var li = document.createElement("li");
-        li.textContent = "没有找到相关内容，换个说法试试，或拨打 12315 咨询。";
+        li.className = "none";
+        li.textContent = "没有找到相关内容。可以看看下面这些指南和警示，或拨打 12315 咨询投诉。";
         results.appendChild(li);
+        (data.nearby || []).forEach(function (hit) { addHit(hit, ""); });
       }
       (data.hits || []).forEach(function (hit, i) {
-        var li = document.createElement("li");
-        var title = hit.title + (hit.article ? " " + hit.article : "") + (hit.expired ? "（已过期）" : "");
         // Which search and place a result was opened from, for staff insights.
-        var from = data.search_ref ? "?from=" + data.search_ref + "&pos=" + (i + 1) : "";
-        li.appendChild(button(title, function () { open(hit.id, hit.anchor, from); }, text(hit.snippet || "")));
-        results.appendChild(li);
+        addHit(hit, data.search_ref ? "?from=" + data.search_ref + "&pos=" + (i + 1) : "");
       });
     }).catch(function () { offline(true); });
   };
@@ -125,7 +143,7 @@
     key.addEventListener("click", function () {
       var k = key.dataset.key;
       if (k === "back") { typed = typed.slice(0, -1); }
-      else if (k === "clear") { typed = ""; $("#results").innerHTML = ""; }
+      else if (k === "clear") { typed = ""; $("#results").innerHTML = ""; searched(false); }
       else if (k === "go") { go(); return; }
       else { typed += k; }
       render(); suggest();
@@ -136,8 +154,13 @@
   });
 
   // Navigation: back, home, and never leaving the kiosk.
+  var retype = function () {
+    typed = ""; render();
+    ["#suggestions", "#results"].forEach(function (s) { $(s).innerHTML = ""; });
+    searched(false);
+  };
   var reset = function () {
-    typed = ""; history = []; render();
+    typed = ""; history = []; render(); searched(false);
     ["#suggestions", "#results", "#doc-body"].forEach(function (s) { $(s).innerHTML = ""; });
     $("#doc-qr").removeAttribute("src");
     body.classList.remove("larger");
@@ -148,9 +171,12 @@
     show(loop);
   };
   $("#home").addEventListener("click", reset);
+  // Back: from a document to its results, from results to the keyboard,
+  // from the keyboard to the loop.
   $("#back").addEventListener("click", function () {
-    if (!doc.hidden) { history.pop(); show(search); } else { reset(); }
+    if (!doc.hidden) { history.pop(); show(search); } else if (!$("#results").hidden) { retype(); } else { reset(); }
   });
+  $("#retype").addEventListener("click", retype);
   $("#start").addEventListener("click", function () { show(search); });
   loop.addEventListener("click", function (event) { if (event.target === loop || loop.contains(event.target)) { show(search); } });
   $("#larger").addEventListener("click", function () {

@@ -12,14 +12,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, html};
 use serde::{Deserialize, Serialize};
 
 use super::config::KioskConfig;
 use super::error::ApiError;
-use super::views::{CATEGORIES, severity_label};
+use super::kiosk_loop::{loop_warnings, slide_markup};
+use super::views::CATEGORIES;
 use super::{AppState, WebError};
-use crate::search::WarningSummary;
 
 /// A kiosk that has not reported for this long is stale.
 pub const STALE_AFTER: Duration = Duration::from_secs(120);
@@ -73,28 +73,6 @@ fn public_base(config: &KioskConfig, headers: &HeaderMap) -> String {
     }
 }
 
-/// The warnings the loop shows: in force for the region, urgent first, then
-/// pinned, then by severity, then newest.
-async fn loop_warnings(state: &AppState, config: &KioskConfig, kiosk: &str) -> Result<Vec<WarningSummary>, WebError> {
-    let region = config.region.clone();
-    let today = state.clock().today();
-    let mut warnings = state.blocking(move |engine| engine.warnings(Some(today), region.as_deref())).await?;
-    warnings.retain(|w| w.kiosks.is_empty() || w.kiosks.iter().any(|k| k == kiosk));
-    let rank = |severity: &Option<String>| match severity.as_deref() {
-        Some("alert") => 0,
-        Some("caution") => 1,
-        _ => 2,
-    };
-    warnings.sort_by(|a, b| {
-        b.urgent
-            .cmp(&a.urgent)
-            .then(b.pinned.cmp(&a.pinned))
-            .then(rank(&a.severity).cmp(&rank(&b.severity)))
-            .then(b.date.cmp(&a.date))
-    });
-    Ok(warnings)
-}
-
 /// A QR code of `url` as SVG.
 pub fn qr_svg(url: &str) -> String {
     match qrcode::QrCode::new(url.as_bytes()) {
@@ -106,36 +84,6 @@ pub fn qr_svg(url: &str) -> String {
             .light_color(qrcode::render::svg::Color("#ffffff"))
             .build(),
         Err(_) => String::new(),
-    }
-}
-
-fn slide_markup(warnings: &[WarningSummary], base: &str) -> Markup {
-    html! {
-        @if warnings.is_empty() {
-            article.slide.current data-id="" {
-                h2 { "今天没有需要特别提醒的消费警示" }
-                p { "遇到消费纠纷，可拨打 12315 热线投诉举报。" }
-            }
-        }
-        @for (i, warning) in warnings.iter().enumerate() {
-            article.slide.current[i == 0] data-id=(warning.id) data-urgent=(warning.urgent) hidden[i != 0] {
-                p.severity {
-                    @if warning.urgent { span.badge.urgent { "紧急" } " " }
-                    span.badge { (warning.severity.as_deref().map(severity_label).unwrap_or("提示")) }
-                }
-                h2 { (warning.title) }
-                @if let Some(summary) = &warning.summary { p.summary { (summary) } }
-                @if let Some(issuer) = &warning.issuer { p.issuer { "发布单位：" (issuer) } }
-                p.validity {
-                    "有效期："
-                    (warning.date.as_deref().unwrap_or("—")) " 至 " (warning.expires.as_deref().unwrap_or("长期有效"))
-                }
-                figure.qr {
-                    (PreEscaped(qr_svg(&format!("{base}/docs/{}", warning.id))))
-                    figcaption { "手机扫码查看全文" }
-                }
-            }
-        }
     }
 }
 
@@ -156,7 +104,7 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>, headers: He
                 link rel="stylesheet" href=(state.assets.url("kiosk.css"));
                 script src=(state.assets.url("kiosk.js")) defer {}
             }
-            body.kiosk.(config.orientation)
+            body.kiosk.looping.(config.orientation)
                 data-kiosk=(id) data-rotation=(config.rotation_seconds) data-idle=(config.idle_seconds)
                 data-countdown=(config.countdown_seconds) data-version=(env!("CARGO_PKG_VERSION"))
                 data-orientation=(config.orientation) data-base=(base) {
@@ -171,33 +119,44 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>, headers: He
                     div #slides { (slide_markup(&slides, &base)) }
                     button.touch #start type="button" { "触摸屏幕查询" }
                 }
+                // Once a search runs, its results take the place of the
+                // keyboard, tiles and questions (#entry); 重新查询 brings them back.
                 section #search hidden aria-label="查询" {
                     div.query {
-                        output #typed aria-live="polite" { "" }
+                        div.query-row {
+                            output #typed aria-live="polite" { "" }
+                            button.big #retype type="button" hidden { "重新查询" }
+                        }
                         ul #suggestions role="listbox" aria-label="联想词" {}
                     }
-                    div #keyboard role="group" aria-label="拼音键盘" {
-                        @for row in keys {
-                            div.row { @for key in row.chars() { button.key type="button" data-key=(key) { (key.to_ascii_uppercase()) } } }
+                    div #entry {
+                        div #keyboard role="group" aria-label="拼音键盘" {
+                            @for row in keys {
+                                div.row { @for key in row.chars() { button.key type="button" data-key=(key) { (key.to_ascii_uppercase()) } } }
+                            }
+                            div.row {
+                                button.key.wide type="button" data-key="back" { "删除" }
+                                button.key.wide type="button" data-key="clear" { "清空" }
+                                button.key.wide.go type="button" data-key="go" { "搜索" }
+                            }
                         }
-                        div.row {
-                            button.key.wide type="button" data-key="back" { "删除" }
-                            button.key.wide type="button" data-key="clear" { "清空" }
-                            button.key.wide.go type="button" data-key="go" { "搜索" }
+                        div.tiles {
+                            @for (label, query) in CATEGORIES { button.tile type="button" data-query=(query) { (label) } }
+                        }
+                        @if !questions.is_empty() {
+                            h2 { "常见问题" }
+                            div.questions { @for question in &questions { button.question type="button" data-query=(question) { (question) } } }
                         }
                     }
-                    div.tiles {
-                        @for (label, query) in CATEGORIES { button.tile type="button" data-query=(query) { (label) } }
-                    }
-                    @if !questions.is_empty() {
-                        h2 { "常见问题" }
-                        div.questions { @for question in &questions { button.question type="button" data-query=(question) { (question) } } }
-                    }
-                    ol #results aria-live="polite" {}
+                    ol #results aria-live="polite" hidden {}
                 }
+                // The article scrolls; the QR code stays on screen beside it.
                 section #doc hidden aria-label="内容" {
                     article #doc-body {}
-                    figure.qr { img #doc-qr alt="手机扫码查看全文" width="240" height="240"; figcaption { "手机扫码，带走全文" } }
+                    figure.qr {
+                        img #doc-qr alt="手机扫码查看全文" width="240" height="240";
+                        figcaption { "手机扫码，带走全文" span.call { "投诉举报请拨打 " strong { "12315" } } }
+                    }
                 }
                 div #idle role="alertdialog" aria-labelledby="idle-title" hidden {
                     h2 #idle-title { "还在使用吗？" }

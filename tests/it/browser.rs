@@ -14,7 +14,7 @@ use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 /// chromedriver, stopped when dropped.
 struct Driver(Child);
@@ -26,8 +26,9 @@ impl Drop for Driver {
     }
 }
 
-struct Browser {
-    client: Client,
+/// A headless Chromium session, and the chromedriver that runs it.
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     _driver: Driver,
     profile: tempfile::TempDir,
 }
@@ -41,7 +42,7 @@ impl Drop for Browser {
     }
 }
 
-async fn browser() -> Option<Browser> {
+pub(crate) async fn browser() -> Option<Browser> {
     let chromium = std::env::var("WEIQUAN_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
     let chromedriver = std::env::var("WEIQUAN_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
     if !(std::path::Path::new(&chromium).exists() && std::path::Path::new(&chromedriver).exists()) {
@@ -87,13 +88,13 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn save_screenshot(client: &Client, name: &str) {
+pub(crate) async fn save_screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn script(client: &Client, code: &str) -> serde_json::Value {
+pub(crate) async fn script(client: &Client, code: &str) -> serde_json::Value {
     client.execute(code, vec![]).await.unwrap()
 }
 
@@ -335,7 +336,7 @@ async fn current_slide(client: &Client) -> String {
 }
 
 /// Whether `code` returns `expected` within 5 seconds.
-async fn within_5s(client: &Client, code: &str, expected: serde_json::Value) -> bool {
+pub(crate) async fn within_5s(client: &Client, code: &str, expected: serde_json::Value) -> bool {
     let found = eventually(Duration::from_secs(5), || async { (script(client, code).await == expected).then_some(()) });
     found.await.is_some()
 }
@@ -638,7 +639,7 @@ fn versioned_texts(corpus: &std::path::Path) -> tempfile::TempDir {
 }
 
 /// The text of the element `css`.
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 

@@ -20,6 +20,7 @@ mod corpus_update;
 mod crash;
 mod index;
 mod insights;
+mod kiosk_browser;
 mod limits;
 mod no_results;
 mod official_texts;

@@ -225,6 +225,14 @@ pub async fn spawn_staff_server_over(content: &Path, official: Vec<PathBuf>) -> 
     spawn_staff(content, official, std::collections::BTreeMap::new(), weiquan::insights::Limits::default()).await
 }
 
+/// [`spawn_staff_server_over`] with kiosk settings and no official texts.
+pub async fn spawn_staff_server_over_with(
+    content: &Path,
+    kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
+) -> Staff {
+    spawn_staff(content, Vec::new(), kiosks, weiquan::insights::Limits::default()).await
+}
+
 async fn spawn_staff(
     fixture_content: &Path,
     official: Vec<PathBuf>,
