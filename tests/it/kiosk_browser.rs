@@ -8,10 +8,13 @@ use crate::common;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
-/// A staff server over the shipped content with one kiosk, `hall`.
+/// A staff server over the shipped content with two kiosks: `hall`
+/// (portrait) and `lobby` (landscape).
 async fn shipped_kiosk() -> common::Staff {
     let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
-    common::spawn_staff_server_over_with(&content, [("hall".to_string(), Default::default())].into()).await
+    let landscape = weiquan::web::config::KioskConfig { orientation: "landscape".into(), ..Default::default() };
+    let kiosks = [("hall".to_string(), Default::default()), ("lobby".to_string(), landscape)];
+    common::spawn_staff_server_over_with(&content, kiosks.into()).await
 }
 
 /// Opens kiosk `hall` at 1080x1920 and waits for its loop.
@@ -106,6 +109,17 @@ async fn the_kiosk_loop_is_signage_banded_by_severity_with_12315_and_no_navigati
     assert!(count > 12 && (0..count as usize).all(|i| order.contains(&i)), "every warning comes in time: {order:?}");
     assert!(order.chunks(12).all(|round| round[..8] == order[..8]), "{order:?}");
     save_screenshot(client, "kiosk-1080x1920-loop").await;
+
+    // On a landscape screen the slide fits too: the QR code above the
+    // strip, the strip above the touch button.
+    client.set_window_size(1920, 1080).await.unwrap();
+    client.goto(&format!("{}/kiosk/lobby", staff.base)).await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("body.landscape #slides .slide")).await.unwrap();
+    let (_, qr_bottom, _) = place(client, &format!("{slide} .qr")).await;
+    let (strip_top, strip_bottom, _) = place(client, &format!("{slide} .strip")).await;
+    let (start_top, _, _) = place(client, "#start").await;
+    assert!(qr_bottom <= strip_top && strip_bottom <= start_top, "{qr_bottom} {strip_top} {strip_bottom} {start_top}");
+    save_screenshot(client, "kiosk-1920x1080-loop").await;
 
     // A touch opens search, and the navigation is back.
     tap(client, slide).await;
