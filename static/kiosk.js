@@ -104,9 +104,12 @@
       if (!data.hits || !data.hits.length) {
         var li = document.createElement("li");
         li.className = "none";
-        li.textContent = "没有找到相关内容。可以看看下面这些指南和警示，或拨打 12315 咨询投诉。";
+        var nearby = data.nearby || [];
+        li.textContent = nearby.length
+          ? "没有找到相关内容。可以看看下面这些指南和警示，或拨打 12315 咨询投诉。"
+          : "没有找到相关内容。换个说法试试，或拨打 12315 咨询投诉。";
         results.appendChild(li);
-        (data.nearby || []).forEach(function (hit) { addHit(hit, ""); });
+        nearby.forEach(function (hit) { addHit(hit, ""); });
       }
       (data.hits || []).forEach(function (hit, i) {
         // Which search and place a result was opened from, for staff insights.
