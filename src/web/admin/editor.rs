@@ -467,7 +467,7 @@ pub(super) async fn save(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<Response, AdminError> {
     let (parsed, actor) = (form.to_edit(), Actor::staff(&session.user));
-    let done = parsed.as_ref().map_or("edit", |(_, action)| action.as_str());
+    let done = parsed.as_ref().map_or("edit", |(_, action)| action.audited().as_str());
     let (vocabulary, saved) = blocking(&state, move |publisher| {
         let vocabulary = publisher.vocabulary();
         Ok::<_, AdminError>((vocabulary, parsed.map(|(edit, action)| publisher.save(&actor, edit, action))))
