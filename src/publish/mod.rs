@@ -6,6 +6,7 @@
 mod actor;
 pub mod cli;
 pub mod credentials;
+pub mod fields;
 pub mod files;
 mod stale;
 pub mod store;
@@ -20,6 +21,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 pub use actor::{Actor, Refusal};
+pub use fields::{Fields, Vocabulary};
 pub use store::{
     AuditAction, AuditEntry, LoginOutcome, Pending, Role, Scope, Session, Store, StoreError, TokenInfo, User,
     VersionInfo, action_label,
@@ -438,15 +440,10 @@ impl Publisher {
         &self.root
     }
 
-    /// The shared tag vocabulary of the folder (`tags.txt`).
-    pub fn vocabulary(&self) -> Vec<String> {
-        let loaded = content::Loaded {
-            tags: std::fs::read_to_string(self.root.join(content::TAGS_FILE)).unwrap_or_default(),
-            ..content::Loaded::default()
-        };
-        let mut tags: Vec<String> = loaded.vocabulary().into_iter().map(String::from).collect();
-        tags.sort();
-        tags
+    /// The shared tag vocabulary of the folder (`tags.txt`), read afresh:
+    /// staff may change it while the server runs.
+    pub fn vocabulary(&self) -> Vocabulary {
+        Vocabulary::parse(&std::fs::read_to_string(self.root.join(content::TAGS_FILE)).unwrap_or_default())
     }
 
     /// Every warning and guide under the folder, newest first, with the
@@ -542,15 +539,8 @@ impl Publisher {
             .map_err(|problem| PublishError::Invalid(problem.reason))?;
         // Tags come from the shared vocabulary, or `weiquan check` fails
         // later on a file the site already shows.
-        let vocabulary = self.vocabulary();
-        let unknown: Vec<&str> = edit
-            .meta
-            .tags
-            .iter()
-            .map(String::as_str)
-            .filter(|tag| !vocabulary.iter().any(|known| known == tag))
-            .collect();
-        if !vocabulary.is_empty() && !unknown.is_empty() {
+        let unknown = self.vocabulary().unknown(&edit.meta.tags);
+        if !unknown.is_empty() {
             return Err(PublishError::Invalid(format!(
                 "标签“{}”不在共享标签词表（tags.txt）中：请从词表中选择，或请管理员先把它加入词表",
                 unknown.join("、")
