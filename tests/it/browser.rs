@@ -607,12 +607,19 @@ async fn a_visitor_answers_feedback_and_staff_see_what_rose_and_what_failed() {
     let first_rising = rising.find(Locator::Css("tbody tr td")).await.unwrap().text().await.unwrap();
     assert_eq!(first_rising, "预付卡");
     let failing = client.find(Locator::Css("#failing tbody")).await.unwrap().text().await.unwrap();
-    assert!(failing.contains("直播 退款"), "{failing}");
+    assert!(failing.contains("健身房 跑路") && !failing.contains("直播 退款"), "people's only: {failing}");
     let feedback = client.find(Locator::Css("#feedback tbody")).await.unwrap().text().await.unwrap();
     assert!(feedback.contains("退款要准备哪些材料没写清楚"), "{feedback}");
     let bars = script(client, "return document.querySelectorAll('#volume svg rect').length").await;
     assert_eq!(bars.as_u64(), Some(28), "one bar a day for four weeks");
     save_screenshot(client, "admin-insights").await;
+    // The API's searches are a choice apart.
+    client.find(Locator::Css("select[name=source] option[value=api]")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css(".insights-filter button[type=submit]")).await.unwrap().click().await.unwrap();
+    let failing = client.wait().at_most(WAIT).for_element(Locator::Css("#failing tbody")).await.unwrap();
+    assert!(failing.text().await.unwrap().contains("直播 退款"));
+    client.back().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("select[name=source] option[value=consumers]")).await.unwrap();
     client.find(Locator::LinkText("本周简报（可打印）")).await.unwrap().click().await.unwrap();
     let summary = client.wait().at_most(WAIT).for_element(Locator::Css(".weekly-summary")).await.unwrap();
     assert!(summary.text().await.unwrap().contains("上升最快的话题：“预付卡”"));
