@@ -1,5 +1,5 @@
-// Admin enhancements: confirmations, the unsaved-text warning and the
-// editor's live preview. Everything works without them.
+// Admin enhancements: confirmations, the unsaved-text warning, the tag
+// filter and the editor's live preview. Everything works without them.
 (function () {
   "use strict";
   // Actions that change what the public sees ask first (data-confirm).
@@ -16,6 +16,22 @@
     form.addEventListener("input", function () { dirty = true; });
     window.addEventListener("beforeunload", function (event) {
       if (dirty && !submitting) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
+  // The tag picker's filter box shows only the tags holding what is typed;
+  // it is no field of the form, and Enter in it does not save.
+  var filter = document.querySelector("#tags .tag-filter");
+  if (filter) {
+    filter.hidden = false;
+    filter.addEventListener("input", function (event) {
+      event.stopPropagation();
+      var text = filter.value.trim();
+      document.querySelectorAll("#tags label.check").forEach(function (label) {
+        label.hidden = text !== "" && label.textContent.indexOf(text) < 0;
+      });
+    });
+    filter.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); }
     });
   }
   var preview = document.getElementById("preview");

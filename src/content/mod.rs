@@ -104,7 +104,7 @@ impl Loaded {
 
     /// The tags in the shared vocabulary.
     pub fn vocabulary(&self) -> HashSet<&str> {
-        self.tags.lines().flat_map(|line| line.split('#').next().unwrap_or("").split_whitespace()).collect()
+        tag_groups(&self.tags).into_iter().flat_map(|group| group.tags).collect()
     }
 
     /// Documents with a tag outside the shared vocabulary, when there is one.
@@ -127,6 +127,45 @@ impl Loaded {
         }
         problems
     }
+}
+
+/// Tags of the shared vocabulary under one heading, as `tags.txt` groups them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagGroup<'a> {
+    /// The comment line just above the group's first tags (`# 领域 (what
+    /// was bought)` gives `领域`: a note in brackets is left out); `None`
+    /// for tags with no comment line just above them.
+    pub heading: Option<&'a str>,
+    pub tags: Vec<&'a str>,
+}
+
+/// The tags of a vocabulary file (`tags.txt`: tags separated by spaces or
+/// new lines, `#` starts a comment) in their groups, in the file's order.
+/// A group starts at a line of tags that follows a comment line directly.
+pub fn tag_groups(text: &str) -> Vec<TagGroup<'_>> {
+    let mut groups: Vec<TagGroup<'_>> = Vec::new();
+    let mut comment: Option<&str> = None;
+    let mut in_group = false;
+    for line in text.lines() {
+        let (tags, note) = line.split_once('#').unwrap_or((line, ""));
+        let tags: Vec<&str> = tags.split_whitespace().collect();
+        if tags.is_empty() {
+            // A comment line names what follows it; a blank line ends the run.
+            comment = line.trim_start().starts_with('#').then(|| note.trim());
+            in_group = false;
+            continue;
+        }
+        match (comment.take(), groups.last_mut()) {
+            (Some(heading), _) => {
+                let heading = heading.split(['(', '（']).next().unwrap_or(heading).trim();
+                groups.push(TagGroup { heading: (!heading.is_empty()).then_some(heading), tags });
+            }
+            (None, Some(last)) if in_group => last.tags.extend(tags),
+            (None, _) => groups.push(TagGroup { heading: None, tags }),
+        }
+        in_group = true;
+    }
+    groups
 }
 
 /// Loads every document under `roots`. Broken files become [`Problem`]s and
@@ -317,4 +356,23 @@ pub fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
         }
     }
     Ok(format!("{:016x}", hasher.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_grouped_under_the_comment_line_just_above_them() {
+        let text = "# The vocabulary: see README.\n# More words.\n\n# 领域 (what was bought)\n网购 外卖\n健身房\n\n\
+                    # 问题（what went wrong）\n预付卡 # inline note\n\n12315\n";
+        let groups = tag_groups(text);
+        let shown: Vec<(Option<&str>, Vec<&str>)> = groups.into_iter().map(|g| (g.heading, g.tags)).collect();
+        assert_eq!(
+            shown,
+            [(Some("领域"), vec!["网购", "外卖", "健身房"]), (Some("问题"), vec!["预付卡"]), (None, vec!["12315"]),]
+        );
+        let loaded = Loaded { tags: text.into(), ..Loaded::default() };
+        assert_eq!(loaded.vocabulary().len(), 5);
+    }
 }

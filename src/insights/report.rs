@@ -22,6 +22,42 @@ fn span(zone: Tz, from: NaiveDate, to: NaiveDate) -> (String, String) {
     (start_of(zone, from), start_of(zone, to + Duration::days(1)))
 }
 
+/// Whose searches a report counts. Other systems calling the API search
+/// by the hundred; counted with people, their words would be the rising
+/// topics and nobody would seem to open a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// People: the website and the kiosks (the default).
+    #[default]
+    Consumers,
+    /// Other systems, through the API.
+    Api,
+}
+
+impl Source {
+    /// `consumers` or `api`, as the staff pages' addresses carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Consumers => "consumers",
+            Source::Api => "api",
+        }
+    }
+
+    /// The source an address names; anything else is the default.
+    pub fn parse(text: &str) -> Source {
+        if text == Source::Api.as_str() { Source::Api } else { Source::Consumers }
+    }
+
+    /// The condition on a search `s` of this source.
+    fn condition(self) -> String {
+        let api = super::Channel::Api.columns().0;
+        match self {
+            Source::Consumers => format!("s.channel != '{api}'"),
+            Source::Api => format!("s.channel = '{api}'"),
+        }
+    }
+}
+
 /// Which searches a report covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
@@ -31,6 +67,17 @@ pub struct Filter {
     pub region: Option<String>,
     /// The zone whose calendar days `from` and `to` are.
     pub zone: Tz,
+    /// Whose searches: every figure follows it but the searches by channel,
+    /// which show every channel.
+    pub source: Source,
+}
+
+impl Filter {
+    /// The searches `s` of the filter: `?1` and `?2` from [`span`], `?3`
+    /// region or NULL, and the source.
+    fn searches(&self) -> String {
+        format!("{IN_RANGE} AND {}", self.source.condition())
+    }
 }
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -144,8 +191,9 @@ pub(super) fn build(conn: &Connection, filter: &Filter) -> Result<Report, Error>
     })
 }
 
-/// Searches `s` of the filter: `?1` and `?2` from [`span`], `?3` region or NULL.
-const IN_FILTER: &str = "s.at >= ?1 AND s.at < ?2 AND (?3 IS NULL OR s.region = ?3)";
+/// Searches `s` of the dates and region of the filter, from every source:
+/// `?1` and `?2` from [`span`], `?3` region or NULL.
+const IN_RANGE: &str = "s.at >= ?1 AND s.at < ?2 AND (?3 IS NULL OR s.region = ?3)";
 /// Joins start from the searches in the range (found by the `at` index) and
 /// look up their topics or opens by reference; CROSS JOIN keeps SQLite from
 /// scanning the whole other table first.
@@ -164,9 +212,10 @@ fn feedback_totals(conn: &Connection, filter: &Filter) -> Result<(u64, u64), Err
 
 /// Every query of the filter, most searched first.
 fn queries(conn: &Connection, filter: &Filter) -> Result<Vec<QueryRow>, Error> {
+    let in_filter = filter.searches();
     let sql = format!(
         "SELECT s.query, COUNT(*) AS n, SUM(s.results = 0), SUM({OPENED}), AVG(s.results) \
-         FROM searches s WHERE {IN_FILTER} GROUP BY s.query ORDER BY n DESC, s.query"
+         FROM searches s WHERE {in_filter} GROUP BY s.query ORDER BY n DESC, s.query"
     );
     let mut statement = conn.prepare(&sql)?;
     let (start, end) = span(filter.zone, filter.from, filter.to);
@@ -188,9 +237,10 @@ fn queries(conn: &Connection, filter: &Filter) -> Result<Vec<QueryRow>, Error> {
 fn rising(conn: &Connection, filter: &Filter) -> Result<Vec<Rising>, Error> {
     let week_start = filter.to - Duration::days(6);
     let earlier_start = week_start - Duration::days(28);
+    let in_filter = filter.searches();
     let sql = format!(
         "SELECT t.topic, SUM(s.at >= ?4) AS this_week, SUM(s.at < ?4) AS earlier \
-         FROM {SEARCHES_THEN} topics t ON t.search_ref = s.search_ref WHERE {IN_FILTER} \
+         FROM {SEARCHES_THEN} topics t ON t.search_ref = s.search_ref WHERE {in_filter} \
          GROUP BY t.topic HAVING this_week >= 2 AND this_week * 4 > earlier \
          ORDER BY this_week * 4 - earlier DESC, t.topic LIMIT {ROWS}"
     );
@@ -215,9 +265,10 @@ fn rising(conn: &Connection, filter: &Filter) -> Result<Vec<Rising>, Error> {
 
 /// Every opened document of the filter, most opened first.
 fn documents(conn: &Connection, filter: &Filter) -> Result<Vec<DocumentRow>, Error> {
+    let in_filter = filter.searches();
     let sql = format!(
         "SELECT o.doc, COUNT(*) AS n, AVG(o.position) FROM {SEARCHES_THEN} opens o ON o.search_ref = s.search_ref \
-         WHERE {IN_FILTER} \
+         WHERE {in_filter} \
          GROUP BY o.doc ORDER BY n DESC, o.doc"
     );
     let mut statement = conn.prepare(&sql)?;
@@ -228,9 +279,10 @@ fn documents(conn: &Connection, filter: &Filter) -> Result<Vec<DocumentRow>, Err
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Searches by channel, from every source: the API shows beside the rest.
 fn channels(conn: &Connection, filter: &Filter) -> Result<Vec<ChannelRow>, Error> {
     let sql = format!(
-        "SELECT s.channel, s.kiosk, COUNT(*) AS n FROM searches s WHERE {IN_FILTER} \
+        "SELECT s.channel, s.kiosk, COUNT(*) AS n FROM searches s WHERE {IN_RANGE} \
          GROUP BY s.channel, s.kiosk ORDER BY n DESC, s.channel, s.kiosk"
     );
     let mut statement = conn.prepare(&sql)?;
@@ -246,7 +298,7 @@ fn channels(conn: &Connection, filter: &Filter) -> Result<Vec<ChannelRow>, Error
 /// something SQLite's date functions know.
 fn volume(conn: &Connection, filter: &Filter) -> Result<Vec<(NaiveDate, u64)>, Error> {
     let from = filter.from.max(filter.to - Duration::days(MAX_DAYS - 1));
-    let mut statement = conn.prepare(&format!("SELECT COUNT(*) FROM searches s WHERE {IN_FILTER}"))?;
+    let mut statement = conn.prepare(&format!("SELECT COUNT(*) FROM searches s WHERE {}", filter.searches()))?;
     from.iter_days()
         .take_while(|day| *day <= filter.to)
         .map(|day| {

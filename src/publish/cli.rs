@@ -14,9 +14,6 @@ use unicode_width::UnicodeWidthStr;
 use super::credentials::MIN_PASSWORD_CHARS;
 use super::store::{Role, Store, StoreError, User};
 
-/// The actor written to the audit log for these commands.
-const ACTOR: &str = "cli";
-
 /// Manage staff accounts.
 #[derive(Debug, clap::Subcommand)]
 pub enum UserCommand {
@@ -89,8 +86,7 @@ fn execute(
                 bail!("用户 {name} 已存在。要修改其密码，请用 `weiquan user passwd {name}`");
             }
             let password = read_password()?;
-            let user = store.add_user(&name, role, &password)?;
-            store.audit(ACTOR, "user.add", &user.name, &format!("role={}", role.as_str()))?;
+            let user = store.add_user(None, &name, role, &password)?;
             writeln!(out, "已添加用户 {}（{}）", user.name, role.label())?;
         }
         UserCommand::List => {
@@ -111,20 +107,17 @@ fn execute(
         UserCommand::Passwd { name } => {
             let user = existing(store, &name)?;
             let password = read_password()?;
-            store.set_password(&user.name, &password)?;
-            store.audit(ACTOR, "user.passwd", &user.name, "")?;
+            store.set_password(None, &user.name, &password)?;
             writeln!(out, "已修改用户 {} 的密码，其登录会话已全部结束", user.name)?;
         }
         UserCommand::Disable { name } => {
             let user = existing(store, &name)?;
-            store.set_disabled(&user.name, true, None)?;
-            store.audit(ACTOR, "user.disable", &user.name, "")?;
+            store.set_disabled(None, &user.name, true)?;
             writeln!(out, "已停用用户 {}，其登录会话已全部结束，其接口令牌停用", user.name)?;
         }
         UserCommand::Enable { name } => {
             let user = existing(store, &name)?;
-            store.set_disabled(&user.name, false, None)?;
-            store.audit(ACTOR, "user.enable", &user.name, "")?;
+            store.set_disabled(None, &user.name, false)?;
             writeln!(out, "已启用用户 {}，需重新登录", user.name)?;
         }
     }

@@ -6,6 +6,7 @@
 mod actor;
 pub mod cli;
 pub mod credentials;
+pub mod fields;
 pub mod files;
 mod stale;
 pub mod store;
@@ -20,9 +21,10 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 pub use actor::{Actor, Refusal};
+pub use fields::{Fields, Vocabulary};
 pub use store::{
-    AuditEntry, LoginOutcome, Pending, Role, Scope, Session, Store, StoreError, TokenInfo, User, VersionInfo,
-    action_label,
+    AuditAction, AuditEntry, LoginOutcome, Pending, Role, Scope, Session, Store, StoreError, TokenInfo, User,
+    VersionInfo, action_label,
 };
 
 use crate::clock::Clock;
@@ -91,13 +93,13 @@ pub enum Action {
 }
 
 impl Action {
-    /// The audit log's name for it.
-    pub fn as_str(self) -> &'static str {
+    /// What the audit log and the versions record it as.
+    pub fn audited(self) -> AuditAction {
         match self {
-            Action::SaveDraft => "edit",
-            Action::Publish => "publish",
-            Action::Schedule(_) => "schedule",
-            Action::Withdraw => "withdraw",
+            Action::SaveDraft => AuditAction::Edit,
+            Action::Publish => AuditAction::Publish,
+            Action::Schedule(_) => AuditAction::Schedule,
+            Action::Withdraw => AuditAction::Withdraw,
         }
     }
 }
@@ -264,11 +266,11 @@ struct Write {
     /// Whose text it is: the version's author.
     author: String,
     /// What the version and the audit log call it.
-    verb: &'static str,
+    verb: AuditAction,
     /// For a new document saved with more than a draft: the action that took
     /// effect with its first version (`publish`, `schedule`…), logged after
     /// `create` so the audit log says it went public.
-    then: Option<&'static str>,
+    then: Option<AuditAction>,
     /// Said in the audit entry after the version and the state.
     notes: Vec<String>,
 }
@@ -438,15 +440,10 @@ impl Publisher {
         &self.root
     }
 
-    /// The shared tag vocabulary of the folder (`tags.txt`).
-    pub fn vocabulary(&self) -> Vec<String> {
-        let loaded = content::Loaded {
-            tags: std::fs::read_to_string(self.root.join(content::TAGS_FILE)).unwrap_or_default(),
-            ..content::Loaded::default()
-        };
-        let mut tags: Vec<String> = loaded.vocabulary().into_iter().map(String::from).collect();
-        tags.sort();
-        tags
+    /// The shared tag vocabulary of the folder (`tags.txt`), read afresh:
+    /// staff may change it while the server runs.
+    pub fn vocabulary(&self) -> Vocabulary {
+        Vocabulary::parse(&std::fs::read_to_string(self.root.join(content::TAGS_FILE)).unwrap_or_default())
     }
 
     /// Every warning and guide under the folder, newest first, with the
@@ -506,7 +503,7 @@ impl Publisher {
         if meta.state != Some(State::Withdrawn) {
             return Ok(None);
         }
-        let at = self.store().last_time(id, Action::Withdraw.as_str())?;
+        let at = self.store().last_time(id, AuditAction::Withdraw)?;
         let day = at
             .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
             .map(|at| self.clock().date_of(at.with_timezone(&chrono::Utc)));
@@ -542,15 +539,8 @@ impl Publisher {
             .map_err(|problem| PublishError::Invalid(problem.reason))?;
         // Tags come from the shared vocabulary, or `weiquan check` fails
         // later on a file the site already shows.
-        let vocabulary = self.vocabulary();
-        let unknown: Vec<&str> = edit
-            .meta
-            .tags
-            .iter()
-            .map(String::as_str)
-            .filter(|tag| !vocabulary.iter().any(|known| known == tag))
-            .collect();
-        if !vocabulary.is_empty() && !unknown.is_empty() {
+        let unknown = self.vocabulary().unknown(&edit.meta.tags);
+        if !unknown.is_empty() {
             return Err(PublishError::Invalid(format!(
                 "标签“{}”不在共享标签词表（tags.txt）中：请从词表中选择，或请管理员先把它加入词表",
                 unknown.join("、")
@@ -596,9 +586,9 @@ impl Publisher {
             return self.propose(actor, &id, &disk, text, visibility);
         }
         let (verb, then) = match (&disk.text, action) {
-            (None, Action::SaveDraft) => ("create", None),
-            (None, action) => ("create", Some(action.as_str())),
-            (Some(_), action) => (action.as_str(), None),
+            (None, Action::SaveDraft) => (AuditAction::Create, None),
+            (None, action) => (AuditAction::Create, Some(action.audited())),
+            (Some(_), action) => (action.audited(), None),
         };
         let notes = disk.replaced().into_iter().collect();
         let write = Write { id, path, text, document, visibility, author: actor.name(), verb, then, notes };
@@ -648,7 +638,7 @@ impl Publisher {
             document,
             visibility,
             author: actor.name(),
-            verb: "restore",
+            verb: AuditAction::Restore,
             then: None,
             notes,
         };
@@ -674,7 +664,7 @@ impl Publisher {
             document,
             notes: vec![format!("批准了 {} 提交的修改", pending.author)],
             author: pending.author,
-            verb: "approve",
+            verb: AuditAction::Approve,
             then: None,
         };
         self.write(actor, &disk, write)
@@ -690,8 +680,10 @@ impl Publisher {
         if files::fingerprint(&pending.content) != base {
             return Err(PublishError::Conflict);
         }
-        self.store.drop_pending(id)?;
-        self.store.audit(&actor.name(), "discard", id, &format!("放弃了 {} 提交的修改", pending.author))?;
+        self.store.transaction(|tx| {
+            tx.drop_pending(id)?;
+            tx.audit(&actor.name(), AuditAction::Discard, id, &format!("放弃了 {} 提交的修改", pending.author))
+        })?;
         Ok(())
     }
 
@@ -708,8 +700,10 @@ impl Publisher {
         if !actor.proposes() {
             return Err(Refusal::NeedsPublishScope.into());
         }
-        self.store.propose(id, &text, &disk.fingerprint(), &actor.name())?;
-        self.store.audit(&actor.name(), "propose", id, "已公开的内容：修改等待发布员批准，网站上仍是原文")?;
+        self.store.transaction(|tx| {
+            tx.propose(id, &text, &disk.fingerprint(), &actor.name())?;
+            tx.audit(&actor.name(), AuditAction::Propose, id, "已公开的内容：修改等待发布员批准，网站上仍是原文")
+        })?;
         Ok(Saved { id: id.into(), fingerprint: files::fingerprint(&text), state: visibility.state(), proposed: true })
     }
 
@@ -717,26 +711,52 @@ impl Publisher {
     /// records the new version and the audit entry (by `actor`, with the
     /// state that took effect), drops the revision waiting (the new text
     /// replaces it) and updates the index.
+    ///
+    /// The records and the file change together: they are written in one
+    /// transaction whose last step writes the file, so a refused write
+    /// leaves no version and no audit entry; and should the transaction
+    /// then fail to commit, the old file is put back.
     fn write(&self, actor: &Actor, disk: &OnDisk, write: Write) -> Result<Saved, PublishError> {
         let Write { id, path, text, document, visibility, author, verb, then, notes } = write;
-        if let Some(old) = &disk.text {
-            self.store.keep_disk_version(&id, old)?;
-        }
-        files::write_atomically(&path, &text)?;
-        let version = self.store.save_version(&id, &text, &author, verb)?;
-        if disk.pending.is_some() {
-            self.store.drop_pending(&id)?;
-        }
-        let detail = [vec![format!("版本 {version}"), visibility.label()], notes].concat().join("，");
-        match then {
-            Some(then) => {
-                self.store.audit(&actor.name(), verb, &id, &format!("版本 {version}"))?;
-                self.store.audit(&actor.name(), then, &id, &detail)?;
+        let written = std::cell::Cell::new(false);
+        let recorded = self.store.transaction(|tx| {
+            if let Some(old) = &disk.text {
+                tx.keep_disk_version(&id, old)?;
             }
-            None => self.store.audit(&actor.name(), verb, &id, &detail)?,
+            let version = tx.save_version(&id, &text, &author, verb)?;
+            tx.drop_pending(&id)?;
+            let detail = [vec![format!("版本 {version}"), visibility.label()], notes].concat().join("，");
+            match then {
+                Some(then) => {
+                    tx.audit(&actor.name(), verb, &id, &format!("版本 {version}"))?;
+                    tx.audit(&actor.name(), then, &id, &detail)?;
+                }
+                None => tx.audit(&actor.name(), verb, &id, &detail)?,
+            }
+            files::write_atomically(&path, &text)?;
+            written.set(true);
+            Ok::<_, PublishError>(())
+        });
+        if let Err(error) = recorded {
+            if written.get() {
+                self.put_back(&path, disk.text.as_deref());
+            }
+            return Err(error);
         }
         self.engine.reindex(&id, Some(&document))?;
         Ok(Saved { fingerprint: files::fingerprint(&text), state: visibility.state(), proposed: false, id })
+    }
+
+    /// Puts the file at `path` back as it was (`old`; `None`: there was
+    /// none) after its change could not be recorded.
+    fn put_back(&self, path: &Path, old: Option<&str>) {
+        let restored = match old {
+            Some(old) => files::write_atomically(path, old),
+            None => std::fs::remove_file(path),
+        };
+        if let Err(error) = restored {
+            tracing::error!(%error, path = %path.display(), "cannot put back a file whose change was not recorded");
+        }
     }
 
     /// The file of `id` and the revision waiting for it.

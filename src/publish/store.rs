@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::clock::Clock;
 use crate::db;
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
 use super::credentials::{self, Weakness};
@@ -24,7 +24,7 @@ mod sessions;
 mod tokens;
 mod users;
 
-pub use audit::{AuditEntry, DEFAULT_AUDIT_RETENTION_DAYS, action_label};
+pub use audit::{AuditAction, AuditEntry, DEFAULT_AUDIT_RETENTION_DAYS, action_label};
 pub use revisions::{Pending, VersionInfo};
 pub use sessions::{LoginOutcome, Session};
 pub use tokens::{Scope, TokenInfo};
@@ -151,6 +151,34 @@ impl Store {
         // rolls back when dropped. So a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Runs `change` in one transaction (taking the write lock at once):
+    /// what it writes, its audit entries included ([`Tx::audit`]), is kept
+    /// together when it returns `Ok`, and none of it when it fails.
+    pub fn transaction<T, E: From<StoreError>>(&self, change: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let value = change(&Tx { conn: &tx, clock: &self.clock })?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+}
+
+/// The staff database inside one transaction ([`Store::transaction`]): the
+/// writes that change documents' versions and revisions, and the audit
+/// entries that record them.
+pub struct Tx<'a> {
+    conn: &'a Connection,
+    clock: &'a Clock,
+}
+
+/// The actor the audit log records for changes made from the command line.
+pub const COMMAND_LINE: &str = "cli";
+
+/// The audit log's actor for a change made by `by`: the user's name, or
+/// [`COMMAND_LINE`].
+fn by_name(by: Option<&User>) -> &str {
+    by.map_or(COMMAND_LINE, |user| user.name.as_str())
 }
 
 fn check_name(name: &str) -> Result<(), StoreError> {
@@ -214,7 +242,7 @@ mod tests {
         let data = dir.path().join("data/staff");
         let store = Store::open(&data).unwrap();
         assert!(data.join(Store::FILE).is_file());
-        store.add_user("alice", Role::Admin, PASSWORD).unwrap();
+        store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
         drop(store);
 
         let conn = raw(&data);
@@ -242,13 +270,13 @@ mod tests {
             other.execute_batch("COMMIT").unwrap();
             other
         });
-        store.audit("alice", "login", "", "").unwrap();
+        store.audit("alice", AuditAction::Login, "", "").unwrap();
         let other = holder.join().unwrap();
         assert_eq!(audited(&store), 1);
         // Held past the bound: a clear error after the wait, nothing written.
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         let started = std::time::Instant::now();
-        let error = store.audit("alice", "login", "", "").unwrap_err().to_string();
+        let error = store.audit("alice", AuditAction::Login, "", "").unwrap_err().to_string();
         assert!(started.elapsed() >= StdDuration::from_secs(4), "retried for the bound first");
         assert!(error.contains("locked") && error.contains("staff database"), "{error}");
         other.execute_batch("ROLLBACK").unwrap();

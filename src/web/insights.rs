@@ -25,7 +25,7 @@ use super::views::encode;
 use super::{AppState, charts};
 use crate::clock::Clock;
 use crate::insights::report::{FeedbackRow, QueryRow, Rising};
-use crate::insights::{Channel, Feedback, Filter, Insights, MAX_COMMENT_CHARS, Open, Report, Search};
+use crate::insights::{Channel, Feedback, Filter, Insights, MAX_COMMENT_CHARS, Open, Report, Search, Source};
 use crate::search::SearchResults;
 use crate::text::spreadsheet::Sheet;
 
@@ -261,6 +261,8 @@ struct FilterParams {
     from: Option<String>,
     to: Option<String>,
     region: Option<String>,
+    /// `api` for the API's searches; people's (website and kiosks) otherwise.
+    source: Option<String>,
     table: Option<String>,
 }
 
@@ -274,13 +276,17 @@ impl FilterParams {
         let to = date(&self.to).unwrap_or(today);
         let from = date(&self.from).filter(|from| *from <= to).unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
         let region = self.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(String::from);
-        Filter { from, to, region, zone: clock.zone() }
+        let source = Source::parse(self.source.as_deref().unwrap_or_default());
+        Filter { from, to, region, zone: clock.zone(), source }
     }
 
     fn query_string(filter: &Filter) -> String {
         let mut query = format!("from={}&to={}", filter.from, filter.to);
         if let Some(region) = &filter.region {
             query += &format!("&region={}", encode(region));
+        }
+        if filter.source != Source::default() {
+            query += &format!("&source={}", filter.source.as_str());
         }
         query
     }
@@ -311,6 +317,14 @@ fn channel_label(channel: &str, kiosk: Option<&str>) -> String {
         ("api", _) => "接口".into(),
         (other, _) => other.into(),
     }
+}
+
+/// The sources staff choose from, with their names.
+const SOURCES: [(Source, &str); 2] = [(Source::Consumers, "公众（网站和终端）"), (Source::Api, "接口（API）")];
+
+/// The name of `source` on the staff pages.
+fn source_label(source: Source) -> &'static str {
+    SOURCES.iter().find(|(s, _)| *s == source).map_or("", |(_, label)| label)
 }
 
 fn percent(part: u64, whole: u64) -> String {
@@ -347,9 +361,18 @@ async fn page(
                     }
                 }
             }
+            label { "来源 "
+                select name="source" {
+                    @for (source, label) in SOURCES {
+                        option value=(source.as_str()) selected[filter.source == source] { (label) }
+                    }
+                }
+            }
             button type="submit" { "查看" }
-            " " a href={ "/admin/insights/weekly?to=" (filter.to) } { "本周简报（可打印）" }
+            " " a href={ "/admin/insights/weekly?" (query) } { "本周简报（可打印）" }
         }
+        p.note { "统计的是" strong { (source_label(filter.source)) } "的查询。"
+            @if filter.source == Source::Consumers { "其他系统通过接口（API）的查询另列：在“来源”中选择，各渠道的次数见“来源渠道”。" } }
         p.note { "统计只记录查询词、结果数、来源渠道、地区和打开了哪条结果，不记录 IP 地址或个人身份；保存 "
             (state.recording.as_ref().map_or(0, |r| r.insights.retention_days())) " 天。" }
         section #totals {
@@ -562,16 +585,18 @@ async fn weekly(
     Signed(session): Signed,
     Query(params): Query<FilterParams>,
 ) -> Result<Html<String>, AdminError> {
-    let Filter { to, region, zone, .. } = params.filter(state.clock());
+    let asked = params.filter(state.clock());
+    let to = asked.to;
     // Rising topics compare the week with the four before, so they need all five weeks.
-    let five_weeks = Filter { from: to - Duration::days(34), to, region: region.clone(), zone };
-    let week = Filter { from: to - Duration::days(6), to, region, zone };
+    let five_weeks = Filter { from: to - Duration::days(34), ..asked.clone() };
+    let week = Filter { from: to - Duration::days(6), ..asked };
     let (week, five_weeks) = (report(&state, week).await?, report(&state, five_weeks).await?);
     let earlier_weekly = five_weeks.totals.searches.saturating_sub(week.totals.searches) as f64 / 4.0;
     let titles = titles(&state);
     let title_of = |doc: &str| titles.get(doc).copied().unwrap_or(doc).to_string();
     let lines = weekly_summary(&week, earlier_weekly, &five_weeks.rising, &title_of);
     let main = html! {
+        p.note { "统计的是" (source_label(week.filter.source)) "的查询。" }
         article.weekly-summary {
             @for line in &lines { p { (line) } }
         }

@@ -87,6 +87,54 @@ async fn the_editor_keeps_and_edits_the_typical_questions() {
     assert_eq!(std::fs::read_to_string(staff.content.join("guides/return-goods.md")).unwrap(), file);
 }
 
+/// The shared vocabulary, in groups, as the editor's tag picker offers it.
+const TAGS: &str = "# Shared tags.\n\n# 领域 (what was bought)\n网购 健身房\n\n# 问题\n预付卡 商家跑路\n";
+
+/// The editor offers the vocabulary's tags as ticked boxes in its groups
+/// instead of a text box; a tag outside it is refused with the reason, and
+/// the page that says so keeps what was typed, the unknown tag ticked apart.
+#[tokio::test]
+async fn the_editor_picks_tags_from_the_vocabulary_and_refuses_others_keeping_the_text() {
+    let staff = spawn_staff_server().await;
+    std::fs::write(staff.content.join("tags.txt"), TAGS).unwrap();
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let picker = &page[page.find("<fieldset class=\"tags\"").expect("a tag picker")..];
+    let picker = &picker[..picker.find("</fieldset>").unwrap()];
+    for group in ["<strong>领域</strong>", "<strong>问题</strong>"] {
+        assert!(picker.contains(group), "{group} heads its tags: {picker}");
+    }
+    for tag in ["网购", "健身房", "预付卡", "商家跑路"] {
+        assert!(picker.contains(&format!("type=\"checkbox\" name=\"tags\" value=\"{tag}\"")), "{tag}: {picker}");
+    }
+    assert!(!page.contains("<input name=\"tags\""), "no free-text tag box");
+
+    let typed = [
+        ("slug", "gym-closed"),
+        ("title", "健身房闭店警示"),
+        ("body", "健身房突然闭店，会员卡余额怎么办。"),
+        ("tags", "预付卡"),
+        ("tags", "少儿游泳"),
+        ("action", "draft"),
+    ];
+    let refused = save(&staff, &browser, &page, &typed).await;
+    assert_eq!(refused.status(), 400);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("标签“少儿游泳”不在共享标签词表（tags.txt）中"), "{refused}");
+    assert!(refused.contains("健身房闭店警示") && refused.contains("健身房突然闭店，会员卡余额怎么办。"), "kept");
+    let unknown = &refused[refused.find("tag-group unknown").expect("the unknown tag apart")..];
+    assert!(unknown.contains("value=\"少儿游泳\" checked"), "{unknown}");
+    assert!(refused.contains("value=\"预付卡\" checked"), "the known tag stays ticked");
+    assert!(!staff.content.join("warnings/gym-closed.md").exists(), "nothing is saved");
+
+    let known = [("tags", "预付卡"), ("tags", "商家跑路"), ("action", "draft")];
+    let fields: Vec<_> =
+        typed.iter().filter(|(name, _)| *name != "tags" && *name != "action").chain(&known).copied().collect();
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    let file = read(&staff, "warnings/gym-closed");
+    assert!(file.contains("tags = [\"预付卡\", \"商家跑路\"]"), "{file}");
+}
+
 /// The text of the form's textarea called `name`, unescaped.
 fn form_textarea(page: &str, name: &str) -> String {
     let start = page.find(&format!("<textarea name=\"{name}\"")).unwrap_or_else(|| panic!("no {name} box"));

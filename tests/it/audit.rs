@@ -1,11 +1,14 @@
 //! What the server keeps about staff activity, and who may read it: the
 //! audit log stays small whatever is typed into the sign-in form, its CSV
-//! export runs no formulas, and the public metrics say nothing about staff.
+//! export runs no formulas, the public metrics say nothing about staff, and
+//! no change is made without its entry.
 
 use crate::common;
 
-use common::{Staff, cookie_client, signed_in, spawn_staff_server};
-use weiquan::publish::Store;
+use common::{Staff, cookie_client, csrf, signed_in, spawn_staff_server};
+use serde_json::json;
+use weiquan::publish::files::fingerprint;
+use weiquan::publish::{Scope, Store};
 
 /// A client that keeps the sign-in form's cookie, and that form's token.
 async fn sign_in_form(staff: &Staff) -> (reqwest::Client, String) {
@@ -38,7 +41,8 @@ async fn failed_sign_ins_with_huge_names_add_only_bounded_audit_data() {
     }
 
     let store = Store::open(&staff.data).unwrap();
-    let log = store.audit_log(1000).unwrap();
+    // The accounts the test server starts with are in the log too.
+    let log: Vec<_> = store.audit_log(1000).unwrap().into_iter().filter(|e| e.action != "user.add").collect();
     let attempts: u32 = log.iter().map(|e| e.repeats).sum();
     assert_eq!(attempts, answered, "every attempt the server answered is counted: {log:?}");
     assert!(log.len() <= 10, "refused attempts share an entry: {} entries", log.len());
@@ -105,4 +109,67 @@ async fn public_metrics_show_no_staff_activity_and_admins_read_it_apart() {
         assert!(staff_metrics.contains(line), "{line} missing: {staff_metrics}");
     }
     assert!(!staff_metrics.contains("/healthz"), "{staff_metrics}");
+}
+
+/// A change and its audit entry are written together. When the entry
+/// cannot be written (a trigger in the real database refuses it), the change
+/// is not made either: not the file, its version or the account. A change
+/// refused for what was asked writes no entry.
+#[tokio::test]
+async fn a_change_is_made_with_its_audit_entry_or_not_at_all() {
+    let staff = spawn_staff_server().await;
+    let store = Store::open(&staff.data).unwrap();
+    let (_, secret) = store.create_token("sync", &[Scope::WarningsWrite, Scope::WarningsPublish], "boss").unwrap();
+    let admin = signed_in(&staff.base, "boss", "admin-pass12").await;
+    let path = staff.content.join("warnings/prepaid-card.md");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let entries = || store.audit_log(1000).unwrap().len();
+    let audited = entries();
+    let edit = json!({
+        "id": "warnings/prepaid-card", "base": fingerprint(&before), "action": "publish",
+        "meta": { "title": "预付卡商家跑路警示（更新）", "severity": "alert" },
+        "body": "更新后的正文。",
+    });
+    let send = |body: serde_json::Value| {
+        reqwest::Client::new()
+            .post(format!("{}/api/admin/warnings", staff.base))
+            .bearer_auth(&secret)
+            .json(&body)
+            .send()
+    };
+    let add_user = |name: &'static str| async {
+        let page = admin.get(format!("{}/admin/users", staff.base)).send().await.unwrap().text().await.unwrap();
+        let token = csrf(&page);
+        let form = [
+            ("csrf", token.as_str()),
+            ("action", "add"),
+            ("name", name),
+            ("role", "editor"),
+            ("password", "a long password"),
+        ];
+        admin.post(format!("{}/admin/users", staff.base)).form(&form).send().await.unwrap().status().as_u16()
+    };
+
+    let database = rusqlite::Connection::open(staff.data.join(Store::FILE)).unwrap();
+    database
+        .execute_batch("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'refused'); END;")
+        .unwrap();
+    assert_eq!(send(edit.clone()).await.unwrap().status(), 500);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "the file is as it was");
+    assert!(store.versions("warnings/prepaid-card").unwrap().is_empty(), "no version is recorded");
+    assert_eq!(add_user("newcomer").await, 500);
+    assert_eq!(store.user("newcomer").unwrap(), None, "no account is added");
+    assert_eq!(entries(), audited);
+
+    database.execute_batch("DROP TRIGGER refuse_audit").unwrap();
+    // Refused for what was asked: nothing changes, nothing is recorded.
+    assert_eq!(add_user("boss").await, 400);
+    assert_eq!(entries(), audited);
+    // The same requests go through once the entries can be written.
+    assert_eq!(send(edit).await.unwrap().status(), 200);
+    assert!(std::fs::read_to_string(&path).unwrap().contains("预付卡商家跑路警示（更新）"));
+    assert_eq!(add_user("newcomer").await, 200, "added, and back on the users page");
+    let log: Vec<(String, String)> =
+        store.audit_log(2).unwrap().into_iter().rev().map(|e| (e.action, e.target)).collect();
+    assert_eq!(log, [("publish".into(), "warnings/prepaid-card".into()), ("user.add".into(), "newcomer".into())]);
 }

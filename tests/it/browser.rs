@@ -316,6 +316,49 @@ async fn a_publisher_writes_a_warning_with_the_preview_and_publishes_it() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// At a desktop, staff pick a warning's tags from the vocabulary's grouped
+/// boxes (the filter box narrows them), and the saved file has them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publisher_picks_tags_from_the_vocabulary() {
+    let Some(browser) = browser().await else { return };
+    let client = &browser.client;
+    let staff = spawn_staff_server().await;
+    std::fs::write(staff.content.join("tags.txt"), "# 领域\n网购 健身房\n# 问题\n预付卡 商家跑路\n").unwrap();
+    client.set_window_size(1366, 900).await.unwrap();
+    sign_in(client, &staff.base, "pub", "publisher-pass").await;
+    client.goto(&format!("{}/admin/edit?kind=warning", staff.base)).await.unwrap();
+    for (css, text) in [
+        ("input[name=slug]", "browser-gym"),
+        ("input[name=title]", "健身房闭店警示"),
+        ("textarea[name=body]", "健身房突然闭店时，保留好会员合同和付款记录。"),
+    ] {
+        client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+    }
+    // The filter box narrows the boxes to the tags holding what is typed.
+    let filter = client.find(Locator::Css("#tags .tag-filter")).await.unwrap();
+    filter.send_keys("预付").await.unwrap();
+    let shown =
+        "[...document.querySelectorAll('#tags label.check')].filter(l => l.offsetParent).map(l => l.textContent)";
+    assert!(within_5s(client, &format!("return {shown}"), json!(["预付卡"])).await, "only 预付卡 is shown");
+    client.find(Locator::Css("#tags input[value='预付卡']")).await.unwrap().click().await.unwrap();
+    filter.clear().await.unwrap();
+    filter.send_keys(" ").await.unwrap();
+    client.find(Locator::Css("#tags input[value='健身房']")).await.unwrap().click().await.unwrap();
+    save_screenshot(client, "admin-editor-tags").await;
+    client.find(Locator::Css("button[value=draft]")).await.unwrap().click().await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_url(&format!("{}/admin/edit?id=warnings/browser-gym&done=edit", staff.base).parse().unwrap())
+        .await
+        .unwrap();
+    let file = std::fs::read_to_string(staff.content.join("warnings/browser-gym.md")).unwrap();
+    assert!(file.contains("tags = [\"健身房\", \"预付卡\"]"), "{file}");
+    let ticked = "return [...document.querySelectorAll('#tags input:checked')].map(i => i.value)";
+    assert_eq!(script(client, ticked).await, json!(["健身房", "预付卡"]), "the editor shows them ticked");
+    browser.client.clone().close().await.unwrap();
+}
+
 /// The slides the kiosk's loop shows during 3.6 s: a fixed time on purpose,
 /// as what is tested is what the loop goes through (and skips) meanwhile.
 async fn slides_shown(client: &Client) -> std::collections::BTreeSet<String> {
@@ -578,12 +621,19 @@ async fn a_visitor_answers_feedback_and_staff_see_what_rose_and_what_failed() {
     let first_rising = rising.find(Locator::Css("tbody tr td")).await.unwrap().text().await.unwrap();
     assert_eq!(first_rising, "预付卡");
     let failing = client.find(Locator::Css("#failing tbody")).await.unwrap().text().await.unwrap();
-    assert!(failing.contains("直播 退款"), "{failing}");
+    assert!(failing.contains("健身房 跑路") && !failing.contains("直播 退款"), "people's only: {failing}");
     let feedback = client.find(Locator::Css("#feedback tbody")).await.unwrap().text().await.unwrap();
     assert!(feedback.contains("退款要准备哪些材料没写清楚"), "{feedback}");
     let bars = script(client, "return document.querySelectorAll('#volume svg rect').length").await;
     assert_eq!(bars.as_u64(), Some(28), "one bar a day for four weeks");
     save_screenshot(client, "admin-insights").await;
+    // The API's searches are a choice apart.
+    client.find(Locator::Css("select[name=source] option[value=api]")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css(".insights-filter button[type=submit]")).await.unwrap().click().await.unwrap();
+    let failing = client.wait().at_most(WAIT).for_element(Locator::Css("#failing tbody")).await.unwrap();
+    assert!(failing.text().await.unwrap().contains("直播 退款"));
+    client.back().await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("select[name=source] option[value=consumers]")).await.unwrap();
     client.find(Locator::LinkText("本周简报（可打印）")).await.unwrap().click().await.unwrap();
     let summary = client.wait().at_most(WAIT).for_element(Locator::Css(".weekly-summary")).await.unwrap();
     assert!(summary.text().await.unwrap().contains("上升最快的话题：“预付卡”"));

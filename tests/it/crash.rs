@@ -89,7 +89,7 @@ async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
     common::copy_tree(&common::fixture("content"), content.path());
     let token = {
         let store = Store::open(data.path()).unwrap();
-        store.add_user("pub", Role::Publisher, "publisher-pass").unwrap();
+        store.add_user(None, "pub", Role::Publisher, "publisher-pass").unwrap();
         store.create_token("crash", &[Scope::WarningsWrite, Scope::WarningsPublish], "pub").unwrap().1
     };
     let server = start(content.path(), index.path(), data.path());

@@ -198,6 +198,7 @@ async fn staff_read_the_insights_with_charts_csv_and_a_weekly_summary() {
         to: today,
         region: None,
         zone: staff.clock.zone(),
+        source: weiquan::insights::Source::default(),
     };
     let report = staff.insights.report(&filter).unwrap();
     let csv = editor.get(format!("{}/admin/insights.csv?table=top", staff.base)).send().await.unwrap();
@@ -328,6 +329,7 @@ async fn an_opened_result_counts_once_per_search() {
         to: today,
         region: None,
         zone: staff.clock.zone(),
+        source: weiquan::insights::Source::default(),
     };
     assert_eq!(staff.insights.report(&filter).unwrap().totals.opens, 1);
 }
@@ -354,4 +356,55 @@ async fn a_flood_from_one_address_is_recorded_only_up_to_the_daily_cap() {
     for table in ["searches", "topics", "opens"] {
         assert!(!rows(&conn, table, "*").join("\n").contains("127.0.0.1"), "the address is not stored in {table}");
     }
+}
+
+/// Other systems' API searches are counted apart: by default the page, the
+/// CSV exports and the weekly summary count the website and kiosks only, so
+/// a flood of API calls cannot become the rising topics or make it seem
+/// nobody opens a result; choosing 接口 shows the API's alone, and the
+/// searches by channel show both.
+#[tokio::test]
+async fn api_searches_are_counted_apart_from_peoples() {
+    let staff = staff_server().await;
+    let visitor = reqwest::Client::new();
+    for _ in 0..6 {
+        visitor.get(format!("{}/api/search?q=批量同步测试", staff.base)).send().await.unwrap();
+    }
+    let page = visitor.get(format!("{}/search?q=预付卡", staff.base)).send().await.unwrap().text().await.unwrap();
+    visitor.get(format!("{}{}", staff.base, first_result_link(&page))).send().await.unwrap();
+    visitor.get(format!("{}/search?q=预付卡", staff.base)).send().await.unwrap();
+    visitor.get(format!("{}/api/search?kiosk=mall-1&q=预付卡", staff.base)).send().await.unwrap();
+    staff.insights.flush();
+    let editor = signed_in(&staff.base, "ed", "editor-pass1").await;
+    let get = |path: &str| {
+        let request = editor.get(format!("{}{path}", staff.base)).send();
+        async { request.await.unwrap().text().await.unwrap() }
+    };
+
+    let people = get("/admin/insights").await;
+    assert!(section(&people, "totals").contains("查询 <strong>3</strong> 次"), "{}", section(&people, "totals"));
+    assert!(section(&people, "totals").contains("没有打开任何结果 <strong>2</strong> 次（67%）"));
+    for id in ["rising", "failing", "top"] {
+        assert!(!section(&people, id).contains("批量同步测试"), "{id}: {}", section(&people, id));
+    }
+    assert!(section(&people, "rising").contains("预付卡"));
+    let channels = section(&people, "channels");
+    assert!(channels.contains("接口") && channels.contains("网站") && channels.contains("终端 mall-1"), "{channels}");
+    assert!(people.contains("统计的是<strong>公众（网站和终端）</strong>的查询"));
+
+    let api = get("/admin/insights?source=api").await;
+    assert!(section(&api, "totals").contains("查询 <strong>6</strong> 次"), "{}", section(&api, "totals"));
+    assert!(section(&api, "top").contains("批量同步测试") && !section(&api, "top").contains("预付卡"));
+    assert!(api.contains("<option value=\"api\" selected>接口（API）</option>"), "the choice is kept");
+    assert!(api.contains("/admin/insights.csv?table=top&amp;") && api.contains("source=api"), "exports follow it");
+
+    let csv = get("/admin/insights.csv?table=top").await;
+    assert!(csv.contains("预付卡") && !csv.contains("批量同步测试"), "{csv}");
+    let csv = get("/admin/insights.csv?table=top&source=api").await;
+    assert!(csv.contains("批量同步测试") && !csv.contains("预付卡"), "{csv}");
+
+    let weekly = get("/admin/insights/weekly").await;
+    assert!(weekly.contains("共查询 3 次") && !weekly.contains("批量同步测试"), "{weekly}");
+    let weekly = get("/admin/insights/weekly?source=api").await;
+    assert!(weekly.contains("共查询 6 次") && weekly.contains("批量同步测试"), "{weekly}");
 }

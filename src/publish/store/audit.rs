@@ -5,7 +5,8 @@ use rusqlite::{Row, params};
 use serde::Serialize;
 
 use super::credentials::MAX_NAME_CHARS;
-use super::{Store, StoreError};
+use super::revisions::DISK_ACTION;
+use super::{Role, Store, StoreError, Tx};
 use crate::db::stamp;
 use crate::text::spreadsheet::Sheet;
 
@@ -32,52 +33,195 @@ pub struct AuditEntry {
     pub repeats: u32,
 }
 
+/// What an audit entry records. Each action has one stored code
+/// ([`AuditAction::as_str`]: what the database and the CSV export carry, and
+/// what older rows already hold) and one Chinese label for staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// A document's first version.
+    Create,
+    /// A save that kept the document's state.
+    Edit,
+    /// A document made public now.
+    Publish,
+    /// A document made public from a set time.
+    Schedule,
+    /// A document taken off the public site.
+    Withdraw,
+    /// An old version made the current text again.
+    Restore,
+    /// A revision of a public document left for a publisher.
+    Propose,
+    /// A revision waiting for a publisher put live.
+    Approve,
+    /// A revision waiting for a publisher dropped.
+    Discard,
+    /// A sign-in; the detail is the address.
+    Login,
+    /// A sign-out.
+    Logout,
+    /// A sign-in with a wrong name or password; the detail is the address.
+    FailedLogin,
+    /// Sign-ins refused while their address was throttled, counted in one entry.
+    LoginLocked,
+    /// An account added; the detail is `role=` and the role's name.
+    UserAdd,
+    /// An account disabled.
+    UserDisable,
+    /// An account enabled again.
+    UserEnable,
+    /// A password set.
+    UserPasswd,
+    /// An API token made; the detail is its id.
+    TokenCreate,
+    /// An API token revoked; the target is its id.
+    TokenRevoke,
+    /// A kiosk asked to reload.
+    KioskReload,
+}
+
+impl AuditAction {
+    /// Every action.
+    pub const ALL: [AuditAction; 20] = [
+        AuditAction::Create,
+        AuditAction::Edit,
+        AuditAction::Publish,
+        AuditAction::Schedule,
+        AuditAction::Withdraw,
+        AuditAction::Restore,
+        AuditAction::Propose,
+        AuditAction::Approve,
+        AuditAction::Discard,
+        AuditAction::Login,
+        AuditAction::Logout,
+        AuditAction::FailedLogin,
+        AuditAction::LoginLocked,
+        AuditAction::UserAdd,
+        AuditAction::UserDisable,
+        AuditAction::UserEnable,
+        AuditAction::UserPasswd,
+        AuditAction::TokenCreate,
+        AuditAction::TokenRevoke,
+        AuditAction::KioskReload,
+    ];
+
+    /// The stored code: `edit`, `publish`, `user.add` …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Create => "create",
+            AuditAction::Edit => "edit",
+            AuditAction::Publish => "publish",
+            AuditAction::Schedule => "schedule",
+            AuditAction::Withdraw => "withdraw",
+            AuditAction::Restore => "restore",
+            AuditAction::Propose => "propose",
+            AuditAction::Approve => "approve",
+            AuditAction::Discard => "discard",
+            AuditAction::Login => "login",
+            AuditAction::Logout => "logout",
+            AuditAction::FailedLogin => "failed_login",
+            AuditAction::LoginLocked => "login_locked",
+            AuditAction::UserAdd => "user.add",
+            AuditAction::UserDisable => "user.disable",
+            AuditAction::UserEnable => "user.enable",
+            AuditAction::UserPasswd => "user.passwd",
+            AuditAction::TokenCreate => "token.create",
+            AuditAction::TokenRevoke => "token.revoke",
+            AuditAction::KioskReload => "kiosk.reload",
+        }
+    }
+
+    /// The Chinese label staff read.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::Create => "新建",
+            AuditAction::Edit => "保存",
+            AuditAction::Publish => "发布",
+            AuditAction::Schedule => "定时发布",
+            AuditAction::Withdraw => "撤回",
+            AuditAction::Restore => "恢复旧版本",
+            AuditAction::Propose => "提交待批",
+            AuditAction::Approve => "批准发布",
+            AuditAction::Discard => "放弃修改",
+            AuditAction::Login => "登录",
+            AuditAction::Logout => "退出登录",
+            AuditAction::FailedLogin => "登录失败",
+            AuditAction::LoginLocked => "登录被暂时锁定",
+            AuditAction::UserAdd => "新增用户",
+            AuditAction::UserDisable => "停用用户",
+            AuditAction::UserEnable => "启用用户",
+            AuditAction::UserPasswd => "修改密码",
+            AuditAction::TokenCreate => "新建接口令牌",
+            AuditAction::TokenRevoke => "吊销接口令牌",
+            AuditAction::KioskReload => "要求终端刷新",
+        }
+    }
+
+    /// The action a stored code names.
+    pub fn parse(code: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|action| action.as_str() == code)
+    }
+
+    /// The detail of [`AuditAction::UserAdd`]: `role=editor`, from the
+    /// admin and the command line alike. (The admin used to write the bare
+    /// role, `editor`; [`AuditEntry::shown_detail`] reads both.)
+    pub fn role_detail(role: Role) -> String {
+        format!("role={}", role.as_str())
+    }
+}
+
 /// The Chinese label staff read for an audit or version action code (the
 /// codes themselves stay in the database and the CSV export, which machines
 /// read); an unknown code is shown as it is.
 pub fn action_label(code: &str) -> &str {
-    match code {
-        "create" => "新建",
-        "edit" => "保存",
-        "publish" => "发布",
-        "schedule" => "定时发布",
-        "withdraw" => "撤回",
-        "restore" => "恢复旧版本",
-        "propose" => "提交待批",
-        "approve" => "批准发布",
-        "discard" => "放弃修改",
-        "disk" => "原文件",
-        "login" => "登录",
-        "logout" => "退出登录",
-        "failed_login" => "登录失败",
-        "login_locked" => "登录被暂时锁定",
-        "user.add" => "新增用户",
-        "user.disable" => "停用用户",
-        "user.enable" => "启用用户",
-        "user.passwd" => "修改密码",
-        "token.create" => "新建接口令牌",
-        "token.revoke" => "吊销接口令牌",
-        "kiosk.reload" => "要求终端刷新",
-        other => other,
+    match AuditAction::parse(code) {
+        Some(action) => action.label(),
+        None if code == DISK_ACTION => "原文件",
+        None => code,
     }
 }
 
-impl Store {
-    /// Appends to the audit log, stamped with the current UTC time. The
-    /// actor is cut to 64 characters and the target and detail to 512 (a cut
-    /// text ends with `…`): a sign-in name is whatever was typed.
-    pub fn audit(&self, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), StoreError> {
-        self.conn().execute(
+impl AuditEntry {
+    /// The detail as staff read it: an added account's role by its Chinese
+    /// name (from `role=editor`, or the bare `editor` older rows hold); any
+    /// other detail as it is.
+    pub fn shown_detail(&self) -> std::borrow::Cow<'_, str> {
+        if self.action == AuditAction::UserAdd.as_str() {
+            let role = self.detail.strip_prefix("role=").unwrap_or(&self.detail);
+            if let Ok(role) = role.parse::<Role>() {
+                return format!("角色：{}", role.label()).into();
+            }
+        }
+        self.detail.as_str().into()
+    }
+}
+
+impl Tx<'_> {
+    /// Appends to the audit log, stamped with the current UTC time, in the
+    /// transaction of the change it records. The actor is cut to 64
+    /// characters and the target and detail to 512 (a cut text ends with
+    /// `…`): a sign-in name is whatever was typed.
+    pub fn audit(&self, actor: &str, action: AuditAction, target: &str, detail: &str) -> Result<(), StoreError> {
+        self.conn.execute(
             "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 stamp(self.clock.utc()),
                 cut(actor, MAX_NAME_CHARS),
-                action,
+                action.as_str(),
                 cut(target, MAX_AUDIT_TEXT_CHARS),
                 cut(detail, MAX_AUDIT_TEXT_CHARS)
             ],
         )?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Appends an entry in a transaction of its own, for what changes
+    /// nothing in the store (a sign-out, a kiosk asked to reload); a change
+    /// writes its entry in its own transaction ([`Tx::audit`]).
+    pub fn audit(&self, actor: &str, action: AuditAction, target: &str, detail: &str) -> Result<(), StoreError> {
+        self.transaction(|tx| tx.audit(actor, action, target, detail))
     }
 
     /// Records a sign-in refused while its address was throttled
@@ -89,13 +233,22 @@ impl Store {
         let conn = self.conn();
         let counted = conn.execute(
             "UPDATE audit SET repeats = repeats + 1 WHERE id = (SELECT id FROM audit \
-             WHERE at > ?1 AND action = 'login_locked' AND detail = ?2 ORDER BY id DESC LIMIT 1)",
-            params![stamp(now - REFUSED_LOGIN_WINDOW), cut(address, MAX_AUDIT_TEXT_CHARS)],
+             WHERE at > ?1 AND action = ?3 AND detail = ?2 ORDER BY id DESC LIMIT 1)",
+            params![
+                stamp(now - REFUSED_LOGIN_WINDOW),
+                cut(address, MAX_AUDIT_TEXT_CHARS),
+                AuditAction::LoginLocked.as_str()
+            ],
         )?;
         if counted == 0 {
             conn.execute(
-                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, 'login_locked', '', ?3)",
-                params![stamp(now), cut(name, MAX_NAME_CHARS), cut(address, MAX_AUDIT_TEXT_CHARS)],
+                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?4, '', ?3)",
+                params![
+                    stamp(now),
+                    cut(name, MAX_NAME_CHARS),
+                    cut(address, MAX_AUDIT_TEXT_CHARS),
+                    AuditAction::LoginLocked.as_str()
+                ],
             )?;
         }
         Ok(())
@@ -109,11 +262,11 @@ impl Store {
     }
 
     /// When `target` was last the object of `action` (UTC, RFC 3339).
-    pub fn last_time(&self, target: &str, action: &str) -> Result<Option<String>, StoreError> {
+    pub fn last_time(&self, target: &str, action: AuditAction) -> Result<Option<String>, StoreError> {
         let conn = self.conn();
         let mut statement =
             conn.prepare("SELECT at FROM audit WHERE target = ?1 AND action = ?2 ORDER BY id DESC LIMIT 1")?;
-        let mut rows = statement.query_map([target, action], |row| row.get::<_, String>(0))?;
+        let mut rows = statement.query_map([target, action.as_str()], |row| row.get::<_, String>(0))?;
         Ok(rows.next().transpose()?)
     }
 
@@ -169,11 +322,11 @@ mod tests {
     fn audit_csv_round_trips_awkward_fields() {
         let (_dir, store) = store();
         let awkward = "标题含逗号, \"引号\"\n和换行";
-        store.audit("alice", "warning.publish", "warnings/2026-001", awkward).unwrap();
-        store.audit("cli", "user.add", "bob", "role=editor").unwrap();
+        store.audit("alice", AuditAction::Publish, "warnings/2026-001", awkward).unwrap();
+        store.audit("cli", AuditAction::UserAdd, "bob", "role=editor").unwrap();
 
         let log = store.audit_log(10).unwrap();
-        assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["user.add", "warning.publish"]);
+        assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["user.add", "publish"]);
         assert_eq!(store.audit_log(1).unwrap().len(), 1);
         assert!(log[0].at.ends_with('Z'));
 
@@ -182,7 +335,7 @@ mod tests {
         assert_eq!(reader.headers().unwrap(), vec!["at", "actor", "action", "target", "detail", "repeats"]);
         let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(&rows[0], vec![log[1].at.as_str(), "alice", "warning.publish", "warnings/2026-001", awkward, "1"]);
+        assert_eq!(&rows[0], vec![log[1].at.as_str(), "alice", "publish", "warnings/2026-001", awkward, "1"]);
         assert_eq!(rows[1].iter().skip(1).collect::<Vec<_>>(), ["cli", "user.add", "bob", "role=editor", "1"]);
     }
 
@@ -193,16 +346,35 @@ mod tests {
             assert_eq!(action_label(code), label);
         }
         assert_eq!(action_label("something.new"), "something.new");
+        assert_eq!(action_label(DISK_ACTION), "原文件");
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action), "one code each");
+        }
+    }
+
+    /// The admin wrote an added account's role as `editor`, the command line
+    /// as `role=editor`; new rows are all `role=editor`, and both read alike.
+    #[test]
+    fn an_added_accounts_role_reads_alike_in_either_spelling() {
+        let (_dir, store) = store();
+        store.add_user(None, "ed", Role::Editor, crate::publish::store::testing::PASSWORD).unwrap();
+        store.audit("boss", AuditAction::UserAdd, "old", "editor").unwrap();
+        let log = store.audit_log(10).unwrap();
+        assert_eq!(log[1].detail, "role=editor", "the one spelling written now");
+        assert_eq!(log[0].detail, "editor", "an old row is read as it is");
+        assert!(log.iter().all(|entry| entry.shown_detail() == "角色：编辑"));
+        let other = AuditEntry { action: "token.create".into(), detail: "7".into(), ..log[0].clone() };
+        assert_eq!(other.shown_detail(), "7");
     }
 
     #[test]
     fn audit_texts_are_cut() {
         let (_dir, store) = store();
-        store.audit(&"长".repeat(65_000), "failed_login", &"t".repeat(600), &"d".repeat(600)).unwrap();
+        store.audit(&"长".repeat(65_000), AuditAction::FailedLogin, &"t".repeat(600), &"d".repeat(600)).unwrap();
         let entry = &store.audit_log(1).unwrap()[0];
         assert_eq!(entry.actor, format!("{}…", "长".repeat(MAX_NAME_CHARS)));
         assert_eq!((entry.target.chars().count(), entry.detail.chars().count()), (513, 513));
-        store.audit("alice", "login", "", "127.0.0.1").unwrap();
+        store.audit("alice", AuditAction::Login, "", "127.0.0.1").unwrap();
         assert_eq!(store.audit_log(1).unwrap()[0].actor, "alice", "short texts are kept whole");
     }
 

@@ -3,10 +3,10 @@
 //! back), and the revision of a public document that waits for a
 //! publisher's approval.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::{AuditAction, Store, StoreError, Tx};
 use crate::db::stamp;
 
 /// One saved version of a document (without its content).
@@ -42,20 +42,6 @@ pub struct Pending {
 }
 
 impl Store {
-    /// Saves a document's content as its next version (1, 2, 3 … per
-    /// document) and returns the version number.
-    pub fn save_version(&self, doc_id: &str, content: &str, author: &str, action: &str) -> Result<i64, StoreError> {
-        // One statement, so two writers cannot pick the same number.
-        let number = self.conn().query_row(
-            "INSERT INTO versions (doc_id, number, content, author, action, saved_at)
-             SELECT ?1, COALESCE(MAX(number), 0) + 1, ?2, ?3, ?4, ?5 FROM versions WHERE doc_id = ?1
-             RETURNING number",
-            params![doc_id, content, author, action, stamp(self.clock.utc())],
-            |row| row.get(0),
-        )?;
-        Ok(number)
-    }
-
     /// A document's versions, newest first.
     pub fn versions(&self, doc_id: &str) -> Result<Vec<VersionInfo>, StoreError> {
         let conn = self.conn();
@@ -77,48 +63,6 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?)
-    }
-
-    /// Keeps `content`, the file of `doc_id` as found on disk before a save,
-    /// as a version unless it already is the newest one: number 0 for a
-    /// document with no versions yet (a shipped file, or one written by
-    /// hand), the next number after a change made outside the admin.
-    /// Returns the number when it was kept.
-    pub fn keep_disk_version(&self, doc_id: &str, content: &str) -> Result<Option<i64>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let newest: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT number, content FROM versions WHERE doc_id = ?1 ORDER BY number DESC LIMIT 1",
-                [doc_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        let number = match newest {
-            Some((_, newest)) if newest == content => return Ok(None),
-            Some((number, _)) => number + 1,
-            None => 0,
-        };
-        tx.execute(
-            "INSERT INTO versions (doc_id, number, content, author, action, saved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![doc_id, number, content, DISK_AUTHOR, DISK_ACTION, stamp(self.clock.utc())],
-        )?;
-        tx.commit()?;
-        Ok(Some(number))
-    }
-
-    /// Stores `content` as the revision of `doc_id` waiting for a publisher,
-    /// written by `author` against the file with fingerprint `base`; it
-    /// replaces any earlier one.
-    pub fn propose(&self, doc_id: &str, content: &str, base: &str, author: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO pending (doc_id, content, base, author, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (doc_id) DO UPDATE SET
-                 content = excluded.content, base = excluded.base,
-                 author = excluded.author, saved_at = excluded.saved_at",
-            params![doc_id, content, base, author, stamp(self.clock.utc())],
-        )?;
-        Ok(())
     }
 
     /// The revision of `doc_id` waiting for a publisher, if any.
@@ -148,10 +92,71 @@ impl Store {
         let rows = statement.query_map([], |row| row.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+impl Tx<'_> {
+    /// Saves a document's content as its next version (1, 2, 3 … per
+    /// document) and returns the version number.
+    pub fn save_version(
+        &self,
+        doc_id: &str,
+        content: &str,
+        author: &str,
+        action: AuditAction,
+    ) -> Result<i64, StoreError> {
+        let number = self.conn.query_row(
+            "INSERT INTO versions (doc_id, number, content, author, action, saved_at)
+             SELECT ?1, COALESCE(MAX(number), 0) + 1, ?2, ?3, ?4, ?5 FROM versions WHERE doc_id = ?1
+             RETURNING number",
+            params![doc_id, content, author, action.as_str(), stamp(self.clock.utc())],
+            |row| row.get(0),
+        )?;
+        Ok(number)
+    }
+
+    /// Keeps `content`, the file of `doc_id` as found on disk before a save,
+    /// as a version unless it already is the newest one: number 0 for a
+    /// document with no versions yet (a shipped file, or one written by
+    /// hand), the next number after a change made outside the admin.
+    /// Returns the number when it was kept.
+    pub fn keep_disk_version(&self, doc_id: &str, content: &str) -> Result<Option<i64>, StoreError> {
+        let newest: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT number, content FROM versions WHERE doc_id = ?1 ORDER BY number DESC LIMIT 1",
+                [doc_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let number = match newest {
+            Some((_, newest)) if newest == content => return Ok(None),
+            Some((number, _)) => number + 1,
+            None => 0,
+        };
+        self.conn.execute(
+            "INSERT INTO versions (doc_id, number, content, author, action, saved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![doc_id, number, content, DISK_AUTHOR, DISK_ACTION, stamp(self.clock.utc())],
+        )?;
+        Ok(Some(number))
+    }
+
+    /// Stores `content` as the revision of `doc_id` waiting for a publisher,
+    /// written by `author` against the file with fingerprint `base`; it
+    /// replaces any earlier one.
+    pub fn propose(&self, doc_id: &str, content: &str, base: &str, author: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO pending (doc_id, content, base, author, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (doc_id) DO UPDATE SET
+                 content = excluded.content, base = excluded.base,
+                 author = excluded.author, saved_at = excluded.saved_at",
+            params![doc_id, content, base, author, stamp(self.clock.utc())],
+        )?;
+        Ok(())
+    }
 
     /// Removes the revision waiting for `doc_id`; true when there was one.
     pub fn drop_pending(&self, doc_id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute("DELETE FROM pending WHERE doc_id = ?1", [doc_id])? > 0)
+        Ok(self.conn.execute("DELETE FROM pending WHERE doc_id = ?1", [doc_id])? > 0)
     }
 }
 
@@ -160,13 +165,30 @@ mod tests {
     use super::*;
     use crate::publish::store::testing::store;
 
+    fn save(store: &Store, doc_id: &str, content: &str, author: &str, action: &str) -> i64 {
+        let action = AuditAction::parse(action).unwrap();
+        store.transaction(|tx| tx.save_version(doc_id, content, author, action)).unwrap()
+    }
+
+    fn keep(store: &Store, doc_id: &str, content: &str) -> Option<i64> {
+        store.transaction(|tx| tx.keep_disk_version(doc_id, content)).unwrap()
+    }
+
+    fn propose(store: &Store, doc_id: &str, content: &str, base: &str, author: &str) {
+        store.transaction(|tx| tx.propose(doc_id, content, base, author)).unwrap()
+    }
+
+    fn drop_pending(store: &Store, doc_id: &str) -> bool {
+        store.transaction(|tx| tx.drop_pending(doc_id)).unwrap()
+    }
+
     #[test]
     fn versions_are_numbered_per_document() {
         let (_dir, store) = store();
-        assert_eq!(store.save_version("warnings/a", "v1", "alice", "create").unwrap(), 1);
-        assert_eq!(store.save_version("warnings/a", "v2", "bob", "edit").unwrap(), 2);
-        assert_eq!(store.save_version("warnings/b", "other", "alice", "create").unwrap(), 1);
-        assert_eq!(store.save_version("warnings/a", "v3", "alice", "publish").unwrap(), 3);
+        assert_eq!(save(&store, "warnings/a", "v1", "alice", "create"), 1);
+        assert_eq!(save(&store, "warnings/a", "v2", "bob", "edit"), 2);
+        assert_eq!(save(&store, "warnings/b", "other", "alice", "create"), 1);
+        assert_eq!(save(&store, "warnings/a", "v3", "alice", "publish"), 3);
 
         let versions = store.versions("warnings/a").unwrap();
         let summary: Vec<_> = versions.iter().map(|v| (v.number, v.author.as_str(), v.action.as_str())).collect();
@@ -180,13 +202,13 @@ mod tests {
     #[test]
     fn the_text_on_disk_is_kept_once_as_version_zero_then_after_outside_changes() {
         let (_dir, store) = store();
-        assert_eq!(store.keep_disk_version("warnings/a", "shipped").unwrap(), Some(0));
-        assert_eq!(store.keep_disk_version("warnings/a", "shipped").unwrap(), None, "already the newest");
-        assert_eq!(store.save_version("warnings/a", "saved", "alice", "edit").unwrap(), 1);
-        assert_eq!(store.keep_disk_version("warnings/a", "saved").unwrap(), None);
+        assert_eq!(keep(&store, "warnings/a", "shipped"), Some(0));
+        assert_eq!(keep(&store, "warnings/a", "shipped"), None, "already the newest");
+        assert_eq!(save(&store, "warnings/a", "saved", "alice", "edit"), 1);
+        assert_eq!(keep(&store, "warnings/a", "saved"), None);
         // Changed by `git pull` after the last save: kept before the next save replaces it.
-        assert_eq!(store.keep_disk_version("warnings/a", "pulled").unwrap(), Some(2));
-        assert_eq!(store.save_version("warnings/a", "saved again", "alice", "edit").unwrap(), 3);
+        assert_eq!(keep(&store, "warnings/a", "pulled"), Some(2));
+        assert_eq!(save(&store, "warnings/a", "saved again", "alice", "edit"), 3);
 
         let versions = store.versions("warnings/a").unwrap();
         let summary: Vec<_> = versions.iter().map(|v| (v.number, v.action.as_str())).collect();
@@ -211,7 +233,7 @@ mod tests {
         }
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.version("warnings/a", 1).unwrap().as_deref(), Some("old"));
-        store.propose("warnings/a", "new", "base", "ed").unwrap();
+        propose(&store, "warnings/a", "new", "base", "ed");
         assert_eq!(store.pending_ids().unwrap(), ["warnings/a"]);
     }
 
@@ -219,9 +241,9 @@ mod tests {
     fn one_pending_revision_per_document_replaced_and_dropped() {
         let (_dir, store) = store();
         assert_eq!(store.pending("warnings/a").unwrap(), None);
-        store.propose("warnings/a", "first", "base1", "ed").unwrap();
-        store.propose("warnings/b", "other", "base2", "ed").unwrap();
-        store.propose("warnings/a", "second", "base1", "eve").unwrap();
+        propose(&store, "warnings/a", "first", "base1", "ed");
+        propose(&store, "warnings/b", "other", "base2", "ed");
+        propose(&store, "warnings/a", "second", "base1", "eve");
         let pending = store.pending("warnings/a").unwrap().unwrap();
         assert_eq!(
             (pending.content.as_str(), pending.base.as_str(), pending.author.as_str()),
@@ -229,8 +251,8 @@ mod tests {
         );
         assert!(pending.saved_at.ends_with('Z'));
         assert_eq!(store.pending_ids().unwrap(), ["warnings/a", "warnings/b"]);
-        assert!(store.drop_pending("warnings/a").unwrap());
-        assert!(!store.drop_pending("warnings/a").unwrap());
+        assert!(drop_pending(&store, "warnings/a"));
+        assert!(!drop_pending(&store, "warnings/a"));
         assert_eq!(store.pending_ids().unwrap(), ["warnings/b"]);
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::users::read_user;
-use super::{Store, StoreError, User, credentials, random_hex, sha256_hex};
+use super::{AuditAction, Store, StoreError, Tx, User, credentials, random_hex, sha256_hex};
 use crate::db::stamp;
 use crate::publish::throttle;
 
@@ -103,6 +103,7 @@ impl Store {
             }
             None => {
                 throttle::record_failure(&tx, name, address, now)?;
+                Tx { conn: &tx, clock: &self.clock }.audit(name, AuditAction::FailedLogin, "", address)?;
                 LoginOutcome::Wrong
             }
         };
@@ -117,20 +118,30 @@ impl Store {
         Ok(throttle::wait(&self.conn(), name, address, now)?)
     }
 
-    /// Starts a session for `user` lasting `lifetime` from `now`. The token
-    /// and the CSRF token are 32 random bytes in hex; only the SHA-256 of
-    /// the token is stored. Expired sessions are swept out here.
-    pub fn create_session(&self, user: &User, lifetime: Duration, now: DateTime<Utc>) -> Result<Session, StoreError> {
+    /// Starts a session for `user` lasting `lifetime` from `now`, and
+    /// records the sign-in from `address` in the audit log in the same
+    /// transaction. The token and the CSRF token are 32 random bytes in
+    /// hex; only the SHA-256 of the token is stored. Expired sessions are
+    /// swept out here.
+    pub fn create_session(
+        &self,
+        user: &User,
+        lifetime: Duration,
+        now: DateTime<Utc>,
+        address: &str,
+    ) -> Result<Session, StoreError> {
         let token = random_hex(32)?;
         let csrf = random_hex(32)?;
         let expires_at = stamp(now + lifetime);
         let now = stamp(now);
-        let conn = self.conn();
-        conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [&now])?;
-        conn.execute(
-            "INSERT INTO sessions (token_hash, csrf, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![sha256_hex(&token), csrf, user.id, now, expires_at],
-        )?;
+        self.transaction(|tx| {
+            tx.conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [&now])?;
+            tx.conn.execute(
+                "INSERT INTO sessions (token_hash, csrf, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sha256_hex(&token), csrf, user.id, now, expires_at],
+            )?;
+            tx.audit(&user.name, AuditAction::Login, "", address)
+        })?;
         Ok(Session { token, csrf, user: user.clone(), expires_at })
     }
 
@@ -152,10 +163,13 @@ impl Store {
         Ok(Some(Session { token: token.to_owned(), csrf, user, expires_at }))
     }
 
-    /// Ends a session (logout). Unknown tokens are ignored.
-    pub fn end_session(&self, token: &str) -> Result<(), StoreError> {
-        self.conn().execute("DELETE FROM sessions WHERE token_hash = ?1", [sha256_hex(token)])?;
-        Ok(())
+    /// Ends a session (sign-out) and records it in the audit log in the
+    /// same transaction. A session already gone is still recorded.
+    pub fn end_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            tx.conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [sha256_hex(&session.token)])?;
+            tx.audit(&session.user.name, AuditAction::Logout, "", "")
+        })
     }
 }
 
@@ -168,7 +182,7 @@ mod tests {
     #[test]
     fn login_accepts_the_right_password_only() {
         let (dir, store) = store();
-        let alice = store.add_user("alice", Role::Editor, PASSWORD).unwrap();
+        let alice = store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
         assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(alice.clone()));
         assert_eq!(store.login("Alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(alice));
         assert_eq!(store.login("alice", "wrong password", "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
@@ -186,7 +200,7 @@ mod tests {
     #[test]
     fn failures_slow_down_their_own_address_only_and_ever_longer() {
         let (_dir, store) = store();
-        let alice = store.add_user("alice", Role::Editor, PASSWORD).unwrap();
+        let alice = store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
         let attacker = "203.0.113.7";
         for i in 0..5 {
             assert_eq!(
@@ -219,7 +233,7 @@ mod tests {
     #[test]
     fn many_names_from_one_address_slow_down_that_address() {
         let (_dir, store) = store();
-        store.add_user("alice", Role::Editor, PASSWORD).unwrap();
+        store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
         // Twenty names, four tries each: no pair reaches its limit, the address does.
         for i in 0..20 {
             let outcome = store.login(&format!("user{}", i % 5), "guess", "203.0.113.7", t0()).unwrap();
@@ -235,7 +249,7 @@ mod tests {
     #[test]
     fn success_forgets_the_pair_failures_but_not_the_address_count() {
         let (_dir, store) = store();
-        store.add_user("alice", Role::Editor, PASSWORD).unwrap();
+        store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
         for _ in 0..4 {
             store.login("alice", "guess", "10.0.0.1", t0()).unwrap();
         }
@@ -254,8 +268,8 @@ mod tests {
     #[test]
     fn sessions_expire_and_end() {
         let (dir, store) = store();
-        let alice = store.add_user("alice", Role::Editor, PASSWORD).unwrap();
-        let session = store.create_session(&alice, Duration::hours(1), t0()).unwrap();
+        let alice = store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
+        let session = store.create_session(&alice, Duration::hours(1), t0(), "10.0.0.1").unwrap();
         assert_eq!(session.token.len(), 64);
         assert_eq!(session.csrf.len(), 64);
         assert!(session.token.chars().all(|c| c.is_ascii_hexdigit()));
@@ -274,9 +288,11 @@ mod tests {
         assert_eq!(stored, sha256_hex(&session.token));
         assert!(!format!("{session:?}").contains(&session.token));
 
-        let other = store.create_session(&alice, Duration::hours(1), t0()).unwrap();
-        store.end_session(&other.token).unwrap();
+        let other = store.create_session(&alice, Duration::hours(1), t0(), "10.0.0.1").unwrap();
+        store.end_session(&other).unwrap();
         assert_eq!(store.session(&other.token, t0()).unwrap(), None);
-        store.end_session("not a token").unwrap();
+        store.end_session(&other).unwrap();
+        let log: Vec<String> = store.audit_log(10).unwrap().into_iter().rev().map(|e| e.action).collect();
+        assert_eq!(log, ["user.add", "login", "login", "logout", "logout"], "a session already gone is still recorded");
     }
 }

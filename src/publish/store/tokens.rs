@@ -8,7 +8,7 @@ use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{Store, StoreError, check_name, random_hex, sha256_hex};
+use super::{AuditAction, Store, StoreError, User, check_name, random_hex, sha256_hex};
 use crate::db::stamp;
 
 /// What an API token may do.
@@ -73,8 +73,10 @@ pub struct TokenInfo {
 }
 
 impl Store {
-    /// listing and the secret (`wq_` and 40 hex characters), which is shown
-    /// once: only its SHA-256 is stored.
+    /// Creates a token named `name` with `scopes`, acting for the user
+    /// `created_by`, and records it in the audit log (by that user) in the
+    /// same transaction. Returns its listing and the secret (`wq_` and 40
+    /// hex characters), which is shown once: only its SHA-256 is stored.
     pub fn create_token(
         &self,
         name: &str,
@@ -92,21 +94,24 @@ impl Store {
         let creator = self.user(created_by)?.ok_or_else(|| StoreError::UnknownUser(created_by.to_owned()))?;
         let secret = format!("wq_{}", random_hex(20)?);
         let created_at = stamp(self.clock.utc());
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![name, sha256_hex(&secret), join_scopes(&scopes), creator.name, created_at],
-        )?;
-        let info = TokenInfo {
-            id: conn.last_insert_rowid(),
-            name: name.to_owned(),
-            scopes,
-            created_by: creator.name,
-            created_at,
-            revoked: false,
-            creator_active: !creator.disabled,
-        };
-        Ok((info, secret))
+        self.transaction(|tx| {
+            tx.conn.execute(
+                "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, sha256_hex(&secret), join_scopes(&scopes), creator.name, created_at],
+            )?;
+            let id = tx.conn.last_insert_rowid();
+            tx.audit(&creator.name, AuditAction::TokenCreate, name, &id.to_string())?;
+            let info = TokenInfo {
+                id,
+                name: name.to_owned(),
+                scopes,
+                created_by: creator.name,
+                created_at,
+                revoked: false,
+                creator_active: !creator.disabled,
+            };
+            Ok((info, secret))
+        })
     }
 
     /// All API tokens, revoked ones included, oldest first.
@@ -121,17 +126,19 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Revokes a token for good. Revoking twice is not an error.
-    pub fn revoke_token(&self, id: i64) -> Result<(), StoreError> {
-        let conn = self.conn();
-        let found = conn.execute(
-            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
-            params![stamp(self.clock.utc()), id],
-        )?;
-        if found == 0 {
-            return Err(StoreError::UnknownToken(id));
-        }
-        Ok(())
+    /// Revokes a token for good as admin `by`, and records it in the audit
+    /// log in the same transaction. Revoking twice is not an error.
+    pub fn revoke_token(&self, by: &User, id: i64) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            let found = tx.conn.execute(
+                "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
+                params![stamp(self.clock.utc()), id],
+            )?;
+            if found == 0 {
+                return Err(StoreError::UnknownToken(id));
+            }
+            tx.audit(&by.name, AuditAction::TokenRevoke, &id.to_string(), "")
+        })
     }
 
     /// The token a secret belongs to: `None` if unknown, revoked, or its
@@ -183,7 +190,7 @@ mod tests {
     #[test]
     fn api_tokens_carry_scopes_and_can_be_revoked() {
         let (dir, store) = store();
-        store.add_user("alice", Role::Admin, PASSWORD).unwrap();
+        let alice = store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
         let scopes = [Scope::WarningsPublish, Scope::WarningsWrite, Scope::WarningsPublish];
         let (info, secret) = store.create_token("kiosk-sync", &scopes, "ALICE").unwrap();
         assert_eq!(info.scopes, [Scope::WarningsWrite, Scope::WarningsPublish]);
@@ -201,12 +208,12 @@ mod tests {
         let stored = crate::db::strings(&raw(dir.path()), "SELECT token_hash FROM api_tokens");
         assert!(!stored.contains(&secret) && stored.contains(&sha256_hex(&secret)));
 
-        store.revoke_token(info.id).unwrap();
-        store.revoke_token(info.id).unwrap();
+        store.revoke_token(&alice, info.id).unwrap();
+        store.revoke_token(&alice, info.id).unwrap();
         assert_eq!(store.check_token(&secret).unwrap(), None);
         assert!(store.check_token(&writer_secret).unwrap().is_some());
         assert_eq!(store.tokens().unwrap()[0], TokenInfo { revoked: true, ..info });
-        assert!(matches!(store.revoke_token(999), Err(StoreError::UnknownToken(999))));
+        assert!(matches!(store.revoke_token(&alice, 999), Err(StoreError::UnknownToken(999))));
         assert!(matches!(store.create_token("empty", &[], "alice"), Err(StoreError::NoScopes)));
         assert!(matches!(store.create_token("two words", &scopes, "alice"), Err(StoreError::InvalidName(_))));
         assert!(matches!(store.create_token("orphan", &scopes, "nobody"), Err(StoreError::UnknownUser(_))));
@@ -215,14 +222,14 @@ mod tests {
     #[test]
     fn tokens_stop_working_while_their_creator_is_disabled() {
         let (_dir, store) = store();
-        store.add_user("boss", Role::Admin, PASSWORD).unwrap();
-        store.add_user("alice", Role::Admin, PASSWORD).unwrap();
+        store.add_user(None, "boss", Role::Admin, PASSWORD).unwrap();
+        store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
         let (info, secret) = store.create_token("importer", &[Scope::WarningsWrite], "alice").unwrap();
         assert!(store.check_token(&secret).unwrap().is_some());
-        store.set_disabled("alice", true, None).unwrap();
+        store.set_disabled(None, "alice", true).unwrap();
         assert_eq!(store.check_token(&secret).unwrap(), None);
         assert_eq!(store.tokens().unwrap(), [TokenInfo { creator_active: false, ..info.clone() }]);
-        store.set_disabled("alice", false, None).unwrap();
+        store.set_disabled(None, "alice", false).unwrap();
         assert_eq!(store.check_token(&secret).unwrap(), Some(info), "it works again once re-enabled");
     }
 

@@ -5,10 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OptionalExtension, Row, ToSql, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Row, ToSql, params};
 use serde::Serialize;
 
-use super::{Store, StoreError, check_name, credentials};
+use super::{AuditAction, Store, StoreError, Tx, by_name, check_name, credentials};
 use crate::db::stamp;
 
 /// What a staff member may do. Each role can do everything the one before can.
@@ -99,31 +99,36 @@ pub struct User {
 }
 
 impl Store {
-    /// Adds an account. The name follows the naming rule
-    /// ([`credentials::valid_name`]) and is unique ignoring ASCII case; the
-    /// password passes [`credentials::check_password`]. Runs argon2: call it
-    /// on the blocking pool.
-    pub fn add_user(&self, name: &str, role: Role, password: &str) -> Result<User, StoreError> {
+    /// Adds an account as `by` (an admin, or `None` from the command line),
+    /// and records it in the audit log in the same transaction. The name
+    /// follows the naming rule ([`credentials::valid_name`]) and is unique
+    /// ignoring ASCII case; the password passes
+    /// [`credentials::check_password`]. Runs argon2: call it on the blocking
+    /// pool.
+    pub fn add_user(&self, by: Option<&User>, name: &str, role: Role, password: &str) -> Result<User, StoreError> {
         check_name(name)?;
         if self.user(name)?.is_some() {
             return Err(StoreError::DuplicateUser(name.to_owned()));
         }
         let hash = hash_password(password)?;
         let created_at = stamp(self.clock.utc());
-        let conn = self.conn();
-        let inserted = conn.execute(
-            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![name, role, hash, created_at],
-        );
-        match inserted {
-            Ok(_) => {}
-            // Added by another process between the check and the insert.
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                return Err(StoreError::DuplicateUser(name.to_owned()));
+        self.transaction(|tx: &Tx<'_>| {
+            let inserted = tx.conn.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![name, role, hash, created_at],
+            );
+            match inserted {
+                Ok(_) => {}
+                // Added by another process between the check and the insert.
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    return Err(StoreError::DuplicateUser(name.to_owned()));
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
-        }
-        Ok(User { id: conn.last_insert_rowid(), name: name.to_owned(), role, disabled: false, created_at })
+            let id = tx.conn.last_insert_rowid();
+            tx.audit(by_name(by), AuditAction::UserAdd, name, &AuditAction::role_detail(role))?;
+            Ok(User { id, name: name.to_owned(), role, disabled: false, created_at })
+        })
     }
 
     /// All accounts, by name.
@@ -144,65 +149,65 @@ impl Store {
     }
 
     /// Sets a new password (as strong as [`credentials::check_password`]
-    /// asks) and ends the user's sessions. Runs argon2: call it on the
-    /// blocking pool.
-    pub fn set_password(&self, name: &str, password: &str) -> Result<(), StoreError> {
+    /// asks) as `by` (`None`: the command line), ends the user's sessions
+    /// and records it in the audit log, in one transaction. Runs argon2:
+    /// call it on the blocking pool.
+    pub fn set_password(&self, by: Option<&User>, name: &str, password: &str) -> Result<(), StoreError> {
         let hash = hash_password(password)?;
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let id = user_id(&tx, name)?;
-        tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, id])?;
-        tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
-        tx.commit()?;
-        Ok(())
+        self.transaction(|tx| {
+            let user = user_in(tx, name)?;
+            tx.conn.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, user.id])?;
+            tx.conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id])?;
+            tx.audit(by_name(by), AuditAction::UserPasswd, &user.name, "")
+        })
     }
 
-    /// Disables or re-enables an account. Disabling ends its sessions, and
-    /// its API tokens stop working while it stays disabled; re-enabling
-    /// revives neither sessions nor anything else.
+    /// Disables or re-enables an account and records it in the audit log,
+    /// in one transaction. Disabling ends its sessions, and its API tokens
+    /// stop working while it stays disabled; re-enabling revives neither
+    /// sessions nor anything else.
     ///
-    /// `actor` is the admin doing it (`None` from the command line). An
-    /// admin cannot disable their own account, and nobody can disable the
-    /// last enabled admin, so there is always someone who can open the
-    /// admin pages.
-    pub fn set_disabled(&self, name: &str, disabled: bool, actor: Option<&User>) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        // IMMEDIATE: two admins disabled at once cannot both pass the last-admin check.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let user = tx
-            .query_row("SELECT id, name, role, disabled, created_at FROM users WHERE name = ?1", [name], read_user)
-            .optional()?
-            .ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
-        if disabled {
-            if actor.is_some_and(|actor| actor.id == user.id) {
-                return Err(StoreError::DisableSelf);
+    /// `by` is the admin doing it (`None` from the command line). An admin
+    /// cannot disable their own account, and nobody can disable the last
+    /// enabled admin, so there is always someone who can open the admin
+    /// pages.
+    pub fn set_disabled(&self, by: Option<&User>, name: &str, disabled: bool) -> Result<(), StoreError> {
+        // An immediate transaction: two admins disabled at once cannot both pass the last-admin check.
+        self.transaction(|tx| {
+            let user = user_in(tx, name)?;
+            if disabled {
+                if by.is_some_and(|by| by.id == user.id) {
+                    return Err(StoreError::DisableSelf);
+                }
+                let other_admins: i64 = tx.conn.query_row(
+                    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id != ?1",
+                    [user.id],
+                    |row| row.get(0),
+                )?;
+                if user.role == Role::Admin && !user.disabled && other_admins == 0 {
+                    return Err(StoreError::LastAdmin(user.name));
+                }
+                tx.conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id])?;
             }
-            let other_admins: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id != ?1",
-                [user.id],
-                |row| row.get(0),
-            )?;
-            if user.role == Role::Admin && !user.disabled && other_admins == 0 {
-                return Err(StoreError::LastAdmin(user.name));
-            }
-            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id])?;
-        }
-        tx.execute("UPDATE users SET disabled = ?1 WHERE id = ?2", params![disabled, user.id])?;
-        tx.commit()?;
-        Ok(())
+            tx.conn.execute("UPDATE users SET disabled = ?1 WHERE id = ?2", params![disabled, user.id])?;
+            let action = if disabled { AuditAction::UserDisable } else { AuditAction::UserEnable };
+            tx.audit(by_name(by), action, &user.name, "")
+        })
     }
+}
+
+/// The account called `name` (ignoring ASCII case), read inside a transaction.
+fn user_in(tx: &Tx<'_>, name: &str) -> Result<User, StoreError> {
+    tx.conn
+        .query_row("SELECT id, name, role, disabled, created_at FROM users WHERE name = ?1", [name], read_user)
+        .optional()?
+        .ok_or_else(|| StoreError::UnknownUser(name.to_owned()))
 }
 
 /// The hash of a new password, refused when it is weak.
 fn hash_password(password: &str) -> Result<String, StoreError> {
     credentials::check_password(password).map_err(StoreError::WeakPassword)?;
     credentials::hash(password).map_err(|e| StoreError::Hash(e.to_string()))
-}
-
-pub(super) fn user_id(conn: &Connection, name: &str) -> Result<i64, StoreError> {
-    conn.query_row("SELECT id FROM users WHERE name = ?1", [name], |row| row.get(0))
-        .optional()?
-        .ok_or_else(|| StoreError::UnknownUser(name.to_owned()))
 }
 
 /// Reads `id, name, role, disabled, created_at` from the first five columns.
@@ -221,41 +226,41 @@ mod tests {
     #[test]
     fn add_user_checks_names_duplicates_and_passwords() {
         let (_dir, store) = store();
-        let alice = store.add_user("alice", Role::Publisher, PASSWORD).unwrap();
+        let alice = store.add_user(None, "alice", Role::Publisher, PASSWORD).unwrap();
         assert_eq!((alice.name.as_str(), alice.role, alice.disabled), ("alice", Role::Publisher, false));
         assert_eq!(store.user("alice").unwrap(), Some(alice.clone()));
         assert_eq!(store.user("ALICE").unwrap(), Some(alice));
         assert_eq!(store.user("bob").unwrap(), None);
 
-        let error = store.add_user("Alice", Role::Editor, PASSWORD).unwrap_err();
+        let error = store.add_user(None, "Alice", Role::Editor, PASSWORD).unwrap_err();
         assert!(matches!(error, StoreError::DuplicateUser(_)), "{error}");
         assert!(error.to_string().contains("already exists"), "{error}");
 
         // Look-alikes of `alice`: a zero-width space, a Cyrillic а.
         for name in ["", "a b", "tab\tname", &"x".repeat(65), "ali\u{200B}ce", "\u{0430}lice"] {
-            let error = store.add_user(name, Role::Editor, PASSWORD).unwrap_err();
+            let error = store.add_user(None, name, Role::Editor, PASSWORD).unwrap_err();
             assert!(matches!(error, StoreError::InvalidName(_)), "{name:?}: {error}");
             assert!(error.refusal().unwrap().contains("只能用英文字母、数字"), "{error}");
         }
-        store.add_user(&"张".repeat(64), Role::Editor, PASSWORD).unwrap();
+        store.add_user(None, &"张".repeat(64), Role::Editor, PASSWORD).unwrap();
 
         for (password, weakness) in
             [("12345678", Weakness::Short), ("1234567890", Weakness::OneKind), ("Password123", Weakness::Common)]
         {
-            let error = store.add_user("bob", Role::Editor, password).unwrap_err();
+            let error = store.add_user(None, "bob", Role::Editor, password).unwrap_err();
             assert!(matches!(error, StoreError::WeakPassword(w) if w == weakness), "{password}: {error}");
             assert_eq!(error.refusal(), Some(weakness.message()));
         }
         assert!(store.user("bob").unwrap().is_none(), "nothing is added with a weak password");
-        store.add_user("bob", Role::Editor, "十个汉字的密码再加2026").unwrap();
+        store.add_user(None, "bob", Role::Editor, "十个汉字的密码再加2026").unwrap();
         assert_eq!(store.users().unwrap().len(), 3);
     }
 
     #[test]
     fn passwords_are_not_stored_in_clear() {
         let (dir, store) = store();
-        store.add_user("alice", Role::Editor, PASSWORD).unwrap();
-        store.add_user("bob", Role::Editor, PASSWORD).unwrap();
+        store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
+        store.add_user(None, "bob", Role::Editor, PASSWORD).unwrap();
         let hashes = crate::db::strings(&raw(dir.path()), "SELECT password_hash FROM users");
         assert_eq!(hashes.len(), 2);
         for hash in &hashes {
@@ -268,58 +273,58 @@ mod tests {
     #[test]
     fn disabled_users_cannot_log_in_and_lose_their_sessions() {
         let (_dir, store) = store();
-        let alice = store.add_user("alice", Role::Publisher, PASSWORD).unwrap();
-        let session = store.create_session(&alice, Duration::hours(8), t0()).unwrap();
+        let alice = store.add_user(None, "alice", Role::Publisher, PASSWORD).unwrap();
+        let session = store.create_session(&alice, Duration::hours(8), t0(), "10.0.0.1").unwrap();
         assert!(store.session(&session.token, t0()).unwrap().is_some());
 
-        store.set_disabled("alice", true, None).unwrap();
+        store.set_disabled(None, "alice", true).unwrap();
         assert!(store.user("alice").unwrap().unwrap().disabled);
         assert_eq!(store.session(&session.token, t0()).unwrap(), None);
         // The right password answers as a wrong one does.
         assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
         assert_eq!(store.login("alice", "guess", "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
 
-        store.set_disabled("alice", false, None).unwrap();
+        store.set_disabled(None, "alice", false).unwrap();
         assert_eq!(store.session(&session.token, t0()).unwrap(), None, "re-enabling does not revive sessions");
         assert!(matches!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
 
-        let error = store.set_disabled("nobody", true, None).unwrap_err();
+        let error = store.set_disabled(None, "nobody", true).unwrap_err();
         assert!(matches!(error, StoreError::UnknownUser(_)), "{error}");
     }
 
     #[test]
     fn admins_cannot_disable_themselves_or_the_last_admin() {
         let (_dir, store) = store();
-        let boss = store.add_user("boss", Role::Admin, PASSWORD).unwrap();
-        store.add_user("ed", Role::Editor, PASSWORD).unwrap();
-        let error = store.set_disabled("boss", true, Some(&boss)).unwrap_err();
+        let boss = store.add_user(None, "boss", Role::Admin, PASSWORD).unwrap();
+        store.add_user(None, "ed", Role::Editor, PASSWORD).unwrap();
+        let error = store.set_disabled(Some(&boss), "boss", true).unwrap_err();
         assert!(matches!(error, StoreError::DisableSelf), "{error}");
-        let error = store.set_disabled("BOSS", true, None).unwrap_err();
+        let error = store.set_disabled(None, "BOSS", true).unwrap_err();
         assert!(matches!(error, StoreError::LastAdmin(ref name) if name == "boss"), "{error}");
         assert!(error.refusal().unwrap().contains("最后一个启用的管理员"), "{error}");
         assert!(!store.user("boss").unwrap().unwrap().disabled);
 
-        let chief = store.add_user("chief", Role::Admin, PASSWORD).unwrap();
-        store.set_disabled("ed", true, Some(&boss)).unwrap();
-        store.set_disabled("chief", true, Some(&boss)).unwrap();
+        let chief = store.add_user(None, "chief", Role::Admin, PASSWORD).unwrap();
+        store.set_disabled(Some(&boss), "ed", true).unwrap();
+        store.set_disabled(Some(&boss), "chief", true).unwrap();
         // With chief disabled, boss is the last one again.
-        assert!(matches!(store.set_disabled("boss", true, Some(&chief)), Err(StoreError::LastAdmin(_))));
-        store.set_disabled("chief", false, Some(&boss)).unwrap();
-        store.set_disabled("boss", true, Some(&chief)).unwrap();
+        assert!(matches!(store.set_disabled(Some(&chief), "boss", true), Err(StoreError::LastAdmin(_))));
+        store.set_disabled(Some(&boss), "chief", false).unwrap();
+        store.set_disabled(Some(&chief), "boss", true).unwrap();
         assert!(store.user("boss").unwrap().unwrap().disabled);
     }
 
     #[test]
     fn a_new_password_replaces_the_old_and_ends_sessions() {
         let (_dir, store) = store();
-        let alice = store.add_user("alice", Role::Editor, PASSWORD).unwrap();
-        let session = store.create_session(&alice, Duration::hours(8), t0()).unwrap();
-        assert!(matches!(store.set_password("alice", "short"), Err(StoreError::WeakPassword(Weakness::Short))));
-        store.set_password("alice", "a new password").unwrap();
+        let alice = store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
+        let session = store.create_session(&alice, Duration::hours(8), t0(), "10.0.0.1").unwrap();
+        assert!(matches!(store.set_password(None, "alice", "short"), Err(StoreError::WeakPassword(Weakness::Short))));
+        store.set_password(None, "alice", "a new password").unwrap();
         assert_eq!(store.session(&session.token, t0()).unwrap(), None);
         assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
         assert!(matches!(store.login("alice", "a new password", "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
-        assert!(matches!(store.set_password("nobody", "a new password"), Err(StoreError::UnknownUser(_))));
+        assert!(matches!(store.set_password(None, "nobody", "a new password"), Err(StoreError::UnknownUser(_))));
     }
 
     #[test]

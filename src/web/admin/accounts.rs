@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{Admin, AdminError, CsrfForm, blocking, layout, local_time};
-use crate::publish::{Role, Scope, Session, action_label};
+use crate::publish::{AuditAction, Role, Scope, Session, action_label};
 use crate::web::{AppState, kiosk};
 
 /// A one-button form that posts `action` about one item.
@@ -90,18 +90,14 @@ pub(super) async fn user_action(
             let role: Role = role.parse().map_err(|_| AdminError::bad_request("角色无效"))?;
             let permit = state.hashing.permit().await?;
             blocking(&state, move |publisher| {
-                publisher.store().add_user(&name, role, &password)?;
-                drop(permit);
-                publisher.store().audit(&admin.name, "user.add", &name, role.as_str())
+                let _permit = permit;
+                publisher.store().add_user(Some(&admin), &name, role, &password)
             })
             .await?;
         }
         "disable" | "enable" => {
-            blocking(&state, move |publisher| {
-                publisher.store().set_disabled(&name, action == "disable", Some(&admin))?;
-                publisher.store().audit(&admin.name, &format!("user.{action}"), &name, "")
-            })
-            .await?;
+            blocking(&state, move |publisher| publisher.store().set_disabled(Some(&admin), &name, action == "disable"))
+                .await?;
         }
         _ => return Err(AdminError::bad_request("未知操作")),
     }
@@ -171,7 +167,7 @@ pub(super) async fn token_action(
     Admin(session): Admin,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response, AdminError> {
-    let admin = session.user.name.clone();
+    let admin = session.user.clone();
     match form.action.as_str() {
         "create" => {
             let scopes: Vec<Scope> =
@@ -181,19 +177,14 @@ pub(super) async fn token_action(
                     .collect();
             let name = form.name;
             let secret = blocking(&state, move |publisher| {
-                let (info, secret) = publisher.store().create_token(&name, &scopes, &admin)?;
-                publisher.store().audit(&admin, "token.create", &info.name, &info.id.to_string()).map(|()| secret)
+                publisher.store().create_token(&name, &scopes, &admin.name).map(|(_, secret)| secret)
             })
             .await?;
             Ok(token_page(&state, &session, Some(&secret)).await?.into_response())
         }
         "revoke" => {
             let id = form.id.ok_or_else(|| AdminError::bad_request("缺少令牌编号"))?;
-            blocking(&state, move |publisher| {
-                publisher.store().revoke_token(id)?;
-                publisher.store().audit(&admin, "token.revoke", &id.to_string(), "")
-            })
-            .await?;
+            blocking(&state, move |publisher| publisher.store().revoke_token(&admin, id)).await?;
             Ok(Redirect::to("/admin/tokens").into_response())
         }
         _ => Err(AdminError::bad_request("未知操作")),
@@ -255,8 +246,10 @@ pub(super) async fn kiosk_action(
     CsrfForm(form): CsrfForm<KioskForm>,
 ) -> Result<Redirect, AdminError> {
     kiosk::request_reload(&state, &form.id);
-    blocking(&state, move |publisher| publisher.store().audit(&session.user.name, "kiosk.reload", &form.id, ""))
-        .await?;
+    blocking(&state, move |publisher| {
+        publisher.store().audit(&session.user.name, AuditAction::KioskReload, &form.id, "")
+    })
+    .await?;
     Ok(Redirect::to("/admin/kiosks"))
 }
 
@@ -284,7 +277,7 @@ pub(super) async fn audit(State(state): State<AppState>, Admin(session): Admin) 
                             a href={ "/admin/edit?id=" (e.target) } { (title) } " " small { code { (e.target) } }
                         } @else { (e.target) }
                     }
-                    td { (e.detail) }
+                    td { (e.shown_detail()) }
                 } } }
             }
         },

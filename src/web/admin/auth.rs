@@ -91,8 +91,7 @@ pub(super) async fn login(
     let (status, message, wait) = match outcome {
         LoginOutcome::Ok(user) => {
             let session = blocking(&state, move |publisher| {
-                let session = publisher.store().create_session(&user, chrono::Duration::hours(SESSION_HOURS), now)?;
-                publisher.store().audit(&user.name, "login", "", &address).map(|()| session)
+                publisher.store().create_session(&user, chrono::Duration::hours(SESSION_HOURS), now, &address)
             })
             .await?;
             let cookie = Cookie::build((SESSION_COOKIE, session.token.clone()))
@@ -111,15 +110,11 @@ pub(super) async fn login(
             (StatusCode::TOO_MANY_REQUESTS, message, Some(wait))
         }
     };
-    let (name, throttled) = (form.name, wait.is_some());
-    blocking(&state, move |publisher| {
-        if throttled {
-            publisher.store().audit_refused_login(&name, &address, now)
-        } else {
-            publisher.store().audit(&name, "failed_login", "", &address)
-        }
-    })
-    .await?;
+    // A wrong password is in the audit log already, with the failure it counts.
+    if wait.is_some() {
+        let name = form.name;
+        blocking(&state, move |publisher| publisher.store().audit_refused_login(&name, &address, now)).await?;
+    }
     let mut response = (status, login_form(&state.assets, &expected, Some(&message))).into_response();
     if let Some(wait) = wait {
         let seconds = wait.as_millis().div_ceil(1000);
@@ -143,11 +138,7 @@ pub(super) async fn logout(
     CsrfForm(_): CsrfForm<Csrf>,
 ) -> impl IntoResponse {
     // Signed out whatever the store answers.
-    let _ = blocking(&state, move |publisher| {
-        let _ = publisher.store().end_session(&session.token);
-        publisher.store().audit(&session.user.name, "logout", "", "")
-    })
-    .await;
+    let _ = blocking(&state, move |publisher| publisher.store().end_session(&session)).await;
     let session = Cookie::build(SESSION_COOKIE).path("/").http_only(true).same_site(SameSite::Strict);
     (jar.remove(session), Redirect::to("/admin/login"))
 }

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::history::diff_markup;
 use super::{AdminError, CsrfForm, Signed, blocking, layout, local_time, status_of};
 use crate::clock::Clock;
-use crate::content::{FrontMatter, Kind, Severity};
-use crate::publish::{Action, Actor, Edit, Opened, PublishError, Session, Stage};
+use crate::content::{Kind, Severity};
+use crate::publish::{Actor, Edit, Fields, Opened, PublishError, Session, Stage, Vocabulary};
 use crate::web::views::trusted;
 use crate::web::{AppState, kiosk};
 
@@ -126,22 +126,17 @@ pub(super) async fn editor(
     })
     .await?;
     let (form, title, opened) = match opened {
-        Some((id, opened)) => {
-            let form = EditForm { done, ..EditForm::from_opened(&opened, &id, state.clock()) };
-            (form, "编辑", Some(opened))
-        }
-        None => {
-            let kind = if kind == "guide" { "guide" } else { "warning" };
-            (EditForm { kind: kind.into(), regions: "全国".into(), ..EditForm::default() }, "新建", None)
-        }
+        Some((id, opened)) => (Fields::of(&opened, &id, state.clock()), "编辑", Some(opened)),
+        None => (Fields::new(if kind == "guide" { Kind::Guide } else { Kind::Warning }), "新建", None),
     };
-    Ok(editor_page(&state, &session, title, &form, &vocabulary, opened.as_ref(), None))
+    let page = Page { title, form: &form, vocabulary: &vocabulary, done: done.as_deref() };
+    Ok(editor_page(&state, &session, &page, opened.as_ref(), None))
 }
 
 /// What the editor says about a revision waiting for a publisher; a
 /// publisher also sees it against the live text, and can approve or
 /// discard it.
-fn review_notice(clock: &Clock, session: &Session, form: &EditForm, opened: &Opened) -> Markup {
+fn review_notice(clock: &Clock, session: &Session, form: &Fields, opened: &Opened) -> Markup {
     let Some(review) = &opened.review else { return html! {} };
     html! {
         section.review role="status" {
@@ -166,17 +161,26 @@ fn review_notice(clock: &Clock, session: &Session, form: &EditForm, opened: &Ope
     }
 }
 
+/// What the editor page shows besides the review and the message.
+struct Page<'a> {
+    /// 编辑 or 新建.
+    title: &'a str,
+    form: &'a Fields,
+    vocabulary: &'a Vocabulary,
+    /// What the save that led here did (`done=` in the address).
+    done: Option<&'a str>,
+}
+
 fn editor_page(
     state: &AppState,
     session: &Session,
-    title: &str,
-    form: &EditForm,
-    vocabulary: &[String],
+    page: &Page<'_>,
     opened: Option<&Opened>,
     message: Option<&str>,
 ) -> Html<String> {
+    let Page { title, form, vocabulary, done } = *page;
     let public = form.stage.is_some_and(|stage| matches!(stage, Stage::Published | Stage::Scheduled | Stage::Expired));
-    let is_warning = form.kind != "guide";
+    let is_warning = !form.is_guide();
     let field = |label: &str, name: &str, value: &str, hint: &str| {
         html! { label { (label) input name=(name) value=(value); @if !hint.is_empty() { small { (hint) } } } }
     };
@@ -189,7 +193,7 @@ fn editor_page(
         Some(session),
         html! {
             @if let Some(message) = message { p.error role="alert" { (message) } }
-            @if let Some(done) = form.done.as_deref() { (done_notice(done, &form.id, public)) }
+            @if let Some(done) = done { (done_notice(done, &form.id, public)) }
             @if let Some(opened) = opened { (review_notice(state.clock(), session, form, opened)) }
             @if public && !session.user.role.can_publish() {
                 p.notice { "这篇内容已公开：您保存的修改要经发布员批准后才会上线，在此之前网站上仍是原来的文字。" }
@@ -223,10 +227,7 @@ fn editor_page(
                     (field("来源链接或说明", "source", &form.source, ""))
                 }
                 (date_field("生效日期", "date", &form.date, "留空则为今天"))
-                (field("标签（逗号分隔，取自共享词表）", "tags", &form.tags, ""))
-                @if !vocabulary.is_empty() {
-                    details { summary { "共享标签词表" } p.small { @for tag in vocabulary { code { (tag) } " " } } }
-                }
+                (tag_picker(vocabulary, &form.tag_list()))
                 (field("地区（逗号分隔）", "regions", &form.regions, ""))
                 label {
                     "定时发布时间（北京时间）"
@@ -277,6 +278,39 @@ fn done_notice(done: &str, id: &str, public: bool) -> Markup {
     }
 }
 
+/// 标签: the shared vocabulary as ticked boxes in its groups (a filter box
+/// above them once the script runs), with any chosen tag outside it ticked
+/// apart so that a refused save shows what was sent; without a vocabulary,
+/// a text box (any tag goes).
+fn tag_picker(vocabulary: &Vocabulary, chosen: &[String]) -> Markup {
+    if vocabulary.is_empty() {
+        return html! { label { "标签（逗号分隔）" input name="tags" value=(chosen.join("，")); } };
+    }
+    let unknown = vocabulary.unknown(chosen);
+    let tick = |tag: &str| {
+        html! { label.check { input type="checkbox" name="tags" value=(tag) checked[chosen.iter().any(|c| c == tag)]; (tag) } }
+    };
+    html! {
+        fieldset.tags #tags {
+            legend { "标签" }
+            small { "从共享标签词表（content/tags.txt）中选择。词表里没有的标签，请管理员先加入词表。" }
+            input.tag-filter type="search" placeholder="输入文字筛选标签" aria-label="筛选标签" hidden;
+            @for (heading, tags) in &vocabulary.groups {
+                div.tag-group {
+                    @if let Some(heading) = heading { strong { (heading) } }
+                    @for tag in tags { (tick(tag)) }
+                }
+            }
+            @if !unknown.is_empty() {
+                div.tag-group.unknown role="alert" {
+                    strong { "不在词表中（保存前请取消勾选，或请管理员加入词表）" }
+                    @for tag in &unknown { (tick(tag)) }
+                }
+            }
+        }
+    }
+}
+
 /// The kiosks a warning can be sent to, as (id, name): the configured ones,
 /// then any id the document names that is no longer configured, so a save
 /// does not drop it unseen.
@@ -310,164 +344,13 @@ fn kiosk_choices(options: &[(String, String)], chosen: &[String]) -> Markup {
     }
 }
 
-/// The editor's fields, as text.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct EditForm {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    base: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    slug: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    summary: String,
-    #[serde(default)]
-    severity: String,
-    #[serde(default)]
-    urgent: Option<String>,
-    #[serde(default)]
-    pinned: Option<String>,
-    #[serde(default)]
-    issuer: String,
-    #[serde(default)]
-    date: String,
-    #[serde(default)]
-    expires: String,
-    #[serde(default)]
-    tags: String,
-    #[serde(default)]
-    regions: String,
-    /// The ids of the kiosks ticked (a field sent once per kiosk).
-    #[serde(default)]
-    kiosks: Vec<String>,
-    #[serde(default)]
-    channels: String,
-    #[serde(default)]
-    source: String,
-    /// The typical questions (常见问题), one a line.
-    #[serde(default)]
-    questions: String,
-    #[serde(default)]
-    publish_at: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    action: String,
-    #[serde(skip)]
-    stage: Option<Stage>,
-    /// What the last save did, for the notice that says so.
-    #[serde(skip)]
-    done: Option<String>,
-}
-
-fn list_text(items: &[String]) -> String {
-    items.join("，")
-}
-
-fn list_of(text: &str) -> Vec<String> {
-    text.split([',', '，', '、']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
-}
-
-impl EditForm {
-    fn from_opened(opened: &Opened, id: &str, clock: &Clock) -> EditForm {
-        let (meta, body) = (&opened.document.meta, &opened.document.body);
-        EditForm {
-            id: id.into(),
-            base: opened.fingerprint.clone(),
-            kind: if id.starts_with("guides/") { "guide".into() } else { "warning".into() },
-            title: meta.title.clone(),
-            summary: meta.summary.clone().unwrap_or_default(),
-            severity: meta.severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
-            urgent: meta.urgent.then(|| "1".into()),
-            pinned: meta.pinned.then(|| "1".into()),
-            issuer: meta.issuer.clone().unwrap_or_default(),
-            date: meta.date.map(|d| d.to_string()).unwrap_or_default(),
-            expires: meta.expires.map(|d| d.to_string()).unwrap_or_default(),
-            tags: list_text(&meta.tags),
-            regions: list_text(&meta.regions),
-            kiosks: meta.kiosks.clone(),
-            channels: list_text(&meta.channels),
-            source: meta.source.clone().unwrap_or_default(),
-            questions: meta.questions.join("\n"),
-            // As the datetime-local input wants it, in Beijing time (how the form is read back).
-            publish_at: meta
-                .publish_at
-                .and_then(|t| Some(t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600)?)))
-                .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
-                .unwrap_or_default(),
-            body: body.trim().to_string(),
-            stage: Some(Stage::of(meta, clock.now())),
-            ..EditForm::default()
-        }
-    }
-
-    /// The edit and action the form asks for.
-    fn to_edit(&self) -> Result<(Edit, Action), String> {
-        let date = |text: &str, name: &str| -> Result<Option<chrono::NaiveDate>, String> {
-            if text.trim().is_empty() {
-                return Ok(None);
-            }
-            crate::content::date_format::parse(text)
-                .map(Some)
-                .ok_or_else(|| format!("{name}“{text}”不是日期，请写成 2026-03-10"))
-        };
-        let severity = if self.kind == "guide" || self.severity.is_empty() {
-            None
-        } else {
-            Some(Severity::parse(&self.severity).ok_or("级别无效")?)
-        };
-        let some = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_string());
-        let meta = FrontMatter {
-            title: self.title.trim().to_string(),
-            summary: some(&self.summary),
-            severity,
-            urgent: self.urgent.is_some(),
-            pinned: self.pinned.is_some(),
-            issuer: some(&self.issuer),
-            date: date(&self.date, "生效日期")?,
-            expires: date(&self.expires, "有效期")?,
-            tags: list_of(&self.tags),
-            regions: list_of(&self.regions),
-            kiosks: self.kiosks.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).map(String::from).collect(),
-            channels: list_of(&self.channels),
-            source: some(&self.source),
-            questions: self.questions.lines().map(str::trim).filter(|q| !q.is_empty()).map(String::from).collect(),
-            // The state and publish time are the file's: the publisher keeps them.
-            ..FrontMatter::default()
-        };
-        let action = match self.action.as_str() {
-            "publish" => Action::Publish,
-            "withdraw" => Action::Withdraw,
-            "schedule" => Action::Schedule(
-                crate::content::date_format::time::parse(&self.publish_at)
-                    .ok_or("定时发布需要填写发布时间，例如 2026-12-01 09:00（北京时间）")?,
-            ),
-            _ => Action::SaveDraft,
-        };
-        let kind = if self.kind == "guide" { Kind::Guide } else { Kind::Warning };
-        let edit = Edit {
-            id: some(&self.id),
-            kind,
-            slug: self.slug.clone(),
-            base: self.base.clone(),
-            meta,
-            body: self.body.replace("\r\n", "\n"),
-        };
-        Ok((edit, action))
-    }
-}
-
 pub(super) async fn save(
     State(state): State<AppState>,
     Signed(session): Signed,
-    CsrfForm(form): CsrfForm<EditForm>,
+    CsrfForm(form): CsrfForm<Fields>,
 ) -> Result<Response, AdminError> {
     let (parsed, actor) = (form.to_edit(), Actor::staff(&session.user));
-    let done = parsed.as_ref().map_or("edit", |(_, action)| action.as_str());
+    let done = parsed.as_ref().map_or("edit", |(_, action)| action.audited().as_str());
     let (vocabulary, saved) = blocking(&state, move |publisher| {
         let vocabulary = publisher.vocabulary();
         Ok::<_, AdminError>((vocabulary, parsed.map(|(edit, action)| publisher.save(&actor, edit, action))))
@@ -481,14 +364,14 @@ pub(super) async fn save(
         Ok(Err(error)) => (status_of(&error), error.to_string()),
         Err(message) => (StatusCode::BAD_REQUEST, message),
     };
-    let page = editor_page(&state, &session, "编辑", &form, &vocabulary, None, Some(&message));
-    Ok((status, page).into_response())
+    let page = Page { title: "编辑", form: &form, vocabulary: &vocabulary, done: None };
+    Ok((status, editor_page(&state, &session, &page, None, Some(&message))).into_response())
 }
 
 /// The preview: the body rendered by the public pages' code, citations resolved.
 pub(super) async fn preview(
     State(state): State<AppState>,
-    CsrfForm(mut form): CsrfForm<EditForm>,
+    CsrfForm(mut form): CsrfForm<Fields>,
 ) -> Result<Response, AdminError> {
     if form.title.trim().is_empty() {
         form.title = "预览".into();

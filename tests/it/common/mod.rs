@@ -252,9 +252,9 @@ async fn spawn_staff(
             let roots: Vec<PathBuf> = std::iter::once(content).chain(official).collect();
             build(&index, &roots, &clock, &|_, _, _| {}).unwrap();
             let store = weiquan::publish::Store::open(&data).unwrap();
-            store.add_user("pub", weiquan::publish::Role::Publisher, "publisher-pass").unwrap();
-            store.add_user("ed", weiquan::publish::Role::Editor, "editor-pass1").unwrap();
-            store.add_user("boss", weiquan::publish::Role::Admin, "admin-pass12").unwrap();
+            store.add_user(None, "pub", weiquan::publish::Role::Publisher, "publisher-pass").unwrap();
+            store.add_user(None, "ed", weiquan::publish::Role::Editor, "editor-pass1").unwrap();
+            store.add_user(None, "boss", weiquan::publish::Role::Admin, "admin-pass12").unwrap();
             (Engine::open(&index, clock).unwrap(), store)
         })
         .await
