@@ -64,23 +64,29 @@ pub(crate) fn of_units(searcher: &Searcher, units: &[DocAddress], total: usize) 
     for reader in searcher.segment_readers() {
         readers.push(reader.facet_reader("facets")?);
     }
+    // Count facet ordinals first and read each distinct one's path once:
+    // a few dozen values among the candidates' thousand or so.
+    let mut ords: BTreeMap<(usize, u64), u64> = BTreeMap::new();
+    for unit in units {
+        let segment = unit.segment_ord as usize;
+        for ord in readers[segment].facet_ords(unit.doc_id) {
+            *ords.entry((segment, ord)).or_default() += 1;
+        }
+    }
     let mut facets = Facets { exact: units.len() >= total, ..Facets::default() };
     let mut tags: BTreeMap<String, u64> = BTreeMap::new();
     let mut facet = Facet::root();
-    for unit in units {
-        let reader = &readers[unit.segment_ord as usize];
-        for ord in reader.facet_ords(unit.doc_id) {
-            reader.facet_from_ord(ord, &mut facet)?;
-            let path = facet.to_path();
-            let counts = match path.first().copied() {
-                Some("kind") => &mut facets.kind,
-                Some("level") => &mut facets.level,
-                Some("status") => &mut facets.status,
-                Some("tag") => &mut tags,
-                _ => continue,
-            };
-            *counts.entry(value(path)).or_default() += 1;
-        }
+    for ((segment, ord), count) in ords {
+        readers[segment].facet_from_ord(ord, &mut facet)?;
+        let path = facet.to_path();
+        let counts = match path.first().copied() {
+            Some("kind") => &mut facets.kind,
+            Some("level") => &mut facets.level,
+            Some("status") => &mut facets.status,
+            Some("tag") => &mut tags,
+            _ => continue,
+        };
+        *counts.entry(value(path)).or_default() += count;
     }
     let mut tags: Vec<(String, u64)> = tags.into_iter().collect();
     tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -307,6 +307,9 @@ pub struct Engine {
     /// How much each law is about consumers, by title key, as the build
     /// found it: documents updated later get the same prior.
     consumer: HashMap<String, f64>,
+    /// Which units of each segment are local regulations, for the first
+    /// phase's national pool.
+    local_units: rank::first_pass::LocalUnits,
 }
 
 /// Inputs whose completions are remembered, at most (each ≤ 10 entries).
@@ -358,6 +361,7 @@ impl Engine {
             generation: AtomicU64::new(0),
             suggestions: Mutex::new(lru::LruCache::new(SUGGESTIONS_KEPT)),
             clock,
+            local_units: rank::first_pass::LocalUnits::default(),
         };
         engine.refresh_scheduled()?;
         Ok(engine)
@@ -418,6 +422,8 @@ impl Engine {
             return Err(error.into());
         }
         self.reader.reload()?;
+        let segments: Vec<_> = self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
+        self.local_units.retain(&segments);
         self.refresh_scheduled()
     }
 
@@ -579,7 +585,7 @@ impl Engine {
                 Sort::Relevance => {
                     let normalized = crate::text::normalize(&request.query);
                     let phases = self.phases(&searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
-                    let ranked = self.rank(&phases, model)?;
+                    let ranked = self.rank(&phases, model, rank::pipeline::Measure::Weighed)?;
                     results.total = ranked.total;
                     results.facets = ranked.facets;
                     for unit in ranked.units.iter().skip((request.page - 1) * request.per_page).take(request.per_page) {

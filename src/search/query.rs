@@ -358,7 +358,7 @@ impl Builder<'_> {
         let mut ranking = vec![boost(self.grams_phrase(&normalized)?, PHRASE_BONUS)];
         let concepts = distinct(self.analyzer.concepts(phrase));
         for concept in &concepts {
-            ranking.push(self.words(concept, 1.0));
+            ranking.extend(self.words(concept, 1.0));
         }
         let mut plan = self.plan.borrow_mut();
         plan.own.extend(concepts.iter().cloned());
@@ -369,25 +369,25 @@ impl Builder<'_> {
     /// The ranking clauses of one concept: its words in every field, its
     /// character pairs, its synonyms and its parts, each at its weight.
     fn concept(&self, concept: &str, highlights: &mut Vec<String>) -> Vec<Box<dyn Query>> {
-        let mut ranking = vec![self.words(concept, 1.0)];
+        let mut ranking = self.words(concept, 1.0);
         highlights.push(concept.to_string());
         ranking.extend(self.grams_phrase(concept).map(|grams| boost(grams, GRAMS_WEIGHT)));
         let mut plan = self.plan.borrow_mut();
         plan.own.push(concept.to_string());
         for synonym in self.synonyms(concept) {
             highlights.push(synonym.clone());
-            ranking.push(self.words(synonym, SYNONYM_WEIGHT));
+            ranking.extend(self.words(synonym, SYNONYM_WEIGHT));
             ranking.extend(self.grams_phrase(synonym).map(|grams| boost(grams, SYNONYM_WEIGHT * GRAMS_WEIGHT)));
             plan.expanded.push((synonym.clone(), SYNONYM_WEIGHT));
         }
         for component in self.analyzer.components(concept) {
             highlights.push(component.clone());
-            ranking.push(self.words(&component, COMPONENT_WEIGHT));
+            ranking.extend(self.words(&component, COMPONENT_WEIGHT));
             plan.expanded.push((component, COMPONENT_WEIGHT));
         }
         if self.expand {
             for (word, strength) in Vocabulary::builtin().expansions(concept) {
-                ranking.push(self.words(word, LEARNED_WEIGHT * strength));
+                ranking.extend(self.words(word, LEARNED_WEIGHT * strength));
                 plan.learned.push((word.clone(), *strength));
             }
         }
@@ -407,17 +407,17 @@ impl Builder<'_> {
         also
     }
 
-    /// The word in every ranked field, weighted by field.
-    fn words(&self, word: &str, weight: f32) -> Box<dyn Query> {
-        let clauses = WEIGHTS
+    /// The word in every ranked field, weighted by field: one term query
+    /// per field, so that the first phase stays a flat union of terms.
+    fn words(&self, word: &str, weight: f32) -> Vec<Box<dyn Query>> {
+        WEIGHTS
             .iter()
             .map(|&(role, field_weight)| {
                 let field = self.field(role);
                 let term = TermQuery::new(IndexTerm::from_field_text(field, word), IndexRecordOption::WithFreqs);
                 boost(Box::new(term), field_weight * weight)
             })
-            .collect();
-        Box::new(should(clauses))
+            .collect()
     }
 
     fn grams_phrase(&self, text: &str) -> Option<Box<dyn Query>> {

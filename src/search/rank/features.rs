@@ -7,7 +7,7 @@ use tantivy::query::{EnableScoring, Query, TermQuery, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, Searcher, Term};
 
-use super::{Feature, Features, Plan, flags};
+use super::{Feature, Features, Model, Plan, flags};
 use crate::search::query::grams_phrase;
 use crate::search::schema::Fields;
 
@@ -38,14 +38,21 @@ struct WordWeights {
     idf: f32,
 }
 
-/// The features of every candidate, in the candidates' order.
+/// The features of every candidate, in the candidates' order. With `only`,
+/// a BM25 field or expansion feature that model does not weigh is left at 0
+/// (the fit passes `None` and gets every feature): the field scorers are a
+/// good part of the second phase. Coverage stays exact without them: a word
+/// that appears in any field of the `grams` field's text matches its
+/// character pairs there.
 pub fn measure(
     searcher: &Searcher,
     fields: &Fields,
     plan: &Plan,
     context: &Context<'_>,
     candidates: &[Candidate],
+    only: Option<&Model>,
 ) -> tantivy::Result<Vec<Features>> {
+    let weighed = |feature: Feature| only.is_none_or(|model| model.weighs(feature));
     let scoring = EnableScoring::enabled_from_searcher(searcher);
     let ranked: [(Feature, Field); 7] = [
         (Feature::Bm25Title, fields.title),
@@ -62,11 +69,12 @@ pub fn measure(
     let units = searcher.num_docs() as f32;
     let mut own = Vec::with_capacity(plan.own.len());
     for word in &plan.own {
+        let grams = grams_phrase(fields, word).map(|query| query.weight(scoring)).transpose()?;
         let fields_weights = ranked
             .iter()
+            .filter(|&&(feature, _)| grams.is_none() || weighed(feature))
             .map(|&(feature, field)| Ok((feature, term_weight(field, word)?)))
             .collect::<tantivy::Result<_>>()?;
-        let grams = grams_phrase(fields, word).map(|query| query.weight(scoring)).transpose()?;
         let frequency = searcher.doc_freq(&Term::from_field_text(fields.body, word))?;
         let frequency = frequency.max(searcher.doc_freq(&Term::from_field_text(fields.title, word))?) as f32;
         let idf = (1.0 + (units - frequency + 0.5) / (frequency + 0.5)).ln();
@@ -74,13 +82,14 @@ pub fn measure(
     }
     let mut expanded = Vec::with_capacity(plan.expanded.len() + plan.learned.len());
     for (feature, words) in [(Feature::Expansion, &plan.expanded), (Feature::Learned, &plan.learned)] {
-        for (word, weight) in words {
+        for (word, weight) in words.iter().filter(|_| weighed(feature)) {
             expanded.push((feature, *weight, term_weight(fields.body, word)?, term_weight(fields.title, word)?));
         }
     }
     let pairs: Vec<Box<dyn Weight>> = plan
         .pairs
         .iter()
+        .filter(|_| weighed(Feature::Proximity))
         .filter_map(|pair| grams_phrase(fields, pair))
         .map(|query| query.weight(scoring))
         .collect::<tantivy::Result<_>>()?;

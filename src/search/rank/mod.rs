@@ -13,6 +13,7 @@
 
 pub mod asked;
 pub mod features;
+pub mod first_pass;
 pub mod fit;
 pub mod pipeline;
 pub mod vocabulary;
@@ -236,6 +237,11 @@ impl Model {
     /// The score of a unit with these features.
     pub fn score(&self, features: &Features) -> f32 {
         self.weights.iter().zip(features.0.iter()).map(|(w, f)| w * f).sum()
+    }
+
+    /// Whether `feature` counts in this model's score.
+    pub fn weighs(&self, feature: Feature) -> bool {
+        self.weights[feature as usize] != 0.0
     }
 
     /// The same model with `feature` turned off, for ablation.

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tantivy::collector::{Count, FilterCollector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::columnar::ColumnValues;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
+use super::first_pass::FirstPass;
 use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, flags, tier};
 use crate::search::{Engine, Error, Facets, SearchRequest, eval, facets, stored_text};
 
@@ -27,6 +28,15 @@ pub struct Ranked {
     /// national pool, the bridge, the named article), then the features
     /// and the order.
     pub timings: (Duration, Duration),
+}
+
+/// Which features the second phase measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Those the model weighs (serving).
+    Weighed,
+    /// Every one (fitting weights, which may give any feature a weight).
+    All,
 }
 
 /// One ranked unit.
@@ -59,7 +69,7 @@ impl Engine {
     /// candidates, then the features and the order (for the benchmarks of
     /// `benches/hot_paths.rs`). `None` when nothing is searched.
     pub fn phase_timings(&self, request: &SearchRequest) -> Result<Option<(Duration, Duration)>, Error> {
-        Ok(self.ranked(&self.reader.searcher(), request)?.map(|(ranked, _)| ranked.timings))
+        Ok(self.ranked(&self.reader.searcher(), request, Measure::Weighed)?.map(|(ranked, _)| ranked.timings))
     }
 
     /// Both phases of a relevance search for `request`, ranked by the
@@ -69,6 +79,7 @@ impl Engine {
         &self,
         searcher: &Searcher,
         request: &SearchRequest,
+        measure: Measure,
     ) -> Result<Option<(Ranked, Option<DocAddress>)>, Error> {
         request.validate()?;
         let prepared = self.prepare(request)?;
@@ -77,7 +88,7 @@ impl Engine {
         let first_phase = restrict(positive.box_clone());
         let normalized = crate::text::normalize(&request.query);
         let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
-        Ok(Some((self.rank(&phases, Model::builtin())?, phases.named)))
+        Ok(Some((self.rank(&phases, Model::builtin(), measure)?, phases.named)))
     }
 
     /// Every candidate of a relevance search with its features, and the
@@ -85,7 +96,7 @@ impl Engine {
     /// fitted on.
     pub fn candidates(&self, request: &SearchRequest) -> Result<Vec<super::fit::Scored>, Error> {
         let searcher = self.reader.searcher();
-        let Some((ranked, named)) = self.ranked(&searcher, request)? else { return Ok(Vec::new()) };
+        let Some((ranked, named)) = self.ranked(&searcher, request, Measure::All)? else { return Ok(Vec::new()) };
         ranked
             .units
             .into_iter()
@@ -103,17 +114,17 @@ impl Engine {
     }
 
     /// Runs both phases and orders the units by `model`.
-    pub(in crate::search) fn rank(&self, phases: &Phases<'_>, model: &Model) -> Result<Ranked, Error> {
+    pub(in crate::search) fn rank(
+        &self,
+        phases: &Phases<'_>,
+        model: &Model,
+        measure: Measure,
+    ) -> Result<Ranked, Error> {
         let started = Instant::now();
         let searcher = phases.searcher;
-        let top = TopDocs::with_limit(CANDIDATES.max(phases.want)).order_by_score();
-        // The best units that bind everywhere, from the same pass.
-        let national = FilterCollector::new(
-            "flags".to_string(),
-            |bits: u64| bits & flags::LOCAL == 0,
-            TopDocs::with_limit(CANDIDATES).order_by_score(),
-        );
-        let (top, national, total) = searcher.search(phases.query, &(top, national, Count))?;
+        // The best units, and the best that bind everywhere, from one pass.
+        let pass = FirstPass { limit: CANDIDATES.max(phases.want), national: CANDIDATES, local: &self.local_units };
+        let (top, national, total) = searcher.search(phases.query, &pass)?;
         let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
         let facets = facets::of_units(searcher, &best, total)?;
         let mut candidates: Vec<Candidate> =
@@ -142,7 +153,8 @@ impl Engine {
             candidates.push(Candidate { address: named, first: 0.0, bridge: 0.0 });
         }
         let first_phase = started.elapsed();
-        let measured = features::measure(searcher, &self.fields, phases.plan, &phases.context, &candidates)?;
+        let only = (measure == Measure::Weighed).then_some(model);
+        let measured = features::measure(searcher, &self.fields, phases.plan, &phases.context, &candidates, only)?;
         let mut units: Vec<(bool, f32, RankedUnit)> = candidates
             .iter()
             .zip(measured)
