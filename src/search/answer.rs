@@ -34,7 +34,7 @@
 //! cited article one term lookup and one stored document.
 
 use serde::Serialize;
-use tantivy::collector::TopDocs;
+use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
@@ -117,24 +117,35 @@ impl Engine {
     /// The answer to `request` from its `results`, if it has one (see the
     /// module's documentation for what the answer is).
     pub fn answer(&self, request: &SearchRequest, results: &SearchResults) -> Result<Option<Answer>, Error> {
+        self.answer_in(&self.reader.searcher(), request, results, None)
+    }
+
+    /// [`Engine::answer`] in `searcher`'s view, given the guides, warnings
+    /// and cases the search's first phase matched when it has them.
+    pub(super) fn answer_in(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        results: &SearchResults,
+        first_phase: Option<&[(f32, DocAddress)]>,
+    ) -> Result<Option<Answer>, Error> {
         if request.page != 1 || request.sort != Sort::Relevance || request.query.trim().is_empty() {
             return Ok(None);
         }
         let top = &results.hits[..results.hits.len().min(ANSWER_DEPTH)];
-        let searcher = self.reader.searcher();
         let cited: Vec<String> =
             top.iter().filter_map(|hit| citation_key(&hit.title, hit.article.as_deref()?)).collect();
-        let mut matches = Matches { request, cited: &cited, found: None };
+        let mut matches = Matches { request, cited: &cited, first_phase, found: None };
         let leads = [Kind::Guide, Kind::Warning];
-        let lead = match self.ranked_document(&searcher, top, &leads)? {
+        let lead = match self.ranked_document(searcher, top, &leads)? {
             Some(doc) => Some(doc),
-            None => self.best_citing(&searcher, &mut matches, &leads, &cited)?,
+            None => self.best_citing(searcher, &mut matches, &leads, &cited)?,
         };
         let (document, articles) = match lead {
-            Some(doc) => (Some(self.answer_document(&doc)), self.relied_on(&searcher, &doc, &results.hits)?),
+            Some(doc) => (Some(self.answer_document(&doc)), self.relied_on(searcher, &doc, &results.hits)?),
             None => match top.first() {
                 Some(first) if first.kind == Kind::Law.as_str() && first.article.is_some() => {
-                    (None, self.hit_article(&searcher, first)?.into_iter().collect())
+                    (None, self.hit_article(searcher, first)?.into_iter().collect())
                 }
                 _ => return Ok(None),
             },
@@ -144,9 +155,9 @@ impl Engine {
         }
         let answered: Vec<String> =
             articles.iter().filter_map(|article| citation_key(&article.title, &article.article)).collect();
-        let case = match self.ranked_document(&searcher, top, &[Kind::Case])? {
+        let case = match self.ranked_document(searcher, top, &[Kind::Case])? {
             Some(doc) => Some(doc),
-            None => self.best_citing(&searcher, &mut matches, &[Kind::Case], &answered)?,
+            None => self.best_citing(searcher, &mut matches, &[Kind::Case], &answered)?,
         };
         Ok(Some(Answer { document, articles, case: case.map(|doc| self.answer_document(&doc)) }))
     }
@@ -349,6 +360,9 @@ struct Matches<'a> {
     request: &'a SearchRequest,
     /// The top articles, `title key#number`, as the index stores citations.
     cited: &'a [String],
+    /// The guides, warnings and cases the search's first phase matched,
+    /// best first, when the search kept them.
+    first_phase: Option<&'a [(f32, DocAddress)]>,
     found: Option<Vec<(DocAddress, Kind)>>,
 }
 
@@ -366,6 +380,9 @@ impl Matches<'_> {
     fn search(&self, engine: &Engine, searcher: &Searcher) -> Result<Vec<(DocAddress, Kind)>, Error> {
         if self.cited.is_empty() {
             return Ok(Vec::new());
+        }
+        if let Some(matched) = self.first_phase {
+            return self.among(engine, searcher, matched);
         }
         let prepared = engine.prepare(self.request)?;
         let Some(positive) = prepared.positive else { return Ok(Vec::new()) };
@@ -385,16 +402,48 @@ impl Matches<'_> {
         filters.push(any_of(engine.fields.cites, &mut self.cited.iter().map(String::as_str)));
         let query = engine.restrict(positive, filters, &prepared.built.excluded);
         let found = searcher.search(&query, &TopDocs::with_limit(MATCHES).order_by_score())?;
-        Ok(found
-            .into_iter()
-            .filter_map(|(_, address)| {
-                let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("kind_code").ok()?;
-                let code = column.first_or_default_col(0).get_val(address.doc_id);
-                kinds.into_iter().find(|kind| super::rank::kind_code(*kind) == code).map(|kind| (address, kind))
+        Ok(with_kinds(searcher, found.into_iter().map(|(_, address)| address)))
+    }
+
+    /// The same as [`Matches::search`] from the first phase's `matched`
+    /// guides, warnings and cases (already within the request's filters,
+    /// with the same scores): those citing a top article, found through
+    /// the citations' postings, best first.
+    fn among(
+        &self,
+        engine: &Engine,
+        searcher: &Searcher,
+        matched: &[(f32, DocAddress)],
+    ) -> Result<Vec<(DocAddress, Kind)>, Error> {
+        let citing = self
+            .cited
+            .iter()
+            .map(|cited| {
+                let term = TermQuery::new(Term::from_field_text(engine.fields.cites, cited), IndexRecordOption::Basic);
+                (Occur::Should, Box::new(term) as Box<dyn Query>)
             })
-            .collect())
+            .collect();
+        let citing = searcher.search(&BooleanQuery::new(citing), &DocSetCollector)?;
+        let best = matched.iter().map(|(_, address)| *address).filter(|address| citing.contains(address));
+        Ok(with_kinds(searcher, best.take(MATCHES)))
     }
 }
+
+/// Each of `addresses` with its kind (guides, warnings and cases only).
+fn with_kinds(searcher: &Searcher, addresses: impl Iterator<Item = DocAddress>) -> Vec<(DocAddress, Kind)> {
+    addresses
+        .filter_map(|address| {
+            let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("kind_code").ok()?;
+            let code = column.first_or_default_col(0).get_val(address.doc_id);
+            [Kind::Guide, Kind::Warning, Kind::Case]
+                .into_iter()
+                .find(|kind| super::rank::kind_code(*kind) == code)
+                .map(|kind| (address, kind))
+        })
+        .collect()
+}
+
+impl Matches<'_> {}
 
 /// An article as the index stores a citation of it, `title key#number`;
 /// `None` for a label that is not an article's or is an inserted one

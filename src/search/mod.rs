@@ -307,9 +307,9 @@ pub struct Engine {
     /// How much each law is about consumers, by title key, as the build
     /// found it: documents updated later get the same prior.
     consumer: HashMap<String, f64>,
-    /// Which units of each segment are local regulations, for the first
-    /// phase's national pool.
-    local_units: rank::first_pass::LocalUnits,
+    /// Which units of each segment are local regulations, and which are
+    /// guides, warnings and cases, for the first phase's one pass.
+    unit_sets: rank::first_pass::UnitSets,
 }
 
 /// Inputs whose completions are remembered, at most (each ≤ 10 entries).
@@ -361,7 +361,7 @@ impl Engine {
             generation: AtomicU64::new(0),
             suggestions: Mutex::new(lru::LruCache::new(SUGGESTIONS_KEPT)),
             clock,
-            local_units: rank::first_pass::LocalUnits::default(),
+            unit_sets: rank::first_pass::UnitSets::default(),
         };
         engine.refresh_scheduled()?;
         Ok(engine)
@@ -423,7 +423,7 @@ impl Engine {
         }
         self.reader.reload()?;
         let segments: Vec<_> = self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
-        self.local_units.retain(&segments);
+        self.unit_sets.retain(&segments);
         self.refresh_scheduled()
     }
 
@@ -560,6 +560,28 @@ impl Engine {
 
     /// [`Engine::search`] ranked by `model` (fitting and ablation try others).
     pub fn search_with(&self, request: &SearchRequest, model: &rank::Model) -> Result<SearchResults, Error> {
+        Ok(self.search_in(&self.reader.searcher(), request, model)?.0)
+    }
+
+    /// The results of `request` and the answer they open with
+    /// ([`Engine::answer`]), from one view of the index; the answer reuses
+    /// the search's first phase instead of running it again.
+    pub fn search_answered(&self, request: &SearchRequest) -> Result<(SearchResults, Option<answer::Answer>), Error> {
+        let searcher = self.reader.searcher();
+        let (results, documents) = self.search_in(&searcher, request, rank::Model::builtin())?;
+        let answer = self.answer_in(&searcher, request, &results, documents.as_deref())?;
+        Ok((results, answer))
+    }
+
+    /// [`Engine::search_with`] in `searcher`'s view of the index, with the
+    /// guides, warnings and cases its first phase matched (by relevance
+    /// only).
+    fn search_in(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        model: &rank::Model,
+    ) -> Result<(SearchResults, Option<rank::first_pass::Scored>), Error> {
         request.validate()?;
         let started = Instant::now();
         let prepared = self.prepare(request)?;
@@ -573,23 +595,24 @@ impl Engine {
             facets: Facets::default(),
             expansions: prepared.built.expansions.clone(),
         };
+        let mut documents = None;
         if let Some(positive) = &prepared.positive {
             // One view of the index for the whole search: a reindex between
             // two reads would make the addresses of one mean other units
             // (or none) in the next.
-            let searcher = self.reader.searcher();
             let restrict =
                 |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
             let first_phase = restrict(positive.box_clone());
             match request.sort {
                 Sort::Relevance => {
                     let normalized = crate::text::normalize(&request.query);
-                    let phases = self.phases(&searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
+                    let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
                     let ranked = self.rank(&phases, model, rank::pipeline::Measure::Weighed)?;
+                    documents = Some(ranked.documents);
                     results.total = ranked.total;
                     results.facets = ranked.facets;
                     for unit in ranked.units.iter().skip((request.page - 1) * request.per_page).take(request.per_page) {
-                        let mut hit = self.hit(&searcher, unit.address, unit.score, &prepared.built.highlights)?;
+                        let mut hit = self.hit(searcher, unit.address, unit.score, &prepared.built.highlights)?;
                         hit.explain = request.explain.then(|| model.explain(&unit.features));
                         results.hits.push(hit);
                     }
@@ -619,14 +642,14 @@ impl Engine {
                     let best = TopDocs::with_limit(rank::CANDIDATES).order_by_score();
                     let (best, total) = searcher.search(&query, &(best, Count))?;
                     let units: Vec<DocAddress> = best.into_iter().map(|(_, address)| address).collect();
-                    let without = facets::of_units(&searcher, &units, total)?;
+                    let without = facets::of_units(searcher, &units, total)?;
                     results.facets.exact &= without.exact;
                     pick(&mut results.facets, without);
                 }
             }
         }
         results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
-        Ok(results)
+        Ok((results, documents))
     }
 
     /// Newest first, by the first phase's score within a day.

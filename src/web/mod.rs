@@ -236,11 +236,9 @@ impl AppState {
             self.metrics.record_search(started.elapsed());
             return Ok((results, answer));
         }
-        let answered = self
-            .blocking(move |engine| {
-                let results = engine.search(&request)?;
-                let answer = if with_answer { engine.answer(&request, &results)? } else { None };
-                Ok((results, answer))
+        let answered =
+            self.blocking(move |engine| {
+                if with_answer { engine.search_answered(&request) } else { Ok((engine.search(&request)?, None)) }
             })
             .await;
         self.metrics.record_search(started.elapsed());

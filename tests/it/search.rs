@@ -434,6 +434,28 @@ fn an_article_ranked_first_answers_alone_and_a_case_first_is_no_answer() {
 }
 
 #[test]
+fn the_answer_from_the_searchs_first_phase_is_the_answer_searched_apart() {
+    // `search_answered` takes the guides, warnings and cases citing the top
+    // articles from the search's own first phase; `answer` searches for
+    // them again. Both must give the same answer, filters included.
+    let fixture = shared_index();
+    let mut answered = 0;
+    for query in
+        ["七日内退货", "预付卡 退款", "欺诈 三倍", "健身房 停业", "网购 退货 七天", "商家 虚假宣传", "赔偿 三倍 欺诈"]
+    {
+        for kinds in [vec![], vec![Kind::Law, Kind::Guide]] {
+            let request = SearchRequest { kinds, ..SearchRequest::new(query) };
+            let (results, answer) = fixture.engine.search_answered(&request).unwrap();
+            let searched = fixture.search(&request);
+            assert_eq!((&results.hits, results.total), (&searched.hits, searched.total), "{request:?}");
+            assert_eq!(answer, fixture.engine.answer(&request, &results).unwrap(), "{request:?}");
+            answered += usize::from(answer.is_some());
+        }
+    }
+    assert!(answered >= 6, "most of these questions have an answer: {answered}");
+}
+
+#[test]
 fn only_the_first_page_by_relevance_of_a_query_has_an_answer() {
     let fixture = shared_index();
     let first = SearchRequest { per_page: 2, ..SearchRequest::new("七日内退货") };

@@ -1,13 +1,15 @@
 //! The first phase's one pass over the matches: the best units, the best
-//! units that bind everywhere (the *national pool*) and how many match, in
-//! a single collector.
+//! units that bind everywhere (the *national pool*), every guide, warning
+//! and case that matches (for the answer) and how many match, in a single
+//! collector.
 //!
 //! tantivy's tuple of `TopDocs`, `FilterCollector` and `Count` calls three
 //! collectors per match, and the filter decodes the `flags` column for
 //! each; a long question matches tens of thousands of units, and that
 //! bookkeeping cost a fifth of a search. Here each match costs a counter,
-//! two comparisons and one bit of a per-segment bitset of local units,
-//! built once per segment and kept (segments never change).
+//! two comparisons and two bits of per-segment bitsets (local units, and
+//! guides, warnings and cases), built once per segment and kept (segments
+//! never change).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,32 +18,56 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::flags;
+use super::{flags, kind_code};
+use crate::content::Kind;
 
-/// Which units of each segment are local regulations, by segment, built on
-/// first use.
+/// Which units of each segment are local regulations and which are guides,
+/// warnings and cases, by segment, built on first use.
 #[derive(Default)]
-pub struct LocalUnits(Mutex<HashMap<SegmentId, Arc<Vec<u64>>>>);
+pub struct UnitSets(Mutex<HashMap<SegmentId, Arc<Sets>>>);
 
-impl LocalUnits {
-    /// The bitset of `reader`'s local units (bit `doc` set when local).
-    fn of(&self, reader: &SegmentReader) -> Arc<Vec<u64>> {
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(bits) = kept.get(&reader.segment_id()) {
-            return bits.clone();
-        }
+/// One segment's sets, a bit per unit.
+struct Sets {
+    local: Bits,
+    document: Bits,
+}
+
+/// A bitset over a segment's units.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    /// The units of `reader` whose value in column `name` passes `test`.
+    fn of(reader: &SegmentReader, name: &str, test: impl Fn(u64) -> bool) -> Bits {
         let mut bits = vec![0_u64; (reader.max_doc() as usize).div_ceil(64)];
-        if let Ok(column) = reader.fast_fields().u64("flags") {
+        if let Ok(column) = reader.fast_fields().u64(name) {
             let column = column.first_or_default_col(0);
             for doc in 0..reader.max_doc() {
-                if column.get_val(doc) & flags::LOCAL != 0 {
+                if test(column.get_val(doc)) {
                     bits[doc as usize / 64] |= 1 << (doc % 64);
                 }
             }
         }
-        let bits = Arc::new(bits);
-        kept.insert(reader.segment_id(), bits.clone());
-        bits
+        Bits(bits)
+    }
+
+    fn contains(&self, doc: DocId) -> bool {
+        self.0[doc as usize / 64] & (1 << (doc % 64)) != 0
+    }
+}
+
+impl UnitSets {
+    /// The sets of `reader`'s units.
+    fn of(&self, reader: &SegmentReader) -> Arc<Sets> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sets) = kept.get(&reader.segment_id()) {
+            return sets.clone();
+        }
+        let sets = Arc::new(Sets {
+            local: Bits::of(reader, "flags", |bits| bits & flags::LOCAL != 0),
+            document: Bits::of(reader, "kind_code", |code| code != kind_code(Kind::Law)),
+        });
+        kept.insert(reader.segment_id(), sets.clone());
+        sets
     }
 
     /// Forgets the segments not among `current` (merged away or deleted).
@@ -50,16 +76,33 @@ impl LocalUnits {
     }
 }
 
-/// What the pass found: the best matches, the best national ones (both
-/// best first) and the number of matches.
-pub type Found = (Vec<(Score, DocAddress)>, Vec<(Score, DocAddress)>, usize);
+/// Matches with their first-phase scores, best first.
+pub type Scored = Vec<(Score, DocAddress)>;
+
+/// What the pass found.
+#[derive(Default)]
+pub struct Found {
+    /// The best matches.
+    pub top: Scored,
+    /// The best matches that are not local regulations.
+    pub national: Scored,
+    /// The best guides, warnings and cases (all of them, in practice).
+    pub documents: Scored,
+    /// How many units match.
+    pub count: usize,
+}
+
+/// Guides, warnings and cases kept at most: more than the index holds, so
+/// the answer sees every one that matches.
+const DOCUMENTS: usize = 10_000;
 
 /// The first pass: the best `limit` matches, the best `national` matches
-/// that are not local regulations, and the count.
+/// that are not local regulations, the matching guides, warnings and cases,
+/// and the count.
 pub struct FirstPass<'a> {
     pub limit: usize,
     pub national: usize,
-    pub local: &'a LocalUnits,
+    pub sets: &'a UnitSets,
 }
 
 impl Collector for FirstPass<'_> {
@@ -69,9 +112,10 @@ impl Collector for FirstPass<'_> {
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentPass> {
         Ok(SegmentPass {
             segment,
-            local: self.local.of(reader),
+            sets: self.sets.of(reader),
             top: Best::new(self.limit),
             national: Best::new(self.national),
+            documents: Best::new(DOCUMENTS),
             count: 0,
         })
     }
@@ -81,14 +125,16 @@ impl Collector for FirstPass<'_> {
     }
 
     fn merge_fruits(&self, fruits: Vec<Found>) -> tantivy::Result<Found> {
-        let mut merged: Found = (Vec::new(), Vec::new(), 0);
-        for (top, national, count) in fruits {
-            merged.0.extend(top);
-            merged.1.extend(national);
-            merged.2 += count;
+        let mut merged = Found::default();
+        for found in fruits {
+            merged.top.extend(found.top);
+            merged.national.extend(found.national);
+            merged.documents.extend(found.documents);
+            merged.count += found.count;
         }
-        best_first(&mut merged.0, self.limit);
-        best_first(&mut merged.1, self.national);
+        best_first(&mut merged.top, self.limit);
+        best_first(&mut merged.national, self.national);
+        best_first(&mut merged.documents, DOCUMENTS);
         Ok(merged)
     }
 }
@@ -96,9 +142,10 @@ impl Collector for FirstPass<'_> {
 /// [`FirstPass`] in one segment.
 pub struct SegmentPass {
     segment: SegmentOrdinal,
-    local: Arc<Vec<u64>>,
+    sets: Arc<Sets>,
     top: Best,
     national: Best,
+    documents: Best,
     count: usize,
 }
 
@@ -108,17 +155,25 @@ impl SegmentCollector for SegmentPass {
     fn collect(&mut self, doc: DocId, score: Score) {
         self.count += 1;
         self.top.offer(score, doc);
-        if self.local[doc as usize / 64] & (1 << (doc % 64)) == 0 {
+        if !self.sets.local.contains(doc) {
             self.national.offer(score, doc);
+        }
+        if self.sets.document.contains(doc) {
+            self.documents.offer(score, doc);
         }
     }
 
     fn harvest(self) -> Found {
         let segment = self.segment;
-        let addressed = |best: Best| -> Vec<(Score, DocAddress)> {
+        let addressed = |best: Best| -> Scored {
             best.into_sorted().into_iter().map(|(score, doc)| (score, DocAddress::new(segment, doc))).collect()
         };
-        (addressed(self.top), addressed(self.national), self.count)
+        Found {
+            top: addressed(self.top),
+            national: addressed(self.national),
+            documents: addressed(self.documents),
+            count: self.count,
+        }
     }
 }
 
@@ -135,7 +190,7 @@ struct Best {
 
 impl Best {
     fn new(limit: usize) -> Best {
-        Best { limit, kept: Vec::with_capacity(2 * limit.max(1)), threshold: None }
+        Best { limit, kept: Vec::new(), threshold: None }
     }
 
     fn offer(&mut self, score: Score, doc: DocId) {

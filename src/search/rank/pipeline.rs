@@ -12,7 +12,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
-use super::first_pass::FirstPass;
+use super::first_pass::{FirstPass, Found, Scored};
 use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, flags, tier};
 use crate::search::{Engine, Error, Facets, SearchRequest, eval, facets, stored_text};
 
@@ -24,6 +24,9 @@ pub struct Ranked {
     pub total: usize,
     /// Counted over the first phase's candidates (`search::facets`).
     pub facets: Facets,
+    /// Every matching guide, warning and case with its first-phase score,
+    /// best first (for the answer).
+    pub documents: Scored,
     /// How long each phase took: the candidates (first-phase search, the
     /// national pool, the bridge, the named article), then the features
     /// and the order.
@@ -123,8 +126,8 @@ impl Engine {
         let started = Instant::now();
         let searcher = phases.searcher;
         // The best units, and the best that bind everywhere, from one pass.
-        let pass = FirstPass { limit: CANDIDATES.max(phases.want), national: CANDIDATES, local: &self.local_units };
-        let (top, national, total) = searcher.search(phases.query, &pass)?;
+        let pass = FirstPass { limit: CANDIDATES.max(phases.want), national: CANDIDATES, sets: &self.unit_sets };
+        let Found { top, national, documents, count: total } = searcher.search(phases.query, &pass)?;
         let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
         let facets = facets::of_units(searcher, &best, total)?;
         let mut candidates: Vec<Candidate> =
@@ -171,7 +174,7 @@ impl Engine {
                 .then(first_b.total_cmp(first_a))
         });
         let timings = (first_phase, started.elapsed() - first_phase);
-        Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets, timings })
+        Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets, documents, timings })
     }
 
     /// The articles that the best-matching guides, warnings and cases among
