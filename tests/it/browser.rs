@@ -688,9 +688,19 @@ fn versioned_texts(corpus: &std::path::Path) -> tempfile::TempDir {
     dir
 }
 
-/// The text of the element `css`.
+/// The text of the element `css`. Found again when the page replaced it
+/// between finding and reading (a kiosk slide turning over).
 pub(crate) async fn text_of(client: &Client, css: &str) -> String {
-    client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    for _ in 0..5 {
+        let element = client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap();
+        match element.text().await {
+            Ok(text) => return text,
+            Err(fantoccini::error::CmdError::Standard(error))
+                if error.error == fantoccini::error::ErrorStatus::StaleElementReference => {}
+            Err(error) => panic!("the text of {css}: {error}"),
+        }
+    }
+    panic!("{css} was replaced five times while being read");
 }
 
 /// Whether the two cells of the row `css` stand side by side (else stacked).
