@@ -846,3 +846,32 @@ async fn a_reader_on_a_phone_taps_a_legal_word_and_reads_its_definition() {
     client.goto(&format!("{}/prefs?large=0&back=/", server.base)).await.unwrap();
     browser.client.clone().close().await.unwrap();
 }
+
+/// On a kiosk, where links lead nowhere, a tap on a glossary term in an
+/// opened document shows its definition under the word.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kiosk_shows_a_glossary_definition_when_its_word_is_tapped() {
+    let Some(browser) = browser().await else { return };
+    let client = &browser.client;
+    let server = spawn_server().await;
+    client.set_window_size(1080, 1920).await.unwrap();
+    client.goto(&format!("{}/kiosk/lobby", server.base)).await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("#start")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css(".tile[data-query='网购 退货']")).await.unwrap().click().await.unwrap();
+    let result = Locator::XPath("//ol[@id='results']//button[contains(., '网购退货指南')]");
+    client.wait().at_most(WAIT).for_element(result).await.unwrap().click().await.unwrap();
+    let term =
+        client.wait().at_most(WAIT).for_element(Locator::Css("#doc:not([hidden]) #doc-body a.term")).await.unwrap();
+    let shown = "var a = document.querySelector('#doc-body a.term'); var after = getComputedStyle(a, '::after'); \
+                 return document.activeElement === a && after.display === 'block' ? after.content : '';";
+    assert_eq!(script(client, shown).await, json!(""), "nothing shows before a tap");
+    term.click().await.unwrap();
+    assert!(
+        within_5s(client, shown, json!("\"向卖家或平台提出把商品退回、把钱退还的请求。\"")).await,
+        "the definition shows under the word: {}",
+        script(client, shown).await
+    );
+    assert_eq!(script(client, "return location.pathname").await, json!("/kiosk/lobby"), "the kiosk stays put");
+    save_screenshot(client, "kiosk-portrait-glossary").await;
+    browser.client.clone().close().await.unwrap();
+}
