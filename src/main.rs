@@ -734,7 +734,9 @@ fn run_check(roots: &[PathBuf], stale: bool, clock: &Clock) -> anyhow::Result<Ex
         .into_iter()
         .partition(|problem| official.iter().any(|root| problem.path.starts_with(root)));
     loaded.problems.extend(dangling);
+    loaded.problems.extend(content::citations::dangling_in_glossary(&loaded.glossary, &loaded.documents, &law_title));
     loaded.problems.extend(loaded.unknown_tags());
+    loaded.problems.extend(loaded.unchecked());
     print_problems(&loaded.problems);
     if !in_official.is_empty() {
         println!("官方文本自身有 {} 处引用指向不存在的条文（未计为问题）", in_official.len());

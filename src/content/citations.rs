@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::glossary::Glossary;
 use super::model::{Document, Kind, Problem};
 use crate::text::{normalize, numerals};
 
@@ -131,33 +132,89 @@ pub fn law_key(title: &str) -> String {
 /// `law_title` resolves abbreviations (消保法 → 消费者权益保护法). When no law
 /// is loaded (the content checked alone), nothing is checked.
 pub fn dangling(documents: &[Document], law_title: &dyn Fn(&str) -> String) -> Vec<Problem> {
-    let mut articles: HashMap<String, HashSet<u32>> = HashMap::new();
-    for doc in documents.iter().filter(|d| d.kind == Kind::Law) {
-        let numbers = articles.entry(law_key(&doc.meta.title)).or_default();
-        numbers.extend(doc.units.iter().filter_map(|u| u.article.as_ref()).map(|a| a.number));
-    }
-    if articles.is_empty() {
-        return Vec::new();
-    }
-    let key = |name: &str| law_key(&law_title(&law_key(name)));
-    let is_law = |name: &str| articles.contains_key(&key(name));
+    let laws = LoadedLaws::new(documents, law_title);
     let mut problems = Vec::new();
+    if laws.articles.is_empty() {
+        return problems;
+    }
     for doc in documents {
-        for citation in doc.units.iter().flat_map(|u| extract(&u.text, &is_law)) {
-            let title = match &citation.law {
-                CitedLaw::Named(name) => name.clone(),
-                CitedLaw::This if doc.kind == Kind::Law => doc.meta.title.clone(),
-                CitedLaw::This => continue,
+        for unit in &doc.units {
+            let this = (doc.kind == Kind::Law).then_some(doc.meta.title.as_str());
+            problems.extend(laws.check(&unit.text, this).into_iter().map(|reason| Problem {
+                path: doc.path.clone(),
+                line: None,
+                reason,
+            }));
+        }
+    }
+    problems
+}
+
+/// The glossary's bases that cite nothing (`basis` must name an article as
+/// `《法律名称》第X条`) or cite what the loaded laws do not have, as
+/// [`dangling`] finds them, on the line of their entry.
+pub fn dangling_in_glossary(
+    glossary: &Glossary,
+    documents: &[Document],
+    law_title: &dyn Fn(&str) -> String,
+) -> Vec<Problem> {
+    let laws = LoadedLaws::new(documents, law_title);
+    let mut problems = Vec::new();
+    for entry in &glossary.entries {
+        let Some(basis) = &entry.basis else { continue };
+        let problem = |reason: String| Problem {
+            path: entry.path.clone(),
+            line: Some(entry.line),
+            reason: format!("`{}`: {reason}", entry.term),
+        };
+        if extract(basis, &|_| false).is_empty() {
+            problems.push(problem(format!(
+                "`basis` ({basis}) cites no article: write it as 《法律名称》第X条, or leave it out"
+            )));
+        } else if !laws.articles.is_empty() {
+            problems.extend(laws.check(basis, None).into_iter().map(problem));
+        }
+    }
+    problems
+}
+
+/// The article numbers of the loaded laws, by title key, to check citations against.
+struct LoadedLaws<'a> {
+    articles: HashMap<String, HashSet<u32>>,
+    law_title: &'a dyn Fn(&str) -> String,
+}
+
+impl<'a> LoadedLaws<'a> {
+    fn new(documents: &[Document], law_title: &'a dyn Fn(&str) -> String) -> LoadedLaws<'a> {
+        let mut articles: HashMap<String, HashSet<u32>> = HashMap::new();
+        for doc in documents.iter().filter(|d| d.kind == Kind::Law) {
+            let numbers = articles.entry(law_key(&doc.meta.title)).or_default();
+            numbers.extend(doc.units.iter().filter_map(|u| u.article.as_ref()).map(|a| a.number));
+        }
+        LoadedLaws { articles, law_title }
+    }
+
+    fn key(&self, name: &str) -> String {
+        law_key(&(self.law_title)(&law_key(name)))
+    }
+
+    /// What is wrong with the citations of `text`, written in the law titled
+    /// `this` (where 本法 cites that law) or, when `None`, outside any law (where
+    /// a title that names no loaded law is wrong too).
+    fn check(&self, text: &str, this: Option<&str>) -> Vec<String> {
+        let is_law = |name: &str| self.articles.contains_key(&self.key(name));
+        let mut reasons = Vec::new();
+        for citation in extract(text, &is_law) {
+            let title = match (&citation.law, this) {
+                (CitedLaw::Named(name), _) => name.clone(),
+                (CitedLaw::This, Some(this)) => this.to_string(),
+                (CitedLaw::This, None) => continue,
             };
-            let Some(known) = articles.get(&key(&title)) else {
-                if doc.kind != Kind::Law {
-                    problems.push(Problem {
-                        path: doc.path.clone(),
-                        line: None,
-                        reason: format!(
-                            "cites 《{title}》, which names no loaded law: check the title, or add its abbreviation to aliases.txt"
-                        ),
-                    });
+            let Some(known) = self.articles.get(&self.key(&title)) else {
+                if this.is_none() {
+                    reasons.push(format!(
+                        "cites 《{title}》, which names no loaded law: check the title, or add its abbreviation to aliases.txt"
+                    ));
                 }
                 continue;
             };
@@ -166,15 +223,13 @@ pub fn dangling(documents: &[Document], law_title: &dyn Fn(&str) -> String) -> V
             }
             for article in citation.articles.iter().filter(|a| !known.contains(a)) {
                 let label = numerals::format(*article).unwrap_or_default();
-                problems.push(Problem {
-                    path: doc.path.clone(),
-                    line: None,
-                    reason: format!("cites 《{title}》第{label}条, which the loaded 《{title}》 does not have: check the article number"),
-                });
+                reasons.push(format!(
+                    "cites 《{title}》第{label}条, which the loaded 《{title}》 does not have: check the article number"
+                ));
             }
         }
+        reasons
     }
-    problems
 }
 
 /// `第十八条、第十九条第一款` → (bytes read, [18, 19]).
@@ -319,6 +374,40 @@ mod tests {
         assert!(reasons[2].starts_with("guides/b.md: cites 《未收录法》, which names no loaded law"), "{reasons:?}");
         assert!(reasons[3].starts_with("guides/c.md: cites 《某法》第八十八条"), "{reasons:?}");
         assert!(dangling(&documents[1..], &aliases).is_empty(), "nothing is checked without the laws");
+    }
+
+    #[test]
+    fn glossary_bases_must_cite_articles_the_laws_have() {
+        let law = Document {
+            id: "laws/a".into(),
+            path: "laws/a.md".into(),
+            kind: Kind::Law,
+            meta: crate::content::FrontMatter { title: "中华人民共和国某法".into(), ..Default::default() },
+            part: None,
+            history: Vec::new(),
+            body: String::new(),
+            units: crate::content::articles::split_law("第一条 总则。\n\n第二条 定义。", &[]),
+        };
+        let mut glossary = Glossary::default();
+        let text = "[[entry]]\nterm = \"甲\"\ndefinition = \"一。\"\nbasis = \"《某法》第二条\"\n\n\
+                    [[entry]]\nterm = \"乙\"\ndefinition = \"二。\"\nbasis = \"《某法》第九条\"\n\n\
+                    [[entry]]\nterm = \"丙\"\ndefinition = \"三。\"\nbasis = \"《别法》第一条\"\n\n\
+                    [[entry]]\nterm = \"丁\"\ndefinition = \"四。\"\nbasis = \"某法的规定\"\n\n\
+                    [[entry]]\nterm = \"戊\"\ndefinition = \"五。\"\n";
+        assert!(glossary.add_file(std::path::Path::new("g.toml"), text).is_empty());
+        let same = |name: &str| name.to_string();
+        let problems: Vec<String> =
+            dangling_in_glossary(&glossary, std::slice::from_ref(&law), &same).iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            problems,
+            [
+                "g.toml:6: `乙`: cites 《某法》第九条, which the loaded 《某法》 does not have: check the article number",
+                "g.toml:11: `丙`: cites 《别法》, which names no loaded law: check the title, or add its abbreviation to aliases.txt",
+                "g.toml:16: `丁`: `basis` (某法的规定) cites no article: write it as 《法律名称》第X条, or leave it out",
+            ]
+        );
+        let alone = dangling_in_glossary(&glossary, &[], &same);
+        assert_eq!(alone.len(), 1, "without the laws only a basis citing nothing is reported: {alone:?}");
     }
 
     #[test]

@@ -9,13 +9,17 @@ fn options() -> Options {
 /// Renders Markdown to HTML. Raw HTML in the content passes through ammonia,
 /// so scripts, event handlers and `javascript:` links never reach a page.
 pub fn to_html(markdown: &str) -> String {
-    to_html_with(markdown, &crate::text::escape_html)
+    to_html_with(markdown, &mut |text, _| crate::text::escape_html(text))
 }
 
 /// Like [`to_html`], with `text_html` turning each run of plain text (outside
-/// code) into HTML, e.g. to link citations. The result is sanitised too.
-pub fn to_html_with(markdown: &str, text_html: &dyn Fn(&str) -> String) -> String {
+/// code) into HTML, e.g. to link citations. Its second argument says whether
+/// the run is prose: `false` inside headings, links and images. The result is
+/// sanitised too; links may carry the class `term`, an `id` and a `data-tip`
+/// (the glossary's marks, see [`super::render`]).
+pub fn to_html_with(markdown: &str, text_html: &mut dyn FnMut(&str, bool) -> String) -> String {
     let mut in_code = false;
+    let mut not_prose = 0usize;
     let events = Parser::new_ext(markdown, options()).map(|event| match event {
         Event::Start(Tag::CodeBlock(_)) => {
             in_code = true;
@@ -25,13 +29,28 @@ pub fn to_html_with(markdown: &str, text_html: &dyn Fn(&str) -> String) -> Strin
             in_code = false;
             event
         }
-        Event::Text(text) if !in_code => Event::InlineHtml(text_html(&text).into()),
+        Event::Start(Tag::Heading { .. } | Tag::Link { .. } | Tag::Image { .. }) => {
+            not_prose += 1;
+            event
+        }
+        Event::End(TagEnd::Heading(_) | TagEnd::Link | TagEnd::Image) => {
+            not_prose = not_prose.saturating_sub(1);
+            event
+        }
+        Event::Text(text) if !in_code => Event::InlineHtml(text_html(&text, not_prose == 0).into()),
         other => other,
     });
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, events);
-    ammonia::clean(&unsafe_html)
+    SANITIZER.clean(&unsafe_html).to_string()
 }
+
+/// ammonia's defaults, and the attributes of the glossary's marks.
+static SANITIZER: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder.add_allowed_classes("a", ["term"]).add_tag_attributes("a", ["id", "data-tip"]);
+    builder
+});
 
 /// The readable text of Markdown, one line per block, without markup and
 /// without raw HTML. This is what gets indexed for non-law documents.
@@ -90,6 +109,28 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn text_runs_know_whether_they_are_prose() {
+        let mut runs = Vec::new();
+        to_html_with(
+            "## 标题\n\n正文[链接](https://x)![图](y.png)`代码`正文\n\n```\n代码块\n```",
+            &mut |text, prose| {
+                runs.push((text.to_string(), prose));
+                text.to_string()
+            },
+        );
+        let expected = [("标题", false), ("正文", true), ("链接", false), ("图", false), ("正文", true)];
+        assert_eq!(runs, expected.map(|(t, p)| (t.to_string(), p)));
+        let html = to_html_with("x", &mut |_, _| {
+            "<a class=\"term other\" id=\"t1\" data-tip=\"说明\" href=\"#t\" onclick=\"x()\">词</a>".into()
+        });
+        assert!(
+            html.contains("class=\"term\"") && html.contains("id=\"t1\"") && html.contains("data-tip=\"说明\""),
+            "{html}"
+        );
+        assert!(!html.contains("onclick") && !html.contains("other"), "{html}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod citations;
 pub mod clean;
 pub mod compare;
 pub mod front_matter;
+pub mod glossary;
 pub mod lawrefbook;
 pub mod markdown;
 mod model;
@@ -43,9 +44,17 @@ pub const ASKED_FILE: &str = "asked.txt";
 /// The shared tag vocabulary of a content root: tags separated by spaces or
 /// new lines, `#` comments. `weiquan check` reports tags outside it.
 pub const TAGS_FILE: &str = "tags.txt";
-/// Every word list a content root may have.
-const LIST_FILES: [&str; 7] =
-    [DICTIONARY_FILE, SYNONYMS_FILE, QUESTIONS_FILE, ALIASES_FILE, TAGS_FILE, CORE_LAWS_FILE, ASKED_FILE];
+/// Every word list a content root may have, and its glossary.
+const LIST_FILES: [&str; 8] = [
+    DICTIONARY_FILE,
+    SYNONYMS_FILE,
+    QUESTIONS_FILE,
+    ALIASES_FILE,
+    TAGS_FILE,
+    CORE_LAWS_FILE,
+    ASKED_FILE,
+    glossary::GLOSSARY_FILE,
+];
 
 /// A content root could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +104,8 @@ pub struct Loaded {
     pub core_laws: String,
     /// The roots' lists of what people ask, by article.
     pub asked: String,
+    /// The roots' glossaries (`glossary.toml`), merged.
+    pub glossary: glossary::Glossary,
 }
 
 impl Loaded {
@@ -126,6 +137,26 @@ impl Loaded {
             }
         }
         problems
+    }
+
+    /// Published guides and warnings without `checked`, the day they were
+    /// last checked against the laws they cite, as problems on the first
+    /// line of their front matter. Drafts and withdrawn documents need none.
+    pub fn unchecked(&self) -> Vec<Problem> {
+        self.documents
+            .iter()
+            .filter(|doc| matches!(doc.kind, Kind::Guide | Kind::Warning) && doc.is_published())
+            .filter(|doc| doc.meta.checked.is_none())
+            .map(|doc| Problem {
+                path: doc.path.clone(),
+                line: Some(front_matter::FIRST_LINE),
+                reason: format!(
+                    "{} has no `checked` date: add `checked = YYYY-MM-DD`, the day it was last checked \
+                     against the laws it cites",
+                    doc.kind.label()
+                ),
+            })
+            .collect()
     }
 }
 
@@ -185,6 +216,13 @@ pub fn load(roots: &[PathBuf], today: NaiveDate, progress: &dyn Fn(usize, usize)
         loaded.core_laws.push_str(&read_optional(&root.join(CORE_LAWS_FILE))?);
         loaded.asked.push_str(&read_optional(&root.join(ASKED_FILE))?);
         loaded.tags.push_str(&read_optional(&root.join(TAGS_FILE))?);
+        let glossary = root.join(glossary::GLOSSARY_FILE);
+        if glossary.is_file() {
+            let text =
+                std::fs::read_to_string(&glossary).map_err(|source| Error::Io { path: glossary.clone(), source })?;
+            let problems = loaded.glossary.add_file(&glossary, &text);
+            loaded.problems.extend(problems);
+        }
     }
     // Files are read and parsed on every core, in batches so that progress
     // is reported from this thread.

@@ -115,6 +115,11 @@ pub struct FrontMatter {
     /// Publication or version date, `YYYY-MM-DD` (a TOML date or a string).
     #[serde(default, with = "date_format::option", skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
+    /// Warnings and guides: the day the document was last checked against
+    /// the laws it cites (最后核对), `YYYY-MM-DD`. `weiquan check` requires it
+    /// of published ones; the admin sets it to the day of publication.
+    #[serde(default, with = "date_format::option", skip_serializing_if = "Option::is_none")]
+    pub checked: Option<NaiveDate>,
     /// One or two plain sentences shown under the title and in results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,

@@ -580,6 +580,11 @@ impl Publisher {
         if edit.meta.date.is_none() {
             edit.meta.date = Some(self.clock().today());
         }
+        // Publishing is when staff vouch for the text: `weiquan check` wants
+        // the day a public guide or warning was last checked.
+        if visibility.is_public() && edit.meta.checked.is_none() {
+            edit.meta.checked = Some(self.clock().today());
+        }
         edit.id = Some(id.clone());
         let (text, document) = self.compose(&edit)?;
         if (disk.is_public() || visibility.is_public()) && !actor.can_publish() {

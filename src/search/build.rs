@@ -116,6 +116,7 @@ fn write_generation(
     let consumer = consumer_relevance(loaded, &analyzer, &cited);
     store::write_json(generation, store::CATALOG, &Catalog::from_loaded(loaded, &consumer))?;
     store::write_json(generation, store::CONSUMER, &consumer)?;
+    store::write_json(generation, store::GLOSSARY, &loaded.glossary)?;
     let asked = Asked::parse(&loaded.asked).field_texts();
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {

@@ -1,5 +1,6 @@
 //! A document for its page: the text rendered with its citations linked,
-//! the versions of a law, what cites its articles and related documents.
+//! the versions of a law, what cites its articles, the versions of the laws
+//! a guide or warning follows, and related documents ([`super::related`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use super::{
-    CitationTarget, CitedBy, DocumentPage, Engine, Error, MAX_RESULT_WINDOW, Related, SearchRequest, Version, build,
+    CitationTarget, CitedBy, DocumentPage, Engine, Error, FollowedLaw, MAX_RESULT_WINDOW, Related, Version, build,
     format_date_number, stored_text,
 };
 use crate::content::citations::{CitedLaw, law_key};
@@ -23,7 +24,9 @@ impl Engine {
     pub fn document(&self, id: &str, href: &dyn Fn(CitationTarget) -> String) -> Result<Option<DocumentPage>, Error> {
         let Some((document, official)) = self.load(id)? else { return Ok(None) };
         let rendered = self.render(&document, href);
-        let related = self.related(&document)?;
+        let cited = self.cited(&document);
+        let related = self.related(&document, &cited)?;
+        let followed = self.followed(&document, &cited)?;
         let versions = self.versions(&document)?;
         let cited_by = self.cited_by(&document)?;
         Ok(Some(DocumentPage {
@@ -31,6 +34,7 @@ impl Engine {
             html: rendered.html,
             toc: rendered.toc,
             related,
+            followed,
             versions,
             cited_by,
             official,
@@ -76,7 +80,7 @@ impl Engine {
     ) -> content::render::Rendered {
         let is_law = |name: &str| self.law_id(name).is_some();
         let cite = |law: &CitedLaw, article: u32| href(self.citation_target(document, law, article));
-        content::render::render(document, &is_law, &cite)
+        content::render::render(document, &is_law, &cite, &self.glossary)
     }
 
     /// The indexed law a citation's name (a title, short title or alias) stands for.
@@ -172,18 +176,54 @@ impl Engine {
         Ok(versions)
     }
 
-    /// Up to five other documents sharing tags with this one, or else with
-    /// similar titles.
-    pub(super) fn related(&self, document: &content::Document) -> Result<Vec<Related>, Error> {
-        let query =
-            if document.meta.tags.is_empty() { document.meta.title.clone() } else { document.meta.tags.join(" OR ") };
-        let request = SearchRequest { query, per_page: 30, ..SearchRequest::default() };
-        let mut related: Vec<Related> = Vec::new();
-        for hit in self.search(&request)?.hits {
-            if hit.id != document.id && !related.iter().any(|r| r.id == hit.id) && related.len() < 5 {
-                related.push(Related { id: hit.id, kind: hit.kind, title: hit.title });
+    /// Guides and warnings: the laws they cite, each as the version the
+    /// index holds, in the order first cited (依据的法规版本). Laws the index
+    /// lacks are left out.
+    pub(super) fn followed(
+        &self,
+        document: &content::Document,
+        cited: &[(String, u32)],
+    ) -> Result<Vec<FollowedLaw>, Error> {
+        if !matches!(document.kind, Kind::Guide | Kind::Warning) {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<&String> = Vec::new();
+        for id in cited.iter().filter_map(|(law, _)| self.law_ids.get(law)) {
+            if !ids.contains(&id) {
+                ids.push(id);
             }
         }
-        Ok(related)
+        let searcher = self.reader.searcher();
+        let mut followed = Vec::new();
+        for id in ids {
+            let query = TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic);
+            let Some((_, address)) =
+                searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
+            else {
+                continue;
+            };
+            let doc: TantivyDocument = searcher.doc(address)?;
+            followed.push(FollowedLaw {
+                id: id.clone(),
+                title: stored_text(&doc, self.fields.title).unwrap_or_default(),
+                date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(format_date_number),
+                status: stored_text(&doc, self.fields.status),
+            });
+        }
+        Ok(followed)
+    }
+
+    /// The articles `document` cites, as (title key, article number), each once.
+    pub(super) fn cited(&self, document: &content::Document) -> Vec<(String, u32)> {
+        let is_law = |name: &str| self.law_id(name).is_some();
+        let mut cited = Vec::new();
+        for unit in &document.units {
+            for article in build::cited_articles(&self.analyzer, &is_law, document, unit) {
+                if !cited.contains(&article) {
+                    cited.push(article);
+                }
+            }
+        }
+        cited
     }
 }

@@ -12,6 +12,7 @@ mod nearby;
 mod prepare;
 pub mod query;
 pub mod rank;
+mod related;
 pub mod schema;
 pub mod snippet;
 pub mod store;
@@ -201,6 +202,9 @@ pub struct DocumentPage {
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub related: Vec<Related>,
+    /// Guides and warnings: the laws the document cites, in the versions
+    /// the index holds (依据的法规版本), in the order first cited.
+    pub followed: Vec<FollowedLaw>,
     /// All versions of a law, newest first, this one included.
     pub versions: Vec<Version>,
     /// Documents citing each of a law's articles.
@@ -216,6 +220,18 @@ pub struct Related {
     pub id: String,
     pub kind: String,
     pub title: String,
+}
+
+/// A law a document cites, as the index holds it: the version that
+/// citations of it resolve to (its newest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FollowedLaw {
+    pub id: String,
+    pub title: String,
+    /// The version's date, YYYY-MM-DD.
+    pub date: Option<String>,
+    /// current | amended | repealed | pending
+    pub status: Option<String>,
 }
 
 /// The documents that cite one article.
@@ -310,6 +326,8 @@ pub struct Engine {
     /// Which units of each segment are local regulations, and which are
     /// guides, warnings and cases, for the first phase's one pass.
     unit_sets: rank::first_pass::UnitSets,
+    /// The glossary whose terms document pages mark.
+    glossary: content::glossary::Glossary,
 }
 
 /// Inputs whose completions are remembered, at most (each ≤ 10 entries).
@@ -346,8 +364,15 @@ impl Engine {
         catalog.prepare();
         let law_ids = catalog.titles().map(|(title, id)| (law_key(title), id.to_string())).collect();
         let consumer = store::read_json(&generation, store::CONSUMER)?;
+        // Generations built before the glossary have none.
+        let glossary = if generation.join(store::GLOSSARY).is_file() {
+            store::read_json(&generation, store::GLOSSARY)?
+        } else {
+            content::glossary::Glossary::default()
+        };
         let engine = Engine {
             consumer,
+            glossary,
             index,
             writer: Mutex::new(None),
             reader,

@@ -26,6 +26,8 @@ pub const LEXICON: &str = "lexicon.json";
 pub const CATALOG: &str = "suggestions.json";
 /// How much each law is about consumers (a ranking prior), by title key.
 pub const CONSUMER: &str = "consumer.json";
+/// The glossary the generation's pages mark terms with.
+pub const GLOSSARY: &str = "glossary.json";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// What an index was built from, written when a build completes.

@@ -14,7 +14,7 @@ use super::pages::{Visitor, validity};
 use super::params::document_id;
 use super::views::{self, encode, kind_label, status_label, trusted};
 use super::{AppState, doc_url, insights};
-use crate::search::DocumentPage;
+use crate::search::{DocumentPage, FollowedLaw};
 
 pub(super) async fn document(
     State(state): State<AppState>,
@@ -163,6 +163,7 @@ fn document_page(page: &DocumentPage) -> Markup {
                 }
             }
             div.body { (trusted(&page.html)) }
+            @if staff_written { (followed(&page.followed, meta.checked)) }
             @if matches!(doc.kind, crate::content::Kind::Law | crate::content::Kind::Case) {
                 (views::complain(&meta.channels, false))
             }
@@ -195,6 +196,33 @@ fn document_page(page: &DocumentPage) -> Markup {
             section.related aria-labelledby="related-title" {
                 h2 #related-title { "相关内容" }
                 ul { @for related in &page.related { li { span.badge { (kind_label(&related.kind)) } " " a href=(doc_url(&related.id, None)) { (related.title) } } } }
+            }
+        }
+    }
+}
+
+/// A guide's or warning's 依据的法规版本 (the versions of the laws it cites
+/// that the site holds) and 最后核对 (the day it was last checked against them).
+fn followed(laws: &[FollowedLaw], checked: Option<chrono::NaiveDate>) -> Markup {
+    html! {
+        section.followed aria-labelledby="followed-title" {
+            h2 #followed-title { "依据的法规版本" }
+            @if laws.is_empty() {
+                p { "本文没有引用本站收录的法规条文。" }
+            } @else {
+                ul {
+                    @for law in laws {
+                        li {
+                            a href=(doc_url(&law.id, None)) { "《" (law.title) "》" }
+                            " " (law.date.as_deref().unwrap_or("日期不详")) " 版"
+                            @if let Some(status) = &law.status { "（" (status_label(status)) "）" }
+                        }
+                    }
+                }
+            }
+            p.checked {
+                "最后核对：" @match checked { Some(day) => (day.format("%Y-%m-%d")), None => "未注明" }
+                @if !laws.is_empty() { "。法规此后如有修改，以现行有效的版本为准。" }
             }
         }
     }

@@ -49,6 +49,30 @@ const WARNING: &[(&str, &str)] = &[
     ("body", "## 发生了什么\n\n火龙果牌烤箱可能过热。依据《消费者权益保护法》第十九条，经营者应当召回。"),
 ];
 
+/// A published warning says when it was last checked (`checked`, which
+/// `weiquan check` requires): the day of publication; a draft has none yet.
+#[tokio::test]
+async fn publishing_sets_the_day_the_document_was_checked() {
+    let staff = spawn_staff_server().await;
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "draft"));
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    let path = staff.content.join("warnings/test-oven.md");
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(!file.contains("checked"), "a draft is not checked yet: {file}");
+
+    let page = editor_page(&staff, &browser, "id=warnings/test-oven").await;
+    let mut fields = WARNING.to_vec();
+    fields.push(("action", "publish"));
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(file.contains(&format!("checked = \"{}\"", staff.clock.today())), "{file}");
+    let loaded = weiquan::content::load(std::slice::from_ref(&staff.content), staff.clock.today(), &|_, _| {}).unwrap();
+    assert!(!loaded.unchecked().iter().any(|p| p.path == path), "{:?}", loaded.unchecked());
+}
+
 /// The editor shows a guide's typical questions and a save keeps what was
 /// in the box: a save used to drop them from the file.
 #[tokio::test]

@@ -808,3 +808,80 @@ async fn a_reader_compares_versions_of_a_law_on_phone_desktop_and_paper() {
     assert_eq!(text_of(client, "main h1").await, "本库中只有这一个版本，没有可以对照的其他版本");
     browser.client.clone().close().await.unwrap();
 }
+
+/// Where the definition of the first glossary term of the page stands: its
+/// text and whether it is inside the window, top to bottom.
+async fn first_definition(client: &Client) -> serde_json::Value {
+    let code = "const dd = document.querySelector('.glossary dt#term-1 + dd'); const r = dd.getBoundingClientRect(); \
+                return { text: dd.firstChild.textContent, shown: r.top >= 0 && r.top < window.innerHeight, \
+                         hash: location.hash, size: parseFloat(getComputedStyle(dd).fontSize), \
+                         wide: document.documentElement.scrollWidth > window.innerWidth };";
+    script(client, code).await
+}
+
+/// A reader on a phone taps a legal word (格式条款) in a guide and reads what
+/// it means, in standard and in large print (大字模式), with no JavaScript
+/// involved: the word links to the 术语解释 list at the end of the page.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_on_a_phone_taps_a_legal_word_and_reads_its_definition() {
+    let Some(browser) = browser().await else { return };
+    let client = &browser.client;
+    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let server = common::spawn_server_on(content).await;
+    client.set_window_size(390, 844).await.unwrap();
+    for (size, large) in [("standard", false), ("large-text", true)] {
+        client.goto(&format!("{}/docs/guides/unfair-standard-terms", server.base)).await.unwrap();
+        if large {
+            client.find(Locator::Css("#large-text")).await.unwrap().click().await.unwrap();
+            client.wait().at_most(WAIT).for_element(Locator::Css("html.large-text")).await.unwrap();
+        }
+        let term = client.wait().at_most(WAIT).for_element(Locator::Css(".body a.term")).await.unwrap();
+        assert_eq!(term.text().await.unwrap(), "格式条款", "the first term of the guide is marked");
+        let tip = term.attr("data-tip").await.unwrap().expect("the definition rides on the word");
+        let before = first_definition(client).await;
+        assert_eq!(before["shown"], json!(false), "the definition is at the end, out of sight ({size}): {before}");
+        term.click().await.unwrap();
+        let after = eventually(WAIT, || async {
+            Some(first_definition(client).await).filter(|after| after["shown"] == json!(true))
+        })
+        .await
+        .unwrap_or_else(|| panic!("the definition comes into sight after a tap ({size})"));
+        assert_eq!(after["text"], json!(tip), "{after}");
+        assert_eq!(after["hash"], json!("#term-1"), "{after}");
+        assert_eq!(after["wide"], json!(false), "no horizontal scrolling ({size}): {after}");
+        let minimum = if large { 20.0 } else { 15.0 };
+        assert!(after["size"].as_f64().unwrap() >= minimum, "readable print ({size}): {after}");
+        save_screenshot(client, &format!("390x844-glossary-{size}")).await;
+    }
+    client.goto(&format!("{}/prefs?large=0&back=/", server.base)).await.unwrap();
+    browser.client.clone().close().await.unwrap();
+}
+
+/// On a kiosk, where links lead nowhere, a tap on a glossary term in an
+/// opened document shows its definition under the word.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kiosk_shows_a_glossary_definition_when_its_word_is_tapped() {
+    let Some(browser) = browser().await else { return };
+    let client = &browser.client;
+    let server = spawn_server().await;
+    client.set_window_size(1080, 1920).await.unwrap();
+    client.goto(&format!("{}/kiosk/lobby", server.base)).await.unwrap();
+    client.wait().at_most(WAIT).for_element(Locator::Css("#start")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css(".tile[data-query='网购 退货']")).await.unwrap().click().await.unwrap();
+    let result = Locator::XPath("//ol[@id='results']//button[contains(., '网购退货指南')]");
+    client.wait().at_most(WAIT).for_element(result).await.unwrap().click().await.unwrap();
+    let term =
+        client.wait().at_most(WAIT).for_element(Locator::Css("#doc:not([hidden]) #doc-body a.term")).await.unwrap();
+    let shown = "var a = document.querySelector('#doc-body a.term'); var after = getComputedStyle(a, '::after'); \
+                 return document.activeElement === a && after.display === 'block' ? after.content : '';";
+    assert_eq!(script(client, shown).await, json!(""), "nothing shows before a tap");
+    term.click().await.unwrap();
+    assert!(
+        within_5s(client, shown, json!("\"向卖家或平台提出把商品退回、把钱退还的请求。\"")).await,
+        "the definition shows under the word: {}",
+        script(client, shown).await
+    );
+    assert_eq!(script(client, "return location.pathname").await, json!("/kiosk/lobby"), "the kiosk stays put");
+    save_screenshot(client, "kiosk-portrait-glossary").await;
+    browser.client.clone().close().await.unwrap();
+}

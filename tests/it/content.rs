@@ -12,7 +12,7 @@ fn every_broken_file_is_reported_and_the_good_one_still_loads() {
     let loaded = content::load(&[fixture("invalid")], Clock::default().today(), &|_, _| {}).unwrap();
     let ids: Vec<&str> = loaded.documents.iter().map(|d| d.id.as_str()).collect();
     // Too few questions is for `weiquan check` to report: the file still loads.
-    assert_eq!(ids, ["warnings/few-questions", "warnings/good"]);
+    assert_eq!(ids, ["warnings/few-questions", "warnings/good", "warnings/unchecked"]);
 
     let mut problems: Vec<String> = loaded
         .problems
@@ -27,6 +27,8 @@ fn every_broken_file_is_reported_and_the_good_one_still_loads() {
         .collect();
     problems.sort();
     let expected = [
+        "glossary.toml:12: `定金` has an empty `definition`: explain it in one or two plain sentences",
+        "glossary.toml:8: `格式条款` is defined twice: keep one entry",
         "guides/repeated-question.md:7: 第 3 个常见问题与前面的重复（`questions` item 3 repeats an earlier one",
         "guides/unclosed.md:1: front matter opened with `+++` on line 1 is never closed: add a `+++` line after it",
         "guides/unknown-kind.md:3: invalid front matter: unknown variant `blog`, expected one of",
@@ -59,6 +61,39 @@ fn tags_outside_the_shared_vocabulary_are_reported() {
     let problems: Vec<String> = loaded.unknown_tags().iter().map(|p| p.to_string()).collect();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("b.md") && problems[0].contains("`网上购物`"), "{problems:?}");
+}
+
+#[test]
+fn published_guides_and_warnings_without_a_checked_date_are_reported() {
+    let loaded = content::load(&[fixture("invalid")], Clock::default().today(), &|_, _| {}).unwrap();
+    let problems: Vec<String> = loaded.unchecked().iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].ends_with("unchecked.md:2: 消费警示 has no `checked` date: add `checked = YYYY-MM-DD`, the day it was last checked against the laws it cites"), "{problems:#?}");
+
+    // Drafts, withdrawn documents and cases need none.
+    let root = tempfile::tempdir().unwrap();
+    for (folder, state) in [("guides", "draft"), ("warnings", "withdrawn"), ("cases", "published")] {
+        std::fs::create_dir(root.path().join(folder)).unwrap();
+        let text = format!("+++\ntitle = \"未核对\"\nstate = \"{state}\"\n+++\n正文\n");
+        std::fs::write(root.path().join(folder).join("a.md"), text).unwrap();
+    }
+    let loaded = content::load(&[root.path().to_path_buf()], Clock::default().today(), &|_, _| {}).unwrap();
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    assert!(loaded.unchecked().is_empty(), "{:?}", loaded.unchecked());
+}
+
+#[test]
+fn the_glossary_is_loaded_and_its_bases_checked() {
+    let loaded = content::load(&[fixture("invalid")], Clock::default().today(), &|_, _| {}).unwrap();
+    let terms: Vec<&str> = loaded.glossary.entries.iter().map(|e| e.term.as_str()).collect();
+    assert_eq!(terms, ["格式条款", "仲裁"], "the first of a repeated term is kept, an empty definition is not");
+    let same = |name: &str| name.to_string();
+    let problems: Vec<String> = content::citations::dangling_in_glossary(&loaded.glossary, &loaded.documents, &same)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].ends_with("glossary.toml:16: `仲裁`: `basis` (仲裁法的规定) cites no article: write it as 《法律名称》第X条, or leave it out"), "{problems:#?}");
 }
 
 #[test]

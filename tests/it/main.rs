@@ -18,6 +18,7 @@ mod content;
 mod corpus;
 mod corpus_update;
 mod crash;
+mod document_page;
 mod index;
 mod insights;
 mod kiosk_browser;

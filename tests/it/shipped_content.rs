@@ -71,3 +71,35 @@ fn the_shipped_knowledge_base_is_complete() {
         }
     }
 }
+
+/// Documents that overlap (issue 22) link each other under 相关内容, which
+/// ranks by shared cited articles, cited laws and tags.
+#[test]
+fn overlapping_documents_link_each_other_as_related() {
+    let index = crate::common::index_of(shipped());
+    let groups: [&[&str]; 4] = [
+        &["guides/car-three-guarantees", "guides/law-car-three-guarantees"],
+        &[
+            "guides/prepaid-card-refund",
+            "guides/law-prepaid-consumption-interpretation",
+            "warnings/prepaid-card-gym",
+            "warnings/training-school-prepaid",
+        ],
+        &["warnings/fake-customer-service-refund", "warnings/return-shipping-insurance-scam"],
+        &["warnings/elderly-health-product-seminar", "warnings/free-gift-trap"],
+    ];
+    let href = |_: weiquan::search::CitationTarget| String::new();
+    let mut missing = Vec::new();
+    for group in groups {
+        for id in group {
+            let page = index.engine.document(id, &href).unwrap().unwrap_or_else(|| panic!("{id} is indexed"));
+            let related: Vec<&str> = page.related.iter().map(|r| r.id.as_str()).collect();
+            for other in group.iter().filter(|other| *other != id) {
+                if !related.contains(other) {
+                    missing.push(format!("{id} does not link {other}: {related:?}"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}
