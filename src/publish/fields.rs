@@ -37,6 +37,9 @@ pub struct Fields {
     pub date: String,
     /// 有效期至, `2026-03-10`.
     pub expires: String,
+    /// 最后核对: the day the text was last checked against the laws it
+    /// cites; empty, the day it is published.
+    pub checked: String,
     /// The tags ticked.
     pub tags: Vec<String>,
     pub regions: String,
@@ -90,6 +93,7 @@ impl Fields {
             issuer: meta.issuer.clone().unwrap_or_default(),
             date: meta.date.map(|d| d.to_string()).unwrap_or_default(),
             expires: meta.expires.map(|d| d.to_string()).unwrap_or_default(),
+            checked: meta.checked.map(|d| d.to_string()).unwrap_or_default(),
             tags: meta.tags.clone(),
             regions: text(&meta.regions),
             kiosks: meta.kiosks.clone(),
@@ -142,6 +146,7 @@ impl Fields {
             issuer: some(&self.issuer),
             date: date(&self.date, "生效日期")?,
             expires: date(&self.expires, "有效期")?,
+            checked: date(&self.checked, "最后核对日期")?,
             tags: self.tag_list(),
             regions: list_of(&self.regions),
             kiosks: self.kiosks.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).map(String::from).collect(),
@@ -228,6 +233,9 @@ mod tests {
         assert_eq!(edit.meta.tags, ["网购", "退货", "预付卡"]);
         assert_eq!(edit.meta.regions, ["全国", "上海"]);
         assert_eq!((edit.meta.title.as_str(), edit.kind, action), ("标题", Kind::Warning, Action::Publish));
+        let checked = Fields { checked: "2026-11-20".into(), ..fields.clone() }.to_edit().unwrap().0;
+        assert_eq!(checked.meta.checked, content::date_format::parse("2026-11-20"), "the day checked is kept");
+        assert_eq!(edit.meta.checked, None, "left empty, the publisher sets the day of publication");
         let error = Fields { expires: "明年".into(), ..fields }.to_edit().unwrap_err();
         assert_eq!(error, "有效期“明年”不是日期，请写成 2026-03-10");
         let unscheduled = Fields { action: "schedule".into(), ..Fields::new(Kind::Guide) };

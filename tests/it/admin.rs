@@ -71,6 +71,16 @@ async fn publishing_sets_the_day_the_document_was_checked() {
     assert!(file.contains(&format!("checked = \"{}\"", staff.clock.today())), "{file}");
     let loaded = weiquan::content::load(std::slice::from_ref(&staff.content), staff.clock.today(), &|_, _| {}).unwrap();
     assert!(!loaded.unchecked().iter().any(|p| p.path == path), "{:?}", loaded.unchecked());
+
+    // The editor shows the day checked, and a later save keeps the day the
+    // publisher types instead of resetting it.
+    let page = editor_page(&staff, &browser, "id=warnings/test-oven").await;
+    assert_eq!(form_value(&page, "checked"), staff.clock.today().to_string());
+    let mut fields = WARNING.to_vec();
+    fields.extend([("checked", "2026-01-05"), ("action", "publish")]);
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(file.contains("checked = \"2026-01-05\""), "{file}");
 }
 
 /// The editor shows a guide's typical questions and a save keeps what was

@@ -227,6 +227,7 @@ fn editor_page(
                     (field("来源链接或说明", "source", &form.source, ""))
                 }
                 (date_field("生效日期", "date", &form.date, "留空则为今天"))
+                (date_field("最后核对日期", "checked", &form.checked, "按所引法规核对内容的日期；留空则为发布当天"))
                 (tag_picker(vocabulary, &form.tag_list()))
                 (field("地区（逗号分隔）", "regions", &form.regions, ""))
                 label {
