@@ -1,8 +1,11 @@
-//! `weiquan eval`: relevance figures on judged files, the ablation table and
-//! fitting the ranking model's weights.
+//! `weiquan eval`: relevance figures on judged files, the ablation table,
+//! fitting the ranking model's weights and learning the vocabulary and the
+//! asked words.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
+use weiquan::clock::Clock;
 use weiquan::search::eval::{self, EvalReport, Judged, Split};
 use weiquan::search::rank::asked::{ArticleName, Asked};
 use weiquan::search::rank::fit::{self, Question};
@@ -10,8 +13,106 @@ use weiquan::search::rank::vocabulary::Vocabulary;
 use weiquan::search::rank::{Feature, Model};
 use weiquan::search::{Engine, SearchRequest};
 
+use super::{ContentArgs, IndexArgs, progress_bar, project_roots};
+
+/// The flags of `weiquan eval`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The judged queries, e.g. ../shared/eval/queries-dev.jsonl or
+    /// eval/consumer.jsonl; several with --fit and --ablate.
+    #[arg(required = true)]
+    queries: Vec<PathBuf>,
+    /// Only one half of the queries: tune or check. The halves are fixed
+    /// by a hash of each question's text, the same on every machine
+    /// (docs/RELEVANCE.md).
+    #[arg(long, value_name = "HALF", value_parser = parse_split)]
+    split: Option<Split>,
+    #[command(flatten)]
+    content: ContentArgs,
+    #[command(flatten)]
+    index: IndexArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Fit the ranking model's weights on the tune halves of the files
+    /// and write them to FILE (src/search/rank/weights.toml), with the
+    /// figures before and after on both halves.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate"])]
+    fit: Option<PathBuf>,
+    /// A table of the figures with each ranking feature turned off in turn.
+    #[arg(long, conflicts_with = "json")]
+    ablate: bool,
+    /// Learn the vocabulary (everyday words → statute words) from the
+    /// tune halves of the files and write it to FILE
+    /// (src/search/lexicon/learned.txt).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate", "fit"])]
+    learn: Option<PathBuf>,
+    /// File the words of the tune halves' questions under the articles
+    /// judged to answer them and write the list to FILE (content/asked.txt).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate", "fit", "learn"])]
+    learn_asked: Option<PathBuf>,
+    /// Rank with the weights in FILE instead of the built-in ones (to
+    /// try a fit before building it in; --fit starts from them).
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
+}
+
+/// A `--split` value.
+fn parse_split(text: &str) -> Result<Split, String> {
+    Split::parse(text).ok_or_else(|| format!("unknown half `{text}`: use tune or check"))
+}
+
+/// What `weiquan eval` does.
+enum Mode {
+    Report { json: bool },
+    Fit(PathBuf),
+    Learn(PathBuf),
+    LearnAsked(PathBuf),
+    Ablate,
+}
+
+/// Opens the index (building it when needed) and does what the flags ask.
+pub fn run(args: Args, corpus: Option<PathBuf>, clock: Clock) -> anyhow::Result<ExitCode> {
+    let mode = match (args.fit, args.learn, args.learn_asked, args.ablate) {
+        (Some(out), ..) => Mode::Fit(out),
+        (None, Some(out), ..) => Mode::Learn(out),
+        (None, None, Some(out), _) => Mode::LearnAsked(out),
+        (None, None, None, true) => Mode::Ablate,
+        (None, None, None, false) => Mode::Report { json: args.json },
+    };
+    let (files, split, roots): (&[PathBuf], _, _) = (&args.queries, args.split, args.content.roots(corpus));
+    let model = match &args.weights {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
+            Model::parse(&text).map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?
+        }
+        None => Model::builtin().clone(),
+    };
+    let (bar, update) = progress_bar();
+    let opened = Engine::open_or_build(&args.index.dir, &roots, clock, &update);
+    bar.finish_and_clear();
+    let (engine, _) = opened?;
+    match mode {
+        Mode::Fit(out) => fit_weights(&engine, files, &model, &out)?,
+        Mode::Learn(out) => learn(&engine, files, &project_roots(&roots), &out)?,
+        Mode::LearnAsked(out) => learn_asked(&engine, files, &out)?,
+        Mode::Ablate => ablate(&engine, files, split, &model)?,
+        Mode::Report { json } => {
+            let [file] = files else { anyhow::bail!("give one judged file, or several with --fit or --ablate") };
+            let report = eval::evaluate_with(&engine, &read(file, split)?, &model)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_report(&report, split);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Reads a judged file, keeping one half when `split` says so.
-pub fn read(path: &Path, split: Option<Split>) -> anyhow::Result<Vec<Judged>> {
+fn read(path: &Path, split: Option<Split>) -> anyhow::Result<Vec<Judged>> {
     let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
     let judged = eval::parse_queries(&text).map_err(|e| anyhow::anyhow!("`{}` {e}", path.display()))?;
     Ok(match split {
@@ -21,7 +122,7 @@ pub fn read(path: &Path, split: Option<Split>) -> anyhow::Result<Vec<Judged>> {
 }
 
 /// Prints the per-query table and the means of one judged set.
-pub fn print_report(report: &EvalReport, split: Option<Split>) {
+fn print_report(report: &EvalReport, split: Option<Split>) {
     println!("{:>6} {:>6} {:>6} {:>6} {:>4}  query → top results", "nDCG", "R@10", "R@100", "MRR", "答案");
     for score in &report.queries {
         println!(
@@ -65,6 +166,7 @@ fn questions(engine: &Engine, files: &[PathBuf], split: Option<Split>) -> anyhow
     Ok(questions)
 }
 
+/// A judged file's name in the tables: its stem.
 fn name(file: &Path) -> String {
     file.file_stem().map_or_else(|| file.display().to_string(), |s| s.to_string_lossy().into_owned())
 }
@@ -98,7 +200,7 @@ fn table(model: &Model, files: &[PathBuf], tune: &[Question], check: &[Question]
 
 /// `--fit OUT`: fits the weights on the tune halves of `files`, prints the
 /// figures before and after on both halves and writes the weights file.
-pub fn fit_weights(engine: &Engine, files: &[PathBuf], start: &Model, out: &Path) -> anyhow::Result<()> {
+fn fit_weights(engine: &Engine, files: &[PathBuf], start: &Model, out: &Path) -> anyhow::Result<()> {
     let tune = questions(engine, files, Some(Split::Tune))?;
     let check = questions(engine, files, Some(Split::Check))?;
     let fitted = fit::fit(start, &tune, files.len(), 8);
@@ -122,7 +224,7 @@ pub fn fit_weights(engine: &Engine, files: &[PathBuf], start: &Model, out: &Path
 }
 
 /// `--ablate`: each file's figures with every feature turned off in turn.
-pub fn ablate(engine: &Engine, files: &[PathBuf], split: Option<Split>, model: &Model) -> anyhow::Result<()> {
+fn ablate(engine: &Engine, files: &[PathBuf], split: Option<Split>, model: &Model) -> anyhow::Result<()> {
     let questions = questions(engine, files, split)?;
     let mut header = String::from("| feature off |");
     let mut rule = String::from("|---|");
@@ -151,7 +253,7 @@ pub fn ablate(engine: &Engine, files: &[PathBuf], split: Option<Split>, model: &
 /// the shipped guides and warnings in `roots` (each typical question with
 /// the articles the document cites), and writes it to OUT
 /// (src/search/lexicon/learned.txt).
-pub fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> anyhow::Result<()> {
     let mut pairs = Vec::new();
     let shipped = weiquan::content::load(roots, engine.clock().today(), &|_, _| {})?;
     let mut from_guides = 0;
@@ -206,7 +308,7 @@ pub fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) 
 /// `--learn-asked OUT`: files the words of the tune halves' questions under
 /// the articles judged to answer them (grade 2 or 3), and writes the list
 /// to OUT (a content root's asked.txt).
-pub fn learn_asked(engine: &Engine, files: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+fn learn_asked(engine: &Engine, files: &[PathBuf], out: &Path) -> anyhow::Result<()> {
     let mut questions = Vec::new();
     for file in files {
         for judged in read(file, Some(Split::Tune))? {
