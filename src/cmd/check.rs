@@ -44,6 +44,7 @@ pub fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow::Result
     loaded.problems.extend(content::citations::dangling_in_glossary(&loaded.glossary, &loaded.documents, &law_title));
     loaded.problems.extend(loaded.unknown_tags());
     loaded.problems.extend(loaded.unchecked());
+    loaded.problems.extend(content::questions::too_few(&loaded.documents));
     print_problems(&loaded.problems);
     if !in_official.is_empty() {
         println!("官方文本自身有 {} 处引用指向不存在的条文（未计为问题）", in_official.len());
