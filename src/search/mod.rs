@@ -39,8 +39,9 @@ pub use store::Manifest;
 use crate::clock::Clock;
 use crate::content::citations::law_key;
 use crate::content::render::TocEntry;
-use crate::content::{self, Kind, Level, Status};
+use crate::content::{self, Kind, Level, Severity, Status};
 use analyzer::Analyzer;
+use build::date_from_number;
 use schema::{Fields, SCHEMA_VERSION};
 use suggest::{Catalog, Suggestion};
 
@@ -155,7 +156,8 @@ impl SearchRequest {
 pub struct SearchHit {
     /// The document's id.
     pub id: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
     /// The document's full title.
     pub title: String,
     /// The article as written (第二十五条), if the unit is one.
@@ -167,9 +169,13 @@ pub struct SearchHit {
     /// HTML: the best passage, escaped, with matches in `<mark>`.
     pub snippet: String,
     /// YYYY-MM-DD.
-    pub date: Option<String>,
-    pub status: Option<String>,
-    pub level: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
+    #[schema(value_type = Option<String>)]
+    pub status: Option<Status>,
+    #[schema(value_type = Option<String>)]
+    pub level: Option<Level>,
     /// A warning past its last day in force (shown as 已过期, ranked last).
     pub expired: bool,
     /// The ranking model's score (relevance order), or the first phase's
@@ -218,7 +224,8 @@ pub struct DocumentPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Related {
     pub id: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
     pub title: String,
 }
 
@@ -229,9 +236,12 @@ pub struct FollowedLaw {
     pub id: String,
     pub title: String,
     /// The version's date, YYYY-MM-DD.
-    pub date: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
     /// current | amended | repealed | pending
-    pub status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub status: Option<Status>,
 }
 
 /// The documents that cite one article.
@@ -254,8 +264,7 @@ pub enum CitationTarget {
 impl WarningSummary {
     /// In force on `today`: dated that day or earlier and not expired.
     pub fn in_force(&self, today: NaiveDate) -> bool {
-        let today = today.format("%Y-%m-%d").to_string();
-        self.date.as_ref().is_none_or(|date| *date <= today) && self.expires.as_ref().is_none_or(|e| *e >= today)
+        self.date.is_none_or(|date| date <= today) && self.expires.is_none_or(|expires| expires >= today)
     }
 }
 
@@ -264,9 +273,12 @@ impl WarningSummary {
 pub struct Version {
     pub id: String,
     /// YYYY-MM-DD
-    pub date: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
     /// current | amended | repealed | pending
-    pub status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub status: Option<Status>,
 }
 
 /// A warning in a list.
@@ -275,14 +287,19 @@ pub struct WarningSummary {
     pub id: String,
     pub title: String,
     /// info | caution | alert
-    pub severity: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub severity: Option<Severity>,
     /// Who issued it (发布单位), when the warning names one.
     pub issuer: Option<String>,
     pub summary: Option<String>,
     /// YYYY-MM-DD
-    pub date: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
     /// Last day in force, YYYY-MM-DD.
-    pub expires: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub expires: Option<NaiveDate>,
     pub pinned: bool,
     /// Interrupts kiosks' loops and stays first while in force.
     pub urgent: bool,
@@ -555,11 +572,11 @@ impl Engine {
             warnings.push(WarningSummary {
                 id: text(self.fields.doc_id).unwrap_or_default(),
                 title: text(self.fields.title).unwrap_or_default(),
-                severity: text(self.fields.severity),
+                severity: stored_label(&doc, self.fields.severity, Severity::parse),
                 issuer: text(self.fields.issuer),
                 summary: text(self.fields.summary).filter(|s| !s.is_empty()),
-                date: format_date_number(date),
-                expires: format_date_number(expires),
+                date: date_from_number(date),
+                expires: date_from_number(expires),
                 pinned: doc.get_first(self.fields.pinned).and_then(|v| v.as_bool()).unwrap_or(false),
                 urgent: doc.get_first(self.fields.urgent).and_then(|v| v.as_bool()).unwrap_or(false),
                 kiosks: all(self.fields.kiosks),
@@ -710,19 +727,19 @@ impl Engine {
     ) -> Result<SearchHit, Error> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field: Field| stored_text(&doc, field);
-        let date = doc.get_first(self.fields.date).and_then(|v| v.as_i64()).filter(|&d| d > 0);
+        let date = doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(date_from_number);
         let expires = doc.get_first(self.fields.expires).and_then(|v| v.as_i64()).unwrap_or(0);
         Ok(SearchHit {
             id: text(self.fields.doc_id).unwrap_or_default(),
-            kind: text(self.fields.kind).unwrap_or_default(),
+            kind: stored_kind(&doc, self.fields.kind)?,
             title: text(self.fields.title).unwrap_or_default(),
             article: text(self.fields.article),
             chapter: text(self.fields.chapter),
             anchor: text(self.fields.anchor),
             snippet: snippet::snippet(&text(self.fields.body).unwrap_or_default(), highlights),
-            date: date.and_then(format_date_number),
-            status: text(self.fields.status),
-            level: text(self.fields.level),
+            date,
+            status: stored_label(&doc, self.fields.status, Status::parse),
+            level: stored_label(&doc, self.fields.level, Level::parse),
             expired: expires > 0 && expires < build::date_number(Some(self.clock.today())),
             score: (score * 1000.0).round() / 1000.0,
             explain: None,
@@ -735,7 +752,14 @@ pub(crate) fn stored_text(doc: &TantivyDocument, field: Field) -> Option<String>
     doc.get_first(field).and_then(|v| v.as_str()).map(String::from)
 }
 
-/// yyyymmdd → YYYY-MM-DD; 0 → `None`.
-fn format_date_number(number: i64) -> Option<String> {
-    (number > 0).then(|| format!("{:04}-{:02}-{:02}", number / 10_000, number / 100 % 100, number % 100))
+/// The first stored text of a field read as the label it holds (a kind,
+/// level, status or severity, stored by its machine name).
+pub(crate) fn stored_label<T>(doc: &TantivyDocument, field: Field, parse: fn(&str) -> Option<T>) -> Option<T> {
+    doc.get_first(field).and_then(|v| v.as_str()).and_then(parse)
+}
+
+/// The stored kind of a unit: every unit has one, so an index without it
+/// is damaged.
+pub(crate) fn stored_kind(doc: &TantivyDocument, field: Field) -> Result<Kind, Error> {
+    stored_label(doc, field, Kind::parse).ok_or_else(|| Error::Corrupt("a unit has no known kind".into()))
 }
