@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use weiquan::clock::Clock;
-use weiquan::content::{self, Kind};
+use weiquan::content::Kind;
 use weiquan::search::{Engine, SearchRequest};
 
 use super::{IndexArgs, progress_bar};
@@ -79,9 +79,8 @@ pub fn run(args: Args, clock: Clock, corpus: Option<PathBuf>) -> anyhow::Result<
     println!("共 {} 条结果（{} 毫秒）", results.total, results.took_ms);
     for (rank, hit) in results.hits.iter().enumerate() {
         let article = hit.article.as_deref().map(|a| format!(" {a}")).unwrap_or_default();
-        let status = hit.status.as_deref().and_then(content::Status::parse).map(|s| format!(" · {}", s.label()));
-        let kind = Kind::parse(&hit.kind).map(Kind::label).unwrap_or_default();
-        println!("\n{}. 《{}》{article}  [{kind}{}]", rank + 1, hit.title, status.unwrap_or_default());
+        let status = hit.status.map(|s| format!(" · {}", s.label())).unwrap_or_default();
+        println!("\n{}. 《{}》{article}  [{}{status}]", rank + 1, hit.title, hit.kind.label());
         if let Some(chapter) = &hit.chapter {
             println!("   {chapter}");
         }

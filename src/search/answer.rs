@@ -33,15 +33,17 @@
 //! or second phase); then one stored document per document shown, and per
 //! cited article one term lookup and one stored document.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-use super::{Engine, Error, SearchHit, SearchRequest, SearchResults, Sort, format_date_number, stored_text};
+use super::build::date_from_number;
+use super::{Engine, Error, SearchHit, SearchRequest, SearchResults, Sort, stored_kind, stored_label, stored_text};
 use crate::content::citations::law_key;
-use crate::content::{Kind, articles};
+use crate::content::{Kind, Status, articles, date_format};
 use crate::text::{numerals, truncate_chars};
 
 /// How many of the top results the answer is taken from: about what a
@@ -86,7 +88,8 @@ pub struct Answer {
 pub struct AnswerDocument {
     pub id: String,
     /// guide | warning | case
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
     pub title: String,
     /// The document's summary as its author wrote it (one or two
     /// sentences, never cut), or else its first sentence.
@@ -108,9 +111,12 @@ pub struct AnswerArticle {
     /// line breaks.
     pub text: String,
     /// YYYY-MM-DD of the law's version.
-    pub date: Option<String>,
+    #[serde(serialize_with = "date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
     /// current | amended | repealed | pending
-    pub status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub status: Option<Status>,
 }
 
 impl Engine {
@@ -142,9 +148,9 @@ impl Engine {
             None => self.best_citing(searcher, &mut matches, &leads, &cited)?,
         };
         let (document, articles) = match lead {
-            Some(doc) => (Some(self.answer_document(&doc)), self.relied_on(searcher, &doc, &results.hits)?),
+            Some(doc) => (Some(self.answer_document(&doc)?), self.relied_on(searcher, &doc, &results.hits)?),
             None => match top.first() {
-                Some(first) if first.kind == Kind::Law.as_str() && first.article.is_some() => {
+                Some(first) if first.kind == Kind::Law && first.article.is_some() => {
                     (None, self.hit_article(searcher, first)?.into_iter().collect())
                 }
                 _ => return Ok(None),
@@ -159,7 +165,7 @@ impl Engine {
             Some(doc) => Some(doc),
             None => self.best_citing(searcher, &mut matches, &[Kind::Case], &answered)?,
         };
-        Ok(Some(Answer { document, articles, case: case.map(|doc| self.answer_document(&doc)) }))
+        Ok(Some(Answer { document, articles, case: case.map(|doc| self.answer_document(&doc)).transpose()? }))
     }
 
     /// The stored highest-ranked document of one of `kinds` among the `top`
@@ -170,7 +176,7 @@ impl Engine {
         top: &[SearchHit],
         kinds: &[Kind],
     ) -> Result<Option<TantivyDocument>, Error> {
-        for hit in top.iter().filter(|hit| Kind::parse(&hit.kind).is_some_and(|kind| kinds.contains(&kind))) {
+        for hit in top.iter().filter(|hit| kinds.contains(&hit.kind)) {
             if let Some(doc) = self.stored_document(searcher, &hit.id)?.filter(|doc| self.may_lead(doc)) {
                 return Ok(Some(doc));
             }
@@ -214,7 +220,7 @@ impl Engine {
     /// Whether a stored unit may be part of an answer: anything but a
     /// warning out of force (dated later, or expired).
     fn may_lead(&self, doc: &TantivyDocument) -> bool {
-        if stored_text(doc, self.fields.kind).as_deref() != Some(Kind::Warning.as_str()) {
+        if stored_label(doc, self.fields.kind, Kind::parse) != Some(Kind::Warning) {
             return true;
         }
         let today = super::date_number(Some(self.clock.today()));
@@ -224,15 +230,15 @@ impl Engine {
     }
 
     /// A stored guide, warning or case as the answer shows it.
-    fn answer_document(&self, doc: &TantivyDocument) -> AnswerDocument {
+    fn answer_document(&self, doc: &TantivyDocument) -> Result<AnswerDocument, Error> {
         let text = |field: Field| stored_text(doc, field).unwrap_or_default();
         let summary = stored_text(doc, self.fields.summary).filter(|s| !s.trim().is_empty());
-        AnswerDocument {
+        Ok(AnswerDocument {
             id: text(self.fields.doc_id),
-            kind: text(self.fields.kind),
+            kind: stored_kind(doc, self.fields.kind)?,
             title: text(self.fields.title),
             summary: summary.unwrap_or_else(|| one_line(&text(self.fields.body))),
-        }
+        })
     }
 
     /// The articles the stored guide or warning `doc` cites, in force, those
@@ -348,8 +354,8 @@ impl Engine {
             text: body.strip_prefix(article.as_str()).unwrap_or(&body).trim_start().to_string(),
             article,
             anchor,
-            date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(format_date_number),
-            status: text(self.fields.status),
+            date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(date_from_number),
+            status: stored_label(&doc, self.fields.status, Status::parse),
         }))
     }
 }

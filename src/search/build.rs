@@ -280,6 +280,15 @@ pub fn date_number(date: Option<chrono::NaiveDate>) -> i64 {
     date.map_or(0, |d| i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day()))
 }
 
+/// The date a [`date_number`] stands for; 0 (unknown) → `None`.
+pub(crate) fn date_from_number(number: i64) -> Option<chrono::NaiveDate> {
+    if number <= 0 {
+        return None;
+    }
+    let (month, day) = (u32::try_from(number / 100 % 100).ok()?, u32::try_from(number % 100).ok()?);
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(number / 10_000).ok()?, month, day)
+}
+
 /// The articles a unit cites, as (title key, article number); 本法 in a law
 /// is the law itself.
 pub fn cited_articles(
@@ -407,4 +416,20 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
         format!("{}\n{heading}\n{summary}\n{particulars}\n{questions}\n{}", meta.title, unit.text),
     );
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_numbers_read_back_as_the_dates_they_stand_for() {
+        for date in ["2024-03-15", "1999-12-31", "2020-02-29"] {
+            let date = crate::content::date_format::parse(date);
+            assert_eq!(date_from_number(date_number(date)), date);
+        }
+        assert_eq!(date_number(None), 0);
+        assert_eq!(date_from_number(0), None, "no date");
+        assert_eq!(date_from_number(20_241_315), None, "no 13th month");
+    }
 }

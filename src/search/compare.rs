@@ -6,7 +6,7 @@ use serde::{Serialize, Serializer};
 
 use super::{Engine, Error, Version, chapter_text};
 use crate::content::compare::{self, Change, Side};
-use crate::content::{self, date_format};
+use crate::content::{self, Status, date_format};
 
 /// Why two versions cannot be compared.
 #[derive(Debug, thiserror::Error)]
@@ -172,12 +172,12 @@ impl Engine {
 /// first, at least two).
 fn pick<'a>(versions: &[Version], from: Option<&'a str>, to: Option<&'a str>) -> Result<(usize, usize), CompareError> {
     let find = |param: &'static str, value: &str| {
-        let date = date_format::parse(value).map(|d| d.format("%Y-%m-%d").to_string());
+        let date = date_format::parse(value);
         versions.iter().position(|v| v.id == value || (date.is_some() && v.date == date)).ok_or_else(|| {
             CompareError::NoSuchVersion {
                 param,
                 value: value.to_string(),
-                available: versions.iter().map(|v| v.date.clone().unwrap_or_else(|| v.id.clone())).collect(),
+                available: versions.iter().map(|v| v.date.map_or_else(|| v.id.clone(), |d| d.to_string())).collect(),
             }
         })
     };
@@ -188,7 +188,7 @@ fn pick<'a>(versions: &[Version], from: Option<&'a str>, to: Option<&'a str>) ->
     let to = match given(to) {
         Some(value) => find("to", value)?,
         None => {
-            let current = versions.iter().position(|v| v.status.as_deref() == Some("current")).unwrap_or(0);
+            let current = versions.iter().position(|v| v.status == Some(Status::Current)).unwrap_or(0);
             if from == Some(current) { neighbour(current) } else { current }
         }
     };
@@ -201,14 +201,14 @@ mod tests {
     use super::*;
 
     fn versions() -> Vec<Version> {
-        [("v2026", "2026-01-01", "pending"), ("v2023", "2023-09-01", "current"), ("v2021", "2021-12-24", "amended")]
-            .iter()
-            .map(|(id, date, status)| Version {
-                id: id.to_string(),
-                date: Some(date.to_string()),
-                status: Some(status.to_string()),
-            })
-            .collect()
+        [
+            ("v2026", "2026-01-01", Status::Pending),
+            ("v2023", "2023-09-01", Status::Current),
+            ("v2021", "2021-12-24", Status::Amended),
+        ]
+        .into_iter()
+        .map(|(id, date, status)| Version { id: id.to_string(), date: date_format::parse(date), status: Some(status) })
+        .collect()
     }
 
     #[test]

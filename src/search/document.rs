@@ -10,12 +10,13 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
+use super::build::{self, date_from_number};
 use super::{
-    CitationTarget, CitedBy, DocumentPage, Engine, Error, FollowedLaw, MAX_RESULT_WINDOW, Related, Version, build,
-    format_date_number, stored_text,
+    CitationTarget, CitedBy, DocumentPage, Engine, Error, FollowedLaw, MAX_RESULT_WINDOW, Related, Version,
+    stored_kind, stored_label, stored_text,
 };
 use crate::content::citations::{CitedLaw, law_key};
-use crate::content::{self, Kind};
+use crate::content::{self, Kind, Status};
 
 impl Engine {
     /// A document for its page: metadata, rendered HTML, table of contents
@@ -130,8 +131,8 @@ impl Engine {
         for (_, address) in searcher.search(&query, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())? {
             let doc: TantivyDocument = searcher.doc(address)?;
             let text = |field: Field| stored_text(&doc, field).unwrap_or_default();
-            let citing =
-                Related { id: text(self.fields.doc_id), kind: text(self.fields.kind), title: text(self.fields.title) };
+            let kind = stored_kind(&doc, self.fields.kind)?;
+            let citing = Related { id: text(self.fields.doc_id), kind, title: text(self.fields.title) };
             for cited in doc.get_all(self.fields.cites).filter_map(|v| v.as_str()) {
                 let Some(article) =
                     cited.strip_prefix(&key).and_then(|r| r.strip_prefix('#')).and_then(|n| n.parse().ok())
@@ -165,11 +166,10 @@ impl Engine {
         let mut versions = Vec::new();
         for (_, address) in hits {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field: Field| stored_text(&doc, field);
             versions.push(Version {
-                id: text(self.fields.doc_id).unwrap_or_default(),
-                date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(format_date_number),
-                status: text(self.fields.status),
+                id: stored_text(&doc, self.fields.doc_id).unwrap_or_default(),
+                date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(date_from_number),
+                status: stored_label(&doc, self.fields.status, Status::parse),
             });
         }
         versions.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
@@ -206,8 +206,8 @@ impl Engine {
             followed.push(FollowedLaw {
                 id: id.clone(),
                 title: stored_text(&doc, self.fields.title).unwrap_or_default(),
-                date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(format_date_number),
-                status: stored_text(&doc, self.fields.status),
+                date: doc.get_first(self.fields.date).and_then(|v| v.as_i64()).and_then(date_from_number),
+                status: stored_label(&doc, self.fields.status, Status::parse),
             });
         }
         Ok(followed)

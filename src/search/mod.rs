@@ -13,6 +13,7 @@ mod prepare;
 pub mod query;
 pub mod rank;
 mod related;
+mod results;
 pub mod schema;
 pub mod snippet;
 pub mod store;
@@ -23,14 +24,13 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
+use tantivy::query::{BooleanQuery, Occur, RangeQuery};
 use tantivy::schema::{Field, Value};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
 pub use facets::Facets;
@@ -39,8 +39,9 @@ pub use store::Manifest;
 use crate::clock::Clock;
 use crate::content::citations::law_key;
 use crate::content::render::TocEntry;
-use crate::content::{self, Kind, Level, Status};
+use crate::content::{self, Kind, Level, Severity, Status};
 use analyzer::Analyzer;
+use build::date_from_number;
 use schema::{Fields, SCHEMA_VERSION};
 use suggest::{Catalog, Suggestion};
 
@@ -155,7 +156,8 @@ impl SearchRequest {
 pub struct SearchHit {
     /// The document's id.
     pub id: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
     /// The document's full title.
     pub title: String,
     /// The article as written (第二十五条), if the unit is one.
@@ -167,9 +169,13 @@ pub struct SearchHit {
     /// HTML: the best passage, escaped, with matches in `<mark>`.
     pub snippet: String,
     /// YYYY-MM-DD.
-    pub date: Option<String>,
-    pub status: Option<String>,
-    pub level: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
+    #[schema(value_type = Option<String>)]
+    pub status: Option<Status>,
+    #[schema(value_type = Option<String>)]
+    pub level: Option<Level>,
     /// A warning past its last day in force (shown as 已过期, ranked last).
     pub expired: bool,
     /// The ranking model's score (relevance order), or the first phase's
@@ -218,7 +224,8 @@ pub struct DocumentPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Related {
     pub id: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
     pub title: String,
 }
 
@@ -229,9 +236,12 @@ pub struct FollowedLaw {
     pub id: String,
     pub title: String,
     /// The version's date, YYYY-MM-DD.
-    pub date: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
     /// current | amended | repealed | pending
-    pub status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub status: Option<Status>,
 }
 
 /// The documents that cite one article.
@@ -254,8 +264,7 @@ pub enum CitationTarget {
 impl WarningSummary {
     /// In force on `today`: dated that day or earlier and not expired.
     pub fn in_force(&self, today: NaiveDate) -> bool {
-        let today = today.format("%Y-%m-%d").to_string();
-        self.date.as_ref().is_none_or(|date| *date <= today) && self.expires.as_ref().is_none_or(|e| *e >= today)
+        self.date.is_none_or(|date| date <= today) && self.expires.is_none_or(|expires| expires >= today)
     }
 }
 
@@ -264,9 +273,12 @@ impl WarningSummary {
 pub struct Version {
     pub id: String,
     /// YYYY-MM-DD
-    pub date: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
     /// current | amended | repealed | pending
-    pub status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub status: Option<Status>,
 }
 
 /// A warning in a list.
@@ -275,14 +287,19 @@ pub struct WarningSummary {
     pub id: String,
     pub title: String,
     /// info | caution | alert
-    pub severity: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub severity: Option<Severity>,
     /// Who issued it (发布单位), when the warning names one.
     pub issuer: Option<String>,
     pub summary: Option<String>,
     /// YYYY-MM-DD
-    pub date: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
     /// Last day in force, YYYY-MM-DD.
-    pub expires: Option<String>,
+    #[serde(serialize_with = "content::date_format::option::serialize")]
+    #[schema(value_type = Option<String>)]
+    pub expires: Option<NaiveDate>,
     pub pinned: bool,
     /// Interrupts kiosks' loops and stays first while in force.
     pub urgent: bool,
@@ -555,11 +572,11 @@ impl Engine {
             warnings.push(WarningSummary {
                 id: text(self.fields.doc_id).unwrap_or_default(),
                 title: text(self.fields.title).unwrap_or_default(),
-                severity: text(self.fields.severity),
+                severity: stored_label(&doc, self.fields.severity, Severity::parse),
                 issuer: text(self.fields.issuer),
                 summary: text(self.fields.summary).filter(|s| !s.is_empty()),
-                date: format_date_number(date),
-                expires: format_date_number(expires),
+                date: date_from_number(date),
+                expires: date_from_number(expires),
                 pinned: doc.get_first(self.fields.pinned).and_then(|v| v.as_bool()).unwrap_or(false),
                 urgent: doc.get_first(self.fields.urgent).and_then(|v| v.as_bool()).unwrap_or(false),
                 kiosks: all(self.fields.kiosks),
@@ -576,158 +593,6 @@ impl Engine {
     pub fn unit_count(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
-
-    /// Runs a search. Any query text gives results or none, never an error;
-    /// only invalid parameters do.
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, Error> {
-        self.search_with(request, rank::Model::builtin())
-    }
-
-    /// [`Engine::search`] ranked by `model` (fitting and ablation try others).
-    pub fn search_with(&self, request: &SearchRequest, model: &rank::Model) -> Result<SearchResults, Error> {
-        Ok(self.search_in(&self.reader.searcher(), request, model)?.0)
-    }
-
-    /// The results of `request` and the answer they open with
-    /// ([`Engine::answer`]), from one view of the index; the answer reuses
-    /// the search's first phase instead of running it again.
-    pub fn search_answered(&self, request: &SearchRequest) -> Result<(SearchResults, Option<answer::Answer>), Error> {
-        let searcher = self.reader.searcher();
-        let (results, documents) = self.search_in(&searcher, request, rank::Model::builtin())?;
-        let answer = self.answer_in(&searcher, request, &results, documents.as_deref())?;
-        Ok((results, answer))
-    }
-
-    /// [`Engine::search_with`] in `searcher`'s view of the index, with the
-    /// guides, warnings and cases its first phase matched (by relevance
-    /// only).
-    fn search_in(
-        &self,
-        searcher: &tantivy::Searcher,
-        request: &SearchRequest,
-        model: &rank::Model,
-    ) -> Result<(SearchResults, Option<rank::first_pass::Scored>), Error> {
-        request.validate()?;
-        let started = Instant::now();
-        let prepared = self.prepare(request)?;
-        let mut results = SearchResults {
-            query: request.query.clone(),
-            total: 0,
-            page: request.page,
-            per_page: request.per_page,
-            took_ms: 0.0,
-            hits: Vec::new(),
-            facets: Facets::default(),
-            expansions: prepared.built.expansions.clone(),
-        };
-        let mut documents = None;
-        if let Some(positive) = &prepared.positive {
-            // One view of the index for the whole search: a reindex between
-            // two reads would make the addresses of one mean other units
-            // (or none) in the next.
-            let restrict =
-                |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
-            let first_phase = restrict(positive.box_clone());
-            match request.sort {
-                Sort::Relevance => {
-                    let normalized = crate::text::normalize(&request.query);
-                    let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
-                    let ranked = self.rank(&phases, model, rank::pipeline::Measure::Weighed)?;
-                    documents = Some(ranked.documents);
-                    results.total = ranked.total;
-                    results.facets = ranked.facets;
-                    for unit in ranked.units.iter().skip((request.page - 1) * request.per_page).take(request.per_page) {
-                        let mut hit = self.hit(searcher, unit.address, unit.score, &prepared.built.highlights)?;
-                        hit.explain = request.explain.then(|| model.explain(&unit.features));
-                        results.hits.push(hit);
-                    }
-                }
-                Sort::Date => self.collect_by_date(&first_phase, request, &prepared.built.highlights, &mut results)?,
-            }
-            // A facet that filters counts as if it did not, so the other
-            // values stay visible and can be added (案例 and 法规 together).
-            type Pick = fn(&mut Facets, Facets);
-            let disjunctive: [(bool, SearchRequest, Pick); 4] = [
-                (!request.kinds.is_empty(), SearchRequest { kinds: Vec::new(), ..request.clone() }, |f, all| {
-                    f.kind = all.kind
-                }),
-                (!request.levels.is_empty(), SearchRequest { levels: Vec::new(), ..request.clone() }, |f, all| {
-                    f.level = all.level
-                }),
-                (!request.statuses.is_empty(), SearchRequest { statuses: Vec::new(), ..request.clone() }, |f, all| {
-                    f.status = all.status
-                }),
-                (!request.tags.is_empty(), SearchRequest { tags: Vec::new(), ..request.clone() }, |f, all| {
-                    f.tags = all.tags
-                }),
-            ];
-            for (active, without, pick) in disjunctive {
-                if active {
-                    let query = self.restrict(positive.box_clone(), self.filters(&without), &prepared.built.excluded);
-                    let best = TopDocs::with_limit(rank::CANDIDATES).order_by_score();
-                    let (best, total) = searcher.search(&query, &(best, Count))?;
-                    let units: Vec<DocAddress> = best.into_iter().map(|(_, address)| address).collect();
-                    let without = facets::of_units(searcher, &units, total)?;
-                    results.facets.exact &= without.exact;
-                    pick(&mut results.facets, without);
-                }
-            }
-        }
-        results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
-        Ok((results, documents))
-    }
-
-    /// Newest first, by the first phase's score within a day.
-    fn collect_by_date(
-        &self,
-        query: &dyn Query,
-        request: &SearchRequest,
-        highlights: &[String],
-        results: &mut SearchResults,
-    ) -> Result<(), Error> {
-        let searcher = self.reader.searcher();
-        let top = TopDocs::with_limit(request.per_page).and_offset((request.page - 1) * request.per_page).tweak_score(
-            move |segment: &SegmentReader| {
-                let date = segment.fast_fields().i64("date").ok().map(|c| c.first_or_default_col(0));
-                move |doc, score: Score| (date.as_ref().map_or(0, |d| d.get_val(doc)), score)
-            },
-        );
-        let (top, total, facet_counts) = searcher.search(query, &(top, Count, facets::collector()))?;
-        results.total = total;
-        results.facets = facets::from_counts(&facet_counts);
-        for ((_, score), address) in top {
-            results.hits.push(self.hit(&searcher, address, score, highlights)?);
-        }
-        Ok(())
-    }
-
-    fn hit(
-        &self,
-        searcher: &tantivy::Searcher,
-        address: DocAddress,
-        score: f32,
-        highlights: &[String],
-    ) -> Result<SearchHit, Error> {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field: Field| stored_text(&doc, field);
-        let date = doc.get_first(self.fields.date).and_then(|v| v.as_i64()).filter(|&d| d > 0);
-        let expires = doc.get_first(self.fields.expires).and_then(|v| v.as_i64()).unwrap_or(0);
-        Ok(SearchHit {
-            id: text(self.fields.doc_id).unwrap_or_default(),
-            kind: text(self.fields.kind).unwrap_or_default(),
-            title: text(self.fields.title).unwrap_or_default(),
-            article: text(self.fields.article),
-            chapter: text(self.fields.chapter),
-            anchor: text(self.fields.anchor),
-            snippet: snippet::snippet(&text(self.fields.body).unwrap_or_default(), highlights),
-            date: date.and_then(format_date_number),
-            status: text(self.fields.status),
-            level: text(self.fields.level),
-            expired: expires > 0 && expires < build::date_number(Some(self.clock.today())),
-            score: (score * 1000.0).round() / 1000.0,
-            explain: None,
-        })
-    }
 }
 
 /// The first stored text of a field.
@@ -735,7 +600,14 @@ pub(crate) fn stored_text(doc: &TantivyDocument, field: Field) -> Option<String>
     doc.get_first(field).and_then(|v| v.as_str()).map(String::from)
 }
 
-/// yyyymmdd → YYYY-MM-DD; 0 → `None`.
-fn format_date_number(number: i64) -> Option<String> {
-    (number > 0).then(|| format!("{:04}-{:02}-{:02}", number / 10_000, number / 100 % 100, number % 100))
+/// The first stored text of a field read as the label it holds (a kind,
+/// level, status or severity, stored by its machine name).
+pub(crate) fn stored_label<T>(doc: &TantivyDocument, field: Field, parse: fn(&str) -> Option<T>) -> Option<T> {
+    doc.get_first(field).and_then(|v| v.as_str()).and_then(parse)
+}
+
+/// The stored kind of a unit: every unit has one, so an index without it
+/// is damaged.
+pub(crate) fn stored_kind(doc: &TantivyDocument, field: Field) -> Result<Kind, Error> {
+    stored_label(doc, field, Kind::parse).ok_or_else(|| Error::Corrupt("a unit has no known kind".into()))
 }

@@ -13,7 +13,7 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use super::analyzer::Analyzer;
-use super::{Engine, Error, MAX_RESULT_WINDOW, Related, SearchRequest, build, stored_text};
+use super::{Engine, Error, MAX_RESULT_WINDOW, Related, SearchRequest, build, stored_kind, stored_text};
 use crate::content::{self, Kind};
 
 /// Related documents shown on a page, at most.
@@ -148,7 +148,7 @@ impl Engine {
             let all = |field: Field| doc.get_all(field).filter_map(|v| v.as_str()).collect::<Vec<_>>();
             let title = text(f.title);
             let profile = Profile::new(all(f.cites), all(f.tags)).with_title(&self.analyzer, &title);
-            candidates.push((Related { id, kind: text(f.kind), title }, profile));
+            candidates.push((Related { id, kind: stored_kind(&doc, f.kind)?, title }, profile));
         }
         Ok(rank(&own, candidates, population).into_iter().take(RELATED).collect())
     }
@@ -171,7 +171,7 @@ mod tests {
     use super::*;
 
     fn candidate(id: &str, cites: &[&str], tags: &[&str]) -> (Related, Profile) {
-        let related = Related { id: id.into(), kind: "guide".into(), title: id.into() };
+        let related = Related { id: id.into(), kind: Kind::Guide, title: id.into() };
         (related, Profile::new(cites.iter().copied(), tags.iter().copied()))
     }
 

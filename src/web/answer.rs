@@ -3,8 +3,8 @@
 
 use maud::{Markup, html};
 
-use super::views::{kind_label, status_label};
 use super::{doc_url, insights};
+use crate::content::Status;
 use crate::search::SearchHit;
 use crate::search::answer::Answer;
 
@@ -24,7 +24,7 @@ pub(super) fn answer_block(answer: &Answer, hits: &[SearchHit], search_ref: Opti
             h2 #answer-title { "先看这里" }
             @if let Some(document) = &answer.document {
                 div.answer-lead {
-                    h3 { span.badge { (kind_label(&document.kind)) } " " a href=(link(&document.id, None)) { (document.title) } }
+                    h3 { span.badge { (document.kind.label()) } " " a href=(link(&document.id, None)) { (document.title) } }
                     p { (document.summary) }
                 }
             }
@@ -35,8 +35,8 @@ pub(super) fn answer_block(answer: &Answer, hits: &[SearchHit], search_ref: Opti
                         li {
                             h4 {
                                 a href=(link(&article.id, Some(&article.anchor))) { "《" (article.title) "》" (article.article) }
-                                @if let Some(status) = article.status.as_deref().filter(|s| *s != "current") {
-                                    " " span.badge { (status_label(status)) }
+                                @if let Some(status) = article.status.filter(|s| *s != Status::Current) {
+                                    " " span.badge { (status.label()) }
                                 }
                             }
                             p.article-text { (article.text) }

@@ -13,8 +13,8 @@ use super::compare;
 use super::error::{ApiError, ErrorBody, WebError};
 use super::params::{SearchParams, document_id};
 use super::{AppState, doc_url, hit_url, insights};
-use crate::content::FrontMatter;
 use crate::content::render::TocEntry;
+use crate::content::{FrontMatter, Kind};
 use crate::search::answer::{Answer, AnswerArticle, AnswerDocument};
 use crate::search::query::Expansion;
 use crate::search::suggest::Suggestion;
@@ -172,7 +172,8 @@ pub async fn search(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentResponse {
     pub id: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
     pub title: String,
     pub url: String,
     /// Front matter (for LawRefBook texts: what was read from the file).
@@ -214,7 +215,7 @@ pub async fn document(
     let document = page.document;
     Ok(Json(DocumentResponse {
         url: doc_url(&document.id, None),
-        kind: document.kind.as_str().to_string(),
+        kind: document.kind,
         title: document.meta.title.clone(),
         id: document.id,
         meta: document.meta,

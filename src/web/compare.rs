@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, WebError};
 use super::pages::Visitor;
-use super::views::{encode, status_label, trusted};
+use super::views::{date_or, encode, trusted};
 use super::{AppState, doc_url};
 use crate::content::compare::Change;
 use crate::search::Version;
@@ -107,7 +107,7 @@ pub(super) async fn api(state: &AppState, id: &str, query: Option<&str>) -> Opti
 
 fn comparison_page(id: &str, comparison: &Comparison) -> Markup {
     let (from, to) = (&comparison.from, &comparison.to);
-    let name = |version: &Version| format!("{} 版", version.date.as_deref().unwrap_or("日期不详"));
+    let name = |version: &Version| format!("{} 版", date_or(version.date, "日期不详"));
     let choice = |field: &str, label: &str, chosen: &Version| {
         html! {
             label {
@@ -115,7 +115,7 @@ fn comparison_page(id: &str, comparison: &Comparison) -> Markup {
                 select name=(field) {
                     @for version in &comparison.versions {
                         option value=(version.id) selected[version.id == chosen.id] {
-                            (name(version)) @if let Some(status) = &version.status { "（" (status_label(status)) "）" }
+                            (name(version)) @if let Some(status) = version.status { "（" (status.label()) "）" }
                         }
                     }
                 }

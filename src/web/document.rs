@@ -12,8 +12,9 @@ use super::compare::{self, compare_url};
 use super::error::WebError;
 use super::pages::{Visitor, validity};
 use super::params::document_id;
-use super::views::{self, encode, kind_label, status_label, trusted};
+use super::views::{self, date_or, encode, trusted};
 use super::{AppState, doc_url, insights};
+use crate::content::Status;
 use crate::search::{DocumentPage, FollowedLaw};
 
 pub(super) async fn document(
@@ -81,7 +82,7 @@ fn document_page(page: &DocumentPage) -> Markup {
     let doc = &page.document;
     let meta = &doc.meta;
     let kind = doc.kind.as_str();
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
     // Warnings and guides: the editor calls `issuer` 发布单位 and `source` 来源.
     let staff_written = matches!(doc.kind, crate::content::Kind::Warning | crate::content::Kind::Guide);
     let details: Vec<(&str, String)> = [
@@ -100,19 +101,19 @@ fn document_page(page: &DocumentPage) -> Markup {
     .filter_map(|(label, value)| value.map(|v| (label, v)))
     .collect();
     html! {
-        nav.breadcrumb aria-label="位置" { a href="/" { "首页" } " › " (kind_label(kind)) }
+        nav.breadcrumb aria-label="位置" { a href="/" { "首页" } " › " (doc.kind.label()) }
         article class={ "document kind-" (kind) } {
             h1 { (meta.title) }
             @if let Some(severity) = meta.severity {
                 div class={ "banner severity-" (severity.as_str()) } role="note" {
                     strong { "消费警示 · " (severity.label()) }
-                    " " (validity(date(meta.date).as_deref(), date(meta.expires).as_deref()))
+                    " " (validity(meta.date, meta.expires))
                 }
             }
-            @if let Some(current) = page.versions.iter().find(|v| v.status.as_deref() == Some("current")).filter(|v| v.id != doc.id) {
+            @if let Some(current) = page.versions.iter().find(|v| v.status == Some(Status::Current)).filter(|v| v.id != doc.id) {
                 div.banner.history role="note" {
                     strong { "历史版本" } "：本文本已被修改，现行有效的版本是 "
-                    a href=(doc_url(&current.id, None)) { (current.date.as_deref().unwrap_or("现行版本")) " 版" }
+                    a href=(doc_url(&current.id, None)) { (date_or(current.date, "现行版本")) " 版" }
                     "。"
                 }
             }
@@ -133,9 +134,9 @@ fn document_page(page: &DocumentPage) -> Markup {
                     ul {
                         @for version in &page.versions {
                             li {
-                                @if version.id == doc.id { strong { (version.date.as_deref().unwrap_or("日期不详")) " 版（本页）" } }
-                                @else { a href=(doc_url(&version.id, None)) { (version.date.as_deref().unwrap_or("日期不详")) " 版" } }
-                                @if let Some(status) = &version.status { " · " (status_label(status)) }
+                                @if version.id == doc.id { strong { (date_or(version.date, "日期不详")) " 版（本页）" } }
+                                @else { a href=(doc_url(&version.id, None)) { (date_or(version.date, "日期不详")) " 版" } }
+                                @if let Some(status) = version.status { " · " (status.label()) }
                                 @if let Some(older) = page.versions.iter().skip_while(|v| v.id != version.id).nth(1) {
                                     " · " a.compare-link href=(compare_url(&doc.id, Some(&older.id), Some(&version.id))) { "与上一版本对照" }
                                 }
@@ -186,7 +187,7 @@ fn document_page(page: &DocumentPage) -> Markup {
                     @for cited in &page.cited_by {
                         dt { a href={ "#" (cited.anchor) } { (cited.anchor) } }
                         dd {
-                            ul { @for citing in &cited.documents { li { span.badge { (kind_label(&citing.kind)) } " " a href=(doc_url(&citing.id, None)) { (citing.title) } } } }
+                            ul { @for citing in &cited.documents { li { span.badge { (citing.kind.label()) } " " a href=(doc_url(&citing.id, None)) { (citing.title) } } } }
                         }
                     }
                 }
@@ -195,7 +196,7 @@ fn document_page(page: &DocumentPage) -> Markup {
         @if !page.related.is_empty() {
             section.related aria-labelledby="related-title" {
                 h2 #related-title { "相关内容" }
-                ul { @for related in &page.related { li { span.badge { (kind_label(&related.kind)) } " " a href=(doc_url(&related.id, None)) { (related.title) } } } }
+                ul { @for related in &page.related { li { span.badge { (related.kind.label()) } " " a href=(doc_url(&related.id, None)) { (related.title) } } } }
             }
         }
     }
@@ -214,14 +215,14 @@ fn followed(laws: &[FollowedLaw], checked: Option<chrono::NaiveDate>) -> Markup 
                     @for law in laws {
                         li {
                             a href=(doc_url(&law.id, None)) { "《" (law.title) "》" }
-                            " " (law.date.as_deref().unwrap_or("日期不详")) " 版"
-                            @if let Some(status) = &law.status { "（" (status_label(status)) "）" }
+                            " " (date_or(law.date, "日期不详")) " 版"
+                            @if let Some(status) = law.status { "（" (status.label()) "）" }
                         }
                     }
                 }
             }
             p.checked {
-                "最后核对：" @match checked { Some(day) => (day.format("%Y-%m-%d")), None => "未注明" }
+                "最后核对：" (date_or(checked, "未注明"))
                 @if !laws.is_empty() { "。法规此后如有修改，以现行有效的版本为准。" }
             }
         }

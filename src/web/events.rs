@@ -21,6 +21,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 use tokio_stream::wrappers::BroadcastStream;
@@ -83,7 +84,7 @@ pub struct Change {
 
 /// Announces changes until the process ends.
 pub async fn announce(state: AppState) {
-    let mut known: Option<BTreeMap<String, (String, Option<String>)>> = None;
+    let mut known: Option<BTreeMap<String, (String, Option<NaiveDate>)>> = None;
     let mut ticker = tokio::time::interval(TICK);
     loop {
         ticker.tick().await;
@@ -92,14 +93,14 @@ pub async fn announce(state: AppState) {
         let Ok(Ok(warnings)) = tokio::task::spawn_blocking(move || engine.warnings(Some(today), None)).await else {
             continue;
         };
-        let now: BTreeMap<String, (String, Option<String>)> =
+        let now: BTreeMap<String, (String, Option<NaiveDate>)> =
             warnings.into_iter().map(|w| (w.id, (w.title, w.expires))).collect();
         if let Some(before) = &known {
             for (id, (title, _)) in now.iter().filter(|(id, _)| !before.contains_key(*id)) {
                 let _ = state.events.send(Change { kind: "published", id: id.clone(), title: title.clone() });
             }
             for (id, (title, expires)) in before.iter().filter(|(id, _)| !now.contains_key(*id)) {
-                let expired = expires.as_deref().is_some_and(|e| e < today.format("%Y-%m-%d").to_string().as_str());
+                let expired = expires.is_some_and(|expires| expires < today);
                 let kind = if expired { "expired" } else { "withdrawn" };
                 let _ = state.events.send(Change { kind, id: id.clone(), title: title.clone() });
             }

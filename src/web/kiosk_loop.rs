@@ -8,8 +8,9 @@ use maud::{Markup, PreEscaped, html};
 
 use super::config::KioskConfig;
 use super::kiosk::qr_svg;
-use super::views::severity_label;
+use super::views::date_or;
 use super::{AppState, WebError};
+use crate::content::Severity;
 use crate::search::WarningSummary;
 
 /// Pinned and 预警 warnings shown in every round of the loop, at most.
@@ -34,18 +35,18 @@ pub(super) async fn loop_warnings(
         b.urgent
             .cmp(&a.urgent)
             .then(b.pinned.cmp(&a.pinned))
-            .then(severity_rank(&a.severity).cmp(&severity_rank(&b.severity)))
+            .then(severity_rank(a.severity).cmp(&severity_rank(b.severity)))
             .then(b.date.cmp(&a.date))
     });
     Ok(warnings)
 }
 
 /// 预警 before 警示 before 提示.
-fn severity_rank(severity: &Option<String>) -> u8 {
-    match severity.as_deref() {
-        Some("alert") => 0,
-        Some("caution") => 1,
-        _ => 2,
+fn severity_rank(severity: Option<Severity>) -> u8 {
+    match severity {
+        Some(Severity::Alert) => 0,
+        Some(Severity::Caution) => 1,
+        Some(Severity::Info) | None => 2,
     }
 }
 
@@ -61,7 +62,7 @@ fn playlist(warnings: &[WarningSummary]) -> Vec<usize> {
         return urgent;
     }
     let (mut top, mut others): (Vec<usize>, Vec<usize>) =
-        (0..warnings.len()).partition(|&i| warnings[i].pinned || warnings[i].severity.as_deref() == Some("alert"));
+        (0..warnings.len()).partition(|&i| warnings[i].pinned || warnings[i].severity == Some(Severity::Alert));
     if top.len() > TOP_PER_ROUND {
         others.splice(0..0, top.drain(TOP_PER_ROUND..));
     }
@@ -121,11 +122,11 @@ pub(super) fn slide_markup(warnings: &[WarningSummary], base: &str) -> Markup {
             }
         }
         @for (i, warning) in warnings.iter().enumerate() {
-            @let severity = warning.severity.as_deref().unwrap_or("info");
+            @let severity = warning.severity.unwrap_or(Severity::Info);
             article.slide.current[i == 0].(format!("severity-{severity}")) data-id=(warning.id)
-                data-severity=(severity) data-urgent=(warning.urgent) hidden[i != 0] {
+                data-severity=(severity.as_str()) data-urgent=(warning.urgent) hidden[i != 0] {
                 p.band {
-                    span.level { "消费" (severity_label(severity)) }
+                    span.level { "消费" (severity.label()) }
                     @if warning.urgent { span.urgent { "紧急" } }
                 }
                 div.message {
@@ -133,7 +134,7 @@ pub(super) fn slide_markup(warnings: &[WarningSummary], base: &str) -> Markup {
                     @if let Some(summary) = &warning.summary { p.summary { (short_summary(summary)) } }
                     p.validity {
                         "有效期："
-                        (warning.date.as_deref().unwrap_or("—")) " 至 " (warning.expires.as_deref().unwrap_or("长期有效"))
+                        (date_or(warning.date, "—")) " 至 " (date_or(warning.expires, "长期有效"))
                     }
                 }
                 figure.qr {
@@ -150,11 +151,11 @@ pub(super) fn slide_markup(warnings: &[WarningSummary], base: &str) -> Markup {
 mod tests {
     use super::*;
 
-    fn warning(id: &str, severity: &str, pinned: bool, urgent: bool) -> WarningSummary {
+    fn warning(id: &str, severity: Severity, pinned: bool, urgent: bool) -> WarningSummary {
         WarningSummary {
             id: id.into(),
             title: id.into(),
-            severity: Some(severity.into()),
+            severity: Some(severity),
             issuer: None,
             summary: None,
             date: None,
@@ -169,8 +170,9 @@ mod tests {
 
     #[test]
     fn pinned_and_alert_warnings_come_every_round_and_the_others_in_turn() {
-        let mut warnings = vec![warning("pinned", "caution", true, false), warning("alert", "alert", false, false)];
-        warnings.extend((0..9).map(|i| warning(&format!("other-{i}"), "caution", false, false)));
+        let mut warnings =
+            vec![warning("pinned", Severity::Caution, true, false), warning("alert", Severity::Alert, false, false)];
+        warnings.extend((0..9).map(|i| warning(&format!("other-{i}"), Severity::Caution, false, false)));
         let order = playlist(&warnings);
         // Rounds of 2 + 4: three rounds, the last taking turns from the start again.
         assert_eq!(order, [0, 1, 2, 3, 4, 5, 0, 1, 6, 7, 8, 9, 0, 1, 10, 2, 3, 4]);
@@ -179,12 +181,14 @@ mod tests {
 
     #[test]
     fn at_most_eight_come_every_round_and_the_rest_wait_their_turn() {
-        let warnings: Vec<WarningSummary> = (0..10).map(|i| warning(&format!("a{i}"), "alert", false, false)).collect();
+        let warnings: Vec<WarningSummary> =
+            (0..10).map(|i| warning(&format!("a{i}"), Severity::Alert, false, false)).collect();
         let order = playlist(&warnings);
         assert_eq!(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
         // 33 slides of 12 s took 6.6 minutes; a round of the loop is at most 12 slides.
-        let many: Vec<WarningSummary> =
-            (0..33).map(|i| warning(&format!("w{i}"), if i < 10 { "alert" } else { "info" }, false, false)).collect();
+        let many: Vec<WarningSummary> = (0..33)
+            .map(|i| warning(&format!("w{i}"), if i < 10 { Severity::Alert } else { Severity::Info }, false, false))
+            .collect();
         let order = playlist(&many);
         assert!(
             order
@@ -196,7 +200,8 @@ mod tests {
 
     #[test]
     fn urgent_warnings_are_shown_alone() {
-        let warnings = vec![warning("urgent", "alert", false, true), warning("pinned", "info", true, false)];
+        let warnings =
+            vec![warning("urgent", Severity::Alert, false, true), warning("pinned", Severity::Info, true, false)];
         assert_eq!(playlist(&warnings), [0]);
         assert_eq!(playlist(&[]), Vec::<usize>::new());
     }

@@ -8,16 +8,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::{Query, QueryRejection};
+use chrono::NaiveDate;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::answer::answer_block;
 use super::error::WebError;
 use super::params::SearchParams;
-use super::views::{
-    self, CATEGORIES, Page, display_title, encode, kind_label, level_label, severity_badge, status_label, trusted,
-};
+use super::views::{self, CATEGORIES, Page, display_title, encode, severity_badge, trusted};
 use super::{AppState, doc_url, hit_url, insights};
+use crate::content::{Kind, Level, Severity, Status};
 use crate::insights::Channel;
 use crate::search::answer::Answer;
 use crate::search::{SearchHit, SearchResults, Sort, WarningSummary};
@@ -115,7 +115,7 @@ async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
                 section.urgent-banner aria-label="重要消费警示" {
                     ul {
                         @for warning in &top {
-                            li { (severity_badge(warning.severity.as_deref())) " " a href=(doc_url(&warning.id, None)) { (warning.title) } }
+                            li { (severity_badge(warning.severity)) " " a href=(doc_url(&warning.id, None)) { (warning.title) } }
                         }
                     }
                 }
@@ -159,12 +159,12 @@ fn warning_list(warnings: &[WarningSummary]) -> Markup {
         } @else {
             ul.warnings {
                 @for warning in warnings {
-                    li class={ "warning severity-" (warning.severity.as_deref().unwrap_or("info")) } {
-                        (severity_badge(warning.severity.as_deref()))
+                    li class={ "warning severity-" (warning.severity.unwrap_or(Severity::Info).as_str()) } {
+                        (severity_badge(warning.severity))
                         @if warning.pinned { span.badge.pinned { "置顶" } }
                         a href=(doc_url(&warning.id, None)) { (warning.title) }
                         @if let Some(summary) = &warning.summary { p { (summary) } }
-                        p.meta { (validity(warning.date.as_deref(), warning.expires.as_deref())) }
+                        p.meta { (validity(warning.date, warning.expires)) }
                     }
                 }
             }
@@ -172,7 +172,7 @@ fn warning_list(warnings: &[WarningSummary]) -> Markup {
     }
 }
 
-pub(super) fn validity(date: Option<&str>, expires: Option<&str>) -> String {
+pub(super) fn validity(date: Option<NaiveDate>, expires: Option<NaiveDate>) -> String {
     match (date, expires) {
         (Some(date), Some(expires)) => format!("有效期：{date} 至 {expires}"),
         (Some(date), None) => format!("发布日期：{date}，长期有效"),
@@ -309,9 +309,9 @@ fn results_page(
 ) -> Markup {
     let Found { results, answer, nearby } = *found;
     let facet_groups: [FacetGroup; 3] = [
-        ("类型", "kind", &results.facets.kind, kind_label),
-        ("效力级别", "level", &results.facets.level, level_label),
-        ("时效性", "status", &results.facets.status, status_label),
+        ("类型", "kind", &results.facets.kind, |kind| Kind::parse(kind).map_or("其他", Kind::label)),
+        ("效力级别", "level", &results.facets.level, |level| Level::parse(level).map_or("其他", Level::label)),
+        ("时效性", "status", &results.facets.status, |status| Status::parse(status).map_or("未知", Status::label)),
     ];
     let selected = |name: &str, value: &str| filter_values(&mut params.clone(), name).iter().any(|v| v == value);
     let toggled = |name: &str, value: &str| {
@@ -338,7 +338,7 @@ fn results_page(
                     h3 { "看看这些维权指南和消费警示" }
                     ul.nearby {
                         @for hit in nearby {
-                            li { span.badge { (kind_label(&hit.kind)) } " " a href=(hit_url(hit)) { (display_title(&hit.kind, &hit.title)) } }
+                            li { span.badge { (hit.kind.label()) } " " a href=(hit_url(hit)) { (display_title(hit.kind, &hit.title)) } }
                         }
                     }
                 }
@@ -394,14 +394,14 @@ fn results_page(
                     ol.hits start=((page - 1) * results.per_page + 1) {
                         @for (i, hit) in results.hits.iter().enumerate() {
                             li.hit {
-                                h2 { a href=(insights::tracked(&hit_url(hit), search_ref, i + 1)) { (display_title(&hit.kind, &hit.title)) @if let Some(article) = &hit.article { " " (article) } } }
+                                h2 { a href=(insights::tracked(&hit_url(hit), search_ref, i + 1)) { (display_title(hit.kind, &hit.title)) @if let Some(article) = &hit.article { " " (article) } } }
                                 p.meta {
-                                    span.badge { (kind_label(&hit.kind)) }
+                                    span.badge { (hit.kind.label()) }
                                     @if hit.expired { " " span.badge.expired { "已过期" } }
-                                    @if let Some(level) = &hit.level { " " (level_label(level)) }
-                                    @if let Some(status) = &hit.status { " · " (status_label(status)) }
-                                    @if hit.status.as_deref() == Some("amended") { " " span.badge.history { "历史版本" } }
-                                    @if let Some(date) = &hit.date { " · " (date) }
+                                    @if let Some(level) = hit.level { " " (level.label()) }
+                                    @if let Some(status) = hit.status { " · " (status.label()) }
+                                    @if hit.status == Some(Status::Amended) { " " span.badge.history { "历史版本" } }
+                                    @if let Some(date) = hit.date { " · " (maud::display(date)) }
                                     @if let Some(chapter) = &hit.chapter { " · " (chapter) }
                                 }
                                 p.snippet { (trusted(&hit.snippet)) }
@@ -460,7 +460,7 @@ async fn tag(State(state): State<AppState>, visitor: Visitor, Path(tag): Path<St
                 p { "共 " (results.total) " 条，按日期排列。" }
                 ol.hits {
                     @for hit in &results.hits {
-                        li.hit { h2 { a href=(hit_url(hit)) { (display_title(&hit.kind, &hit.title)) @if let Some(a) = &hit.article { " " (a) } } } p.meta { span.badge { (kind_label(&hit.kind)) } @if let Some(d) = &hit.date { " · " (d) } } }
+                        li.hit { h2 { a href=(hit_url(hit)) { (display_title(hit.kind, &hit.title)) @if let Some(a) = &hit.article { " " (a) } } } p.meta { span.badge { (hit.kind.label()) } @if let Some(d) = hit.date { " · " (maud::display(d)) } } }
                     }
                 }
             };
@@ -482,13 +482,12 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
         Err(error) => return error.status.into_response(),
     };
     let mut sorted = warnings;
-    sorted.sort_by(|a, b| b.date.cmp(&a.date));
+    sorted.sort_by_key(|w| std::cmp::Reverse(w.date));
     // Atom wants instants: a warning's date is midnight of that day in the clock's zone.
-    let instant = |date: Option<&str>| {
-        let day = date.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or_default();
-        clock.start_of(day).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    let instant = |date: Option<NaiveDate>| {
+        clock.start_of(date.unwrap_or_default()).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     };
-    let updated = instant(sorted.first().and_then(|w| w.date.as_deref()));
+    let updated = instant(sorted.first().and_then(|w| w.date));
     let xml = html! {
         (PreEscaped("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"))
         feed xmlns="http://www.w3.org/2005/Atom" {
@@ -502,10 +501,10 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
                     title { (warning.title) }
                     id { (base) (doc_url(&warning.id, None)) }
                     link href={ (base) (doc_url(&warning.id, None)) } {}
-                    updated { (instant(warning.date.as_deref())) }
+                    updated { (instant(warning.date)) }
                     author { name { (warning.issuer.as_deref().unwrap_or("消费维权知识库")) } }
                     @if let Some(summary) = &warning.summary { summary { (summary) } }
-                    category term=(warning.severity.as_deref().unwrap_or("info")) {}
+                    category term=(warning.severity.unwrap_or(Severity::Info).as_str()) {}
                 }
             }
         }

@@ -2,10 +2,11 @@
 //! snippets and rendered documents, which the engine already made safe, are
 //! inserted as HTML.
 
+use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::Assets;
-use crate::content::{Kind, Level, Severity, Status};
+use crate::content::{Kind, Severity};
 
 /// Category tiles on the home page: label and the query they run.
 pub const CATEGORIES: &[(&str, &str)] = &[
@@ -32,20 +33,9 @@ pub struct Page<'a> {
     pub assets: &'a Assets,
 }
 
-pub fn kind_label(kind: &str) -> &'static str {
-    Kind::parse(kind).map(Kind::label).unwrap_or("其他")
-}
-
-pub fn level_label(level: &str) -> &'static str {
-    Level::parse(level).map(Level::label).unwrap_or("其他")
-}
-
-pub fn status_label(status: &str) -> &'static str {
-    Status::parse(status).map(Status::label).unwrap_or("未知")
-}
-
-pub fn severity_label(severity: &str) -> &'static str {
-    Severity::parse(severity).map(Severity::label).unwrap_or("提示")
+/// A date as pages show it (2024-03-15), or `otherwise` when there is none.
+pub fn date_or(date: Option<NaiveDate>, otherwise: &str) -> String {
+    date.map_or_else(|| otherwise.to_string(), |date| date.to_string())
 }
 
 /// Percent-encodes a query-string value.
@@ -120,8 +110,8 @@ pub fn layout(page: &Page, main: Markup) -> Markup {
 
 /// How a result names its document: a law's title in 《》, as law titles
 /// are written; a guide's, warning's or case's title as it is.
-pub fn display_title(kind: &str, title: &str) -> String {
-    if kind == Kind::Law.as_str() { format!("《{title}》") } else { title.to_string() }
+pub fn display_title(kind: Kind, title: &str) -> String {
+    if kind == Kind::Law { format!("《{title}》") } else { title.to_string() }
 }
 
 /// Where to complain, as something to act on: a 拨打12315 button that
@@ -148,9 +138,10 @@ pub fn complain(channels: &[String], compact: bool) -> Markup {
 /// The national complaint platform of the market regulators.
 pub const PLATFORM_12315: &str = "https://www.12315.cn";
 
-pub fn severity_badge(severity: Option<&str>) -> Markup {
-    let severity = severity.unwrap_or("info");
-    html! { span class={ "badge severity-" (severity) } { (severity_label(severity)) } }
+/// A warning's severity as a badge; a warning without one is a 提示.
+pub fn severity_badge(severity: Option<Severity>) -> Markup {
+    let severity = severity.unwrap_or(Severity::Info);
+    html! { span class={ "badge severity-" (severity.as_str()) } { (severity.label()) } }
 }
 
 /// Inserts HTML the engine made safe (snippets, rendered documents).

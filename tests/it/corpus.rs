@@ -69,7 +69,7 @@ fn the_whole_corpus_indexes_and_answers() {
     let laws = SearchRequest { kinds: vec![Kind::Law], ..SearchRequest::new("消费者 经营者 赔偿") };
     let filtered = engine.search(&laws).unwrap();
     assert_eq!(filtered.facets.kind, broad.facets.kind, "the kind filter counts as if it were not set");
-    assert!(filtered.hits.iter().all(|hit| hit.kind == "law"));
+    assert!(filtered.hits.iter().all(|hit| hit.kind == Kind::Law));
 
     // Cases rank below the articles they apply (the fitted `case` weight);
     // among cases the one on car fraud comes first.
@@ -112,12 +112,12 @@ fn the_whole_corpus_indexes_and_answers() {
     assert_eq!(status_of("经济法/农产品质量安全法(2022-09-02)"), Some(Status::Current));
     assert_eq!(status_of("经济法/农产品质量安全法(2018-10-26)"), Some(Status::Amended));
     let page = engine.document("经济法/农产品质量安全法(2018-10-26)", &weiquan::web::citation_url).unwrap().unwrap();
-    let versions: Vec<_> = page.versions.iter().map(|v| (v.id.as_str(), v.status.as_deref())).collect();
+    let versions: Vec<_> = page.versions.iter().map(|v| (v.id.as_str(), v.status)).collect();
     assert_eq!(
         versions,
         [
-            ("经济法/农产品质量安全法(2022-09-02)", Some("current")),
-            ("经济法/农产品质量安全法(2018-10-26)", Some("amended"))
+            ("经济法/农产品质量安全法(2022-09-02)", Some(Status::Current)),
+            ("经济法/农产品质量安全法(2018-10-26)", Some(Status::Amended))
         ]
     );
     let civil_code = engine.document("民法典/合同编", &weiquan::web::citation_url).unwrap().unwrap();
@@ -144,6 +144,6 @@ fn the_whole_corpus_indexes_and_answers() {
     let hit = results.hits.iter().take(3).find(|hit| hit.title == "中华人民共和国消费者权益保护法").unwrap();
     assert_eq!(hit.article.as_deref(), Some("第二十五条"));
     assert_eq!(hit.chapter.as_deref(), Some("第三章 经营者的义务"));
-    assert_eq!(hit.date.as_deref(), Some("2013-10-25"));
+    assert_eq!(hit.date, content::date_format::parse("2013-10-25"));
     assert!(hit.snippet.contains("<mark>"), "{}", hit.snippet);
 }

@@ -9,6 +9,7 @@ mod common;
 mod accounts;
 mod admin;
 mod api;
+mod api_json;
 mod audit;
 mod browser;
 mod cli;

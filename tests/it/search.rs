@@ -19,10 +19,10 @@ fn a_question_finds_its_article_first_with_title_article_and_chapter() {
     assert_eq!(top.title, "示例消费者保护法");
     assert_eq!(top.article.as_deref(), Some("第二十五条"));
     assert_eq!(top.chapter.as_deref(), Some("第三章 经营者的义务 / 第一节 一般规定"));
-    assert_eq!(top.kind, "law");
-    assert_eq!(top.level.as_deref(), Some("law"));
-    assert_eq!(top.status.as_deref(), Some("current"));
-    assert_eq!(top.date.as_deref(), Some("2020-05-01"));
+    assert_eq!(top.kind, Kind::Law);
+    assert_eq!(top.level, Some(Level::Law));
+    assert_eq!(top.status, Some(Status::Current));
+    assert_eq!(top.date, NaiveDate::from_ymd_opt(2020, 5, 1));
 }
 
 #[test]
@@ -102,8 +102,8 @@ fn the_version_in_force_ranks_above_older_ones_which_stay_findable() {
         fixture.search(&SearchRequest { statuses: vec![Status::Amended], ..SearchRequest::new("七日内退货") });
     assert_eq!(history.hits.iter().map(unit_id).collect::<Vec<_>>(), [old]);
     let page = fixture.engine.document("laws/sample-consumer-law-2015", &weiquan::web::citation_url).unwrap().unwrap();
-    let versions: Vec<_> = page.versions.iter().map(|v| (v.id.as_str(), v.status.as_deref())).collect();
-    assert_eq!(versions, [(LAW, Some("current")), ("laws/sample-consumer-law-2015", Some("amended"))]);
+    let versions: Vec<_> = page.versions.iter().map(|v| (v.id.as_str(), v.status)).collect();
+    assert_eq!(versions, [(LAW, Some(Status::Current)), ("laws/sample-consumer-law-2015", Some(Status::Amended))]);
 }
 
 #[test]
@@ -247,11 +247,11 @@ fn a_filtering_facet_still_counts_its_other_values() {
 fn sorting_by_date_and_paging() {
     let fixture = shared_index();
     let by_date = fixture.search(&SearchRequest { query: "预付卡".into(), sort: Sort::Date, ..Default::default() });
-    let dates: Vec<_> = by_date.hits.iter().map(|h| h.date.clone().unwrap_or_default()).collect();
+    let dates: Vec<_> = by_date.hits.iter().map(|h| h.date).collect();
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(dates, sorted);
-    assert_eq!(dates[0], "2024-03-15");
+    assert_eq!(dates[0], NaiveDate::from_ymd_opt(2024, 3, 15));
 
     let all = fixture.query("消费者").hits.iter().map(unit_id).collect::<Vec<_>>();
     let page = |page| {
@@ -391,7 +391,7 @@ fn the_answer_is_the_guide_and_the_article_in_force_it_cites() {
     let expected = Answer {
         document: Some(AnswerDocument {
             id: "guides/return-goods".into(),
-            kind: "guide".into(),
+            kind: Kind::Guide,
             title: "网购退货指南".into(),
             summary: "网上买的东西不想要了，七日内可以申请退货。".into(),
         }),
@@ -403,8 +403,8 @@ fn the_answer_is_the_guide_and_the_article_in_force_it_cites() {
             anchor: "第二十五条".into(),
             text: "经营者通过网络销售商品的，消费者有权自收到商品之日起七日内退货，且无需说明理由。\n消费者退货的商品应当完好。"
                 .into(),
-            date: Some("2020-05-01".into()),
-            status: Some("current".into()),
+            date: NaiveDate::from_ymd_opt(2020, 5, 1),
+            status: Some(Status::Current),
         }],
         case: None,
     };
