@@ -548,10 +548,15 @@ impl Engine {
         &self.catalog
     }
 
-    /// Warnings, pinned first, then newest. With `active_on`, only those in
-    /// force that day: dated that day or earlier and not expired. With
+    /// Warnings in `order` ([`WarningOrder`]). With `active_on`, only those
+    /// in force that day: dated that day or earlier and not expired. With
     /// `region`, only that region's and nationwide ones.
-    pub fn warnings(&self, active_on: Option<NaiveDate>, region: Option<&str>) -> Result<Vec<WarningSummary>, Error> {
+    pub fn warnings(
+        &self,
+        active_on: Option<NaiveDate>,
+        region: Option<&str>,
+        order: &WarningOrder,
+    ) -> Result<Vec<WarningSummary>, Error> {
         let request = SearchRequest {
             kinds: vec![Kind::Warning],
             regions: region.map(String::from).into_iter().collect(),
@@ -585,13 +590,47 @@ impl Engine {
             });
         }
         warnings.retain(|w| active_on.is_none_or(|today| w.in_force(today)));
-        warnings.sort_by(|a, b| b.pinned.cmp(&a.pinned).then(b.date.cmp(&a.date)).then(a.id.cmp(&b.id)));
+        match order {
+            WarningOrder::Newest => {
+                warnings.sort_by(|a, b| b.pinned.cmp(&a.pinned).then(b.date.cmp(&a.date)).then(a.id.cmp(&b.id)))
+            }
+            WarningOrder::Kiosk(kiosk) => {
+                warnings.retain(|w| w.kiosks.is_empty() || w.kiosks.iter().any(|k| k == kiosk));
+                warnings.sort_by(|a, b| {
+                    b.urgent
+                        .cmp(&a.urgent)
+                        .then(b.pinned.cmp(&a.pinned))
+                        .then(severity_rank(a.severity).cmp(&severity_rank(b.severity)))
+                        .then(b.date.cmp(&a.date))
+                        .then(a.id.cmp(&b.id))
+                });
+            }
+        }
         Ok(warnings)
     }
 
     /// Number of search units in the index.
     pub fn unit_count(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+}
+
+/// Which warnings [`Engine::warnings`] lists, and in what order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarningOrder {
+    /// Pinned first, then newest: the website's lists, the feed, the API.
+    Newest,
+    /// The loop of kiosk `id`: only warnings meant for it (or for every
+    /// kiosk); urgent first, then pinned, then 预警, 警示, 提示, then newest.
+    Kiosk(String),
+}
+
+/// 预警 before 警示 before 提示.
+fn severity_rank(severity: Option<Severity>) -> u8 {
+    match severity {
+        Some(Severity::Alert) => 0,
+        Some(Severity::Caution) => 1,
+        Some(Severity::Info) | None => 2,
     }
 }
 

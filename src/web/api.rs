@@ -18,7 +18,7 @@ use crate::content::{FrontMatter, Kind};
 use crate::search::answer::{Answer, AnswerArticle, AnswerDocument};
 use crate::search::query::Expansion;
 use crate::search::suggest::Suggestion;
-use crate::search::{CitedBy, Facets, Related, SearchHit, Version, WarningSummary};
+use crate::search::{CitedBy, Facets, Related, SearchHit, Version, WarningOrder, WarningSummary};
 
 /// Every API route, as registered in the router. The OpenAPI test checks
 /// each is documented.
@@ -295,7 +295,7 @@ pub async fn warnings(
     };
     let today = active.then(|| state.clock().today());
     let region = params.region.filter(|r| !r.trim().is_empty());
-    let warnings = state.engine().warnings(today, region.as_deref())?;
+    let warnings = state.engine().warnings(today, region.as_deref(), &WarningOrder::Newest)?;
     Ok(Json(WarningsResponse { warnings }))
 }
 

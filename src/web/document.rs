@@ -15,7 +15,7 @@ use super::params::document_id;
 use super::views::{self, date_or, encode, trusted};
 use super::{AppState, doc_url, insights};
 use crate::content::Status;
-use crate::search::{DocumentPage, FollowedLaw};
+use crate::search::{DocumentPage, FollowedLaw, WarningOrder};
 
 pub(super) async fn document(
     State(state): State<AppState>,
@@ -59,7 +59,7 @@ async fn withdrawn_page(state: &AppState, visitor: &Visitor, id: &str) -> Option
     let lookup = id.to_string();
     let (meta, day) = tokio::task::spawn_blocking(move || publisher.withdrawn(&lookup)).await.ok()?.ok()??;
     let today = state.clock().today();
-    let current = state.blocking(move |engine| engine.warnings(Some(today), None)).await.ok()?;
+    let current = state.blocking(move |engine| engine.warnings(Some(today), None, &WarningOrder::Newest)).await.ok()?;
     let related: Vec<_> =
         current.into_iter().filter(|w| w.tags.iter().any(|t| meta.tags.contains(t))).take(3).collect();
     let when = day.map_or(String::new(), |day| day.format("于%Y年%-m月%-d日").to_string());

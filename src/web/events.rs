@@ -31,6 +31,7 @@ use super::client::ClientIp;
 use super::error::ApiError;
 use super::limit::PerAddress;
 use super::{AppState, WebError};
+use crate::search::WarningOrder;
 
 /// How often the warnings in force are compared.
 const TICK: Duration = Duration::from_secs(1);
@@ -90,7 +91,9 @@ pub async fn announce(state: AppState) {
         ticker.tick().await;
         let engine = state.engine.clone();
         let today = state.clock().today();
-        let Ok(Ok(warnings)) = tokio::task::spawn_blocking(move || engine.warnings(Some(today), None)).await else {
+        let Ok(Ok(warnings)) =
+            tokio::task::spawn_blocking(move || engine.warnings(Some(today), None, &WarningOrder::Newest)).await
+        else {
             continue;
         };
         let now: BTreeMap<String, (String, Option<NaiveDate>)> =

@@ -11,7 +11,7 @@ use super::kiosk::qr_svg;
 use super::views::date_or;
 use super::{AppState, WebError};
 use crate::content::Severity;
-use crate::search::WarningSummary;
+use crate::search::{WarningOrder, WarningSummary};
 
 /// Pinned and 预警 warnings shown in every round of the loop, at most.
 const TOP_PER_ROUND: usize = 8;
@@ -29,25 +29,8 @@ pub(super) async fn loop_warnings(
 ) -> Result<Vec<WarningSummary>, WebError> {
     let region = config.region.clone();
     let today = state.clock().today();
-    let mut warnings = state.blocking(move |engine| engine.warnings(Some(today), region.as_deref())).await?;
-    warnings.retain(|w| w.kiosks.is_empty() || w.kiosks.iter().any(|k| k == kiosk));
-    warnings.sort_by(|a, b| {
-        b.urgent
-            .cmp(&a.urgent)
-            .then(b.pinned.cmp(&a.pinned))
-            .then(severity_rank(a.severity).cmp(&severity_rank(b.severity)))
-            .then(b.date.cmp(&a.date))
-    });
-    Ok(warnings)
-}
-
-/// 预警 before 警示 before 提示.
-fn severity_rank(severity: Option<Severity>) -> u8 {
-    match severity {
-        Some(Severity::Alert) => 0,
-        Some(Severity::Caution) => 1,
-        Some(Severity::Info) | None => 2,
-    }
+    let order = WarningOrder::Kiosk(kiosk.to_string());
+    state.blocking(move |engine| engine.warnings(Some(today), region.as_deref(), &order)).await
 }
 
 /// The order the loop shows `warnings` (sorted as [`loop_warnings`] does)

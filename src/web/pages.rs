@@ -20,7 +20,7 @@ use super::{AppState, doc_url, hit_url, insights};
 use crate::content::{Kind, Level, Severity, Status};
 use crate::insights::Channel;
 use crate::search::answer::Answer;
-use crate::search::{SearchHit, SearchResults, Sort, WarningSummary};
+use crate::search::{SearchHit, SearchResults, Sort, WarningOrder, WarningSummary};
 
 /// Cookie that keeps the large-text mode (适老化) on.
 const LARGE_TEXT_COOKIE: &str = "wq_large";
@@ -101,7 +101,7 @@ pub async fn not_found(State(state): State<AppState>, visitor: Visitor, uri: axu
 
 async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
     let today = state.clock().today();
-    let warnings = match state.blocking(move |engine| engine.warnings(Some(today), None)).await {
+    let warnings = match state.blocking(move |engine| engine.warnings(Some(today), None, &WarningOrder::Newest)).await {
         Ok(warnings) => warnings,
         Err(error) => return state.error_page(&visitor, error),
     };
@@ -423,7 +423,7 @@ fn results_page(
 
 async fn warnings(State(state): State<AppState>, visitor: Visitor) -> Response {
     let today = state.clock().today();
-    let all = match state.blocking(|engine| engine.warnings(None, None)).await {
+    let all = match state.blocking(|engine| engine.warnings(None, None, &WarningOrder::Newest)).await {
         Ok(all) => all,
         Err(error) => return state.error_page(&visitor, error),
     };
@@ -477,7 +477,7 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
     // The warnings in force today, as on the warnings page and the kiosks.
     let clock = state.clock().clone();
     let today = clock.today();
-    let warnings = match state.blocking(move |engine| engine.warnings(Some(today), None)).await {
+    let warnings = match state.blocking(move |engine| engine.warnings(Some(today), None, &WarningOrder::Newest)).await {
         Ok(warnings) => warnings,
         Err(error) => return error.status.into_response(),
     };

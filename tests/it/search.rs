@@ -515,3 +515,29 @@ fn an_answer_shows_three_cited_articles_in_force_those_the_search_found_first() 
     assert!(all.hits[..all.hits.len() - 1].iter().all(|hit| !hit.expired));
     assert_eq!(answer.articles.iter().map(|a| a.article.as_str()).collect::<Vec<_>>(), ["第五十五条"]);
 }
+
+#[test]
+fn kiosk_order_puts_urgent_pinned_and_graver_warnings_first_and_keeps_only_the_kiosks_own() {
+    use weiquan::content::Severity;
+    use weiquan::search::WarningOrder;
+    let fixture = shared_index();
+    let all = fixture.engine.warnings(None, None, &WarningOrder::Newest).unwrap();
+    let kiosk = fixture.engine.warnings(None, None, &WarningOrder::Kiosk("lobby".into())).unwrap();
+    assert!(kiosk.len() >= 2, "the fixture's warnings: {all:?}");
+    assert!(kiosk.iter().all(|w| w.kiosks.is_empty() || w.kiosks.iter().any(|k| k == "lobby")), "{kiosk:?}");
+    assert_eq!(
+        kiosk.len(),
+        all.iter().filter(|w| w.kiosks.is_empty() || w.kiosks.contains(&"lobby".to_string())).count()
+    );
+    let rank = |w: &weiquan::search::WarningSummary| {
+        let severity = match w.severity {
+            Some(Severity::Alert) => 0,
+            Some(Severity::Caution) => 1,
+            _ => 2,
+        };
+        (!w.urgent, !w.pinned, severity, std::cmp::Reverse(w.date))
+    };
+    assert!(kiosk.windows(2).all(|pair| rank(&pair[0]) <= rank(&pair[1])), "{kiosk:?}");
+    let newest = |w: &weiquan::search::WarningSummary| (!w.pinned, std::cmp::Reverse(w.date));
+    assert!(all.windows(2).all(|pair| newest(&pair[0]) <= newest(&pair[1])), "{all:?}");
+}
