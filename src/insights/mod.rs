@@ -19,6 +19,7 @@
 //! writer thread that inserts them in batches; when the channel is full the
 //! event is dropped and counted.
 
+pub mod export;
 mod quota;
 pub mod report;
 
