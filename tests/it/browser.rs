@@ -310,8 +310,8 @@ async fn a_publisher_writes_a_warning_with_the_preview_and_publishes_it() {
         .await
         .expect("the published warning is a search result");
     hit.click().await.unwrap();
-    let title = client.wait().at_most(WAIT).for_element(Locator::Css("h1")).await.unwrap().text().await.unwrap();
-    assert_eq!(title, "蓝莓牌榨汁机刀片松动警示");
+    // The document's heading, not the results page's hidden one.
+    assert_eq!(text_of(client, "article.document h1").await, "蓝莓牌榨汁机刀片松动警示");
     save_screenshot(client, "admin-published-warning").await;
     browser.client.clone().close().await.unwrap();
 }
@@ -630,10 +630,12 @@ async fn a_visitor_answers_feedback_and_staff_see_what_rose_and_what_failed() {
     // The API's searches are a choice apart.
     client.find(Locator::Css("select[name=source] option[value=api]")).await.unwrap().click().await.unwrap();
     client.find(Locator::Css(".insights-filter button[type=submit]")).await.unwrap().click().await.unwrap();
-    let failing = client.wait().at_most(WAIT).for_element(Locator::Css("#failing tbody")).await.unwrap();
-    assert!(failing.text().await.unwrap().contains("直播 退款"));
+    // Read the table once the form has navigated, not from the page it left.
+    let api = "return location.search.includes('source=api')";
+    assert!(within_5s(client, api, json!(true)).await, "the filter was not applied");
+    assert!(text_of(client, "#failing tbody").await.contains("直播 退款"));
     client.back().await.unwrap();
-    client.wait().at_most(WAIT).for_element(Locator::Css("select[name=source] option[value=consumers]")).await.unwrap();
+    assert!(within_5s(client, api, json!(false)).await, "back did not return to the people's searches");
     client.find(Locator::LinkText("本周简报（可打印）")).await.unwrap().click().await.unwrap();
     let summary = client.wait().at_most(WAIT).for_element(Locator::Css(".weekly-summary")).await.unwrap();
     assert!(summary.text().await.unwrap().contains("上升最快的话题：“预付卡”"));
