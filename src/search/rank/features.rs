@@ -139,6 +139,7 @@ pub fn measure(
             }
             values.set(Feature::Bridge, candidate.bridge);
             columns.fill(doc, context, values);
+            values.set(Feature::ConsumerMatched, values.get(Feature::Consumer) * values.get(Feature::Coverage));
         }
     }
     Ok(features)

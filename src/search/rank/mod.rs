@@ -85,6 +85,11 @@ features! {
     Cited = "cited";
     /// How much the law is about consumers (core list, shipped citations).
     Consumer = "consumer";
+    /// [`Feature::Consumer`] × [`Feature::Coverage`]: the part of the
+    /// consumer prior that counts only as far as the unit holds the query,
+    /// so a consumer-law article the query barely touches no longer
+    /// outranks the article it is about.
+    ConsumerMatched = "consumer_matched";
     /// 1 for a local regulation of a place the query and its filters do not
     /// name.
     LocalElsewhere = "local_elsewhere";
