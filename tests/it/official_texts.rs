@@ -358,6 +358,7 @@ async fn about_lists_the_known_gaps_and_hand_added_laws_name_their_source() {
     for title in ["仲裁法", "食品安全法", "反不正当竞争法", "消费者权益保护法实施条例"] {
         assert!(gaps.contains(&format!("《中华人民共和国{title}》")), "{title} missing from {gaps}");
     }
+    assert!(gaps.contains("《市场监督管理投诉举报处理办法》"), "the 12315 rules of 2026 missing from {gaps}");
     assert!(gaps.contains("2026年3月1日起施行") && gaps.contains("2024年7月1日起施行"));
     assert!(about.contains("id=\"no-corpus\""), "the fixture server has no official texts");
 
