@@ -17,7 +17,7 @@ use super::{ContentArgs, IndexArgs, progress_bar, project_roots};
 
 /// The flags of `weiquan eval`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The judged queries, e.g. ../shared/eval/queries-dev.jsonl or
     /// eval/consumer.jsonl; several with --fit and --ablate.
     #[arg(required = true)]
@@ -72,7 +72,7 @@ enum Mode {
 }
 
 /// Opens the index (building it when needed) and does what the flags ask.
-pub fn run(args: Args, corpus: Option<PathBuf>, clock: Clock) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args, corpus: Option<PathBuf>, clock: Clock) -> anyhow::Result<ExitCode> {
     let mode = match (args.fit, args.learn, args.learn_asked, args.ablate) {
         (Some(out), ..) => Mode::Fit(out),
         (None, Some(out), ..) => Mode::Learn(out),

@@ -14,7 +14,7 @@ const GRID: &str = "#d0d7de";
 const INK: &str = "#24292f";
 
 /// Vertical bars, one per `(label, value)`, with a few labels on the x axis.
-pub fn columns(title: &str, points: &[(String, u64)]) -> Markup {
+pub(crate) fn columns(title: &str, points: &[(String, u64)]) -> Markup {
     let max = nice_max(points.iter().map(|(_, v)| *v).max().unwrap_or(0));
     let plot_width = WIDTH - LEFT - 8.0;
     let plot_height = HEIGHT - TOP - BOTTOM;
@@ -43,7 +43,7 @@ pub fn columns(title: &str, points: &[(String, u64)]) -> Markup {
 }
 
 /// Horizontal bars with their label and value, one row each.
-pub fn bars(title: &str, rows: &[(String, u64)]) -> Markup {
+pub(crate) fn bars(title: &str, rows: &[(String, u64)]) -> Markup {
     let row_height = 28.0;
     let height = row_height * rows.len().max(1) as f64 + 8.0;
     let label_width = 160.0;

@@ -18,12 +18,12 @@ use weiquan_core::search::Version;
 use weiquan_core::search::compare::{CompareError, ComparedArticle, ComparedText, Comparison};
 
 /// The suffix of a document address that asks for its comparison.
-pub const SUFFIX: &str = "/compare";
+pub(crate) const SUFFIX: &str = "/compare";
 
 /// The query parameters of both addresses.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct CompareParams {
+pub(crate) struct CompareParams {
     /// The version on the left: its id or date (YYYY-MM-DD). By default the
     /// version before `to`.
     pub from: Option<String>,
@@ -55,7 +55,7 @@ impl From<CompareError> for WebError {
 }
 
 /// `/docs/{id}/compare` with the chosen versions (`None`: the default).
-pub fn compare_url(id: &str, from: Option<&str>, to: Option<&str>) -> String {
+pub(crate) fn compare_url(id: &str, from: Option<&str>, to: Option<&str>) -> String {
     let pairs: Vec<String> = [("from", from), ("to", to)]
         .into_iter()
         .filter_map(|(name, value)| value.map(|v| format!("{name}={}", encode(v))))

@@ -104,12 +104,12 @@ impl From<search::Error> for WebError {
 
 /// The JSON error body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// Stable machine code: invalid_parameter, not_found, busy, rate_limited,
     /// too_many_at_once, internal.
     pub code: String,

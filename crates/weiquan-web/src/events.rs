@@ -39,7 +39,7 @@ const TICK: Duration = Duration::from_secs(1);
 const RECONNECT: Duration = Duration::from_secs(3);
 
 /// The limits of event streams.
-pub struct Streams {
+pub(crate) struct Streams {
     /// Streams open at once.
     open: Arc<Semaphore>,
     per_address: PerAddress,
@@ -50,7 +50,7 @@ pub struct Streams {
 impl Streams {
     /// At most `max` streams, `per_address` of them for one client address,
     /// each ending after `lifetime`.
-    pub fn new(max: usize, per_address: usize, lifetime: Duration) -> Streams {
+    pub(crate) fn new(max: usize, per_address: usize, lifetime: Duration) -> Streams {
         Streams { open: Arc::new(Semaphore::new(max)), per_address: PerAddress::new(per_address), lifetime }
     }
 
@@ -75,7 +75,7 @@ struct Places {
 
 /// A change in the warnings in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
+pub(crate) struct Change {
     /// published | withdrawn | expired
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -84,7 +84,7 @@ pub struct Change {
 }
 
 /// Announces changes until the process ends.
-pub async fn announce(state: AppState) {
+pub(crate) async fn announce(state: AppState) {
     let mut known: Option<BTreeMap<String, (String, Option<NaiveDate>)>> = None;
     let mut ticker = tokio::time::interval(TICK);
     loop {
@@ -121,7 +121,7 @@ pub async fn announce(state: AppState) {
     (status = 429, description = "Too many streams from this address", body = super::error::ErrorBody),
     (status = 503, description = "Every stream slot is taken", body = super::error::ErrorBody),
 ))]
-pub async fn events(State(state): State<AppState>, ClientIp(client): ClientIp) -> Response {
+pub(crate) async fn events(State(state): State<AppState>, ClientIp(client): ClientIp) -> Response {
     let places = match state.streams.admit(client) {
         Ok(places) => places,
         Err(error) => {
@@ -162,6 +162,6 @@ impl Stream for Lifetime {
 }
 
 /// A channel for changes; receivers that fall behind skip ahead.
-pub fn channel() -> broadcast::Sender<Change> {
+pub(crate) fn channel() -> broadcast::Sender<Change> {
     broadcast::channel(64).0
 }

@@ -22,7 +22,7 @@ const WAIT: Duration = Duration::from_secs(3);
 
 /// The permits for password work; clones share them.
 #[derive(Clone)]
-pub struct Hashing {
+pub(crate) struct Hashing {
     permits: Arc<Semaphore>,
     wait: Duration,
 }
@@ -43,7 +43,7 @@ impl Hashing {
     /// One of the permits, once free; [`WebError::busy`] when none is free
     /// in time. The admin holds it while its blocking helper runs the
     /// password work.
-    pub async fn permit(&self) -> Result<OwnedSemaphorePermit, WebError> {
+    pub(crate) async fn permit(&self) -> Result<OwnedSemaphorePermit, WebError> {
         tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| WebError::busy())?

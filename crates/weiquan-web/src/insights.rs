@@ -37,7 +37,7 @@ const DEFAULT_DAYS: i64 = 28;
 
 /// Recording switched on: the store, the key that signs feedback forms and
 /// the feedback rate limit.
-pub struct Recording {
+pub(crate) struct Recording {
     insights: Arc<Insights>,
     /// Random at each start: forms from before a restart are refused.
     form_key: [u8; 32],
@@ -45,7 +45,7 @@ pub struct Recording {
 }
 
 impl Recording {
-    pub fn new(insights: Arc<Insights>) -> Recording {
+    pub(crate) fn new(insights: Arc<Insights>) -> Recording {
         let mut form_key = [0u8; 32];
         getrandom::fill(&mut form_key).expect("the system's random source works");
         Recording { insights, form_key, feedback_limit: RateLimit::with_burst(FEEDBACK_PER_SECOND, FEEDBACK_BURST) }
@@ -67,12 +67,12 @@ impl Recording {
     }
 }
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/feedback", post(feedback))
 }
 
 /// Staff pages; `app` puts them behind the staff layers (`admin::layered`).
-pub fn admin_routes() -> Router<AppState> {
+pub(crate) fn admin_routes() -> Router<AppState> {
     Router::new()
         .route("/admin/insights", get(page))
         .route("/admin/insights.csv", get(csv))

@@ -22,9 +22,9 @@ use super::views::CATEGORIES;
 use super::{AppState, WebError};
 
 /// A kiosk that has not reported for this long is stale.
-pub const STALE_AFTER: Duration = Duration::from_secs(120);
+pub(crate) const STALE_AFTER: Duration = Duration::from_secs(120);
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/kiosk/sw.js", get(service_worker))
         .route("/kiosk/{id}", get(page))
@@ -35,7 +35,7 @@ pub fn routes() -> Router<AppState> {
 
 /// What a kiosk last reported.
 #[derive(Debug, Clone)]
-pub struct Heartbeat {
+pub(crate) struct Heartbeat {
     pub seen: chrono::DateTime<chrono::Utc>,
     pub version: String,
     pub orientation: String,
@@ -74,7 +74,7 @@ fn public_base(config: &KioskConfig, headers: &HeaderMap) -> String {
 }
 
 /// A QR code of `url` as SVG.
-pub fn qr_svg(url: &str) -> String {
+pub(crate) fn qr_svg(url: &str) -> String {
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(code) => code
             .render::<qrcode::render::svg::Color>()
@@ -258,7 +258,7 @@ async fn heartbeat(
 }
 
 /// A configured kiosk as the admin sees it.
-pub struct KioskStatus {
+pub(crate) struct KioskStatus {
     pub name: String,
     /// Its last report, if it made one since the server started.
     pub beat: Option<Heartbeat>,
@@ -270,7 +270,7 @@ pub struct KioskStatus {
 }
 
 /// Every configured kiosk, by id, with what it last reported.
-pub fn kiosk_list(state: &AppState) -> BTreeMap<String, KioskStatus> {
+pub(crate) fn kiosk_list(state: &AppState) -> BTreeMap<String, KioskStatus> {
     let beats = state.heartbeats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     state
         .kiosks
@@ -288,7 +288,7 @@ pub fn kiosk_list(state: &AppState) -> BTreeMap<String, KioskStatus> {
 }
 
 /// Asks kiosk `id` to reload at its next heartbeat.
-pub fn request_reload(state: &AppState, id: &str) {
+pub(crate) fn request_reload(state: &AppState, id: &str) {
     let mut beats = state.heartbeats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(beat) = beats.get_mut(id) {
         beat.reload = true;

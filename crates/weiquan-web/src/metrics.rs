@@ -27,7 +27,7 @@ const CONTENT_TYPE: &str = "text/plain; version=0.0.4";
 const BUCKETS: [f64; 10] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0];
 
 #[derive(Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     search_buckets: [AtomicU64; BUCKETS.len()],
     search_count: AtomicU64,
@@ -35,12 +35,12 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn record_request(&self, route: &str, status: u16) {
+    pub(crate) fn record_request(&self, route: &str, status: u16) {
         let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         *requests.entry((route.to_string(), status)).or_default() += 1;
     }
 
-    pub fn record_search(&self, took: Duration) {
+    pub(crate) fn record_search(&self, took: Duration) {
         let seconds = took.as_secs_f64();
         for (bucket, bound) in self.search_buckets.iter().zip(BUCKETS) {
             if seconds <= bound {
@@ -52,7 +52,7 @@ impl Metrics {
     }
 
     /// The public Prometheus text exposition: everything but the staff routes.
-    pub fn render(&self, documents: usize, units: u64) -> String {
+    pub(crate) fn render(&self, documents: usize, units: u64) -> String {
         let mut out = self.requests(false);
         out.push_str("# HELP weiquan_search_duration_seconds Time the engine took per search.\n");
         out.push_str("# TYPE weiquan_search_duration_seconds histogram\n");
@@ -77,7 +77,7 @@ impl Metrics {
     }
 
     /// The caches' lookups and sizes: answered searches and document pages.
-    pub fn caches(results: &super::cache::ResultCache, pages: &super::cache::PageCache) -> String {
+    pub(crate) fn caches(results: &super::cache::ResultCache, pages: &super::cache::PageCache) -> String {
         let mut out = String::new();
         out.push_str("# HELP weiquan_cache_lookups_total Lookups in the caches of answered searches and document pages, by outcome.\n");
         out.push_str("# TYPE weiquan_cache_lookups_total counter\n");

@@ -25,7 +25,7 @@ use weiquan_publish::insights::Channel;
 /// Cookie that keeps the large-text mode (适老化) on.
 const LARGE_TEXT_COOKIE: &str = "wq_large";
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/search", get(search))
@@ -40,7 +40,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Who is asking: their display preference and the page they are on.
-pub struct Visitor {
+pub(crate) struct Visitor {
     large_text: bool,
     path: String,
 }
@@ -92,7 +92,7 @@ impl AppState {
 }
 
 /// Unknown addresses: JSON under `/api/`, a page elsewhere.
-pub async fn not_found(State(state): State<AppState>, visitor: Visitor, uri: axum::http::Uri) -> Response {
+pub(crate) async fn not_found(State(state): State<AppState>, visitor: Visitor, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         return super::error::ApiError(WebError::not_found()).into_response();
     }

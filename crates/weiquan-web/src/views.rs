@@ -9,7 +9,7 @@ use super::Assets;
 use weiquan_core::content::{Kind, Severity};
 
 /// Category tiles on the home page: label and the query they run.
-pub const CATEGORIES: &[(&str, &str)] = &[
+pub(crate) const CATEGORIES: &[(&str, &str)] = &[
     ("网购", "网购 退货"),
     ("预付卡", "预付卡"),
     ("食品安全", "食品安全"),
@@ -23,7 +23,7 @@ pub const CATEGORIES: &[(&str, &str)] = &[
 ];
 
 /// Per-page settings of the layout.
-pub struct Page<'a> {
+pub(crate) struct Page<'a> {
     pub title: &'a str,
     pub large_text: bool,
     /// Where the large-text switch returns to.
@@ -34,12 +34,12 @@ pub struct Page<'a> {
 }
 
 /// A date as pages show it (2024-03-15), or `otherwise` when there is none.
-pub fn date_or(date: Option<NaiveDate>, otherwise: &str) -> String {
+pub(crate) fn date_or(date: Option<NaiveDate>, otherwise: &str) -> String {
     date.map_or_else(|| otherwise.to_string(), |date| date.to_string())
 }
 
 /// Percent-encodes a query-string value.
-pub fn encode(value: &str) -> String {
+pub(crate) fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len() * 3);
     for byte in value.bytes() {
         match byte {
@@ -50,7 +50,7 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-pub fn search_form(query: &str, autofocus: bool) -> Markup {
+pub(crate) fn search_form(query: &str, autofocus: bool) -> Markup {
     html! {
         form.search role="search" action="/search" method="get" {
             label for="q" { "搜索法律条文、案例、消费警示和维权指南" }
@@ -65,7 +65,7 @@ pub fn search_form(query: &str, autofocus: bool) -> Markup {
     }
 }
 
-pub fn layout(page: &Page, main: Markup) -> Markup {
+pub(crate) fn layout(page: &Page, main: Markup) -> Markup {
     let toggle = if page.large_text { ("0", "标准字号") } else { ("1", "大字模式") };
     html! {
         (DOCTYPE)
@@ -110,7 +110,7 @@ pub fn layout(page: &Page, main: Markup) -> Markup {
 
 /// How a result names its document: a law's title in 《》, as law titles
 /// are written; a guide's, warning's or case's title as it is.
-pub fn display_title(kind: Kind, title: &str) -> String {
+pub(crate) fn display_title(kind: Kind, title: &str) -> String {
     if kind == Kind::Law { format!("《{title}》") } else { title.to_string() }
 }
 
@@ -118,7 +118,7 @@ pub fn display_title(kind: Kind, title: &str) -> String {
 /// dials on a phone, the national 12315 platform, and the channels the
 /// document itself names (its `channels`). `compact` is the one-line form
 /// for the results page.
-pub fn complain(channels: &[String], compact: bool) -> Markup {
+pub(crate) fn complain(channels: &[String], compact: bool) -> Markup {
     html! {
         aside.complain aria-label="投诉维权" {
             @if !compact { h2 { "遇到问题，去哪里投诉" } }
@@ -136,16 +136,16 @@ pub fn complain(channels: &[String], compact: bool) -> Markup {
 }
 
 /// The national complaint platform of the market regulators.
-pub const PLATFORM_12315: &str = "https://www.12315.cn";
+pub(crate) const PLATFORM_12315: &str = "https://www.12315.cn";
 
 /// A warning's severity as a badge; a warning without one is a 提示.
-pub fn severity_badge(severity: Option<Severity>) -> Markup {
+pub(crate) fn severity_badge(severity: Option<Severity>) -> Markup {
     let severity = severity.unwrap_or(Severity::Info);
     html! { span class={ "badge severity-" (severity.as_str()) } { (severity.label()) } }
 }
 
 /// Inserts HTML the engine made safe (snippets, rendered documents).
-pub fn trusted(html: &str) -> PreEscaped<&str> {
+pub(crate) fn trusted(html: &str) -> PreEscaped<&str> {
     PreEscaped(html)
 }
 

@@ -85,7 +85,7 @@ pub fn build(
 
 /// What an index must have been built from to be current: the content
 /// roots' fingerprint and the built-in word lists.
-pub fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
+pub(super) fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
     let mut hasher = std::hash::DefaultHasher::new();
     (analyzer::BUILTIN_WORDS, analyzer::BUILTIN_SYNONYMS, analyzer::BUILTIN_ALIASES).hash(&mut hasher);
     Ok(format!("{}-{:016x}", content::fingerprint(roots)?, hasher.finish()))
@@ -224,7 +224,7 @@ fn is_shipped(document: &Document) -> bool {
 /// How much each law is about consumers, by title key: 1 for the core
 /// (`core-laws.txt` of the content roots), else growing with the number of
 /// shipped guides, warnings and cases that cite it (1 from ten on).
-pub fn consumer_relevance(
+pub(super) fn consumer_relevance(
     loaded: &Loaded,
     analyzer: &Analyzer,
     cited: &[Vec<Vec<(String, u32)>>],
@@ -291,7 +291,7 @@ pub(crate) fn date_from_number(number: i64) -> Option<chrono::NaiveDate> {
 
 /// The articles a unit cites, as (title key, article number); 本法 in a law
 /// is the law itself.
-pub fn cited_articles(
+pub(super) fn cited_articles(
     analyzer: &Analyzer,
     is_law: &dyn Fn(&str) -> bool,
     document: &Document,
@@ -314,7 +314,7 @@ pub fn cited_articles(
 }
 
 /// What the versions of one law share: title and part.
-pub fn version_key(document: &Document) -> String {
+pub(super) fn version_key(document: &Document) -> String {
     format!("{}/{}", law_key(&document.meta.title), document.part.as_deref().unwrap_or(""))
 }
 

@@ -6,7 +6,7 @@ use super::{Engine, Error, SearchHit, SearchRequest};
 use crate::content::Kind;
 
 /// Most documents offered.
-pub const NEARBY: usize = 3;
+pub(super) const NEARBY: usize = 3;
 /// The general guides offered when nothing is close: guides with this tag,
 /// best matching [`GENERAL_QUERY`] (how to complain to 12315, keep evidence).
 const GENERAL_TAG: &str = "投诉举报";

@@ -17,7 +17,7 @@ use super::{Engine, Error, MAX_RESULT_WINDOW, Related, SearchRequest, build, sto
 use crate::content::{self, Kind};
 
 /// Related documents shown on a page, at most.
-pub const RELATED: usize = 6;
+pub(super) const RELATED: usize = 6;
 
 /// How much one shared cited article counts, against a shared cited law or tag.
 const ARTICLE_WEIGHT: f64 = 2.0;
@@ -42,7 +42,10 @@ pub(super) struct Profile {
 
 impl Profile {
     /// A profile from `cites` terms and tags.
-    pub fn new<'a>(cites: impl IntoIterator<Item = &'a str>, tags: impl IntoIterator<Item = &'a str>) -> Profile {
+    pub(super) fn new<'a>(
+        cites: impl IntoIterator<Item = &'a str>,
+        tags: impl IntoIterator<Item = &'a str>,
+    ) -> Profile {
         let articles: HashSet<String> = cites.into_iter().map(String::from).collect();
         let laws = articles.iter().filter_map(|cited| cited.rsplit_once('#')).map(|(law, _)| law.to_string()).collect();
         Profile { articles, laws, tags: tags.into_iter().map(String::from).collect(), words: HashSet::new() }
@@ -50,7 +53,7 @@ impl Profile {
 
     /// The profile with the words of a title, as the analyzer finds them
     /// (single characters left out).
-    pub fn with_title(mut self, analyzer: &Analyzer, title: &str) -> Profile {
+    pub(super) fn with_title(mut self, analyzer: &Analyzer, title: &str) -> Profile {
         self.words = analyzer.concepts(title).into_iter().filter(|w| w.chars().count() > 1).collect();
         self
     }

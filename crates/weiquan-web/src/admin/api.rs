@@ -160,7 +160,7 @@ fn save_as_token(
 
 /// The answer of `POST /api/admin/warnings`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct SavedWarning {
+pub(crate) struct SavedWarning {
     pub id: String,
     /// The saved file's fingerprint: send it as `base` with the next change.
     pub base: String,

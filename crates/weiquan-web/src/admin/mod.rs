@@ -39,7 +39,7 @@ const SESSION_COOKIE: &str = "wq_session";
 
 /// The staff routes, without their layers: [`web::app`](super::app) merges
 /// them with the other staff pages and puts them all behind [`layered`].
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(editor::list))
         .route("/admin/login", get(auth::login_page).post(auth::login))
@@ -61,7 +61,7 @@ pub fn routes() -> Router<AppState> {
 /// Puts staff routes behind the staff layers: a refused or failed request
 /// ([`AdminError`]) gets a page in the admin layout, with the site's
 /// fingerprinted assets from `state`, and nothing is cached.
-pub fn layered(state: &AppState, routes: Router<AppState>) -> Router<AppState> {
+pub(crate) fn layered(state: &AppState, routes: Router<AppState>) -> Router<AppState> {
     routes.layer(axum::middleware::map_response_with_state(state.clone(), error_page)).layer(
         axum::middleware::map_response(|mut response: Response| async move {
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -88,7 +88,7 @@ async fn error_page(State(state): State<AppState>, mut response: Response) -> Re
 }
 
 /// What went wrong in the admin, as a page.
-pub struct AdminError(pub StatusCode, pub String);
+pub(crate) struct AdminError(pub StatusCode, pub String);
 
 impl AdminError {
     /// 400: the request is the asker's to fix.
@@ -181,7 +181,7 @@ where
 /// session is looked up once a request: the extractors after this one find
 /// it in the request's extensions.
 #[derive(Clone)]
-pub struct Signed(pub Session);
+pub(crate) struct Signed(pub Session);
 
 impl FromRequestParts<AppState> for Signed {
     type Rejection = Response;
@@ -205,7 +205,7 @@ impl FromRequestParts<AppState> for Signed {
 }
 
 /// A signed-in admin; other staff are refused with 403.
-pub struct Admin(pub Session);
+pub(crate) struct Admin(pub Session);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = Response;
@@ -232,7 +232,7 @@ struct Csrf {
 /// A form posted by a signed-in staff member that carries their session's
 /// CSRF token: in its `csrf` field, or (from the editor's script) in an
 /// `X-CSRF-Token` header. Others are sent to sign in, or refused with 403.
-pub struct CsrfForm<T>(pub T);
+pub(crate) struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = Response;

@@ -21,7 +21,7 @@ pub struct VersionInfo {
 }
 
 /// The version action of a text kept as it was found on disk.
-pub const DISK_ACTION: &str = "disk";
+pub(super) const DISK_ACTION: &str = "disk";
 /// The author recorded for it: nobody signed in wrote it through the admin.
 const DISK_AUTHOR: &str = "（原文件）";
 
