@@ -23,8 +23,11 @@ pub enum CitedLaw {
 /// One citation: where it stands (byte range) and what it cites.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Citation {
+    /// Byte offset where the citation starts in the text.
     pub start: usize,
+    /// Byte offset just past its end.
     pub end: usize,
+    /// The law it cites.
     pub law: CitedLaw,
     /// Article numbers, in order.
     pub articles: Vec<u32>,

@@ -92,8 +92,11 @@ impl Change {
 /// `new` inserted; either may be empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
+    /// The text in the older version.
     pub old: String,
+    /// The text in the newer version.
     pub new: String,
+    /// Whether `old` was replaced by `new`; false when the two are the same words.
     pub changed: bool,
 }
 
@@ -101,8 +104,11 @@ pub struct Piece {
 /// one, or both.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row<'a> {
+    /// The article in the older version; `None` when it was added.
     pub old: Option<&'a Unit>,
+    /// The article in the newer version; `None` when it was deleted.
     pub new: Option<&'a Unit>,
+    /// How the article changed.
     pub change: Change,
     /// Dice coefficient of the two texts' bigrams; 0 for added and deleted.
     pub similarity: f32,
@@ -113,7 +119,9 @@ pub struct Row<'a> {
 /// Which version's text to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
+    /// The older version.
     Old,
+    /// The newer version.
     New,
 }
 

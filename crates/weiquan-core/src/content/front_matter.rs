@@ -6,23 +6,31 @@ use super::model::FrontMatter;
 /// Front matter failed to parse: the reason and the 1-based line in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrontMatterError {
+    /// 1-based line in the file, when the problem has one.
     pub line: Option<usize>,
+    /// What is wrong, for the author.
     pub reason: String,
 }
 
 /// The two parts of a project file.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Split<'a> {
+    /// How the front matter is written.
     pub format: Format,
+    /// The front matter, between its fences.
     pub front_matter: &'a str,
+    /// The text after the closing fence.
     pub body: &'a str,
     /// Line of the file on which the body starts (1-based).
     pub body_line: usize,
 }
 
+/// How front matter is written, told by its first line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// TOML between `+++` lines.
     Toml,
+    /// YAML between `---` lines.
     Yaml,
 }
 

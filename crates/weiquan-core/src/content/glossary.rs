@@ -35,6 +35,7 @@ pub struct Entry {
 /// Every term of the content roots, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Glossary {
+    /// The entries, in file order.
     pub entries: Vec<Entry>,
 }
 
@@ -131,9 +132,13 @@ pub struct Marker<'a> {
 /// document's marked terms (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mark {
+    /// Byte offset where the term starts in the text.
     pub start: usize,
+    /// Byte offset just past its end.
     pub end: usize,
+    /// Its number among the document's marked terms, from 1.
     pub number: usize,
+    /// Its index in the glossary's entries.
     pub entry: usize,
 }
 

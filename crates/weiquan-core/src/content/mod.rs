@@ -59,10 +59,17 @@ const LIST_FILES: [&str; 8] = [
 /// A content root could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The content root does not exist or is not a folder.
     #[error("content folder `{0}` does not exist or is not a folder: pass an existing folder with --content")]
     NotAFolder(PathBuf),
     #[error("cannot read `{path}`: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    /// A file or folder could not be read.
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// How the files under a content root are written.
@@ -88,7 +95,9 @@ impl Layout {
 /// Everything loaded from the content roots.
 #[derive(Debug, Default)]
 pub struct Loaded {
+    /// The documents that loaded.
     pub documents: Vec<Document>,
+    /// The files that could not be loaded, and why.
     pub problems: Vec<Problem>,
     /// The roots' dictionaries, concatenated.
     pub dictionary: String,
@@ -109,6 +118,7 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// How many search units the documents have in all.
     pub fn unit_count(&self) -> usize {
         self.documents.iter().map(|d| d.units.len()).sum()
     }
@@ -167,6 +177,7 @@ pub struct TagGroup<'a> {
     /// was bought)` gives `领域`: a note in brackets is left out); `None`
     /// for tags with no comment line just above them.
     pub heading: Option<&'a str>,
+    /// The group's tags, in the file's order.
     pub tags: Vec<&'a str>,
 }
 

@@ -15,6 +15,7 @@ macro_rules! labelled_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $name {
             $(
+                #[doc = concat!("`", $wire, "` (", $label, ").")]
                 #[serde(rename = $wire, alias = $label $($(, alias = $alias)*)?)]
                 $variant,
             )*
@@ -197,6 +198,7 @@ pub struct Document {
     pub id: String,
     /// The file it was read from.
     pub path: PathBuf,
+    /// What kind of document it is.
     pub kind: Kind,
     /// Front matter, with the kind and the law defaults filled in.
     pub meta: FrontMatter,
@@ -247,9 +249,11 @@ pub struct Article {
 /// A file that could not be loaded, and why. Reported, then skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The file.
     pub path: PathBuf,
     /// 1-based line in the file, when the problem has one.
     pub line: Option<usize>,
+    /// What is wrong, for the author.
     pub reason: String,
 }
 
@@ -279,6 +283,7 @@ pub mod date_format {
         use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
         use serde::{Deserialize, Deserializer, Serializer};
 
+        /// Parses RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` (also with `T`) in Beijing time.
         pub fn parse(text: &str) -> Option<DateTime<FixedOffset>> {
             let text = text.trim();
             DateTime::parse_from_rfc3339(text).ok().or_else(|| {
@@ -290,6 +295,7 @@ pub mod date_format {
             })
         }
 
+        /// Reads an optional time: a TOML date-time or a string that [`parse`] accepts.
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
@@ -311,6 +317,7 @@ pub mod date_format {
             })
         }
 
+        /// Writes an optional time as RFC 3339.
         pub fn serialize<S: Serializer>(
             time: &Option<DateTime<FixedOffset>>,
             serializer: S,
@@ -322,6 +329,7 @@ pub mod date_format {
         }
     }
 
+    /// Optional dates (`Option<NaiveDate>`) for serde's `deserialize_with` and `serialize_with`.
     pub mod option {
         use chrono::NaiveDate;
         use serde::{Deserialize, Deserializer, Serializer};
@@ -333,6 +341,7 @@ pub mod date_format {
             Text(String),
         }
 
+        /// Reads an optional date: a TOML date or a string that [`super::parse`] accepts.
         pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
             let text = match Option::<Raw>::deserialize(deserializer)? {
                 None => return Ok(None),
@@ -347,6 +356,7 @@ pub mod date_format {
             })
         }
 
+        /// Writes an optional date as `YYYY-MM-DD`.
         pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, serializer: S) -> Result<S::Ok, S::Error> {
             match date {
                 Some(date) => serializer.serialize_str(&date.format("%Y-%m-%d").to_string()),

@@ -241,11 +241,13 @@ pub enum Change {
 /// A cited article that changed since the version a document cites.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changed {
+    /// The number of the cited article.
     pub article: u32,
     /// The text in force on the citing document's date.
     pub cited: Text,
     /// The text in force now; `None` when no text of the law is left.
     pub current: Option<Text>,
+    /// How it changed.
     pub change: Change,
 }
 
@@ -272,8 +274,11 @@ impl fmt::Display for Changed {
 /// A document that cites articles which changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stale {
+    /// The document's id.
     pub id: String,
+    /// The document's kind.
     pub kind: Kind,
+    /// The document's title.
     pub title: String,
     /// In the order the document cites them.
     pub citations: Vec<Changed>,
@@ -342,6 +347,7 @@ pub fn review<'a>(laws: &Laws, citing: impl IntoIterator<Item = &'a Document>) -
 /// A text that is no longer there, or no longer in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removed {
+    /// The text.
     pub text: Text,
     /// Repealed (已废止) rather than gone from the snapshot.
     pub repealed: bool,

@@ -61,24 +61,50 @@ pub struct Fetched {
 /// Why a fetch failed; nothing was changed.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
+    /// The URL is plain HTTP to a host other than this machine.
     #[error("语料地址必须是 HTTPS（本机地址除外）：{0} / the corpus URL must be HTTPS (plain HTTP only to loopback)")]
     Insecure(String),
+    /// The URL cannot be parsed.
     #[error("语料地址无效：{0} / invalid corpus URL")]
     BadUrl(String),
+    /// The download failed.
     #[error("下载失败：{url}：{reason} / download failed")]
-    Download { url: String, reason: String },
+    Download {
+        /// The address.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The archive is larger than the limit.
     #[error("压缩包超过 {limit} 字节的上限 / the archive exceeds the limit of {limit} bytes")]
-    TooLarge { limit: u64 },
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The archive holds an entry that is not a plain file under the corpus folder.
     #[error("压缩包含有不安全的条目“{entry}”（{reason}），已拒绝 / unsafe archive entry refused")]
-    UnsafeEntry { entry: String, reason: &'static str },
+    UnsafeEntry {
+        /// The entry's name in the archive.
+        entry: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The archive is truncated or damaged.
     #[error("压缩包不完整或已损坏：{0} / the archive is truncated or damaged")]
     Damaged(String),
+    /// The archive does not hold the LawRefBook texts.
     #[error(
         "压缩包里不是 LawRefBook 法律文本（{0}） / the archive does not hold the LawRefBook layout with at least {MIN_LAW_FILES} texts"
     )]
     NotTheCorpus(String),
+    /// A file or folder in the data folder could not be written.
     #[error("无法写入 {path}：{source} / cannot write there")]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> FetchError + '_ {

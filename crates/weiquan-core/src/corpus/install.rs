@@ -10,16 +10,29 @@ use std::path::{Path, PathBuf};
 /// Why a snapshot could not be put in place. The old corpus is untouched.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A file or folder could not be copied or switched in.
     #[error("无法复制 {path}：{source}，法律文本未改动 / cannot copy it, the corpus was left as it was")]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The folder to copy holds a link.
     #[error(
         "{0} 是链接，已拒绝，法律文本未改动 / it is a link (it could point anywhere): give a folder of plain files"
     )]
     Link(PathBuf),
+    /// The corpus folder is inside the folder to copy.
     #[error(
         "法律文本文件夹 {corpus} 在 {from} 之内 / the corpus folder is inside the folder to copy: copy from another folder"
     )]
-    Inside { corpus: PathBuf, from: PathBuf },
+    Inside {
+        /// The corpus folder.
+        corpus: PathBuf,
+        /// The folder to copy.
+        from: PathBuf,
+    },
 }
 
 /// Replaces the folder `target` with a copy of the folder `from`: every

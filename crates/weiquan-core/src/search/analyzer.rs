@@ -42,8 +42,11 @@ const QUERY_STOPWORDS: &[&str] = &[
 /// One analysed term: its text and where it starts and ends, in characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
+    /// The term's text.
     pub text: String,
+    /// Character offset of its first character.
     pub start: usize,
+    /// Character offset just past its last character.
     pub end: usize,
 }
 

@@ -87,6 +87,7 @@ pub struct Answer {
 /// A guide, warning or case in an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct AnswerDocument {
     pub id: String,
     /// guide | warning | case

@@ -27,16 +27,22 @@ const WRITER_MEMORY_PER_THREAD: usize = 128 * 1024 * 1024;
 /// What a build did.
 #[derive(Debug)]
 pub struct BuildReport {
+    /// How many documents were indexed.
     pub documents: usize,
+    /// How many search units were indexed.
     pub units: usize,
+    /// The files that could not be loaded, and why.
     pub problems: Vec<content::Problem>,
+    /// The generation folder the index was written to.
     pub generation: PathBuf,
 }
 
 /// Where a build is, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Reading the content roots.
     Loading,
+    /// Adding the units to the index.
     Indexing,
 }
 

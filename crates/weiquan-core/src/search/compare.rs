@@ -17,7 +17,9 @@ pub enum CompareError {
     /// `from` or `to` names no version of this law.
     #[error("{param} `{value}` is not a version of this law (versions: {})", available.join(", "))]
     NoSuchVersion {
+        /// The parameter: `from` or `to`.
         param: &'static str,
+        /// The value given.
         value: String,
         /// The versions there are: their dates, or ids where undated.
         available: Vec<String>,
@@ -25,6 +27,7 @@ pub enum CompareError {
     /// `from` and `to` are one version.
     #[error("from and to are the same version: choose two different versions")]
     SameVersion,
+    /// The engine could not read the law's versions.
     #[error(transparent)]
     Engine(#[from] Error),
 }
@@ -32,6 +35,7 @@ pub enum CompareError {
 /// Two versions of a law compared article by article.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct Comparison {
     /// The law's full title.
     pub title: String,
@@ -51,6 +55,7 @@ pub struct Comparison {
 /// How many rows of each change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct ChangeCounts {
     pub modified: usize,
     pub added: usize,

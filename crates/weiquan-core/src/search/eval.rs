@@ -22,16 +22,20 @@ const SPLIT_SEED: u64 = 18;
 /// One judged query, as a line of the JSONL file.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Judged {
+    /// The query, as a consumer would type it.
     pub q: String,
+    /// The items judged relevant to it.
     pub relevant: Vec<Judgment>,
 }
 
+/// An item judged relevant to a query.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Judgment {
     /// Short title: the H1 title without a leading 中华人民共和国.
     pub title: String,
     /// The article as written; absent for whole documents (cases).
     pub article: Option<String>,
+    /// How relevant: 3 the answer, 2 clearly relevant, 1 related background.
     pub grade: u32,
 }
 
@@ -41,7 +45,9 @@ pub struct Judgment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
+    /// The half changes are tuned on.
     Tune,
+    /// The half changes are checked on.
     Check,
 }
 
@@ -87,13 +93,16 @@ fn stable_hash(text: &str) -> u64 {
 /// Scores of one query.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryScore {
+    /// The query.
     pub query: String,
+    /// nDCG@10.
     pub ndcg: f64,
     /// Recall@10.
     pub recall: f64,
     /// Recall@100: judged items of grade 2 or more among the first
     /// [`RECALL_DEPTH`] results, over all of them.
     pub recall100: f64,
+    /// Reciprocal rank of the first item of grade 2 or more in the top 10 (0 when none).
     pub mrr: f64,
     /// A grade-3 item (the answer) is in the top results.
     pub answered: bool,
@@ -104,14 +113,17 @@ pub struct QueryScore {
 /// Scores over all queries (macro averages).
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
+    /// Mean nDCG@10.
     pub ndcg: f64,
     /// Recall@10.
     pub recall: f64,
     /// Recall@100.
     pub recall100: f64,
+    /// Mean reciprocal rank.
     pub mrr: f64,
     /// Queries with a grade-3 item in the top results.
     pub answered: usize,
+    /// Each query's scores.
     pub queries: Vec<QueryScore>,
 }
 

@@ -25,6 +25,7 @@ const TAG_FACETS: usize = 30;
 /// Counts per value of each facet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct Facets {
     pub kind: BTreeMap<String, u64>,
     pub level: BTreeMap<String, u64>,

@@ -54,20 +54,37 @@ pub const MAX_RESULT_WINDOW: usize = 10_000;
 /// Errors of the search engine.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// No index in the folder.
     #[error("no index in `{0}`: run `weiquan index` to build one")]
     NoIndex(PathBuf),
+    /// The index was built with another schema version.
     #[error(
         "the index in `{path}` has schema version {found}, this program needs {SCHEMA_VERSION}: run `weiquan index` to rebuild it"
     )]
-    SchemaMismatch { path: PathBuf, found: u32 },
+    SchemaMismatch {
+        /// The index folder.
+        path: PathBuf,
+        /// The schema version it was built with.
+        found: u32,
+    },
+    /// The index cannot be read.
     #[error("the index is damaged: {0}. Delete the index folder and run `weiquan index`")]
     Corrupt(String),
+    /// The request cannot be run (its message says why).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The content roots could not be read.
     #[error(transparent)]
     Content(#[from] content::Error),
+    /// A file or folder could not be read or written.
     #[error("cannot access `{path}`: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// tantivy failed.
     #[error("index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }
@@ -76,6 +93,7 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
+    /// Best match first.
     #[default]
     Relevance,
     /// Newest first, relevance breaking ties.
@@ -86,18 +104,27 @@ pub enum Sort {
 /// any of them; different filters must all match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchRequest {
+    /// The query as typed.
     pub query: String,
+    /// Only these kinds of document (any when empty).
     pub kinds: Vec<Kind>,
+    /// Only these levels of law (any when empty).
     pub levels: Vec<Level>,
+    /// Only texts of these statuses (any when empty).
     pub statuses: Vec<Status>,
     /// Documents for these regions, and those that apply nationwide.
     pub regions: Vec<String>,
+    /// Only documents with one of these tags (any when empty).
     pub tags: Vec<String>,
+    /// Only units dated on or after this day.
     pub from: Option<NaiveDate>,
+    /// Only units dated on or before this day.
     pub to: Option<NaiveDate>,
+    /// How the results are ordered.
     pub sort: Sort,
     /// 1-based.
     pub page: usize,
+    /// Hits per page.
     pub per_page: usize,
     /// Also search synonyms of the query words (on by default).
     pub expand: bool,
@@ -126,6 +153,7 @@ impl Default for SearchRequest {
 }
 
 impl SearchRequest {
+    /// A search for `query` with no filters: the first page of 10, by relevance.
     pub fn new(query: impl Into<String>) -> SearchRequest {
         SearchRequest { query: query.into(), ..SearchRequest::default() }
     }
@@ -155,6 +183,7 @@ impl SearchRequest {
 /// One result: a unit of a document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct SearchHit {
     /// The document's id.
     pub id: String,
@@ -191,12 +220,19 @@ pub struct SearchHit {
 /// A page of results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResults {
+    /// The query as given.
     pub query: String,
+    /// How many units match.
     pub total: usize,
+    /// The page, 1-based.
     pub page: usize,
+    /// Hits per page.
     pub per_page: usize,
+    /// How long the search took, in milliseconds.
     pub took_ms: f64,
+    /// The page's hits, in order.
     pub hits: Vec<SearchHit>,
+    /// Counts per value of each facet.
     pub facets: Facets,
     /// Query words that were also searched as other words.
     pub expansions: Vec<query::Expansion>,
@@ -205,10 +241,13 @@ pub struct SearchResults {
 /// A document ready for its page.
 #[derive(Debug, Clone)]
 pub struct DocumentPage {
+    /// The document.
     pub document: content::Document,
     /// Safe HTML of the body; laws have an anchor per article.
     pub html: String,
+    /// The table of contents of a law with articles; empty for other documents.
     pub toc: Vec<TocEntry>,
+    /// Other documents to read with this one.
     pub related: Vec<Related>,
     /// Guides and warnings: the laws the document cites, in the versions
     /// the index holds (依据的法规版本), in the order first cited.
@@ -225,6 +264,7 @@ pub struct DocumentPage {
 /// A link to another document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct Related {
     pub id: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -236,6 +276,7 @@ pub struct Related {
 /// citations of it resolve to (its newest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct FollowedLaw {
     pub id: String,
     pub title: String,
@@ -251,6 +292,7 @@ pub struct FollowedLaw {
 /// The documents that cite one article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct CitedBy {
     /// The article's label and anchor: 第二十五条.
     pub anchor: String,
@@ -261,9 +303,17 @@ pub struct CitedBy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CitationTarget {
     /// An article of an indexed law.
-    Article { id: String, anchor: String },
+    Article {
+        /// The law's document id.
+        id: String,
+        /// The article's anchor on the law's page.
+        anchor: String,
+    },
     /// A law that is not indexed: a search for the citation.
-    Search { query: String },
+    Search {
+        /// The query to search for.
+        query: String,
+    },
 }
 
 impl WarningSummary {
@@ -276,6 +326,7 @@ impl WarningSummary {
 /// One version of a law.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct Version {
     pub id: String,
     /// YYYY-MM-DD
@@ -290,6 +341,7 @@ pub struct Version {
 /// A warning in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct WarningSummary {
     pub id: String,
     pub title: String,
@@ -508,6 +560,7 @@ impl Engine {
         &self.clock
     }
 
+    /// What the index in use was built from.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }

@@ -77,7 +77,9 @@ enum FieldRole {
 /// One item of the query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
+    /// A word.
     Word(String),
+    /// Words in quotes: a phrase.
     Phrase(String),
 }
 
@@ -93,7 +95,9 @@ impl Item {
 /// match, and items that must not.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Parsed {
+    /// Groups of alternatives; every group should match.
     pub groups: Vec<Vec<Item>>,
+    /// Items after `-`, which must not match.
     pub excluded: Vec<Item>,
 }
 
@@ -169,7 +173,9 @@ pub struct Built {
     /// expansions and character pairs; quoted phrases are required. `None`
     /// when nothing searchable is left (only punctuation, say).
     pub positive: Option<Box<dyn Query>>,
+    /// The excluded items: a unit that matches any of them is left out.
     pub excluded: Vec<Box<dyn Query>>,
+    /// The normalised terms to highlight in snippets.
     pub highlights: Vec<String>,
     /// The distinct words searched, in query order: at most [`MAX_TERMS`].
     pub terms: Vec<String>,
@@ -182,6 +188,7 @@ pub struct Built {
 /// A query word and the words it was expanded to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct Expansion {
     pub word: String,
     pub also: Vec<String>,
@@ -249,6 +256,7 @@ pub struct ArticleReference {
     /// What stands before the number, without 《》 and spaces: a title or an
     /// abbreviation (resolved by the engine).
     pub law: String,
+    /// The article number.
     pub number: u32,
     /// The query after the reference (and its 款 and 项), as typed.
     pub after: String,

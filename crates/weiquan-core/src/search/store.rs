@@ -33,14 +33,19 @@ const GENERATION_PREFIX: &str = "gen-";
 /// What an index was built from, written when a build completes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The schema version the index was built with ([`crate::search::schema::SCHEMA_VERSION`]).
     pub schema_version: u32,
     /// [`crate::content::fingerprint`] of the roots at build time.
     pub fingerprint: String,
     /// The content roots, as given.
     pub roots: Vec<PathBuf>,
+    /// When the index was written, RFC 3339.
     pub built_at: String,
+    /// How many documents were indexed.
     pub documents: usize,
+    /// How many search units were indexed.
     pub units: usize,
+    /// How many files could not be loaded.
     pub problems: usize,
 }
 
@@ -76,6 +81,7 @@ pub fn new_generation(dir: &Path) -> Result<PathBuf, Error> {
     Ok(path)
 }
 
+/// Reads the manifest of the index generation in `generation`.
 pub fn read_manifest(generation: &Path) -> Result<Manifest, Error> {
     let path = generation.join(MANIFEST);
     let text = fs::read_to_string(&path).map_err(io_error(&path))?;

@@ -24,6 +24,7 @@ pub const MAX_SUGGESTIONS: usize = 10;
 /// Where a suggestion comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 #[serde(rename_all = "lowercase")]
 pub enum SuggestionKind {
     /// A common question (`content/questions.txt`).
@@ -37,6 +38,7 @@ pub enum SuggestionKind {
 /// One completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct Suggestion {
     pub text: String,
     pub kind: SuggestionKind,
@@ -52,6 +54,7 @@ pub struct Suggestion {
 /// Everything that can be suggested, built with the index and saved with it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Catalog {
+    /// Every suggestion.
     pub entries: Vec<Suggestion>,
     /// Per entry, its place among entries that match as well (0 first):
     /// see [`title_priority`].

@@ -20,7 +20,9 @@ const MAX_REPEAT: usize = 3;
 /// An article, as judgments name it: the short title and the label.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ArticleName {
+    /// The short title, without 中华人民共和国.
     pub title: String,
+    /// The article label: 第二十五条.
     pub label: String,
 }
 
@@ -110,6 +112,7 @@ impl Asked {
         self.articles.len()
     }
 
+    /// Whether no article has words.
     pub fn is_empty(&self) -> bool {
         self.articles.is_empty()
     }

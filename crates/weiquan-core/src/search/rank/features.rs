@@ -14,6 +14,7 @@ use crate::search::schema::Fields;
 /// A unit of the first phase, or one the bridge added.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
+    /// Where the unit is in the index.
     pub address: DocAddress,
     /// Its first-phase score (0 when only the bridge found it).
     pub first: f32,

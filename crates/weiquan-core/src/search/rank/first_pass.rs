@@ -100,8 +100,11 @@ const DOCUMENTS: usize = 10_000;
 /// that are not local regulations, the matching guides, warnings and cases,
 /// and the count.
 pub struct FirstPass<'a> {
+    /// How many best matches to keep.
     pub limit: usize,
+    /// How many best matches that are not local regulations to keep.
     pub national: usize,
+    /// Which units are local regulations and which are guides, warnings and cases.
     pub sets: &'a UnitSets,
 }
 

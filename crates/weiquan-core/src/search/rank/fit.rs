@@ -11,9 +11,11 @@ use crate::search::eval::{self, Judged};
 /// A candidate of a judged question.
 #[derive(Debug, Clone)]
 pub struct Scored {
+    /// Its feature values.
     pub features: Features,
     /// The short title and article label the judgments use.
     pub title: String,
+    /// Its article label, when it is an article.
     pub article: Option<String>,
     /// The article the query names, always first.
     pub named: bool,
@@ -23,7 +25,9 @@ pub struct Scored {
 pub struct Question {
     /// Which judged set it is from.
     pub set: usize,
+    /// The question and its judgments.
     pub judged: Judged,
+    /// Its candidates, measured.
     pub candidates: Vec<Scored>,
 }
 

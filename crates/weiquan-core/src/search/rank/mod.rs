@@ -137,10 +137,12 @@ pub const COUNT: usize = Feature::ALL.len();
 pub struct Features(pub [f32; COUNT]);
 
 impl Features {
+    /// The value of `feature`.
     pub fn get(&self, feature: Feature) -> f32 {
         self.0[feature as usize]
     }
 
+    /// Sets the value of `feature`.
     pub fn set(&mut self, feature: Feature, value: f32) {
         self.0[feature as usize] = value;
     }
@@ -200,6 +202,7 @@ pub struct Plan {
 /// The weights of the features.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
+    /// One weight per feature, in [`Feature::ALL`] order.
     pub weights: [f32; COUNT],
 }
 
@@ -276,6 +279,7 @@ impl Model {
 /// One feature's part in a hit's score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
 pub struct Contribution {
     pub feature: &'static str,
     pub value: f32,

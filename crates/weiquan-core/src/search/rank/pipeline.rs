@@ -44,8 +44,11 @@ pub enum Measure {
 
 /// One ranked unit.
 pub struct RankedUnit {
+    /// Where the unit is in the index.
     pub address: DocAddress,
+    /// Its score under the model.
     pub score: f32,
+    /// Its feature values.
     pub features: Features,
 }
 
@@ -59,7 +62,9 @@ pub struct Phases<'a> {
     /// Adds the request's filters, visibility and exclusions to a query, for
     /// units the bridge brings in.
     pub restrict: &'a dyn Fn(Box<dyn Query>) -> BooleanQuery,
+    /// What the second phase measures.
     pub plan: &'a Plan,
+    /// What the query asks besides its words.
     pub context: Context<'a>,
     /// The article the query names, put first.
     pub named: Option<DocAddress>,

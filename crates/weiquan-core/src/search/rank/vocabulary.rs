@@ -31,6 +31,7 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
+    /// The vocabulary compiled into the binary ([`LEARNED_FILE`]).
     pub fn builtin() -> &'static Vocabulary {
         &BUILTIN
     }
