@@ -209,8 +209,9 @@ pub struct Model {
 /// The fitted weights, with the figures that justified them.
 pub const WEIGHTS_FILE: &str = include_str!("weights.toml");
 
-static BUILTIN: LazyLock<Model> =
-    LazyLock::new(|| Model::parse(WEIGHTS_FILE).expect("src/search/rank/weights.toml names every feature once"));
+static BUILTIN: LazyLock<Model> = LazyLock::new(|| {
+    Model::parse(WEIGHTS_FILE).expect("crates/weiquan-core/src/search/rank/weights.toml names every feature once")
+});
 
 impl Model {
     /// The weights compiled into the binary.

@@ -2,9 +2,9 @@
 //! words of the statutes. Learned from pairs of a question and the text of
 //! the articles that answer it (`weiquan eval --learn`, on tune halves
 //! only) by normalised pointwise mutual information over the pairs, and
-//! kept in `src/search/lexicon/learned.txt`. Queries are expanded with it at
-//! a low weight, measured by the `learned` feature; the hand-written
-//! synonyms stay for what data cannot teach.
+//! kept in `crates/weiquan-core/src/search/lexicon/learned.txt`. Queries are
+//! expanded with it at a low weight, measured by the `learned` feature; the
+//! hand-written synonyms stay for what data cannot teach.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
