@@ -10,7 +10,7 @@ citation, and the newest corpus text of the article, so the reviewer judges
 "right", "imprecise" or "wrong" from the two side by side. The same seed and
 content always give the same sample. Only 《title》第N条 citations are drawn;
 a title is resolved through content/aliases.txt and the built-in list in
-src/search/lexicon/aliases.txt, as the site does.
+crates/weiquan-core/src/search/lexicon/aliases.txt, as the site does.
 """
 
 import argparse
@@ -38,7 +38,7 @@ def number(label):
 
 def aliases():
     table = {}
-    for path in (REPO / "src/search/lexicon/aliases.txt", REPO / "content/aliases.txt"):
+    for path in (REPO / "crates/weiquan-core/src/search/lexicon/aliases.txt", REPO / "content/aliases.txt"):
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.split("#")[0].strip()
             if "=>" in line:

@@ -1,18 +1,14 @@
 //! 消费维权知识库 (`weiquan`): consumer-protection laws, court cases, consumer
 //! warnings and rights guides, searchable in Chinese.
 //!
-//! Dependencies point one way: [`search`] builds on [`content`], and both use
-//! [`text`]; [`corpus`] gets the official texts and compares snapshots of them.
-//! None of them knows about HTTP or the command line. [`db`] opens and
-//! migrates the SQLite file that [`publish`] (the staff tables) and
-//! [`insights`] both keep their tables in; it knows neither of them.
+//! The code lives in the workspace's crates; this library gathers their
+//! modules under one name for the `weiquan` command, the integration tests,
+//! the benchmarks and the examples. `weiquan-core` ([`text`], [`content`],
+//! [`search`], [`corpus`], [`clock`]) knows nothing about HTTP;
+//! `weiquan-publish` ([`db`], [`publish`], [`insights`]) keeps the staff
+//! tables and the insights in SQLite; `weiquan-web` ([`web`]) is the website
+//! and its JSON API.
 
-pub mod clock;
-pub mod content;
-pub mod corpus;
-pub mod db;
-pub mod insights;
-pub mod publish;
-pub mod search;
-pub mod text;
-pub mod web;
+pub use weiquan_core::{clock, content, corpus, search, text};
+pub use weiquan_publish::{db, insights, publish};
+pub use weiquan_web as web;

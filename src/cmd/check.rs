@@ -10,7 +10,7 @@ use super::{ContentArgs, print_problems, project_roots};
 
 /// The flags of `weiquan check`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     content: ContentArgs,
     /// Also list the guides, warnings and cases that cite an article whose
@@ -22,7 +22,7 @@ pub struct Args {
 
 /// Lists every problem; fails when there is any. Broken citations inside
 /// the official texts are counted but are not failures.
-pub fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow::Result<ExitCode> {
     let roots = args.content.roots(corpus);
     let mut loaded = content::load(&roots, clock.today(), &|_, _| {})?;
     if args.stale {

@@ -16,7 +16,7 @@ use super::{config_file, print_problems, project_roots};
 
 /// The flags of `weiquan corpus`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(subcommand)]
     command: CorpusCommand,
 }
@@ -79,7 +79,7 @@ struct UpdateArgs {
 }
 
 /// Runs `corpus fetch` or `corpus update`.
-pub fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow::Result<ExitCode> {
     match args.command {
         CorpusCommand::Fetch(args) => run_fetch(args, clock),
         CorpusCommand::Update(args) => run_update(args, corpus, clock),

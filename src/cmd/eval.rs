@@ -17,7 +17,7 @@ use super::{ContentArgs, IndexArgs, progress_bar, project_roots};
 
 /// The flags of `weiquan eval`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The judged queries, e.g. ../shared/eval/queries-dev.jsonl or
     /// eval/consumer.jsonl; several with --fit and --ablate.
     #[arg(required = true)]
@@ -35,8 +35,9 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Fit the ranking model's weights on the tune halves of the files
-    /// and write them to FILE (src/search/rank/weights.toml), with the
-    /// figures before and after on both halves.
+    /// and write them to FILE
+    /// (crates/weiquan-core/src/search/rank/weights.toml), with the figures
+    /// before and after on both halves.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate"])]
     fit: Option<PathBuf>,
     /// A table of the figures with each ranking feature turned off in turn.
@@ -44,7 +45,7 @@ pub struct Args {
     ablate: bool,
     /// Learn the vocabulary (everyday words → statute words) from the
     /// tune halves of the files and write it to FILE
-    /// (src/search/lexicon/learned.txt).
+    /// (crates/weiquan-core/src/search/lexicon/learned.txt).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate", "fit"])]
     learn: Option<PathBuf>,
     /// File the words of the tune halves' questions under the articles
@@ -72,7 +73,7 @@ enum Mode {
 }
 
 /// Opens the index (building it when needed) and does what the flags ask.
-pub fn run(args: Args, corpus: Option<PathBuf>, clock: Clock) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args, corpus: Option<PathBuf>, clock: Clock) -> anyhow::Result<ExitCode> {
     let mode = match (args.fit, args.learn, args.learn_asked, args.ablate) {
         (Some(out), ..) => Mode::Fit(out),
         (None, Some(out), ..) => Mode::Learn(out),
@@ -210,7 +211,7 @@ fn fit_weights(engine: &Engine, files: &[PathBuf], start: &Model, out: &Path) ->
     let comment = |text: &str| text.lines().map(|l| format!("# {l}\n")).collect::<String>();
     let sets: Vec<String> = files.iter().map(|f| name(f)).collect();
     let file = format!(
-        "# The weights of the ranking model's features (src/search/rank/mod.rs),\n\
+        "# The weights of the ranking model's features (crates/weiquan-core/src/search/rank/mod.rs),\n\
          # written by `weiquan eval --fit` by coordinate ascent on the mean nDCG@10\n\
          # of the tune halves of: {}.\n#\n# Before (the previous weights):\n{}#\n# After:\n{}\n{}",
         sets.join(", "),
@@ -252,7 +253,7 @@ fn ablate(engine: &Engine, files: &[PathBuf], split: Option<Split>, model: &Mode
 /// (each question with the text of its articles of grade 2 or 3) and from
 /// the shipped guides and warnings in `roots` (each typical question with
 /// the articles the document cites), and writes it to OUT
-/// (src/search/lexicon/learned.txt).
+/// (crates/weiquan-core/src/search/lexicon/learned.txt).
 fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> anyhow::Result<()> {
     let mut pairs = Vec::new();
     let shipped = weiquan::content::load(roots, engine.clock().today(), &|_, _| {})?;
@@ -291,7 +292,7 @@ fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> a
     let vocabulary = Vocabulary::learn(&pairs);
     let sets: Vec<String> = files.iter().map(|f| name(f)).collect();
     let text = format!(
-        "# Learned vocabulary (src/search/rank/vocabulary.rs), written by\n\
+        "# Learned vocabulary (crates/weiquan-core/src/search/rank/vocabulary.rs), written by\n\
          # `weiquan eval --learn` from {} question and answer pairs: the tune\n\
          # halves of {}, and {} typical questions of the shipped guides and\n\
          # warnings with the articles they cite. word => statute word:normalised PMI, ...\n{}",
@@ -328,7 +329,7 @@ fn learn_asked(engine: &Engine, files: &[PathBuf], out: &Path) -> anyhow::Result
     let asked = Asked::learn(questions);
     let sets: Vec<String> = files.iter().map(|f| name(f)).collect();
     let text = format!(
-        "# What people ask, by the article that answers it (src/search/rank/asked.rs):\n\
+        "# What people ask, by the article that answers it (crates/weiquan-core/src/search/rank/asked.rs):\n\
          # the words of {count} judged questions (the tune halves of {}), filed under\n\
          # the articles judged to answer them. Written by `weiquan eval --learn-asked`;\n\
          # staff may add lines: short title, article label => word:times asked, ...\n{}",

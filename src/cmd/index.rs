@@ -11,7 +11,7 @@ use super::{ContentArgs, IndexArgs, print_problems, progress_bar};
 
 /// The flags of `weiquan index`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     content: ContentArgs,
     #[command(flatten)]
@@ -19,7 +19,7 @@ pub struct Args {
 }
 
 /// Builds the index (replacing the old one atomically) and prints a summary.
-pub fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow::Result<ExitCode> {
     let (roots, dir) = (args.content.roots(corpus), args.index.dir);
     let started = Instant::now();
     let (bar, update) = progress_bar();

@@ -25,7 +25,7 @@ use weiquan::web::config::FileConfig;
 /// and rights guides, searchable in Chinese.
 #[derive(Parser)]
 #[command(name = "weiquan", version)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
     /// The zone whose calendar decides "today" (warnings in force, laws in
@@ -65,12 +65,12 @@ enum Command {
 
 impl Cli {
     /// Whether the command is `serve`, the one that logs as it goes.
-    pub fn is_serve(&self) -> bool {
+    pub(crate) fn is_serve(&self) -> bool {
         matches!(self.command, Command::Serve(_))
     }
 
     /// Runs the command; the exit code says whether what it checked passed.
-    pub fn run(self) -> anyhow::Result<ExitCode> {
+    pub(crate) fn run(self) -> anyhow::Result<ExitCode> {
         let clock = Clock::system(self.timezone.unwrap_or(clock::DEFAULT_ZONE));
         match self.command {
             Command::Index(args) => index::run(args, self.corpus, &clock),

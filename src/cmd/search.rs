@@ -12,7 +12,7 @@ use super::{IndexArgs, progress_bar};
 
 /// The flags of `weiquan search`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The query: words, "quoted phrases", -exclusions, OR.
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
@@ -42,7 +42,7 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 }
 
 /// Searches, building or refreshing the index first when the content changed.
-pub fn run(args: Args, clock: Clock, corpus: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args, clock: Clock, corpus: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let roots = if !args.roots.is_empty() {
         args.roots
     } else {

@@ -20,7 +20,7 @@ use super::{config_file, print_problems, progress_bar};
 
 /// The flags of `weiquan serve`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "WEIQUAN_ADDR", value_name = "ADDR")]
     addr: Option<std::net::SocketAddr>,
@@ -60,7 +60,7 @@ const NO_CORPUS_NOTICE: &str = "未载入法律法规原文：运行 `weiquan co
 /// Merges the flags with the config file, builds the index when needed and
 /// serves until Ctrl-C or SIGTERM. `timezone` is the global flag, which
 /// beats the config file's.
-pub fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let file = config_file(args.config.as_deref())?;
     let flags = FileConfig {
         addr: args.addr,

@@ -8,7 +8,7 @@ use weiquan::publish::cli::UserCommand;
 
 /// The flags of `weiquan user`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(subcommand)]
     command: UserCommand,
     /// Folder of the SQLite file [default: data].
@@ -17,6 +17,6 @@ pub struct Args {
 }
 
 /// Runs one account command against the staff database in the data folder.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     weiquan::publish::cli::run(args.command, &args.data).map(|()| ExitCode::SUCCESS)
 }

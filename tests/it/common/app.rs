@@ -10,13 +10,13 @@ use axum::http::{HeaderMap, Request, header};
 use tower::ServiceExt;
 
 /// The router over an index: the shared one, or one of the test's own.
-pub struct App {
+pub(crate) struct App {
     router: axum::Router,
     _index: Option<tempfile::TempDir>,
 }
 
 /// A response, its body read whole.
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     /// The body as text (lossy: a compressed body is not text).
@@ -25,32 +25,32 @@ pub struct Answer {
 
 impl Answer {
     /// The body as JSON, or as a JSON string when it is not JSON.
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.text).unwrap_or_else(|_| serde_json::Value::String(self.text.clone()))
     }
 }
 
 impl App {
     /// The router over the shared index of `tests/fixtures/content`.
-    pub async fn fixture() -> App {
+    pub(crate) async fn fixture() -> App {
         let (state, index) = super::fixture_state().await;
         App { router: weiquan::web::app(state), _index: index }
     }
 
     /// The router over an index of its own built from the content folder
     /// `root` (project or LawRefBook layout).
-    pub async fn over(root: PathBuf) -> App {
+    pub(crate) async fn over(root: PathBuf) -> App {
         let (state, index) = super::state_over(root).await;
         App { router: weiquan::web::app(state), _index: index }
     }
 
     /// `GET uri` (a path and query, written as in a browser's address bar).
-    pub async fn get(&self, uri: &str) -> Answer {
+    pub(crate) async fn get(&self, uri: &str) -> Answer {
         self.get_with(uri, &[]).await
     }
 
     /// `GET uri` with these request headers.
-    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Answer {
         let mut request = Request::get(encode(uri)).header(header::HOST, "localhost");
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -58,7 +58,7 @@ impl App {
         self.send(request.body(Body::empty()).unwrap()).await
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Answer {
+    pub(crate) async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -3,8 +3,8 @@
 mod app;
 mod wait;
 
-pub use app::App;
-pub use wait::eventually;
+pub(crate) use app::App;
+pub(crate) use wait::eventually;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -14,12 +14,12 @@ use weiquan::clock::{Clock, DEFAULT_ZONE};
 use weiquan::search::{Engine, SearchHit, SearchRequest, SearchResults, build};
 use weiquan::web::AppState;
 
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 /// A real index on disk with an engine open on it.
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub engine: Engine,
     /// The index's folder.
     pub path: PathBuf,
@@ -30,7 +30,7 @@ pub struct Fixture {
 /// The index of `tests/fixtures/content`, built once per test process and
 /// shared by every test that only reads it (searches, servers, the router).
 /// Tests that change an index build their own with [`index_of`].
-pub fn shared_index() -> &'static Fixture {
+pub(crate) fn shared_index() -> &'static Fixture {
     static SHARED: LazyLock<Fixture> = LazyLock::new(|| {
         let path = shared_index_dir();
         build_index(&path, fixture("content"));
@@ -40,7 +40,7 @@ pub fn shared_index() -> &'static Fixture {
 }
 
 /// A fresh engine over [`shared_index`], for a server or router of its own.
-pub fn shared_engine() -> Engine {
+pub(crate) fn shared_engine() -> Engine {
     Engine::open(&shared_index().path, Clock::default()).unwrap()
 }
 
@@ -64,7 +64,7 @@ fn shared_index_dir() -> PathBuf {
 
 /// A real index on disk of the test's own, built from the content folder
 /// `root` (project or LawRefBook layout) without problems.
-pub fn index_of(root: PathBuf) -> Fixture {
+pub(crate) fn index_of(root: PathBuf) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     build_index(dir.path(), root);
     let path = dir.path().to_path_buf();
@@ -77,21 +77,21 @@ fn build_index(path: &Path, root: PathBuf) {
 }
 
 impl Fixture {
-    pub fn search(&self, request: &SearchRequest) -> SearchResults {
+    pub(crate) fn search(&self, request: &SearchRequest) -> SearchResults {
         self.engine.search(request).unwrap()
     }
 
-    pub fn query(&self, query: &str) -> SearchResults {
+    pub(crate) fn query(&self, query: &str) -> SearchResults {
         self.search(&SearchRequest::new(query))
     }
 
     /// `id#anchor` of each hit, in order.
-    pub fn ids(&self, query: &str) -> Vec<String> {
+    pub(crate) fn ids(&self, query: &str) -> Vec<String> {
         self.query(query).hits.iter().map(unit_id).collect()
     }
 }
 
-pub fn unit_id(hit: &SearchHit) -> String {
+pub(crate) fn unit_id(hit: &SearchHit) -> String {
     match &hit.anchor {
         Some(anchor) => format!("{}#{anchor}", hit.id),
         None => hit.id.clone(),
@@ -101,7 +101,7 @@ pub fn unit_id(hit: &SearchHit) -> String {
 /// The corpus folder: `WEIQUAN_CORPUS`, or `../shared/corpus/lawrefbook`
 /// beside the repository. `None` (with a printed notice) when it is missing
 /// outside CI; in CI (`CI=true`) a missing corpus fails the test.
-pub fn corpus() -> Option<PathBuf> {
+pub(crate) fn corpus() -> Option<PathBuf> {
     let path = std::env::var_os("WEIQUAN_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/lawrefbook"));
@@ -116,19 +116,19 @@ pub fn corpus() -> Option<PathBuf> {
 }
 
 /// A real server on loopback over the shared index of `tests/fixtures/content`.
-pub struct Server {
+pub(crate) struct Server {
     pub base: String,
     pub addr: std::net::SocketAddr,
     _index: Option<tempfile::TempDir>,
 }
 
-pub async fn spawn_server() -> Server {
+pub(crate) async fn spawn_server() -> Server {
     serve(fixture_state().await).await
 }
 
 /// A real server on loopback over a real index built from the content
 /// folder `root` (project or LawRefBook layout).
-pub async fn spawn_server_on(root: PathBuf) -> Server {
+pub(crate) async fn spawn_server_on(root: PathBuf) -> Server {
     serve(state_over(root).await).await
 }
 
@@ -142,7 +142,7 @@ async fn serve((state, index): (AppState, Option<tempfile::TempDir>)) -> Server 
 /// A real server like [`spawn_server`], but served by the project's own
 /// accept loop within `limits`, so the per-address limits see each
 /// client's address; `configure` sets up its state.
-pub async fn spawn_served(
+pub(crate) async fn spawn_served(
     configure: impl FnOnce(AppState) -> AppState,
     limits: weiquan::web::ConnectionLimits,
 ) -> Server {
@@ -174,7 +174,7 @@ fn static_dir() -> PathBuf {
 /// fixture content, its own index and SQLite file. Users: `pub`
 /// (publisher, `publisher-pass`), `ed` (editor, `editor-pass1`), `boss`
 /// (admin, `admin-pass12`).
-pub struct Staff {
+pub(crate) struct Staff {
     pub base: String,
     /// The server's clock, pinned (in Beijing time) at the moment the server
     /// started: tests move it with `set` and `advance` instead of sleeping.
@@ -188,7 +188,7 @@ pub struct Staff {
     pub _dirs: Vec<tempfile::TempDir>,
 }
 
-pub fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let target = to.join(entry.path().strip_prefix(from).unwrap());
@@ -200,19 +200,19 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-pub async fn spawn_staff_server() -> Staff {
+pub(crate) async fn spawn_staff_server() -> Staff {
     spawn_staff_server_with(std::collections::BTreeMap::new()).await
 }
 
 /// [`spawn_staff_server`] with kiosk settings.
-pub async fn spawn_staff_server_with(
+pub(crate) async fn spawn_staff_server_with(
     kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
 ) -> Staff {
     spawn_staff_server_limited(kiosks, weiquan::insights::Limits::default()).await
 }
 
 /// [`spawn_staff_server_with`] recording insights within `limits`.
-pub async fn spawn_staff_server_limited(
+pub(crate) async fn spawn_staff_server_limited(
     kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
     limits: weiquan::insights::Limits,
 ) -> Staff {
@@ -221,12 +221,12 @@ pub async fn spawn_staff_server_limited(
 
 /// A staff server over a temporary copy of the content folder `content`
 /// and, read in place, the official texts in `official` (LawRefBook folders).
-pub async fn spawn_staff_server_over(content: &Path, official: Vec<PathBuf>) -> Staff {
+pub(crate) async fn spawn_staff_server_over(content: &Path, official: Vec<PathBuf>) -> Staff {
     spawn_staff(content, official, std::collections::BTreeMap::new(), weiquan::insights::Limits::default()).await
 }
 
 /// [`spawn_staff_server_over`] with kiosk settings and no official texts.
-pub async fn spawn_staff_server_over_with(
+pub(crate) async fn spawn_staff_server_over_with(
     content: &Path,
     kiosks: std::collections::BTreeMap<String, weiquan::web::config::KioskConfig>,
 ) -> Staff {
@@ -297,7 +297,7 @@ async fn spawn_staff(
 impl Staff {
     /// Writes the document `id` (`{id}.md` in the content folder), as an
     /// editor or git would, and waits until the watcher has indexed it.
-    pub async fn write_document(&self, id: &str, text: &str) {
+    pub(crate) async fn write_document(&self, id: &str, text: &str) {
         std::fs::write(self.content.join(format!("{id}.md")), text).unwrap();
         let url = format!("{}/api/docs/{id}", self.base);
         let indexed = eventually(Duration::from_secs(5), || async {
@@ -309,7 +309,7 @@ impl Staff {
 
 /// The page at `url` once it contains `text` (looked for during 5 s), or
 /// the page as it is after that, for the caller's assertions to show.
-pub async fn page_containing(client: &reqwest::Client, url: &str, text: &str) -> String {
+pub(crate) async fn page_containing(client: &reqwest::Client, url: &str, text: &str) -> String {
     let get = || async { client.get(url).send().await.unwrap().text().await.unwrap() };
     let found = eventually(Duration::from_secs(5), || async { Some(get().await).filter(|page| page.contains(text)) });
     match found.await {
@@ -319,14 +319,14 @@ pub async fn page_containing(client: &reqwest::Client, url: &str, text: &str) ->
 }
 
 /// The value of the form field `name` of a page (hidden CSRF tokens, ids).
-pub fn form_value(html: &str, name: &str) -> String {
+pub(crate) fn form_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
 /// Sends a request line exactly as written (clients would normalise `..`).
-pub async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+pub(crate) async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
@@ -337,30 +337,30 @@ pub async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
 }
 
 /// A client that keeps cookies, as a browser does.
-pub fn cookie_client() -> reqwest::Client {
+pub(crate) fn cookie_client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).build().unwrap()
 }
 
 /// The CSRF token in a staff page's form.
-pub fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     form_value(html, "csrf")
 }
 
 /// Fetches the sign-in form with `client` (which keeps the form's cookie)
 /// and returns the form's token.
-pub async fn sign_in_form(client: &reqwest::Client, base: &str) -> String {
+pub(crate) async fn sign_in_form(client: &reqwest::Client, base: &str) -> String {
     csrf(&client.get(format!("{base}/admin/login")).send().await.unwrap().text().await.unwrap())
 }
 
 /// Fetches the sign-in form and posts `name` and `password` with it.
-pub async fn sign_in(client: &reqwest::Client, base: &str, name: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn sign_in(client: &reqwest::Client, base: &str, name: &str, password: &str) -> reqwest::Response {
     let csrf = sign_in_form(client, base).await;
     let form = [("name", name), ("password", password), ("csrf", &csrf)];
     client.post(format!("{base}/admin/login")).form(&form).send().await.unwrap()
 }
 
 /// A client signed in to the admin as `name`.
-pub async fn signed_in(base: &str, name: &str, password: &str) -> reqwest::Client {
+pub(crate) async fn signed_in(base: &str, name: &str, password: &str) -> reqwest::Client {
     let client = cookie_client();
     assert_eq!(sign_in(&client, base, name, password).await.status(), 200, "{name} signs in");
     client
@@ -368,7 +368,7 @@ pub async fn signed_in(base: &str, name: &str, password: &str) -> reqwest::Clien
 
 /// Creates an API token `name` with the write scope on the tokens page as
 /// the signed-in admin `admin`: the page showing it, and its secret.
-pub async fn create_token(admin: &reqwest::Client, base: &str, name: &str) -> (String, String) {
+pub(crate) async fn create_token(admin: &reqwest::Client, base: &str, name: &str) -> (String, String) {
     let page = admin.get(format!("{base}/admin/tokens")).send().await.unwrap().text().await.unwrap();
     let token = csrf(&page);
     let form = [("csrf", token.as_str()), ("action", "create"), ("name", name), ("write", "1")];

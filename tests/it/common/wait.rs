@@ -8,7 +8,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// Waits until `check` returns `Some`, looking every 50 ms, and returns
 /// what it found; `None` once `deadline` has passed without it.
-pub async fn eventually<T, F: Future<Output = Option<T>>>(
+pub(crate) async fn eventually<T, F: Future<Output = Option<T>>>(
     deadline: Duration,
     mut check: impl FnMut() -> F,
 ) -> Option<T> {

@@ -1,0 +1,553 @@
+//! The query language and how it becomes a tantivy query.
+//!
+//! Language: plain words, "quoted phrases", `-exclusion` (also `-"phrase"`),
+//! and `OR` between two items. Anything else is literal text: tantivy's
+//! syntax characters mean nothing here, so no input is an error.
+//!
+//! The query built here is the ranking's first phase (`super::rank`): BM25
+//! over the weighted fields of each word, its expansions and its character
+//! pairs, which gives the candidates. The second phase rescores them with
+//! the measurements listed in the query's [`Plan`].
+
+use std::cell::RefCell;
+
+use tantivy::Term as IndexTerm;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::analyzer::{Analyzer, bigrams};
+use super::rank::Plan;
+use super::rank::vocabulary::Vocabulary;
+use super::schema::Fields;
+use crate::text::{normalize, truncate_chars};
+
+/// Longer queries are cut to this many characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// At most this many distinct words (segmented terms) are searched, each
+/// once; the rest of a very long query is ignored. One unspaced run of
+/// Chinese is many words, so the cap counts words, not the runs between
+/// spaces, and a word repeated (中华人民共和国中华人民共和国…) counts once.
+pub const MAX_TERMS: usize = 16;
+
+/// A word of more concepts than one earns a bonus where it occurs as typed,
+/// up to this many characters; a longer run is no phrase anyone looks for.
+const MAX_BONUS_CHARS: usize = 32;
+
+/// Field weights: title > article number and chapter > typical questions >
+/// summary and tags > body and the words of judged questions > character
+/// pairs. A listed question is how readers put what the document answers,
+/// so it weighs more than the summary, which says the same in the writer's
+/// words.
+const WEIGHTS: [(FieldRole, f32); 7] = [
+    (FieldRole::Title, 4.0),
+    (FieldRole::Heading, 2.5),
+    (FieldRole::Questions, 2.0),
+    (FieldRole::Asked, ASKED_WEIGHT),
+    (FieldRole::Summary, 1.5),
+    (FieldRole::Particulars, 1.5),
+    (FieldRole::Body, 1.0),
+];
+/// The `asked` field is empty in all but a few hundred of the ~150,000
+/// units, so its average length, over every unit, is a small fraction of
+/// one word and BM25's length normalisation cuts a match there to about a
+/// thirtieth of a match in the body. This brings it back to the body's scale.
+const ASKED_WEIGHT: f32 = 30.0;
+const GRAMS_WEIGHT: f32 = 0.6;
+const COMPONENT_WEIGHT: f32 = 0.4;
+/// Expanded words rank below the user's own words.
+const SYNONYM_WEIGHT: f32 = 0.5;
+const PHRASE_BONUS: f32 = 1.5;
+/// Words of the learned vocabulary weigh this much times their strength in
+/// the first phase: enough to bring an answer into the candidates, not to
+/// outrank the user's own words.
+const LEARNED_WEIGHT: f32 = 0.3;
+
+#[derive(Clone, Copy)]
+enum FieldRole {
+    Title,
+    Heading,
+    Summary,
+    Particulars,
+    Questions,
+    Asked,
+    Body,
+}
+
+/// One item of the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A word.
+    Word(String),
+    /// Words in quotes: a phrase.
+    Phrase(String),
+}
+
+impl Item {
+    fn text(&self) -> &str {
+        match self {
+            Item::Word(t) | Item::Phrase(t) => t,
+        }
+    }
+}
+
+/// A parsed query: groups of alternatives (joined by `OR`) that should all
+/// match, and items that must not.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// Groups of alternatives; every group should match.
+    pub groups: Vec<Vec<Item>>,
+    /// Items after `-`, which must not match.
+    pub excluded: Vec<Item>,
+}
+
+/// Parses any string. Control characters are spaces; Chinese quotes are
+/// quotes; an unbalanced last quote is ignored.
+pub fn parse(input: &str) -> Parsed {
+    let input = truncate_chars(input, MAX_QUERY_CHARS);
+    let cleaned: String = input
+        .chars()
+        .map(|c| match c {
+            '“' | '”' | '「' | '」' | '『' | '』' | '＂' => '"',
+            '－' | '—' => '-',
+            c if c.is_control() || c.is_whitespace() => ' ',
+            c => c,
+        })
+        .collect();
+    let balanced = cleaned.matches('"').count().is_multiple_of(2);
+    let last_quote = cleaned.rfind('"');
+
+    let mut tokens: Vec<(bool, Item)> = Vec::new(); // (negated, item)
+    let mut chars = cleaned.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        if c == ' ' || (c == '"' && !balanced && Some(i) == last_quote) {
+            chars.next();
+            continue;
+        }
+        let negated = c == '-';
+        if negated {
+            chars.next();
+        }
+        if chars.peek().is_some_and(|&(j, c)| c == '"' && (balanced || Some(j) != last_quote)) {
+            chars.next();
+            let phrase: String = chars.by_ref().map(|(_, c)| c).take_while(|&c| c != '"').collect();
+            tokens.push((negated, Item::Phrase(phrase)));
+        } else {
+            let mut word = String::new();
+            while let Some(&(_, c)) = chars.peek() {
+                if c == ' ' || c == '"' {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+            tokens.push((negated, Item::Word(word)));
+        }
+    }
+
+    let mut parsed = Parsed::default();
+    let mut join_next = false;
+    for (negated, item) in tokens {
+        if item.text().trim().is_empty() {
+            continue;
+        }
+        if item == Item::Word("OR".into()) {
+            join_next = !parsed.groups.is_empty();
+            continue;
+        }
+        if negated {
+            parsed.excluded.push(item);
+        } else if join_next {
+            parsed.groups.last_mut().expect("a group to join").push(item);
+        } else {
+            parsed.groups.push(vec![item]);
+        }
+        join_next = false;
+    }
+    parsed
+}
+
+/// A query ready to run, and the normalised terms to highlight.
+pub struct Built {
+    /// The first phase: BM25 over the weighted fields of every word, its
+    /// expansions and character pairs; quoted phrases are required. `None`
+    /// when nothing searchable is left (only punctuation, say).
+    pub positive: Option<Box<dyn Query>>,
+    /// The excluded items: a unit that matches any of them is left out.
+    pub excluded: Vec<Box<dyn Query>>,
+    /// The normalised terms to highlight in snippets.
+    pub highlights: Vec<String>,
+    /// The distinct words searched, in query order: at most [`MAX_TERMS`].
+    pub terms: Vec<String>,
+    /// Query words that were also searched as other words (霸王条款 → 格式条款).
+    pub expansions: Vec<Expansion>,
+    /// What the second phase measures.
+    pub plan: Plan,
+}
+
+/// A query word and the words it was expanded to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
+pub struct Expansion {
+    pub word: String,
+    pub also: Vec<String>,
+}
+
+/// Turns a parsed query into tantivy queries.
+/// With `expand`, words are also searched as their synonyms and the law
+/// titles their abbreviations stand for.
+pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool) -> Built {
+    let builder = Builder {
+        analyzer,
+        fields,
+        expand,
+        expansions: RefCell::new(Vec::new()),
+        terms: RefCell::new(Vec::new()),
+        plan: RefCell::new(Plan::default()),
+    };
+    let mut highlights = Vec::new();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for group in &parsed.groups {
+        if builder.terms_left() == 0 {
+            break;
+        }
+        match group.as_slice() {
+            [Item::Phrase(phrase)] => {
+                if let Some((required, ranking)) = builder.claimed_phrase(phrase, &mut highlights) {
+                    clauses.push((Occur::Must, required));
+                    clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
+                }
+            }
+            items => {
+                for item in items {
+                    let ranking = match item {
+                        Item::Word(word) => builder.word(word, &mut highlights),
+                        Item::Phrase(phrase) => {
+                            builder.claimed_phrase(phrase, &mut highlights).map(|(_, r)| r).unwrap_or_default()
+                        }
+                    };
+                    clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
+                }
+            }
+        }
+    }
+    let excluded = distinct(parsed.excluded.iter().map(|item| normalize(item.text())))
+        .iter()
+        .filter_map(|text| builder.grams_phrase(text))
+        .collect();
+    highlights.sort();
+    highlights.dedup();
+    let positive = (!clauses.is_empty()).then(|| -> Box<dyn Query> { Box::new(BooleanQuery::new(clauses)) });
+    Built {
+        positive,
+        excluded,
+        highlights,
+        terms: builder.terms.into_inner(),
+        expansions: builder.expansions.into_inner(),
+        plan: builder.plan.into_inner(),
+    }
+}
+
+/// An article named in a query: 消保法第五十五条, 《产品质量法》第四十条第一款,
+/// 食品安全法148条, 消费者权益保护法 55条.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleReference {
+    /// What stands before the number, without 《》 and spaces: a title or an
+    /// abbreviation (resolved by the engine).
+    pub law: String,
+    /// The article number.
+    pub number: u32,
+    /// The query after the reference (and its 款 and 项), as typed.
+    pub after: String,
+}
+
+/// Finds the first article reference in a query.
+pub fn article_reference(query: &str) -> Option<ArticleReference> {
+    let normalized: Vec<char> = normalize(query).chars().collect();
+    // The characters that matter, with their place in the query.
+    let kept: Vec<(usize, char)> = normalized
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, c)| !c.is_whitespace() && !"《》<>\"“”".contains(*c))
+        .collect();
+    let chars: Vec<char> = kept.iter().map(|(_, c)| *c).collect();
+    for (end, &c) in chars.iter().enumerate() {
+        if c != '条' {
+            continue;
+        }
+        let Some(start) = (0..end).rev().take_while(|&i| is_numeral(chars[i])).last() else { continue };
+        let number: String = chars[start..end].iter().collect();
+        let Some(number) = crate::text::numerals::parse(&number) else { continue };
+        let law_end = if start > 0 && chars[start - 1] == '第' { start - 1 } else { start };
+        let law: String = chars[..law_end].iter().collect();
+        let law = law.trim_end_matches(['的', ',', '，']).to_string();
+        if !law.is_empty() {
+            let after: String = normalized[kept[end].0 + 1..].iter().collect();
+            let after = strip_subdivisions(after.trim_start());
+            return Some(ArticleReference { law, number, after: after.to_string() });
+        }
+    }
+    None
+}
+
+/// The text after an article's 第N款 and 第N项.
+fn strip_subdivisions(text: &str) -> &str {
+    let mut rest = text;
+    for unit in ['款', '项'] {
+        if let Some(inner) = rest.strip_prefix('第')
+            && let Some(end) = inner.find(unit)
+            && inner[..end].chars().all(is_numeral)
+        {
+            rest = &inner[end + unit.len_utf8()..];
+        }
+    }
+    rest
+}
+
+fn is_numeral(c: char) -> bool {
+    c.is_ascii_digit() || "零〇一二三四五六七八九十百千两".contains(c)
+}
+
+/// A quoted phrase: the query that requires it, and its ranking clauses.
+type Required = (Box<dyn Query>, Vec<Box<dyn Query>>);
+
+struct Builder<'a> {
+    analyzer: &'a Analyzer,
+    fields: &'a Fields,
+    expand: bool,
+    /// Expansions used so far, in query order.
+    expansions: RefCell<Vec<Expansion>>,
+    /// The words and phrases searched so far, each once, in query order.
+    terms: RefCell<Vec<String>>,
+    /// What the second phase measures, filled as words are searched.
+    plan: RefCell<Plan>,
+}
+
+impl Builder<'_> {
+    /// How many more words may be searched.
+    fn terms_left(&self) -> usize {
+        MAX_TERMS.saturating_sub(self.terms.borrow().len())
+    }
+
+    /// Of `candidates`, those not searched yet, as many as are left; they
+    /// count as searched from now on.
+    fn claim(&self, candidates: impl IntoIterator<Item = String>) -> Vec<String> {
+        add_distinct(&mut self.terms.borrow_mut(), candidates)
+    }
+
+    /// A typed word: the ranking clauses of each of its concepts not
+    /// searched yet, and of the whole word as typed when it holds several.
+    fn word(&self, word: &str, highlights: &mut Vec<String>) -> Vec<Box<dyn Query>> {
+        let all = self.analyzer.concepts(word);
+        let concepts = self.claim(all.iter().cloned());
+        let mut ranking = Vec::new();
+        for concept in &concepts {
+            ranking.extend(self.concept(concept, highlights));
+        }
+        let mut plan = self.plan.borrow_mut();
+        plan.pairs.extend(concepts.windows(2).map(|pair| format!("{}{}", pair[0], pair[1])));
+        if all.len() > 1 && !concepts.is_empty() && word.chars().count() <= MAX_BONUS_CHARS {
+            ranking.extend(self.grams_phrase(&normalize(word)).map(|q| boost(q, PHRASE_BONUS)));
+        }
+        ranking
+    }
+
+    /// A quoted phrase not searched yet: the query that requires it, and its
+    /// ranking clauses.
+    fn claimed_phrase(&self, phrase: &str, highlights: &mut Vec<String>) -> Option<Required> {
+        let normalized = normalize(phrase);
+        let claimed = self.claim([format!("\"{}\"", normalized.trim())]);
+        if claimed.is_empty() {
+            return None;
+        }
+        let required = self.grams_phrase(&normalized)?;
+        highlights.push(normalized.trim().to_string());
+        let mut ranking = vec![boost(self.grams_phrase(&normalized)?, PHRASE_BONUS)];
+        let concepts = distinct(self.analyzer.concepts(phrase));
+        for concept in &concepts {
+            ranking.extend(self.words(concept, 1.0));
+        }
+        let mut plan = self.plan.borrow_mut();
+        plan.own.extend(concepts.iter().cloned());
+        plan.pairs.extend(concepts.windows(2).map(|pair| format!("{}{}", pair[0], pair[1])));
+        Some((required, ranking))
+    }
+
+    /// The ranking clauses of one concept: its words in every field, its
+    /// character pairs, its synonyms and its parts, each at its weight.
+    fn concept(&self, concept: &str, highlights: &mut Vec<String>) -> Vec<Box<dyn Query>> {
+        let mut ranking = self.words(concept, 1.0);
+        highlights.push(concept.to_string());
+        ranking.extend(self.grams_phrase(concept).map(|grams| boost(grams, GRAMS_WEIGHT)));
+        let mut plan = self.plan.borrow_mut();
+        plan.own.push(concept.to_string());
+        for synonym in self.synonyms(concept) {
+            highlights.push(synonym.clone());
+            ranking.extend(self.words(synonym, SYNONYM_WEIGHT));
+            ranking.extend(self.grams_phrase(synonym).map(|grams| boost(grams, SYNONYM_WEIGHT * GRAMS_WEIGHT)));
+            plan.expanded.push((synonym.clone(), SYNONYM_WEIGHT));
+        }
+        for component in self.analyzer.components(concept) {
+            highlights.push(component.clone());
+            ranking.extend(self.words(&component, COMPONENT_WEIGHT));
+            plan.expanded.push((component, COMPONENT_WEIGHT));
+        }
+        if self.expand {
+            for (word, strength) in Vocabulary::builtin().expansions(concept) {
+                ranking.extend(self.words(word, LEARNED_WEIGHT * strength));
+                plan.learned.push((word.clone(), *strength));
+            }
+        }
+        ranking
+    }
+
+    /// What `word` is also searched as, recorded for the results page.
+    fn synonyms(&self, word: &str) -> &[String] {
+        if !self.expand {
+            return &[];
+        }
+        let also = self.analyzer.synonyms(word);
+        let mut expansions = self.expansions.borrow_mut();
+        if !also.is_empty() && !expansions.iter().any(|e| e.word == word) {
+            expansions.push(Expansion { word: word.to_string(), also: also.to_vec() });
+        }
+        also
+    }
+
+    /// The word in every ranked field, weighted by field: one term query
+    /// per field, so that the first phase stays a flat union of terms.
+    fn words(&self, word: &str, weight: f32) -> Vec<Box<dyn Query>> {
+        WEIGHTS
+            .iter()
+            .map(|&(role, field_weight)| {
+                let field = self.field(role);
+                let term = TermQuery::new(IndexTerm::from_field_text(field, word), IndexRecordOption::WithFreqs);
+                boost(Box::new(term), field_weight * weight)
+            })
+            .collect()
+    }
+
+    fn grams_phrase(&self, text: &str) -> Option<Box<dyn Query>> {
+        grams_phrase(self.fields, text)
+    }
+
+    fn field(&self, role: FieldRole) -> Field {
+        match role {
+            FieldRole::Title => self.fields.title,
+            FieldRole::Heading => self.fields.heading,
+            FieldRole::Summary => self.fields.summary,
+            FieldRole::Particulars => self.fields.particulars,
+            FieldRole::Questions => self.fields.questions,
+            FieldRole::Asked => self.fields.asked,
+            FieldRole::Body => self.fields.body,
+        }
+    }
+}
+
+/// The text as a sequence of character pairs: matches exactly where the
+/// text occurs, inside words too.
+pub(super) fn grams_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let terms: Vec<(usize, IndexTerm)> = bigrams(text)
+        .into_iter()
+        .enumerate()
+        .map(|(position, term)| (position, IndexTerm::from_field_text(fields.grams, &term.text)))
+        .collect();
+    match terms.len() {
+        0 => None,
+        1 => Some(Box::new(TermQuery::new(terms[0].1.clone(), IndexRecordOption::WithFreqs))),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+    }
+}
+
+/// The first [`MAX_TERMS`] distinct texts, in order.
+fn distinct(texts: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut kept = Vec::new();
+    add_distinct(&mut kept, texts);
+    kept
+}
+
+/// Adds to `kept` the texts it does not hold yet, until it holds
+/// [`MAX_TERMS`]; returns those added.
+fn add_distinct(kept: &mut Vec<String>, texts: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut added = Vec::new();
+    for text in texts {
+        if kept.len() >= MAX_TERMS {
+            break;
+        }
+        if !kept.contains(&text) {
+            kept.push(text.clone());
+            added.push(text);
+        }
+    }
+    added
+}
+
+/// Matches any of `clauses`, scoring the sum.
+pub fn should(clauses: Vec<Box<dyn Query>>) -> BooleanQuery {
+    BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect())
+}
+
+fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, weight))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> Vec<Item> {
+        list.iter().map(|w| Item::Word(w.to_string())).collect()
+    }
+
+    #[test]
+    fn words_phrases_exclusions_and_or() {
+        let parsed = parse("预付卡 \"无需说明理由\" -健身 退款 OR 退费");
+        assert_eq!(
+            parsed.groups,
+            vec![words(&["预付卡"]), vec![Item::Phrase("无需说明理由".into())], words(&["退款", "退费"])]
+        );
+        assert_eq!(parsed.excluded, words(&["健身"]));
+        let parsed = parse("-\"格式条款\" 霸王");
+        assert_eq!(parsed.excluded, vec![Item::Phrase("格式条款".into())]);
+    }
+
+    #[test]
+    fn chinese_quotes_and_unbalanced_quotes() {
+        assert_eq!(parse("“七日内退货”").groups, vec![vec![Item::Phrase("七日内退货".into())]]);
+        assert_eq!(parse("退货 \"理由").groups, vec![words(&["退货"]), words(&["理由"])]);
+    }
+
+    #[test]
+    fn stray_or_and_dashes_are_ignored() {
+        assert_eq!(parse("OR 退货 OR").groups, vec![words(&["退货"])]);
+        assert_eq!(parse("- -- 退货").groups, vec![words(&["退货"])]);
+        assert_eq!(parse("   ").groups, Vec::<Vec<Item>>::new());
+    }
+
+    #[test]
+    fn long_input_is_cut() {
+        let parsed = parse(&"退".repeat(10_000));
+        assert_eq!(parsed.groups[0][0].text().chars().count(), MAX_QUERY_CHARS);
+    }
+
+    #[test]
+    fn article_references_in_many_spellings() {
+        let reference = |q: &str| article_reference(q).map(|r| (r.law, r.number));
+        let after = |q: &str| article_reference(q).map(|r| r.after);
+        assert_eq!(after("个保法第47条 删除权 撤回"), Some("删除权 撤回".into()));
+        assert_eq!(after("《产品质量法》第四十条第一款 销售者"), Some(" 销售者".into()));
+        assert_eq!(after("民法典第四百九十六条"), Some("".into()));
+        assert_eq!(reference("消保法第五十五条"), Some(("消保法".into(), 55)));
+        assert_eq!(reference("消费者权益保护法 55条"), Some(("消费者权益保护法".into(), 55)));
+        assert_eq!(reference("食品安全法148条"), Some(("食品安全法".into(), 148)));
+        assert_eq!(reference("民法典第四百九十六条"), Some(("民法典".into(), 496)));
+        assert_eq!(reference("电子商务法 第三十八条"), Some(("电子商务法".into(), 38)));
+        assert_eq!(reference("《产品质量法》第四十条第一款"), Some(("产品质量法".into(), 40)));
+        assert_eq!(reference("个保法第47条 删除权"), Some(("个保法".into(), 47)));
+        assert_eq!(reference("第五十五条"), None);
+        assert_eq!(reference("退货条件"), None);
+        assert_eq!(reference("条件 价格法第十四条"), Some(("条件价格法".into(), 14)));
+    }
+}

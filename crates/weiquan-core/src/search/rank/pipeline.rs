@@ -1,0 +1,251 @@
+//! The two phases run on the engine's index: candidates, the bridge, the
+//! features and the model's order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tantivy::collector::TopDocs;
+use tantivy::columnar::ColumnValues;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+use super::features::{self, Candidate, Context};
+use super::first_pass::{FirstPass, Found, Scored};
+use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, flags, tier};
+use crate::search::{Engine, Error, Facets, SearchRequest, eval, facets, stored_text};
+
+/// The units of a search in the model's order.
+pub struct Ranked {
+    /// Each unit with its score and features, best first.
+    pub units: Vec<RankedUnit>,
+    /// How many units match the first phase.
+    pub total: usize,
+    /// Counted over the first phase's candidates (`search::facets`).
+    pub facets: Facets,
+    /// Every matching guide, warning and case with its first-phase score,
+    /// best first (for the answer).
+    pub documents: Scored,
+    /// How long each phase took: the candidates (first-phase search, the
+    /// national pool, the bridge, the named article), then the features
+    /// and the order.
+    pub timings: (Duration, Duration),
+}
+
+/// Which features the second phase measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Those the model weighs (serving).
+    Weighed,
+    /// Every one (fitting weights, which may give any feature a weight).
+    All,
+}
+
+/// One ranked unit.
+pub struct RankedUnit {
+    /// Where the unit is in the index.
+    pub address: DocAddress,
+    /// Its score under the model.
+    pub score: f32,
+    /// Its feature values.
+    pub features: Features,
+}
+
+/// How the candidates are found and what restricts them.
+pub struct Phases<'a> {
+    /// The one view of the index the whole search reads: addresses found
+    /// through it mean nothing to another (a reindex may come between).
+    pub searcher: &'a Searcher,
+    /// The first phase's query, filters included.
+    pub query: &'a dyn Query,
+    /// Adds the request's filters, visibility and exclusions to a query, for
+    /// units the bridge brings in.
+    pub restrict: &'a dyn Fn(Box<dyn Query>) -> BooleanQuery,
+    /// What the second phase measures.
+    pub plan: &'a Plan,
+    /// What the query asks besides its words.
+    pub context: Context<'a>,
+    /// The article the query names, put first.
+    pub named: Option<DocAddress>,
+    /// Units wanted at least (the page's end).
+    pub want: usize,
+}
+
+impl Engine {
+    /// How long each phase of a relevance search for `request` takes: the
+    /// candidates, then the features and the order (for the benchmarks of
+    /// `benches/hot_paths.rs`). `None` when nothing is searched.
+    pub fn phase_timings(&self, request: &SearchRequest) -> Result<Option<(Duration, Duration)>, Error> {
+        Ok(self.ranked(&self.reader.searcher(), request, Measure::Weighed)?.map(|(ranked, _)| ranked.timings))
+    }
+
+    /// Both phases of a relevance search for `request`, ranked by the
+    /// built-in model, and the unit the query names; `None` when nothing
+    /// is searched.
+    fn ranked(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        measure: Measure,
+    ) -> Result<Option<(Ranked, Option<DocAddress>)>, Error> {
+        request.validate()?;
+        let prepared = self.prepare(request)?;
+        let Some(positive) = &prepared.positive else { return Ok(None) };
+        let restrict = |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
+        let first_phase = restrict(positive.box_clone());
+        let normalized = crate::text::normalize(&request.query);
+        let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
+        Ok(Some((self.rank(&phases, Model::builtin(), measure)?, phases.named)))
+    }
+
+    /// Every candidate of a relevance search with its features, and the
+    /// short title and article that the judgments name: what the model is
+    /// fitted on.
+    pub fn candidates(&self, request: &SearchRequest) -> Result<Vec<super::fit::Scored>, Error> {
+        let searcher = self.reader.searcher();
+        let Some((ranked, named)) = self.ranked(&searcher, request, Measure::All)? else { return Ok(Vec::new()) };
+        ranked
+            .units
+            .into_iter()
+            .map(|unit| {
+                let doc: TantivyDocument = searcher.doc(unit.address)?;
+                let title = stored_text(&doc, self.fields.title).unwrap_or_default();
+                Ok(super::fit::Scored {
+                    features: unit.features,
+                    title: eval::short_title(&title).to_string(),
+                    article: stored_text(&doc, self.fields.article),
+                    named: Some(unit.address) == named,
+                })
+            })
+            .collect()
+    }
+
+    /// Runs both phases and orders the units by `model`.
+    pub(in crate::search) fn rank(
+        &self,
+        phases: &Phases<'_>,
+        model: &Model,
+        measure: Measure,
+    ) -> Result<Ranked, Error> {
+        let started = Instant::now();
+        let searcher = phases.searcher;
+        // The best units, and the best that bind everywhere, from one pass.
+        let pass = FirstPass { limit: CANDIDATES.max(phases.want), national: CANDIDATES, sets: &self.unit_sets };
+        let Found { top, national, documents, count: total } = searcher.search(phases.query, &pass)?;
+        let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
+        let facets = facets::of_units(searcher, &best, total)?;
+        let mut candidates: Vec<Candidate> =
+            top.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
+        // Local regulations of many places often say the same (养老服务条例 of
+        // every province) and can fill the pool; the texts that bind
+        // everywhere then join it from a search without them.
+        let flags_of = Column::open(searcher, "flags");
+        let local = candidates.iter().filter(|c| flags_of.get(c.address) & flags::LOCAL != 0).count();
+        if local * 3 > candidates.len() {
+            for (first, address) in national {
+                if !candidates.iter().any(|c| c.address == address) {
+                    candidates.push(Candidate { address, first, bridge: 0.0 });
+                }
+            }
+        }
+        for (address, strength) in self.bridge(searcher, &candidates, phases.restrict)? {
+            match candidates.iter_mut().find(|c| c.address == address) {
+                Some(candidate) => candidate.bridge = candidate.bridge.max(strength),
+                None => candidates.push(Candidate { address, first: 0.0, bridge: strength }),
+            }
+        }
+        if let Some(named) = phases.named
+            && !candidates.iter().any(|c| c.address == named)
+        {
+            candidates.push(Candidate { address: named, first: 0.0, bridge: 0.0 });
+        }
+        let first_phase = started.elapsed();
+        let only = (measure == Measure::Weighed).then_some(model);
+        let measured = features::measure(searcher, &self.fields, phases.plan, &phases.context, &candidates, only)?;
+        let mut units: Vec<(bool, f32, RankedUnit)> = candidates
+            .iter()
+            .zip(measured)
+            .map(|(candidate, features)| {
+                let unit = RankedUnit { address: candidate.address, score: model.score(&features), features };
+                (Some(candidate.address) == phases.named, candidate.first, unit)
+            })
+            .collect();
+        units.sort_by(|(named_a, first_a, a), (named_b, first_b, b)| {
+            named_b
+                .cmp(named_a)
+                .then(tier(&a.features).cmp(&tier(&b.features)))
+                .then(b.score.total_cmp(&a.score))
+                .then(first_b.total_cmp(first_a))
+        });
+        let timings = (first_phase, started.elapsed() - first_phase);
+        Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets, documents, timings })
+    }
+
+    /// The articles that the best-matching guides, warnings and cases among
+    /// `candidates` cite, with the strength of the citation: the citing
+    /// unit's first-phase score over the best one, less for citations
+    /// further down its list (the first ones are what it is about).
+    fn bridge(
+        &self,
+        searcher: &Searcher,
+        candidates: &[Candidate],
+        restrict: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
+    ) -> Result<Vec<(DocAddress, f32)>, Error> {
+        let best = candidates.iter().map(|c| c.first).fold(0.0_f32, f32::max);
+        if best <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let mut ordered: Vec<&Candidate> = candidates.iter().collect();
+        ordered.sort_by(|a, b| b.first.total_cmp(&a.first));
+        let kind_of = Column::open(searcher, "kind_code");
+        let mut sources = 0;
+        let mut strengths: HashMap<DocAddress, f32> = HashMap::new();
+        for candidate in ordered {
+            if sources == BRIDGE_SOURCES {
+                break;
+            }
+            if kind_of.get(candidate.address) == 0 {
+                continue;
+            }
+            sources += 1;
+            let doc: TantivyDocument = searcher.doc(candidate.address)?;
+            let cites: Vec<String> =
+                doc.get_all(self.fields.cites).filter_map(|v| v.as_str().map(String::from)).collect();
+            for (position, cite) in cites.iter().enumerate() {
+                let Some((law, number)) = cite.rsplit_once('#') else { continue };
+                let (Some(id), Ok(number)) = (self.law_ids.get(law), number.parse::<i64>()) else { continue };
+                let article = BooleanQuery::new(vec![
+                    (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, id))),
+                    (Occur::Must, term_query(Term::from_field_i64(self.fields.article_number, number))),
+                ]);
+                let found = searcher.search(&restrict(Box::new(article)), &TopDocs::with_limit(1).order_by_score())?;
+                if let Some((_, address)) = found.first() {
+                    let strength = candidate.first / best / (1.0 + 0.5 * position as f32);
+                    let kept = strengths.entry(*address).or_default();
+                    *kept = kept.max(strength);
+                }
+            }
+        }
+        Ok(strengths.into_iter().collect())
+    }
+}
+
+/// A number column of every segment, opened once for a search.
+struct Column(Vec<Option<Arc<dyn ColumnValues<u64>>>>);
+
+impl Column {
+    fn open(searcher: &Searcher, name: &str) -> Column {
+        let segments = searcher.segment_readers().iter();
+        Column(segments.map(|reader| reader.fast_fields().u64(name).ok().map(|c| c.first_or_default_col(0))).collect())
+    }
+
+    /// The unit's value (0 when the column is missing).
+    fn get(&self, address: DocAddress) -> u64 {
+        self.0[address.segment_ord as usize].as_ref().map_or(0, |column| column.get_val(address.doc_id))
+    }
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+}

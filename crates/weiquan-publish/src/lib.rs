@@ -1,0 +1,10 @@
+//! Staff publishing and the search insights, kept in one SQLite file: no
+//! HTTP, built on `weiquan-core`.
+//!
+//! [`db`] opens and migrates the SQLite file that [`publish`] (the staff
+//! tables) and [`insights`] both keep their tables in; it knows neither of
+//! them.
+
+pub mod db;
+pub mod insights;
+pub mod publish;

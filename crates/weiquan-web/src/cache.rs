@@ -1,0 +1,178 @@
+//! Caches by index generation: answered searches by request, and document
+//! pages by id.
+//!
+//! A public site is asked the same head questions all day (健身房跑路,
+//! 七天无理由退货) and opens the same laws; each is worked out once per index
+//! generation and then served from memory. Keys hold
+//! [`Engine::generation`], which changes on every reindex and when a
+//! scheduled document becomes public, so nothing from before a change is
+//! served after it; old entries age out. Bounded in bytes (an estimate of
+//! each entry's size), least recently used first out. `lru` is already
+//! built for tantivy, and is a small, well-kept LRU map.
+//!
+//! [`Engine::generation`]: weiquan_core::search::Engine::generation
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
+
+use weiquan_core::search::answer::Answer;
+use weiquan_core::search::{DocumentPage, SearchRequest, SearchResults};
+
+/// A search's results and the answer they open with.
+pub type Answered = (SearchResults, Option<Answer>);
+
+/// Answered searches by generation and request.
+pub type ResultCache = Cache<Answered>;
+
+/// Document pages by generation and id.
+pub type PageCache = Cache<DocumentPage>;
+
+/// Values of type `V`, at most `capacity` bytes of them.
+pub struct Cache<V> {
+    entries: Mutex<Entries<V>>,
+    capacity: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+struct Entries<V> {
+    map: LruCache<Key, (Arc<V>, usize)>,
+    bytes: usize,
+}
+
+/// The generation and what was asked for.
+pub type Key = (u64, String);
+
+impl ResultCache {
+    /// The key of `request` in `generation`, with the answer or without; the
+    /// query is trimmed.
+    pub fn key(generation: u64, request: &SearchRequest, with_answer: bool) -> Key {
+        let request = SearchRequest { query: request.query.trim().to_string(), ..request.clone() };
+        (generation, format!("{with_answer} {request:?}"))
+    }
+
+    /// Keeps `answered` under `key`, weighed by its JSON.
+    pub fn keep(&self, key: Key, answered: Arc<Answered>) {
+        let size = serde_json::to_vec(&answered.0).map_or(usize::MAX, |json| json.len());
+        let size = size.saturating_add(answered.1.as_ref().map_or(0, |a| serde_json::to_vec(a).map_or(0, |j| j.len())));
+        self.put(key, answered, size);
+    }
+}
+
+impl PageCache {
+    /// Keeps `page` under `key`, weighed by its HTML and its text (held
+    /// once whole and once by unit).
+    pub fn keep(&self, key: Key, page: Arc<DocumentPage>) {
+        let size = page.html.len() + 2 * page.document.body.len() + 4096;
+        self.put(key, page, size);
+    }
+}
+
+impl<V> Cache<V> {
+    /// A cache holding up to `capacity` bytes; 0 turns it off.
+    pub fn new(capacity: usize) -> Cache<V> {
+        Cache {
+            entries: Mutex::new(Entries { map: LruCache::unbounded(), bytes: 0 }),
+            capacity,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The value under `key`, counted as a hit or a miss.
+    pub fn get(&self, key: &Key) -> Option<Arc<V>> {
+        if self.capacity == 0 {
+            return None;
+        }
+        let found = self.lock().map.get(key).map(|(value, _)| value.clone());
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Keeps `value` of `size` bytes under `key`, evicting the least
+    /// recently used entries beyond the capacity. An entry larger than a
+    /// quarter of the capacity is not kept.
+    fn put(&self, key: Key, value: Arc<V>, size: usize) {
+        let size = size.saturating_add(key.1.len());
+        if self.capacity == 0 || size > self.capacity / 4 {
+            return;
+        }
+        let mut entries = self.lock();
+        if let Some((_, old)) = entries.map.put(key, (value, size)) {
+            entries.bytes -= old;
+        }
+        entries.bytes += size;
+        while entries.bytes > self.capacity {
+            let Some((_, (_, evicted))) = entries.map.pop_lru() else { break };
+            entries.bytes -= evicted;
+        }
+    }
+
+    /// Lookups answered from the cache, and those that were not.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+    }
+
+    /// Bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<V>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(query: &str) -> Arc<Answered> {
+        let results = SearchResults {
+            query: query.into(),
+            total: 1,
+            page: 1,
+            per_page: 10,
+            took_ms: 1.0,
+            hits: Vec::new(),
+            facets: Default::default(),
+            expansions: Vec::new(),
+        };
+        Arc::new((results, None))
+    }
+
+    #[test]
+    fn a_hit_needs_the_same_request_and_generation() {
+        let cache = ResultCache::new(1 << 20);
+        let request = SearchRequest::new("七天无理由退货");
+        cache.keep(ResultCache::key(1, &request, true), answered("七天无理由退货"));
+        assert!(cache.get(&ResultCache::key(1, &SearchRequest::new("  七天无理由退货 "), true)).is_some(), "trimmed");
+        assert!(cache.get(&ResultCache::key(2, &request, true)).is_none(), "another generation");
+        let page_two = SearchRequest { page: 2, ..request.clone() };
+        assert!(cache.get(&ResultCache::key(1, &page_two, true)).is_none(), "another page");
+        assert!(cache.get(&ResultCache::key(1, &request, false)).is_none(), "without the answer");
+        assert_eq!(cache.counts(), (1, 3));
+    }
+
+    #[test]
+    fn the_least_recently_used_go_first_past_the_capacity() {
+        let one = serde_json::to_vec(&answered("问题00").0).unwrap().len();
+        let key_bytes = ResultCache::key(1, &SearchRequest::new("问题00"), true).1.len();
+        let cache = ResultCache::new(10 * (one + key_bytes) + 1);
+        for i in 0..10 {
+            let query = format!("问题{i:02}");
+            cache.keep(ResultCache::key(1, &SearchRequest::new(&query), true), answered(&query));
+        }
+        assert!(cache.get(&ResultCache::key(1, &SearchRequest::new("问题00"), true)).is_some());
+        cache.keep(ResultCache::key(1, &SearchRequest::new("问题10"), true), answered("问题10"));
+        assert!(cache.bytes() <= 10 * (one + key_bytes) + 1);
+        assert!(cache.get(&ResultCache::key(1, &SearchRequest::new("问题00"), true)).is_some(), "used last, kept");
+        assert!(cache.get(&ResultCache::key(1, &SearchRequest::new("问题01"), true)).is_none(), "least recently used");
+        let off = ResultCache::new(0);
+        off.keep(ResultCache::key(1, &SearchRequest::new("问题"), true), answered("问题"));
+        assert!(off.get(&ResultCache::key(1, &SearchRequest::new("问题"), true)).is_none());
+    }
+}
