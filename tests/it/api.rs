@@ -250,7 +250,7 @@ async fn every_api_route_is_documented_and_every_documented_route_answers() {
     assert!(save["200"].is_object() && save["401"].is_object() && save["409"].is_object(), "{save}");
     for (path, operations) in spec["paths"].as_object().unwrap() {
         if operations.get("get").is_none() || path == "/api/events" {
-            continue; // the token API is a POST (tests/it/admin.rs); the event stream has tests of its own
+            continue; // the token API is a POST (tests/it/admin/tokens.rs); the event stream has tests of its own
         }
         // A law with two versions: every document address answers for it, its comparison too.
         let response = app.get(&path.replace("{id}", "laws/sample-consumer-law")).await;

@@ -1,5 +1,6 @@
 //! Index and queries. The engine knows nothing about HTTP or the terminal:
-//! callers build a [`SearchRequest`] and get [`SearchResults`].
+//! callers build a [`SearchRequest`] and get [`SearchResults`], or ask for a
+//! document and get a [`DocumentPage`] (its types are in `page`).
 
 pub mod analyzer;
 pub mod answer;
@@ -9,6 +10,7 @@ mod document;
 pub mod eval;
 mod facets;
 mod nearby;
+mod page;
 mod prepare;
 pub mod query;
 pub mod rank;
@@ -35,12 +37,12 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
 pub use facets::Facets;
+pub use page::{CitationTarget, CitedBy, DocumentPage, FollowedLaw, Related, Version};
 pub use store::Manifest;
 pub use warnings::WarningOrder;
 
 use crate::clock::Clock;
 use crate::content::citations::law_key;
-use crate::content::render::TocEntry;
 use crate::content::{self, Kind, Level, Severity, Status};
 use analyzer::Analyzer;
 use schema::{Fields, SCHEMA_VERSION};
@@ -238,104 +240,11 @@ pub struct SearchResults {
     pub expansions: Vec<query::Expansion>,
 }
 
-/// A document ready for its page.
-#[derive(Debug, Clone)]
-pub struct DocumentPage {
-    /// The document.
-    pub document: content::Document,
-    /// Safe HTML of the body; laws have an anchor per article.
-    pub html: String,
-    /// The table of contents of a law with articles; empty for other documents.
-    pub toc: Vec<TocEntry>,
-    /// Other documents to read with this one.
-    pub related: Vec<Related>,
-    /// Guides and warnings: the laws the document cites, in the versions
-    /// the index holds (依据的法规版本), in the order first cited.
-    pub followed: Vec<FollowedLaw>,
-    /// All versions of a law, newest first, this one included.
-    pub versions: Vec<Version>,
-    /// Documents citing each of a law's articles.
-    pub cited_by: Vec<CitedBy>,
-    /// Read from an official law collection (LawRefBook) rather than written
-    /// by this project.
-    pub official: bool,
-}
-
-/// A link to another document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
-pub struct Related {
-    pub id: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub kind: Kind,
-    pub title: String,
-}
-
-/// A law a document cites, as the index holds it: the version that
-/// citations of it resolve to (its newest).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
-pub struct FollowedLaw {
-    pub id: String,
-    pub title: String,
-    /// The version's date, YYYY-MM-DD.
-    #[serde(serialize_with = "content::date_format::option::serialize")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
-    pub date: Option<NaiveDate>,
-    /// current | amended | repealed | pending
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
-    pub status: Option<Status>,
-}
-
-/// The documents that cite one article.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
-pub struct CitedBy {
-    /// The article's label and anchor: 第二十五条.
-    pub anchor: String,
-    pub documents: Vec<Related>,
-}
-
-/// Where a citation leads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CitationTarget {
-    /// An article of an indexed law.
-    Article {
-        /// The law's document id.
-        id: String,
-        /// The article's anchor on the law's page.
-        anchor: String,
-    },
-    /// A law that is not indexed: a search for the citation.
-    Search {
-        /// The query to search for.
-        query: String,
-    },
-}
-
 impl WarningSummary {
     /// In force on `today`: dated that day or earlier and not expired.
     pub fn in_force(&self, today: NaiveDate) -> bool {
         self.date.is_none_or(|date| date <= today) && self.expires.is_none_or(|expires| expires >= today)
     }
-}
-
-/// One version of a law.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[allow(missing_docs, reason = "doc comments here would change /api/openapi.json (tests/it/snapshots)")]
-pub struct Version {
-    pub id: String,
-    /// YYYY-MM-DD
-    #[serde(serialize_with = "content::date_format::option::serialize")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
-    pub date: Option<NaiveDate>,
-    /// current | amended | repealed | pending
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
-    pub status: Option<Status>,
 }
 
 /// A warning in a list.
