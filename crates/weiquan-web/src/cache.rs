@@ -10,8 +10,14 @@
 //! each entry's size), least recently used first out. `lru` is already
 //! built for tantivy, and is a small, well-kept LRU map.
 //!
+//! A new generation empties the cache at once, and right after a publish
+//! many visitors and kiosks ask the same questions together: concurrent
+//! misses on one search wait for the first one's work
+//! ([`ResultCache::get_or_make`]) instead of each repeating it.
+//!
 //! [`Engine::generation`]: weiquan_core::search::Engine::generation
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -32,6 +38,8 @@ pub type PageCache = Cache<DocumentPage>;
 /// Values of type `V`, at most `capacity` bytes of them.
 pub struct Cache<V> {
     entries: Mutex<Entries<V>>,
+    /// The values being made, by key, for the misses that wait on them.
+    making: Mutex<HashMap<Key, Arc<tokio::sync::OnceCell<Arc<V>>>>>,
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -59,6 +67,37 @@ impl ResultCache {
         let size = size.saturating_add(answered.1.as_ref().map_or(0, |a| serde_json::to_vec(a).map_or(0, |j| j.len())));
         self.put(key, answered, size);
     }
+
+    /// The answer under `key`, or the one `make` works out, kept; and
+    /// whether it came from the cache. Concurrent misses on one key wait
+    /// for the first caller's `make`; if that fails or is dropped, the
+    /// next waiting caller runs its own. With the cache off, every caller
+    /// makes its own.
+    pub async fn get_or_make<E, F>(&self, key: Key, make: impl FnOnce() -> F) -> Result<(Arc<Answered>, bool), E>
+    where
+        F: Future<Output = Result<Arc<Answered>, E>>,
+    {
+        if let Some(found) = self.get(&key) {
+            return Ok((found, true));
+        }
+        if self.capacity == 0 {
+            return Ok((make().await?, false));
+        }
+        let cell = self.making().entry(key.clone()).or_default().clone();
+        let made = cell
+            .get_or_try_init(|| async {
+                let answered = make().await?;
+                self.keep(key.clone(), answered.clone());
+                Ok(answered)
+            })
+            .await
+            .cloned();
+        let mut making = self.making();
+        if making.get(&key).is_some_and(|waiting| Arc::ptr_eq(waiting, &cell)) {
+            making.remove(&key);
+        }
+        Ok((made?, false))
+    }
 }
 
 impl PageCache {
@@ -75,6 +114,7 @@ impl<V> Cache<V> {
     pub fn new(capacity: usize) -> Cache<V> {
         Cache {
             entries: Mutex::new(Entries { map: LruCache::unbounded(), bytes: 0 }),
+            making: Mutex::new(HashMap::new()),
             capacity,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -124,6 +164,10 @@ impl<V> Cache<V> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries<V>> {
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    fn making(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<tokio::sync::OnceCell<Arc<V>>>>> {
+        self.making.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +199,43 @@ mod tests {
         assert!(cache.get(&ResultCache::key(1, &page_two, true)).is_none(), "another page");
         assert!(cache.get(&ResultCache::key(1, &request, false)).is_none(), "without the answer");
         assert_eq!(cache.counts(), (1, 3));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_misses_on_one_search_share_the_first_ones_work() {
+        let cache = Arc::new(ResultCache::new(1 << 20));
+        let made = Arc::new(AtomicU64::new(0));
+        let key = ResultCache::key(1, &SearchRequest::new("健身房跑路"), true);
+        let askers: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, made, key) = (cache.clone(), made.clone(), key.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get_or_make(key, || async {
+                            made.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            Ok::<_, ()>(answered("健身房跑路"))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for asker in askers {
+            let (answer, _) = asker.await.unwrap().unwrap();
+            assert_eq!(answer.0.query, "健身房跑路");
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 1, "one search for sixteen askers");
+        assert!(cache.get_or_make(key.clone(), || async { Err("not asked") }).await.unwrap().1, "then a hit");
+
+        // A failed make is not kept: the next asker makes its own.
+        let other = ResultCache::key(1, &SearchRequest::new("预付卡"), true);
+        assert_eq!(
+            cache.get_or_make(other.clone(), || async { Err::<Arc<Answered>, _>("index gone") }).await.unwrap_err(),
+            "index gone"
+        );
+        let (again, hit) = cache.get_or_make(other, || async { Ok::<_, ()>(answered("预付卡")) }).await.unwrap();
+        assert!(!hit && again.0.query == "预付卡");
+        assert!(cache.making().is_empty(), "nothing left waiting");
     }
 
     #[test]

@@ -192,22 +192,30 @@ impl AppState {
         let started = Instant::now();
         let generation = self.engine.generation()?;
         let key = cache::ResultCache::key(generation, &request, with_answer);
-        if let Some(cached) = self.results.get(&key) {
-            let (mut results, answer) = (*cached).clone();
-            results.query = request.query;
-            results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
-            self.metrics.record_search(started.elapsed());
-            return Ok((results, answer));
-        }
-        let answered =
-            self.blocking(move |engine| {
-                if with_answer { engine.search_answered(&request) } else { Ok((engine.search(&request)?, None)) }
+        let query = request.query.clone();
+        let answered: Result<_, WebError> = self
+            .results
+            .get_or_make(key, || async {
+                let answered = self
+                    .blocking(move |engine| {
+                        if with_answer {
+                            engine.search_answered(&request)
+                        } else {
+                            Ok((engine.search(&request)?, None))
+                        }
+                    })
+                    .await?;
+                Ok(Arc::new(answered))
             })
             .await;
         self.metrics.record_search(started.elapsed());
-        let answered = answered?;
-        self.results.keep(key, Arc::new(answered.clone()));
-        Ok(answered)
+        let (answered, cached) = answered?;
+        let (mut results, answer) = (*answered).clone();
+        if cached {
+            results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+        }
+        results.query = query;
+        Ok((results, answer))
     }
 
     /// For a search that found nothing (on its first page), the closest
