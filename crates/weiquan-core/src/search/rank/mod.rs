@@ -24,7 +24,7 @@ use std::sync::LazyLock;
 use serde::Serialize;
 
 /// Units the first phase hands to the second.
-pub const CANDIDATES: usize = 300;
+pub const CANDIDATES: usize = 600;
 
 /// Guides, warnings and cases whose citations join the candidates.
 pub const BRIDGE_SOURCES: usize = 16;

@@ -142,21 +142,27 @@ impl Engine {
         // everywhere then join it from a search without them.
         let flags_of = Column::open(searcher, "flags");
         let local = candidates.iter().filter(|c| flags_of.get(c.address) & flags::LOCAL != 0).count();
+        let mut position: HashMap<DocAddress, usize> =
+            candidates.iter().enumerate().map(|(i, c)| (c.address, i)).collect();
         if local * 3 > candidates.len() {
             for (first, address) in national {
-                if !candidates.iter().any(|c| c.address == address) {
+                position.entry(address).or_insert_with(|| {
                     candidates.push(Candidate { address, first, bridge: 0.0 });
-                }
+                    candidates.len() - 1
+                });
             }
         }
         for (address, strength) in self.bridge(searcher, &candidates, phases.restrict)? {
-            match candidates.iter_mut().find(|c| c.address == address) {
-                Some(candidate) => candidate.bridge = candidate.bridge.max(strength),
-                None => candidates.push(Candidate { address, first: 0.0, bridge: strength }),
+            match position.get(&address) {
+                Some(&i) => candidates[i].bridge = candidates[i].bridge.max(strength),
+                None => {
+                    position.insert(address, candidates.len());
+                    candidates.push(Candidate { address, first: 0.0, bridge: strength });
+                }
             }
         }
         if let Some(named) = phases.named
-            && !candidates.iter().any(|c| c.address == named)
+            && !position.contains_key(&named)
         {
             candidates.push(Candidate { address: named, first: 0.0, bridge: 0.0 });
         }
