@@ -453,8 +453,6 @@ fn with_kinds(searcher: &Searcher, addresses: impl Iterator<Item = DocAddress>) 
         .collect()
 }
 
-impl Matches<'_> {}
-
 /// An article as the index stores a citation of it, `title key#number`;
 /// `None` for a label that is not an article's or is an inserted one
 /// (第二十六条之一), which citations cannot name apart.
