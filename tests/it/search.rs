@@ -517,6 +517,53 @@ fn an_answer_shows_three_cited_articles_in_force_those_the_search_found_first() 
 }
 
 #[test]
+fn a_guide_that_holds_the_question_leads_though_the_top_articles_are_others() {
+    let content = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixture("content"), content.path());
+    let write = |path: &str, text: &str| std::fs::write(content.path().join(path), text).unwrap();
+    // Six articles that share the question's common words, none its rare ones.
+    let articles: String = (1..=6)
+        .map(|n| {
+            format!(
+                "第{}条 经营者应当保障消费者的人身和财产安全，第{n}项。\n\n",
+                ["一", "二", "三", "四", "五", "六"][n - 1]
+            )
+        })
+        .collect();
+    write(
+        "laws/safety-rules.md",
+        &format!("+++\ntitle = \"示例安全规定\"\nlevel = \"部门规章\"\ndate = 2021-01-01\n+++\n\n{articles}"),
+    );
+    // A guide that asks the question in its own words, citing no article
+    // the index holds, so no top article leads to it.
+    write(
+        "guides/falling-flowerpot.md",
+        "+++\ntitle = \"楼上花盆掉下来砸坏汽车怎么办\"\ndate = 2026-12-01\nsummary = \"花盆从楼上掉下来砸坏汽车，可以找物品的所有人赔。\"\n+++\n\n\
+         花盆掉下来砸坏汽车，经营者和消费者都可能遇到。依据《价格法》第十四条。\n",
+    );
+    let fixture = common::index_of(content.path().to_path_buf());
+
+    let query = "经营者 消费者 花盆 砸坏 汽车";
+    let ids = fixture.ids(query);
+    let top: Vec<_> = ids.iter().take(5).collect();
+    assert!(!top.contains(&&"guides/falling-flowerpot".to_string()), "the guide ranks below the articles: {ids:?}");
+    let answer = answer_to(&fixture, query).unwrap();
+    assert_eq!(answer.document.map(|d| d.id), Some("guides/falling-flowerpot".to_string()));
+    assert!(answer.articles.is_empty(), "the article it cites is not in the index");
+    // The search's own first phase gives the same answer.
+    let request = SearchRequest::new(query);
+    assert_eq!(
+        fixture.engine.search_answered(&request).unwrap().1,
+        fixture.engine.answer(&request, &fixture.search(&request)).unwrap()
+    );
+    // A guide holding only the common words does not lead this way.
+    assert_ne!(
+        answer_to(&fixture, "经营者 消费者 人身 财产 安全").and_then(|a| a.document).map(|d| d.id),
+        Some("guides/falling-flowerpot".to_string())
+    );
+}
+
+#[test]
 fn kiosk_order_puts_urgent_pinned_and_graver_warnings_first_and_keeps_only_the_kiosks_own() {
     use weiquan::content::Severity;
     use weiquan::search::WarningOrder;

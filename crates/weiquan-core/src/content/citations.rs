@@ -256,9 +256,18 @@ fn article_list(text: &str) -> Option<(usize, Vec<u32>)> {
 }
 
 /// `第一百四十八条第二款` → (bytes read, 148). Paragraph (款) and item (项)
-/// numbers are read but not kept.
+/// numbers are read but not kept. An inserted article (第二百九十一条之二)
+/// is none: a number cannot name it apart from the article it follows,
+/// and a link to that one would show another rule.
 fn one_article(text: &str) -> Option<(usize, u32)> {
     let (length, number) = numbered(text, '条')?;
+    if text[length..]
+        .strip_prefix('之')
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(|c| "一二三四五六七八九十".contains(c))
+    {
+        return None;
+    }
     let mut length = length;
     for unit in ['款', '项'] {
         if let Some((extra, _)) = numbered(&text[length..], unit) {
@@ -330,6 +339,7 @@ mod tests {
                 ("本法".into(), vec![10], "本条例第十条".into()),
             ]
         );
+        assert_eq!(cited("依照《刑法》第二百九十一条之二处罚"), [], "an inserted article is not its neighbour");
         let nested = "《最高人民法院关于适用〈中华人民共和国民法典〉合同编通则若干问题的解释》第六十七条，\
                       《最高人民法院关于适用《中华人民共和国民法典》合同编通则若干问题的解释》第六十七条";
         let titles: Vec<String> = cited(nested).into_iter().map(|(law, ..)| law).collect();

@@ -5,7 +5,10 @@
 //! What readers expect, and so what the answer is:
 //! - A guide or warning leads: it is written in everyday words and says what
 //!   to do. It is the highest-ranked one among the top [`ANSWER_DEPTH`]
-//!   results; else, since the ranking puts the articles that answer first,
+//!   results; else the best match of the query's first phase among the
+//!   guides and warnings, when it holds most of the question
+//!   ([`LEAD_COVERAGE`] of its IDF mass: it asks the question in its own
+//!   words); else, since the ranking puts the articles that answer first,
 //!   the one that explains them: the best match of the query's first phase
 //!   among the guides and warnings that cite an article among the top
 //!   results. A warning no longer in force does not lead (its issuer has
@@ -41,6 +44,8 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::build::date_from_number;
+use super::rank::features::{Candidate, Context, measure};
+use super::rank::{Feature, LEADS, Model};
 use super::{Engine, Error, SearchHit, SearchRequest, SearchResults, Sort, stored_kind, stored_label, stored_text};
 use crate::content::citations::law_key;
 use crate::content::{Kind, Status, articles, date_format};
@@ -53,6 +58,20 @@ pub const ANSWER_DEPTH: usize = 5;
 /// Best first-phase matches among the guides, warnings and cases citing the
 /// top articles that are looked at for a lead and a case.
 pub const MATCHES: usize = 16;
+
+/// What an answer reuses of its search's first phase.
+pub struct FirstPhase {
+    /// Every matching guide, warning and case with its first-phase score,
+    /// best first.
+    pub matched: Vec<(f32, DocAddress)>,
+    /// The best [`LEADS`] matching guides and warnings, best first, with
+    /// the share of the query each holds.
+    pub leads: Vec<(DocAddress, f32)>,
+}
+
+/// The share of a query's IDF mass a guide or warning must hold to lead an
+/// answer whatever the top articles are: most of what was asked.
+pub const LEAD_COVERAGE: f32 = 0.7;
 
 /// Most articles an answer shows.
 pub const MAX_ARTICLES: usize = 3;
@@ -137,7 +156,7 @@ impl Engine {
         searcher: &Searcher,
         request: &SearchRequest,
         results: &SearchResults,
-        first_phase: Option<&[(f32, DocAddress)]>,
+        first_phase: Option<&FirstPhase>,
     ) -> Result<Option<Answer>, Error> {
         if request.page != 1 || request.sort != Sort::Relevance || request.query.trim().is_empty() {
             return Ok(None);
@@ -145,11 +164,15 @@ impl Engine {
         let top = &results.hits[..results.hits.len().min(ANSWER_DEPTH)];
         let cited: Vec<String> =
             top.iter().filter_map(|hit| citation_key(&hit.title, hit.article.as_deref()?)).collect();
-        let mut matches = Matches { request, cited: &cited, first_phase, found: None };
+        let mut matches =
+            Matches { request, cited: &cited, first_phase: first_phase.map(|f| f.matched.as_slice()), found: None };
         let leads = [Kind::Guide, Kind::Warning];
         let lead = match self.ranked_document(searcher, top, &leads)? {
             Some(doc) => Some(doc),
-            None => self.best_citing(searcher, &mut matches, &leads, &cited)?,
+            None => match self.holding_lead(searcher, request, first_phase.map(|f| f.leads.as_slice()))? {
+                Some(doc) => Some(doc),
+                None => self.best_citing(searcher, &mut matches, &leads, &cited)?,
+            },
         };
         let (document, articles) = match lead {
             Some(doc) => (Some(self.answer_document(&doc)?), self.relied_on(searcher, &doc, &results.hits)?),
@@ -186,6 +209,62 @@ impl Engine {
             }
         }
         Ok(None)
+    }
+
+    /// The best first-phase match among the guides and warnings that may
+    /// lead, when it holds at least [`LEAD_COVERAGE`] of the query (its
+    /// share of the query's IDF mass, as the ranking measures it): a guide
+    /// that asks the reader's question in its own words answers it, even
+    /// when the top articles are others. From the search's own `leads`
+    /// when it measured them, else measured here for the best [`LEADS`]
+    /// guides and warnings within the request's filters (the same scores).
+    fn holding_lead(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        leads: Option<&[(DocAddress, f32)]>,
+    ) -> Result<Option<TantivyDocument>, Error> {
+        let measured;
+        let leads = match leads {
+            Some(leads) => leads,
+            None => {
+                measured = self.measure_leads(searcher, request)?;
+                &measured
+            }
+        };
+        for &(address, coverage) in leads {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            if self.may_lead(&doc) {
+                return Ok((coverage >= LEAD_COVERAGE).then_some(doc));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The best [`LEADS`] guides and warnings for `request` by the first
+    /// phase, with the share of the query each holds: what a relevance
+    /// search measures beside its candidates.
+    fn measure_leads(&self, searcher: &Searcher, request: &SearchRequest) -> Result<Vec<(DocAddress, f32)>, Error> {
+        let prepared = self.prepare(request)?;
+        let Some(positive) = &prepared.positive else { return Ok(Vec::new()) };
+        let kinds = [Kind::Guide, Kind::Warning].map(|kind| {
+            let term = TermQuery::new(Term::from_field_text(self.fields.kind, kind.as_str()), IndexRecordOption::Basic);
+            (Occur::Should, Box::new(term) as Box<dyn Query>)
+        });
+        let mut filters = self.filters(request);
+        filters.push(Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(kinds.into())), 0.0)));
+        let query = self.restrict(positive.box_clone(), filters, &prepared.built.excluded);
+        let found = searcher.search(&query, &TopDocs::with_limit(LEADS).order_by_score())?;
+        let leads: Vec<Candidate> =
+            found.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
+        let normalized = crate::text::normalize(&request.query);
+        let context = Context {
+            text: &normalized,
+            regions: &request.regions,
+            today: super::date_number(Some(self.clock.today())),
+        };
+        let measured = measure(searcher, &self.fields, &prepared.built.plan, &context, &leads, Some(Model::builtin()))?;
+        Ok(leads.iter().zip(measured).map(|(lead, features)| (lead.address, features.get(Feature::Coverage))).collect())
     }
 
     /// The stored best first-phase match of one of `kinds` that cites one

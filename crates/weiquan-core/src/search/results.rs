@@ -33,20 +33,21 @@ impl Engine {
     /// the search's first phase instead of running it again.
     pub fn search_answered(&self, request: &SearchRequest) -> Result<(SearchResults, Option<answer::Answer>), Error> {
         let searcher = self.reader.searcher();
-        let (results, documents) = self.search_in(&searcher, request, rank::Model::builtin())?;
-        let answer = self.answer_in(&searcher, request, &results, documents.as_deref())?;
+        let (results, matched) = self.search_in(&searcher, request, rank::Model::builtin())?;
+        let answer = self.answer_in(&searcher, request, &results, matched.as_ref())?;
         Ok((results, answer))
     }
 
     /// [`Engine::search_with`] in `searcher`'s view of the index, with the
-    /// guides, warnings and cases its first phase matched (by relevance
-    /// only).
+    /// guides, warnings and cases its first phase matched and the best
+    /// guides and warnings with the share of the query each holds (by
+    /// relevance only).
     fn search_in(
         &self,
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
         model: &rank::Model,
-    ) -> Result<(SearchResults, Option<rank::first_pass::Scored>), Error> {
+    ) -> Result<(SearchResults, Option<answer::FirstPhase>), Error> {
         request.validate()?;
         let started = Instant::now();
         let prepared = self.prepare(request)?;
@@ -73,7 +74,7 @@ impl Engine {
                     let normalized = crate::text::normalize(&request.query);
                     let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
                     let ranked = self.rank(&phases, model, rank::pipeline::Measure::Weighed)?;
-                    documents = Some(ranked.documents);
+                    documents = Some(answer::FirstPhase { matched: ranked.documents, leads: ranked.leads });
                     results.total = ranked.total;
                     results.facets = ranked.facets;
                     for unit in ranked.units.iter().skip((request.page - 1) * request.per_page).take(request.per_page) {

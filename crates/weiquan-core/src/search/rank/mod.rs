@@ -29,6 +29,10 @@ pub const CANDIDATES: usize = 600;
 /// Guides, warnings and cases whose citations join the candidates.
 pub const BRIDGE_SOURCES: usize = 16;
 
+/// The best-matching guides and warnings measured for the answer's lead
+/// (`search::answer`), beside the candidates.
+pub const LEADS: usize = 4;
+
 macro_rules! features {
     ($($(#[$doc:meta])* $variant:ident = $name:literal;)*) => {
         /// A measurement of how well a unit answers a query.

@@ -13,7 +13,8 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
 use super::first_pass::{FirstPass, Found, Scored};
-use super::{BRIDGE_SOURCES, CANDIDATES, Features, Model, Plan, flags, tier};
+use super::{BRIDGE_SOURCES, CANDIDATES, Feature, Features, LEADS, Model, Plan, flags, kind_code, tier};
+use crate::content::Kind;
 use crate::search::{Engine, Error, Facets, SearchRequest, eval, facets, stored_text};
 
 /// The units of a search in the model's order.
@@ -27,6 +28,10 @@ pub struct Ranked {
     /// Every matching guide, warning and case with its first-phase score,
     /// best first (for the answer).
     pub documents: Scored,
+    /// The best [`LEADS`] of the matching guides and warnings by the first
+    /// phase, best first, with the share of the query each holds
+    /// (coverage): the answer's lead when one holds most of the question.
+    pub leads: Vec<(DocAddress, f32)>,
     /// How long each phase took: the candidates (first-phase search, the
     /// national pool, the bridge, the named article), then the features
     /// and the order.
@@ -168,7 +173,22 @@ impl Engine {
         }
         let first_phase = started.elapsed();
         let only = (measure == Measure::Weighed).then_some(model);
-        let measured = features::measure(searcher, &self.fields, phases.plan, &phases.context, &candidates, only)?;
+        // The best guides and warnings are measured with the candidates
+        // (the same scorers), for the answer, without joining the ranking.
+        let kind_of = Column::open(searcher, "kind_code");
+        let leads: Vec<Candidate> = documents
+            .iter()
+            .filter(|(_, address)| [kind_code(Kind::Guide), kind_code(Kind::Warning)].contains(&kind_of.get(*address)))
+            .take(LEADS)
+            .map(|&(first, address)| Candidate { address, first, bridge: 0.0 })
+            .collect();
+        let measuring: Vec<Candidate> = candidates.iter().chain(&leads).copied().collect();
+        let mut measured = features::measure(searcher, &self.fields, phases.plan, &phases.context, &measuring, only)?;
+        let leads = leads
+            .iter()
+            .zip(measured.split_off(candidates.len()))
+            .map(|(lead, features)| (lead.address, features.get(Feature::Coverage)))
+            .collect();
         let mut units: Vec<(bool, f32, RankedUnit)> = candidates
             .iter()
             .zip(measured)
@@ -185,7 +205,14 @@ impl Engine {
                 .then(first_b.total_cmp(first_a))
         });
         let timings = (first_phase, started.elapsed() - first_phase);
-        Ok(Ranked { units: units.into_iter().map(|(_, _, unit)| unit).collect(), total, facets, documents, timings })
+        Ok(Ranked {
+            units: units.into_iter().map(|(_, _, unit)| unit).collect(),
+            total,
+            facets,
+            documents,
+            leads,
+            timings,
+        })
     }
 
     /// The articles that the best-matching guides, warnings and cases among
