@@ -83,8 +83,9 @@ impl ResultCache {
         if self.capacity == 0 {
             return Ok((make().await?, false));
         }
-        let cell = self.making().entry(key.clone()).or_default().clone();
-        let made = cell
+        let waiting = Waiting { cache: self, cell: self.making().entry(key.clone()).or_default().clone(), key: &key };
+        let made = waiting
+            .cell
             .get_or_try_init(|| async {
                 let answered = make().await?;
                 self.keep(key.clone(), answered.clone());
@@ -92,11 +93,28 @@ impl ResultCache {
             })
             .await
             .cloned();
-        let mut making = self.making();
-        if making.get(&key).is_some_and(|waiting| Arc::ptr_eq(waiting, &cell)) {
-            making.remove(&key);
-        }
+        drop(waiting);
         Ok((made?, false))
+    }
+}
+
+/// One asker waiting on a search being made. When the last one is done,
+/// or dropped (a visitor who closed the page mid-search), the key leaves
+/// the searches being made, so that map never holds keys nobody waits on.
+struct Waiting<'a, V> {
+    cache: &'a Cache<V>,
+    cell: Arc<tokio::sync::OnceCell<Arc<V>>>,
+    key: &'a Key,
+}
+
+impl<V> Drop for Waiting<'_, V> {
+    fn drop(&mut self) {
+        let mut making = self.cache.making();
+        // The map's reference and this one: no other asker waits.
+        let last = Arc::strong_count(&self.cell) <= 2;
+        if last && making.get(self.key).is_some_and(|cell| Arc::ptr_eq(cell, &self.cell)) {
+            making.remove(self.key);
+        }
     }
 }
 
@@ -236,6 +254,17 @@ mod tests {
         let (again, hit) = cache.get_or_make(other, || async { Ok::<_, ()>(answered("预付卡")) }).await.unwrap();
         assert!(!hit && again.0.query == "预付卡");
         assert!(cache.making().is_empty(), "nothing left waiting");
+
+        // An asker who leaves mid-search leaves nothing behind.
+        let left = ResultCache::key(1, &SearchRequest::new("商家跑路"), true);
+        let slow = cache.get_or_make(left.clone(), || async {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            Ok::<_, ()>(answered("商家跑路"))
+        });
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(20), slow).await.is_err());
+        assert!(cache.making().is_empty(), "a dropped asker's key is gone");
+        let (made, hit) = cache.get_or_make(left, || async { Ok::<_, ()>(answered("商家跑路")) }).await.unwrap();
+        assert!(!hit && made.0.query == "商家跑路", "the next asker makes it");
     }
 
     #[test]
