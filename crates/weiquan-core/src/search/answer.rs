@@ -247,12 +247,8 @@ impl Engine {
     fn measure_leads(&self, searcher: &Searcher, request: &SearchRequest) -> Result<Vec<(DocAddress, f32)>, Error> {
         let prepared = self.prepare(request)?;
         let Some(positive) = &prepared.positive else { return Ok(Vec::new()) };
-        let kinds = [Kind::Guide, Kind::Warning].map(|kind| {
-            let term = TermQuery::new(Term::from_field_text(self.fields.kind, kind.as_str()), IndexRecordOption::Basic);
-            (Occur::Should, Box::new(term) as Box<dyn Query>)
-        });
         let mut filters = self.filters(request);
-        filters.push(Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(kinds.into())), 0.0)));
+        filters.push(any_of(self.fields.kind, [Kind::Guide, Kind::Warning].iter().map(|kind| kind.as_str())));
         let query = self.restrict(positive.box_clone(), filters, &prepared.built.excluded);
         let found = searcher.search(&query, &TopDocs::with_limit(LEADS).order_by_score())?;
         let leads: Vec<Candidate> =
@@ -475,20 +471,10 @@ impl Matches<'_> {
         }
         let prepared = engine.prepare(self.request)?;
         let Some(positive) = prepared.positive else { return Ok(Vec::new()) };
-        // Filters that do not change the first phase's scores.
-        let any_of = |field: Field, values: &mut dyn Iterator<Item = &str>| -> Box<dyn Query> {
-            let terms = values
-                .map(|value| {
-                    let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
-                    (Occur::Should, Box::new(term) as Box<dyn Query>)
-                })
-                .collect();
-            Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(terms)), 0.0))
-        };
         let kinds = [Kind::Guide, Kind::Warning, Kind::Case];
         let mut filters = engine.filters(self.request);
-        filters.push(any_of(engine.fields.kind, &mut kinds.iter().map(|kind| kind.as_str())));
-        filters.push(any_of(engine.fields.cites, &mut self.cited.iter().map(String::as_str)));
+        filters.push(any_of(engine.fields.kind, kinds.iter().map(|kind| kind.as_str())));
+        filters.push(any_of(engine.fields.cites, self.cited.iter().map(String::as_str)));
         let query = engine.restrict(positive, filters, &prepared.built.excluded);
         let found = searcher.search(&query, &TopDocs::with_limit(MATCHES).order_by_score())?;
         Ok(with_kinds(searcher, found.into_iter().map(|(_, address)| address)))
@@ -516,6 +502,18 @@ impl Matches<'_> {
         let best = matched.iter().map(|(_, address)| *address).filter(|address| citing.contains(address));
         Ok(with_kinds(searcher, best.take(MATCHES)))
     }
+}
+
+/// A filter that does not change the first phase's scores: units with any
+/// of `values` in `field`.
+fn any_of<'a>(field: Field, values: impl Iterator<Item = &'a str>) -> Box<dyn Query> {
+    let terms = values
+        .map(|value| {
+            let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+            (Occur::Should, Box::new(term) as Box<dyn Query>)
+        })
+        .collect();
+    Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(terms)), 0.0))
 }
 
 /// Each of `addresses` with its kind (guides, warnings and cases only).

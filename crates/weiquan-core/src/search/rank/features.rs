@@ -112,10 +112,7 @@ pub fn measure(
                 })?;
             }
             if let Some(grams) = &word.grams {
-                // Only where no field matched the word: the phrase of its
-                // character pairs (positions read) is the dearest scorer.
-                let unmatched: Vec<(usize, DocId)> = docs.iter().copied().filter(|&(i, _)| !matched[i][w]).collect();
-                each_match(grams.as_ref(), reader, &unmatched, |i, _| matched[i][w] = true)?;
+                each_match(grams.as_ref(), reader, &docs, |i, _| matched[i][w] = true)?;
             }
         }
         for (feature, weight, body, title) in &expanded {

@@ -157,7 +157,8 @@ impl Engine {
                 });
             }
         }
-        for (address, strength) in self.bridge(searcher, &candidates, phases.restrict)? {
+        let kind_of = Column::open(searcher, "kind_code");
+        for (address, strength) in self.bridge(searcher, &candidates, &kind_of, phases.restrict)? {
             match position.get(&address) {
                 Some(&i) => candidates[i].bridge = candidates[i].bridge.max(strength),
                 None => {
@@ -175,7 +176,6 @@ impl Engine {
         let only = (measure == Measure::Weighed).then_some(model);
         // The best guides and warnings are measured with the candidates
         // (the same scorers), for the answer, without joining the ranking.
-        let kind_of = Column::open(searcher, "kind_code");
         let leads: Vec<Candidate> = documents
             .iter()
             .filter(|(_, address)| [kind_code(Kind::Guide), kind_code(Kind::Warning)].contains(&kind_of.get(*address)))
@@ -223,6 +223,7 @@ impl Engine {
         &self,
         searcher: &Searcher,
         candidates: &[Candidate],
+        kind_of: &Column,
         restrict: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
     ) -> Result<Vec<(DocAddress, f32)>, Error> {
         let best = candidates.iter().map(|c| c.first).fold(0.0_f32, f32::max);
@@ -231,7 +232,6 @@ impl Engine {
         }
         let mut ordered: Vec<&Candidate> = candidates.iter().collect();
         ordered.sort_by(|a, b| b.first.total_cmp(&a.first));
-        let kind_of = Column::open(searcher, "kind_code");
         let mut sources = 0;
         let mut strengths: HashMap<DocAddress, f32> = HashMap::new();
         for candidate in ordered {
