@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use weiquan::clock::Clock;
 use weiquan::search::eval::{self, EvalReport, Judged, Split};
-use weiquan::search::rank::asked::{ArticleName, Asked};
+use weiquan::search::rank::asked::{ArticleName, Asked, is_numbering};
 use weiquan::search::rank::fit::{self, Question};
 use weiquan::search::rank::vocabulary::Vocabulary;
 use weiquan::search::rank::{Feature, Model};
@@ -339,9 +339,4 @@ fn learn_asked(engine: &Engine, files: &[PathBuf], out: &Path) -> anyhow::Result
     std::fs::write(out, text).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
     println!("已写入 {}（{count} 个问题，{} 条条文）", out.display(), asked.len());
     Ok(())
-}
-
-/// Article numbering (第七, 一千二百, 2019), which says nothing about a topic.
-fn is_numbering(word: &str) -> bool {
-    word.chars().all(|c| c.is_ascii_digit() || "零〇一二三四五六七八九十百千万两第条款项之".contains(c))
 }

@@ -75,6 +75,18 @@ fn words_of_judged_questions_find_the_article_they_were_filed_under() {
 }
 
 #[test]
+fn a_guides_typical_questions_find_the_articles_it_cites() {
+    let fixture = shared_index();
+    // guides/return-goods lists 网购的鞋子尺码不合适… and cites 第二十五条,
+    // whose text has neither 鞋子 nor 尺码; asked.txt does not mention them.
+    let laws = SearchRequest { kinds: vec![Kind::Law], explain: true, ..SearchRequest::new("鞋子尺码不合适") };
+    let results = fixture.search(&laws);
+    assert_eq!(results.hits.first().map(unit_id), Some(format!("{LAW}#第二十五条")), "{:?}", results.hits);
+    let features = results.hits[0].explain.as_ref().expect("explained");
+    assert!(features.iter().any(|f| f.feature == "bm25_asked" && f.value > 0.0), "{features:?}");
+}
+
+#[test]
 fn a_named_article_comes_first() {
     let fixture = shared_index();
     for query in [

@@ -12,7 +12,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 use super::Error;
 use super::analyzer::{self, Analyzer, Lexicon};
 use super::rank;
-use super::rank::asked::Asked;
+use super::rank::asked::{self, Asked};
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
 use super::suggest::Catalog;
@@ -123,7 +123,14 @@ fn write_generation(
     store::write_json(generation, store::CATALOG, &Catalog::from_loaded(loaded, &consumer))?;
     store::write_json(generation, store::CONSUMER, &consumer)?;
     store::write_json(generation, store::GLOSSARY, &loaded.glossary)?;
-    let asked = Asked::parse(&loaded.asked).field_texts();
+    let mut asked = Asked::parse(&loaded.asked);
+    // A section's citations, read as a unit of its document is.
+    let section_cites = |document: &Document, markdown: &str| {
+        let text = content::markdown::to_plain_text(markdown);
+        cited_articles(&analyzer, &is_law, document, &Unit { article: None, anchor: None, chapter: Vec::new(), text })
+    };
+    asked.add(asked::typical_questions(&loaded.documents, |text| analyzer.concepts(text), section_cites));
+    let asked = asked.field_texts();
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
         if document.is_published() {

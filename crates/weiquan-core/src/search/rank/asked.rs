@@ -6,16 +6,28 @@
 //! `weiquan eval --learn-asked` from tune halves only and kept in a content
 //! root's `asked.txt`, which staff may extend; indexed in the `asked` field
 //! of the article's units and measured by the `bm25_asked` feature.
+//!
+//! The shipped guides and warnings add to it at every full build
+//! ([`typical_questions`]): their typical questions (常见问题) are filed under
+//! the articles they cite, so a question worded like one of them finds the
+//! articles that answer it, not only the guide.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::content::citations::law_key;
+use crate::content::{Document, Kind};
 
 /// Words kept per article, the most asked first.
 const PER_ARTICLE: usize = 40;
 /// A word counts at most this often in an article's field: one article
 /// asked about in many ways should not be found by one word alone.
 const MAX_REPEAT: usize = 3;
+/// A section of a guide or warning that cites more articles than this is
+/// an overview (a 速览 of a whole law) whose questions each touch only a few
+/// of them, so its questions are not filed under its articles. Chosen on
+/// one fold of the tune halves (docs/RELEVANCE.md, "Typical questions filed
+/// under the articles").
+pub const MAX_CITED: usize = 12;
 
 /// An article, as judgments name it: the short title and the label.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,7 +66,18 @@ impl Asked {
     /// Learns from judged questions: each question's words, filed under
     /// every article judged to answer it.
     pub fn learn(questions: impl IntoIterator<Item = (Vec<String>, Vec<ArticleName>)>) -> Asked {
+        let mut asked = Asked::default();
+        asked.add(questions);
+        asked
+    }
+
+    /// Files more questions: each question's words under each of its
+    /// articles, added to the words already there.
+    pub fn add(&mut self, questions: impl IntoIterator<Item = (Vec<String>, Vec<ArticleName>)>) {
         let mut counts: BTreeMap<ArticleName, HashMap<String, usize>> = BTreeMap::new();
+        for (article, words) in std::mem::take(&mut self.articles) {
+            counts.insert(article, words.into_iter().collect());
+        }
         for (words, articles) in questions {
             let mut words = words;
             words.sort();
@@ -66,7 +89,7 @@ impl Asked {
                 }
             }
         }
-        let articles = counts
+        self.articles = counts
             .into_iter()
             .map(|(article, words)| {
                 let mut words: Vec<(String, usize)> = words.into_iter().collect();
@@ -75,7 +98,6 @@ impl Asked {
                 (article, words)
             })
             .collect();
-        Asked { articles }
     }
 
     /// The file's text, articles sorted.
@@ -118,6 +140,84 @@ impl Asked {
     }
 }
 
+/// The typical questions of the published guides and warnings, each as its
+/// words (`concepts`, numbering left out) with the articles that answer it:
+/// those cited (`cites`) in the section of its document (the text under
+/// one `## ` heading) that holds most of the question's words, when there
+/// are at most [`MAX_CITED`]. A guide that covers many troubles answers each
+/// in its own section, with its own articles.
+pub fn typical_questions(
+    documents: &[Document],
+    concepts: impl Fn(&str) -> Vec<String>,
+    cites: impl Fn(&Document, &str) -> Vec<(String, u32)>,
+) -> Vec<(Vec<String>, Vec<ArticleName>)> {
+    let mut questions = Vec::new();
+    for document in documents {
+        if !matches!(document.kind, Kind::Guide | Kind::Warning)
+            || document.meta.questions.is_empty()
+            || !document.is_published()
+        {
+            continue;
+        }
+        let sections: Vec<(String, Vec<ArticleName>)> = sections(&document.body)
+            .into_iter()
+            .map(|text| {
+                let articles = names(&cites(document, &text));
+                (text, articles)
+            })
+            .filter(|(_, articles)| !articles.is_empty())
+            .collect();
+        for question in &document.meta.questions {
+            let words: Vec<String> = concepts(question).into_iter().filter(|w| !is_numbering(w)).collect();
+            let held = |text: &str| -> usize {
+                words.iter().filter(|w| text.contains(w.as_str())).map(|w| w.chars().count()).sum()
+            };
+            // The first of equals: `max_by_key` keeps the last, so look backwards.
+            let best = sections.iter().rev().max_by_key(|(text, _)| held(text));
+            if let Some((_, articles)) = best.filter(|(_, articles)| articles.len() <= MAX_CITED)
+                && !words.is_empty()
+            {
+                questions.push((words, articles.clone()));
+            }
+        }
+    }
+    questions
+}
+
+/// Citations as article names, each once, in order.
+fn names(cited: &[(String, u32)]) -> Vec<ArticleName> {
+    let mut articles: Vec<ArticleName> = Vec::new();
+    for (law, number) in cited {
+        let Some(numeral) = crate::text::numerals::format(*number) else { continue };
+        let name = ArticleName { title: law.clone(), label: format!("第{numeral}条") };
+        if !articles.contains(&name) {
+            articles.push(name);
+        }
+    }
+    articles
+}
+
+/// A Markdown body's sections: the text under each `## ` heading, with
+/// the heading (and the text before the first heading as one more).
+fn sections(body: &str) -> Vec<String> {
+    let mut sections = vec![String::new()];
+    for line in body.lines() {
+        if line.starts_with("## ") {
+            sections.push(String::new());
+        }
+        let section = sections.last_mut().expect("one section");
+        section.push_str(line);
+        section.push('\n');
+    }
+    sections.retain(|s| !s.trim().is_empty());
+    sections
+}
+
+/// Article numbering (第七, 一千二百, 2019), which says nothing about a topic.
+pub fn is_numbering(word: &str) -> bool {
+    word.chars().all(|c| c.is_ascii_digit() || "零〇一二三四五六七八九十百千万两第条款项之".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +258,41 @@ mod tests {
         assert_eq!(texts[&(law_key("民法典"), 585)], "违约金 违约金 违约金 ");
         assert_eq!(texts[&(law_key("价格法"), 14)], "涨价 ");
         assert_eq!(asked.len(), 2);
+    }
+
+    #[test]
+    fn typical_questions_are_filed_under_the_articles_of_their_section() {
+        let root = std::path::Path::new("content");
+        let body = "开头。\n## 退货\n鞋子尺码不合适可以退。甲\n## 赔偿\n合适的赔偿。乙\n## 速览\n什么都问。丙\n";
+        let text = format!(
+            "+++\ntitle = \"指南\"\nquestions = [\"鞋子尺码不合适\", \"合适的赔偿\", \"什么都问\", \"第七条\"]\n+++\n{body}"
+        );
+        let guide = crate::content::parse_document(root, &root.join("guides/guide.md"), &text).unwrap();
+        // 甲, 乙 and 丙 stand for citations: one article, another, and more
+        // than a section may have.
+        let cites = |_: &Document, text: &str| -> Vec<(String, u32)> {
+            match () {
+                _ if text.contains('甲') => vec![("示例法".into(), 25), ("示例法".into(), 25)],
+                _ if text.contains('乙') => vec![("民法典".into(), 577)],
+                _ if text.contains('丙') => (1..=MAX_CITED as u32 + 1).map(|n| ("示例法".into(), n)).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let concepts = |text: &str| text.split('不').map(str::to_string).collect::<Vec<_>>();
+        let questions = typical_questions(std::slice::from_ref(&guide), concepts, cites);
+        assert_eq!(
+            questions,
+            vec![
+                (words(&["鞋子尺码", "合适"]), vec![article("示例法", "第二十五条")]),
+                (words(&["合适的赔偿"]), vec![article("民法典", "第五百七十七条")]),
+            ],
+            "the overview's question and numbering alone are left out"
+        );
+        let mut asked = Asked::parse("示例法 第二十五条 => 退货:1\n");
+        asked.add(questions);
+        assert_eq!(
+            asked.to_text(),
+            "民法典 第五百七十七条 => 合适的赔偿:1\n示例法 第二十五条 => 合适:1, 退货:1, 鞋子尺码:1\n"
+        );
     }
 }
