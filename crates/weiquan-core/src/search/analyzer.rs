@@ -160,10 +160,15 @@ impl Analyzer {
         let meaningful: Vec<String> =
             words.iter().filter(|w| !QUERY_STOPWORDS.contains(&w.as_str())).cloned().collect();
         // In a question, single characters (买, 说, 按) are rarely what the law
-        // is about; they count only when fewer than two longer words remain.
-        let longer: Vec<String> = meaningful.iter().filter(|w| w.chars().count() > 1).cloned().collect();
-        match (longer.len() >= 2, meaningful.is_empty()) {
-            (true, _) => longer,
+        // is about; they count only when fewer than two longer words remain,
+        // or when the reviewed vocabulary says what they stand for (修 →
+        // 修理, 换 → 更换).
+        let is_longer = |w: &String| w.chars().count() > 1;
+        let enough = meaningful.iter().filter(|w| is_longer(w)).count() >= 2;
+        let kept: Vec<String> =
+            meaningful.iter().filter(|w| is_longer(w) || !self.synonyms(w).is_empty()).cloned().collect();
+        match (enough, meaningful.is_empty()) {
+            (true, _) => kept,
             (false, false) => meaningful,
             (false, true) => words,
         }
