@@ -469,6 +469,10 @@ mod tests {
         assert!(concepts.contains(&"网店".to_string()) && concepts.contains(&"衣服".to_string()), "{concepts:?}");
         assert!(!concepts.contains(&"买".to_string()) && !concepts.contains(&"退".to_string()), "{concepts:?}");
         assert_eq!(analyzer.concepts("退货 赔"), ["退货", "赔"], "single characters count when few words remain");
+        // ... or when the vocabulary says what they stand for.
+        let explained = Analyzer::new(&Lexicon { synonyms: "退 => 退货, 退款\n".into(), ..Lexicon::default() });
+        let concepts = explained.concepts("我在网店买的衣服能退吗");
+        assert!(concepts.contains(&"退".to_string()) && !concepts.contains(&"买".to_string()), "{concepts:?}");
     }
 
     #[test]
