@@ -8,6 +8,7 @@ mod common;
 
 mod accounts;
 mod admin;
+mod answer;
 mod api;
 mod api_json;
 mod audit;

@@ -27,6 +27,10 @@ pub(crate) struct Fixture {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// The id of the fixture's sample consumer law, whose articles most search
+/// tests expect.
+pub(crate) const LAW: &str = "laws/sample-consumer-law";
+
 /// The index of `tests/fixtures/content`, built once per test process and
 /// shared by every test that only reads it (searches, servers, the router).
 /// Tests that change an index build their own with [`index_of`].
