@@ -340,7 +340,7 @@ impl Engine {
             let Some((key, number)) = cited.rsplit_once('#').and_then(|(key, n)| Some((key, n.parse().ok()?))) else {
                 continue;
             };
-            let label = format!("第{}条", numerals::format(number).unwrap_or_default());
+            let label = numerals::label(number);
             if let Some(article) = self.article_in_force(searcher, key, number, &label)? {
                 articles.push(article);
             }

@@ -92,7 +92,7 @@ impl Engine {
     /// Where a citation in `document` leads: the article when its law is
     /// indexed, else a search for it.
     pub(super) fn citation_target(&self, document: &content::Document, law: &CitedLaw, article: u32) -> CitationTarget {
-        let label = format!("第{}条", crate::text::numerals::format(article).unwrap_or_default());
+        let label = crate::text::numerals::label(article);
         let id = match law {
             CitedLaw::This if document.kind == Kind::Law => Some(document.id.clone()),
             CitedLaw::This => None,
@@ -147,10 +147,7 @@ impl Engine {
         }
         Ok(by_article
             .into_iter()
-            .map(|(article, documents)| CitedBy {
-                anchor: format!("第{}条", crate::text::numerals::format(article).unwrap_or_default()),
-                documents,
-            })
+            .map(|(article, documents)| CitedBy { anchor: crate::text::numerals::label(article), documents })
             .collect())
     }
 

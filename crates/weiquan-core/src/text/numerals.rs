@@ -62,6 +62,12 @@ pub fn parse(text: &str) -> Option<u32> {
     (1..=MAX).contains(&total).then_some(total)
 }
 
+/// The label of article `n` as laws write it (25 → 第二十五条), the reverse
+/// of [`article_label`]; `第条` outside 1..=[`MAX`], which names no article.
+pub fn label(n: u32) -> String {
+    format!("第{}条", format(n).unwrap_or_default())
+}
+
 /// Writes `n` (1..=[`MAX`]) in Chinese numerals the way laws number their
 /// articles: 10 → 十, 15 → 十五, 101 → 一百零一, 110 → 一百一十.
 /// Returns `None` outside that range.
@@ -101,6 +107,9 @@ mod tests {
         assert_eq!(article_label("第12条"), Some(12));
         assert_eq!(article_label("二十五条"), None);
         assert_eq!(article_label("第条"), None);
+        assert_eq!(label(25), "第二十五条");
+        assert_eq!(article_label(&label(1260)), Some(1260), "a label reads back");
+        assert_eq!(article_label(&label(0)), None, "no article 0");
     }
 
     #[test]

@@ -188,8 +188,7 @@ pub fn typical_questions(
 fn names(cited: &[(String, u32)]) -> Vec<ArticleName> {
     let mut articles: Vec<ArticleName> = Vec::new();
     for (law, number) in cited {
-        let Some(numeral) = crate::text::numerals::format(*number) else { continue };
-        let name = ArticleName { title: law.clone(), label: format!("第{numeral}条") };
+        let name = ArticleName { title: law.clone(), label: crate::text::numerals::label(*number) };
         if !articles.contains(&name) {
             articles.push(name);
         }

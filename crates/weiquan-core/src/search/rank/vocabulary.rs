@@ -141,7 +141,7 @@ impl Engine {
             let crate::content::citations::CitedLaw::Named(name) = &citation.law else { continue };
             let key = law_key(self.analyzer.law_title(&crate::text::normalize(name)));
             for &number in &citation.articles {
-                let label = format!("第{}条", crate::text::numerals::format(number).unwrap_or_default());
+                let label = crate::text::numerals::label(number);
                 texts.extend(self.article_in_force(&searcher, &key, number, &label)?.map(|article| article.text));
             }
         }
