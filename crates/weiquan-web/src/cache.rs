@@ -11,9 +11,9 @@
 //! built for tantivy, and is a small, well-kept LRU map.
 //!
 //! A new generation empties the cache at once, and right after a publish
-//! many visitors and kiosks ask the same questions together: concurrent
-//! misses on one search wait for the first one's work
-//! ([`ResultCache::get_or_make`]) instead of each repeating it.
+//! many visitors and kiosks ask the same questions and open the same laws
+//! together: concurrent misses on one key wait for the first one's work
+//! ([`Cache::get_or_make`]) instead of each repeating it.
 //!
 //! [`Engine::generation`]: weiquan_core::search::Engine::generation
 
@@ -53,6 +53,26 @@ struct Entries<V> {
 /// The generation and what was asked for.
 pub type Key = (u64, String);
 
+/// How many bytes a cached value holds, about.
+pub trait Weighed {
+    fn weight(&self) -> usize;
+}
+
+impl Weighed for Answered {
+    /// The results' JSON and the answer's.
+    fn weight(&self) -> usize {
+        let size = serde_json::to_vec(&self.0).map_or(usize::MAX, |json| json.len());
+        size.saturating_add(self.1.as_ref().map_or(0, |a| serde_json::to_vec(a).map_or(0, |j| j.len())))
+    }
+}
+
+impl Weighed for DocumentPage {
+    /// Its HTML and its text (held once whole and once by unit).
+    fn weight(&self) -> usize {
+        self.html.len() + 2 * self.document.body.len() + 4096
+    }
+}
+
 impl ResultCache {
     /// The key of `request` in `generation`, with the answer or without; the
     /// query is trimmed.
@@ -60,25 +80,33 @@ impl ResultCache {
         let request = SearchRequest { query: request.query.trim().to_string(), ..request.clone() };
         (generation, format!("{with_answer} {request:?}"))
     }
+}
 
-    /// Keeps `answered` under `key`, weighed by its JSON.
-    pub fn keep(&self, key: Key, answered: Arc<Answered>) {
-        let size = serde_json::to_vec(&answered.0).map_or(usize::MAX, |json| json.len());
-        let size = size.saturating_add(answered.1.as_ref().map_or(0, |a| serde_json::to_vec(a).map_or(0, |j| j.len())));
-        self.put(key, answered, size);
+/// Why a value being made is not there.
+enum Unmade<E> {
+    Failed(E),
+    /// `make` found nothing; that is not kept.
+    Nothing,
+}
+
+impl<V: Weighed> Cache<V> {
+    /// Keeps `value` under `key`, weighed.
+    pub fn keep(&self, key: Key, value: Arc<V>) {
+        let size = value.weight();
+        self.put(key, value, size);
     }
 
-    /// The answer under `key`, or the one `make` works out, kept; and
-    /// whether it came from the cache. Concurrent misses on one key wait
-    /// for the first caller's `make`; if that fails or is dropped, the
-    /// next waiting caller runs its own. With the cache off, every caller
-    /// makes its own.
-    pub async fn get_or_make<E, F>(&self, key: Key, make: impl FnOnce() -> F) -> Result<(Arc<Answered>, bool), E>
+    /// The value under `key`, or the one `make` works out, kept (when it
+    /// found one); and whether it came from the cache. Concurrent misses on
+    /// one key wait for the first caller's `make`; if that fails, finds
+    /// nothing or is dropped, the next waiting caller runs its own. With the
+    /// cache off, every caller makes its own.
+    pub async fn get_or_make<E, F>(&self, key: Key, make: impl FnOnce() -> F) -> Result<(Option<Arc<V>>, bool), E>
     where
-        F: Future<Output = Result<Arc<Answered>, E>>,
+        F: Future<Output = Result<Option<Arc<V>>, E>>,
     {
         if let Some(found) = self.get(&key) {
-            return Ok((found, true));
+            return Ok((Some(found), true));
         }
         if self.capacity == 0 {
             return Ok((make().await?, false));
@@ -87,20 +115,24 @@ impl ResultCache {
         let made = waiting
             .cell
             .get_or_try_init(|| async {
-                let answered = make().await?;
-                self.keep(key.clone(), answered.clone());
-                Ok(answered)
+                let value = make().await.map_err(Unmade::Failed)?.ok_or(Unmade::Nothing)?;
+                self.keep(key.clone(), value.clone());
+                Ok(value)
             })
             .await
             .cloned();
         drop(waiting);
-        Ok((made?, false))
+        match made {
+            Ok(value) => Ok((Some(value), false)),
+            Err(Unmade::Nothing) => Ok((None, false)),
+            Err(Unmade::Failed(error)) => Err(error),
+        }
     }
 }
 
-/// One asker waiting on a search being made. When the last one is done,
+/// One asker waiting on a value being made. When the last one is done,
 /// or dropped (a visitor who closed the page mid-search), the key leaves
-/// the searches being made, so that map never holds keys nobody waits on.
+/// the values being made, so that map never holds keys nobody waits on.
 struct Waiting<'a, V> {
     cache: &'a Cache<V>,
     cell: Arc<tokio::sync::OnceCell<Arc<V>>>,
@@ -115,15 +147,6 @@ impl<V> Drop for Waiting<'_, V> {
         if last && making.get(self.key).is_some_and(|cell| Arc::ptr_eq(cell, &self.cell)) {
             making.remove(self.key);
         }
-    }
-}
-
-impl PageCache {
-    /// Keeps `page` under `key`, weighed by its HTML and its text (held
-    /// once whole and once by unit).
-    pub fn keep(&self, key: Key, page: Arc<DocumentPage>) {
-        let size = page.html.len() + 2 * page.document.body.len() + 4096;
-        self.put(key, page, size);
     }
 }
 
@@ -232,7 +255,7 @@ mod tests {
                         .get_or_make(key, || async {
                             made.fetch_add(1, Ordering::SeqCst);
                             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                            Ok::<_, ()>(answered("健身房跑路"))
+                            Ok::<_, ()>(Some(answered("健身房跑路")))
                         })
                         .await
                 })
@@ -240,7 +263,7 @@ mod tests {
             .collect();
         for asker in askers {
             let (answer, _) = asker.await.unwrap().unwrap();
-            assert_eq!(answer.0.query, "健身房跑路");
+            assert_eq!(answer.unwrap().0.query, "健身房跑路");
         }
         assert_eq!(made.load(Ordering::SeqCst), 1, "one search for sixteen askers");
         assert!(cache.get_or_make(key.clone(), || async { Err("not asked") }).await.unwrap().1, "then a hit");
@@ -248,23 +271,28 @@ mod tests {
         // A failed make is not kept: the next asker makes its own.
         let other = ResultCache::key(1, &SearchRequest::new("预付卡"), true);
         assert_eq!(
-            cache.get_or_make(other.clone(), || async { Err::<Arc<Answered>, _>("index gone") }).await.unwrap_err(),
+            cache
+                .get_or_make(other.clone(), || async { Err::<Option<Arc<Answered>>, _>("index gone") })
+                .await
+                .unwrap_err(),
             "index gone"
         );
-        let (again, hit) = cache.get_or_make(other, || async { Ok::<_, ()>(answered("预付卡")) }).await.unwrap();
-        assert!(!hit && again.0.query == "预付卡");
+        let (nothing, hit) = cache.get_or_make(other.clone(), || async { Ok::<_, ()>(None) }).await.unwrap();
+        assert!(!hit && nothing.is_none() && cache.get(&other).is_none(), "nothing found is not kept");
+        let (again, hit) = cache.get_or_make(other, || async { Ok::<_, ()>(Some(answered("预付卡"))) }).await.unwrap();
+        assert!(!hit && again.unwrap().0.query == "预付卡");
         assert!(cache.making().is_empty(), "nothing left waiting");
 
         // An asker who leaves mid-search leaves nothing behind.
         let left = ResultCache::key(1, &SearchRequest::new("商家跑路"), true);
         let slow = cache.get_or_make(left.clone(), || async {
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-            Ok::<_, ()>(answered("商家跑路"))
+            Ok::<_, ()>(Some(answered("商家跑路")))
         });
         assert!(tokio::time::timeout(std::time::Duration::from_millis(20), slow).await.is_err());
         assert!(cache.making().is_empty(), "a dropped asker's key is gone");
-        let (made, hit) = cache.get_or_make(left, || async { Ok::<_, ()>(answered("商家跑路")) }).await.unwrap();
-        assert!(!hit && made.0.query == "商家跑路", "the next asker makes it");
+        let (made, hit) = cache.get_or_make(left, || async { Ok::<_, ()>(Some(answered("商家跑路"))) }).await.unwrap();
+        assert!(!hit && made.unwrap().0.query == "商家跑路", "the next asker makes it");
     }
 
     #[test]

@@ -205,12 +205,12 @@ impl AppState {
                         }
                     })
                     .await?;
-                Ok(Arc::new(answered))
+                Ok(Some(Arc::new(answered)))
             })
             .await;
         self.metrics.record_search(started.elapsed());
         let (answered, cached) = answered?;
-        let (mut results, answer) = (*answered).clone();
+        let (mut results, answer) = answered.map(|a| (*a).clone()).ok_or_else(WebError::internal)?;
         if cached {
             results.took_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         }
@@ -228,17 +228,15 @@ impl AppState {
         self.blocking(move |engine| engine.nearby(&query)).await
     }
 
-    /// A document's page, from the page cache or worked out and kept there.
+    /// A document's page, from the page cache or worked out and kept there
+    /// (once for all who ask for it at the same time).
     pub(super) async fn document(&self, id: String) -> Result<Option<Arc<DocumentPage>>, WebError> {
         let key = (self.engine.generation()?, id.clone());
-        if let Some(page) = self.pages.get(&key) {
-            return Ok(Some(page));
-        }
-        let page = self.blocking(move |engine| engine.document(&id, &citation_url)).await?.map(Arc::new);
-        if let Some(page) = &page {
-            self.pages.keep(key, page.clone());
-        }
-        Ok(page)
+        let make = || async {
+            let page = self.blocking(move |engine| engine.document(&id, &citation_url)).await?;
+            Ok::<_, WebError>(page.map(Arc::new))
+        };
+        Ok(self.pages.get_or_make(key, make).await?.0)
     }
 }
 

@@ -37,6 +37,42 @@ async fn files_changed_on_disk_are_reindexed_and_a_broken_one_keeps_its_last_goo
     assert!(finds("杨桃牌电热毯", &[]).await.is_some(), "a removed file leaves the index");
 }
 
+/// Lookups of the page cache that hit, from the public metrics.
+async fn page_cache_hits(base: &str) -> u64 {
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    let line = metrics.lines().find(|l| l.starts_with("weiquan_cache_lookups_total{cache=\"pages\",outcome=\"hit\"}"));
+    line.and_then(|l| l.rsplit(' ').next()).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn files_read_or_saved_by_the_server_are_not_reindexed_again() {
+    let staff = spawn_staff_server().await;
+    let opened = |id: &'static str| {
+        let base = staff.base.clone();
+        async move {
+            let response = reqwest::get(format!("{base}/api/docs/{id}")).await.unwrap();
+            assert_eq!(response.status(), 200);
+            tokio::time::sleep(Duration::from_millis(900)).await; // past the watcher's debounce
+            page_cache_hits(&base).await
+        }
+    };
+    // Opening a page reads its file, and the watcher is told of every file
+    // opened: that must not start a new index generation, which would
+    // empty the caches.
+    let first = opened("guides/return-goods").await;
+    assert_eq!(opened("guides/return-goods").await, first + 1, "the second opening is a hit");
+    // The publisher's own save is indexed once; the watcher, told of the
+    // write, leaves it be.
+    let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
+    let page = editor_page(&staff, &browser, "kind=warning").await;
+    let fields = [WARNING, &[("action", "publish")]].concat();
+    assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
+    assert_eq!(search_ids(&staff.base, "火龙果牌烤箱").await, ["warnings/test-oven"]);
+    let after_save = opened("guides/return-goods").await;
+    assert_eq!(after_save, first + 1, "a new generation: a miss");
+    assert_eq!(opened("guides/return-goods").await, after_save + 1, "and no other one after it");
+}
+
 /// A small tmpfs mounted over a folder, with the folder's files copied in;
 /// unmounted when dropped. `None` outside CI when mounting is not allowed
 /// (it needs root); in CI (`CI=true`) that fails the test.

@@ -51,6 +51,8 @@ pub struct Publisher {
     writing: std::sync::Mutex<()>,
     /// The official texts, reduced, to mark documents 需复核.
     official: stale::OfficialLaws,
+    /// The text the index holds for each document file, for the watcher.
+    indexed: watch::Indexed,
 }
 
 impl Publisher {
@@ -65,6 +67,7 @@ impl Publisher {
             problems: std::sync::Mutex::new(Vec::new()),
             writing: std::sync::Mutex::new(()),
             official: stale::OfficialLaws::default(),
+            indexed: watch::Indexed::default(),
         }
     }
 

@@ -274,7 +274,13 @@ impl Publisher {
             }
             return Err(error);
         }
-        self.engine.reindex(&id, Some(&document))?;
+        // Noted first, so that the watcher, told of the write, leaves it be;
+        // forgotten if the index did not take it, so that it tries again.
+        self.indexed.note(&path, Some(text.clone()));
+        if let Err(error) = self.engine.reindex(&id, Some(&document)) {
+            self.indexed.forget(&path);
+            return Err(error.into());
+        }
         Ok(Saved { fingerprint: files::fingerprint(&text), state: visibility.state(), proposed: false, id })
     }
 
