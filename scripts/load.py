@@ -125,6 +125,15 @@ def run(work):
           f"max {max(publisher.seconds, default=0) * 1000:.0f} ms")
     print("server RSS (of it anonymous): "
           + ", ".join(f"{when} {size / 1e6:.0f} MB ({anon / 1e6:.0f})" for when, (size, anon) in rss))
+    end_rss = rss[-1][1][0]
+    print("\nissue 19's targets for this load:")
+    for name, value, target, ok in [
+        ("throughput", f"{load['rps']:.0f} req/s", ">= 1,200 req/s", load["rps"] >= 1200),
+        ("p99", f"{load['p99_ms']:.1f} ms", "<= 150 ms", load["p99_ms"] <= 150),
+        ("errors", str(load["errors"]), "0", load["errors"] == 0),
+        ("server RSS at the end", f"{end_rss / 1e6:.0f} MB", "<= 250 MB", end_rss <= 250e6),
+    ]:
+        print(f"  {name:24} {value:>14}  target {target:16} {'met' if ok else 'NOT MET'}")
     if load["errors"]:
         failures.append(f"wrk counted {load['errors']} errors")
     failures += publisher.refusals

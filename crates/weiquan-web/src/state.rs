@@ -18,6 +18,11 @@ use weiquan_publish::publish::Publisher;
 
 /// Searches running at once; more wait for a permit.
 const SEARCH_PERMITS: usize = 16;
+
+/// How long a document page made before a reindex that left it unchanged
+/// is served: what it cannot know is a new document that belongs in its
+/// related list (see [`cache`]).
+const PAGE_KEPT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Megabytes of answered searches, and of document pages, kept by default
 /// (`result_cache_mb`).
 pub const DEFAULT_RESULT_CACHE_MB: usize = 32;
@@ -191,22 +196,27 @@ impl AppState {
     ) -> Result<cache::Answered, WebError> {
         let started = Instant::now();
         let generation = self.engine.generation()?;
-        let key = cache::ResultCache::key(generation, &request, with_answer);
+        let key = cache::ResultCache::key(&request, with_answer);
         let query = request.query.clone();
         let answered: Result<_, WebError> = self
             .results
-            .get_or_make(key, || async {
-                let answered = self
-                    .blocking(move |engine| {
-                        if with_answer {
-                            engine.search_answered(&request)
-                        } else {
-                            Ok((engine.search(&request)?, None))
-                        }
-                    })
-                    .await?;
-                Ok(Some(Arc::new(answered)))
-            })
+            .get_or_make(
+                key,
+                generation,
+                |_, _| false,
+                || async {
+                    let answered = self
+                        .blocking(move |engine| {
+                            if with_answer {
+                                engine.search_answered(&request)
+                            } else {
+                                Ok((engine.search(&request)?, None))
+                            }
+                        })
+                        .await?;
+                    Ok(Some(Arc::new(answered)))
+                },
+            )
             .await;
         self.metrics.record_search(started.elapsed());
         let (answered, cached) = answered?;
@@ -229,14 +239,19 @@ impl AppState {
     }
 
     /// A document's page, from the page cache or worked out and kept there
-    /// (once for all who ask for it at the same time).
+    /// (once for all who ask for it at the same time). A page from before
+    /// the last reindex is served for [`PAGE_KEPT`] if nothing on it changed.
     pub(super) async fn document(&self, id: String) -> Result<Option<Arc<DocumentPage>>, WebError> {
-        let key = (self.engine.generation()?, id.clone());
+        let generation = self.engine.generation()?;
+        let still_good = |page: &DocumentPage, made: cache::Made| {
+            made.at.elapsed() < PAGE_KEPT && self.engine.page_unchanged(page, made.generation)
+        };
+        let key = id.clone();
         let make = || async {
             let page = self.blocking(move |engine| engine.document(&id, &citation_url)).await?;
             Ok::<_, WebError>(page.map(Arc::new))
         };
-        Ok(self.pages.get_or_make(key, make).await?.0)
+        Ok(self.pages.get_or_make(key, generation, still_good, make).await?.0)
     }
 }
 

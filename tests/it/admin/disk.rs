@@ -45,32 +45,42 @@ async fn page_cache_hits(base: &str) -> u64 {
 }
 
 #[tokio::test]
-async fn files_read_or_saved_by_the_server_are_not_reindexed_again() {
+async fn files_read_or_saved_by_the_server_are_not_reindexed_again_and_pages_a_save_leaves_alone_are_kept() {
     let staff = spawn_staff_server().await;
     let opened = |id: &'static str| {
         let base = staff.base.clone();
         async move {
             let response = reqwest::get(format!("{base}/api/docs/{id}")).await.unwrap();
             assert_eq!(response.status(), 200);
+            let page: serde_json::Value = response.json().await.unwrap();
             tokio::time::sleep(Duration::from_millis(900)).await; // past the watcher's debounce
-            page_cache_hits(&base).await
+            (page_cache_hits(&base).await, page)
         }
     };
     // Opening a page reads its file, and the watcher is told of every file
-    // opened: that must not start a new index generation, which would
-    // empty the caches.
-    let first = opened("guides/return-goods").await;
-    assert_eq!(opened("guides/return-goods").await, first + 1, "the second opening is a hit");
-    // The publisher's own save is indexed once; the watcher, told of the
-    // write, leaves it be.
+    // opened: that must not start a new index generation.
+    let (first, _) = opened("guides/return-goods").await;
+    assert_eq!(opened("guides/return-goods").await.0, first + 1, "the second opening is a hit");
+    let (before, law) = opened("laws/sample-consumer-law").await;
+    assert_eq!(before, first + 1, "a miss");
+    let citing = |law: &serde_json::Value| law["cited_by"].to_string().contains("warnings/test-oven");
+    assert!(!citing(&law));
+
+    // A save that cites the law: its page is made again and lists the new
+    // warning at once; the guide's page, which the save left alone, is kept.
     let browser = signed_in(&staff.base, "pub", "publisher-pass").await;
     let page = editor_page(&staff, &browser, "kind=warning").await;
-    let fields = [WARNING, &[("action", "publish")]].concat();
+    let body = "## 发生了什么\n\n火龙果牌烤箱可能过热。依据《示例消费者保护法》第二条处理。";
+    let mut fields: Vec<_> = WARNING.iter().filter(|(name, _)| *name != "body").copied().collect();
+    fields.extend([("action", "publish"), ("body", body)]);
     assert_eq!(save(&staff, &browser, &page, &fields).await.status(), 200);
-    assert_eq!(search_ids(&staff.base, "火龙果牌烤箱").await, ["warnings/test-oven"]);
-    let after_save = opened("guides/return-goods").await;
-    assert_eq!(after_save, first + 1, "a new generation: a miss");
-    assert_eq!(opened("guides/return-goods").await, after_save + 1, "and no other one after it");
+    assert!(search_ids(&staff.base, "火龙果牌烤箱").await.contains(&"warnings/test-oven".to_string()));
+    let (after_save, law) = opened("laws/sample-consumer-law").await;
+    assert_eq!(after_save, before, "the law's page is made again");
+    assert!(citing(&law), "and lists the new warning: {}", law["cited_by"]);
+    assert_eq!(opened("guides/return-goods").await.0, after_save + 1, "the guide's page is kept");
+    // The watcher, told of the publisher's write, indexed nothing again.
+    assert_eq!(opened("laws/sample-consumer-law").await.0, after_save + 2);
 }
 
 /// A small tmpfs mounted over a folder, with the folder's files copied in;

@@ -5,6 +5,7 @@
 pub mod analyzer;
 pub mod answer;
 mod build;
+mod changes;
 pub mod compare;
 mod document;
 pub mod eval;
@@ -31,8 +32,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::RangeQuery;
-use tantivy::schema::{Field, Value};
+use tantivy::query::{RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
@@ -313,6 +314,8 @@ pub struct Engine {
     unit_sets: rank::first_pass::UnitSets,
     /// The glossary whose terms document pages mark.
     glossary: content::glossary::Glossary,
+    /// What each reindex changed, for caches of pages.
+    changes: changes::Changes,
 }
 
 /// Inputs whose completions are remembered, at most (each ≤ 10 entries).
@@ -372,6 +375,7 @@ impl Engine {
             suggestions: Mutex::new(lru::LruCache::new(SUGGESTIONS_KEPT)),
             clock,
             unit_sets: rank::first_pass::UnitSets::default(),
+            changes: changes::Changes::default(),
         };
         engine.refresh_scheduled()?;
         Ok(engine)
@@ -412,14 +416,20 @@ impl Engine {
             Some(writer) => writer,
             None => guard.insert(self.index.writer_with_num_threads(1, UPDATE_WRITER_MEMORY)?),
         };
+        let mut changing = self.indexed_keys(id)?;
+        let document = document.filter(|d| d.is_published());
+        let is_law = |name: &str| self.law_id(name).is_some();
+        let cited: Vec<_> = document
+            .iter()
+            .flat_map(|document| {
+                document.units.iter().map(|unit| build::cited_articles(&self.analyzer, &is_law, document, unit))
+            })
+            .collect();
+        changing.extend(cited.iter().flatten().map(|(law, _)| changes::law_key_of(law)));
+        changing.extend(document.filter(|d| d.kind == Kind::Law).map(|d| changes::law_key_of(&law_key(&d.meta.title))));
+        self.changes.changing(&changing);
         writer.delete_term(Term::from_field_text(self.fields.doc_id, id));
-        if let Some(document) = document.filter(|d| d.is_published()) {
-            let is_law = |name: &str| self.law_id(name).is_some();
-            let cited: Vec<_> = document
-                .units
-                .iter()
-                .map(|unit| build::cited_articles(&self.analyzer, &is_law, document, unit))
-                .collect();
+        if let Some(document) = document {
             for doc in
                 build::unit_documents(&self.fields, document, &cited, &HashMap::new(), &self.consumer, &HashMap::new())
             {
@@ -434,7 +444,28 @@ impl Engine {
         self.reader.reload()?;
         let segments: Vec<_> = self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
         self.unit_sets.retain(&segments);
-        self.refresh_scheduled()
+        self.refresh_scheduled()?;
+        self.changes.changed(&changing, self.generation.load(Ordering::Relaxed));
+        Ok(())
+    }
+
+    /// What a reindex of document `id` changes, as the index holds it now:
+    /// the document, and the laws it cites and, if it is one, is.
+    fn indexed_keys(&self, id: &str) -> Result<Vec<String>, Error> {
+        let searcher = self.reader.searcher();
+        let units = TermQuery::new(Term::from_field_text(self.fields.doc_id, id), IndexRecordOption::Basic);
+        let mut keys = vec![changes::document_key(id)];
+        for (_, address) in searcher.search(&units, &TopDocs::with_limit(MAX_RESULT_WINDOW).order_by_score())? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let cited = doc.get_all(self.fields.cites).filter_map(|v| v.as_str()).filter_map(|c| c.split_once('#'));
+            keys.extend(cited.map(|(law, _)| changes::law_key_of(law)));
+            if stored_kind(&doc, self.fields.kind)? == Kind::Law {
+                keys.push(changes::law_key_of(&law_key(&stored_text(&doc, self.fields.title).unwrap_or_default())));
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
     }
 
     /// Notes whether some unit is scheduled and when the next one becomes
@@ -459,6 +490,7 @@ impl Engine {
     pub fn generation(&self) -> Result<u64, Error> {
         if self.clock.utc().timestamp() >= self.next_visible.load(Ordering::Relaxed) {
             self.refresh_scheduled()?;
+            self.changes.everything(self.generation.load(Ordering::Relaxed));
         }
         Ok(self.generation.load(Ordering::Relaxed))
     }
