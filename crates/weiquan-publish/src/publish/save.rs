@@ -276,7 +276,7 @@ impl Publisher {
         }
         // Noted first, so that the watcher, told of the write, leaves it be;
         // forgotten if the index did not take it, so that it tries again.
-        self.indexed.note(&path, Some(text.clone()));
+        self.indexed.note(&path, Some(&text));
         if let Err(error) = self.engine.reindex(&id, Some(&document)) {
             self.indexed.forget(&path);
             return Err(error.into());

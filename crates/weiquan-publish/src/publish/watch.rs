@@ -16,21 +16,21 @@ use std::time::Duration;
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
 
-use super::Publisher;
+use super::{Publisher, files};
 use weiquan_core::content;
 
 /// Changes closer together than this are handled once.
 const DEBOUNCE: Duration = Duration::from_millis(300);
 
-/// The text of each document file as the index holds it, as far as this
-/// process knows (`None`: no file).
+/// The fingerprint of each document file's text as the index holds it, as
+/// far as this process knows (`None`: no file).
 #[derive(Default)]
 pub(super) struct Indexed(Mutex<HashMap<PathBuf, Option<String>>>);
 
 impl Indexed {
     /// Notes that the index holds `text` for `path`.
-    pub(super) fn note(&self, path: &Path, text: Option<String>) {
-        self.lock().insert(path.to_path_buf(), text);
+    pub(super) fn note(&self, path: &Path, text: Option<&str>) {
+        self.lock().insert(path.to_path_buf(), text.map(files::fingerprint));
     }
 
     /// Forgets `path`: its next event reindexes it.
@@ -39,8 +39,8 @@ impl Indexed {
     }
 
     /// Whether `text` differs from what the index holds for `path`.
-    fn differs(&self, path: &Path, text: &Option<String>) -> bool {
-        self.lock().get(path) != Some(text)
+    fn differs(&self, path: &Path, text: Option<&str>) -> bool {
+        self.lock().get(path) != Some(&text.map(files::fingerprint))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Option<String>>> {
@@ -54,15 +54,15 @@ impl Indexed {
 pub fn watch(publisher: Arc<Publisher>) -> notify_debouncer_mini::notify::Result<Debouncer<RecommendedWatcher>> {
     let root = publisher.root().to_path_buf();
     for path in documents(&root) {
-        publisher.indexed.note(&path, std::fs::read_to_string(&path).ok());
+        publisher.indexed.note(&path, std::fs::read_to_string(&path).ok().as_deref());
     }
     let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| match result {
         Ok(events) => {
             for event in events.into_iter().filter(|e| is_document(publisher.root(), &e.path)) {
                 let text = std::fs::read_to_string(&event.path).ok();
-                if publisher.indexed.differs(&event.path, &text) {
+                if publisher.indexed.differs(&event.path, text.as_deref()) {
                     changed(&publisher, &event.path);
-                    publisher.indexed.note(&event.path, text);
+                    publisher.indexed.note(&event.path, text.as_deref());
                 }
             }
         }
