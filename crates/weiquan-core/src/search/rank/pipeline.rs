@@ -232,8 +232,9 @@ impl Engine {
         }
         let mut ordered: Vec<&Candidate> = candidates.iter().collect();
         ordered.sort_by(|a, b| b.first.total_cmp(&a.first));
+        // The strongest citation of each article, then one lookup per article.
         let mut sources = 0;
-        let mut strengths: HashMap<DocAddress, f32> = HashMap::new();
+        let mut cited: HashMap<(&String, i64), f32> = HashMap::new();
         for candidate in ordered {
             if sources == BRIDGE_SOURCES {
                 break;
@@ -243,21 +244,25 @@ impl Engine {
             }
             sources += 1;
             let doc: TantivyDocument = searcher.doc(candidate.address)?;
-            let cites: Vec<String> =
-                doc.get_all(self.fields.cites).filter_map(|v| v.as_str().map(String::from)).collect();
-            for (position, cite) in cites.iter().enumerate() {
+            let cites = doc.get_all(self.fields.cites).filter_map(|v| v.as_str());
+            for (position, cite) in cites.enumerate() {
                 let Some((law, number)) = cite.rsplit_once('#') else { continue };
                 let (Some(id), Ok(number)) = (self.law_ids.get(law), number.parse::<i64>()) else { continue };
-                let article = BooleanQuery::new(vec![
-                    (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, id))),
-                    (Occur::Must, term_query(Term::from_field_i64(self.fields.article_number, number))),
-                ]);
-                let found = searcher.search(&restrict(Box::new(article)), &TopDocs::with_limit(1).order_by_score())?;
-                if let Some((_, address)) = found.first() {
-                    let strength = candidate.first / best / (1.0 + 0.5 * position as f32);
-                    let kept = strengths.entry(*address).or_default();
-                    *kept = kept.max(strength);
-                }
+                let strength = candidate.first / best / (1.0 + 0.5 * position as f32);
+                let kept = cited.entry((id, number)).or_default();
+                *kept = kept.max(strength);
+            }
+        }
+        let mut strengths: HashMap<DocAddress, f32> = HashMap::new();
+        for ((id, number), strength) in cited {
+            let article = BooleanQuery::new(vec![
+                (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, id))),
+                (Occur::Must, term_query(Term::from_field_i64(self.fields.article_number, number))),
+            ]);
+            let found = searcher.search(&restrict(Box::new(article)), &TopDocs::with_limit(1).order_by_score())?;
+            if let Some((_, address)) = found.first() {
+                let kept = strengths.entry(*address).or_default();
+                *kept = kept.max(strength);
             }
         }
         Ok(strengths.into_iter().collect())
