@@ -197,7 +197,9 @@ impl<V: Weighed> Cache<V> {
             Err(Unmade::Failed(error)) => Err(error),
         }
     }
+}
 
+impl<V> Cache<V> {
     /// Lookups answered from the cache, and those that were not.
     pub fn counts(&self) -> (u64, u64) {
         (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
@@ -228,7 +230,7 @@ struct Waiting<'a, V> {
 
 impl<V> Drop for Waiting<'_, V> {
     fn drop(&mut self) {
-        let mut making = self.cache.making.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut making = self.cache.making();
         // The map's reference and this one: no other asker waits.
         let last = Arc::strong_count(&self.cell) <= 2;
         if last && making.get(self.key).is_some_and(|cell| Arc::ptr_eq(cell, &self.cell)) {

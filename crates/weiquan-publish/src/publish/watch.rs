@@ -30,7 +30,11 @@ pub(super) struct Indexed(Mutex<HashMap<PathBuf, Option<String>>>);
 impl Indexed {
     /// Notes that the index holds `text` for `path`.
     pub(super) fn note(&self, path: &Path, text: Option<&str>) {
-        self.lock().insert(path.to_path_buf(), text.map(files::fingerprint));
+        self.set(path, text.map(files::fingerprint));
+    }
+
+    fn set(&self, path: &Path, fingerprint: Option<String>) {
+        self.lock().insert(path.to_path_buf(), fingerprint);
     }
 
     /// Forgets `path`: its next event reindexes it.
@@ -38,9 +42,10 @@ impl Indexed {
         self.lock().remove(path);
     }
 
-    /// Whether `text` differs from what the index holds for `path`.
-    fn differs(&self, path: &Path, text: Option<&str>) -> bool {
-        self.lock().get(path) != Some(&text.map(files::fingerprint))
+    /// Whether the text of `fingerprint` differs from what the index holds
+    /// for `path`.
+    fn differs(&self, path: &Path, fingerprint: &Option<String>) -> bool {
+        self.lock().get(path) != Some(fingerprint)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Option<String>>> {
@@ -59,10 +64,10 @@ pub fn watch(publisher: Arc<Publisher>) -> notify_debouncer_mini::notify::Result
     let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| match result {
         Ok(events) => {
             for event in events.into_iter().filter(|e| is_document(publisher.root(), &e.path)) {
-                let text = std::fs::read_to_string(&event.path).ok();
-                if publisher.indexed.differs(&event.path, text.as_deref()) {
+                let fingerprint = std::fs::read_to_string(&event.path).ok().as_deref().map(files::fingerprint);
+                if publisher.indexed.differs(&event.path, &fingerprint) {
                     changed(&publisher, &event.path);
-                    publisher.indexed.note(&event.path, text.as_deref());
+                    publisher.indexed.set(&event.path, fingerprint);
                 }
             }
         }
