@@ -55,3 +55,38 @@ async fn glossary_terms_link_to_their_definitions_on_the_page_and_for_the_kiosk(
     let html = api["html"].as_str().unwrap();
     assert!(html.contains(mark) && html.contains("术语解释"), "{html}");
 }
+
+#[tokio::test]
+async fn a_guides_typical_questions_lead_to_the_sections_that_answer_them() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("guides")).unwrap();
+    std::fs::write(
+        root.path().join("guides/parcels.md"),
+        "+++\ntitle = \"寄快递指南\"\ndate = 2026-01-01\nquestions = [\n  \"快递丢了谁来赔\",\n  \
+         \"快递员不让先验货再签收怎么办\",\n  \"寄件时要不要保价\",\n  \"今天天气怎么样\",\n]\n+++\n\n\
+         寄快递前读一读。\n\n## 快递丢了\n\n快递丢失的，由快递公司赔偿。\n\n## 验货 再签收\n\n收件时可以先验货再签收。\n\n\
+         ## 保价\n\n贵重物品寄件时最好保价。\n",
+    )
+    .unwrap();
+    let app = App::over(root.path().to_path_buf()).await;
+    let page = app.get("/docs/guides/parcels").await.text;
+    let faq = section(&page, "<details class=\"faq\">", "</details>");
+    assert!(faq.contains("常见问题（4 个）"), "{faq}");
+    let answered =
+        [("快递丢了谁来赔", "快递丢了"), ("快递员不让先验货再签收怎么办", "验货-再签收"), ("寄件时要不要保价", "保价")];
+    for (question, anchor) in answered {
+        assert!(faq.contains(&format!("<li><a href=\"#{anchor}\">{question}</a></li>")), "{question}: {faq}");
+        assert!(page.contains(&format!("<h2 id=\"{anchor}\">")), "the section is there to land on: {page}");
+    }
+    assert!(faq.contains("<li>今天天气怎么样</li>"), "a question no section holds leads nowhere: {faq}");
+
+    let api = app.get("/api/docs/guides/parcels").await.json();
+    assert_eq!(
+        api["questions"][1],
+        serde_json::json!({"text": "快递员不让先验货再签收怎么办", "anchor": "验货-再签收"})
+    );
+    assert_eq!(api["questions"][3]["anchor"], serde_json::Value::Null);
+
+    let law = App::fixture().await.get("/docs/laws/sample-consumer-law").await.text;
+    assert!(!law.contains("class=\"faq\""), "laws have no typical questions");
+}

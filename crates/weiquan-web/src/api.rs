@@ -18,7 +18,7 @@ use weiquan_core::content::{FrontMatter, Kind};
 use weiquan_core::search::answer::{Answer, AnswerArticle, AnswerDocument};
 use weiquan_core::search::query::Expansion;
 use weiquan_core::search::suggest::Suggestion;
-use weiquan_core::search::{CitedBy, Facets, Related, SearchHit, Version, WarningOrder, WarningSummary};
+use weiquan_core::search::{CitedBy, Facets, Question, Related, SearchHit, Version, WarningOrder, WarningSummary};
 
 /// Every API route, as registered in the router. The OpenAPI test checks
 /// each is documented.
@@ -190,6 +190,9 @@ pub struct DocumentResponse {
     pub versions: Vec<Version>,
     /// For each cited article of a law, the documents citing it (引用本条).
     pub cited_by: Vec<CitedBy>,
+    /// A guide's or warning's typical questions (常见问题), each with the id
+    /// of the heading in `html` that answers it.
+    pub questions: Vec<Question>,
 }
 
 /// One document: metadata, rendered HTML, table of contents, related documents.
@@ -225,6 +228,7 @@ pub async fn document(
         related: page.related,
         versions: page.versions,
         cited_by: page.cited_by,
+        questions: page.questions,
     })
     .into_response())
 }

@@ -163,6 +163,19 @@ fn document_page(page: &DocumentPage) -> Markup {
                     }
                 }
             }
+            @if !page.questions.is_empty() {
+                details.faq {
+                    summary { "常见问题（" (page.questions.len()) " 个）：点问题，直接看解答" }
+                    ul {
+                        @for question in &page.questions {
+                            li {
+                                @if let Some(anchor) = &question.anchor { a href={ "#" (anchor) } { (question.text) } }
+                                @else { (question.text) }
+                            }
+                        }
+                    }
+                }
+            }
             div.body { (trusted(&page.html)) }
             @if staff_written { (followed(&page.followed, meta.checked)) }
             @if matches!(doc.kind, weiquan_core::content::Kind::Law | weiquan_core::content::Kind::Case) {

@@ -64,6 +64,25 @@ pub fn tidy(questions: &mut [String]) -> Result<(), (usize, String)> {
     Ok(())
 }
 
+/// Which of `sections` answers a question of `words` (its concepts): the
+/// one holding most of its words, counted in characters, the first of
+/// equals; `None` when none holds any. The index files the question under
+/// the articles its section cites, and the document's page links the
+/// question to that section.
+pub fn answering_section<S: AsRef<str>>(words: &[String], sections: &[S]) -> Option<usize> {
+    let held =
+        |text: &str| -> usize { words.iter().filter(|w| text.contains(w.as_str())).map(|w| w.chars().count()).sum() };
+    let mut best = None;
+    let mut most = 0;
+    for (index, section) in sections.iter().enumerate() {
+        let held = held(section.as_ref());
+        if held > most {
+            (best, most) = (Some(index), held);
+        }
+    }
+    best
+}
+
 /// The guides and warnings with fewer than [`MIN_PER_DOCUMENT`] questions,
 /// as problems on the line of their `questions` key (the first line of the
 /// front matter when there is none). The file is read again for that line
@@ -124,6 +143,15 @@ mod tests {
 
     fn list(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_section_holding_most_of_a_questions_words_answers_it() {
+        let sections = ["## 退货\n七日内退货", "## 运费\n退货的运费谁出", "## 运费险\n运费"];
+        assert_eq!(answering_section(&list(&["退货", "运费"]), &sections), Some(1));
+        assert_eq!(answering_section(&list(&["运费"]), &sections), Some(1), "the first of equals");
+        assert_eq!(answering_section(&list(&["发票"]), &sections), None);
+        assert_eq!(answering_section(&list(&["七日内", "退货"]), &sections), Some(0));
     }
 
     #[test]

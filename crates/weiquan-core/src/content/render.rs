@@ -250,7 +250,7 @@ mod tests {
         doc.kind = Kind::Guide;
         let cite = |_: &CitedLaw, article: u32| format!("/cite/{article}");
         let html = render(&doc, &|_| false, &cite, &glossary).html;
-        assert!(html.contains("<h2>格式条款是什么</h2>"), "not in headings: {html}");
+        assert!(html.contains("<h2 id=\"格式条款是什么\">格式条款是什么</h2>"), "not in headings: {html}");
         assert!(
             html.contains(">格式条款</a>和<a href=\"/cite/14\" rel=\"noopener noreferrer\">《价格法》第十四条</a>"),
             "not in links or citations: {html}"

@@ -11,12 +11,14 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use super::build::{self, date_from_number};
+use super::rank::asked;
 use super::{
-    CitationTarget, CitedBy, DocumentPage, Engine, Error, FollowedLaw, MAX_RESULT_WINDOW, Related, Version,
+    CitationTarget, CitedBy, DocumentPage, Engine, Error, FollowedLaw, MAX_RESULT_WINDOW, Question, Related, Version,
     stored_kind, stored_label, stored_text,
 };
 use crate::content::citations::{CitedLaw, law_key};
-use crate::content::{self, Kind, Status};
+use crate::content::questions::answering_section;
+use crate::content::{self, Kind, Status, markdown};
 
 impl Engine {
     /// A document for its page: metadata, rendered HTML, table of contents
@@ -30,6 +32,7 @@ impl Engine {
         let followed = self.followed(&document, &cited)?;
         let versions = self.versions(&document)?;
         let cited_by = self.cited_by(&document)?;
+        let questions = self.questions(&document);
         Ok(Some(DocumentPage {
             document,
             html: rendered.html,
@@ -38,8 +41,26 @@ impl Engine {
             followed,
             versions,
             cited_by,
+            questions,
             official,
         }))
+    }
+
+    /// A document's typical questions, each with the anchor of the section
+    /// that answers it.
+    fn questions(&self, document: &content::Document) -> Vec<Question> {
+        let sections = markdown::sections(&document.body);
+        let texts: Vec<&str> = sections.iter().map(|section| section.text).collect();
+        document
+            .meta
+            .questions
+            .iter()
+            .map(|question| {
+                let words = asked::question_words(question, |text| self.analyzer.concepts(text));
+                let anchor = answering_section(&words, &texts).and_then(|best| sections[best].anchor.clone());
+                Question { text: question.clone(), anchor }
+            })
+            .collect()
     }
 
     /// Document `id` read again from its file, if it is indexed and public

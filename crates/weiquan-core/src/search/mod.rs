@@ -38,7 +38,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
 pub use facets::Facets;
-pub use page::{CitationTarget, CitedBy, DocumentPage, FollowedLaw, Related, Version};
+pub use page::{CitationTarget, CitedBy, DocumentPage, FollowedLaw, Question, Related, Version};
 pub use store::Manifest;
 pub use warnings::WarningOrder;
 

@@ -27,9 +27,26 @@ pub struct DocumentPage {
     pub versions: Vec<Version>,
     /// Documents citing each of a law's articles.
     pub cited_by: Vec<CitedBy>,
+    /// A guide's or warning's typical questions (常见问题), each with the
+    /// section that answers it.
+    pub questions: Vec<Question>,
     /// Read from an official law collection (LawRefBook) rather than written
     /// by this project.
     pub official: bool,
+}
+
+/// A typical question of a guide or warning and the section of its page
+/// that answers it: the one the index files the question under
+/// ([`crate::content::questions::answering_section`]), so a reader who
+/// taps the question lands on the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Question {
+    /// The question, in readers' words.
+    pub text: String,
+    /// The `id` of the heading of the section that answers it; `null` when
+    /// no section holds its words.
+    pub anchor: Option<String>,
 }
 
 /// A link to another document.

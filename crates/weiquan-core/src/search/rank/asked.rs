@@ -15,7 +15,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::content::citations::law_key;
-use crate::content::{Document, Kind};
+use crate::content::questions::answering_section;
+use crate::content::{Document, Kind, markdown};
 
 /// Words kept per article, the most asked first.
 const PER_ARTICLE: usize = 40;
@@ -159,25 +160,17 @@ pub fn typical_questions(
         {
             continue;
         }
-        let sections: Vec<(String, Vec<ArticleName>)> = sections(&document.body)
+        let (texts, cited): (Vec<&str>, Vec<Vec<ArticleName>>) = markdown::sections(&document.body)
             .into_iter()
-            .map(|text| {
-                let articles = names(&cites(document, &text));
-                (text, articles)
-            })
+            .map(|section| (section.text, names(&cites(document, section.text))))
             .filter(|(_, articles)| !articles.is_empty())
-            .collect();
+            .unzip();
         for question in &document.meta.questions {
-            let words: Vec<String> = concepts(question).into_iter().filter(|w| !is_numbering(w)).collect();
-            let held = |text: &str| -> usize {
-                words.iter().filter(|w| text.contains(w.as_str())).map(|w| w.chars().count()).sum()
-            };
-            // The first of equals: `max_by_key` keeps the last, so look backwards.
-            let best = sections.iter().rev().max_by_key(|(text, _)| held(text));
-            if let Some((_, articles)) = best.filter(|(_, articles)| articles.len() <= MAX_CITED)
-                && !words.is_empty()
+            let words = question_words(question, &concepts);
+            if let Some(best) = answering_section(&words, &texts)
+                && cited[best].len() <= MAX_CITED
             {
-                questions.push((words, articles.clone()));
+                questions.push((words, cited[best].clone()));
             }
         }
     }
@@ -196,20 +189,9 @@ fn names(cited: &[(String, u32)]) -> Vec<ArticleName> {
     articles
 }
 
-/// A Markdown body's sections: the text under each `## ` heading, with
-/// the heading (and the text before the first heading as one more).
-fn sections(body: &str) -> Vec<String> {
-    let mut sections = vec![String::new()];
-    for line in body.lines() {
-        if line.starts_with("## ") {
-            sections.push(String::new());
-        }
-        let section = sections.last_mut().expect("one section");
-        section.push_str(line);
-        section.push('\n');
-    }
-    sections.retain(|s| !s.trim().is_empty());
-    sections
+/// A typical question's words: its concepts without numbering.
+pub fn question_words(question: &str, concepts: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+    concepts(question).into_iter().filter(|w| !is_numbering(w)).collect()
 }
 
 /// Article numbering (第七, 一千二百, 2019), which says nothing about a topic.
