@@ -146,7 +146,9 @@ impl Asked {
 /// those cited (`cites`) in the section of its document (the text under
 /// one `## ` heading) that holds most of the question's words, when there
 /// are at most [`MAX_CITED`]. A guide that covers many troubles answers each
-/// in its own section, with its own articles.
+/// in its own section, with its own articles. A question whose words no
+/// citing section holds is answered by the document as a whole: it is filed
+/// under all its citations, if they are at most [`MAX_CITED`].
 pub fn typical_questions(
     documents: &[Document],
     concepts: impl Fn(&str) -> Vec<String>,
@@ -165,12 +167,16 @@ pub fn typical_questions(
             .map(|section| (section.text, names(&cites(document, section.text))))
             .filter(|(_, articles)| !articles.is_empty())
             .unzip();
+        let whole = names(&cites(document, &document.body));
         for question in &document.meta.questions {
             let words = question_words(question, &concepts);
-            if let Some(best) = answering_section(&words, &texts)
-                && cited[best].len() <= MAX_CITED
-            {
-                questions.push((words, cited[best].clone()));
+            let articles = match answering_section(&words, &texts) {
+                Some(best) => &cited[best],
+                None if !words.is_empty() => &whole,
+                None => continue,
+            };
+            if !articles.is_empty() && articles.len() <= MAX_CITED {
+                questions.push((words, articles.clone()));
             }
         }
     }
