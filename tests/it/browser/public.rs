@@ -117,19 +117,6 @@ async fn journey(client: &Client, base: &str, size: &str, (width, height): (u32,
     assert_eq!(visible, json!(true), "the article is scrolled into view");
     save_screenshot(client, &format!("{size}-article")).await;
 
-    // A guide's typical questions lead to the section that answers them.
-    client.goto(&format!("{base}/docs/guides/return-goods")).await.unwrap();
-    client.find(Locator::Css("details.faq > summary")).await.unwrap().click().await.unwrap();
-    client.find(Locator::LinkText("退东西的时候聊天记录要不要留着")).await.unwrap().click().await.unwrap();
-    let target = script(
-        client,
-        "const t = document.querySelector(':target'); const r = t.getBoundingClientRect(); \
-         return [t.tagName, t.id, r.top >= 0 && r.top < window.innerHeight]",
-    )
-    .await;
-    assert_eq!(target, json!(["H2", "保存证据", true]), "the answering section, in view, at {size}");
-    save_screenshot(client, &format!("{size}-questions")).await;
-
     // Switch to large text; it persists on the next page.
     let size_before = script(client, "return parseFloat(getComputedStyle(document.documentElement).fontSize)").await;
     client.find(Locator::Css("#large-text")).await.unwrap().click().await.unwrap();

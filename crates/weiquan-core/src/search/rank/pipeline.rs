@@ -1,7 +1,7 @@
 //! The two phases run on the engine's index: candidates, the bridge, the
 //! features and the model's order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -234,7 +234,7 @@ impl Engine {
         ordered.sort_by(|a, b| b.first.total_cmp(&a.first));
         // The strongest citation of each article, then one lookup per article.
         let mut sources = 0;
-        let mut cited: HashMap<(&String, i64), f32> = HashMap::new();
+        let mut cited: BTreeMap<(&String, i64), f32> = BTreeMap::new();
         for candidate in ordered {
             if sources == BRIDGE_SOURCES {
                 break;
@@ -253,7 +253,9 @@ impl Engine {
                 *kept = kept.max(strength);
             }
         }
-        let mut strengths: HashMap<DocAddress, f32> = HashMap::new();
+        // Ordered maps: the articles come back in the same order every time, so
+        // units that tie keep one order (a HashMap's is random per process).
+        let mut strengths: BTreeMap<DocAddress, f32> = BTreeMap::new();
         for ((id, number), strength) in cited {
             let article = BooleanQuery::new(vec![
                 (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, id))),
