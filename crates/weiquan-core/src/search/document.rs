@@ -49,6 +49,10 @@ impl Engine {
     /// A document's typical questions, each with the anchor of the section
     /// that answers it.
     fn questions(&self, document: &content::Document) -> Vec<Question> {
+        if document.meta.questions.is_empty() {
+            // Laws and cases have none: no need to split a whole law.
+            return Vec::new();
+        }
         let sections = markdown::sections(&document.body);
         let texts: Vec<&str> = sections.iter().map(|section| section.text).collect();
         document
