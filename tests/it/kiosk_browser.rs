@@ -121,8 +121,9 @@ async fn the_kiosk_loop_is_signage_banded_by_severity_with_12315_and_no_navigati
     assert!(qr_bottom <= strip_top && strip_bottom <= start_top, "{qr_bottom} {strip_top} {strip_bottom} {start_top}");
     save_screenshot(client, "kiosk-1920x1080-loop").await;
 
-    // A touch opens search, and the navigation is back.
-    tap(client, slide).await;
+    // A touch opens search, and the navigation is back. The touch lands on
+    // the loop, not on one slide, which may turn over before the click.
+    tap(client, "#slides").await;
     client.wait().at_most(WAIT).for_element(Locator::Css("#search:not([hidden])")).await.unwrap();
     assert_eq!(shown(client, &["#home", "#back"]).await, json!([true, true]), "navigation back after a touch");
     browser.client.clone().close().await.unwrap();

@@ -368,6 +368,8 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
     doc.add_f64(fields.in_force, in_force(meta.status));
     doc.add_f64(fields.cited, (citations as f64).ln_1p());
     doc.add_u64(fields.kind_code, rank::kind_code(document.kind));
+    let unit_id = format!("{}#{}", document.id, unit.anchor.as_deref().unwrap_or_default());
+    doc.add_u64(fields.tie, crate::text::stable_hash(0, &unit_id));
     let mut bits = 0;
     if is_local(document) {
         bits |= rank::flags::LOCAL;

@@ -74,20 +74,8 @@ pub fn split(queries: Vec<Judged>, half: Split) -> Vec<Judged> {
     queries.into_iter().filter(|judged| Split::of(&judged.q) == half).collect()
 }
 
-/// 64-bit FNV-1a of the UTF-8 bytes, started from [`SPLIT_SEED`] mixed into
-/// the offset basis, then the SplitMix64 finaliser so that the top bit
-/// depends on every byte. Written out rather than taken from `std`, whose
-/// hashers are randomly seeded or may change between Rust releases: the
-/// split must be the same on every machine and with every build.
 fn stable_hash(text: &str) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325_u64 ^ SPLIT_SEED;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    hash ^ (hash >> 31)
+    crate::text::stable_hash(SPLIT_SEED, text)
 }
 
 /// Scores of one query.

@@ -9,7 +9,7 @@ use super::analyzer::{BIGRAMS, WORDS};
 
 /// Bumped whenever the schema or the analysers change: an index with another
 /// version is rebuilt, never misread.
-pub const SCHEMA_VERSION: u32 = 13;
+pub const SCHEMA_VERSION: u32 = 14;
 
 /// Every field, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +29,7 @@ pub struct Fields {
     pub(crate) consumer: Field,
     pub(crate) flags: Field,
     pub(crate) kind_code: Field,
+    pub(crate) tie: Field,
     pub(crate) place: Field,
     pub(crate) title: Field,
     pub(crate) article: Field,
@@ -105,6 +106,10 @@ pub fn schema() -> (Schema, Fields) {
         flags: builder.add_u64_field("flags", FAST),
         // ... the document kind as a number (`rank::kind_code`), ...
         kind_code: builder.add_u64_field("kind_code", FAST),
+        // ... a stable hash of the unit's id (`text::stable_hash`), which
+        // orders units that score alike the same way whatever segments the
+        // build wrote them to ...
+        tie: builder.add_u64_field("tie", FAST),
         // ... and, for a local regulation, the places it binds (its province
         // and the city its title names), space-separated.
         place: builder.add_text_field("place", STRING | FAST),

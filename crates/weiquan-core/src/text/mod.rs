@@ -5,6 +5,23 @@
 pub mod numerals;
 pub mod spreadsheet;
 
+/// 64-bit FNV-1a of the UTF-8 bytes, started from `seed` mixed into the
+/// offset basis, then the SplitMix64 finaliser so that every bit depends on
+/// every byte. Written out rather than taken from `std`, whose hashers are
+/// randomly seeded or may change between Rust releases: what it decides (a
+/// judged question's half, the order of units that tie) must be the same on
+/// every machine and with every build.
+pub fn stable_hash(seed: u64, text: &str) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64 ^ seed;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
+}
+
 /// Normalises text the same way at index and query time: traditional
 /// characters become simplified (網購 → 网购), full-width ASCII becomes
 /// half-width, the ideographic space becomes a space and letters are

@@ -189,24 +189,28 @@ impl Engine {
             .zip(measured.split_off(candidates.len()))
             .map(|(lead, features)| (lead.address, features.get(Feature::Coverage)))
             .collect();
-        let mut units: Vec<(bool, f32, RankedUnit)> = candidates
+        let tie_of = Column::open(searcher, "tie");
+        let mut units: Vec<(bool, f32, u64, RankedUnit)> = candidates
             .iter()
             .zip(measured)
             .map(|(candidate, features)| {
                 let unit = RankedUnit { address: candidate.address, score: model.score(&features), features };
-                (Some(candidate.address) == phases.named, candidate.first, unit)
+                (Some(candidate.address) == phases.named, candidate.first, tie_of.get(candidate.address), unit)
             })
             .collect();
-        units.sort_by(|(named_a, first_a, a), (named_b, first_b, b)| {
+        // Units that tie on everything keep one order whatever segments the
+        // build wrote them to.
+        units.sort_by(|(named_a, first_a, tie_a, a), (named_b, first_b, tie_b, b)| {
             named_b
                 .cmp(named_a)
                 .then(tier(&a.features).cmp(&tier(&b.features)))
                 .then(b.score.total_cmp(&a.score))
                 .then(first_b.total_cmp(first_a))
+                .then(tie_a.cmp(tie_b))
         });
         let timings = (first_phase, started.elapsed() - first_phase);
         Ok(Ranked {
-            units: units.into_iter().map(|(_, _, unit)| unit).collect(),
+            units: units.into_iter().map(|(_, _, _, unit)| unit).collect(),
             total,
             facets,
             documents,
@@ -230,8 +234,9 @@ impl Engine {
         if best <= 0.0 {
             return Ok(Vec::new());
         }
+        let tie_of = Column::open(searcher, "tie");
         let mut ordered: Vec<&Candidate> = candidates.iter().collect();
-        ordered.sort_by(|a, b| b.first.total_cmp(&a.first));
+        ordered.sort_by(|a, b| b.first.total_cmp(&a.first).then(tie_of.get(a.address).cmp(&tie_of.get(b.address))));
         // The strongest citation of each article, then one lookup per article.
         let mut sources = 0;
         let mut cited: BTreeMap<(&String, i64), f32> = BTreeMap::new();
