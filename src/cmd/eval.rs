@@ -58,6 +58,26 @@ pub(super) struct Args {
     weights: Option<PathBuf>,
 }
 
+/// The words of `judged` filed under the articles judged (grade 2 or 3)
+/// to answer them, and how many questions were filed.
+fn asked_words<'a>(engine: &Engine, judged: impl IntoIterator<Item = &'a Judged>) -> (Asked, usize) {
+    let mut questions = Vec::new();
+    for judged in judged {
+        let words: Vec<String> = engine.concepts(&judged.q).into_iter().filter(|w| !is_numbering(w)).collect();
+        let articles: Vec<ArticleName> = judged
+            .relevant
+            .iter()
+            .filter(|item| item.grade >= 2)
+            .filter_map(|item| Some(ArticleName { title: item.title.clone(), label: item.article.clone()? }))
+            .collect();
+        if !words.is_empty() && !articles.is_empty() {
+            questions.push((words, articles));
+        }
+    }
+    let count = questions.len();
+    (Asked::learn(questions), count)
+}
+
 /// A `--split` value.
 fn parse_split(text: &str) -> Result<Split, String> {
     Split::parse(text).ok_or_else(|| format!("unknown half `{text}`: use tune or check"))
@@ -95,7 +115,7 @@ pub(super) fn run(args: Args, corpus: Option<PathBuf>, clock: Clock) -> anyhow::
     bar.finish_and_clear();
     let (engine, _) = opened?;
     match mode {
-        Mode::Fit(out) => fit_weights(&engine, files, &model, &out)?,
+        Mode::Fit(out) => fit_weights(&engine, &roots, files, &model, &out)?,
         Mode::Learn(out) => learn(&engine, files, &project_roots(&roots), &out)?,
         Mode::LearnAsked(out) => learn_asked(&engine, files, &out)?,
         Mode::Ablate => ablate(&engine, files, split, &model)?,
@@ -159,12 +179,17 @@ fn questions(engine: &Engine, files: &[PathBuf], split: Option<Split>) -> anyhow
     let mut questions = Vec::new();
     for (set, file) in files.iter().enumerate() {
         for judged in read(file, split)? {
-            let request = SearchRequest { per_page: eval::RECALL_DEPTH, ..SearchRequest::new(judged.q.clone()) };
-            let candidates = engine.candidates(&request)?;
-            questions.push(Question { set, judged, candidates });
+            questions.push(measure(engine, set, judged)?);
         }
     }
     Ok(questions)
+}
+
+/// One judged question with its candidates measured.
+fn measure(engine: &Engine, set: usize, judged: Judged) -> anyhow::Result<Question> {
+    let request = SearchRequest { per_page: eval::RECALL_DEPTH, ..SearchRequest::new(judged.q.clone()) };
+    let candidates = engine.candidates(&request)?;
+    Ok(Question { set, judged, candidates })
 }
 
 /// A judged file's name in the tables: its stem.
@@ -201,8 +226,31 @@ fn table(model: &Model, files: &[PathBuf], tune: &[Question], check: &[Question]
 
 /// `--fit OUT`: fits the weights on the tune halves of `files`, prints the
 /// figures before and after on both halves and writes the weights file.
-fn fit_weights(engine: &Engine, files: &[PathBuf], start: &Model, out: &Path) -> anyhow::Result<()> {
-    let tune = questions(engine, files, Some(Split::Tune))?;
+///
+/// The index's asked words (`asked.txt`) are learned from the tune halves,
+/// so on it every tune question finds its own words filed under its
+/// answers, and a fit there would overrate them. The fit therefore splits
+/// the tune questions into two folds and measures each on an index, built
+/// in a temporary folder, whose asked words come from the other fold only;
+/// it fits the weights on both folds together.
+fn fit_weights(engine: &Engine, roots: &[PathBuf], files: &[PathBuf], start: &Model, out: &Path) -> anyhow::Result<()> {
+    let mut judged = Vec::new();
+    for (set, file) in files.iter().enumerate() {
+        judged.extend(read(file, Some(Split::Tune))?.into_iter().map(|question| (set, question)));
+    }
+    let mut tune = Vec::new();
+    for fold in 0..2 {
+        let (this, other): (Vec<_>, Vec<_>) = judged.iter().partition(|(_, q)| Split::fold(&q.q) == fold);
+        let (asked, _) = asked_words(engine, other.iter().map(|(_, q)| q));
+        let dir = std::env::temp_dir().join(format!("weiquan-fit-{}-{fold}", std::process::id()));
+        let measured = (|| {
+            weiquan::search::build_with_asked(&dir, roots, engine.clock(), asked.to_text())?;
+            let fold_engine = Engine::open(&dir, engine.clock().clone())?;
+            this.into_iter().map(|(set, q)| measure(&fold_engine, *set, q.clone())).collect::<anyhow::Result<Vec<_>>>()
+        })();
+        let _ = std::fs::remove_dir_all(&dir);
+        tune.extend(measured?);
+    }
     let check = questions(engine, files, Some(Split::Check))?;
     let fitted = fit::fit(start, &tune, files.len(), 8);
     let before = table(start, files, &tune, &check);
@@ -213,7 +261,8 @@ fn fit_weights(engine: &Engine, files: &[PathBuf], start: &Model, out: &Path) ->
     let file = format!(
         "# The weights of the ranking model's features (crates/weiquan-core/src/search/rank/mod.rs),\n\
          # written by `weiquan eval --fit` by coordinate ascent on the mean nDCG@10\n\
-         # of the tune halves of: {}.\n#\n# Before (the previous weights):\n{}#\n# After:\n{}\n{}",
+         # of the tune halves of: {}, each fold of a tune half measured with asked\n\
+         # words learned from the other fold.\n#\n# Before (the previous weights):\n{}#\n# After:\n{}\n{}",
         sets.join(", "),
         comment(&before),
         comment(&after),
@@ -310,23 +359,11 @@ fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> a
 /// the articles judged to answer them (grade 2 or 3), and writes the list
 /// to OUT (a content root's asked.txt).
 fn learn_asked(engine: &Engine, files: &[PathBuf], out: &Path) -> anyhow::Result<()> {
-    let mut questions = Vec::new();
+    let mut judged = Vec::new();
     for file in files {
-        for judged in read(file, Some(Split::Tune))? {
-            let words: Vec<String> = engine.concepts(&judged.q).into_iter().filter(|w| !is_numbering(w)).collect();
-            let articles: Vec<ArticleName> = judged
-                .relevant
-                .iter()
-                .filter(|item| item.grade >= 2)
-                .filter_map(|item| Some(ArticleName { title: item.title.clone(), label: item.article.clone()? }))
-                .collect();
-            if !words.is_empty() && !articles.is_empty() {
-                questions.push((words, articles));
-            }
-        }
+        judged.extend(read(file, Some(Split::Tune))?);
     }
-    let count = questions.len();
-    let asked = Asked::learn(questions);
+    let (asked, count) = asked_words(engine, &judged);
     let sets: Vec<String> = files.iter().map(|f| name(f)).collect();
     let text = format!(
         "# What people ask, by the article that answers it (crates/weiquan-core/src/search/rank/asked.rs):\n\

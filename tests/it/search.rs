@@ -72,6 +72,26 @@ fn words_of_judged_questions_find_the_article_they_were_filed_under() {
 }
 
 #[test]
+fn an_index_built_with_other_asked_words_files_those_instead() {
+    // What a fit measures a fold on: the roots' asked.txt (跑腿, 代购 under
+    // 第二条) is replaced, not added to.
+    let dir = tempfile::tempdir().unwrap();
+    let roots = vec![common::fixture("content")];
+    let clock = weiquan::clock::Clock::default();
+    let asked = "示例消费者保护法 第五十五条 => 跑腿:3\n".to_string();
+    weiquan::search::build_with_asked(dir.path(), &roots, &clock, asked).unwrap();
+    let engine = weiquan::search::Engine::open(dir.path(), clock).unwrap();
+    let explained = engine.search(&SearchRequest { explain: true, ..SearchRequest::new("跑腿") }).unwrap();
+    let asked_of = |id: &str| {
+        let hit = explained.hits.iter().find(|hit| unit_id(hit) == id);
+        hit.and_then(|hit| hit.explain.as_ref())
+            .map(|features| features.iter().any(|f| f.feature == "bm25_asked" && f.value > 0.0))
+    };
+    assert_eq!(asked_of(&format!("{LAW}#第五十五条")), Some(true), "{:?}", explained.hits);
+    assert_ne!(asked_of(&format!("{LAW}#第二条")), Some(true), "the roots' asked.txt is not read");
+}
+
+#[test]
 fn a_guides_typical_questions_find_the_articles_it_cites() {
     let fixture = shared_index();
     // guides/return-goods lists 网购的鞋子尺码不合适… and cites 第二十五条,

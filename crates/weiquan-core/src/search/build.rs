@@ -54,9 +54,27 @@ pub fn build(
     clock: &Clock,
     progress: &dyn Fn(Stage, usize, usize),
 ) -> Result<BuildReport, Error> {
+    let loaded = content::load(roots, clock.today(), &|done, total| progress(Stage::Loading, done, total))?;
+    build_loaded(dir, roots, loaded, clock, progress)
+}
+
+/// Like [`build`], with the asked words of the roots (`asked.txt`) replaced
+/// by `asked`: fitting the weights measures one fold of the judged
+/// questions on an index that learned from the other fold only.
+pub fn build_with_asked(dir: &Path, roots: &[PathBuf], clock: &Clock, asked: String) -> Result<BuildReport, Error> {
+    let loaded = content::load(roots, clock.today(), &|_, _| {})?;
+    build_loaded(dir, roots, content::Loaded { asked, ..loaded }, clock, &|_, _, _| {})
+}
+
+fn build_loaded(
+    dir: &Path,
+    roots: &[PathBuf],
+    loaded: Loaded,
+    clock: &Clock,
+    progress: &dyn Fn(Stage, usize, usize),
+) -> Result<BuildReport, Error> {
     let started = std::time::Instant::now();
     let fingerprint = fingerprint(roots)?;
-    let loaded = content::load(roots, clock.today(), &|done, total| progress(Stage::Loading, done, total))?;
     let generation = store::new_generation(dir)?;
     let result = write_generation(&generation, &loaded, progress).and_then(|units| {
         let manifest = Manifest {

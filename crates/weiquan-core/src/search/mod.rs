@@ -36,7 +36,7 @@ use tantivy::query::{RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-pub use build::{BuildReport, Stage, authority, build, chapter_text, date_number, in_force};
+pub use build::{BuildReport, Stage, authority, build, build_with_asked, chapter_text, date_number, in_force};
 pub use facets::Facets;
 pub use page::{CitationTarget, CitedBy, DocumentPage, FollowedLaw, Question, Related, Version};
 pub use store::Manifest;
