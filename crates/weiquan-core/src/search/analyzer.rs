@@ -7,6 +7,7 @@
 //!   and numbers, so any fragment of two or more characters finds its text
 //!   even where jieba kept a longer word whole (测试工具箱 → 工具).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -114,9 +115,20 @@ impl Analyzer {
         Analyzer::new(&Lexicon::with_builtin(&loaded.dictionary, &loaded.synonyms, &loaded.aliases))
     }
 
-    /// The short law title an abbreviation stands for (消保法 → 消费者权益保护法).
-    pub fn law_title<'a>(&'a self, name: &'a str) -> &'a str {
-        self.aliases.get(name).and_then(|t| t.first()).map_or(name, String::as_str)
+    /// The short title `name` stands for: an abbreviation's title; an
+    /// abbreviation followed by 实施条例 or 实施细则, that title's
+    /// implementing text (食安法实施条例 → 食品安全法实施条例); else `name`.
+    pub fn law_title<'a>(&'a self, name: &'a str) -> Cow<'a, str> {
+        let title = |abbreviation: &str| self.aliases.get(abbreviation).and_then(|t| t.first());
+        if let Some(title) = title(name) {
+            return Cow::Borrowed(title);
+        }
+        for suffix in ["实施条例", "实施细则"] {
+            if let Some(title) = name.strip_suffix(suffix).and_then(title) {
+                return Cow::Owned(format!("{title}{suffix}"));
+            }
+        }
+        Cow::Borrowed(name)
     }
 
     /// What a query word also stands for (七天 → 七日).
@@ -495,6 +507,8 @@ mod tests {
         });
         assert_eq!(analyzer.law_title("消保法"), "消费者权益保护法");
         assert_eq!(analyzer.law_title("民法典"), "民法典");
+        assert_eq!(analyzer.law_title("消保法实施细则"), "消费者权益保护法实施细则");
+        assert_eq!(analyzer.law_title("实施条例"), "实施条例");
         assert_eq!(analyzer.synonyms("消法"), ["消费者权益保护法"]);
         assert_eq!(analyzer.concepts("消保法"), ["消保法"], "abbreviations stay whole");
     }

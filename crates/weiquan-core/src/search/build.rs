@@ -130,7 +130,7 @@ fn write_generation(
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)?;
     let laws: HashSet<String> =
         loaded.documents.iter().filter(|d| d.kind == content::Kind::Law).map(|d| law_key(&d.meta.title)).collect();
-    let is_law = |name: &str| laws.contains(&law_key(analyzer.law_title(&normalize(name))));
+    let is_law = |name: &str| laws.contains(&law_key(&analyzer.law_title(&normalize(name))));
     let cited: Vec<Vec<Vec<(String, u32)>>> = loaded
         .documents
         .par_iter()
@@ -272,7 +272,7 @@ pub(super) fn consumer_relevance(
     let mut relevance: HashMap<String, f64> =
         citing.into_iter().map(|(law, n)| (law, ((n as f64).ln_1p() / 10f64.ln_1p()).min(1.0))).collect();
     for line in loaded.core_laws.lines().map(|l| l.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty()) {
-        relevance.insert(law_key(analyzer.law_title(&normalize(line))), 1.0);
+        relevance.insert(law_key(&analyzer.law_title(&normalize(line))), 1.0);
     }
     relevance
 }
@@ -331,7 +331,7 @@ pub(super) fn cited_articles(
     let mut cited = Vec::new();
     for citation in content::citations::extract(&unit.text, is_law) {
         let law = match &citation.law {
-            CitedLaw::Named(name) => law_key(analyzer.law_title(&normalize(name))),
+            CitedLaw::Named(name) => law_key(&analyzer.law_title(&normalize(name))),
             CitedLaw::This if document.kind == content::Kind::Law => law_key(&document.meta.title),
             CitedLaw::This => continue,
         };

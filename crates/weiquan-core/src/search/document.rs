@@ -111,7 +111,7 @@ impl Engine {
 
     /// The indexed law a citation's name (a title, short title or alias) stands for.
     pub(super) fn law_id(&self, name: &str) -> Option<&String> {
-        self.law_ids.get(&law_key(self.analyzer.law_title(&crate::text::normalize(name))))
+        self.law_ids.get(&law_key(&self.analyzer.law_title(&crate::text::normalize(name))))
     }
 
     /// Where a citation in `document` leads: the article when its law is

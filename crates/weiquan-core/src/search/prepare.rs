@@ -134,7 +134,7 @@ impl Engine {
         let chars: Vec<char> = reference.law.chars().collect();
         let Some((start, title)) = (0..chars.len()).find_map(|start| {
             let candidate: String = chars[start..].iter().collect();
-            let title = law_key(self.analyzer.law_title(&candidate));
+            let title = law_key(&self.analyzer.law_title(&candidate));
             self.law_ids.contains_key(&title).then_some((start, title))
         }) else {
             return Ok(None);

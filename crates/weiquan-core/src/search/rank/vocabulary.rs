@@ -139,7 +139,7 @@ impl Engine {
         let mut texts = Vec::new();
         for citation in crate::content::citations::extract(text, &is_law) {
             let crate::content::citations::CitedLaw::Named(name) = &citation.law else { continue };
-            let key = law_key(self.analyzer.law_title(&crate::text::normalize(name)));
+            let key = law_key(&self.analyzer.law_title(&crate::text::normalize(name)));
             for &number in &citation.articles {
                 let label = crate::text::numerals::label(number);
                 texts.extend(self.article_in_force(&searcher, &key, number, &label)?.map(|article| article.text));
