@@ -58,26 +58,6 @@ pub(super) struct Args {
     weights: Option<PathBuf>,
 }
 
-/// The words of `judged` filed under the articles judged (grade 2 or 3)
-/// to answer them, and how many questions were filed.
-fn asked_words<'a>(engine: &Engine, judged: impl IntoIterator<Item = &'a Judged>) -> (Asked, usize) {
-    let mut questions = Vec::new();
-    for judged in judged {
-        let words: Vec<String> = engine.concepts(&judged.q).into_iter().filter(|w| !is_numbering(w)).collect();
-        let articles: Vec<ArticleName> = judged
-            .relevant
-            .iter()
-            .filter(|item| item.grade >= 2)
-            .filter_map(|item| Some(ArticleName { title: item.title.clone(), label: item.article.clone()? }))
-            .collect();
-        if !words.is_empty() && !articles.is_empty() {
-            questions.push((words, articles));
-        }
-    }
-    let count = questions.len();
-    (Asked::learn(questions), count)
-}
-
 /// A `--split` value.
 fn parse_split(text: &str) -> Result<Split, String> {
     Split::parse(text).ok_or_else(|| format!("unknown half `{text}`: use tune or check"))
@@ -353,6 +333,26 @@ fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> a
     std::fs::write(out, text).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
     println!("已写入 {}（{} 对问题和条文）", out.display(), pairs.len());
     Ok(())
+}
+
+/// The words of `judged` filed under the articles judged (grade 2 or 3)
+/// to answer them, and how many questions were filed.
+fn asked_words<'a>(engine: &Engine, judged: impl IntoIterator<Item = &'a Judged>) -> (Asked, usize) {
+    let mut questions = Vec::new();
+    for judged in judged {
+        let words: Vec<String> = engine.concepts(&judged.q).into_iter().filter(|w| !is_numbering(w)).collect();
+        let articles: Vec<ArticleName> = judged
+            .relevant
+            .iter()
+            .filter(|item| item.grade >= 2)
+            .filter_map(|item| Some(ArticleName { title: item.title.clone(), label: item.article.clone()? }))
+            .collect();
+        if !words.is_empty() && !articles.is_empty() {
+            questions.push((words, articles));
+        }
+    }
+    let count = questions.len();
+    (Asked::learn(questions), count)
 }
 
 /// `--learn-asked OUT`: files the words of the tune halves' questions under

@@ -158,7 +158,8 @@ impl Engine {
             }
         }
         let kind_of = Column::open(searcher, "kind_code");
-        for (address, strength) in self.bridge(searcher, &candidates, &kind_of, phases.restrict)? {
+        let tie_of = Column::open(searcher, "tie");
+        for (address, strength) in self.bridge(searcher, &candidates, &kind_of, &tie_of, phases.restrict)? {
             match position.get(&address) {
                 Some(&i) => candidates[i].bridge = candidates[i].bridge.max(strength),
                 None => {
@@ -189,7 +190,6 @@ impl Engine {
             .zip(measured.split_off(candidates.len()))
             .map(|(lead, features)| (lead.address, features.get(Feature::Coverage)))
             .collect();
-        let tie_of = Column::open(searcher, "tie");
         let mut units: Vec<(bool, f32, u64, RankedUnit)> = candidates
             .iter()
             .zip(measured)
@@ -228,13 +228,13 @@ impl Engine {
         searcher: &Searcher,
         candidates: &[Candidate],
         kind_of: &Column,
+        tie_of: &Column,
         restrict: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
     ) -> Result<Vec<(DocAddress, f32)>, Error> {
         let best = candidates.iter().map(|c| c.first).fold(0.0_f32, f32::max);
         if best <= 0.0 {
             return Ok(Vec::new());
         }
-        let tie_of = Column::open(searcher, "tie");
         let mut ordered: Vec<&Candidate> = candidates.iter().collect();
         ordered.sort_by(|a, b| b.first.total_cmp(&a.first).then(tie_of.get(a.address).cmp(&tie_of.get(b.address))));
         // The strongest citation of each article, then one lookup per article.
