@@ -42,6 +42,11 @@ pub(super) fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow:
         .partition(|problem| official.iter().any(|root| problem.path.starts_with(root)));
     loaded.problems.extend(dangling);
     loaded.problems.extend(content::citations::dangling_in_glossary(&loaded.glossary, &loaded.documents, &law_title));
+    loaded.problems.extend(content::citations::dangling_in_lists(
+        &loaded.article_questions,
+        &loaded.documents,
+        &law_title,
+    ));
     loaded.problems.extend(loaded.unknown_tags());
     loaded.problems.extend(loaded.unchecked());
     loaded.problems.extend(content::questions::too_few(&loaded.documents));

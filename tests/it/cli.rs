@@ -77,14 +77,15 @@ fn check_lists_every_problem_and_fails() {
     let output = weiquan(&["check", "--content", invalid.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let problems = stderr(&output);
-    assert_eq!(problems.lines().count(), 15, "{problems}");
+    assert_eq!(problems.lines().count(), 17, "{problems}");
+    assert!(problems.contains("bad.txt:2: no `=>`"), "{problems}");
     assert!(problems.contains("few-questions.md:4: 消费警示 has only 2 questions"), "{problems}");
     assert!(problems.contains("unknown-field.md:3: invalid front matter: unknown field `sevrity`"), "{problems}");
     assert!(problems.contains("bad-bytes.md:4: the file is not valid UTF-8 text"), "{problems}");
     assert!(problems.contains("glossary.toml:8: `格式条款` is defined twice"), "{problems}");
     assert!(problems.contains("glossary.toml:16: `仲裁`: `basis` (仲裁法的规定) cites no article"), "{problems}");
     assert!(problems.contains("unchecked.md:2: 消费警示 has no `checked` date"), "{problems}");
-    assert!(stdout(&output).contains("问题 15 个"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("问题 17 个"), "{}", stdout(&output));
 }
 
 #[test]

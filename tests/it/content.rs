@@ -97,6 +97,26 @@ fn the_glossary_is_loaded_and_its_bases_checked() {
 }
 
 #[test]
+fn questions_written_for_articles_are_checked_against_the_loaded_laws() {
+    let loaded = content::load(&[fixture("content")], Clock::default().today(), &|_, _| {}).unwrap();
+    let text = "# 示例\n示例消费者保护法 第二十五条 => 网购衣服能退吗\n示例消费者保护法 第九十九条 => 问题\n\
+                不存在法 第一条 => 问题\n没有箭头的一行\n示例消费者保护法 二十五 => 问题\n";
+    let files = [(std::path::PathBuf::from("article-questions/sample.txt"), text.to_string())];
+    let same = |name: &str| name.to_string();
+    let problems: Vec<String> =
+        content::citations::dangling_in_lists(&files, &loaded.documents, &same).iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    for (problem, expected) in problems.iter().zip([
+        "sample.txt:3: cites 《示例消费者保护法》第九十九条, which the loaded 《示例消费者保护法》 does not have",
+        "sample.txt:4: cites 《不存在法》, which names no loaded law",
+        "sample.txt:5: no `=>`",
+        "sample.txt:6: `二十五` is not an article label",
+    ]) {
+        assert!(problem.contains(expected), "{problem} lacks {expected}");
+    }
+}
+
+#[test]
 fn guides_and_warnings_with_fewer_than_five_questions_are_reported_on_their_line() {
     let loaded = content::load(&[fixture("invalid")], Clock::default().today(), &|_, _| {}).unwrap();
     let problems: Vec<String> = content::questions::too_few(&loaded.documents).iter().map(|p| p.to_string()).collect();

@@ -92,6 +92,30 @@ fn an_index_built_with_other_asked_words_files_those_instead() {
 }
 
 #[test]
+fn questions_written_for_an_article_find_it() {
+    // 翻新机 is in no text of the fixture; a root's article-questions/ files
+    // it under 第五十五条, and `weiquan check` reads the same lines.
+    let root = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixture("content"), root.path());
+    let folder = root.path().join(weiquan::content::ARTICLE_QUESTIONS_FOLDER);
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("sample.txt"),
+        "# 示例\n示例消费者保护法 第五十五条 => 买到翻新机冒充新机能赔几倍 | 假货\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = weiquan::clock::Clock::default();
+    weiquan::search::build(dir.path(), &[root.path().to_path_buf()], &clock, &|_, _, _| {}).unwrap();
+    let engine = weiquan::search::Engine::open(dir.path(), clock).unwrap();
+    let request = SearchRequest { kinds: vec![Kind::Law], explain: true, ..SearchRequest::new("翻新机") };
+    let results = engine.search(&request).unwrap();
+    assert_eq!(results.hits.first().map(unit_id), Some(format!("{LAW}#第五十五条")), "{:?}", results.hits);
+    let features = results.hits[0].explain.as_ref().expect("explained");
+    assert!(features.iter().any(|f| f.feature == "bm25_asked" && f.value > 0.0), "{features:?}");
+}
+
+#[test]
 fn a_guides_typical_questions_find_the_articles_it_cites() {
     let fixture = shared_index();
     // guides/return-goods lists 网购的鞋子尺码不合适… and cites 第二十五条,

@@ -3,6 +3,7 @@
 //! such as 第十八条、第十九条 or 第十条至第十二条.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use super::glossary::Glossary;
 use super::model::{Document, Kind, Problem};
@@ -176,6 +177,52 @@ pub fn dangling_in_glossary(
             )));
         } else if !laws.articles.is_empty() {
             problems.extend(laws.check(basis, None).into_iter().map(problem));
+        }
+    }
+    problems
+}
+
+/// One line of a list by article (`asked.txt`, `article-questions/*.txt`):
+/// `民法典 第五百八十五条 => …` gives the title, the label and what follows
+/// the arrow; a blank or comment line (`#`) gives `None`; any other line is
+/// malformed.
+pub fn article_line(line: &str) -> Result<Option<(&str, &str, &str)>, &'static str> {
+    let line = line.split('#').next().unwrap_or("").trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let (name, rest) = line.split_once("=>").ok_or("no `=>`: write `法律名称 第X条 => …`")?;
+    let (title, label) =
+        name.trim().rsplit_once(char::is_whitespace).ok_or("no article before `=>`: write `法律名称 第X条 => …`")?;
+    Ok(Some((title.trim(), label.trim(), rest.trim())))
+}
+
+/// What is wrong with lists by article (each file's path and text): lines
+/// that are not `法律名称 第X条 => …`, and articles no loaded law has.
+pub fn dangling_in_lists(
+    files: &[(PathBuf, String)],
+    documents: &[Document],
+    law_title: &dyn Fn(&str) -> String,
+) -> Vec<Problem> {
+    let laws = LoadedLaws::new(documents, law_title);
+    let mut problems = Vec::new();
+    for (path, text) in files {
+        for (number, line) in text.lines().enumerate() {
+            let problem = |reason: String| Problem { path: path.clone(), line: Some(number + 1), reason };
+            match article_line(line) {
+                Err(reason) => problems.push(problem(reason.to_string())),
+                Ok(Some((title, label, _))) => match super::articles::parse_article_start(label) {
+                    None => problems.push(problem(format!("`{label}` is not an article label: write 第X条"))),
+                    // An inserted article (第十七条之一) is checked by the
+                    // article it follows.
+                    Some(article) if !laws.articles.is_empty() => {
+                        let citation = format!("《{title}》{}", numerals::label(article.number));
+                        problems.extend(laws.check(&citation, None).into_iter().map(problem));
+                    }
+                    Some(_) => {}
+                },
+                Ok(_) => {}
+            }
         }
     }
     problems

@@ -41,6 +41,10 @@ pub const CORE_LAWS_FILE: &str = "core-laws.txt";
 /// What people ask, by the article that answers it (`search::rank::asked`):
 /// learned by `weiquan eval --learn-asked`, and staff may add lines.
 pub const ASKED_FILE: &str = "asked.txt";
+/// The folder of a content root that holds the typical questions each
+/// article answers, written by people (`search::rank::asked`): `.txt` files
+/// of `民法典 第五百八十五条 => 问题 | 问题` lines.
+pub const ARTICLE_QUESTIONS_FOLDER: &str = "article-questions";
 /// The shared tag vocabulary of a content root: tags separated by spaces or
 /// new lines, `#` comments. `weiquan check` reports tags outside it.
 pub const TAGS_FILE: &str = "tags.txt";
@@ -113,6 +117,9 @@ pub struct Loaded {
     pub core_laws: String,
     /// The roots' lists of what people ask, by article.
     pub asked: String,
+    /// The roots' typical questions by article (`article-questions/*.txt`):
+    /// each file's path and text.
+    pub article_questions: Vec<(PathBuf, String)>,
     /// The roots' glossaries (`glossary.toml`), merged.
     pub glossary: glossary::Glossary,
 }
@@ -226,6 +233,10 @@ pub fn load(roots: &[PathBuf], today: NaiveDate, progress: &dyn Fn(usize, usize)
         loaded.aliases.push_str(&read_optional(&root.join(ALIASES_FILE))?);
         loaded.core_laws.push_str(&read_optional(&root.join(CORE_LAWS_FILE))?);
         loaded.asked.push_str(&read_optional(&root.join(ASKED_FILE))?);
+        for path in article_question_files(root)? {
+            let text = read_optional(&path)?;
+            loaded.article_questions.push((path, text));
+        }
         loaded.tags.push_str(&read_optional(&root.join(TAGS_FILE))?);
         let glossary = root.join(glossary::GLOSSARY_FILE);
         if glossary.is_file() {
@@ -269,6 +280,26 @@ fn read_optional(path: &Path) -> Result<String, Error> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
         Err(source) => Err(Error::Io { path: path.to_path_buf(), source }),
     }
+}
+
+/// The `.txt` files of a root's [`ARTICLE_QUESTIONS_FOLDER`], sorted; none
+/// when it has no such folder.
+fn article_question_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
+    let folder = root.join(ARTICLE_QUESTIONS_FOLDER);
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(Error::Io { path: folder, source }),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|source| Error::Io { path: folder.clone(), source })?.path();
+        if path.extension().is_some_and(|e| e == "txt") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Stage 1: the Markdown files under a root, sorted, without hidden files,
@@ -396,7 +427,10 @@ pub fn fingerprint(roots: &[PathBuf]) -> Result<String, Error> {
     let mut hasher = std::hash::DefaultHasher::new();
     for root in roots {
         let lists = LIST_FILES.map(|name| root.join(name));
-        let files = discover(root)?.into_iter().chain(lists.into_iter().filter(|p| p.is_file()));
+        let files = discover(root)?
+            .into_iter()
+            .chain(lists.into_iter().filter(|p| p.is_file()))
+            .chain(article_question_files(root)?);
         for path in files {
             let meta = std::fs::metadata(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
             path.hash(&mut hasher);

@@ -148,6 +148,9 @@ fn write_generation(
         cited_articles(&analyzer, &is_law, document, &Unit { article: None, anchor: None, chapter: Vec::new(), text })
     };
     asked.add(asked::typical_questions(&loaded.documents, |text| analyzer.concepts(text), section_cites));
+    for (_, text) in &loaded.article_questions {
+        asked.add(asked::article_questions(text, |text| analyzer.concepts(text)));
+    }
     let asked = asked.field_texts();
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
@@ -180,7 +183,7 @@ pub(crate) fn unit_documents(
     cited: &[Vec<(String, u32)>],
     citing: &HashMap<(String, u32), usize>,
     consumer: &HashMap<String, f64>,
-    asked: &HashMap<(String, u32), String>,
+    asked: &HashMap<asked::ArticleKey, String>,
 ) -> Vec<TantivyDocument> {
     let key = law_key(&document.meta.title);
     let consumer = match document.kind {
@@ -193,8 +196,9 @@ pub(crate) fn unit_documents(
         let article = unit.article.as_ref().map(|article| (key.clone(), article.number));
         let citations = article.as_ref().and_then(|article| citing.get(article)).copied().unwrap_or(0);
         let mut doc = unit_document(fields, document, unit, citations);
+        let asked_key = unit.article.as_ref().map(|article| (key.clone(), article.number, article.sub));
         if document.kind == content::Kind::Law
-            && let Some(words) = article.as_ref().and_then(|article| asked.get(article))
+            && let Some(words) = asked_key.as_ref().and_then(|article| asked.get(article))
         {
             doc.add_text(fields.asked, words);
         }

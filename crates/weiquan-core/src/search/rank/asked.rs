@@ -10,11 +10,14 @@
 //! The shipped guides and warnings add to it at every full build
 //! ([`typical_questions`]): their typical questions (常见问题) are filed under
 //! the articles they cite, so a question worded like one of them finds the
-//! articles that answer it, not only the guide.
+//! articles that answer it, not only the guide. So do the questions people
+//! wrote for single articles after reading them (a content root's
+//! `article-questions/`, [`article_questions`]).
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::content::citations::law_key;
+use crate::content::articles::parse_article_start;
+use crate::content::citations::{article_line, law_key};
 use crate::content::questions::answering_section;
 use crate::content::{Document, Kind, markdown};
 
@@ -29,6 +32,10 @@ const MAX_REPEAT: usize = 3;
 /// one fold of the tune halves (docs/RELEVANCE.md, "Typical questions filed
 /// under the articles").
 pub const MAX_CITED: usize = 12;
+
+/// An article as the index finds it: the law's title key, the article
+/// number and the inserted number (the 之一 of 第十七条之一).
+pub type ArticleKey = (String, u32, Option<u32>);
 
 /// An article, as judgments name it: the short title and the label.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -50,14 +57,11 @@ impl Asked {
     /// comment. Lines without `=>` or words are skipped.
     pub fn parse(text: &str) -> Asked {
         let mut articles: BTreeMap<ArticleName, Vec<(String, usize)>> = BTreeMap::new();
-        for line in text.lines().map(|l| l.split('#').next().unwrap_or("").trim()) {
-            let Some((name, words)) = line.split_once("=>") else { continue };
-            let Some((title, label)) = name.trim().rsplit_once(char::is_whitespace) else { continue };
+        for (name, words) in article_lines(text) {
             let words = words.split(',').filter_map(|w| {
                 let (word, count) = w.trim().rsplit_once(':').unwrap_or((w.trim(), "1"));
                 Some((word.trim().to_string(), count.trim().parse().ok()?)).filter(|(w, _)| !w.is_empty())
             });
-            let name = ArticleName { title: title.trim().to_string(), label: label.trim().to_string() };
             articles.entry(name).or_default().extend(words);
         }
         articles.retain(|_, words| !words.is_empty());
@@ -112,14 +116,14 @@ impl Asked {
             .collect()
     }
 
-    /// The text of the `asked` field of each article, by law title key and
-    /// article number: each word repeated as often as it was asked, at most
-    /// [`MAX_REPEAT`] times.
-    pub fn field_texts(&self) -> HashMap<(String, u32), String> {
-        let mut texts: HashMap<(String, u32), String> = HashMap::new();
+    /// The text of the `asked` field of each article, by law title key,
+    /// article number and inserted number (the 之一 of 第十七条之一): each
+    /// word repeated as often as it was asked, at most [`MAX_REPEAT`] times.
+    pub fn field_texts(&self) -> HashMap<ArticleKey, String> {
+        let mut texts: HashMap<ArticleKey, String> = HashMap::new();
         for (name, words) in &self.articles {
-            let Some(number) = crate::text::numerals::article_label(&name.label) else { continue };
-            let text = texts.entry((law_key(&name.title), number)).or_default();
+            let Some(article) = parse_article_start(&name.label) else { continue };
+            let text = texts.entry((law_key(&name.title), article.number, article.sub)).or_default();
             for (word, count) in words {
                 for _ in 0..(*count).min(MAX_REPEAT) {
                     text.push_str(word);
@@ -183,6 +187,41 @@ pub fn typical_questions(
     questions
 }
 
+/// The lines `民法典 第五百八十五条 => …` of a list by article: the article
+/// and what follows the arrow. Comments and malformed lines are skipped
+/// (`weiquan check` reports the latter).
+fn article_lines(text: &str) -> impl Iterator<Item = (ArticleName, &str)> {
+    text.lines().filter_map(|line| {
+        let (title, label, rest) = article_line(line).ok()??;
+        Some((ArticleName { title: title.to_string(), label: label.to_string() }, rest))
+    })
+}
+
+/// The typical questions people wrote for each article
+/// (`article-questions/*.txt`: `民法典 第五百八十五条 => 问题 | 问题`), in
+/// the file's order, empty questions left out.
+pub fn parse_article_questions(text: &str) -> Vec<(ArticleName, Vec<String>)> {
+    article_lines(text)
+        .map(|(name, rest)| {
+            (name, rest.split('|').map(str::trim).filter(|q| !q.is_empty()).map(str::to_string).collect::<Vec<_>>())
+        })
+        .filter(|(_, questions)| !questions.is_empty())
+        .collect()
+}
+
+/// The typical questions written for articles, each as its words with its
+/// article, to be filed as judged questions are: document expansion written
+/// by people who read the article, blind to the judged sets.
+pub fn article_questions(text: &str, concepts: impl Fn(&str) -> Vec<String>) -> Vec<(Vec<String>, Vec<ArticleName>)> {
+    parse_article_questions(text)
+        .into_iter()
+        .flat_map(|(article, questions)| {
+            let words: Vec<Vec<String>> = questions.iter().map(|q| question_words(q, &concepts)).collect();
+            words.into_iter().filter(|w| !w.is_empty()).map(move |w| (w, vec![article.clone()]))
+        })
+        .collect()
+}
+
 /// Citations as article names, each once, in order.
 fn names(cited: &[(String, u32)]) -> Vec<ArticleName> {
     let mut articles: Vec<ArticleName> = Vec::new();
@@ -232,7 +271,7 @@ mod tests {
         );
         assert_eq!(Asked::parse(&asked.to_text()), asked);
         let texts = asked.field_texts();
-        assert_eq!(texts[&(law_key("消费者权益保护法"), 53)], "健身房 健身房 跑路 退钱 ");
+        assert_eq!(texts[&(law_key("消费者权益保护法"), 53, None)], "健身房 健身房 跑路 退钱 ");
         assert_eq!(asked.len(), 2);
     }
 
@@ -242,9 +281,25 @@ mod tests {
             "# learned\n民法典 第五百八十五条 => 违约金:9 # many\nno arrow\n民法典 => 定金:1\n价格法 第十四条 => :2, 涨价\n",
         );
         let texts = asked.field_texts();
-        assert_eq!(texts[&(law_key("民法典"), 585)], "违约金 违约金 违约金 ");
-        assert_eq!(texts[&(law_key("价格法"), 14)], "涨价 ");
+        assert_eq!(texts[&(law_key("民法典"), 585, None)], "违约金 违约金 违约金 ");
+        assert_eq!(texts[&(law_key("价格法"), 14, None)], "涨价 ");
+        let inserted = Asked::parse("刑法 第十七条之一 => 老人:1\n刑法 第十七条 => 未成年:1\n").field_texts();
+        assert_eq!(inserted[&(law_key("刑法"), 17, Some(1))], "老人 ", "an inserted article has its own words");
+        assert_eq!(inserted[&(law_key("刑法"), 17, None)], "未成年 ");
         assert_eq!(asked.len(), 2);
+    }
+
+    #[test]
+    fn questions_written_for_articles_are_filed_under_them_one_by_one() {
+        let text =
+            "# 示例\n民法典 第五百八十五条 => 违约金太高 | 违约金 太少 | \n没有箭头 | 问题\n价格法 第十三条 =>  \n";
+        assert_eq!(
+            parse_article_questions(text),
+            vec![(article("民法典", "第五百八十五条"), vec!["违约金太高".to_string(), "违约金 太少".to_string()])]
+        );
+        let concepts = |text: &str| text.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let asked = Asked::learn(article_questions(text, concepts));
+        assert_eq!(asked.to_text(), "民法典 第五百八十五条 => 太少:1, 违约金:1, 违约金太高:1\n");
     }
 
     #[test]
