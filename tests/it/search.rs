@@ -113,6 +113,16 @@ fn questions_written_for_an_article_find_it() {
     assert_eq!(results.hits.first().map(unit_id), Some(format!("{LAW}#第五十五条")), "{:?}", results.hits);
     let features = results.hits[0].explain.as_ref().expect("explained");
     assert!(features.iter().any(|f| f.feature == "bm25_asked" && f.value > 0.0), "{features:?}");
+    // Matched whole, a question told the same way is close to it.
+    let story = SearchRequest { explain: true, ..SearchRequest::new("买到的翻新机冒充新机，能赔几倍") };
+    let results = engine.search(&story).unwrap();
+    let hit = results.hits.iter().find(|hit| unit_id(hit) == format!("{LAW}#第五十五条")).expect("found");
+    let similar = hit.explain.as_ref().and_then(|f| f.iter().find(|f| f.feature == "similar_question"));
+    assert!(similar.is_some_and(|f| f.value > 0.8), "{:?}", hit.explain);
+    for other in results.hits.iter().filter(|hit| unit_id(hit) != format!("{LAW}#第五十五条")) {
+        let features = other.explain.as_ref().expect("explained");
+        assert!(features.iter().all(|f| f.feature != "similar_question"), "{features:?}");
+    }
 }
 
 #[test]

@@ -13,6 +13,7 @@ use super::Error;
 use super::analyzer::{self, Analyzer, Lexicon};
 use super::rank;
 use super::rank::asked::{self, Asked};
+use super::rank::written::WrittenFile;
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
 use super::suggest::Catalog;
@@ -152,6 +153,7 @@ fn write_generation(
         asked.add(asked::article_questions(text, |text| analyzer.concepts(text)));
     }
     let asked = asked.field_texts();
+    store::write_json(generation, store::WRITTEN, &written_questions(loaded))?;
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
         if document.is_published() {
@@ -171,6 +173,39 @@ fn write_generation(
     }
     writer.wait_merging_threads()?;
     Ok(units)
+}
+
+/// A unit's `tie` hash: a stable hash of its id (`doc_id#anchor`), by
+/// which equal scores are ordered and written questions find their unit.
+fn tie(document: &Document, unit: &Unit) -> u64 {
+    crate::text::stable_hash(0, &format!("{}#{}", document.id, unit.anchor.as_deref().unwrap_or_default()))
+}
+
+/// The questions written for single articles (`article-questions/`), each
+/// once, with the units of their articles in every version of the law.
+fn written_questions(loaded: &Loaded) -> WrittenFile {
+    let mut file = WrittenFile::default();
+    let mut by_article: HashMap<asked::ArticleKey, Vec<u32>> = HashMap::new();
+    for (_, text) in &loaded.article_questions {
+        for (name, questions) in asked::parse_article_questions(text) {
+            let Some(article) = content::articles::parse_article_start(&name.label) else { continue };
+            let ids = by_article.entry((law_key(&name.title), article.number, article.sub)).or_default();
+            for question in questions {
+                ids.push(file.questions.len() as u32);
+                file.questions.push(question);
+            }
+        }
+    }
+    for document in loaded.documents.iter().filter(|d| d.kind == content::Kind::Law && d.is_published()) {
+        let key = law_key(&document.meta.title);
+        for unit in &document.units {
+            let Some(article) = &unit.article else { continue };
+            if let Some(ids) = by_article.get(&(key.clone(), article.number, article.sub)) {
+                file.units.push((tie(document, unit), ids.clone()));
+            }
+        }
+    }
+    file
 }
 
 /// The index documents of one document's units. `cited` holds the articles
@@ -390,8 +425,7 @@ fn unit_document(fields: &Fields, document: &Document, unit: &Unit, citations: u
     doc.add_f64(fields.in_force, in_force(meta.status));
     doc.add_f64(fields.cited, (citations as f64).ln_1p());
     doc.add_u64(fields.kind_code, rank::kind_code(document.kind));
-    let unit_id = format!("{}#{}", document.id, unit.anchor.as_deref().unwrap_or_default());
-    doc.add_u64(fields.tie, crate::text::stable_hash(0, &unit_id));
+    doc.add_u64(fields.tie, tie(document, unit));
     let mut bits = 0;
     if is_local(document) {
         bits |= rank::flags::LOCAL;

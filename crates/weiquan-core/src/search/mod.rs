@@ -316,6 +316,10 @@ pub struct Engine {
     glossary: content::glossary::Glossary,
     /// What each reindex changed, for caches of pages.
     changes: changes::Changes,
+    /// The questions written for single articles, by unit, for the
+    /// `similar_question` feature. Units added by a later reindex have none
+    /// until the next full build.
+    written: rank::written::Written,
 }
 
 /// Inputs whose completions are remembered, at most (each ≤ 10 entries).
@@ -358,7 +362,14 @@ impl Engine {
         } else {
             content::glossary::Glossary::default()
         };
+        // Generations built before the written questions have none.
+        let written = if generation.join(store::WRITTEN).is_file() {
+            rank::written::Written::new(store::read_json(&generation, store::WRITTEN)?)
+        } else {
+            rank::written::Written::default()
+        };
         let engine = Engine {
+            written,
             consumer,
             glossary,
             index,

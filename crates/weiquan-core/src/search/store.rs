@@ -28,6 +28,8 @@ pub const CATALOG: &str = "suggestions.json";
 pub const CONSUMER: &str = "consumer.json";
 /// The glossary the generation's pages mark terms with.
 pub const GLOSSARY: &str = "glossary.json";
+/// The questions written for single articles, by unit (`rank::written`).
+pub const WRITTEN: &str = "written.json";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// What an index was built from, written when a build completes.

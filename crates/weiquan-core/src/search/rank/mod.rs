@@ -17,6 +17,7 @@ pub mod first_pass;
 pub mod fit;
 pub mod pipeline;
 pub mod vocabulary;
+pub mod written;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -110,6 +111,9 @@ features! {
     GuideOrWarning = "guide_or_warning";
     /// How strongly a matching guide, warning or case cites the unit.
     Bridge = "bridge";
+    /// How close the query comes to the nearest question written for the
+    /// unit's article ([`written`]): the cosine of their character pairs.
+    SimilarQuestion = "similar_question";
 }
 
 impl Feature {
@@ -134,6 +138,7 @@ impl Feature {
                 | Feature::Learned
                 | Feature::Proximity
                 | Feature::Bridge
+                | Feature::SimilarQuestion
         )
     }
 }

@@ -190,12 +190,15 @@ impl Engine {
             .zip(measured.split_off(candidates.len()))
             .map(|(lead, features)| (lead.address, features.get(Feature::Coverage)))
             .collect();
+        let written = self.written.matches(phases.context.text);
         let mut units: Vec<(bool, f32, u64, RankedUnit)> = candidates
             .iter()
             .zip(measured)
-            .map(|(candidate, features)| {
+            .map(|(candidate, mut features)| {
+                let tie = tie_of.get(candidate.address);
+                features.set(Feature::SimilarQuestion, written.best(tie));
                 let unit = RankedUnit { address: candidate.address, score: model.score(&features), features };
-                (Some(candidate.address) == phases.named, candidate.first, tie_of.get(candidate.address), unit)
+                (Some(candidate.address) == phases.named, candidate.first, tie, unit)
             })
             .collect();
         // Units that tie on everything keep one order whatever segments the
