@@ -1,15 +1,20 @@
 //! Questions written for single articles (a content root's
 //! `article-questions/`), matched one by one: the `similar_question`
-//! feature is how close the query comes to the nearest question written for
-//! the unit's article. The `asked` field pools all of an article's
+//! feature is how close the query comes to the [`NEAREST`] closest
+//! questions written for the unit's article. The `asked` field pools all of an article's
 //! questions into one bag of words, where a long everyday question matches
 //! a few words of many bags; compared whole, the one question that tells
 //! the same story stands out (nearest-neighbour retrieval over FAQs).
 //!
-//! Closeness is the cosine of the two texts' character pairs, each pair
-//! weighted by its IDF among the written questions: character pairs need
+//! Closeness is the cosine of the two texts' characters and character
+//! pairs, each weighted by its IDF among the written questions: they need
 //! no word splitting, so 吃出苍蝇 meets 吃出头发 on 吃出 whatever jieba does
-//! with either.
+//! with either. Characters and pairs, and the sum over the three closest
+//! questions rather than the closest alone, were chosen on the tune half of
+//! the consumer set (docs/RELEVANCE.md).
+
+/// How many of an article's closest questions count.
+pub const NEAREST: usize = 3;
 
 use std::collections::HashMap;
 
@@ -31,25 +36,25 @@ pub struct WrittenFile {
 pub struct Written {
     /// A unit's `tie` hash → its questions.
     by_unit: HashMap<u64, Vec<u32>>,
-    /// A character pair → the questions holding it, and its IDF.
+    /// A character or pair → the questions holding it, and its IDF.
     postings: HashMap<u64, (Vec<u32>, f32)>,
-    /// Each question's length: the sum of its pairs' IDF.
+    /// Each question's length: the sum of its characters' and pairs' IDF.
     norms: Vec<f32>,
-    /// The IDF of a pair no question holds.
+    /// The IDF of a character or pair no question holds.
     unseen: f32,
 }
 
 impl Written {
-    /// Indexes the questions of `file` by their character pairs.
+    /// Indexes the questions of `file` by their characters and pairs.
     pub fn new(file: WrittenFile) -> Written {
         let mut postings: HashMap<u64, (Vec<u32>, f32)> = HashMap::new();
-        let pairs: Vec<Vec<u64>> = file.questions.iter().map(|q| pairs(q)).collect();
+        let pairs: Vec<Vec<u64>> = file.questions.iter().map(|q| terms(q)).collect();
         for (question, held) in pairs.iter().enumerate() {
             for pair in held {
                 postings.entry(*pair).or_default().0.push(question as u32);
             }
         }
-        // ln(1 + N / df): above 0 for every pair, however few the questions.
+        // ln(1 + N / df): above 0 for every term, however few the questions.
         let count = file.questions.len() as f32;
         for (questions, idf) in postings.values_mut() {
             *idf = (1.0 + count / questions.len() as f32).ln();
@@ -63,7 +68,7 @@ impl Written {
         let mut shared: HashMap<u32, f32> = HashMap::new();
         let mut length = 0.0;
         if !self.by_unit.is_empty() {
-            for pair in pairs(query) {
+            for pair in terms(query) {
                 match self.postings.get(&pair) {
                     Some((questions, idf)) => {
                         length += idf;
@@ -82,36 +87,47 @@ impl Written {
 /// A query's overlap with the written questions.
 pub struct Matches<'a> {
     written: &'a Written,
-    /// A question → the IDF of the pairs it shares with the query.
+    /// A question → the IDF of the terms it shares with the query.
     shared: HashMap<u32, f32>,
-    /// The query's length: the sum of its pairs' IDF.
+    /// The query's length: the sum of its terms' IDF.
     length: f32,
 }
 
 impl Matches<'_> {
-    /// The cosine between the query and the closest question written for
-    /// the unit with this `tie` hash; 0 when none was written for it.
+    /// The sum of the cosines between the query and the [`NEAREST`]
+    /// closest questions written for the unit with this `tie` hash; 0 when
+    /// none was written for it.
     pub fn best(&self, tie: u64) -> f32 {
         let Some(questions) = self.written.by_unit.get(&tie) else { return 0.0 };
-        questions
-            .iter()
-            .filter_map(|q| {
-                let shared = self.shared.get(q)?;
-                let norm = self.written.norms[*q as usize];
-                (norm > 0.0 && self.length > 0.0).then(|| shared / (norm * self.length).sqrt())
-            })
-            .fold(0.0, f32::max)
+        let mut nearest = [0.0_f32; NEAREST];
+        for q in questions {
+            let Some(shared) = self.shared.get(q) else { continue };
+            let norm = self.written.norms[*q as usize];
+            if norm <= 0.0 || self.length <= 0.0 {
+                continue;
+            }
+            let cosine = shared / (norm * self.length).sqrt();
+            // Keep the largest: replace the smallest kept when larger.
+            let smallest = nearest.iter_mut().min_by(|a, b| a.total_cmp(b)).expect("NEAREST > 0");
+            if cosine > *smallest {
+                *smallest = cosine;
+            }
+        }
+        nearest.iter().sum()
     }
 }
 
-/// The distinct pairs of adjacent letters and digits of `text` (punctuation
-/// and spaces left out), each as one number.
-fn pairs(text: &str) -> Vec<u64> {
+/// The distinct letters and digits of `text`, and pairs of adjacent ones
+/// (punctuation and spaces left out), each as one number: a character is
+/// its code, below 2^32; a pair is the first code times 2^32 plus the
+/// second.
+fn terms(text: &str) -> Vec<u64> {
     let chars: Vec<char> = crate::text::normalize(text).chars().filter(|c| c.is_alphanumeric()).collect();
-    let mut pairs: Vec<u64> = chars.windows(2).map(|w| (u64::from(w[0]) << 32) | u64::from(w[1])).collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
+    let pairs = chars.windows(2).map(|w| (u64::from(w[0]) << 32) | u64::from(w[1]));
+    let mut terms: Vec<u64> = chars.iter().map(|c| u64::from(*c)).chain(pairs).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    terms
 }
 
 #[cfg(test)]
@@ -127,11 +143,11 @@ mod tests {
     }
 
     #[test]
-    fn the_closest_question_of_a_unit_decides() {
+    fn the_closest_questions_of_a_unit_decide() {
         let written = written();
         let matches = written.matches("外卖吃出苍蝇，商家只退了这一单");
         assert!(matches.best(1) > 0.3, "{}", matches.best(1));
-        assert_eq!(matches.best(2), 0.0, "nothing in common with either question of unit 2");
+        assert!(matches.best(2) < matches.best(1) / 3.0, "unit 2's questions share a character or two");
         assert_eq!(matches.best(3), 0.0, "no question written for unit 3");
         let gym = written.matches("健身房跑路了");
         assert!(gym.best(2) > gym.best(1), "the gym question of unit 2 is the close one");
@@ -141,7 +157,9 @@ mod tests {
     fn a_question_matches_itself_fully_and_punctuation_is_left_out() {
         let written = written();
         let same = written.matches("网上买的衣服，不合适能退吗？");
-        assert!((same.best(2) - 1.0).abs() < 1e-5, "{}", same.best(2));
+        let itself = same.best(2) - written.matches("网上买的衣服不合适能退吗").best(2);
+        assert!(itself.abs() < 1e-5, "punctuation changes nothing");
+        assert!(same.best(2) > 1.0, "the question itself counts 1, the other question of unit 2 a little");
         assert_eq!(written.matches("").best(2), 0.0);
         assert_eq!(Written::default().matches("网上买的衣服").best(2), 0.0);
     }
