@@ -65,15 +65,16 @@ impl Written {
 
     /// How much of each written question `query` holds, for [`Matches::best`].
     pub fn matches(&self, query: &str) -> Matches<'_> {
-        let mut shared: HashMap<u32, f32> = HashMap::new();
+        // One slot per question: common characters are held by thousands.
+        let mut shared = vec![0.0_f32; if self.by_unit.is_empty() { 0 } else { self.norms.len() }];
         let mut length = 0.0;
-        if !self.by_unit.is_empty() {
-            for pair in terms(query) {
-                match self.postings.get(&pair) {
+        if !shared.is_empty() {
+            for term in terms(query) {
+                match self.postings.get(&term) {
                     Some((questions, idf)) => {
                         length += idf;
                         for question in questions {
-                            *shared.entry(*question).or_default() += idf;
+                            shared[*question as usize] += idf;
                         }
                     }
                     None => length += self.unseen,
@@ -87,8 +88,8 @@ impl Written {
 /// A query's overlap with the written questions.
 pub struct Matches<'a> {
     written: &'a Written,
-    /// A question → the IDF of the terms it shares with the query.
-    shared: HashMap<u32, f32>,
+    /// Per question, the IDF of the terms it shares with the query.
+    shared: Vec<f32>,
     /// The query's length: the sum of its terms' IDF.
     length: f32,
 }
@@ -101,9 +102,9 @@ impl Matches<'_> {
         let Some(questions) = self.written.by_unit.get(&tie) else { return 0.0 };
         let mut nearest = [0.0_f32; NEAREST];
         for q in questions {
-            let Some(shared) = self.shared.get(q) else { continue };
+            let shared = self.shared[*q as usize];
             let norm = self.written.norms[*q as usize];
-            if norm <= 0.0 || self.length <= 0.0 {
+            if shared <= 0.0 || norm <= 0.0 || self.length <= 0.0 {
                 continue;
             }
             let cosine = shared / (norm * self.length).sqrt();
