@@ -116,12 +116,16 @@ fn questions_written_for_an_article_find_it() {
     // Matched whole, a question told the same way is close to it.
     let story = SearchRequest { explain: true, ..SearchRequest::new("买到的翻新机冒充新机，能赔几倍") };
     let results = engine.search(&story).unwrap();
+    let similar = |hit: &weiquan::search::SearchHit| {
+        let features = hit.explain.as_ref().expect("explained");
+        features.iter().find(|f| f.feature == "similar_question").map_or(0.0, |f| f.value)
+    };
     let hit = results.hits.iter().find(|hit| unit_id(hit) == format!("{LAW}#第五十五条")).expect("found");
-    let similar = hit.explain.as_ref().and_then(|f| f.iter().find(|f| f.feature == "similar_question"));
-    assert!(similar.is_some_and(|f| f.value > 0.8), "{:?}", hit.explain);
+    assert!(similar(hit) > 0.8, "{:?}", hit.explain);
     for other in results.hits.iter().filter(|hit| unit_id(hit) != format!("{LAW}#第五十五条")) {
-        let features = other.explain.as_ref().expect("explained");
-        assert!(features.iter().all(|f| f.feature != "similar_question"), "{features:?}");
+        // Others come near only through the fixture guides' typical
+        // questions, which tell other stories.
+        assert!(similar(other) < similar(hit) / 2.0, "{:?}", other.explain);
     }
 }
 

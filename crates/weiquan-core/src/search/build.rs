@@ -148,12 +148,13 @@ fn write_generation(
         let text = content::markdown::to_plain_text(markdown);
         cited_articles(&analyzer, &is_law, document, &Unit { article: None, anchor: None, chapter: Vec::new(), text })
     };
-    asked.add(asked::typical_questions(&loaded.documents, |text| analyzer.concepts(text), section_cites));
+    let typical = asked::typical_questions(&loaded.documents, |text| analyzer.concepts(text), section_cites);
+    asked.add(typical.iter().map(|q| (q.words.clone(), q.articles.clone())));
     for (_, text) in &loaded.article_questions {
         asked.add(asked::article_questions(text, |text| analyzer.concepts(text)));
     }
     let asked = asked.field_texts();
-    store::write_json(generation, store::WRITTEN, &written_questions(loaded))?;
+    store::write_json(generation, store::WRITTEN, &written_questions(loaded, &typical))?;
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
         if document.is_published() {
@@ -181,18 +182,28 @@ fn tie(document: &Document, unit: &Unit) -> u64 {
     crate::text::stable_hash(0, &format!("{}#{}", document.id, unit.anchor.as_deref().unwrap_or_default()))
 }
 
-/// The questions written for single articles (`article-questions/`), each
-/// once, with the units of their articles in every version of the law.
-fn written_questions(loaded: &Loaded) -> WrittenFile {
+/// The questions written for single articles (`article-questions/`) and
+/// the typical questions of guides and warnings (`typical`, with the
+/// articles of their answering sections), each once, with the units of
+/// their articles in every version of the law.
+fn written_questions(loaded: &Loaded, typical: &[asked::Typical]) -> WrittenFile {
     let mut file = WrittenFile::default();
     let mut by_article: HashMap<asked::ArticleKey, Vec<u32>> = HashMap::new();
-    for (_, text) in &loaded.article_questions {
-        for (name, questions) in asked::parse_article_questions(text) {
-            let Some(article) = content::articles::parse_article_start(&name.label) else { continue };
-            let ids = by_article.entry((law_key(&name.title), article.number, article.sub)).or_default();
-            for question in questions {
-                ids.push(file.questions.len() as u32);
-                file.questions.push(question);
+    let written = loaded
+        .article_questions
+        .iter()
+        .flat_map(|(_, text)| asked::parse_article_questions(text))
+        .map(|(name, questions)| (vec![name], questions));
+    // A guide's or warning's typical question counts for the articles
+    // its answering section cites, as it does in the `asked` field.
+    let guides = typical.iter().map(|q| (q.articles.clone(), vec![q.text.clone()]));
+    for (names, questions) in written.chain(guides) {
+        for question in questions {
+            let id = file.questions.len() as u32;
+            file.questions.push(question);
+            for name in &names {
+                let Some(article) = content::articles::parse_article_start(&name.label) else { continue };
+                by_article.entry((law_key(&name.title), article.number, article.sub)).or_default().push(id);
             }
         }
     }

@@ -145,6 +145,18 @@ impl Asked {
     }
 }
 
+/// A typical question of a guide or warning, with the articles that answer
+/// it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typical {
+    /// As written.
+    pub text: String,
+    /// Its words (`concepts`, numbering left out).
+    pub words: Vec<String>,
+    /// The articles cited where its document answers it.
+    pub articles: Vec<ArticleName>,
+}
+
 /// The typical questions of the published guides and warnings, each as its
 /// words (`concepts`, numbering left out) with the articles that answer it:
 /// those cited (`cites`) in the section of its document (the text under
@@ -157,7 +169,7 @@ pub fn typical_questions(
     documents: &[Document],
     concepts: impl Fn(&str) -> Vec<String>,
     cites: impl Fn(&Document, &str) -> Vec<(String, u32)>,
-) -> Vec<(Vec<String>, Vec<ArticleName>)> {
+) -> Vec<Typical> {
     let mut questions = Vec::new();
     for document in documents {
         if !matches!(document.kind, Kind::Guide | Kind::Warning)
@@ -180,7 +192,7 @@ pub fn typical_questions(
                 None => continue,
             };
             if !articles.is_empty() && articles.len() <= MAX_CITED {
-                questions.push((words, articles.clone()));
+                questions.push(Typical { text: question.clone(), words, articles: articles.clone() });
             }
         }
     }
@@ -322,16 +334,19 @@ mod tests {
         };
         let concepts = |text: &str| text.split('不').map(str::to_string).collect::<Vec<_>>();
         let questions = typical_questions(std::slice::from_ref(&guide), concepts, cites);
+        let filed: Vec<(Vec<String>, Vec<ArticleName>)> =
+            questions.iter().map(|q| (q.words.clone(), q.articles.clone())).collect();
         assert_eq!(
-            questions,
+            filed,
             vec![
                 (words(&["鞋子尺码", "合适"]), vec![article("示例法", "第二十五条")]),
                 (words(&["合适的赔偿"]), vec![article("民法典", "第五百七十七条")]),
             ],
             "the overview's question and numbering alone are left out"
         );
+        assert_eq!(questions[0].text, "鞋子尺码不合适");
         let mut asked = Asked::parse("示例法 第二十五条 => 退货:1\n");
-        asked.add(questions);
+        asked.add(filed);
         assert_eq!(
             asked.to_text(),
             "民法典 第五百七十七条 => 合适的赔偿:1\n示例法 第二十五条 => 合适:1, 退货:1, 鞋子尺码:1\n"

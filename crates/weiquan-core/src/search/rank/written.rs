@@ -1,7 +1,8 @@
 //! Questions written for single articles (a content root's
-//! `article-questions/`), matched one by one: the `similar_question`
-//! feature is how close the query comes to the [`NEAREST`] closest
-//! questions written for the unit's article. The `asked` field pools all of an article's
+//! `article-questions/`, and the typical questions of guides and warnings
+//! for the articles their answering section cites), matched one by one:
+//! the `similar_question` feature is how close the query comes to the
+//! [`NEAREST`] closest questions written for the unit's article. The `asked` field pools all of an article's
 //! questions into one bag of words, where a long everyday question matches
 //! a few words of many bags; compared whole, the one question that tells
 //! the same story stands out (nearest-neighbour retrieval over FAQs).
