@@ -44,7 +44,8 @@ struct WordWeights {
 /// (the fit passes `None` and gets every feature): the field scorers are a
 /// good part of the second phase. Coverage stays exact without them: a word
 /// that appears in any field of the `grams` field's text matches its
-/// character pairs there.
+/// character pairs there, and the `asked` field, which `grams` lacks, is
+/// always measured.
 pub fn measure(
     searcher: &Searcher,
     fields: &Fields,
@@ -71,9 +72,13 @@ pub fn measure(
     let mut own = Vec::with_capacity(plan.own.len());
     for word in &plan.own {
         let grams = grams_phrase(fields, word).map(|query| query.weight(scoring)).transpose()?;
+        // The `asked` field is not in `grams`: its scorer always runs, so
+        // that coverage counts a word matched there whatever the weights
+        // (a fit that weighs it 0 would otherwise see a coverage that the
+        // live search does not).
         let fields_weights = ranked
             .iter()
-            .filter(|&&(feature, _)| grams.is_none() || weighed(feature))
+            .filter(|&&(feature, _)| grams.is_none() || weighed(feature) || feature == Feature::Bm25Asked)
             .map(|&(feature, field)| Ok((feature, term_weight(field, word)?)))
             .collect::<tantivy::Result<_>>()?;
         let frequency = searcher.doc_freq(&Term::from_field_text(fields.body, word))?;
