@@ -89,6 +89,13 @@ fn an_index_built_with_other_asked_words_files_those_instead() {
     };
     assert_eq!(asked_of(&format!("{LAW}#第五十五条")), Some(true), "{:?}", explained.hits);
     assert_ne!(asked_of(&format!("{LAW}#第二条")), Some(true), "the roots' asked.txt is not read");
+    // A model that does not weigh the field still counts the word as held
+    // (coverage), as a fit, which measures every feature, sees it.
+    let without = weiquan::search::rank::Model::builtin().without(weiquan::search::rank::Feature::Bm25Asked);
+    let results = engine.search_with(&SearchRequest { explain: true, ..SearchRequest::new("跑腿") }, &without).unwrap();
+    let hit = results.hits.iter().find(|hit| unit_id(hit) == format!("{LAW}#第五十五条")).expect("found");
+    let features = hit.explain.as_ref().expect("explained");
+    assert!(features.iter().any(|f| f.feature == "coverage" && f.value > 0.99), "{features:?}");
 }
 
 #[test]
