@@ -150,11 +150,15 @@ fn write_generation(
     };
     let typical = asked::typical_questions(&loaded.documents, |text| analyzer.concepts(text), section_cites);
     asked.add(typical.iter().map(|q| (q.words.clone(), q.articles.clone())));
+    // Filed file by file: each `add` keeps an article's most asked words.
+    let mut written = Vec::new();
     for (_, text) in &loaded.article_questions {
-        asked.add(asked::article_questions(text, |text| analyzer.concepts(text)));
+        let parsed = asked::parse_article_questions(text);
+        asked.add(asked::article_questions(&parsed, |text| analyzer.concepts(text)));
+        written.extend(parsed);
     }
     let asked = asked.field_texts();
-    store::write_json(generation, store::WRITTEN, &written_questions(loaded, &typical))?;
+    store::write_json(generation, store::WRITTEN, &written_questions(loaded, written, &typical))?;
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
         if document.is_published() {
@@ -182,28 +186,28 @@ fn tie(document: &Document, unit: &Unit) -> u64 {
     crate::text::stable_hash(0, &format!("{}#{}", document.id, unit.anchor.as_deref().unwrap_or_default()))
 }
 
-/// The questions written for single articles (`article-questions/`) and
-/// the typical questions of guides and warnings (`typical`, with the
-/// articles of their answering sections), each once, with the units of
-/// their articles in every version of the law.
-fn written_questions(loaded: &Loaded, typical: &[asked::Typical]) -> WrittenFile {
+/// The questions written for single articles (`written`, from
+/// `article-questions/`) and the typical questions of guides and warnings
+/// (`typical`, with the articles of their answering sections), each once,
+/// with the units of their articles in every version of the law.
+fn written_questions(
+    loaded: &Loaded,
+    written: Vec<(asked::ArticleName, Vec<String>)>,
+    typical: &[asked::Typical],
+) -> WrittenFile {
     let mut file = WrittenFile::default();
     let mut by_article: HashMap<asked::ArticleKey, Vec<u32>> = HashMap::new();
-    let written = loaded
-        .article_questions
-        .iter()
-        .flat_map(|(_, text)| asked::parse_article_questions(text))
-        .map(|(name, questions)| (vec![name], questions));
+    let written = written.into_iter().map(|(name, questions)| (vec![name], questions));
     // A guide's or warning's typical question counts for the articles
     // its answering section cites, as it does in the `asked` field.
     let guides = typical.iter().map(|q| (q.articles.clone(), vec![q.text.clone()]));
     for (names, questions) in written.chain(guides) {
+        let keys: Vec<asked::ArticleKey> = names.iter().filter_map(asked::article_key).collect();
         for question in questions {
             let id = file.questions.len() as u32;
             file.questions.push(question);
-            for name in &names {
-                let Some(article) = content::articles::parse_article_start(&name.label) else { continue };
-                by_article.entry((law_key(&name.title), article.number, article.sub)).or_default().push(id);
+            for key in &keys {
+                by_article.entry(key.clone()).or_default().push(id);
             }
         }
     }

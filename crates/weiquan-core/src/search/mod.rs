@@ -356,18 +356,8 @@ impl Engine {
         catalog.prepare();
         let law_ids = catalog.titles().map(|(title, id)| (law_key(title), id.to_string())).collect();
         let consumer = store::read_json(&generation, store::CONSUMER)?;
-        // Generations built before the glossary have none.
-        let glossary = if generation.join(store::GLOSSARY).is_file() {
-            store::read_json(&generation, store::GLOSSARY)?
-        } else {
-            content::glossary::Glossary::default()
-        };
-        // Generations built before the written questions have none.
-        let written = if generation.join(store::WRITTEN).is_file() {
-            rank::written::Written::new(store::read_json(&generation, store::WRITTEN)?)
-        } else {
-            rank::written::Written::default()
-        };
+        let glossary = store::read_json_or_default(&generation, store::GLOSSARY)?;
+        let written = rank::written::Written::new(store::read_json_or_default(&generation, store::WRITTEN)?);
         let engine = Engine {
             written,
             consumer,

@@ -104,6 +104,12 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(generation: &Path, name: &str) ->
     serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("`{}` is not valid: {e}", path.display())))
 }
 
+/// Reads a value saved with [`write_json`], or the default when the
+/// generation was built before the file existed.
+pub fn read_json_or_default<T: for<'de> Deserialize<'de> + Default>(generation: &Path, name: &str) -> Result<T, Error> {
+    if generation.join(name).is_file() { read_json(generation, name) } else { Ok(T::default()) }
+}
+
 /// Writes a file completely (temporary file, fsync, rename) or not at all.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let temporary = path.with_extension("tmp");

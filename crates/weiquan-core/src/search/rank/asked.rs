@@ -37,6 +37,13 @@ pub const MAX_CITED: usize = 12;
 /// number and the inserted number (the 之一 of 第十七条之一).
 pub type ArticleKey = (String, u32, Option<u32>);
 
+/// The key of an article named as judgments name it; `None` when its label
+/// is not an article label.
+pub fn article_key(name: &ArticleName) -> Option<ArticleKey> {
+    let article = parse_article_start(&name.label)?;
+    Some((law_key(&name.title), article.number, article.sub))
+}
+
 /// An article, as judgments name it: the short title and the label.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ArticleName {
@@ -122,8 +129,8 @@ impl Asked {
     pub fn field_texts(&self) -> HashMap<ArticleKey, String> {
         let mut texts: HashMap<ArticleKey, String> = HashMap::new();
         for (name, words) in &self.articles {
-            let Some(article) = parse_article_start(&name.label) else { continue };
-            let text = texts.entry((law_key(&name.title), article.number, article.sub)).or_default();
+            let Some(key) = article_key(name) else { continue };
+            let text = texts.entry(key).or_default();
             for (word, count) in words {
                 for _ in 0..(*count).min(MAX_REPEAT) {
                     text.push_str(word);
@@ -221,12 +228,16 @@ pub fn parse_article_questions(text: &str) -> Vec<(ArticleName, Vec<String>)> {
         .collect()
 }
 
-/// The typical questions written for articles, each as its words with its
-/// article, to be filed as judged questions are: document expansion written
-/// by people who read the article, blind to the judged sets.
-pub fn article_questions(text: &str, concepts: impl Fn(&str) -> Vec<String>) -> Vec<(Vec<String>, Vec<ArticleName>)> {
-    parse_article_questions(text)
-        .into_iter()
+/// The typical questions written for articles ([`parse_article_questions`]),
+/// each as its words with its article, to be filed as judged questions are:
+/// document expansion written by people who read the article, blind to the
+/// judged sets.
+pub fn article_questions(
+    written: &[(ArticleName, Vec<String>)],
+    concepts: impl Fn(&str) -> Vec<String>,
+) -> Vec<(Vec<String>, Vec<ArticleName>)> {
+    written
+        .iter()
         .flat_map(|(article, questions)| {
             let words: Vec<Vec<String>> = questions.iter().map(|q| question_words(q, &concepts)).collect();
             words.into_iter().filter(|w| !w.is_empty()).map(move |w| (w, vec![article.clone()]))
@@ -310,7 +321,7 @@ mod tests {
             vec![(article("民法典", "第五百八十五条"), vec!["违约金太高".to_string(), "违约金 太少".to_string()])]
         );
         let concepts = |text: &str| text.split_whitespace().map(str::to_string).collect::<Vec<_>>();
-        let asked = Asked::learn(article_questions(text, concepts));
+        let asked = Asked::learn(article_questions(&parse_article_questions(text), concepts));
         assert_eq!(asked.to_text(), "民法典 第五百八十五条 => 太少:1, 违约金:1, 违约金太高:1\n");
     }
 

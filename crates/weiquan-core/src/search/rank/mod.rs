@@ -111,8 +111,9 @@ features! {
     GuideOrWarning = "guide_or_warning";
     /// How strongly a matching guide, warning or case cites the unit.
     Bridge = "bridge";
-    /// How close the query comes to the nearest question written for the
-    /// unit's article ([`written`]): the cosine of their character pairs.
+    /// How close the query comes to the closest questions written for the
+    /// unit's article ([`written`]): the sum of the cosines of their
+    /// characters and character pairs over the [`written::NEAREST`] closest.
     SimilarQuestion = "similar_question";
 }
 

@@ -49,10 +49,10 @@ impl Written {
     /// Indexes the questions of `file` by their characters and pairs.
     pub fn new(file: WrittenFile) -> Written {
         let mut postings: HashMap<u64, (Vec<u32>, f32)> = HashMap::new();
-        let pairs: Vec<Vec<u64>> = file.questions.iter().map(|q| terms(q)).collect();
-        for (question, held) in pairs.iter().enumerate() {
-            for pair in held {
-                postings.entry(*pair).or_default().0.push(question as u32);
+        let terms: Vec<Vec<u64>> = file.questions.iter().map(|q| terms(q)).collect();
+        for (question, held) in terms.iter().enumerate() {
+            for term in held {
+                postings.entry(*term).or_default().0.push(question as u32);
             }
         }
         // ln(1 + N / df): above 0 for every term, however few the questions.
@@ -60,7 +60,7 @@ impl Written {
         for (questions, idf) in postings.values_mut() {
             *idf = (1.0 + count / questions.len() as f32).ln();
         }
-        let norms = pairs.iter().map(|held| held.iter().map(|p| postings[p].1).sum()).collect();
+        let norms = terms.iter().map(|held| held.iter().map(|t| postings[t].1).sum()).collect();
         Written { by_unit: file.units.into_iter().collect(), postings, norms, unseen: (1.0 + count).ln() }
     }
 
