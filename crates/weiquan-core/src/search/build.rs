@@ -150,13 +150,11 @@ fn write_generation(
     };
     let typical = asked::typical_questions(&loaded.documents, |text| analyzer.concepts(text), section_cites);
     asked.add(typical.iter().map(|q| (q.words.clone(), q.articles.clone())));
-    // Filed file by file: each `add` keeps an article's most asked words.
-    let mut written = Vec::new();
-    for (_, text) in &loaded.article_questions {
-        let parsed = asked::parse_article_questions(text);
-        asked.add(asked::article_questions(&parsed, |text| analyzer.concepts(text)));
-        written.extend(parsed);
-    }
+    // Filed in one `add`, so an article's most asked words are chosen over
+    // all its questions, whichever file holds them.
+    let written: Vec<_> =
+        loaded.article_questions.iter().flat_map(|(_, text)| asked::parse_article_questions(text)).collect();
+    asked.add(asked::article_questions(&written, |text| analyzer.concepts(text)));
     let asked = asked.field_texts();
     store::write_json(generation, store::WRITTEN, &written_questions(loaded, written, &typical))?;
     let mut units = 0;
