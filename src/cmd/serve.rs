@@ -121,9 +121,10 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+        let stop = web::stop_signal()?;
         println!("消费维权知识库已启动：http://{}", listener.local_addr()?);
         tokio::spawn(purge_daily(insights, audit, config.audit_retention_days, clock));
-        web::serve(state, listener).await?;
+        web::serve(state, listener, stop).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

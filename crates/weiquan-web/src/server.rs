@@ -69,10 +69,14 @@ pub(super) fn event_streams(limits: &ConnectionLimits) -> events::Streams {
     events::Streams::new(max, limits.event_streams_per_address, limits.event_stream_lifetime)
 }
 
-/// Serves on `listener` until Ctrl-C or SIGTERM, then finishes the requests
-/// in flight.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    serve_until(state, listener, ConnectionLimits::default(), shutdown_signal()).await
+/// Serves on `listener` until `stop` (from [`stop_signal`]) completes, then
+/// finishes the requests in flight.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_until(state, listener, ConnectionLimits::default(), stop).await
 }
 
 /// Serves on `listener` within `limits` until `shutdown` completes, then
@@ -146,24 +150,26 @@ async fn accept(
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM, listened for from the moment this is called, not
+/// from the moment the future is first polled: call it before telling
+/// anyone the server has started. Registered on the accept loop's first
+/// turn instead, a SIGTERM sent as soon as the start line was out could
+/// come before the listener and be lost: the server ran on (seen once in
+/// `cli::serve_answers_and_stops_cleanly_on_sigterm` on a busy machine).
+pub fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?)
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }
