@@ -81,6 +81,8 @@ fn the_whole_corpus_indexes_and_answers() {
     assert_eq!(first_case, ["案例/消费购物/张莉诉北京合力华通汽车服务有限公司买卖合同纠纷案"]);
 
     // Articles named in the query come first, by full title or abbreviation.
+    let car_rules = "部门规章/市场监督管理总局/家用汽车产品修理更换退货责任规定(2021-07-22)";
+    let prepaid = "司法解释/最高人民法院关于审理预付式消费民事纠纷案件适用法律若干问题的解释(2025-03-13)";
     for (query, expected) in [
         ("消保法第五十五条", format!("{consumer_law}#第五十五条")),
         ("消费者权益保护法 55条", format!("{consumer_law}#第五十五条")),
@@ -88,6 +90,9 @@ fn the_whole_corpus_indexes_and_answers() {
         ("民法典第四百九十六条", "民法典/合同编#第四百九十六条".to_string()),
         ("电子商务法 第三十八条", "民法商法/电子商务法(2018-08-31)#第三十八条".to_string()),
         ("《产品质量法》第四十条第一款", "经济法/产品质量法(2018-12-29)#第四十条".to_string()),
+        // Titles shortened by leaving characters out.
+        ("家用汽车退货责任规定第二十四条", format!("{car_rules}#第二十四条")),
+        ("预付式消费纠纷司法解释第九条", format!("{prepaid}#第九条")),
     ] {
         assert_eq!(top(query, 1), [expected], "{query}");
     }

@@ -157,6 +157,8 @@ fn a_named_article_comes_first() {
         "示例法第55条",
         "《示例法》第五十五条第一款",
         "示例法第五十五条 欺诈",
+        // A title shortened by leaving characters out.
+        "示例消费保护法第55条",
     ] {
         assert_eq!(fixture.ids(query).first(), Some(&format!("{LAW}#第五十五条")), "{query}");
     }

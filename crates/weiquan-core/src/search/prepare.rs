@@ -132,11 +132,12 @@ impl Engine {
     pub(super) fn named_article(&self, query: &str) -> Result<Option<NamedArticle>, Error> {
         let Some(reference) = query::article_reference(query) else { return Ok(None) };
         let chars: Vec<char> = reference.law.chars().collect();
-        let Some((start, title)) = (0..chars.len()).find_map(|start| {
+        let exact = (0..chars.len()).find_map(|start| {
             let candidate: String = chars[start..].iter().collect();
             let title = law_key(&self.analyzer.law_title(&candidate));
             self.law_ids.contains_key(&title).then_some((start, title))
-        }) else {
+        });
+        let Some((start, title)) = exact.or_else(|| self.shortened_title(&chars)) else {
             return Ok(None);
         };
         let article: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
@@ -172,6 +173,26 @@ impl Engine {
         });
         let before: String = chars[..start].iter().collect();
         Ok(Some(NamedArticle { article, like, rest: format!("{before} {}", reference.after) }))
+    }
+
+    /// The title that the end of `text` shortens by leaving characters out
+    /// (家用汽车修理更换退货责任规定 for 家用汽车产品修理更换退货责任规定),
+    /// when no end of it is a title or an abbreviation: the longest end of
+    /// at least [`SHORTENED_MIN`] characters that ends as the title does (法,
+    /// 规定, 解释 ...) and whose characters all appear in the title in order,
+    /// but one in an end of [`SHORTENED_SPARE`] or more (预付式消费司法解释);
+    /// of several titles, the shortest.
+    fn shortened_title(&self, text: &[char]) -> Option<(usize, String)> {
+        (0..=text.len().saturating_sub(SHORTENED_MIN)).find_map(|start| {
+            let end = &text[start..];
+            let spare = usize::from(end.len() >= SHORTENED_SPARE);
+            let last = end[end.len() - 1];
+            self.law_ids
+                .keys()
+                .filter(|title| title.ends_with(last) && missing_in_order(end, title) <= spare)
+                .min_by_key(|title| (title.chars().count(), title.as_str()))
+                .map(|title| (start, title.clone()))
+        })
     }
 
     /// Units that are public now: scheduled ones only from their publish
@@ -223,5 +244,46 @@ impl Engine {
             filters.push(Box::new(RangeQuery::new(lower, bound(request.to))));
         }
         filters
+    }
+}
+
+/// Fewest characters a shortened title keeps ([`Engine::shortened_title`]).
+const SHORTENED_MIN: usize = 5;
+/// Length from which a shortened title may hold one character its title
+/// lacks (司 of 司法解释).
+const SHORTENED_SPARE: usize = 8;
+
+/// How many characters of `text` are not found in `title` in order, each
+/// looked for after the last one found.
+fn missing_in_order(text: &[char], title: &str) -> usize {
+    let title: Vec<char> = title.chars().collect();
+    let mut from = 0;
+    let mut missing = 0;
+    for c in text {
+        match title[from..].iter().position(|t| t == c) {
+            Some(at) => from += at + 1,
+            None => missing += 1,
+        }
+    }
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_in_order;
+
+    #[test]
+    fn characters_missing_in_order_are_counted() {
+        let text = |t: &str| t.chars().collect::<Vec<char>>();
+        assert_eq!(missing_in_order(&text("家用汽车修理更换退货责任规定"), "家用汽车产品修理更换退货责任规定"), 0);
+        assert_eq!(
+            missing_in_order(
+                &text("预付式消费司法解释"),
+                "最高人民法院关于审理预付式消费民事纠纷案件适用法律若干问题的解释"
+            ),
+            1
+        );
+        assert_eq!(missing_in_order(&text("规定责任"), "责任规定"), 2, "order counts: 责任 comes before 规定");
+        assert_eq!(missing_in_order(&text(""), "消费者权益保护法"), 0);
     }
 }
