@@ -183,7 +183,7 @@ impl Engine {
     /// but one in an end of [`SHORTENED_SPARE`] or more (预付式消费司法解释);
     /// of several titles, the shortest.
     fn shortened_title(&self, text: &[char]) -> Option<(usize, String)> {
-        (0..=text.len().saturating_sub(SHORTENED_MIN)).find_map(|start| {
+        (0..(text.len() + 1).saturating_sub(SHORTENED_MIN)).find_map(|start| {
             let end = &text[start..];
             let spare = usize::from(end.len() >= SHORTENED_SPARE);
             let last = end[end.len() - 1];
@@ -256,13 +256,14 @@ const SHORTENED_SPARE: usize = 8;
 /// How many characters of `text` are not found in `title` in order, each
 /// looked for after the last one found.
 fn missing_in_order(text: &[char], title: &str) -> usize {
-    let title: Vec<char> = title.chars().collect();
-    let mut from = 0;
+    let mut rest = title.chars();
     let mut missing = 0;
     for c in text {
-        match title[from..].iter().position(|t| t == c) {
-            Some(at) => from += at + 1,
-            None => missing += 1,
+        let mut probe = rest.clone();
+        if probe.any(|t| t == *c) {
+            rest = probe;
+        } else {
+            missing += 1;
         }
     }
     missing
