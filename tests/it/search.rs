@@ -98,10 +98,11 @@ fn an_index_built_with_other_asked_words_files_those_instead() {
     assert!(features.iter().any(|f| f.feature == "coverage" && f.value > 0.99), "{features:?}");
 }
 
-#[test]
-fn questions_written_for_an_article_find_it() {
-    // 翻新机 is in no text of the fixture; a root's article-questions/ files
-    // it under 第五十五条, and `weiquan check` reads the same lines.
+/// The fixture content with questions written for 第五十五条 (翻新机 is in
+/// no text of the fixture), built: the folders and the engine.
+fn written_fixture() -> (tempfile::TempDir, tempfile::TempDir, weiquan::search::Engine) {
+    // A root's article-questions/ files them under 第五十五条, and
+    // `weiquan check` reads the same lines.
     let root = tempfile::tempdir().unwrap();
     common::copy_tree(&common::fixture("content"), root.path());
     let folder = root.path().join(weiquan::content::ARTICLE_QUESTIONS_FOLDER);
@@ -115,6 +116,12 @@ fn questions_written_for_an_article_find_it() {
     let clock = weiquan::clock::Clock::default();
     weiquan::search::build(dir.path(), &[root.path().to_path_buf()], &clock, &|_, _, _| {}).unwrap();
     let engine = weiquan::search::Engine::open(dir.path(), clock).unwrap();
+    (root, dir, engine)
+}
+
+#[test]
+fn questions_written_for_an_article_find_it() {
+    let (_root, _dir, engine) = written_fixture();
     let request = SearchRequest { kinds: vec![Kind::Law], explain: true, ..SearchRequest::new("翻新机") };
     let results = engine.search(&request).unwrap();
     assert_eq!(results.hits.first().map(unit_id), Some(format!("{LAW}#第五十五条")), "{:?}", results.hits);
@@ -134,6 +141,26 @@ fn questions_written_for_an_article_find_it() {
         // questions, which tell other stories.
         assert!(similar(other) < similar(hit) / 2.0, "{:?}", other.explain);
     }
+}
+
+#[test]
+fn the_articles_of_the_nearest_written_questions_keep_to_the_filters() {
+    let (_root, _dir, engine) = written_fixture();
+    let story = "买到的翻新机冒充新机，能赔几倍";
+    let article = format!("{LAW}#第五十五条");
+    let ids = |request: SearchRequest| -> Vec<String> {
+        let results = engine.search(&request).unwrap();
+        assert!(results.total >= results.hits.len(), "{} hits of {}", results.hits.len(), results.total);
+        results.hits.iter().map(unit_id).collect()
+    };
+    assert!(ids(SearchRequest::new(story)).contains(&article));
+    let others = vec![Kind::Guide, Kind::Warning, Kind::Case];
+    assert!(!ids(SearchRequest { kinds: others, ..SearchRequest::new(story) }).contains(&article));
+    assert!(!ids(SearchRequest::new(format!("{story} -示例"))).contains(&article), "excluded by its title");
+    // A short query sharing a character or two with a written question
+    // brings no article that holds none of its words.
+    let short = engine.search(&SearchRequest::new("验证码")).unwrap();
+    assert!(short.hits.iter().all(|hit| unit_id(hit) != article), "{:?}", short.hits);
 }
 
 #[test]

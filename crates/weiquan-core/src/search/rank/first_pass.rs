@@ -9,7 +9,8 @@
 //! bookkeeping cost a fifth of a search. Here each match costs a counter,
 //! two comparisons and two bits of per-segment bitsets (local units, and
 //! guides, warnings and cases), built once per segment and kept (segments
-//! never change).
+//! never change). The same per-segment sets find the units with written
+//! questions by their `tie` hash, for the second phase's neighbours.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,18 +19,22 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::written::Written;
 use super::{flags, kind_code};
 use crate::content::Kind;
 
-/// Which units of each segment are local regulations and which are guides,
-/// warnings and cases, by segment, built on first use.
+/// Which units of each segment are local regulations, which are guides,
+/// warnings and cases, and which have written questions, by segment, built
+/// on first use.
 #[derive(Default)]
 pub struct UnitSets(Mutex<HashMap<SegmentId, Arc<Sets>>>);
 
 /// One segment's sets, a bit per unit.
-struct Sets {
+pub(crate) struct Sets {
     local: Bits,
     document: Bits,
+    /// The units with written questions, by their `tie` hash.
+    pub(crate) written: HashMap<u64, DocId>,
 }
 
 /// A bitset over a segment's units.
@@ -56,8 +61,9 @@ impl Bits {
 }
 
 impl UnitSets {
-    /// The sets of `reader`'s units.
-    fn of(&self, reader: &SegmentReader) -> Arc<Sets> {
+    /// The sets of `reader`'s units; `written` tells which have written
+    /// questions (the engine's, the same for every segment).
+    pub(crate) fn of(&self, reader: &SegmentReader, written: &Written) -> Arc<Sets> {
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sets) = kept.get(&reader.segment_id()) {
             return sets.clone();
@@ -65,6 +71,16 @@ impl UnitSets {
         let sets = Arc::new(Sets {
             local: Bits::of(reader, "flags", |bits| bits & flags::LOCAL != 0),
             document: Bits::of(reader, "kind_code", |code| code != kind_code(Kind::Law)),
+            written: match reader.fast_fields().u64("tie") {
+                Ok(column) => {
+                    let column = column.first_or_default_col(0);
+                    (0..reader.max_doc())
+                        .map(|doc| (column.get_val(doc), doc))
+                        .filter(|(tie, _)| written.has(*tie))
+                        .collect()
+                }
+                Err(_) => HashMap::new(),
+            },
         });
         kept.insert(reader.segment_id(), sets.clone());
         sets
@@ -106,6 +122,8 @@ pub struct FirstPass<'a> {
     pub national: usize,
     /// Which units are local regulations and which are guides, warnings and cases.
     pub sets: &'a UnitSets,
+    /// The engine's written questions, for the sets.
+    pub written: &'a Written,
 }
 
 impl Collector for FirstPass<'_> {
@@ -115,7 +133,7 @@ impl Collector for FirstPass<'_> {
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentPass> {
         Ok(SegmentPass {
             segment,
-            sets: self.sets.of(reader),
+            sets: self.sets.of(reader, self.written),
             top: Best::new(self.limit),
             national: Best::new(self.national),
             documents: Best::new(DOCUMENTS),

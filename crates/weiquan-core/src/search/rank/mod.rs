@@ -4,7 +4,8 @@
 //!    weighted fields of each query word, its expansions and its character
 //!    pairs. tantivy's top-k gives the best [`CANDIDATES`] units; articles
 //!    that the best-matching guides, warnings and cases cite join them
-//!    (the *bridge*).
+//!    (the *bridge*), and so do the [`NEIGHBOURS`] articles whose written
+//!    questions come nearest the query ([`written`]).
 //! 2. **Rescoring.** Each candidate gets the named [`Feature`]s
 //!    ([`features::measure`]); its score is their sum weighted by the
 //!    [`Model`], whose weights are fitted on the tune halves of the judged
@@ -29,6 +30,19 @@ pub const CANDIDATES: usize = 600;
 
 /// Guides, warnings and cases whose citations join the candidates.
 pub const BRIDGE_SOURCES: usize = 16;
+
+/// Articles whose written questions come nearest the query that join the
+/// candidates, found or not by the first phase: a question told in other
+/// words than the law's reaches its article through the story it shares
+/// with a written question (docs/RELEVANCE.md, "Written questions bring
+/// their articles").
+pub const NEIGHBOURS: usize = 30;
+
+/// How near a unit's written questions must come to join as a neighbour
+/// (the `similar_question` value, a sum of three cosines): 0.2 changed no
+/// figure of the tune halves and keeps out articles that share a character
+/// or two with a short query.
+pub const NEIGHBOUR_FLOOR: f32 = 0.2;
 
 /// The best-matching guides and warnings measured for the answer's lead
 /// (`search::answer`), beside the candidates.

@@ -7,13 +7,17 @@ use std::time::{Duration, Instant};
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::ColumnValues;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Searcher, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
 use super::first_pass::{FirstPass, Found, Scored};
-use super::{BRIDGE_SOURCES, CANDIDATES, Feature, Features, LEADS, Model, Plan, flags, kind_code, tier};
+use super::written::Matches;
+use super::{
+    BRIDGE_SOURCES, CANDIDATES, Feature, Features, LEADS, Model, NEIGHBOUR_FLOOR, NEIGHBOURS, Plan, flags, kind_code,
+    tier,
+};
 use crate::content::Kind;
 use crate::search::{Engine, Error, Facets, SearchRequest, eval, facets, stored_text};
 
@@ -21,7 +25,7 @@ use crate::search::{Engine, Error, Facets, SearchRequest, eval, facets, stored_t
 pub struct Ranked {
     /// Each unit with its score and features, best first.
     pub units: Vec<RankedUnit>,
-    /// How many units match the first phase.
+    /// How many units match the first phase, or are ranked when more.
     pub total: usize,
     /// Counted over the first phase's candidates (`search::facets`).
     pub facets: Facets,
@@ -136,7 +140,12 @@ impl Engine {
         let started = Instant::now();
         let searcher = phases.searcher;
         // The best units, and the best that bind everywhere, from one pass.
-        let pass = FirstPass { limit: CANDIDATES.max(phases.want), national: CANDIDATES, sets: &self.unit_sets };
+        let pass = FirstPass {
+            limit: CANDIDATES.max(phases.want),
+            national: CANDIDATES,
+            sets: &self.unit_sets,
+            written: &self.written,
+        };
         let Found { top, national, documents, count: total } = searcher.search(phases.query, &pass)?;
         let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
         let facets = facets::of_units(searcher, &best, total)?;
@@ -168,6 +177,13 @@ impl Engine {
                 }
             }
         }
+        let written = self.written.matches(phases.context.text);
+        for address in self.neighbours(searcher, &written, phases.restrict)? {
+            position.entry(address).or_insert_with(|| {
+                candidates.push(Candidate { address, first: 0.0, bridge: 0.0 });
+                candidates.len() - 1
+            });
+        }
         if let Some(named) = phases.named
             && !position.contains_key(&named)
         {
@@ -190,7 +206,6 @@ impl Engine {
             .zip(measured.split_off(candidates.len()))
             .map(|(lead, features)| (lead.address, features.get(Feature::Coverage)))
             .collect();
-        let written = self.written.matches(phases.context.text);
         let mut units: Vec<(bool, f32, u64, RankedUnit)> = candidates
             .iter()
             .zip(measured)
@@ -213,13 +228,50 @@ impl Engine {
         });
         let timings = (first_phase, started.elapsed() - first_phase);
         Ok(Ranked {
+            // Units the bridge, the neighbours or the name brought in count
+            // too: the page never shows more hits than its total.
+            total: total.max(units.len()),
             units: units.into_iter().map(|(_, _, _, unit)| unit).collect(),
-            total,
             facets,
             documents,
             leads,
             timings,
         })
+    }
+
+    /// The [`NEIGHBOURS`] units whose written questions come nearest the
+    /// query, as far as the request's filters, visibility and exclusions
+    /// let them through.
+    fn neighbours(
+        &self,
+        searcher: &Searcher,
+        written: &Matches<'_>,
+        restrict: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
+    ) -> Result<Vec<DocAddress>, Error> {
+        let nearest = written.nearest(NEIGHBOURS, NEIGHBOUR_FLOOR);
+        if nearest.is_empty() {
+            return Ok(Vec::new());
+        }
+        let allowed = restrict(Box::new(AllQuery)).weight(EnableScoring::disabled_from_searcher(searcher))?;
+        let mut found = Vec::new();
+        for (segment, reader) in searcher.segment_readers().iter().enumerate() {
+            let sets = self.unit_sets.of(reader, &self.written);
+            let mut docs: Vec<DocId> = nearest.iter().filter_map(|(tie, _)| sets.written.get(tie).copied()).collect();
+            docs.sort_unstable();
+            let mut scorer = allowed.scorer(reader, 1.0)?;
+            for doc in docs {
+                if reader.alive_bitset().is_some_and(|alive| !alive.is_alive(doc)) {
+                    continue;
+                }
+                if scorer.doc() < doc {
+                    scorer.seek(doc);
+                }
+                if scorer.doc() == doc {
+                    found.push(DocAddress::new(segment as u32, doc));
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The articles that the best-matching guides, warnings and cases among

@@ -46,6 +46,11 @@ pub struct Written {
 }
 
 impl Written {
+    /// Whether questions were written for the unit with this `tie` hash.
+    pub fn has(&self, tie: u64) -> bool {
+        self.by_unit.contains_key(&tie)
+    }
+
     /// Indexes the questions of `file` by their characters and pairs.
     pub fn new(file: WrittenFile) -> Written {
         let mut postings: HashMap<u64, (Vec<u32>, f32)> = HashMap::new();
@@ -96,6 +101,17 @@ pub struct Matches<'a> {
 }
 
 impl Matches<'_> {
+    /// The `count` units whose closest questions the query comes nearest,
+    /// those with a [`Matches::best`] above `floor`, best first, equal ones
+    /// by hash.
+    pub fn nearest(&self, count: usize, floor: f32) -> Vec<(u64, f32)> {
+        let mut all: Vec<(u64, f32)> =
+            self.written.by_unit.keys().map(|&tie| (tie, self.best(tie))).filter(|(_, best)| *best > floor).collect();
+        all.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        all.truncate(count);
+        all
+    }
+
     /// The sum of the cosines between the query and the [`NEAREST`]
     /// closest questions written for the unit with this `tie` hash; 0 when
     /// none was written for it.
@@ -153,6 +169,19 @@ mod tests {
         assert_eq!(matches.best(3), 0.0, "no question written for unit 3");
         let gym = written.matches("健身房跑路了");
         assert!(gym.best(2) > gym.best(1), "the gym question of unit 2 is the close one");
+    }
+
+    #[test]
+    fn the_nearest_units_come_best_first_and_only_those_that_share_something() {
+        let written = written();
+        let nearest = written.matches("健身房跑路了，卡里的钱");
+        let units: Vec<u64> = nearest.nearest(5, 0.0).iter().map(|(tie, _)| *tie).collect();
+        assert_eq!(units, [2, 1], "{:?}", nearest.nearest(5, 0.0));
+        assert_eq!(nearest.nearest(1, 0.0).len(), 1);
+        let floor = nearest.nearest(5, 0.0)[1].1;
+        assert_eq!(nearest.nearest(5, floor).len(), 1, "unit 1, sharing a few characters, is not above its own value");
+        assert!(written.matches("").nearest(5, 0.0).is_empty(), "nothing shared, nothing near");
+        assert!(written.has(1) && !written.has(3));
     }
 
     #[test]
