@@ -34,7 +34,7 @@ pub(crate) struct Sets {
     local: Bits,
     document: Bits,
     /// The units with written questions, by their `tie` hash.
-    pub(crate) written: HashMap<u64, DocId>,
+    pub(crate) written: rustc_hash::FxHashMap<u64, DocId>,
 }
 
 /// A bitset over a segment's units.
@@ -79,7 +79,7 @@ impl UnitSets {
                         .filter(|(tie, _)| written.has(*tie))
                         .collect()
                 }
-                Err(_) => HashMap::new(),
+                Err(_) => rustc_hash::FxHashMap::default(),
             },
         });
         kept.insert(reader.segment_id(), sets.clone());

@@ -17,7 +17,7 @@
 /// How many of an article's closest questions count.
 pub const NEAREST: usize = 3;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,12 +35,18 @@ pub struct WrittenFile {
 /// The written questions, ready to be matched.
 #[derive(Debug, Default)]
 pub struct Written {
-    /// A unit's `tie` hash → its questions.
-    by_unit: HashMap<u64, Vec<u32>>,
+    /// A unit's `tie` hash → its questions. Fx hashing: the keys are
+    /// numbers looked up for every candidate of every search, where the
+    /// standard library's SipHash showed in profiles.
+    by_unit: FxHashMap<u64, Vec<u32>>,
+    /// Each question's units (the written-for article in every version
+    /// of its law, or the articles a guide's section cites), by `tie`.
+    units_of: Vec<Vec<u64>>,
     /// A character or pair → the questions holding it, and its IDF.
-    postings: HashMap<u64, (Vec<u32>, f32)>,
-    /// Each question's length: the sum of its characters' and pairs' IDF.
-    norms: Vec<f32>,
+    postings: FxHashMap<u64, (Vec<u32>, f32)>,
+    /// 1 / √(each question's length), the length being the sum of its
+    /// characters' and pairs' IDF.
+    inverse_norms: Vec<f32>,
     /// The IDF of a character or pair no question holds.
     unseen: f32,
 }
@@ -53,7 +59,7 @@ impl Written {
 
     /// Indexes the questions of `file` by their characters and pairs.
     pub fn new(file: WrittenFile) -> Written {
-        let mut postings: HashMap<u64, (Vec<u32>, f32)> = HashMap::new();
+        let mut postings: FxHashMap<u64, (Vec<u32>, f32)> = FxHashMap::default();
         let terms: Vec<Vec<u64>> = file.questions.iter().map(|q| terms(q)).collect();
         for (question, held) in terms.iter().enumerate() {
             for term in held {
@@ -65,39 +71,61 @@ impl Written {
         for (questions, idf) in postings.values_mut() {
             *idf = (1.0 + count / questions.len() as f32).ln();
         }
-        let norms = terms.iter().map(|held| held.iter().map(|t| postings[t].1).sum()).collect();
-        Written { by_unit: file.units.into_iter().collect(), postings, norms, unseen: (1.0 + count).ln() }
+        let inverse_norms = terms
+            .iter()
+            .map(|held| {
+                let norm: f32 = held.iter().map(|t| postings[t].1).sum();
+                if norm > 0.0 { norm.sqrt().recip() } else { 0.0 }
+            })
+            .collect();
+        let mut units_of = vec![Vec::new(); file.questions.len()];
+        for (tie, questions) in &file.units {
+            for question in questions {
+                units_of[*question as usize].push(*tie);
+            }
+        }
+        Written {
+            by_unit: file.units.into_iter().collect(),
+            units_of,
+            postings,
+            inverse_norms,
+            unseen: (1.0 + count).ln(),
+        }
     }
 
-    /// How much of each written question `query` holds, for [`Matches::best`].
+    /// How close `query` comes to each written question, for
+    /// [`Matches::best`] and [`Matches::nearest`].
     pub fn matches(&self, query: &str) -> Matches<'_> {
         // One slot per question: common characters are held by thousands.
-        let mut shared = vec![0.0_f32; if self.by_unit.is_empty() { 0 } else { self.norms.len() }];
-        let mut length = 0.0;
-        if !shared.is_empty() {
+        let mut cosines = vec![0.0_f32; if self.by_unit.is_empty() { 0 } else { self.inverse_norms.len() }];
+        if !cosines.is_empty() {
+            let mut length = 0.0;
             for term in terms(query) {
                 match self.postings.get(&term) {
                     Some((questions, idf)) => {
                         length += idf;
                         for question in questions {
-                            shared[*question as usize] += idf;
+                            cosines[*question as usize] += idf;
                         }
                     }
                     None => length += self.unseen,
                 }
             }
+            // The shared IDF over √(question length × query length).
+            let inverse_length = if length > 0.0 { f32::sqrt(length).recip() } else { 0.0 };
+            for (cosine, inverse_norm) in cosines.iter_mut().zip(&self.inverse_norms) {
+                *cosine *= inverse_norm * inverse_length;
+            }
         }
-        Matches { written: self, shared, length }
+        Matches { written: self, cosines }
     }
 }
 
-/// A query's overlap with the written questions.
+/// A query's closeness to the written questions.
 pub struct Matches<'a> {
     written: &'a Written,
-    /// Per question, the IDF of the terms it shares with the query.
-    shared: Vec<f32>,
-    /// The query's length: the sum of its terms' IDF.
-    length: f32,
+    /// Per question, the cosine between it and the query.
+    cosines: Vec<f32>,
 }
 
 impl Matches<'_> {
@@ -105,8 +133,20 @@ impl Matches<'_> {
     /// those with a [`Matches::best`] above `floor`, best first, equal ones
     /// by hash.
     pub fn nearest(&self, count: usize, floor: f32) -> Vec<(u64, f32)> {
+        // A sum of NEAREST cosines above the floor needs one above
+        // floor / NEAREST: only those questions' units are measured.
+        let least = floor / NEAREST as f32;
+        let mut units: Vec<u64> = self
+            .cosines
+            .iter()
+            .enumerate()
+            .filter(|(_, cosine)| **cosine > least)
+            .flat_map(|(question, _)| self.written.units_of[question].iter().copied())
+            .collect();
+        units.sort_unstable();
+        units.dedup();
         let mut all: Vec<(u64, f32)> =
-            self.written.by_unit.keys().map(|&tie| (tie, self.best(tie))).filter(|(_, best)| *best > floor).collect();
+            units.into_iter().map(|tie| (tie, self.best(tie))).filter(|(_, best)| *best > floor).collect();
         all.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         all.truncate(count);
         all
@@ -117,18 +157,14 @@ impl Matches<'_> {
     /// none was written for it.
     pub fn best(&self, tie: u64) -> f32 {
         let Some(questions) = self.written.by_unit.get(&tie) else { return 0.0 };
+        // The largest NEAREST, largest first.
         let mut nearest = [0.0_f32; NEAREST];
         for q in questions {
-            let shared = self.shared[*q as usize];
-            let norm = self.written.norms[*q as usize];
-            if shared <= 0.0 || norm <= 0.0 || self.length <= 0.0 {
-                continue;
-            }
-            let cosine = shared / (norm * self.length).sqrt();
-            // Keep the largest: replace the smallest kept when larger.
-            let smallest = nearest.iter_mut().min_by(|a, b| a.total_cmp(b)).expect("NEAREST > 0");
-            if cosine > *smallest {
-                *smallest = cosine;
+            let cosine = self.cosines[*q as usize];
+            if cosine > nearest[NEAREST - 1] {
+                let at = nearest.iter().position(|kept| cosine > *kept).unwrap_or(NEAREST - 1);
+                nearest.copy_within(at..NEAREST - 1, at + 1);
+                nearest[at] = cosine;
             }
         }
         nearest.iter().sum()
