@@ -160,34 +160,19 @@ impl Engine {
             candidates.iter().enumerate().map(|(i, c)| (c.address, i)).collect();
         if local * 3 > candidates.len() {
             for (first, address) in national {
-                position.entry(address).or_insert_with(|| {
-                    candidates.push(Candidate { address, first, bridge: 0.0 });
-                    candidates.len() - 1
-                });
+                join(&mut candidates, &mut position, Candidate { address, first, bridge: 0.0 });
             }
         }
         let kind_of = Column::open(searcher, "kind_code");
         let tie_of = Column::open(searcher, "tie");
         for (address, strength) in self.bridge(searcher, &candidates, &kind_of, &tie_of, phases.restrict)? {
-            match position.get(&address) {
-                Some(&i) => candidates[i].bridge = candidates[i].bridge.max(strength),
-                None => {
-                    position.insert(address, candidates.len());
-                    candidates.push(Candidate { address, first: 0.0, bridge: strength });
-                }
-            }
+            let i = join(&mut candidates, &mut position, Candidate { address, first: 0.0, bridge: 0.0 });
+            candidates[i].bridge = candidates[i].bridge.max(strength);
         }
         let written = self.written.matches(phases.context.text);
-        for address in self.neighbours(searcher, &written, phases.restrict)? {
-            position.entry(address).or_insert_with(|| {
-                candidates.push(Candidate { address, first: 0.0, bridge: 0.0 });
-                candidates.len() - 1
-            });
-        }
-        if let Some(named) = phases.named
-            && !position.contains_key(&named)
-        {
-            candidates.push(Candidate { address: named, first: 0.0, bridge: 0.0 });
+        let joining = self.neighbours(searcher, &written, phases.restrict)?.into_iter().chain(phases.named);
+        for address in joining {
+            join(&mut candidates, &mut position, Candidate { address, first: 0.0, bridge: 0.0 });
         }
         let first_phase = started.elapsed();
         let only = (measure == Measure::Weighed).then_some(model);
@@ -329,6 +314,15 @@ impl Engine {
         }
         Ok(strengths.into_iter().collect())
     }
+}
+
+/// Adds `candidate` unless its unit is a candidate already; its index in
+/// `candidates` either way (`position` maps units to their indexes).
+fn join(candidates: &mut Vec<Candidate>, position: &mut HashMap<DocAddress, usize>, candidate: Candidate) -> usize {
+    *position.entry(candidate.address).or_insert_with(|| {
+        candidates.push(candidate);
+        candidates.len() - 1
+    })
 }
 
 /// A number column of every segment, opened once for a search.
