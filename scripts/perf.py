@@ -4,8 +4,8 @@
     python3 scripts/perf.py                # full corpus + content/, ~4 minutes
     WEIQUAN_CORPUS=/path/to/lawrefbook PERF_SECONDS=20 python3 scripts/perf.py
 
-Builds the release binary and the `limits` example, then over the LawRefBook
-corpus plus a copy of `content/`:
+Builds the release binary and the `limits` binary (crates/weiquan-perf),
+then over the LawRefBook corpus plus a copy of `content/`:
 
 - the limit for indexing: jieba-rs alone cutting every text in search mode,
   on one thread and on all cores; then the full index build (time, MB/s,
@@ -19,7 +19,7 @@ corpus plus a copy of `content/`:
   turn) with the result cache off, at concurrency 8 and 64, against the
   limit for search: plain tantivy over the same units (one jieba field,
   BM25, top 10 by block-max WAND, no counts, facets or snippets; the
-  `limits plain` example) under the same load;
+  `limits plain`) under the same load;
 - the limit for HTTP: an axum endpoint that does no work and answers with a
   body the size of the mean search answer, at the same concurrency
   (information, not the search target);
@@ -52,7 +52,7 @@ SECONDS = int(os.environ.get("PERF_SECONDS", "15"))
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
 OUT = TARGET / "perf"
 WEIQUAN = TARGET / "release/weiquan"
-LIMITS = TARGET / "release/examples/limits"
+LIMITS = TARGET / "release/limits"
 MIX_LUA = REPO / "scripts/perf/mix.lua"
 
 # Typed on the kiosk keyboard or into the search box, letter by letter.
@@ -66,9 +66,9 @@ def main():
             sys.exit(f"perf: `{tool}` is missing (wrk: apt-get install wrk)")
     if not CORPUS.is_dir():
         sys.exit(f"perf: no corpus at {CORPUS}: set WEIQUAN_CORPUS")
-    step("building the release binary and the limits example")
-    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "weiquan", "--example", "limits"],
-                   cwd=REPO, check=True)
+    step("building the release binary and the limits binary")
+    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "weiquan", "-p", "weiquan-perf",
+                    "--bin", "weiquan", "--bin", "limits"], cwd=REPO, check=True)
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="weiquan-perf-"))
     try:

@@ -44,13 +44,21 @@ async fn kept_offline(client: &Client, paths: &[&str]) -> bool {
     found.await.is_some()
 }
 
-/// Decodes the QR code in a PNG.
+/// Decodes the QR code in a PNG screenshot (8-bit RGB or RGBA, as
+/// browsers take them).
 fn decode_qr(png: &[u8]) -> String {
-    let image = image::load_from_memory(png).unwrap().to_luma8();
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(image.width() as usize, image.height() as usize, |x, y| {
-            image.get_pixel(x as u32, y as u32).0[0]
-        });
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(frame.bit_depth, png::BitDepth::Eight);
+    let channels = frame.color_type.samples();
+    assert!(channels >= 3, "{:?}", frame.color_type);
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        let at = (y * width + x) * channels;
+        let [r, g, b] = [pixels[at], pixels[at + 1], pixels[at + 2]].map(u32::from);
+        ((299 * r + 587 * g + 114 * b) / 1000) as u8
+    });
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code");
     grids[0].decode().unwrap().1

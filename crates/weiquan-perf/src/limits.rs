@@ -1,8 +1,8 @@
 //! The machine's limits that `scripts/perf.py` sets weiquan's figures against.
 //!
-//!     cargo run --release --example limits -- jieba --content content --content ../shared/corpus/lawrefbook
-//!     cargo run --release --example limits -- noop --addr 127.0.0.1:8090 --bytes 9000
-//!     cargo run --release --example limits -- plain --content content --content ../shared/corpus/lawrefbook --index /tmp/plain
+//!     cargo run --release -p weiquan-perf --bin limits -- jieba --content content --content ../shared/corpus/lawrefbook
+//!     cargo run --release -p weiquan-perf --bin limits -- noop --addr 127.0.0.1:8090 --bytes 9000
+//!     cargo run --release -p weiquan-perf --bin limits -- plain --content content --content ../shared/corpus/lawrefbook --index /tmp/plain
 //!
 //! `jieba` cuts the text of every document (the same texts the index build
 //! reads, after loading) with jieba-rs alone in search mode, on one thread and

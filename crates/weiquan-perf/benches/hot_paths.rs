@@ -8,7 +8,7 @@
 //! (features and order), on an everyday question, a long lay question and
 //! a query matching most units.
 //!
-//!     cargo bench --bench hot_paths
+//!     cargo bench -p weiquan-perf --bench hot_paths
 //!
 //! Whole-system figures over the full corpus are `scripts/perf.py`'s.
 
@@ -20,8 +20,13 @@ use weiquan::content;
 use weiquan::search::analyzer::{self, Analyzer, Lexicon};
 use weiquan::search::{Engine, SearchRequest, build};
 
+/// The repository's root, two levels above this package.
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 fn roots() -> Vec<PathBuf> {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = repo();
     vec![repo.join("content"), repo.join("tests/fixtures/content")]
 }
 
@@ -74,7 +79,7 @@ fn hot_paths(c: &mut Criterion) {
 
 /// The two phases of the ranking, timed apart by the engine.
 fn phases(c: &mut Criterion) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = repo();
     let corpus = std::env::var_os("WEIQUAN_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo.join("../shared/corpus/lawrefbook"));
