@@ -182,16 +182,35 @@ impl Engine {
     /// 规定, 解释 ...) and whose characters all appear in the title in order,
     /// but one in an end of [`SHORTENED_SPARE`] or more (预付式消费司法解释);
     /// of several titles, the shortest.
+    ///
+    /// 司法解释 is what people call any interpretation of the Supreme
+    /// People's Court or Procuratorate, whatever its title ends with (解释,
+    /// 规定, 批复): an end in 司法解释 first looks among those for a title
+    /// holding all the characters before it in order (网络消费纠纷司法解释 is
+    /// the 规定 on online consumer disputes).
     fn shortened_title(&self, text: &[char]) -> Option<(usize, String)> {
+        let shortest = |titles: &mut dyn Iterator<Item = &String>| {
+            titles.min_by_key(|title| (title.chars().count(), title.as_str())).cloned()
+        };
         (0..(text.len() + 1).saturating_sub(SHORTENED_MIN)).find_map(|start| {
             let end = &text[start..];
+            if let Some(subject) = end.strip_suffix(JUDICIAL_INTERPRETATION.as_slice()) {
+                let interpretation = shortest(
+                    &mut self
+                        .law_ids
+                        .keys()
+                        .filter(|title| title.starts_with("最高人民") && missing_in_order(subject, title) == 0),
+                );
+                if let Some(title) = interpretation {
+                    return Some((start, title));
+                }
+            }
             let spare = usize::from(end.len() >= SHORTENED_SPARE);
             let last = end[end.len() - 1];
-            self.law_ids
-                .keys()
-                .filter(|title| title.ends_with(last) && missing_in_order(end, title) <= spare)
-                .min_by_key(|title| (title.chars().count(), title.as_str()))
-                .map(|title| (start, title.clone()))
+            shortest(
+                &mut self.law_ids.keys().filter(|title| title.ends_with(last) && missing_in_order(end, title) <= spare),
+            )
+            .map(|title| (start, title))
         })
     }
 
@@ -252,6 +271,9 @@ const SHORTENED_MIN: usize = 5;
 /// Length from which a shortened title may hold one character its title
 /// lacks (司 of 司法解释).
 const SHORTENED_SPARE: usize = 8;
+/// The common name of the interpretations of the Supreme People's Court
+/// and Procuratorate ([`Engine::shortened_title`]).
+const JUDICIAL_INTERPRETATION: [char; 4] = ['司', '法', '解', '释'];
 
 /// How many characters of `text` are not found in `title` in order, each
 /// looked for after the last one found.
