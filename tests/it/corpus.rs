@@ -83,6 +83,7 @@ fn the_whole_corpus_indexes_and_answers() {
     // Articles named in the query come first, by full title or abbreviation.
     let car_rules = "部门规章/市场监督管理总局/家用汽车产品修理更换退货责任规定(2021-07-22)";
     let prepaid = "司法解释/最高人民法院关于审理预付式消费民事纠纷案件适用法律若干问题的解释(2025-03-13)";
+    let lending = "司法解释/最高人民法院关于审理民间借贷案件适用法律若干问题的规定(2020-12-29)";
     let online = "司法解释/最高人民法院关于审理网络消费纠纷案件适用法律若干问题的规定（一）(2022-03-01)";
     for (query, expected) in [
         ("消保法第五十五条", format!("{consumer_law}#第五十五条")),
@@ -96,6 +97,9 @@ fn the_whole_corpus_indexes_and_answers() {
         ("预付式消费纠纷司法解释第九条", format!("{prepaid}#第九条")),
         // 司法解释 names an interpretation whose title ends in 规定 too.
         ("网络消费纠纷司法解释第十二条", format!("{online}#第十二条")),
+        // Of the titles it may shorten, the one that has the article: the
+        // 规定 on private lending, not the shorter 批复 about it.
+        ("民间借贷司法解释第二十五条", format!("{lending}#第二十五条")),
     ] {
         assert_eq!(top(query, 1), [expected], "{query}");
     }

@@ -137,30 +137,23 @@ impl Engine {
             let title = law_key(&self.analyzer.law_title(&candidate));
             self.law_ids.contains_key(&title).then_some((start, title))
         });
-        let Some((start, title)) = exact.or_else(|| self.shortened_title(&chars)) else {
+        let Some((start, titles)) =
+            exact.map(|(start, title)| (start, vec![title])).or_else(|| self.shortened_title(&chars))
+        else {
             return Ok(None);
         };
-        let article: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(self.fields.title_key, &title),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_i64(self.fields.article_number, i64::from(reference.number)),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]));
+        // Of several titles the query may shorten, the first that has the
+        // article it names (of the shortest few: each is a search).
         let searcher = self.reader.searcher();
-        let text = match searcher.search(&article, &TopDocs::with_limit(1).order_by_score())?.first() {
-            Some((_, address)) => stored_text(&searcher.doc::<TantivyDocument>(*address)?, self.fields.body),
-            None => None,
-        };
+        let mut found = None;
+        for title in titles.iter().take(TITLES_TRIED) {
+            let article = self.article_query(title, reference.number);
+            if let Some((_, address)) = searcher.search(&article, &TopDocs::with_limit(1).order_by_score())?.first() {
+                found = Some((article, stored_text(&searcher.doc::<TantivyDocument>(*address)?, self.fields.body)));
+                break;
+            }
+        }
+        let (article, text) = found.unwrap_or_else(|| (self.article_query(&titles[0], reference.number), None));
         let like = text.map(|text| -> Box<dyn Query> {
             Box::new(
                 MoreLikeThisQuery::builder()
@@ -175,42 +168,57 @@ impl Engine {
         Ok(Some(NamedArticle { article, like, rest: format!("{before} {}", reference.after) }))
     }
 
+    /// The units of article `number` of the law with title key `title`.
+    fn article_query(&self, title: &str, number: u32) -> Box<dyn Query> {
+        let term = |term: Term| -> (Occur, Box<dyn Query>) {
+            (Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+        };
+        Box::new(BooleanQuery::new(vec![
+            term(Term::from_field_text(self.fields.title_key, title)),
+            term(Term::from_field_i64(self.fields.article_number, i64::from(number))),
+        ]))
+    }
+
     /// The title that the end of `text` shortens by leaving characters out
     /// (家用汽车修理更换退货责任规定 for 家用汽车产品修理更换退货责任规定),
     /// when no end of it is a title or an abbreviation: the longest end of
     /// at least [`SHORTENED_MIN`] characters that ends as the title does (法,
     /// 规定, 解释 ...) and whose characters all appear in the title in order,
     /// but one in an end of [`SHORTENED_SPARE`] or more (预付式消费司法解释);
-    /// of several titles, the shortest.
+    /// of several titles, all of them, the shortest first.
     ///
     /// 司法解释 is what people call any interpretation of the Supreme
     /// People's Court or Procuratorate, whatever its title ends with (解释,
-    /// 规定, 批复): an end in 司法解释 first looks among those for a title
-    /// holding all the characters before it in order (网络消费纠纷司法解释 is
-    /// the 规定 on online consumer disputes).
-    fn shortened_title(&self, text: &[char]) -> Option<(usize, String)> {
-        let shortest = |titles: &mut dyn Iterator<Item = &String>| {
-            titles.min_by_key(|title| (title.chars().count(), title.as_str())).cloned()
+    /// 规定, 批复): an end in 司法解释 after at least [`SUBJECT_MIN`]
+    /// characters first looks among those for titles holding all of them
+    /// in order (网络消费纠纷司法解释 is the 规定 on online consumer disputes).
+    fn shortened_title(&self, text: &[char]) -> Option<(usize, Vec<String>)> {
+        let shortest_first = |titles: &mut dyn Iterator<Item = &String>| {
+            let mut titles: Vec<String> = titles.cloned().collect();
+            titles.sort_by_cached_key(|title| (title.chars().count(), title.clone()));
+            (!titles.is_empty()).then_some(titles)
         };
         (0..(text.len() + 1).saturating_sub(SHORTENED_MIN)).find_map(|start| {
             let end = &text[start..];
-            if let Some(subject) = end.strip_suffix(JUDICIAL_INTERPRETATION.as_slice()) {
-                let interpretation = shortest(
+            if let Some(subject) = end.strip_suffix(JUDICIAL_INTERPRETATION.as_slice())
+                && subject.len() >= SUBJECT_MIN
+            {
+                let interpretations = shortest_first(
                     &mut self
                         .law_ids
                         .keys()
                         .filter(|title| title.starts_with("最高人民") && missing_in_order(subject, title) == 0),
                 );
-                if let Some(title) = interpretation {
-                    return Some((start, title));
+                if let Some(titles) = interpretations {
+                    return Some((start, titles));
                 }
             }
             let spare = usize::from(end.len() >= SHORTENED_SPARE);
             let last = end[end.len() - 1];
-            shortest(
+            shortest_first(
                 &mut self.law_ids.keys().filter(|title| title.ends_with(last) && missing_in_order(end, title) <= spare),
             )
-            .map(|title| (start, title))
+            .map(|titles| (start, titles))
         })
     }
 
@@ -271,6 +279,12 @@ const SHORTENED_MIN: usize = 5;
 /// Length from which a shortened title may hold one character its title
 /// lacks (司 of 司法解释).
 const SHORTENED_SPARE: usize = 8;
+/// How many of the titles a query may shorten are looked in for the
+/// article it names ([`Engine::named_article`]).
+const TITLES_TRIED: usize = 8;
+/// Fewest characters before 司法解释 that name an interpretation's subject
+/// (民间借贷; 最新司法解释 names none).
+const SUBJECT_MIN: usize = 4;
 /// The common name of the interpretations of the Supreme People's Court
 /// and Procuratorate ([`Engine::shortened_title`]).
 const JUDICIAL_INTERPRETATION: [char; 4] = ['司', '法', '解', '释'];
