@@ -143,10 +143,10 @@ impl Engine {
             return Ok(None);
         };
         // Of several titles the query may shorten, the first that has the
-        // article it names (of the shortest few: each is a search).
+        // article it names.
         let searcher = self.reader.searcher();
         let mut found = None;
-        for title in titles.iter().take(TITLES_TRIED) {
+        for title in &titles {
             let article = self.article_query(title, reference.number);
             if let Some((_, address)) = searcher.search(&article, &TopDocs::with_limit(1).order_by_score())?.first() {
                 found = Some((article, stored_text(&searcher.doc::<TantivyDocument>(*address)?, self.fields.body)));
@@ -185,7 +185,7 @@ impl Engine {
     /// at least [`SHORTENED_MIN`] characters that ends as the title does (法,
     /// 规定, 解释 ...) and whose characters all appear in the title in order,
     /// but one in an end of [`SHORTENED_SPARE`] or more (预付式消费司法解释);
-    /// of several titles, all of them, the shortest first.
+    /// of several titles, the [`TITLES_TRIED`] shortest, shortest first.
     ///
     /// 司法解释 is what people call any interpretation of the Supreme
     /// People's Court or Procuratorate, whatever its title ends with (解释,
@@ -194,9 +194,10 @@ impl Engine {
     /// in order (网络消费纠纷司法解释 is the 规定 on online consumer disputes).
     fn shortened_title(&self, text: &[char]) -> Option<(usize, Vec<String>)> {
         let shortest_first = |titles: &mut dyn Iterator<Item = &String>| {
-            let mut titles: Vec<String> = titles.cloned().collect();
-            titles.sort_by_cached_key(|title| (title.chars().count(), title.clone()));
-            (!titles.is_empty()).then_some(titles)
+            let mut titles: Vec<(usize, &String)> = titles.map(|title| (title.chars().count(), title)).collect();
+            titles.sort_unstable();
+            titles.truncate(TITLES_TRIED);
+            (!titles.is_empty()).then(|| titles.into_iter().map(|(_, title)| title.clone()).collect::<Vec<_>>())
         };
         (0..(text.len() + 1).saturating_sub(SHORTENED_MIN)).find_map(|start| {
             let end = &text[start..];
@@ -280,7 +281,8 @@ const SHORTENED_MIN: usize = 5;
 /// lacks (司 of 司法解释).
 const SHORTENED_SPARE: usize = 8;
 /// How many of the titles a query may shorten are looked in for the
-/// article it names ([`Engine::named_article`]).
+/// article it names, the shortest first ([`Engine::shortened_title`]):
+/// each is a search.
 const TITLES_TRIED: usize = 8;
 /// Fewest characters before 司法解释 that name an interpretation's subject
 /// (民间借贷; 最新司法解释 names none).

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rustc_hash::FxHashMap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
@@ -34,7 +35,7 @@ pub(crate) struct Sets {
     local: Bits,
     document: Bits,
     /// The units with written questions, by their `tie` hash.
-    pub(crate) written: rustc_hash::FxHashMap<u64, DocId>,
+    pub(crate) written: FxHashMap<u64, DocId>,
 }
 
 /// A bitset over a segment's units.
@@ -79,7 +80,7 @@ impl UnitSets {
                         .filter(|(tie, _)| written.has(*tie))
                         .collect()
                 }
-                Err(_) => rustc_hash::FxHashMap::default(),
+                Err(_) => FxHashMap::default(),
             },
         });
         kept.insert(reader.segment_id(), sets.clone());
