@@ -48,6 +48,7 @@ pub(super) fn run(args: Args, corpus: Option<PathBuf>, clock: &Clock) -> anyhow:
         &law_title,
     ));
     loaded.problems.extend(loaded.unknown_tags());
+    loaded.problems.extend(loaded.unknown_retold(&official));
     loaded.problems.extend(loaded.unchecked());
     loaded.problems.extend(content::questions::too_few(&loaded.documents));
     print_problems(&loaded.problems);

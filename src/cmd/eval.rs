@@ -2,12 +2,13 @@
 //! fitting the ranking model's weights and learning the vocabulary and the
 //! asked words.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use weiquan::clock::Clock;
 use weiquan::search::eval::{self, EvalReport, Judged, Split};
-use weiquan::search::rank::asked::{ArticleName, Asked, is_numbering};
+use weiquan::search::rank::asked::{ArticleName, Asked, is_numbering, question_lines};
 use weiquan::search::rank::fit::{self, Question};
 use weiquan::search::rank::vocabulary::Vocabulary;
 use weiquan::search::rank::{Feature, Model};
@@ -49,7 +50,10 @@ pub(super) struct Args {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate", "fit"])]
     learn: Option<PathBuf>,
     /// File the words of the tune halves' questions under the articles
-    /// judged to answer them and write the list to FILE (content/asked.txt).
+    /// judged to answer them and write the list to FILE (content/asked.txt),
+    /// with the texts of the questions of the project's own judged files
+    /// (those inside the current folder, such as eval/consumer.jsonl;
+    /// files elsewhere, such as ../shared/eval, may not be copied).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["split", "json", "ablate", "fit", "learn"])]
     learn_asked: Option<PathBuf>,
     /// Rank with the weights in FILE instead of the built-in ones (to
@@ -218,13 +222,14 @@ fn fit_weights(engine: &Engine, roots: &[PathBuf], files: &[PathBuf], start: &Mo
     for (set, file) in files.iter().enumerate() {
         judged.extend(read(file, Some(Split::Tune))?.into_iter().map(|question| (set, question)));
     }
+    let own = own_files(files)?;
     let mut tune = Vec::new();
     for fold in 0..2 {
         let (this, other): (Vec<_>, Vec<_>) = judged.iter().partition(|(_, q)| Split::fold(&q.q) == fold);
-        let (asked, _) = asked_words(engine, other.iter().map(|(_, q)| q));
+        let (asked, _) = asked_text(engine, other.iter().map(|(set, q)| (q, own[*set])));
         let dir = std::env::temp_dir().join(format!("weiquan-fit-{}-{fold}", std::process::id()));
         let measured = (|| {
-            weiquan::search::build_with_asked(&dir, roots, engine.clock(), asked.to_text())?;
+            weiquan::search::build_with_asked(&dir, roots, engine.clock(), asked)?;
             let fold_engine = Engine::open(&dir, engine.clock().clone())?;
             this.into_iter().map(|(set, q)| measure(&fold_engine, *set, q.clone())).collect::<anyhow::Result<Vec<_>>>()
         })();
@@ -335,11 +340,14 @@ fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> a
     Ok(())
 }
 
-/// The words of `judged` filed under the articles judged (grade 2 or 3)
-/// to answer them, and how many questions were filed.
-fn asked_words<'a>(engine: &Engine, judged: impl IntoIterator<Item = &'a Judged>) -> (Asked, usize) {
-    let mut questions = Vec::new();
-    for judged in judged {
+/// An `asked.txt` of `judged` (each with whether its file is the
+/// project's own): every question's words filed under the articles judged
+/// (grade 2 or 3) to answer them, then the texts of the own questions by
+/// article; and how many questions were filed.
+fn asked_text<'a>(engine: &Engine, judged: impl IntoIterator<Item = (&'a Judged, bool)>) -> (String, usize) {
+    let mut words_by_question = Vec::new();
+    let mut texts: BTreeMap<ArticleName, Vec<String>> = BTreeMap::new();
+    for (judged, own) in judged {
         let words: Vec<String> = engine.concepts(&judged.q).into_iter().filter(|w| !is_numbering(w)).collect();
         let articles: Vec<ArticleName> = judged
             .relevant
@@ -347,33 +355,54 @@ fn asked_words<'a>(engine: &Engine, judged: impl IntoIterator<Item = &'a Judged>
             .filter(|item| item.grade >= 2)
             .filter_map(|item| Some(ArticleName { title: item.title.clone(), label: item.article.clone()? }))
             .collect();
-        if !words.is_empty() && !articles.is_empty() {
-            questions.push((words, articles));
+        if words.is_empty() || articles.is_empty() {
+            continue;
         }
+        if own {
+            for article in &articles {
+                texts.entry(article.clone()).or_default().push(judged.q.trim().to_string());
+            }
+        }
+        words_by_question.push((words, articles));
     }
-    let count = questions.len();
-    (Asked::learn(questions), count)
+    let count = words_by_question.len();
+    (Asked::learn(words_by_question).to_text() + &question_lines(&texts), count)
+}
+
+/// Whether each judged file is the project's own: inside the current
+/// folder (eval/consumer.jsonl), not a shared set that may not be copied.
+fn own_files(files: &[PathBuf]) -> anyhow::Result<Vec<bool>> {
+    let here = std::env::current_dir()?.canonicalize()?;
+    files
+        .iter()
+        .map(|file| {
+            let path = file.canonicalize().map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?;
+            Ok(path.starts_with(&here))
+        })
+        .collect()
 }
 
 /// `--learn-asked OUT`: files the words of the tune halves' questions under
-/// the articles judged to answer them (grade 2 or 3), and writes the list
-/// to OUT (a content root's asked.txt).
+/// the articles judged to answer them (grade 2 or 3), adds the texts of the
+/// project's own questions, and writes the list to OUT (a content root's
+/// asked.txt).
 fn learn_asked(engine: &Engine, files: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+    let own = own_files(files)?;
     let mut judged = Vec::new();
-    for file in files {
-        judged.extend(read(file, Some(Split::Tune))?);
+    for (file, own) in files.iter().zip(own) {
+        judged.extend(read(file, Some(Split::Tune))?.into_iter().map(|question| (question, own)));
     }
-    let (asked, count) = asked_words(engine, &judged);
+    let (asked, count) = asked_text(engine, judged.iter().map(|(question, own)| (question, *own)));
     let sets: Vec<String> = files.iter().map(|f| name(f)).collect();
     let text = format!(
         "# What people ask, by the article that answers it (crates/weiquan-core/src/search/rank/asked.rs):\n\
          # the words of {count} judged questions (the tune halves of {}), filed under\n\
-         # the articles judged to answer them. Written by `weiquan eval --learn-asked`;\n\
-         # staff may add lines: short title, article label => word:times asked, ...\n{}",
+         # the articles judged to answer them, then (lines starting `? `) the texts of\n\
+         # the project's own questions. Written by `weiquan eval --learn-asked`; staff\n\
+         # may add lines: short title, article label => word:times asked, ...\n{asked}",
         sets.join(", "),
-        asked.to_text()
     );
     std::fs::write(out, text).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
-    println!("已写入 {}（{count} 个问题，{} 条条文）", out.display(), asked.len());
+    println!("已写入 {}（{count} 个问题）", out.display());
     Ok(())
 }

@@ -78,8 +78,11 @@ fn an_index_built_with_other_asked_words_files_those_instead() {
     let dir = tempfile::tempdir().unwrap();
     let roots = vec![common::fixture("content")];
     let clock = weiquan::clock::Clock::default();
-    let asked = "示例消费者保护法 第五十五条 => 跑腿:3\n".to_string();
-    weiquan::search::build_with_asked(dir.path(), &roots, &clock, asked).unwrap();
+    // A judged question's text (a `? ` line) is compared whole, as a
+    // written question is; its words are in the word line already.
+    let asked =
+        "示例消费者保护法 第五十五条 => 跑腿:3\n? 示例消费者保护法 第五十五条 => 托人跑腿买药，结果送错了药 | 跑腿\n";
+    weiquan::search::build_with_asked(dir.path(), &roots, &clock, asked.to_string()).unwrap();
     let engine = weiquan::search::Engine::open(dir.path(), clock).unwrap();
     let explained = engine.search(&SearchRequest { explain: true, ..SearchRequest::new("跑腿") }).unwrap();
     let asked_of = |id: &str| {
@@ -96,6 +99,10 @@ fn an_index_built_with_other_asked_words_files_those_instead() {
     let hit = results.hits.iter().find(|hit| unit_id(hit) == format!("{LAW}#第五十五条")).expect("found");
     let features = hit.explain.as_ref().expect("explained");
     assert!(features.iter().any(|f| f.feature == "coverage" && f.value > 0.99), "{features:?}");
+    let story = engine.search(&SearchRequest { explain: true, ..SearchRequest::new("托人跑腿买药送错了") }).unwrap();
+    let hit = story.hits.iter().find(|hit| unit_id(hit) == format!("{LAW}#第五十五条")).expect("found");
+    let similar = hit.explain.as_ref().expect("explained").iter().find(|f| f.feature == "similar_question");
+    assert!(similar.is_some_and(|f| f.value > 0.8), "{:?}", hit.explain);
 }
 
 /// The fixture content with questions written for 第五十五条 (翻新机 is in

@@ -94,6 +94,8 @@ fn document_page(page: &DocumentPage) -> Markup {
         ("审理法院", meta.court.clone()),
         ("案号", meta.case_no.clone()),
         ("案由", meta.cause.clone()),
+        // A retelling names the official case it tells in plain words.
+        ("改写自案例", meta.retells.clone()),
         (if staff_written { "来源" } else { "发布单位" }, meta.source.clone()),
         ("适用地区", (!meta.regions.is_empty()).then(|| meta.regions.join("、"))),
     ]

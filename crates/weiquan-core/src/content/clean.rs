@@ -34,9 +34,22 @@ pub fn line(value: &mut String) {
 
 /// Every text value of front matter, as one-line values.
 pub fn front_matter(meta: &mut FrontMatter) {
-    let FrontMatter { title, summary, tags, regions, issuer, court, case_no, cause, kiosks, channels, source, .. } =
-        meta;
-    let optional = [summary, issuer, court, case_no, cause, source];
+    let FrontMatter {
+        title,
+        summary,
+        tags,
+        regions,
+        issuer,
+        court,
+        case_no,
+        cause,
+        kiosks,
+        channels,
+        source,
+        retells,
+        ..
+    } = meta;
+    let optional = [summary, issuer, court, case_no, cause, source, retells];
     let lists = [tags, regions, kiosks, channels];
     line(title);
     optional.into_iter().flatten().for_each(line);

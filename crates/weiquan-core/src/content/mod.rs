@@ -156,6 +156,34 @@ impl Loaded {
         problems
     }
 
+    /// Cases whose `retells` names no case of the official texts, when
+    /// some are loaded (from `official`, the roots in the LawRefBook
+    /// layout): the retelling would stand alone.
+    pub fn unknown_retold(&self, official: &[&PathBuf]) -> Vec<Problem> {
+        let cases: HashSet<&str> = self
+            .documents
+            .iter()
+            .filter(|d| d.kind == Kind::Case && official.iter().any(|root| d.path.starts_with(root)))
+            .map(|d| d.meta.title.as_str())
+            .collect();
+        if cases.is_empty() {
+            return Vec::new();
+        }
+        let unknown = |d: &&Document| d.meta.retells.as_deref().is_some_and(|title| !cases.contains(title));
+        self.documents
+            .iter()
+            .filter(unknown)
+            .map(|d| Problem {
+                path: d.path.clone(),
+                line: None,
+                reason: format!(
+                    "`retells` names no case of the official texts: `{}` (copy the case's title, its `# ` line)",
+                    d.meta.retells.as_deref().unwrap_or_default()
+                ),
+            })
+            .collect()
+    }
+
     /// Published guides and warnings without `checked`, the day they were
     /// last checked against the laws they cite, as problems on the first
     /// line of their front matter. Drafts and withdrawn documents need none.

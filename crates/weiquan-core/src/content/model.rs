@@ -183,6 +183,12 @@ pub struct FrontMatter {
     /// Warnings: who issued it, or a link to the original.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Cases written for this project: the title of the official case (a
+    /// case of the corpus) that the page retells in plain words. Search
+    /// puts the official text right above the retelling
+    /// (`search::rank::retold`). None by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retells: Option<String>,
     /// Warnings and guides: typical questions the document answers, in the
     /// words readers use (常见问题); indexed for search and listed on the
     /// page. Each one line of at most 60 characters, no two alike; guides and

@@ -13,6 +13,7 @@ use super::Error;
 use super::analyzer::{self, Analyzer, Lexicon};
 use super::rank;
 use super::rank::asked::{self, Asked};
+use super::rank::retold::RetoldFile;
 use super::rank::written::WrittenFile;
 use super::schema::{Fields, NATIONWIDE, SCHEMA_VERSION, schema};
 use super::store::{self, Manifest};
@@ -156,7 +157,11 @@ fn write_generation(
         loaded.article_questions.iter().flat_map(|(_, text)| asked::parse_article_questions(text)).collect();
     asked.add(asked::article_questions(&written, |text| analyzer.concepts(text)));
     let asked = asked.field_texts();
+    // The judged questions of asked.txt are compared one by one as the
+    // written ones are; their words are in its word lines already.
+    let written = written.into_iter().chain(asked::judged_questions(&loaded.asked)).collect();
     store::write_json(generation, store::WRITTEN, &written_questions(loaded, written, &typical))?;
+    store::write_json(generation, store::RETOLD, &RetoldFile::of(&loaded.documents, tie))?;
     let mut units = 0;
     for (done, (document, cited)) in loaded.documents.iter().zip(&cited).enumerate() {
         if document.is_published() {
@@ -195,6 +200,9 @@ fn written_questions(
 ) -> WrittenFile {
     let mut file = WrittenFile::default();
     let mut by_article: HashMap<asked::ArticleKey, Vec<u32>> = HashMap::new();
+    // A question asked about several articles (a judged question with two
+    // answers) is one question with their units.
+    let mut ids: HashMap<String, u32> = HashMap::new();
     let written = written.into_iter().map(|(name, questions)| (vec![name], questions));
     // A guide's or warning's typical question counts for the articles
     // its answering section cites, as it does in the `asked` field.
@@ -202,10 +210,15 @@ fn written_questions(
     for (names, questions) in written.chain(guides) {
         let keys: Vec<asked::ArticleKey> = names.iter().filter_map(asked::article_key).collect();
         for question in questions {
-            let id = file.questions.len() as u32;
-            file.questions.push(question);
+            let id = *ids.entry(question).or_insert_with_key(|question| {
+                file.questions.push(question.clone());
+                file.questions.len() as u32 - 1
+            });
             for key in &keys {
-                by_article.entry(key.clone()).or_default().push(id);
+                let ids = by_article.entry(key.clone()).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
             }
         }
     }

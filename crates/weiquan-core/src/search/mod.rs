@@ -320,6 +320,9 @@ pub struct Engine {
     /// `similar_question` feature. Units added by a later reindex have none
     /// until the next full build.
     written: rank::written::Written,
+    /// The retellings of official cases, by unit. Units added by a later
+    /// reindex have none until the next full build.
+    retold: rank::retold::Retold,
 }
 
 /// Inputs whose completions are remembered, at most (each ≤ 10 entries).
@@ -358,8 +361,10 @@ impl Engine {
         let consumer = store::read_json(&generation, store::CONSUMER)?;
         let glossary = store::read_json_or_default(&generation, store::GLOSSARY)?;
         let written = rank::written::Written::new(store::read_json_or_default(&generation, store::WRITTEN)?);
+        let retold = rank::retold::Retold::new(store::read_json_or_default(&generation, store::RETOLD)?);
         let engine = Engine {
             written,
+            retold,
             consumer,
             glossary,
             index,

@@ -30,6 +30,8 @@ pub const CONSUMER: &str = "consumer.json";
 pub const GLOSSARY: &str = "glossary.json";
 /// The questions written for single articles, by unit (`rank::written`).
 pub const WRITTEN: &str = "written.json";
+/// The retellings of official cases, by unit (`rank::retold`).
+pub const RETOLD: &str = "retold.json";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// What an index was built from, written when a build completes.

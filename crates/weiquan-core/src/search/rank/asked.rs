@@ -13,6 +13,12 @@
 //! articles that answer it, not only the guide. So do the questions people
 //! wrote for single articles after reading them (a content root's
 //! `article-questions/`, [`article_questions`]).
+//!
+//! `asked.txt` also keeps the texts of the project's own judged questions
+//! (lines starting `? `, [`judged_questions`]): they join the written
+//! questions that `similar_question` compares a query with one by one
+//! (`rank::written`). Judged sets that are not the project's own (STARD,
+//! the shared dev set) may not be copied and give their words only.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -61,10 +67,11 @@ pub struct Asked {
 
 impl Asked {
     /// Reads `民法典 第五百八十五条 => 违约金:3, 赔偿:1` lines; `#` starts a
-    /// comment. Lines without `=>` or words are skipped.
+    /// comment. Lines without `=>` or words, and the judged questions'
+    /// lines (`? `), are skipped.
     pub fn parse(text: &str) -> Asked {
         let mut articles: BTreeMap<ArticleName, Vec<(String, usize)>> = BTreeMap::new();
-        for (name, words) in article_lines(text) {
+        for (name, words) in article_lines(text.lines().filter(|line| !line.starts_with(QUESTION_LINE))) {
             let words = words.split(',').filter_map(|w| {
                 let (word, count) = w.trim().rsplit_once(':').unwrap_or((w.trim(), "1"));
                 Some((word.trim().to_string(), count.trim().parse().ok()?)).filter(|(w, _)| !w.is_empty())
@@ -209,8 +216,8 @@ pub fn typical_questions(
 /// The lines `民法典 第五百八十五条 => …` of a list by article: the article
 /// and what follows the arrow. Comments and malformed lines are skipped
 /// (`weiquan check` reports the latter).
-fn article_lines(text: &str) -> impl Iterator<Item = (ArticleName, &str)> {
-    text.lines().filter_map(|line| {
+fn article_lines<'a>(lines: impl Iterator<Item = &'a str>) -> impl Iterator<Item = (ArticleName, &'a str)> {
+    lines.filter_map(|line| {
         let (title, label, rest) = article_line(line).ok()??;
         Some((ArticleName { title: title.to_string(), label: label.to_string() }, rest))
     })
@@ -220,11 +227,40 @@ fn article_lines(text: &str) -> impl Iterator<Item = (ArticleName, &str)> {
 /// (`article-questions/*.txt`: `民法典 第五百八十五条 => 问题 | 问题`), in
 /// the file's order, empty questions left out.
 pub fn parse_article_questions(text: &str) -> Vec<(ArticleName, Vec<String>)> {
-    article_lines(text)
+    questions_of(text.lines())
+}
+
+/// The questions of lines `民法典 第五百八十五条 => 问题 | 问题`.
+fn questions_of<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(ArticleName, Vec<String>)> {
+    article_lines(lines)
         .map(|(name, rest)| {
             (name, rest.split('|').map(str::trim).filter(|q| !q.is_empty()).map(str::to_string).collect::<Vec<_>>())
         })
         .filter(|(_, questions)| !questions.is_empty())
+        .collect()
+}
+
+/// How a line of `asked.txt` that holds judged questions starts:
+/// `? 民法典 第五百八十七条 => 交了定金，商家反悔不卖了 | …`.
+pub const QUESTION_LINE: &str = "? ";
+
+/// The judged questions of an `asked.txt` (its [`QUESTION_LINE`]s), by
+/// article. Their words are in its word lines already.
+pub fn judged_questions(text: &str) -> Vec<(ArticleName, Vec<String>)> {
+    questions_of(text.lines().filter_map(|line| line.strip_prefix(QUESTION_LINE)))
+}
+
+/// The [`QUESTION_LINE`]s of judged questions, one per article: `|` and
+/// `#`, which the line format reads as separators, become their full-width
+/// forms.
+pub fn question_lines(questions: &BTreeMap<ArticleName, Vec<String>>) -> String {
+    let clean = |q: &String| q.replace('|', "｜").replace('#', "＃");
+    questions
+        .iter()
+        .map(|(name, questions)| {
+            let questions: Vec<String> = questions.iter().map(clean).collect();
+            format!("{QUESTION_LINE}{} {} => {}\n", name.title, name.label, questions.join(" | "))
+        })
         .collect()
 }
 
@@ -310,6 +346,22 @@ mod tests {
         assert_eq!(inserted[&(law_key("刑法"), 17, Some(1))], "老人 ", "an inserted article has its own words");
         assert_eq!(inserted[&(law_key("刑法"), 17, None)], "未成年 ");
         assert_eq!(asked.len(), 2);
+    }
+
+    #[test]
+    fn judged_questions_are_kept_whole_on_their_own_lines() {
+        let mut texts = BTreeMap::new();
+        texts.insert(article("民法典", "第五百八十七条"), vec!["定金|双倍 #1".to_string(), "反悔了".to_string()]);
+        let lines = question_lines(&texts);
+        assert_eq!(lines, "? 民法典 第五百八十七条 => 定金｜双倍 ＃1 | 反悔了\n");
+        let text = format!("民法典 第五百八十七条 => 定金:2\n{lines}");
+        assert_eq!(
+            judged_questions(&text),
+            vec![(article("民法典", "第五百八十七条"), words(&["定金｜双倍 ＃1", "反悔了"]))]
+        );
+        let words_only = Asked::parse(&text);
+        assert_eq!(words_only.to_text(), "民法典 第五百八十七条 => 定金:2\n", "question lines are not words");
+        assert!(judged_questions("民法典 第五百八十七条 => 定金:2\n").is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use tantivy::{DocAddress, DocId, Searcher, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
 use super::first_pass::{FirstPass, Found, Scored};
+use super::retold;
 use super::written::Matches;
 use super::{
     BRIDGE_SOURCES, CANDIDATES, Feature, Features, LEADS, Model, NEIGHBOUR_FLOOR, NEIGHBOURS, Plan, flags, kind_code,
@@ -174,6 +175,10 @@ impl Engine {
         for address in joining {
             join(&mut candidates, &mut position, Candidate { address, first: 0.0, bridge: 0.0 });
         }
+        let retold = self.retold_cases(searcher, &candidates, &tie_of, phases)?;
+        for (_, address) in &retold {
+            join(&mut candidates, &mut position, Candidate { address: *address, first: 0.0, bridge: 0.0 });
+        }
         let first_phase = started.elapsed();
         let only = (measure == Measure::Weighed).then_some(model);
         // The best guides and warnings are measured with the candidates
@@ -211,17 +216,45 @@ impl Engine {
                 .then(first_b.total_cmp(first_a))
                 .then(tie_a.cmp(tie_b))
         });
+        let mut units: Vec<RankedUnit> = units.into_iter().map(|(_, _, _, unit)| unit).collect();
+        retold::official_first(&mut units, |unit| unit.address, &retold);
         let timings = (first_phase, started.elapsed() - first_phase);
         Ok(Ranked {
             // Units the bridge, the neighbours or the name brought in count
             // too: the page never shows more hits than its total.
             total: total.max(units.len()),
-            units: units.into_iter().map(|(_, _, _, unit)| unit).collect(),
+            units,
             facets,
             documents,
             leads,
             timings,
         })
+    }
+
+    /// Each retelling among `candidates` with the unit of the official case
+    /// it retells that matches the query best (any of its units when none
+    /// does), as far as the request's filters, visibility and exclusions
+    /// let it through.
+    fn retold_cases(
+        &self,
+        searcher: &Searcher,
+        candidates: &[Candidate],
+        tie_of: &Column,
+        phases: &Phases<'_>,
+    ) -> Result<Vec<(DocAddress, DocAddress)>, Error> {
+        let mut found = Vec::new();
+        for candidate in candidates {
+            let Some(official) = self.retold.official(tie_of.get(candidate.address)) else { continue };
+            let case = BooleanQuery::new(vec![
+                (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, official))),
+                (Occur::Should, phases.query.box_clone()),
+            ]);
+            let best = searcher.search(&(phases.restrict)(Box::new(case)), &TopDocs::with_limit(1).order_by_score())?;
+            if let Some((_, address)) = best.first() {
+                found.push((candidate.address, *address));
+            }
+        }
+        Ok(found)
     }
 
     /// The [`NEIGHBOURS`] units whose written questions come nearest the
