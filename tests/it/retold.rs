@@ -74,7 +74,10 @@ fn check_reports_a_retelling_of_no_official_case() {
     let output = weiquan(&[&official, &ours]);
     let problems = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{problems}");
-    assert!(problems.contains("swimming.md: `retells` names no case of the official texts: `没有这个案例`"), "{problems}");
+    assert!(
+        problems.contains("swimming.md: `retells` names no case of the official texts: `没有这个案例`"),
+        "{problems}"
+    );
     // Without the official texts there is nothing to check it against.
     let output = weiquan(&[&ours]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));

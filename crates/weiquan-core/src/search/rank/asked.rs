@@ -252,9 +252,9 @@ pub fn judged_questions(text: &str) -> Vec<(ArticleName, Vec<String>)> {
 
 /// The [`QUESTION_LINE`]s of judged questions, one per article: `|` and
 /// `#`, which the line format reads as separators, become their full-width
-/// forms.
+/// forms, and line breaks spaces.
 pub fn question_lines(questions: &BTreeMap<ArticleName, Vec<String>>) -> String {
-    let clean = |q: &String| q.replace('|', "｜").replace('#', "＃");
+    let clean = |q: &String| q.replace('|', "｜").replace('#', "＃").replace(['\n', '\r'], " ");
     questions
         .iter()
         .map(|(name, questions)| {
@@ -351,13 +351,13 @@ mod tests {
     #[test]
     fn judged_questions_are_kept_whole_on_their_own_lines() {
         let mut texts = BTreeMap::new();
-        texts.insert(article("民法典", "第五百八十七条"), vec!["定金|双倍 #1".to_string(), "反悔了".to_string()]);
+        texts.insert(article("民法典", "第五百八十七条"), vec!["定金|双倍 #1".to_string(), "反悔\n了".to_string()]);
         let lines = question_lines(&texts);
-        assert_eq!(lines, "? 民法典 第五百八十七条 => 定金｜双倍 ＃1 | 反悔了\n");
+        assert_eq!(lines, "? 民法典 第五百八十七条 => 定金｜双倍 ＃1 | 反悔 了\n");
         let text = format!("民法典 第五百八十七条 => 定金:2\n{lines}");
         assert_eq!(
             judged_questions(&text),
-            vec![(article("民法典", "第五百八十七条"), words(&["定金｜双倍 ＃1", "反悔了"]))]
+            vec![(article("民法典", "第五百八十七条"), words(&["定金｜双倍 ＃1", "反悔 了"]))]
         );
         let words_only = Asked::parse(&text);
         assert_eq!(words_only.to_text(), "民法典 第五百八十七条 => 定金:2\n", "question lines are not words");
