@@ -58,6 +58,9 @@ fn the_official_case_stands_right_above_its_retelling() {
     let case = ids.iter().position(|id| id.starts_with("案例/")).expect("the official case is found with it");
     assert_eq!(case + 1, retelling, "{ids:?}");
     assert_eq!(results.hits[case].title, OFFICIAL);
+    // The retelling's page links the official case.
+    let page = engine.document("cases/swimming", &|_| String::new()).unwrap().expect("the retelling's page");
+    assert_eq!(page.retold.as_deref(), Some(results.hits[case].id.as_str()));
 }
 
 #[test]

@@ -94,8 +94,6 @@ fn document_page(page: &DocumentPage) -> Markup {
         ("审理法院", meta.court.clone()),
         ("案号", meta.case_no.clone()),
         ("案由", meta.cause.clone()),
-        // A retelling names the official case it tells in plain words.
-        ("改写自案例", meta.retells.clone()),
         (if staff_written { "来源" } else { "发布单位" }, meta.source.clone()),
         ("适用地区", (!meta.regions.is_empty()).then(|| meta.regions.join("、"))),
     ]
@@ -126,6 +124,11 @@ fn document_page(page: &DocumentPage) -> Markup {
             dl.details {
                 dt { "类型" } dd { (doc.kind.label()) }
                 @for (label, value) in &details { dt { (label) } dd { (value) } }
+                // A retelling links the official case it tells in plain words.
+                @if let Some(title) = &meta.retells {
+                    dt { "改写自案例" }
+                    dd { @if let Some(id) = &page.retold { a href=(doc_url(id, None)) { (title) } } @else { (title) } }
+                }
             }
             @if !meta.tags.is_empty() {
                 p.tags { "标签：" @for tag in &meta.tags { a.chip href={ "/tags/" (encode(tag)) } { (tag) } } }

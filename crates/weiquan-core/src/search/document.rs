@@ -33,6 +33,9 @@ impl Engine {
         let versions = self.versions(&document)?;
         let cited_by = self.cited_by(&document)?;
         let questions = self.questions(&document);
+        let retold = document.meta.retells.as_deref().and_then(|title| {
+            self.catalog.titles().find(|(candidate, _)| *candidate == title).map(|(_, id)| id.to_string())
+        });
         Ok(Some(DocumentPage {
             document,
             html: rendered.html,
@@ -43,6 +46,7 @@ impl Engine {
             cited_by,
             questions,
             official,
+            retold,
         }))
     }
 

@@ -33,6 +33,9 @@ pub struct DocumentPage {
     /// Read from an official law collection (LawRefBook) rather than written
     /// by this project.
     pub official: bool,
+    /// A case this project retells in plain words: the id of the official
+    /// case it retells (`retells`), when the index holds it.
+    pub retold: Option<String>,
 }
 
 /// A typical question of a guide or warning and the section of its page
