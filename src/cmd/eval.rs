@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use weiquan::clock::Clock;
 use weiquan::search::eval::{self, EvalReport, Judged, Split};
-use weiquan::search::rank::asked::{ArticleName, Asked, is_numbering, question_lines};
+use weiquan::search::rank::asked::{ArticleName, Asked, CASE_LABEL, is_numbering, question_lines};
 use weiquan::search::rank::fit::{self, Question};
 use weiquan::search::rank::vocabulary::Vocabulary;
 use weiquan::search::rank::{Feature, Model};
@@ -343,7 +343,7 @@ fn learn(engine: &Engine, files: &[PathBuf], roots: &[PathBuf], out: &Path) -> a
 /// An `asked.txt` of `judged` (each with whether its file is the
 /// project's own): every question's words filed under the articles judged
 /// (grade 2 or 3) to answer them, then the texts of the own questions by
-/// article; and how many questions were filed.
+/// article or case; and how many questions' words were filed.
 fn asked_text<'a>(engine: &Engine, judged: impl IntoIterator<Item = (&'a Judged, bool)>) -> (String, usize) {
     let mut words_by_question = Vec::new();
     let mut texts: BTreeMap<ArticleName, Vec<String>> = BTreeMap::new();
@@ -355,15 +355,20 @@ fn asked_text<'a>(engine: &Engine, judged: impl IntoIterator<Item = (&'a Judged,
             .filter(|item| item.grade >= 2)
             .filter_map(|item| Some(ArticleName { title: item.title.clone(), label: item.article.clone()? }))
             .collect();
-        if words.is_empty() || articles.is_empty() {
+        if words.is_empty() {
             continue;
         }
         if own {
-            for article in &articles {
-                texts.entry(article.clone()).or_default().push(judged.q.trim().to_string());
+            // A case judged to answer it is named by its title alone.
+            let cases = judged.relevant.iter().filter(|item| item.grade >= 2 && item.article.is_none());
+            let cases = cases.map(|item| ArticleName { title: item.title.clone(), label: CASE_LABEL.to_string() });
+            for answer in articles.iter().cloned().chain(cases) {
+                texts.entry(answer).or_default().push(judged.q.trim().to_string());
             }
         }
-        words_by_question.push((words, articles));
+        if !articles.is_empty() {
+            words_by_question.push((words, articles));
+        }
     }
     let count = words_by_question.len();
     (Asked::learn(words_by_question).to_text() + &question_lines(&texts), count)

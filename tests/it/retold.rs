@@ -85,3 +85,21 @@ fn check_reports_a_retelling_of_no_official_case() {
     let output = weiquan(&[&ours]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 }
+
+#[test]
+fn a_judged_question_that_a_case_answers_is_compared_with_the_query_for_the_case() {
+    let (dir, official, _) = roots(OFFICIAL);
+    let index = dir.path().join("index");
+    let clock = weiquan::clock::Clock::default();
+    // A case is named by its title alone (`案例` stands for the label).
+    let asked = format!("? {OFFICIAL} 案例 => 早教中心搬走了，孩子的课时卡还剩二十节\n");
+    weiquan::search::build_with_asked(&index, &[official], &clock, asked).unwrap();
+    let engine = Engine::open(&index, clock).unwrap();
+    let request = SearchRequest {
+        explain: true, ..SearchRequest::new("早教中心搬走了，课时卡还剩二十节怎么办")
+    };
+    let results = engine.search(&request).unwrap();
+    let case = results.hits.iter().find(|hit| hit.title == OFFICIAL).expect("the case is found");
+    let similar = case.explain.as_ref().expect("explained").iter().find(|f| f.feature == "similar_question");
+    assert!(similar.is_some_and(|f| f.value > 0.5), "{:?}", case.explain);
+}

@@ -200,6 +200,8 @@ fn written_questions(
 ) -> WrittenFile {
     let mut file = WrittenFile::default();
     let mut by_article: HashMap<asked::ArticleKey, Vec<u32>> = HashMap::new();
+    // Judged questions that a case answers, by the case's title.
+    let mut by_case: HashMap<String, Vec<u32>> = HashMap::new();
     // A question asked about several articles (a judged question with two
     // answers) is one question with their units.
     let mut ids: HashMap<String, u32> = HashMap::new();
@@ -209,29 +211,49 @@ fn written_questions(
     let guides = typical.iter().map(|q| (q.articles.clone(), vec![q.text.clone()]));
     for (names, questions) in written.chain(guides) {
         let keys: Vec<asked::ArticleKey> = names.iter().filter_map(asked::article_key).collect();
+        let cases: Vec<&str> =
+            names.iter().filter(|name| name.label == asked::CASE_LABEL).map(|name| name.title.as_str()).collect();
         for question in questions {
             let id = *ids.entry(question).or_insert_with_key(|question| {
                 file.questions.push(question.clone());
                 file.questions.len() as u32 - 1
             });
             for key in &keys {
-                let ids = by_article.entry(key.clone()).or_default();
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
+                add_once(by_article.entry(key.clone()).or_default(), id);
+            }
+            for case in &cases {
+                add_once(by_case.entry(case.to_string()).or_default(), id);
             }
         }
     }
-    for document in loaded.documents.iter().filter(|d| d.kind == content::Kind::Law && d.is_published()) {
-        let key = law_key(&document.meta.title);
-        for unit in &document.units {
-            let Some(article) = &unit.article else { continue };
-            if let Some(ids) = by_article.get(&(key.clone(), article.number, article.sub)) {
-                file.units.push((tie(document, unit), ids.clone()));
+    for document in loaded.documents.iter().filter(|d| d.is_published()) {
+        match document.kind {
+            content::Kind::Law => {
+                let key = law_key(&document.meta.title);
+                for unit in &document.units {
+                    let Some(article) = &unit.article else { continue };
+                    if let Some(ids) = by_article.get(&(key.clone(), article.number, article.sub)) {
+                        file.units.push((tie(document, unit), ids.clone()));
+                    }
+                }
             }
+            // Every unit of a case counts: judgments name the whole case.
+            content::Kind::Case => {
+                if let Some(ids) = by_case.get(&document.meta.title) {
+                    file.units.extend(document.units.iter().map(|unit| (tie(document, unit), ids.clone())));
+                }
+            }
+            content::Kind::Guide | content::Kind::Warning => {}
         }
     }
     file
+}
+
+/// Adds `id` to `ids` unless it is there.
+fn add_once(ids: &mut Vec<u32>, id: u32) {
+    if !ids.contains(&id) {
+        ids.push(id);
+    }
 }
 
 /// The index documents of one document's units. `cited` holds the articles

@@ -244,8 +244,14 @@ fn questions_of<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(ArticleName, V
 /// `? 民法典 第五百八十七条 => 交了定金，商家反悔不卖了 | …`.
 pub const QUESTION_LINE: &str = "? ";
 
+/// The label that stands for a whole case in a judged question's line
+/// (`? 案例的标题 案例 => …`): a case has no articles, and judgments name it
+/// by its title alone.
+pub const CASE_LABEL: &str = "案例";
+
 /// The judged questions of an `asked.txt` (its [`QUESTION_LINE`]s), by
-/// article. Their words are in its word lines already.
+/// article, or by case ([`CASE_LABEL`]). Their words are in its word lines
+/// already (an article's; a case has no `asked` field).
 pub fn judged_questions(text: &str) -> Vec<(ArticleName, Vec<String>)> {
     questions_of(text.lines().filter_map(|line| line.strip_prefix(QUESTION_LINE)))
 }
@@ -362,6 +368,12 @@ mod tests {
         let words_only = Asked::parse(&text);
         assert_eq!(words_only.to_text(), "民法典 第五百八十七条 => 定金:2\n", "question lines are not words");
         assert!(judged_questions("民法典 第五百八十七条 => 定金:2\n").is_empty());
+        // A case is named by its title, which may hold spaces, and CASE_LABEL.
+        let case = format!("? 自愿参加体育活动 意外受伤谁担责 {CASE_LABEL} => 打球被撞伤了\n");
+        assert_eq!(
+            judged_questions(&case),
+            vec![(article("自愿参加体育活动 意外受伤谁担责", CASE_LABEL), words(&["打球被撞伤了"]))]
+        );
     }
 
     #[test]
