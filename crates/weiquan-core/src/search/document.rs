@@ -33,9 +33,7 @@ impl Engine {
         let versions = self.versions(&document)?;
         let cited_by = self.cited_by(&document)?;
         let questions = self.questions(&document);
-        let retold = document.meta.retells.as_deref().and_then(|title| {
-            self.catalog.titles().find(|(candidate, _)| *candidate == title).map(|(_, id)| id.to_string())
-        });
+        let retold = document.meta.retells.as_deref().and_then(|title| self.law_ids.get(&law_key(title))).cloned();
         Ok(Some(DocumentPage {
             document,
             html: rendered.html,

@@ -288,8 +288,9 @@ pub struct Engine {
     analyzer: Analyzer,
     manifest: Manifest,
     catalog: Catalog,
-    /// Title keys of the laws in the index and the document holding the
-    /// newest version, to resolve article references and citations.
+    /// Title keys of the titled documents in the index and the document
+    /// holding the newest version, to resolve article references and
+    /// citations (laws) and the case a retelling retells.
     law_ids: HashMap<String, String>,
     /// Whether some unit was hidden until a later time when the reader last
     /// reloaded. Without such units searches skip the visibility filter, a

@@ -242,17 +242,26 @@ impl Engine {
         tie_of: &Column,
         phases: &Phases<'_>,
     ) -> Result<Vec<(DocAddress, DocAddress)>, Error> {
+        // Each official case is looked up once, however many of its
+        // retellings' units are candidates.
+        let mut looked_up: Vec<(&str, Option<DocAddress>)> = Vec::new();
         let mut found = Vec::new();
         for candidate in candidates {
             let Some(official) = self.retold.official(tie_of.get(candidate.address)) else { continue };
-            let case = BooleanQuery::new(vec![
-                (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, official))),
-                (Occur::Should, phases.query.box_clone()),
-            ]);
-            let best = searcher.search(&(phases.restrict)(Box::new(case)), &TopDocs::with_limit(1).order_by_score())?;
-            if let Some((_, address)) = best.first() {
-                found.push((candidate.address, *address));
-            }
+            let best = match looked_up.iter().find(|(id, _)| *id == official) {
+                Some((_, best)) => *best,
+                None => {
+                    let case = BooleanQuery::new(vec![
+                        (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, official))),
+                        (Occur::Should, phases.query.box_clone()),
+                    ]);
+                    let top = TopDocs::with_limit(1).order_by_score();
+                    let best = searcher.search(&(phases.restrict)(Box::new(case)), &top)?.first().map(|(_, a)| *a);
+                    looked_up.push((official, best));
+                    best
+                }
+            };
+            found.extend(best.map(|address| (candidate.address, address)));
         }
         Ok(found)
     }
