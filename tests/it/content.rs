@@ -97,20 +97,22 @@ fn the_glossary_is_loaded_and_its_bases_checked() {
 }
 
 #[test]
-fn questions_written_for_articles_are_checked_against_the_loaded_laws() {
+fn questions_written_for_articles_and_cases_are_checked_against_what_is_loaded() {
     let loaded = content::load(&[fixture("content")], Clock::default().today(), &|_, _| {}).unwrap();
     let text = "# 示例\n示例消费者保护法 第二十五条 => 网购衣服能退吗\n示例消费者保护法 第九十九条 => 问题\n\
-                不存在法 第一条 => 问题\n没有箭头的一行\n示例消费者保护法 二十五 => 问题\n";
+                不存在法 第一条 => 问题\n没有箭头的一行\n示例消费者保护法 二十五 => 问题\n\
+                健身房停业后应退还预付卡余额 案例 => 健身房关门了卡里的钱\n没有这个案例 案例 => 问题\n";
     let files = [(std::path::PathBuf::from("article-questions/sample.txt"), text.to_string())];
     let same = |name: &str| name.to_string();
     let problems: Vec<String> =
         content::citations::dangling_in_lists(&files, &loaded.documents, &same).iter().map(|p| p.to_string()).collect();
-    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert_eq!(problems.len(), 5, "{problems:#?}");
     for (problem, expected) in problems.iter().zip([
         "sample.txt:3: cites 《示例消费者保护法》第九十九条, which the loaded 《示例消费者保护法》 does not have",
         "sample.txt:4: cites 《不存在法》, which names no loaded law",
         "sample.txt:5: no `=>`",
         "sample.txt:6: `二十五` is not an article label",
+        "sample.txt:8: names the case 《没有这个案例》, which no loaded case has as its title",
     ]) {
         assert!(problem.contains(expected), "{problem} lacks {expected}");
     }

@@ -116,7 +116,8 @@ fn written_fixture() -> (tempfile::TempDir, tempfile::TempDir, weiquan::search::
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(
         folder.join("sample.txt"),
-        "# 示例\n示例消费者保护法 第五十五条 => 买到翻新机冒充新机能赔几倍 | 假货\n",
+        "# 示例\n示例消费者保护法 第五十五条 => 买到翻新机冒充新机能赔几倍 | 假货\n\
+         健身房停业后应退还预付卡余额 案例 => 游泳馆老板卷钱跑了，孩子的课时卡找谁退\n",
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -148,6 +149,21 @@ fn questions_written_for_an_article_find_it() {
         // questions, which tell other stories.
         assert!(similar(other) < similar(hit) / 2.0, "{:?}", other.explain);
     }
+}
+
+#[test]
+fn questions_written_for_a_case_find_it() {
+    let (_root, _dir, engine) = written_fixture();
+    let story =
+        SearchRequest { explain: true, ..SearchRequest::new("游泳馆老板卷钱跑了，课时卡怎么退") };
+    let results = engine.search(&story).unwrap();
+    let hit = results.hits.iter().find(|hit| hit.title == "健身房停业后应退还预付卡余额").expect("the case is found");
+    let features = hit.explain.as_ref().expect("explained");
+    let similar = features.iter().find(|f| f.feature == "similar_question").map_or(0.0, |f| f.value);
+    assert!(similar > 0.5, "{features:?}");
+    // The case's text holds none of the story's words: the written
+    // question alone brought it among the candidates.
+    assert!(features.iter().all(|f| f.feature != "coverage"), "{features:?}");
 }
 
 #[test]

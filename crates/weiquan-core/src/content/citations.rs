@@ -182,6 +182,11 @@ pub fn dangling_in_glossary(
     problems
 }
 
+/// The label that stands for a whole case in a list by article
+/// (`案例的标题 案例 => …`, and judged questions' `? 案例的标题 案例 => …`):
+/// a case has no articles, and judgments name it by its title alone.
+pub const CASE_LABEL: &str = "案例";
+
 /// One line of a list by article (`asked.txt`, `article-questions/*.txt`):
 /// `民法典 第五百八十五条 => …` gives the title, the label and what follows
 /// the arrow; a blank or comment line (`#`) gives `None`; any other line is
@@ -198,19 +203,31 @@ pub fn article_line(line: &str) -> Result<Option<(&str, &str, &str)>, &'static s
 }
 
 /// What is wrong with lists by article (each file's path and text): lines
-/// that are not `法律名称 第X条 => …`, and articles no loaded law has.
+/// that are neither `法律名称 第X条 => …` nor `案例的标题 案例 => …`,
+/// articles no loaded law has, and cases not loaded. Articles and cases are
+/// checked only when laws are loaded: the official cases come with the
+/// official texts.
 pub fn dangling_in_lists(
     files: &[(PathBuf, String)],
     documents: &[Document],
     law_title: &dyn Fn(&str) -> String,
 ) -> Vec<Problem> {
     let laws = LoadedLaws::new(documents, law_title);
+    let cases: HashSet<&str> =
+        documents.iter().filter(|d| d.kind == Kind::Case).map(|d| d.meta.title.as_str()).collect();
     let mut problems = Vec::new();
     for (path, text) in files {
         for (number, line) in text.lines().enumerate() {
             let problem = |reason: String| Problem { path: path.clone(), line: Some(number + 1), reason };
             match article_line(line) {
                 Err(reason) => problems.push(problem(reason.to_string())),
+                Ok(Some((title, CASE_LABEL, _))) => {
+                    if !laws.articles.is_empty() && !cases.contains(title) {
+                        problems.push(problem(format!(
+                            "names the case 《{title}》, which no loaded case has as its title"
+                        )));
+                    }
+                }
                 Ok(Some((title, label, _))) => match super::articles::parse_article_start(label) {
                     None => problems.push(problem(format!("`{label}` is not an article label: write 第X条"))),
                     // An inserted article (第十七条之一) is checked by the

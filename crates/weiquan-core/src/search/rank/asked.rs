@@ -244,10 +244,7 @@ fn questions_of<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(ArticleName, V
 /// `? 民法典 第五百八十七条 => 交了定金，商家反悔不卖了 | …`.
 pub const QUESTION_LINE: &str = "? ";
 
-/// The label that stands for a whole case in a judged question's line
-/// (`? 案例的标题 案例 => …`): a case has no articles, and judgments name it
-/// by its title alone.
-pub const CASE_LABEL: &str = "案例";
+pub use crate::content::citations::CASE_LABEL;
 
 /// The judged questions of an `asked.txt` (its [`QUESTION_LINE`]s), by
 /// article, or by case ([`CASE_LABEL`]). Their words are in its word lines
