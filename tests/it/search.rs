@@ -161,6 +161,9 @@ fn questions_written_for_a_case_find_it() {
     let features = hit.explain.as_ref().expect("explained");
     let similar = features.iter().find(|f| f.feature == "similar_question").map_or(0.0, |f| f.value);
     assert!(similar > 0.5, "{features:?}");
+    // For a case, the same closeness is its story's (`case_story`).
+    let story = features.iter().find(|f| f.feature == "case_story").map_or(0.0, |f| f.value);
+    assert_eq!(story, similar, "{features:?}");
     // The case's text holds none of the story's words: the written
     // question alone brought it among the candidates.
     assert!(features.iter().all(|f| f.feature != "coverage"), "{features:?}");

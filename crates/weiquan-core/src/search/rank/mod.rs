@@ -130,6 +130,10 @@ features! {
     /// unit's article ([`written`]): the sum of the cosines of their
     /// characters and character pairs over the [`written::NEAREST`] closest.
     SimilarQuestion = "similar_question";
+    /// [`Feature::SimilarQuestion`] of a case, 0 for other units: a query
+    /// that tells the story of a case's written questions asks what that
+    /// case decided, where a case that only shares words with it does not.
+    CaseStory = "case_story";
 }
 
 impl Feature {
@@ -155,6 +159,7 @@ impl Feature {
                 | Feature::Proximity
                 | Feature::Bridge
                 | Feature::SimilarQuestion
+                | Feature::CaseStory
         )
     }
 }

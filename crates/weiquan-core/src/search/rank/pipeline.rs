@@ -201,7 +201,9 @@ impl Engine {
             .zip(measured)
             .map(|(candidate, mut features)| {
                 let tie = tie_of.get(candidate.address);
-                features.set(Feature::SimilarQuestion, written.best(tie));
+                let similar = written.best(tie);
+                features.set(Feature::SimilarQuestion, similar);
+                features.set(Feature::CaseStory, similar * features.get(Feature::Case));
                 let unit = RankedUnit { address: candidate.address, score: model.score(&features), features };
                 (Some(candidate.address) == phases.named, candidate.first, tie, unit)
             })
