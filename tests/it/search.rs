@@ -105,6 +105,11 @@ fn an_index_built_with_other_asked_words_files_those_instead() {
     assert!(similar.is_some_and(|f| f.value > 0.8), "{:?}", hit.explain);
 }
 
+/// The value of `name` in an explained hit (0 when the hit does not have it).
+fn feature(hit: &weiquan::search::SearchHit, name: &str) -> f32 {
+    hit.explain.iter().flatten().find(|f| f.feature == name).map_or(0.0, |f| f.value)
+}
+
 /// The fixture content with questions written for 第五十五条 (翻新机 is in
 /// no text of the fixture), built: the folders and the engine.
 fn written_fixture() -> (tempfile::TempDir, tempfile::TempDir, weiquan::search::Engine) {
@@ -138,10 +143,7 @@ fn questions_written_for_an_article_find_it() {
     // Matched whole, a question told the same way is close to it.
     let story = SearchRequest { explain: true, ..SearchRequest::new("买到的翻新机冒充新机，能赔几倍") };
     let results = engine.search(&story).unwrap();
-    let similar = |hit: &weiquan::search::SearchHit| {
-        let features = hit.explain.as_ref().expect("explained");
-        features.iter().find(|f| f.feature == "similar_question").map_or(0.0, |f| f.value)
-    };
+    let similar = |hit: &weiquan::search::SearchHit| feature(hit, "similar_question");
     let hit = results.hits.iter().find(|hit| unit_id(hit) == format!("{LAW}#第五十五条")).expect("found");
     assert!(similar(hit) > 0.8, "{:?}", hit.explain);
     for other in results.hits.iter().filter(|hit| unit_id(hit) != format!("{LAW}#第五十五条")) {
@@ -159,11 +161,10 @@ fn questions_written_for_a_case_find_it() {
     let results = engine.search(&story).unwrap();
     let hit = results.hits.iter().find(|hit| hit.title == "健身房停业后应退还预付卡余额").expect("the case is found");
     let features = hit.explain.as_ref().expect("explained");
-    let similar = features.iter().find(|f| f.feature == "similar_question").map_or(0.0, |f| f.value);
+    let similar = feature(hit, "similar_question");
     assert!(similar > 0.5, "{features:?}");
     // For a case, the same closeness is its story's (`case_story`).
-    let story = features.iter().find(|f| f.feature == "case_story").map_or(0.0, |f| f.value);
-    assert_eq!(story, similar, "{features:?}");
+    assert_eq!(feature(hit, "case_story"), similar, "{features:?}");
     // The case's text holds none of the story's words: the written
     // question alone brought it among the candidates.
     assert!(features.iter().all(|f| f.feature != "coverage"), "{features:?}");
@@ -281,7 +282,7 @@ fn coverage_is_the_share_of_the_query_a_unit_holds() {
     let results = fixture.search(&SearchRequest { explain: true, ..SearchRequest::new("预付卡 跑路") });
     let coverage = |id: &str| {
         let hit = results.hits.iter().find(|hit| unit_id(hit) == id).unwrap_or_else(|| panic!("{id} missing"));
-        hit.explain.iter().flatten().find(|c| c.feature == "coverage").map_or(0.0, |c| c.value)
+        feature(hit, "coverage")
     };
     // The warning holds both words, the case only some of them.
     assert_eq!(coverage("warnings/prepaid-card"), 1.0);
