@@ -5,6 +5,7 @@ use crate::common;
 use chrono::NaiveDate;
 use common::{LAW, shared_index, unit_id};
 use weiquan::content::{Kind, Level, Status};
+use weiquan::search::rank::NEIGHBOUR_FLOOR;
 use weiquan::search::{SearchRequest, Sort, query::MAX_QUERY_CHARS};
 
 #[test]
@@ -102,7 +103,11 @@ fn an_index_built_with_other_asked_words_files_those_instead() {
     let story = engine.search(&SearchRequest { explain: true, ..SearchRequest::new("托人跑腿买药送错了") }).unwrap();
     let hit = story.hits.iter().find(|hit| unit_id(hit) == format!("{LAW}#第五十五条")).expect("found");
     let similar = hit.explain.as_ref().expect("explained").iter().find(|f| f.feature == "similar_question");
-    assert!(similar.is_some_and(|f| f.value > 0.8), "{:?}", hit.explain);
+    assert!(
+        similar.is_some_and(|f| f.value > NEIGHBOUR_FLOOR),
+        "near enough to join the candidates: {:?}",
+        hit.explain
+    );
 }
 
 /// The value of `name` in an explained hit (0 when the hit does not have it).
@@ -145,7 +150,7 @@ fn questions_written_for_an_article_find_it() {
     let results = engine.search(&story).unwrap();
     let similar = |hit: &weiquan::search::SearchHit| feature(hit, "similar_question");
     let hit = results.hits.iter().find(|hit| unit_id(hit) == format!("{LAW}#第五十五条")).expect("found");
-    assert!(similar(hit) > 0.8, "{:?}", hit.explain);
+    assert!(similar(hit) > NEIGHBOUR_FLOOR, "near enough to join the candidates: {:?}", hit.explain);
     for other in results.hits.iter().filter(|hit| unit_id(hit) != format!("{LAW}#第五十五条")) {
         // Others come near only through the fixture guides' typical
         // questions, which tell other stories.
@@ -162,7 +167,7 @@ fn questions_written_for_a_case_find_it() {
     let hit = results.hits.iter().find(|hit| hit.title == "健身房停业后应退还预付卡余额").expect("the case is found");
     let features = hit.explain.as_ref().expect("explained");
     let similar = feature(hit, "similar_question");
-    assert!(similar > 0.5, "{features:?}");
+    assert!(similar > NEIGHBOUR_FLOOR, "near enough to join the candidates: {features:?}");
     // For a case, the same closeness is its story's (`case_story`).
     assert_eq!(feature(hit, "case_story"), similar, "{features:?}");
     // The case's text holds none of the story's words: the written

@@ -40,7 +40,7 @@ pub const BRIDGE_SOURCES: usize = 16;
 pub const NEIGHBOURS: usize = 30;
 
 /// How near a unit's written questions must come to join as a neighbour
-/// (the `similar_question` value, a sum of three cosines): 0.2 changed no
+/// (the `similar_question` value, a sum of three closenesses): 0.2 changed no
 /// figure of the tune halves and keeps out articles that share a character
 /// or two with a short query.
 pub const NEIGHBOUR_FLOOR: f32 = 0.2;
@@ -127,8 +127,9 @@ features! {
     /// How strongly a matching guide, warning or case cites the unit.
     Bridge = "bridge";
     /// How close the query comes to the closest questions written for the
-    /// unit's article ([`written`]): the sum of the cosines of their
-    /// characters and character pairs over the [`written::NEAREST`] closest.
+    /// unit's article ([`written`]): the IDF of characters and character
+    /// pairs shared with each, over the root of its length, summed over the
+    /// [`written::NEAREST`] closest.
     SimilarQuestion = "similar_question";
     /// [`Feature::SimilarQuestion`] of a case, 0 for other units: a query
     /// that tells the story of a case's written questions asks what that
