@@ -70,6 +70,15 @@ fn the_whole_corpus_indexes_and_answers() {
     let filtered = engine.search(&laws).unwrap();
     assert_eq!(filtered.facets.kind, broad.facets.kind, "the kind filter counts as if it were not set");
     assert!(filtered.hits.iter().all(|hit| hit.kind == Kind::Law));
+    // A filtered search is searched whole and counted exactly; a long
+    // everyday question sets its common words aside (`rank::rare`), says
+    // its total is an estimate, and still finds the article.
+    assert!(filtered.total_exact);
+    let long =
+        engine.search(&SearchRequest::new("我在网上买的衣服收到后不想要了，商家说不能退，这种情况怎么办")).unwrap();
+    assert!(!long.total_exact && long.total > 1_000, "{} {}", long.total_exact, long.total);
+    let first_three: Vec<String> = long.hits.iter().take(3).map(unit_id).collect();
+    assert!(first_three.contains(&format!("{consumer_law}#第二十五条")), "{first_three:?}");
 
     // Cases rank below the articles they apply (the fitted `case` weight);
     // among cases the one on car fraud comes first.

@@ -66,7 +66,11 @@ pub struct SearchResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search_ref: Option<String>,
     pub query: String,
+    /// How many units match; an estimate when `total_exact` is false.
     pub total: usize,
+    /// False when the search set words most units contain aside and
+    /// `total` is estimated (shown as 约 N).
+    pub total_exact: bool,
     pub page: usize,
     pub per_page: usize,
     pub took_ms: f64,
@@ -158,6 +162,7 @@ pub async fn search(
         search_ref,
         query: results.query,
         total: results.total,
+        total_exact: results.total_exact,
         page: results.page,
         per_page: results.per_page,
         took_ms: results.took_ms,

@@ -247,6 +247,7 @@ mod tests {
         let results = SearchResults {
             query: query.into(),
             total: 1,
+            total_exact: true,
             page: 1,
             per_page: 10,
             took_ms: 1.0,

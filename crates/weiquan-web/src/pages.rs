@@ -383,7 +383,7 @@ fn results_page(
                 }
                 }
                 section.results aria-labelledby="results-summary" {
-                    p #results-summary .summary aria-live="polite" { "共找到 " strong { (results.total) } " 条结果，用时 " (results.took_ms) " 毫秒" }
+                    p #results-summary .summary aria-live="polite" { "共找到 " @if !results.total_exact { "约 " } strong { (results.total) } " 条结果，用时 " (results.took_ms) " 毫秒" }
                     (expansion_note(params, results))
                     p.sort {
                         "排序："

@@ -245,7 +245,7 @@ impl Engine {
     /// phase, with the share of the query each holds: what a relevance
     /// search measures beside its candidates.
     fn measure_leads(&self, searcher: &Searcher, request: &SearchRequest) -> Result<Vec<(DocAddress, f32)>, Error> {
-        let prepared = self.prepare(request)?;
+        let prepared = self.prepare(searcher, request)?;
         let Some(positive) = &prepared.positive else { return Ok(Vec::new()) };
         let mut filters = self.filters(request);
         filters.push(any_of(self.fields.kind, [Kind::Guide, Kind::Warning].iter().map(|kind| kind.as_str())));
@@ -469,7 +469,7 @@ impl Matches<'_> {
         if let Some(matched) = self.first_phase {
             return self.among(engine, searcher, matched);
         }
-        let prepared = engine.prepare(self.request)?;
+        let prepared = engine.prepare(searcher, self.request)?;
         let Some(positive) = prepared.positive else { return Ok(Vec::new()) };
         let kinds = [Kind::Guide, Kind::Warning, Kind::Case];
         let mut filters = engine.filters(self.request);

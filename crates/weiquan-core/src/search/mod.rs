@@ -225,8 +225,12 @@ pub struct SearchHit {
 pub struct SearchResults {
     /// The query as given.
     pub query: String,
-    /// How many units match.
+    /// How many units match: exact when `total_exact`, else an estimate.
     pub total: usize,
+    /// False when the first phase set common words aside (`rank::rare`):
+    /// units holding only those were not counted, and `total` is estimated
+    /// from the units counted and those each set-aside word is in.
+    pub total_exact: bool,
     /// The page, 1-based.
     pub page: usize,
     /// Hits per page.

@@ -21,9 +21,12 @@ const LIKE_TERMS: usize = 20;
 pub(super) struct Prepared {
     pub(super) named: Option<NamedArticle>,
     pub(super) built: query::Built,
-    /// The first phase's query without filters; `None` when nothing is
-    /// searched.
+    /// The first phase's query without filters: the clauses with a rare
+    /// word (`rank::rare`); `None` when nothing is searched.
     pub(super) positive: Option<Box<dyn Query>>,
+    /// How many units each concept set aside as common is in
+    /// (`rank::rare`); empty when the first phase finds every match.
+    pub(super) common: Vec<u64>,
 }
 
 /// An article a query names, and what else the query asks.
@@ -36,8 +39,9 @@ pub(super) struct NamedArticle {
 }
 
 impl Engine {
-    /// The parsed and built query of a request, with the article it names.
-    pub(super) fn prepare(&self, request: &SearchRequest) -> Result<Prepared, Error> {
+    /// The parsed and built query of a request, with the article it names;
+    /// `searcher` tells which of its words are common.
+    pub(super) fn prepare(&self, searcher: &Searcher, request: &SearchRequest) -> Result<Prepared, Error> {
         let named = self.named_article(&request.query)?;
         let parsed = query::parse(named.as_ref().map_or(&request.query, |named| &named.rest));
         let built = query::build(&parsed, &self.analyzer, &self.fields, request.expand);
@@ -60,7 +64,18 @@ impl Engine {
             }
             None => None,
         };
-        Ok(Prepared { named, built, positive })
+        // A filtered search is left whole: the filter, not the words, is
+        // what narrows it, and a rare word the filter leaves no unit of
+        // would leave no result.
+        let unfiltered = self.filters(request).is_empty() && built.excluded.is_empty();
+        let (positive, common) = match positive {
+            Some(positive) if unfiltered => {
+                let rare = rank::rare::RareWords::of(searcher, positive, &built.groups)?;
+                (Some(rare.query), rare.common)
+            }
+            whole => (whole, Vec::new()),
+        };
+        Ok(Prepared { named, built, positive, common })
     }
 
     /// `query` within the request's `filters`, public now and without the

@@ -183,6 +183,32 @@ pub struct Built {
     pub expansions: Vec<Expansion>,
     /// What the second phase measures.
     pub plan: Plan,
+    /// The clauses of `positive`, in order, by the concept or phrase they
+    /// search: what the first phase keeps or sets aside together
+    /// (`rank::rare`).
+    pub groups: Vec<Group>,
+}
+
+/// Consecutive clauses of the first phase that search one concept (its
+/// words in every field, its character pairs, synonyms and parts) or one
+/// phrase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The terms that say how common the group is: the concept in each
+    /// field (common when it is common in any), or the phrase's character
+    /// pairs (no commoner than its rarest pair).
+    pub head: Head,
+    /// How many clauses the group holds.
+    pub clauses: usize,
+}
+
+/// See [`Group::head`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Head {
+    /// A concept: its word in each ranked field.
+    Word(Vec<IndexTerm>),
+    /// A phrase: its character pairs.
+    Phrase(Vec<IndexTerm>),
 }
 
 /// A query word and the words it was expanded to.
@@ -208,6 +234,13 @@ pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool
     };
     let mut highlights = Vec::new();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut groups = Vec::new();
+    let mut add = |occur: Occur, ranking: Vec<Grouped>| {
+        for (head, group) in ranking {
+            groups.push(Group { head, clauses: group.len() });
+            clauses.extend(group.into_iter().map(|q| (occur, q)));
+        }
+    };
     for group in &parsed.groups {
         if builder.terms_left() == 0 {
             break;
@@ -215,8 +248,8 @@ pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool
         match group.as_slice() {
             [Item::Phrase(phrase)] => {
                 if let Some((required, ranking)) = builder.claimed_phrase(phrase, &mut highlights) {
-                    clauses.push((Occur::Must, required));
-                    clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
+                    add(Occur::Must, vec![required]);
+                    add(Occur::Should, ranking);
                 }
             }
             items => {
@@ -227,7 +260,7 @@ pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool
                             builder.claimed_phrase(phrase, &mut highlights).map(|(_, r)| r).unwrap_or_default()
                         }
                     };
-                    clauses.extend(ranking.into_iter().map(|q| (Occur::Should, q)));
+                    add(Occur::Should, ranking);
                 }
             }
         }
@@ -246,6 +279,7 @@ pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool
         terms: builder.terms.into_inner(),
         expansions: builder.expansions.into_inner(),
         plan: builder.plan.into_inner(),
+        groups,
     }
 }
 
@@ -310,8 +344,11 @@ fn is_numeral(c: char) -> bool {
     c.is_ascii_digit() || "零〇一二三四五六七八九十百千两".contains(c)
 }
 
+/// Clauses that search one concept or phrase, and their [`Head`].
+type Grouped = (Head, Vec<Box<dyn Query>>);
+
 /// A quoted phrase: the query that requires it, and its ranking clauses.
-type Required = (Box<dyn Query>, Vec<Box<dyn Query>>);
+type Required = (Grouped, Vec<Grouped>);
 
 struct Builder<'a> {
     analyzer: &'a Analyzer,
@@ -339,19 +376,34 @@ impl Builder<'_> {
 
     /// A typed word: the ranking clauses of each of its concepts not
     /// searched yet, and of the whole word as typed when it holds several.
-    fn word(&self, word: &str, highlights: &mut Vec<String>) -> Vec<Box<dyn Query>> {
+    fn word(&self, word: &str, highlights: &mut Vec<String>) -> Vec<Grouped> {
         let all = self.analyzer.concepts(word);
         let concepts = self.claim(all.iter().cloned());
         let mut ranking = Vec::new();
         for concept in &concepts {
-            ranking.extend(self.concept(concept, highlights));
+            ranking.push((self.word_head(concept), self.concept(concept, highlights)));
         }
         let mut plan = self.plan.borrow_mut();
         plan.pairs.extend(concepts.windows(2).map(|pair| format!("{}{}", pair[0], pair[1])));
         if all.len() > 1 && !concepts.is_empty() && word.chars().count() <= MAX_BONUS_CHARS {
-            ranking.extend(self.grams_phrase(&normalize(word)).map(|q| boost(q, PHRASE_BONUS)));
+            let typed = normalize(word);
+            if let Some(phrase) = self.grams_phrase(&typed) {
+                ranking.push((self.phrase_head(&typed), vec![boost(phrase, PHRASE_BONUS)]));
+            }
         }
         ranking
+    }
+
+    /// A concept's [`Head`]: its word in every ranked field.
+    fn word_head(&self, concept: &str) -> Head {
+        Head::Word(WEIGHTS.iter().map(|&(role, _)| IndexTerm::from_field_text(self.field(role), concept)).collect())
+    }
+
+    /// A phrase's [`Head`]: its character pairs.
+    fn phrase_head(&self, text: &str) -> Head {
+        Head::Phrase(
+            bigrams(text).iter().map(|pair| IndexTerm::from_field_text(self.fields.grams, &pair.text)).collect(),
+        )
     }
 
     /// A quoted phrase not searched yet: the query that requires it, and its
@@ -362,12 +414,13 @@ impl Builder<'_> {
         if claimed.is_empty() {
             return None;
         }
-        let required = self.grams_phrase(&normalized)?;
+        let required = (self.phrase_head(&normalized), vec![self.grams_phrase(&normalized)?]);
         highlights.push(normalized.trim().to_string());
-        let mut ranking = vec![boost(self.grams_phrase(&normalized)?, PHRASE_BONUS)];
+        let mut ranking =
+            vec![(self.phrase_head(&normalized), vec![boost(self.grams_phrase(&normalized)?, PHRASE_BONUS)])];
         let concepts = distinct(self.analyzer.concepts(phrase));
         for concept in &concepts {
-            ranking.extend(self.words(concept, 1.0));
+            ranking.push((self.word_head(concept), self.words(concept, 1.0)));
         }
         let mut plan = self.plan.borrow_mut();
         plan.own.extend(concepts.iter().cloned());

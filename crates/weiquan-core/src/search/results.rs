@@ -50,10 +50,11 @@ impl Engine {
     ) -> Result<(SearchResults, Option<answer::FirstPhase>), Error> {
         request.validate()?;
         let started = Instant::now();
-        let prepared = self.prepare(request)?;
+        let prepared = self.prepare(searcher, request)?;
         let mut results = SearchResults {
             query: request.query.clone(),
             total: 0,
+            total_exact: true,
             page: request.page,
             per_page: request.per_page,
             took_ms: 0.0,
@@ -85,6 +86,11 @@ impl Engine {
                 }
                 Sort::Date => self.collect_by_date(&first_phase, request, &prepared.built.highlights, &mut results)?,
             }
+            if !prepared.common.is_empty() {
+                results.total_exact = false;
+                results.facets.exact = false;
+                results.total = rank::rare::estimate(results.total, &prepared.common, searcher.num_docs());
+            }
             // A facet that filters counts as if it did not, so the other
             // values stay visible and can be added (案例 and 法规 together).
             type Pick = fn(&mut Facets, Facets);
@@ -104,7 +110,10 @@ impl Engine {
             ];
             for (active, without, pick) in disjunctive {
                 if active {
-                    let query = self.restrict(positive.box_clone(), self.filters(&without), &prepared.built.excluded);
+                    // Prepared again: without its filters a search may set
+                    // common words aside (`rank::rare`), as it then would.
+                    let Some(positive) = self.prepare(searcher, &without)?.positive else { continue };
+                    let query = self.restrict(positive, self.filters(&without), &prepared.built.excluded);
                     let best = TopDocs::with_limit(rank::CANDIDATES).order_by_score();
                     let (best, total) = searcher.search(&query, &(best, Count))?;
                     let units: Vec<DocAddress> = best.into_iter().map(|(_, address)| address).collect();

@@ -17,6 +17,7 @@ pub mod features;
 pub mod first_pass;
 pub mod fit;
 pub mod pipeline;
+pub mod rare;
 pub mod retold;
 pub mod vocabulary;
 pub mod written;

@@ -100,7 +100,7 @@ impl Engine {
         measure: Measure,
     ) -> Result<Option<(Ranked, Option<DocAddress>)>, Error> {
         request.validate()?;
-        let prepared = self.prepare(request)?;
+        let prepared = self.prepare(searcher, request)?;
         let Some(positive) = &prepared.positive else { return Ok(None) };
         let restrict = |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
         let first_phase = restrict(positive.box_clone());
