@@ -135,19 +135,45 @@ impl Matches<'_> {
     /// by hash.
     pub fn nearest(&self, count: usize, floor: f32) -> Vec<(u64, f32)> {
         // A sum of NEAREST closenesses above the floor needs one above
-        // floor / NEAREST: only those questions' units are measured.
+        // floor / NEAREST: only those questions' units are measured, and
+        // they closest first. A unit none of whose questions comes closer
+        // than the one at hand sums to at most NEAREST times it, so once
+        // that is below the count-th best sum found, no unit left can
+        // enter (a long question comes that near to thousands of
+        // questions, and measuring all their units was a twentieth of a
+        // search).
+        if count == 0 {
+            return Vec::new();
+        }
         let least = floor / NEAREST as f32;
-        let mut units: Vec<u64> = self
+        let mut questions: Vec<(f32, usize)> = self
             .closeness
             .iter()
             .enumerate()
             .filter(|(_, close)| **close > least)
-            .flat_map(|(question, _)| self.written.units_of[question].iter().copied())
+            .map(|(question, close)| (*close, question))
             .collect();
-        units.sort_unstable();
-        units.dedup();
-        let mut all: Vec<(u64, f32)> =
-            units.into_iter().map(|tie| (tie, self.best(tie))).filter(|(_, best)| *best > floor).collect();
+        questions.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut measured: FxHashMap<u64, f32> = FxHashMap::default();
+        let mut kept: Vec<f32> = Vec::new();
+        for (close, question) in questions {
+            if kept.len() >= count && NEAREST as f32 * close < kept[count - 1] {
+                break;
+            }
+            for &tie in &self.written.units_of[question] {
+                if measured.contains_key(&tie) {
+                    continue;
+                }
+                let best = self.best(tie);
+                measured.insert(tie, best);
+                if best > floor {
+                    let at = kept.partition_point(|kept| *kept >= best);
+                    kept.insert(at, best);
+                    kept.truncate(count);
+                }
+            }
+        }
+        let mut all: Vec<(u64, f32)> = measured.into_iter().filter(|(_, best)| *best > floor).collect();
         all.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         all.truncate(count);
         all
@@ -219,6 +245,25 @@ mod tests {
         assert_eq!(nearest.nearest(5, floor).len(), 1, "unit 1, sharing a few characters, is not above its own value");
         assert!(written.matches("").nearest(5, 0.0).is_empty(), "nothing shared, nothing near");
         assert!(written.has(1) && !written.has(3));
+    }
+
+    #[test]
+    fn the_nearest_are_those_that_measuring_every_unit_finds() {
+        // 120 questions on 40 units, each unit with three of them, sharing
+        // more or less of the query.
+        let words = ["健身房", "跑路", "预付卡", "退款", "商家", "会员", "卡里的钱", "关门", "转让", "续费"];
+        let questions: Vec<String> =
+            (0..120).map(|i| format!("{}{}{}", words[i % 10], words[(i / 10) % 10], words[(i * 7) % 10])).collect();
+        let units = (0..40).map(|unit| (unit as u64, vec![unit * 3, unit * 3 + 1, unit * 3 + 2])).collect();
+        let written = Written::new(WrittenFile { questions, units });
+        let matches = written.matches("健身房跑路了，预付卡里的钱能退款吗");
+        for (count, floor) in [(1, 0.0), (5, 0.0), (12, 0.1), (40, 0.0), (0, 0.0)] {
+            let mut every: Vec<(u64, f32)> =
+                (0..40).map(|tie| (tie, matches.best(tie))).filter(|(_, best)| *best > floor).collect();
+            every.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            every.truncate(count);
+            assert_eq!(matches.nearest(count, floor), every, "count {count}, floor {floor}");
+        }
     }
 
     #[test]
