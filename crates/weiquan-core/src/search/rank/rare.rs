@@ -59,7 +59,9 @@ impl RareWords {
     /// and all of them are kept or set aside with it: a common word is in
     /// few summaries and may have a rare synonym, and is no rarer for
     /// that. Something is set aside only when a group that is in some unit
-    /// is left. A query that requires something (a quoted phrase), or
+    /// is left: counts include deleted units until segments merge, so a
+    /// group counts only when it is in more units than were deleted (a
+    /// word of a withdrawn warning alone would otherwise leave no result). A query that requires something (a quoted phrase), or
     /// whose clauses are not in `groups` (a named article's), is kept
     /// whole: what it requires restricts the matches already.
     pub fn of(searcher: &Searcher, positive: Box<dyn Query>, groups: &[Group]) -> tantivy::Result<RareWords> {
@@ -72,6 +74,7 @@ impl RareWords {
             return whole(positive);
         }
         let limit = ((COMMON_SHARE * searcher.num_docs() as f64) as u64).max(MIN_COMMON_UNITS);
+        let deleted: u64 = searcher.segment_readers().iter().map(|reader| u64::from(reader.num_deleted_docs())).sum();
         let mut rare = Vec::new();
         let mut found = false;
         let mut common = Vec::new();
@@ -83,7 +86,7 @@ impl RareWords {
             if units > limit {
                 common.push(units);
             } else {
-                found |= units > 0;
+                found |= units > deleted;
                 rare.extend(members.iter().map(|(occur, clause)| (*occur, clause.box_clone())));
             }
         }
@@ -202,5 +205,20 @@ mod tests {
         assert_eq!(estimate(500, &[500], 1_000), 750);
         assert_eq!(estimate(10, &[2_000], 1_000), 1_000, "never more than every unit");
         assert_eq!(estimate(300, &[100], 1_000), 370);
+    }
+
+    #[test]
+    fn a_word_only_deleted_units_held_does_not_count_as_found() {
+        let (index, body, summary) = index();
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).expect("writer");
+        writer.delete_term(Term::from_field_text(body, "rare"));
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let concepts = [concept((body, summary), "common", &[]), concept((body, summary), "rare", &[])];
+        let groups: Vec<Group> = concepts.iter().map(|(group, _)| group.clone()).collect();
+        let clauses = concepts.into_iter().flat_map(|(_, clauses)| clauses).map(|q| (Occur::Should, q)).collect();
+        let split = RareWords::of(&searcher, Box::new(BooleanQuery::new(clauses)), &groups).expect("split");
+        assert!(split.common.is_empty());
+        assert_eq!(searcher.search(split.query.as_ref(), &Count).expect("search"), 1_199);
     }
 }
