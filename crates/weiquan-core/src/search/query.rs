@@ -17,6 +17,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::analyzer::{Analyzer, bigrams};
 use super::rank::Plan;
+use super::rank::rare::{Group, Head};
 use super::rank::vocabulary::Vocabulary;
 use super::schema::Fields;
 use crate::text::{normalize, truncate_chars};
@@ -187,28 +188,6 @@ pub struct Built {
     /// search: what the first phase keeps or sets aside together
     /// (`rank::rare`).
     pub groups: Vec<Group>,
-}
-
-/// Consecutive clauses of the first phase that search one concept (its
-/// words in every field, its character pairs, synonyms and parts) or one
-/// phrase.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Group {
-    /// The terms that say how common the group is: the concept in each
-    /// field (common when it is common in any), or the phrase's character
-    /// pairs (no commoner than its rarest pair).
-    pub head: Head,
-    /// How many clauses the group holds.
-    pub clauses: usize,
-}
-
-/// See [`Group::head`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Head {
-    /// A concept: its word in each ranked field.
-    Word(Vec<IndexTerm>),
-    /// A phrase: its character pairs.
-    Phrase(Vec<IndexTerm>),
 }
 
 /// A query word and the words it was expanded to.

@@ -18,8 +18,6 @@
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::{Searcher, Term};
 
-use crate::search::query::{Group, Head};
-
 /// A clause whose words are each in more than this share of the units is
 /// common ...
 pub const COMMON_SHARE: f64 = 0.02;
@@ -28,6 +26,28 @@ pub const COMMON_SHARE: f64 = 0.02;
 /// to be worth setting aside, so a small index (the shipped content alone,
 /// the tests' fixtures) is searched whole.
 pub const MIN_COMMON_UNITS: u64 = 1_000;
+
+/// Consecutive clauses of the first phase that search one concept (its
+/// words in every field, its character pairs, synonyms and parts) or one
+/// phrase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The terms that say how common the group is: the concept in each
+    /// field (common when it is common in any), or the phrase's character
+    /// pairs (no commoner than its rarest pair).
+    pub head: Head,
+    /// How many clauses the group holds.
+    pub clauses: usize,
+}
+
+/// See [`Group::head`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Head {
+    /// A concept: its word in each ranked field.
+    Word(Vec<Term>),
+    /// A phrase: its character pairs.
+    Phrase(Vec<Term>),
+}
 
 /// The first phase's query, and what was set aside.
 pub struct RareWords {
