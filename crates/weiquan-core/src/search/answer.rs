@@ -250,7 +250,8 @@ impl Engine {
         let mut filters = self.filters(request);
         filters.push(any_of(self.fields.kind, [Kind::Guide, Kind::Warning].iter().map(|kind| kind.as_str())));
         let query = self.restrict(positive.box_clone(), filters, &prepared.built.excluded);
-        let found = searcher.search(&query, &TopDocs::with_limit(LEADS).order_by_score())?;
+        let counted = self.term_counts.of(searcher);
+        let found = counted.search(&query, &TopDocs::with_limit(LEADS).order_by_score())?;
         let leads: Vec<Candidate> =
             found.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
         let normalized = crate::text::normalize(&request.query);
@@ -259,7 +260,9 @@ impl Engine {
             regions: &request.regions,
             today: super::date_number(Some(self.clock.today())),
         };
-        let measured = measure(searcher, &self.fields, &prepared.built.plan, &context, &leads, Some(Model::builtin()))?;
+        let view = self.segments.view(searcher);
+        let measured =
+            measure(&counted, &view, &self.fields, &prepared.built.plan, &context, &leads, Some(Model::builtin()))?;
         Ok(leads.iter().zip(measured).map(|(lead, features)| (lead.address, features.get(Feature::Coverage))).collect())
     }
 

@@ -7,6 +7,7 @@ pub mod answer;
 mod build;
 mod changes;
 pub mod compare;
+pub mod counts;
 mod document;
 pub mod eval;
 mod facets;
@@ -26,8 +27,8 @@ mod warnings;
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -314,9 +315,12 @@ pub struct Engine {
     /// How much each law is about consumers, by title key, as the build
     /// found it: documents updated later get the same prior.
     consumer: HashMap<String, f64>,
-    /// Which units of each segment are local regulations, and which are
-    /// guides, warnings and cases, for the first phase's one pass.
-    unit_sets: rank::first_pass::UnitSets,
+    /// What is kept of each segment: the first pass's sets of units and
+    /// the ranking's columns.
+    segments: rank::segments::Segments,
+    /// How many units hold each term searched, for the current view of
+    /// the index.
+    term_counts: counts::TermCounts,
     /// The glossary whose terms document pages mark.
     glossary: content::glossary::Glossary,
     /// What each reindex changed, for caches of pages.
@@ -324,7 +328,7 @@ pub struct Engine {
     /// The questions written for single articles, by unit, for the
     /// `similar_question` feature. Units added by a later reindex have none
     /// until the next full build.
-    written: rank::written::Written,
+    written: Arc<rank::written::Written>,
     /// The retellings of official cases, by unit. Units added by a later
     /// reindex have none until the next full build.
     retold: rank::retold::Retold,
@@ -365,9 +369,10 @@ impl Engine {
         let law_ids = catalog.titles().map(|(title, id)| (law_key(title), id.to_string())).collect();
         let consumer = store::read_json(&generation, store::CONSUMER)?;
         let glossary = store::read_json_or_default(&generation, store::GLOSSARY)?;
-        let written = rank::written::Written::new(store::read_json_or_default(&generation, store::WRITTEN)?);
+        let written = Arc::new(rank::written::Written::new(store::read_json_or_default(&generation, store::WRITTEN)?));
         let retold = rank::retold::Retold::new(store::read_json_or_default(&generation, store::RETOLD)?);
         let engine = Engine {
+            segments: rank::segments::Segments::new(written.clone()),
             written,
             retold,
             consumer,
@@ -385,7 +390,7 @@ impl Engine {
             generation: AtomicU64::new(0),
             suggestions: Mutex::new(lru::LruCache::new(SUGGESTIONS_KEPT)),
             clock,
-            unit_sets: rank::first_pass::UnitSets::default(),
+            term_counts: counts::TermCounts::default(),
             changes: changes::Changes::default(),
         };
         engine.refresh_scheduled()?;
@@ -454,7 +459,7 @@ impl Engine {
         }
         self.reader.reload()?;
         let segments: Vec<_> = self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
-        self.unit_sets.retain(&segments);
+        self.segments.retain(&segments);
         self.refresh_scheduled()?;
         self.changes.changed(&changing, self.generation.load(Ordering::Relaxed));
         Ok(())

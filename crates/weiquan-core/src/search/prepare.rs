@@ -69,11 +69,12 @@ impl Engine {
         // would leave no result.
         let unfiltered = self.filters(request).is_empty() && built.excluded.is_empty();
         let (positive, common) = match positive {
-            Some(positive) if unfiltered => {
-                let rare = rank::rare::RareWords::of(searcher, positive, &built.groups)?;
+            Some(positive) => {
+                let counted = self.term_counts.of(searcher);
+                let rare = rank::rare::RareWords::of(&counted, positive, &built.groups, unfiltered)?;
                 (Some(rare.query), rare.common)
             }
-            whole => (whole, Vec::new()),
+            None => (None, Vec::new()),
         };
         Ok(Prepared { named, built, positive, common })
     }

@@ -1,13 +1,15 @@
 //! The second phase's measurements: each candidate's [`Features`], read
 //! from the index without loading stored documents. Per-field BM25 and term
 //! matches come from term scorers moved to each candidate in document
-//! order; priors come from columns.
+//! order; priors come from the columns the engine keeps ([`View`]).
 
-use tantivy::query::{EnableScoring, Query, TermQuery, Weight};
+use tantivy::query::{Bm25StatisticsProvider, Query, TermQuery, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, Searcher, Term};
+use tantivy::{DocAddress, DocId, Term};
 
-use super::{Feature, Features, Model, Plan, flags};
+use super::segments::View;
+use super::{Feature, Features, Model, Plan};
+use crate::search::counts::Counted;
 use crate::search::query::grams_phrase;
 use crate::search::schema::Fields;
 
@@ -47,7 +49,8 @@ struct WordWeights {
 /// character pairs there, and the `asked` field, which `grams` lacks, is
 /// always measured.
 pub fn measure(
-    searcher: &Searcher,
+    counted: &Counted<'_>,
+    view: &View,
     fields: &Fields,
     plan: &Plan,
     context: &Context<'_>,
@@ -55,7 +58,8 @@ pub fn measure(
     only: Option<&Model>,
 ) -> tantivy::Result<Vec<Features>> {
     let weighed = |feature: Feature| only.is_none_or(|model| model.weighs(feature));
-    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let searcher = counted.searcher();
+    let scoring = counted.scoring();
     let ranked: [(Feature, Field); 7] = [
         (Feature::Bm25Title, fields.title),
         (Feature::Bm25Heading, fields.heading),
@@ -65,40 +69,52 @@ pub fn measure(
         (Feature::Bm25Summary, fields.particulars),
         (Feature::Bm25Body, fields.body),
     ];
-    let term_weight = |field: Field, word: &str| -> tantivy::Result<Box<dyn Weight>> {
-        TermQuery::new(Term::from_field_text(field, word), IndexRecordOption::WithFreqs).weight(scoring)
+    // A word or phrase no unit holds gets no scorer: it matches nothing.
+    let term_weight = |field: Field, word: &str| -> tantivy::Result<Option<Box<dyn Weight>>> {
+        let term = Term::from_field_text(field, word);
+        if counted.doc_freq(&term)? == 0 {
+            return Ok(None);
+        }
+        TermQuery::new(term, IndexRecordOption::WithFreqs).weight(scoring).map(Some)
+    };
+    let phrase_weight = |text: &str| -> tantivy::Result<Option<Box<dyn Weight>>> {
+        match grams_phrase(fields, text) {
+            Some(query) if counted.all_held(query.as_ref())? => query.weight(scoring).map(Some),
+            _ => Ok(None),
+        }
     };
     let units = searcher.num_docs() as f32;
     let mut own = Vec::with_capacity(plan.own.len());
     for word in &plan.own {
-        let grams = grams_phrase(fields, word).map(|query| query.weight(scoring)).transpose()?;
+        let grams = phrase_weight(word)?;
+        let has_grams = grams_phrase(fields, word).is_some();
         // The `asked` field is not in `grams`: its scorer always runs, so
         // that coverage counts a word matched there whatever the weights
         // (a fit that weighs it 0 would otherwise see a coverage that the
         // live search does not).
-        let fields_weights = ranked
-            .iter()
-            .filter(|&&(feature, _)| grams.is_none() || weighed(feature) || feature == Feature::Bm25Asked)
-            .map(|&(feature, field)| Ok((feature, term_weight(field, word)?)))
-            .collect::<tantivy::Result<_>>()?;
-        let frequency = searcher.doc_freq(&Term::from_field_text(fields.body, word))?;
-        let frequency = frequency.max(searcher.doc_freq(&Term::from_field_text(fields.title, word))?) as f32;
+        let mut fields_weights = Vec::new();
+        for &(feature, field) in &ranked {
+            if !has_grams || weighed(feature) || feature == Feature::Bm25Asked {
+                fields_weights.extend(term_weight(field, word)?.map(|weight| (feature, weight)));
+            }
+        }
+        let frequency = counted.doc_freq(&Term::from_field_text(fields.body, word))?;
+        let frequency = frequency.max(counted.doc_freq(&Term::from_field_text(fields.title, word))?) as f32;
         let idf = (1.0 + (units - frequency + 0.5) / (frequency + 0.5)).ln();
         own.push(WordWeights { fields: fields_weights, grams, idf });
     }
     let mut expanded = Vec::with_capacity(plan.expanded.len() + plan.learned.len());
     for (feature, words) in [(Feature::Expansion, &plan.expanded), (Feature::Learned, &plan.learned)] {
         for (word, weight) in words.iter().filter(|_| weighed(feature)) {
-            expanded.push((feature, *weight, term_weight(fields.body, word)?, term_weight(fields.title, word)?));
+            for field in [fields.body, fields.title] {
+                expanded.extend(term_weight(field, word)?.map(|scorer| (feature, *weight, scorer)));
+            }
         }
     }
-    let pairs: Vec<Box<dyn Weight>> = plan
-        .pairs
-        .iter()
-        .filter(|_| weighed(Feature::Proximity))
-        .filter_map(|pair| grams_phrase(fields, pair))
-        .map(|query| query.weight(scoring))
-        .collect::<tantivy::Result<_>>()?;
+    let mut pairs: Vec<Box<dyn Weight>> = Vec::new();
+    for pair in plan.pairs.iter().filter(|_| weighed(Feature::Proximity)) {
+        pairs.extend(phrase_weight(pair)?);
+    }
     let total_idf: f32 = own.iter().map(|w| w.idf).sum();
     let best_first = candidates.iter().map(|c| c.first).fold(0.0_f32, f32::max);
 
@@ -120,19 +136,17 @@ pub fn measure(
                 each_match(grams.as_ref(), reader, &docs, |i, _| matched[i][w] = true)?;
             }
         }
-        for (feature, weight, body, title) in &expanded {
-            for scorer in [body, title] {
-                each_match(scorer.as_ref(), reader, &docs, |i, score| {
-                    features[i].0[*feature as usize] += weight * score;
-                })?;
-            }
+        for (feature, weight, scorer) in &expanded {
+            each_match(scorer.as_ref(), reader, &docs, |i, score| {
+                features[i].0[*feature as usize] += weight * score;
+            })?;
         }
         for pair in &pairs {
             each_match(pair.as_ref(), reader, &docs, |i, _| {
                 features[i].0[Feature::Proximity as usize] += 1.0 / plan.pairs.len() as f32;
             })?;
         }
-        let columns = Columns::of(reader);
+        let columns = view.columns(candidates[segment[0]].address.segment_ord);
         for &(i, doc) in &docs {
             let candidate = &candidates[i];
             let values = &mut features[i];
@@ -169,77 +183,4 @@ fn each_match(
         }
     }
     Ok(())
-}
-
-/// A segment's prior columns.
-struct Columns {
-    authority: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<f64>>>,
-    in_force: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<f64>>>,
-    cited: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<f64>>>,
-    consumer: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<f64>>>,
-    flags: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
-    kind: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
-    /// A warning's last day in force, yyyymmdd (0: none).
-    expires: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
-    place: Option<tantivy::columnar::StrColumn>,
-}
-
-impl Columns {
-    fn of(reader: &tantivy::SegmentReader) -> Columns {
-        let fast = reader.fast_fields();
-        let f64s = |name: &str| fast.f64(name).ok().map(|c| c.first_or_default_col(0.0));
-        let u64s = |name: &str| fast.u64(name).ok().map(|c| c.first_or_default_col(0));
-        Columns {
-            authority: f64s("authority"),
-            in_force: f64s("in_force"),
-            cited: f64s("cited"),
-            consumer: f64s("consumer"),
-            flags: u64s("flags"),
-            kind: u64s("kind_code"),
-            expires: fast.i64("expires").ok().map(|c| c.first_or_default_col(0)),
-            place: fast.str("place").ok().flatten(),
-        }
-    }
-
-    fn fill(&self, doc: DocId, context: &Context<'_>, values: &mut Features) {
-        let f64_of = |column: &Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<f64>>>| {
-            column.as_ref().map_or(0.0, |c| c.get_val(doc) as f32)
-        };
-        values.set(Feature::Authority, f64_of(&self.authority));
-        values.set(Feature::InForce, f64_of(&self.in_force));
-        values.set(Feature::Cited, f64_of(&self.cited));
-        values.set(Feature::Consumer, f64_of(&self.consumer));
-        let bits = self.flags.as_ref().map_or(0, |c| c.get_val(doc));
-        let flag = |bit: u64| if bits & bit != 0 { 1.0 } else { 0.0 };
-        if bits & flags::LOCAL != 0 && !self.named_place(doc, context) {
-            values.set(Feature::LocalElsewhere, 1.0);
-        }
-        values.set(Feature::NonArticle, flag(flags::NON_ARTICLE));
-        if !context.text.contains("决定") {
-            values.set(Feature::Omnibus, flag(flags::OMNIBUS));
-        }
-        let expires = self.expires.as_ref().map_or(0, |c| c.get_val(doc));
-        if expires > 0 && expires < context.today {
-            values.set(Feature::Expired, 1.0);
-        }
-        match self.kind.as_ref().map_or(0, |c| c.get_val(doc)) {
-            1 => values.set(Feature::Case, 1.0),
-            2 | 3 => values.set(Feature::GuideOrWarning, 1.0),
-            _ => {}
-        }
-    }
-
-    /// Whether the query or a region filter names a place the unit binds.
-    fn named_place(&self, doc: DocId, context: &Context<'_>) -> bool {
-        let Some(place) = &self.place else { return false };
-        let mut text = String::new();
-        place.term_ords(doc).any(|ord| {
-            text.clear();
-            place.ord_to_str(ord, &mut text).unwrap_or(false)
-                && text.split(' ').filter(|p| !p.is_empty()).any(|p| {
-                    context.text.contains(p)
-                        || context.regions.iter().any(|region| region.contains(p) || p.contains(region.as_str()))
-                })
-        })
-    }
 }

@@ -7,91 +7,15 @@
 //! collectors per match, and the filter decodes the `flags` column for
 //! each; a long question matches tens of thousands of units, and that
 //! bookkeeping cost a fifth of a search. Here each match costs a counter,
-//! two comparisons and two bits of per-segment bitsets (local units, and
-//! guides, warnings and cases), built once per segment and kept (segments
-//! never change). The same per-segment sets find the units with written
-//! questions by their `tie` hash, for the second phase's neighbours.
+//! two comparisons and two bits of the sets the engine keeps per segment
+//! ([`Segments`]: local units, and guides, warnings and cases).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::written::Written;
-use super::{flags, kind_code};
-use crate::content::Kind;
-
-/// Which units of each segment are local regulations, which are guides,
-/// warnings and cases, and which have written questions, by segment, built
-/// on first use.
-#[derive(Default)]
-pub struct UnitSets(Mutex<HashMap<SegmentId, Arc<Sets>>>);
-
-/// One segment's sets, a bit per unit.
-pub(crate) struct Sets {
-    local: Bits,
-    document: Bits,
-    /// The units with written questions, by their `tie` hash.
-    pub(crate) written: FxHashMap<u64, DocId>,
-}
-
-/// A bitset over a segment's units.
-struct Bits(Vec<u64>);
-
-impl Bits {
-    /// The units of `reader` whose value in column `name` passes `test`.
-    fn of(reader: &SegmentReader, name: &str, test: impl Fn(u64) -> bool) -> Bits {
-        let mut bits = vec![0_u64; (reader.max_doc() as usize).div_ceil(64)];
-        if let Ok(column) = reader.fast_fields().u64(name) {
-            let column = column.first_or_default_col(0);
-            for doc in 0..reader.max_doc() {
-                if test(column.get_val(doc)) {
-                    bits[doc as usize / 64] |= 1 << (doc % 64);
-                }
-            }
-        }
-        Bits(bits)
-    }
-
-    fn contains(&self, doc: DocId) -> bool {
-        self.0[doc as usize / 64] & (1 << (doc % 64)) != 0
-    }
-}
-
-impl UnitSets {
-    /// The sets of `reader`'s units; `written` tells which have written
-    /// questions (the engine's, the same for every segment).
-    pub(crate) fn of(&self, reader: &SegmentReader, written: &Written) -> Arc<Sets> {
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(sets) = kept.get(&reader.segment_id()) {
-            return sets.clone();
-        }
-        let sets = Arc::new(Sets {
-            local: Bits::of(reader, "flags", |bits| bits & flags::LOCAL != 0),
-            document: Bits::of(reader, "kind_code", |code| code != kind_code(Kind::Law)),
-            written: match reader.fast_fields().u64("tie") {
-                Ok(column) => {
-                    let column = column.first_or_default_col(0);
-                    (0..reader.max_doc())
-                        .map(|doc| (column.get_val(doc), doc))
-                        .filter(|(tie, _)| written.has(*tie))
-                        .collect()
-                }
-                Err(_) => FxHashMap::default(),
-            },
-        });
-        kept.insert(reader.segment_id(), sets.clone());
-        sets
-    }
-
-    /// Forgets the segments not among `current` (merged away or deleted).
-    pub fn retain(&self, current: &[SegmentId]) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).retain(|id, _| current.contains(id));
-    }
-}
+use super::segments::{Segment, Segments};
 
 /// Matches with their first-phase scores, best first.
 pub type Scored = Vec<(Score, DocAddress)>;
@@ -122,9 +46,7 @@ pub struct FirstPass<'a> {
     /// How many best matches that are not local regulations to keep.
     pub national: usize,
     /// Which units are local regulations and which are guides, warnings and cases.
-    pub sets: &'a UnitSets,
-    /// The engine's written questions, for the sets.
-    pub written: &'a Written,
+    pub segments: &'a Segments,
 }
 
 impl Collector for FirstPass<'_> {
@@ -134,7 +56,7 @@ impl Collector for FirstPass<'_> {
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentPass> {
         Ok(SegmentPass {
             segment,
-            sets: self.sets.of(reader, self.written),
+            kept: self.segments.of(reader),
             top: Best::new(self.limit),
             national: Best::new(self.national),
             documents: Best::new(DOCUMENTS),
@@ -164,7 +86,8 @@ impl Collector for FirstPass<'_> {
 /// [`FirstPass`] in one segment.
 pub struct SegmentPass {
     segment: SegmentOrdinal,
-    sets: Arc<Sets>,
+    /// What the engine keeps of the segment.
+    kept: Arc<Segment>,
     top: Best,
     national: Best,
     documents: Best,
@@ -177,10 +100,10 @@ impl SegmentCollector for SegmentPass {
     fn collect(&mut self, doc: DocId, score: Score) {
         self.count += 1;
         self.top.offer(score, doc);
-        if !self.sets.local.contains(doc) {
+        if !self.kept.is_local(doc) {
             self.national.offer(score, doc);
         }
-        if self.sets.document.contains(doc) {
+        if self.kept.is_document(doc) {
             self.documents.offer(score, doc);
         }
     }

@@ -19,6 +19,7 @@ pub mod fit;
 pub mod pipeline;
 pub mod rare;
 pub mod retold;
+pub mod segments;
 pub mod vocabulary;
 pub mod written;
 

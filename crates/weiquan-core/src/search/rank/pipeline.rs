@@ -2,11 +2,9 @@
 //! features and the model's order.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tantivy::collector::TopDocs;
-use tantivy::columnar::ColumnValues;
 use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Searcher, TantivyDocument, Term};
@@ -14,6 +12,7 @@ use tantivy::{DocAddress, DocId, Searcher, TantivyDocument, Term};
 use super::features::{self, Candidate, Context};
 use super::first_pass::{FirstPass, Found, Scored};
 use super::retold;
+use super::segments::View;
 use super::written::Matches;
 use super::{
     BRIDGE_SOURCES, CANDIDATES, Feature, Features, LEADS, Model, NEIGHBOUR_FLOOR, NEIGHBOURS, Plan, flags, kind_code,
@@ -141,13 +140,9 @@ impl Engine {
         let started = Instant::now();
         let searcher = phases.searcher;
         // The best units, and the best that bind everywhere, from one pass.
-        let pass = FirstPass {
-            limit: CANDIDATES.max(phases.want),
-            national: CANDIDATES,
-            sets: &self.unit_sets,
-            written: &self.written,
-        };
-        let Found { top, national, documents, count: total } = searcher.search(phases.query, &pass)?;
+        let pass = FirstPass { limit: CANDIDATES.max(phases.want), national: CANDIDATES, segments: &self.segments };
+        let counted = self.term_counts.of(searcher);
+        let Found { top, national, documents, count: total } = counted.search(phases.query, &pass)?;
         let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
         let facets = facets::of_units(searcher, &best, total)?;
         let mut candidates: Vec<Candidate> =
@@ -155,8 +150,8 @@ impl Engine {
         // Local regulations of many places often say the same (养老服务条例 of
         // every province) and can fill the pool; the texts that bind
         // everywhere then join it from a search without them.
-        let flags_of = Column::open(searcher, "flags");
-        let local = candidates.iter().filter(|c| flags_of.get(c.address) & flags::LOCAL != 0).count();
+        let view = self.segments.view(searcher);
+        let local = candidates.iter().filter(|c| view.flags(c.address) & flags::LOCAL != 0).count();
         let mut position: HashMap<DocAddress, usize> =
             candidates.iter().enumerate().map(|(i, c)| (c.address, i)).collect();
         if local * 3 > candidates.len() {
@@ -164,9 +159,7 @@ impl Engine {
                 join(&mut candidates, &mut position, Candidate { address, first, bridge: 0.0 });
             }
         }
-        let kind_of = Column::open(searcher, "kind_code");
-        let tie_of = Column::open(searcher, "tie");
-        for (address, strength) in self.bridge(searcher, &candidates, &kind_of, &tie_of, phases.restrict)? {
+        for (address, strength) in self.bridge(searcher, &candidates, &view, phases.restrict)? {
             let i = join(&mut candidates, &mut position, Candidate { address, first: 0.0, bridge: 0.0 });
             candidates[i].bridge = candidates[i].bridge.max(strength);
         }
@@ -175,7 +168,7 @@ impl Engine {
         for address in joining {
             join(&mut candidates, &mut position, Candidate { address, first: 0.0, bridge: 0.0 });
         }
-        let retold = self.retold_cases(searcher, &candidates, &tie_of, phases)?;
+        let retold = self.retold_cases(searcher, &candidates, &view, phases)?;
         for (_, address) in &retold {
             join(&mut candidates, &mut position, Candidate { address: *address, first: 0.0, bridge: 0.0 });
         }
@@ -185,12 +178,13 @@ impl Engine {
         // (the same scorers), for the answer, without joining the ranking.
         let leads: Vec<Candidate> = documents
             .iter()
-            .filter(|(_, address)| [kind_code(Kind::Guide), kind_code(Kind::Warning)].contains(&kind_of.get(*address)))
+            .filter(|(_, address)| [kind_code(Kind::Guide), kind_code(Kind::Warning)].contains(&view.kind(*address)))
             .take(LEADS)
             .map(|&(first, address)| Candidate { address, first, bridge: 0.0 })
             .collect();
         let measuring: Vec<Candidate> = candidates.iter().chain(&leads).copied().collect();
-        let mut measured = features::measure(searcher, &self.fields, phases.plan, &phases.context, &measuring, only)?;
+        let mut measured =
+            features::measure(&counted, &view, &self.fields, phases.plan, &phases.context, &measuring, only)?;
         let leads = leads
             .iter()
             .zip(measured.split_off(candidates.len()))
@@ -200,7 +194,7 @@ impl Engine {
             .iter()
             .zip(measured)
             .map(|(candidate, mut features)| {
-                let tie = tie_of.get(candidate.address);
+                let tie = view.tie(candidate.address);
                 let similar = written.best(tie);
                 features.set(Feature::SimilarQuestion, similar);
                 features.set(Feature::CaseStory, similar * features.get(Feature::Case));
@@ -241,7 +235,7 @@ impl Engine {
         &self,
         searcher: &Searcher,
         candidates: &[Candidate],
-        tie_of: &Column,
+        view: &View,
         phases: &Phases<'_>,
     ) -> Result<Vec<(DocAddress, DocAddress)>, Error> {
         // Each official case is looked up once, however many of its
@@ -249,7 +243,7 @@ impl Engine {
         let mut looked_up: Vec<(&str, Option<DocAddress>)> = Vec::new();
         let mut found = Vec::new();
         for candidate in candidates {
-            let Some(official) = self.retold.official(tie_of.get(candidate.address)) else { continue };
+            let Some(official) = self.retold.official(view.tie(candidate.address)) else { continue };
             let best = match looked_up.iter().find(|(id, _)| *id == official) {
                 Some((_, best)) => *best,
                 None => {
@@ -284,8 +278,8 @@ impl Engine {
         let allowed = restrict(Box::new(AllQuery)).weight(EnableScoring::disabled_from_searcher(searcher))?;
         let mut found = Vec::new();
         for (segment, reader) in searcher.segment_readers().iter().enumerate() {
-            let sets = self.unit_sets.of(reader, &self.written);
-            let mut docs: Vec<DocId> = nearest.iter().filter_map(|(tie, _)| sets.written.get(tie).copied()).collect();
+            let kept = self.segments.of(reader);
+            let mut docs: Vec<DocId> = nearest.iter().filter_map(|(tie, _)| kept.written.get(tie).copied()).collect();
             docs.sort_unstable();
             let mut scorer = allowed.scorer(reader, 1.0)?;
             for doc in docs {
@@ -311,8 +305,7 @@ impl Engine {
         &self,
         searcher: &Searcher,
         candidates: &[Candidate],
-        kind_of: &Column,
-        tie_of: &Column,
+        view: &View,
         restrict: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
     ) -> Result<Vec<(DocAddress, f32)>, Error> {
         let best = candidates.iter().map(|c| c.first).fold(0.0_f32, f32::max);
@@ -320,7 +313,7 @@ impl Engine {
             return Ok(Vec::new());
         }
         let mut ordered: Vec<&Candidate> = candidates.iter().collect();
-        ordered.sort_by(|a, b| b.first.total_cmp(&a.first).then(tie_of.get(a.address).cmp(&tie_of.get(b.address))));
+        ordered.sort_by(|a, b| b.first.total_cmp(&a.first).then(view.tie(a.address).cmp(&view.tie(b.address))));
         // The strongest citation of each article, then one lookup per article.
         let mut sources = 0;
         let mut cited: BTreeMap<(&String, i64), f32> = BTreeMap::new();
@@ -328,7 +321,7 @@ impl Engine {
             if sources == BRIDGE_SOURCES {
                 break;
             }
-            if kind_of.get(candidate.address) == 0 {
+            if view.kind(candidate.address) == 0 {
                 continue;
             }
             sources += 1;
@@ -344,7 +337,9 @@ impl Engine {
         }
         // Ordered maps: the articles come back in the same order every time, so
         // units that tie keep one order (a HashMap's is random per process).
+
         let mut strengths: BTreeMap<DocAddress, f32> = BTreeMap::new();
+
         for ((id, number), strength) in cited {
             let article = BooleanQuery::new(vec![
                 (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, id))),
@@ -367,21 +362,6 @@ fn join(candidates: &mut Vec<Candidate>, position: &mut HashMap<DocAddress, usiz
         candidates.push(candidate);
         candidates.len() - 1
     })
-}
-
-/// A number column of every segment, opened once for a search.
-struct Column(Vec<Option<Arc<dyn ColumnValues<u64>>>>);
-
-impl Column {
-    fn open(searcher: &Searcher, name: &str) -> Column {
-        let segments = searcher.segment_readers().iter();
-        Column(segments.map(|reader| reader.fast_fields().u64(name).ok().map(|c| c.first_or_default_col(0))).collect())
-    }
-
-    /// The unit's value (0 when the column is missing).
-    fn get(&self, address: DocAddress) -> u64 {
-        self.0[address.segment_ord as usize].as_ref().map_or(0, |column| column.get_val(address.doc_id))
-    }
 }
 
 fn term_query(term: Term) -> Box<dyn Query> {

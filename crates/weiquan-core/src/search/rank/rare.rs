@@ -15,8 +15,10 @@
 //! The share was chosen on the judged questions' tune halves
 //! (docs/RELEVANCE.md, "The first phase's rare words").
 
-use tantivy::query::{BooleanQuery, Occur, Query};
-use tantivy::{Searcher, Term};
+use tantivy::Term;
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, Occur, Query};
+
+use crate::search::counts::Counted;
 
 /// A clause whose words are each in more than this share of the units is
 /// common ...
@@ -74,17 +76,29 @@ pub fn estimate(counted: usize, common: &[u64], units: u64) -> usize {
 
 impl RareWords {
     /// Splits `positive`, a union of ranking clauses in `groups`, by how
-    /// many units each group's concept or phrase is in ([`Head`]). A
-    /// concept is searched in several fields, its synonyms and its parts,
-    /// and all of them are kept or set aside with it: a common word is in
-    /// few summaries and may have a rare synonym, and is no rarer for
-    /// that. Something is set aside only when a group that is in some unit
-    /// is left: counts include deleted units until segments merge, so a
-    /// group counts only when it is in more units than were deleted (a
-    /// word of a withdrawn warning alone would otherwise leave no result). A query that requires something (a quoted phrase), or
-    /// whose clauses are not in `groups` (a named article's), is kept
+    /// many units each group's concept or phrase is in ([`Head`]), when
+    /// `split` allows. A concept is searched in several fields, its
+    /// synonyms and its parts, and all of them are kept or set aside with
+    /// it: a common word is in few summaries and may have a rare synonym,
+    /// and is no rarer for that. Something is set aside only when a group
+    /// that is in some unit is left: counts include deleted units until
+    /// segments merge, so a group counts only when it is in more units than
+    /// were deleted (a word of a withdrawn warning alone would otherwise
+    /// leave no result). A query that requires something (a quoted phrase),
+    /// or whose clauses are not in `groups` (a named article's), is kept
     /// whole: what it requires restricts the matches already.
-    pub fn of(searcher: &Searcher, positive: Box<dyn Query>, groups: &[Group]) -> tantivy::Result<RareWords> {
+    ///
+    /// Split or not, a union in `groups` loses the clauses that name a term
+    /// no unit holds (a word absent from the field searched, a phrase with
+    /// a pair no text has): they match nothing, so the matches and their
+    /// scores stay the same, and building their scorers was a good part of
+    /// a long question's first phase.
+    pub fn of(
+        counted: &Counted<'_>,
+        positive: Box<dyn Query>,
+        groups: &[Group],
+        split: bool,
+    ) -> tantivy::Result<RareWords> {
         let whole = |query| Ok(RareWords { query, common: Vec::new() });
         let Some(union) = positive.downcast_ref::<BooleanQuery>() else { return whole(positive) };
         let clauses = union.clauses();
@@ -93,33 +107,40 @@ impl RareWords {
         {
             return whole(positive);
         }
-        let limit = ((COMMON_SHARE * searcher.num_docs() as f64) as u64).max(MIN_COMMON_UNITS);
-        let deleted: u64 = searcher.segment_readers().iter().map(|reader| u64::from(reader.num_deleted_docs())).sum();
-        let mut rare = Vec::new();
+        let limit = ((COMMON_SHARE * counted.total_num_docs()? as f64) as u64).max(MIN_COMMON_UNITS);
+        let readers = counted.searcher().segment_readers();
+        let deleted: u64 = readers.iter().map(|reader| u64::from(reader.num_deleted_docs())).sum();
+        let (mut rare, mut held) = (Vec::new(), Vec::new());
         let mut found = false;
         let mut common = Vec::new();
         let mut start = 0;
         for group in groups {
-            let members = &clauses[start..start + group.clauses];
+            let mut members = Vec::new();
+            for (occur, clause) in &clauses[start..start + group.clauses] {
+                if counted.all_held(clause.as_ref())? {
+                    members.push((*occur, clause.box_clone()));
+                }
+            }
             start += group.clauses;
-            let units = units(searcher, &group.head)?;
-            if units > limit {
+            let units = units(counted, &group.head)?;
+            held.extend(members.iter().map(|(occur, clause)| (*occur, clause.box_clone())));
+            if split && units > limit {
                 common.push(units);
             } else {
                 found |= units > deleted;
-                rare.extend(members.iter().map(|(occur, clause)| (*occur, clause.box_clone())));
+                rare.extend(members);
             }
         }
         if !found || common.is_empty() {
-            return whole(positive);
+            return whole(Box::new(BooleanQuery::new(held)));
         }
         Ok(RareWords { query: Box::new(BooleanQuery::new(rare)), common })
     }
 }
 
 /// How many units a group's concept or phrase is in, at most.
-fn units(searcher: &Searcher, head: &Head) -> tantivy::Result<u64> {
-    let each = |terms: &[Term]| terms.iter().map(|term| searcher.doc_freq(term)).collect::<tantivy::Result<Vec<u64>>>();
+fn units(counted: &Counted<'_>, head: &Head) -> tantivy::Result<u64> {
+    let each = |terms: &[Term]| terms.iter().map(|term| counted.doc_freq(term)).collect::<tantivy::Result<Vec<u64>>>();
     Ok(match head {
         Head::Word(fields) => each(fields)?.into_iter().max().unwrap_or(0),
         Head::Phrase(pairs) => each(pairs)?.into_iter().min().unwrap_or(0),
@@ -133,6 +154,8 @@ mod tests {
     use tantivy::query::TermQuery;
     use tantivy::schema::{Field, IndexRecordOption, STRING, Schema};
     use tantivy::{Index, TantivyDocument};
+
+    use crate::search::counts::TermCounts;
 
     /// 1,201 units: every one but the last holds `common` in `body`; one
     /// holds `rare` there and `common` in `summary`, and the last holds
@@ -178,7 +201,9 @@ mod tests {
         let searcher = index.reader().expect("reader").searcher();
         let groups: Vec<Group> = concepts.iter().map(|(group, _)| group.clone()).collect();
         let clauses = concepts.into_iter().flat_map(|(_, clauses)| clauses).map(|q| (Occur::Should, q)).collect();
-        let split = RareWords::of(&searcher, Box::new(BooleanQuery::new(clauses)), &groups).expect("split");
+        let split =
+            RareWords::of(&TermCounts::default().of(&searcher), Box::new(BooleanQuery::new(clauses)), &groups, true)
+                .expect("split");
         (split.common, searcher.search(split.query.as_ref(), &Count).expect("search"))
     }
 
@@ -205,17 +230,24 @@ mod tests {
     fn a_requirement_or_clauses_outside_the_groups_keep_the_query_whole() {
         let (index, body, summary) = index();
         let searcher = index.reader().expect("reader").searcher();
+        let counts = TermCounts::default();
         let (common, common_clauses) = concept((body, summary), "common", &[]);
         let (rare, _) = concept((body, summary), "rare", &[]);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             common_clauses.into_iter().map(|q| (Occur::Should, q)).collect();
         clauses.push((Occur::Must, term(body, "rare")));
         let required =
-            RareWords::of(&searcher, Box::new(BooleanQuery::new(clauses)), &[common.clone(), rare]).expect("split");
+            RareWords::of(&counts.of(&searcher), Box::new(BooleanQuery::new(clauses)), &[common.clone(), rare], true)
+                .expect("split");
         assert!(required.common.is_empty());
         let unaligned =
             BooleanQuery::new(vec![(Occur::Should, term(body, "common")), (Occur::Should, term(body, "rare"))]);
-        assert!(RareWords::of(&searcher, Box::new(unaligned), &[common]).expect("split").common.is_empty());
+        assert!(
+            RareWords::of(&counts.of(&searcher), Box::new(unaligned), &[common], true)
+                .expect("split")
+                .common
+                .is_empty()
+        );
     }
 
     #[test]
@@ -237,7 +269,9 @@ mod tests {
         let concepts = [concept((body, summary), "common", &[]), concept((body, summary), "rare", &[])];
         let groups: Vec<Group> = concepts.iter().map(|(group, _)| group.clone()).collect();
         let clauses = concepts.into_iter().flat_map(|(_, clauses)| clauses).map(|q| (Occur::Should, q)).collect();
-        let split = RareWords::of(&searcher, Box::new(BooleanQuery::new(clauses)), &groups).expect("split");
+        let split =
+            RareWords::of(&TermCounts::default().of(&searcher), Box::new(BooleanQuery::new(clauses)), &groups, true)
+                .expect("split");
         assert!(split.common.is_empty());
         assert_eq!(searcher.search(split.query.as_ref(), &Count).expect("search"), 1_199);
     }

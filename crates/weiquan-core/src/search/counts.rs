@@ -1,0 +1,177 @@
+//! How many units hold each term, remembered for a view of the index.
+//!
+//! One search looks the same term up several times: the rare-word split
+//! (`rank::rare`), the BM25 weight of each first-phase clause and of each
+//! second-phase scorer, and the second phase's IDF. Each lookup walks the
+//! term dictionary of every segment, and the profile of a distinct question
+//! put these walks, with the BM25 weights built for words that no unit of
+//! a field holds, at about a tenth of its CPU. Distinct questions share
+//! most of their words, so the counts are kept across searches, for as long
+//! as the segments and their deletions stay the same: a term's count never
+//! changes within one view of the index.
+
+use std::sync::{Mutex, PoisonError};
+
+use rustc_hash::FxHashMap;
+use tantivy::collector::Collector;
+use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Query};
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+
+/// Counts kept at most: about 5 MB. When full they are forgotten together
+/// and counted again as searches need them.
+const KEPT: usize = 100_000;
+
+/// The counts of one view of the index, shared by the engine's searches
+/// (all from one reader).
+#[derive(Default)]
+pub struct TermCounts(Mutex<Kept>);
+
+#[derive(Default)]
+struct Kept {
+    /// The view the counts are of: the engine's reader numbers each one
+    /// (a new segment, or new deletions), so the number tells them apart.
+    generation: Option<u64>,
+    /// Units holding each term, deleted ones included (as tantivy counts).
+    units: FxHashMap<Term, u64>,
+    /// Tokens of each field in all units, for BM25's average length.
+    tokens: FxHashMap<Field, u64>,
+}
+
+impl TermCounts {
+    /// The counts as `searcher` sees the index.
+    pub fn of<'a>(&'a self, searcher: &'a Searcher) -> Counted<'a> {
+        Counted { searcher, counts: self }
+    }
+
+    /// The kept counts, first forgotten when they are of another view or
+    /// too many.
+    fn kept(&self, searcher: &Searcher) -> std::sync::MutexGuard<'_, Kept> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let generation = Some(searcher.generation().generation_id());
+        if kept.generation != generation || kept.units.len() >= KEPT {
+            *kept = Kept { generation, ..Kept::default() };
+        }
+        kept
+    }
+}
+
+/// [`TermCounts`] for one searcher: what tantivy's scoring asks for, from
+/// the kept counts.
+pub struct Counted<'a> {
+    searcher: &'a Searcher,
+    counts: &'a TermCounts,
+}
+
+impl<'a> Counted<'a> {
+    /// The view of the index counted.
+    pub fn searcher(&self) -> &'a Searcher {
+        self.searcher
+    }
+
+    /// Scoring with these counts, for [`Query::weight`].
+    pub fn scoring(&self) -> EnableScoring<'_> {
+        EnableScoring::enabled_from_statistics_provider(self, self.searcher)
+    }
+
+    /// Runs `collector` over `query`'s matches, scored with these counts.
+    pub fn search<C: Collector>(&self, query: &dyn Query, collector: &C) -> tantivy::Result<C::Fruit> {
+        self.searcher.search_with_statistics_provider(query, collector, self)
+    }
+
+    /// Whether some unit holds every term `query` names. A term or phrase
+    /// query that names a term no unit holds matches nothing.
+    pub fn all_held(&self, query: &dyn Query) -> tantivy::Result<bool> {
+        let mut terms = Vec::new();
+        query.query_terms(&mut |term, _| terms.push(term.clone()));
+        for term in &terms {
+            if self.doc_freq(term)? == 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl Bm25StatisticsProvider for Counted<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        if let Some(tokens) = self.counts.kept(self.searcher).tokens.get(&field) {
+            return Ok(*tokens);
+        }
+        let tokens = self.searcher.total_num_tokens(field)?;
+        self.counts.kept(self.searcher).tokens.insert(field, tokens);
+        Ok(tokens)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.searcher.total_num_docs()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        if let Some(units) = self.counts.kept(self.searcher).units.get(term) {
+            return Ok(*units);
+        }
+        // Counted without the lock: other searches go on meanwhile.
+        let units = self.searcher.doc_freq(term)?;
+        self.counts.kept(self.searcher).units.insert(term.clone(), units);
+        Ok(units)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::collector::TopDocs;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
+    use tantivy::{Index, TantivyDocument};
+
+    fn index() -> (Index, Field) {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).expect("writer");
+        for text in ["apple pear", "apple", "plum apple apple"] {
+            let mut unit = TantivyDocument::default();
+            unit.add_text(body, text);
+            writer.add_document(unit).expect("add");
+        }
+        writer.commit().expect("commit");
+        (index, body)
+    }
+
+    #[test]
+    fn kept_counts_score_as_the_searcher_does_and_follow_a_new_view() {
+        let (index, body) = index();
+        let reader = index.reader().expect("reader");
+        let counts = TermCounts::default();
+        let apple = Term::from_field_text(body, "apple");
+        let query = TermQuery::new(apple.clone(), IndexRecordOption::WithFreqs);
+        let searcher = reader.searcher();
+        let plain = searcher.search(&query, &TopDocs::with_limit(3).order_by_score()).expect("search");
+        for _ in 0..2 {
+            let counted = counts.of(&searcher);
+            assert_eq!(counted.search(&query, &TopDocs::with_limit(3).order_by_score()).expect("search"), plain);
+            assert_eq!(counted.doc_freq(&apple).expect("count"), 3);
+        }
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).expect("writer");
+        let mut unit = TantivyDocument::default();
+        unit.add_text(body, "apple");
+        writer.add_document(unit).expect("add");
+        writer.commit().expect("commit");
+        reader.reload().expect("reload");
+        let searcher = reader.searcher();
+        assert_eq!(counts.of(&searcher).doc_freq(&apple).expect("count"), 4, "a new view is counted afresh");
+    }
+
+    #[test]
+    fn a_query_naming_a_term_no_unit_holds_is_not_all_held() {
+        let (index, body) = index();
+        let searcher = index.reader().expect("reader").searcher();
+        let counts = TermCounts::default();
+        let counted = counts.of(&searcher);
+        let term = |text: &str| TermQuery::new(Term::from_field_text(body, text), IndexRecordOption::WithFreqs);
+        assert!(counted.all_held(&term("pear")).expect("held"));
+        assert!(!counted.all_held(&term("kiwi")).expect("held"));
+    }
+}
