@@ -1,13 +1,14 @@
 //! The two phases run on the engine's index: candidates, the bridge, the
 //! features and the model's order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use tantivy::DocSet;
 use tantivy::collector::TopDocs;
 use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, DocId, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TERMINATED, TantivyDocument, Term};
 
 use super::features::{self, Candidate, Context};
 use super::first_pass::{FirstPass, Found, Scored};
@@ -275,26 +276,13 @@ impl Engine {
         if nearest.is_empty() {
             return Ok(Vec::new());
         }
-        let allowed = restrict(Box::new(AllQuery)).weight(EnableScoring::disabled_from_searcher(searcher))?;
-        let mut found = Vec::new();
+        let mut units = Vec::new();
         for (segment, reader) in searcher.segment_readers().iter().enumerate() {
             let kept = self.segments.of(reader);
-            let mut docs: Vec<DocId> = nearest.iter().filter_map(|(tie, _)| kept.written.get(tie).copied()).collect();
-            docs.sort_unstable();
-            let mut scorer = allowed.scorer(reader, 1.0)?;
-            for doc in docs {
-                if reader.alive_bitset().is_some_and(|alive| !alive.is_alive(doc)) {
-                    continue;
-                }
-                if scorer.doc() < doc {
-                    scorer.seek(doc);
-                }
-                if scorer.doc() == doc {
-                    found.push(DocAddress::new(segment as u32, doc));
-                }
-            }
+            let docs = nearest.iter().filter_map(|(tie, _)| kept.written.get(tie).copied());
+            units.extend(docs.map(|doc| DocAddress::new(segment as u32, doc)));
         }
-        Ok(found)
+        allowed(searcher, restrict, units)
     }
 
     /// The articles that the best-matching guides, warnings and cases among
@@ -312,22 +300,21 @@ impl Engine {
         if best <= 0.0 {
             return Ok(Vec::new());
         }
-        let mut ordered: Vec<&Candidate> = candidates.iter().collect();
-        ordered.sort_by(|a, b| b.first.total_cmp(&a.first).then(view.tie(a.address).cmp(&view.tie(b.address))));
+        // The best guides, warnings and cases.
+        let mut ordered: Vec<(&Candidate, u64)> = candidates
+            .iter()
+            .filter(|candidate| view.kind(candidate.address) != 0)
+            .map(|candidate| (candidate, view.tie(candidate.address)))
+            .collect();
+        ordered.sort_by(|(a, tie_a), (b, tie_b)| b.first.total_cmp(&a.first).then(tie_a.cmp(tie_b)));
         // The strongest citation of each article, then one lookup per article.
-        let mut sources = 0;
         let mut cited: BTreeMap<(&String, i64), f32> = BTreeMap::new();
-        for candidate in ordered {
-            if sources == BRIDGE_SOURCES {
-                break;
-            }
-            if view.kind(candidate.address) == 0 {
-                continue;
-            }
-            sources += 1;
-            let doc: TantivyDocument = searcher.doc(candidate.address)?;
-            let cites = doc.get_all(self.fields.cites).filter_map(|v| v.as_str());
-            for (position, cite) in cites.enumerate() {
+        for (candidate, _) in ordered.into_iter().take(BRIDGE_SOURCES) {
+            let cites = view.cites(candidate.address, || {
+                let doc: TantivyDocument = searcher.doc(candidate.address)?;
+                Ok(doc.get_all(self.fields.cites).filter_map(|v| v.as_str()).map(str::to_string).collect())
+            })?;
+            for (position, cite) in cites.iter().enumerate() {
                 let Some((law, number)) = cite.rsplit_once('#') else { continue };
                 let (Some(id), Ok(number)) = (self.law_ids.get(law), number.parse::<i64>()) else { continue };
                 let strength = candidate.first / best / (1.0 + 0.5 * position as f32);
@@ -337,22 +324,69 @@ impl Engine {
         }
         // Ordered maps: the articles come back in the same order every time, so
         // units that tie keep one order (a HashMap's is random per process).
-
+        let mut units = Vec::new();
+        for ((id, number), strength) in &cited {
+            let found = view.article(searcher, (String::as_str(id), *number), |reader| {
+                let article = BooleanQuery::new(vec![
+                    (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, id))),
+                    (Occur::Must, term_query(Term::from_field_i64(self.fields.article_number, *number))),
+                ]);
+                let mut scorer =
+                    article.weight(EnableScoring::disabled_from_searcher(searcher))?.scorer(reader, 1.0)?;
+                let mut docs = Vec::new();
+                while scorer.doc() != TERMINATED {
+                    docs.push(scorer.doc());
+                    scorer.advance();
+                }
+                Ok(docs)
+            })?;
+            units.push((found, *strength));
+        }
+        // Of an article's units, the first the request lets through: the
+        // article itself before those inserted after it (the units of one
+        // article match its document and number alike).
+        let allowed: HashSet<DocAddress> =
+            allowed(searcher, restrict, units.iter().flat_map(|(found, _)| found.iter().copied()).collect())?
+                .into_iter()
+                .collect();
         let mut strengths: BTreeMap<DocAddress, f32> = BTreeMap::new();
-
-        for ((id, number), strength) in cited {
-            let article = BooleanQuery::new(vec![
-                (Occur::Must, term_query(Term::from_field_text(self.fields.doc_id, id))),
-                (Occur::Must, term_query(Term::from_field_i64(self.fields.article_number, number))),
-            ]);
-            let found = searcher.search(&restrict(Box::new(article)), &TopDocs::with_limit(1).order_by_score())?;
-            if let Some((_, address)) = found.first() {
-                let kept = strengths.entry(*address).or_default();
+        for (found, strength) in units {
+            if let Some(address) = found.into_iter().find(|address| allowed.contains(address)) {
+                let kept = strengths.entry(address).or_default();
                 *kept = kept.max(strength);
             }
         }
         Ok(strengths.into_iter().collect())
     }
+}
+
+/// Those of `units` that are live and that `restrict`, the request's
+/// filters, visibility and exclusions, lets through, in index order.
+fn allowed(
+    searcher: &Searcher,
+    restrict: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
+    mut units: Vec<DocAddress>,
+) -> Result<Vec<DocAddress>, Error> {
+    units.sort_unstable();
+    units.dedup();
+    let allowed = restrict(Box::new(AllQuery)).weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut found = Vec::new();
+    for segment in units.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+        let reader = searcher.segment_reader(segment[0].segment_ord);
+        let mut scorer = allowed.scorer(reader, 1.0)?;
+        for address in segment {
+            if reader.alive_bitset().is_some_and(|alive| !alive.is_alive(address.doc_id)) {
+                continue;
+            }
+            if scorer.doc() < address.doc_id {
+                scorer.seek(address.doc_id);
+            }
+            if scorer.doc() == address.doc_id {
+                found.push(*address);
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Adds `candidate` unless its unit is a candidate already; its index in

@@ -1,9 +1,11 @@
 //! What the engine keeps of each segment, built on the first search that
 //! reads it and kept while the segment lives (segments never change): the
-//! first pass's sets of units and the columns the ranking reads for its
-//! candidates. Opening a column decodes its header and block index; done
-//! for every search, the opening cost about a twentieth of a distinct
-//! question (docs/PERFORMANCE.md, "Session 44").
+//! first pass's sets of units, the columns the ranking reads for its
+//! candidates, and what the bridge looked up (what a guide, warning or case
+//! cites, and the units of each article). Opening the columns, reading the
+//! columns' values, and the bridge's stored documents and article searches
+//! were each a twentieth or so of a distinct question, done anew for every
+//! search (docs/PERFORMANCE.md, "Session 44").
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -35,7 +37,17 @@ pub struct Segment {
     pub(crate) written: FxHashMap<u64, DocId>,
     /// The columns of the ranking's priors and bookkeeping.
     pub(crate) columns: Columns,
+    /// The articles each guide, warning and case cites (`title key#number`),
+    /// read from the store when the unit first bridges to them.
+    cites: Mutex<FxHashMap<DocId, Arc<[String]>>>,
+    /// The units of each article the bridge looked up (the article, and
+    /// any inserted after it under the same number), by document id and
+    /// number, deleted ones included.
+    articles: Mutex<FxHashMap<Article, Arc<[DocId]>>>,
 }
+
+/// An article: its document's id and its number.
+type Article = (String, i64);
 
 impl Segments {
     /// Nothing kept yet; `written` tells which units have written questions.
@@ -58,6 +70,8 @@ impl Segments {
                 .filter(|(tie, _)| self.written.has(*tie))
                 .collect(),
             columns,
+            cites: Mutex::default(),
+            articles: Mutex::default(),
         });
         kept.insert(reader.segment_id(), segment.clone());
         segment
@@ -105,6 +119,47 @@ impl View {
         self.0[address.segment_ord as usize].columns.tie(address.doc_id)
     }
 
+    /// What the unit cites; `read` reads it from the store the first time.
+    pub(crate) fn cites(
+        &self,
+        address: DocAddress,
+        read: impl FnOnce() -> tantivy::Result<Vec<String>>,
+    ) -> tantivy::Result<Arc<[String]>> {
+        let segment = &self.0[address.segment_ord as usize];
+        if let Some(cites) = segment.cites.lock().unwrap_or_else(PoisonError::into_inner).get(&address.doc_id) {
+            return Ok(cites.clone());
+        }
+        let cites: Arc<[String]> = read()?.into();
+        segment.cites.lock().unwrap_or_else(PoisonError::into_inner).insert(address.doc_id, cites.clone());
+        Ok(cites)
+    }
+
+    /// The units of article `number` of document `id`, deleted ones
+    /// included, in index order; `units` finds them in a segment the first
+    /// time.
+    pub(crate) fn article(
+        &self,
+        searcher: &Searcher,
+        (id, number): (&str, i64),
+        units: impl Fn(&SegmentReader) -> tantivy::Result<Vec<DocId>>,
+    ) -> tantivy::Result<Vec<DocAddress>> {
+        let mut found = Vec::new();
+        for (ord, (segment, reader)) in self.0.iter().zip(searcher.segment_readers()).enumerate() {
+            let key = (id.to_string(), number);
+            let kept = segment.articles.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+            let docs = match kept {
+                Some(docs) => docs,
+                None => {
+                    let docs: Arc<[DocId]> = units(reader)?.into();
+                    segment.articles.lock().unwrap_or_else(PoisonError::into_inner).insert(key, docs.clone());
+                    docs
+                }
+            };
+            found.extend(docs.iter().map(|doc| DocAddress::new(ord as u32, *doc)));
+        }
+        Ok(found)
+    }
+
     /// The columns of the segment with this ordinal.
     pub(crate) fn columns(&self, segment: u32) -> &Columns {
         &self.0[segment as usize].columns
@@ -129,19 +184,21 @@ impl Bits {
     }
 }
 
-type Numbers<T> = Option<Arc<dyn ColumnValues<T>>>;
-
-/// A segment's columns: the priors, the kind and the bookkeeping.
+/// A segment's columns, read into memory: the priors, the kind and the
+/// bookkeeping. A column's own reader decodes each value from its blocks;
+/// the candidates of a search read eight of them, several times each, and
+/// those reads were about a twentieth of a search. In memory they take
+/// about 50 bytes a unit.
 pub struct Columns {
-    authority: Numbers<f64>,
-    in_force: Numbers<f64>,
-    cited: Numbers<f64>,
-    consumer: Numbers<f64>,
-    flags: Numbers<u64>,
-    kind: Numbers<u64>,
-    tie: Numbers<u64>,
+    authority: Vec<f32>,
+    in_force: Vec<f32>,
+    cited: Vec<f32>,
+    consumer: Vec<f32>,
+    flags: Vec<u64>,
+    kind: Vec<u64>,
+    tie: Vec<u64>,
     /// A warning's last day in force, yyyymmdd (0: none).
-    expires: Numbers<i64>,
+    expires: Vec<i64>,
     /// The places a local regulation binds, as ordinals of `places`.
     place: Option<StrColumn>,
     /// Each ordinal's places, read from the column's dictionary once.
@@ -151,9 +208,18 @@ pub struct Columns {
 impl Columns {
     fn of(reader: &SegmentReader) -> Columns {
         let fast = reader.fast_fields();
+        let units = reader.max_doc();
         let place = fast.str("place").ok().flatten();
-        let f64s = |name: &str| fast.f64(name).ok().map(|c| c.first_or_default_col(0.0));
-        let u64s = |name: &str| fast.u64(name).ok().map(|c| c.first_or_default_col(0));
+        // A missing column reads as zeros, as the first value of an empty one.
+        fn read<T: Copy + Default + PartialOrd + Send + Sync + std::fmt::Debug + 'static, U>(
+            column: Option<Arc<dyn ColumnValues<T>>>,
+            units: DocId,
+            convert: impl Fn(T) -> U,
+        ) -> Vec<U> {
+            (0..units).map(|doc| convert(column.as_ref().map_or(T::default(), |c| c.get_val(doc)))).collect()
+        }
+        let f64s = |name: &str| read(fast.f64(name).ok().map(|c| c.first_or_default_col(0.0)), units, |v| v as f32);
+        let u64s = |name: &str| read(fast.u64(name).ok().map(|c| c.first_or_default_col(0)), units, |v| v);
         Columns {
             authority: f64s("authority"),
             in_force: f64s("in_force"),
@@ -162,31 +228,31 @@ impl Columns {
             flags: u64s("flags"),
             kind: u64s("kind_code"),
             tie: u64s("tie"),
-            expires: fast.i64("expires").ok().map(|c| c.first_or_default_col(0)),
+            expires: read(fast.i64("expires").ok().map(|c| c.first_or_default_col(0)), units, |v| v),
             places: place.as_ref().map(places).unwrap_or_default(),
             place,
         }
     }
 
     fn flags(&self, doc: DocId) -> u64 {
-        self.flags.as_ref().map_or(0, |c| c.get_val(doc))
+        self.flags[doc as usize]
     }
 
     fn kind(&self, doc: DocId) -> u64 {
-        self.kind.as_ref().map_or(0, |c| c.get_val(doc))
+        self.kind[doc as usize]
     }
 
     fn tie(&self, doc: DocId) -> u64 {
-        self.tie.as_ref().map_or(0, |c| c.get_val(doc))
+        self.tie[doc as usize]
     }
 
     /// Sets the unit's priors and kinds in `values`.
     pub(crate) fn fill(&self, doc: DocId, context: &Context<'_>, values: &mut Features) {
-        let f64_of = |column: &Numbers<f64>| column.as_ref().map_or(0.0, |c| c.get_val(doc) as f32);
-        values.set(Feature::Authority, f64_of(&self.authority));
-        values.set(Feature::InForce, f64_of(&self.in_force));
-        values.set(Feature::Cited, f64_of(&self.cited));
-        values.set(Feature::Consumer, f64_of(&self.consumer));
+        let unit = doc as usize;
+        values.set(Feature::Authority, self.authority[unit]);
+        values.set(Feature::InForce, self.in_force[unit]);
+        values.set(Feature::Cited, self.cited[unit]);
+        values.set(Feature::Consumer, self.consumer[unit]);
         let bits = self.flags(doc);
         let flag = |bit: u64| if bits & bit != 0 { 1.0 } else { 0.0 };
         if bits & flags::LOCAL != 0 && !self.named_place(doc, context) {
@@ -196,7 +262,7 @@ impl Columns {
         if !context.text.contains("决定") {
             values.set(Feature::Omnibus, flag(flags::OMNIBUS));
         }
-        let expires = self.expires.as_ref().map_or(0, |c| c.get_val(doc));
+        let expires = self.expires[unit];
         if expires > 0 && expires < context.today {
             values.set(Feature::Expired, 1.0);
         }

@@ -153,25 +153,38 @@ impl Matches<'_> {
             .filter(|(_, close)| **close > least)
             .map(|(question, close)| (*close, question))
             .collect();
-        questions.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Closest first, sorted a slice at a time: the walk below mostly
+        // stops long before the thousands a long question comes near.
+        let closer = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         let mut measured: FxHashMap<u64, f32> = FxHashMap::default();
         let mut kept: Vec<f32> = Vec::new();
-        for (close, question) in questions {
-            if kept.len() >= count && NEAREST as f32 * close < kept[count - 1] {
-                break;
+        let (mut start, mut slice) = (0, 64);
+        'walk: while start < questions.len() {
+            let rest = &mut questions[start..];
+            let end = slice.min(rest.len());
+            if end < rest.len() {
+                rest.select_nth_unstable_by(end - 1, closer);
             }
-            for &tie in &self.written.units_of[question] {
-                if measured.contains_key(&tie) {
-                    continue;
+            rest[..end].sort_unstable_by(closer);
+            for &(close, question) in &rest[..end] {
+                if kept.len() >= count && NEAREST as f32 * close < kept[count - 1] {
+                    break 'walk;
                 }
-                let best = self.best(tie);
-                measured.insert(tie, best);
-                if best > floor {
-                    let at = kept.partition_point(|kept| *kept >= best);
-                    kept.insert(at, best);
-                    kept.truncate(count);
+                for &tie in &self.written.units_of[question] {
+                    if measured.contains_key(&tie) {
+                        continue;
+                    }
+                    let best = self.best(tie);
+                    measured.insert(tie, best);
+                    if best > floor {
+                        let at = kept.partition_point(|kept| *kept >= best);
+                        kept.insert(at, best);
+                        kept.truncate(count);
+                    }
                 }
             }
+            start += end;
+            slice *= 4;
         }
         let mut all: Vec<(u64, f32)> = measured.into_iter().filter(|(_, best)| *best > floor).collect();
         all.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
