@@ -83,8 +83,8 @@ impl<'a> Counted<'a> {
     /// query that names a term no unit holds matches nothing.
     pub fn all_held(&self, query: &dyn Query) -> tantivy::Result<bool> {
         let mut terms = Vec::new();
-        query.query_terms(&mut |term, _| terms.push(term.clone()));
-        for term in &terms {
+        query.query_terms(&mut |term, _| terms.push(term));
+        for term in terms {
             if self.doc_freq(term)? == 0 {
                 return Ok(false);
             }

@@ -393,10 +393,11 @@ impl Builder<'_> {
         if claimed.is_empty() {
             return None;
         }
-        let required = (self.phrase_head(&normalized), vec![self.grams_phrase(&normalized)?]);
+        let pairs = self.grams_phrase(&normalized)?;
+        let head = self.phrase_head(&normalized);
+        let required = (head.clone(), vec![pairs.box_clone()]);
         highlights.push(normalized.trim().to_string());
-        let mut ranking =
-            vec![(self.phrase_head(&normalized), vec![boost(self.grams_phrase(&normalized)?, PHRASE_BONUS)])];
+        let mut ranking = vec![(head, vec![boost(pairs, PHRASE_BONUS)])];
         let concepts = distinct(self.analyzer.concepts(phrase));
         for concept in &concepts {
             ranking.push((self.word_head(concept), self.words(concept, 1.0)));

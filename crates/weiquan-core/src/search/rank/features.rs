@@ -77,8 +77,8 @@ pub fn measure(
         }
         TermQuery::new(term, IndexRecordOption::WithFreqs).weight(scoring).map(Some)
     };
-    let phrase_weight = |text: &str| -> tantivy::Result<Option<Box<dyn Weight>>> {
-        match grams_phrase(fields, text) {
+    let phrase_weight = |phrase: Option<Box<dyn Query>>| -> tantivy::Result<Option<Box<dyn Weight>>> {
+        match phrase {
             Some(query) if counted.all_held(query.as_ref())? => query.weight(scoring).map(Some),
             _ => Ok(None),
         }
@@ -86,8 +86,9 @@ pub fn measure(
     let units = searcher.num_docs() as f32;
     let mut own = Vec::with_capacity(plan.own.len());
     for word in &plan.own {
-        let grams = phrase_weight(word)?;
-        let has_grams = grams_phrase(fields, word).is_some();
+        let phrase = grams_phrase(fields, word);
+        let has_grams = phrase.is_some();
+        let grams = phrase_weight(phrase)?;
         // The `asked` field is not in `grams`: its scorer always runs, so
         // that coverage counts a word matched there whatever the weights
         // (a fit that weighs it 0 would otherwise see a coverage that the
@@ -113,7 +114,7 @@ pub fn measure(
     }
     let mut pairs: Vec<Box<dyn Weight>> = Vec::new();
     for pair in plan.pairs.iter().filter(|_| weighed(Feature::Proximity)) {
-        pairs.extend(phrase_weight(pair)?);
+        pairs.extend(phrase_weight(grams_phrase(fields, pair))?);
     }
     let total_idf: f32 = own.iter().map(|w| w.idf).sum();
     let best_first = candidates.iter().map(|c| c.first).fold(0.0_f32, f32::max);

@@ -110,7 +110,8 @@ impl RareWords {
         let limit = ((COMMON_SHARE * counted.total_num_docs()? as f64) as u64).max(MIN_COMMON_UNITS);
         let readers = counted.searcher().segment_readers();
         let deleted: u64 = readers.iter().map(|reader| u64::from(reader.num_deleted_docs())).sum();
-        let (mut rare, mut held) = (Vec::new(), Vec::new());
+        // Each group's held clauses, and whether it is common.
+        let mut kept = Vec::with_capacity(groups.len());
         let mut found = false;
         let mut common = Vec::new();
         let mut start = 0;
@@ -123,18 +124,22 @@ impl RareWords {
             }
             start += group.clauses;
             let units = units(counted, &group.head)?;
-            held.extend(members.iter().map(|(occur, clause)| (*occur, clause.box_clone())));
-            if split && units > limit {
+            let is_common = split && units > limit;
+            if is_common {
                 common.push(units);
             } else {
                 found |= units > deleted;
-                rare.extend(members);
             }
+            kept.push((is_common, members));
         }
-        if !found || common.is_empty() {
-            return whole(Box::new(BooleanQuery::new(held)));
+        // Common groups are set aside only when a rare one was found.
+        let set_aside = found && !common.is_empty();
+        let clauses = kept.into_iter().filter(|(is_common, _)| !(set_aside && *is_common));
+        let query = Box::new(BooleanQuery::new(clauses.flat_map(|(_, members)| members).collect()));
+        if !set_aside {
+            return whole(query);
         }
-        Ok(RareWords { query: Box::new(BooleanQuery::new(rare)), common })
+        Ok(RareWords { query, common })
     }
 }
 

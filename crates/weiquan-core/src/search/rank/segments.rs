@@ -144,14 +144,14 @@ impl View {
         units: impl Fn(&SegmentReader) -> tantivy::Result<Vec<DocId>>,
     ) -> tantivy::Result<Vec<DocAddress>> {
         let mut found = Vec::new();
+        let key = (id.to_string(), number);
         for (ord, (segment, reader)) in self.0.iter().zip(searcher.segment_readers()).enumerate() {
-            let key = (id.to_string(), number);
             let kept = segment.articles.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
             let docs = match kept {
                 Some(docs) => docs,
                 None => {
                     let docs: Arc<[DocId]> = units(reader)?.into();
-                    segment.articles.lock().unwrap_or_else(PoisonError::into_inner).insert(key, docs.clone());
+                    segment.articles.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone(), docs.clone());
                     docs
                 }
             };
