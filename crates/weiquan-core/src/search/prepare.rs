@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use chrono::NaiveDate;
 use tantivy::collector::TopDocs;
-use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
@@ -27,6 +27,10 @@ pub(super) struct Prepared {
     /// How many units each concept set aside as common is in
     /// (`rank::rare`); empty when the first phase finds every match.
     pub(super) common: Vec<u64>,
+    /// What the first phase requires of every unit (its quoted phrases),
+    /// scoring nothing: units that join the candidates from elsewhere must
+    /// hold it too ([`Engine::restrict_joining`]).
+    pub(super) required: Vec<Box<dyn Query>>,
 }
 
 /// An article a query names, and what else the query asks.
@@ -67,6 +71,15 @@ impl Engine {
         // A filtered search is left whole: the filter, not the words, is
         // what narrows it, and a rare word the filter leaves no unit of
         // would leave no result.
+        let required = match positive.as_ref().and_then(|q| q.downcast_ref::<BooleanQuery>()) {
+            Some(union) => union
+                .clauses()
+                .iter()
+                .filter(|(occur, _)| *occur == Occur::Must)
+                .map(|(_, q)| Box::new(ConstScoreQuery::new(q.box_clone(), 0.0)) as Box<dyn Query>)
+                .collect(),
+            None => Vec::new(),
+        };
         let unfiltered = self.filters(request).is_empty() && built.excluded.is_empty();
         let (positive, common) = match positive {
             Some(positive) => {
@@ -76,7 +89,7 @@ impl Engine {
             }
             None => (None, Vec::new()),
         };
-        Ok(Prepared { named, built, positive, common })
+        Ok(Prepared { named, built, positive, common, required })
     }
 
     /// `query` within the request's `filters`, public now and without the
@@ -94,6 +107,21 @@ impl Engine {
             .chain(excluded.iter().map(|q| (Occur::MustNot, q.box_clone())))
             .collect();
         BooleanQuery::new(clauses)
+    }
+
+    /// `query` restricted as [`Engine::restrict`] does and requiring what
+    /// the first phase requires (a quoted phrase), for the units that join
+    /// the candidates without being found by it: the bridge's articles, the
+    /// written questions' neighbours, the official cases retold and the
+    /// named article. The requirement adds nothing to their scores.
+    pub(super) fn restrict_joining(
+        &self,
+        query: Box<dyn Query>,
+        request: &SearchRequest,
+        prepared: &Prepared,
+    ) -> BooleanQuery {
+        let filters = self.filters(request).into_iter().chain(prepared.required.iter().map(|q| q.box_clone()));
+        self.restrict(query, filters.collect(), &prepared.built.excluded)
     }
 
     /// What the ranking's two phases need for a prepared request.

@@ -67,9 +67,8 @@ impl Engine {
             // One view of the index for the whole search: a reindex between
             // two reads would make the addresses of one mean other units
             // (or none) in the next.
-            let restrict =
-                |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
-            let first_phase = restrict(positive.box_clone());
+            let first_phase = self.restrict(positive.box_clone(), self.filters(request), &prepared.built.excluded);
+            let restrict = |query: Box<dyn Query>| self.restrict_joining(query, request, &prepared);
             match request.sort {
                 Sort::Relevance => {
                     let normalized = crate::text::normalize(&request.query);

@@ -69,8 +69,9 @@ pub struct Phases<'a> {
     pub searcher: &'a Searcher,
     /// The first phase's query, filters included.
     pub query: &'a dyn Query,
-    /// Adds the request's filters, visibility and exclusions to a query, for
-    /// units the bridge brings in.
+    /// Adds the request's filters, visibility and exclusions to a query, and
+    /// what the first phase requires, for units that join the candidates
+    /// from elsewhere (`Engine::restrict_joining`).
     pub restrict: &'a dyn Fn(Box<dyn Query>) -> BooleanQuery,
     /// What the second phase measures.
     pub plan: &'a Plan,
@@ -102,8 +103,8 @@ impl Engine {
         request.validate()?;
         let prepared = self.prepare(searcher, request)?;
         let Some(positive) = &prepared.positive else { return Ok(None) };
-        let restrict = |query: Box<dyn Query>| self.restrict(query, self.filters(request), &prepared.built.excluded);
-        let first_phase = restrict(positive.box_clone());
+        let first_phase = self.restrict(positive.box_clone(), self.filters(request), &prepared.built.excluded);
+        let restrict = |query: Box<dyn Query>| self.restrict_joining(query, request, &prepared);
         let normalized = crate::text::normalize(&request.query);
         let phases = self.phases(searcher, request, &prepared, &first_phase, &restrict, &normalized)?;
         Ok(Some((self.rank(&phases, Model::builtin(), measure)?, phases.named)))
