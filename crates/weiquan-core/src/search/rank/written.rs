@@ -33,6 +33,8 @@ pub const NEAREST: usize = 3;
 /// (consumer) and 222 (STARD).
 const REFERENCE_LENGTH: f32 = 300.0;
 
+use std::cell::RefCell;
+
 use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
@@ -105,7 +107,12 @@ impl Written {
     /// [`Matches::best`] and [`Matches::nearest`].
     pub fn matches(&self, query: &str) -> Matches<'_> {
         // One slot per question: common characters are held by thousands.
-        let mut closeness = vec![0.0_f32; if self.by_unit.is_empty() { 0 } else { self.inverse_norms.len() }];
+        // The slots are the thread's from its last search: a fresh vector
+        // this large came from new pages, whose faults and release cost
+        // more than the matching itself.
+        let mut closeness = SPARE.with_borrow_mut(std::mem::take);
+        closeness.clear();
+        closeness.resize(if self.by_unit.is_empty() { 0 } else { self.inverse_norms.len() }, 0.0);
         if !closeness.is_empty() {
             for term in terms(query) {
                 if let Some((questions, idf)) = self.postings.get(&term) {
@@ -122,11 +129,23 @@ impl Written {
     }
 }
 
+thread_local! {
+    /// The closeness slots of the thread's last [`Matches`], for its next.
+    static SPARE: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
 /// A query's closeness to the written questions.
 pub struct Matches<'a> {
     written: &'a Written,
     /// Per question, how close the query comes to it.
     closeness: Vec<f32>,
+}
+
+impl Drop for Matches<'_> {
+    fn drop(&mut self) {
+        let closeness = std::mem::take(&mut self.closeness);
+        SPARE.with_borrow_mut(|spare| *spare = closeness);
+    }
 }
 
 impl Matches<'_> {
@@ -277,6 +296,18 @@ mod tests {
             every.truncate(count);
             assert_eq!(matches.nearest(count, floor), every, "count {count}, floor {floor}");
         }
+    }
+
+    #[test]
+    fn the_slots_kept_from_a_search_leave_nothing_behind() {
+        let written = written();
+        let first = written.matches("健身房跑路了卡里的钱").best(2);
+        // A larger set of questions on the same thread, then the first again.
+        let more: Vec<String> = (0..200).map(|i| format!("健身房第{i}个问题")).collect();
+        let larger = Written::new(WrittenFile { questions: more, units: vec![(7, vec![0, 199])] });
+        assert!(larger.matches("健身房").best(7) > 0.0);
+        assert_eq!(written.matches("外卖").best(2), 0.0, "no question of unit 2 holds 外卖");
+        assert_eq!(written.matches("健身房跑路了卡里的钱").best(2), first);
     }
 
     #[test]
