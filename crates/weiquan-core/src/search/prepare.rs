@@ -27,9 +27,10 @@ pub(super) struct Prepared {
     /// How many units each concept set aside as common is in
     /// (`rank::rare`); empty when the first phase finds every match.
     pub(super) common: Vec<u64>,
-    /// What the first phase requires of every unit (its quoted phrases),
-    /// scoring nothing: units that join the candidates from elsewhere must
-    /// hold it too ([`Engine::restrict_joining`]).
+    /// What the first phase requires of every unit when the query is
+    /// quoted phrases alone, scoring nothing: units that join the
+    /// candidates from elsewhere must hold it too
+    /// ([`Engine::restrict_joining`]).
     pub(super) required: Vec<Box<dyn Query>>,
 }
 
@@ -71,14 +72,21 @@ impl Engine {
         // A filtered search is left whole: the filter, not the words, is
         // what narrows it, and a rare word the filter leaves no unit of
         // would leave no result.
+        // A query of quoted phrases alone is an exact search, and what
+        // joins its candidates must hold them too. Quotes inside a question
+        // told in words (商家说“概不退换”) report what someone said; the
+        // written questions' neighbours of such a story join it as they
+        // would without them (requiring the phrase of them cost a tenth of
+        // the ranking of the judged questions with quotes).
+        let only_phrases = parsed.groups.iter().all(|group| matches!(group.as_slice(), [query::Item::Phrase(_)]));
         let required = match positive.as_ref().and_then(|q| q.downcast_ref::<BooleanQuery>()) {
-            Some(union) => union
+            Some(union) if only_phrases => union
                 .clauses()
                 .iter()
                 .filter(|(occur, _)| *occur == Occur::Must)
                 .map(|(_, q)| Box::new(ConstScoreQuery::new(q.box_clone(), 0.0)) as Box<dyn Query>)
                 .collect(),
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         let unfiltered = self.filters(request).is_empty() && built.excluded.is_empty();
         let (positive, common) = match positive {
