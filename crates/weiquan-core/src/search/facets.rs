@@ -14,10 +14,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use tantivy::collector::{FacetCollector, FacetCounts};
+use tantivy::fastfield::FacetReader;
 use tantivy::schema::Facet;
-use tantivy::{DocAddress, Searcher};
-
-use super::Error;
+use tantivy::{DocAddress, SegmentReader};
 
 /// Tags listed in the facet counts.
 const TAG_FACETS: usize = 30;
@@ -59,41 +58,80 @@ pub(crate) fn from_counts(counts: &FacetCounts) -> Facets {
     }
 }
 
-/// The counts over `units`, which are the best of `total` matches: exact
-/// when they are all of them.
-pub(crate) fn of_units(searcher: &Searcher, units: &[DocAddress], total: usize) -> Result<Facets, Error> {
-    let mut readers = Vec::with_capacity(searcher.segment_readers().len());
-    for reader in searcher.segment_readers() {
-        readers.push(reader.facet_reader("facets")?);
+/// The four facets counted.
+#[derive(Debug, Clone, Copy)]
+enum Group {
+    Kind,
+    Level,
+    Status,
+    Tag,
+}
+
+/// A segment's facets, read once: each unit's facet ordinals, and the
+/// group and value each ordinal stands for. Opening the column and reading
+/// the values for every search was a fortieth of a distinct question.
+pub(crate) struct SegmentFacets {
+    reader: Option<FacetReader>,
+    values: Vec<Option<(Group, String)>>,
+}
+
+impl SegmentFacets {
+    /// Reads `reader`'s facets; a segment without the column (an index of
+    /// another schema, which is never opened) counts nothing, as a
+    /// missing ranking column reads as zeros.
+    pub(crate) fn of(reader: &SegmentReader) -> SegmentFacets {
+        let Ok(reader) = reader.facet_reader("facets") else {
+            return SegmentFacets { reader: None, values: Vec::new() };
+        };
+        let mut facet = Facet::root();
+        let values = (0..reader.num_facets() as u64)
+            .map(|ord| {
+                reader.facet_from_ord(ord, &mut facet).ok()?;
+                let path = facet.to_path();
+                let group = match path.first().copied()? {
+                    "kind" => Group::Kind,
+                    "level" => Group::Level,
+                    "status" => Group::Status,
+                    "tag" => Group::Tag,
+                    _ => return None,
+                };
+                Some((group, value(path)))
+            })
+            .collect();
+        SegmentFacets { reader: Some(reader), values }
     }
-    // Count facet ordinals first and read each distinct one's path once:
-    // a few dozen values among the candidates' thousand or so.
+}
+
+/// The counts over `units`, which are the best of `total` matches: exact
+/// when they are all of them. `segments` holds each segment's facets, by
+/// ordinal.
+pub(crate) fn of_units(segments: &[&SegmentFacets], units: &[DocAddress], total: usize) -> Facets {
+    // Count facet ordinals first and name each distinct one once: a few
+    // dozen values among the candidates' thousand or so.
     let mut ords: BTreeMap<(usize, u64), u64> = BTreeMap::new();
     for unit in units {
         let segment = unit.segment_ord as usize;
-        for ord in readers[segment].facet_ords(unit.doc_id) {
+        let Some(reader) = &segments[segment].reader else { continue };
+        for ord in reader.facet_ords(unit.doc_id) {
             *ords.entry((segment, ord)).or_default() += 1;
         }
     }
     let mut facets = Facets { exact: units.len() >= total, ..Facets::default() };
     let mut tags: BTreeMap<String, u64> = BTreeMap::new();
-    let mut facet = Facet::root();
     for ((segment, ord), count) in ords {
-        readers[segment].facet_from_ord(ord, &mut facet)?;
-        let path = facet.to_path();
-        let counts = match path.first().copied() {
-            Some("kind") => &mut facets.kind,
-            Some("level") => &mut facets.level,
-            Some("status") => &mut facets.status,
-            Some("tag") => &mut tags,
-            _ => continue,
+        let Some(Some((group, value))) = segments[segment].values.get(ord as usize) else { continue };
+        let counts = match group {
+            Group::Kind => &mut facets.kind,
+            Group::Level => &mut facets.level,
+            Group::Status => &mut facets.status,
+            Group::Tag => &mut tags,
         };
-        *counts.entry(value(path)).or_default() += count;
+        *counts.entry(value.clone()).or_default() += count;
     }
     let mut tags: Vec<(String, u64)> = tags.into_iter().collect();
     tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     facets.tags = tags.into_iter().take(TAG_FACETS).collect();
-    Ok(facets)
+    facets
 }
 
 /// `/kind/law` → `law`.

@@ -116,7 +116,7 @@ impl Engine {
                     let best = TopDocs::with_limit(rank::CANDIDATES).order_by_score();
                     let (best, total) = searcher.search(&query, &(best, Count))?;
                     let units: Vec<DocAddress> = best.into_iter().map(|(_, address)| address).collect();
-                    let without = facets::of_units(searcher, &units, total)?;
+                    let without = facets::of_units(&self.segments.view(searcher).facets(), &units, total);
                     results.facets.exact &= without.exact;
                     pick(&mut results.facets, without);
                 }

@@ -133,8 +133,14 @@ pub fn measure(
                     matched[i][w] = true;
                 })?;
             }
+            // The word's characters in sequence count for the candidates
+            // its fields did not match; the phrase is not checked for the
+            // others, nor at all when every candidate matched.
             if let Some(grams) = &word.grams {
-                each_match(grams.as_ref(), reader, &docs, |i, _| matched[i][w] = true)?;
+                let unmatched: Vec<(usize, DocId)> = docs.iter().copied().filter(|&(i, _)| !matched[i][w]).collect();
+                if !unmatched.is_empty() {
+                    each_match(grams.as_ref(), reader, &unmatched, |i, _| matched[i][w] = true)?;
+                }
             }
         }
         for (feature, weight, scorer) in &expanded {

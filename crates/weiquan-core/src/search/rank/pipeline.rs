@@ -146,13 +146,13 @@ impl Engine {
         let counted = self.term_counts.of(searcher);
         let Found { top, national, documents, count: total } = counted.search(phases.query, &pass)?;
         let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
-        let facets = facets::of_units(searcher, &best, total)?;
+        let view = self.segments.view(searcher);
+        let facets = facets::of_units(&view.facets(), &best, total);
         let mut candidates: Vec<Candidate> =
             top.into_iter().map(|(first, address)| Candidate { address, first, bridge: 0.0 }).collect();
         // Local regulations of many places often say the same (养老服务条例 of
         // every province) and can fill the pool; the texts that bind
         // everywhere then join it from a search without them.
-        let view = self.segments.view(searcher);
         let local = candidates.iter().filter(|c| view.flags(c.address) & flags::LOCAL != 0).count();
         let mut position: HashMap<DocAddress, usize> =
             candidates.iter().enumerate().map(|(i, c)| (c.address, i)).collect();

@@ -19,6 +19,7 @@ use super::features::Context;
 use super::written::Written;
 use super::{Feature, Features, flags, kind_code};
 use crate::content::Kind;
+use crate::search::facets::SegmentFacets;
 
 /// Every segment's [`Segment`], by id.
 pub struct Segments {
@@ -37,6 +38,8 @@ pub struct Segment {
     pub(crate) written: FxHashMap<u64, DocId>,
     /// The columns of the ranking's priors and bookkeeping.
     pub(crate) columns: Columns,
+    /// The facets counted over the candidates.
+    facets: SegmentFacets,
     /// The articles each guide, warning and case cites (`title key#number`),
     /// read from the store when the unit first bridges to them.
     cites: Mutex<FxHashMap<DocId, Arc<[String]>>>,
@@ -70,6 +73,7 @@ impl Segments {
                 .filter(|(tie, _)| self.written.has(*tie))
                 .collect(),
             columns,
+            facets: SegmentFacets::of(reader),
             cites: Mutex::default(),
             articles: Mutex::default(),
         });
@@ -158,6 +162,11 @@ impl View {
             found.extend(docs.iter().map(|doc| DocAddress::new(ord as u32, *doc)));
         }
         Ok(found)
+    }
+
+    /// Each segment's facets, by ordinal (for [`crate::search::facets::of_units`]).
+    pub(crate) fn facets(&self) -> Vec<&SegmentFacets> {
+        self.0.iter().map(|segment| &segment.facets).collect()
     }
 
     /// The columns of the segment with this ordinal.
