@@ -69,9 +69,6 @@ impl Engine {
             }
             None => None,
         };
-        // A filtered search is left whole: the filter, not the words, is
-        // what narrows it, and a rare word the filter leaves no unit of
-        // would leave no result.
         // A query of quoted phrases alone is an exact search, and what
         // joins its candidates must hold them too. Quotes inside a question
         // told in words (商家说“概不退换”) report what someone said; the
@@ -88,6 +85,9 @@ impl Engine {
                 .collect(),
             _ => Vec::new(),
         };
+        // A filtered search is left whole: the filter, not the words, is
+        // what narrows it, and a rare word the filter leaves no unit of
+        // would leave no result.
         let unfiltered = self.filters(request).is_empty() && built.excluded.is_empty();
         let (positive, common) = match positive {
             Some(positive) => {
@@ -117,8 +117,8 @@ impl Engine {
         BooleanQuery::new(clauses)
     }
 
-    /// `query` restricted as [`Engine::restrict`] does and requiring what
-    /// the first phase requires (a quoted phrase), for the units that join
+    /// `query` restricted as [`Engine::restrict`] does and, when the query
+    /// is quoted phrases alone, requiring them, for the units that join
     /// the candidates without being found by it: the bridge's articles, the
     /// written questions' neighbours, the official cases retold and the
     /// named article. The requirement adds nothing to their scores.
