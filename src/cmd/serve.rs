@@ -36,7 +36,7 @@ pub(super) struct Args {
     /// Folder of the SQLite file with staff accounts and the audit log [default: data].
     #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
-    /// Searches per second per client address before 429; 0 turns the limit off [default: 20].
+    /// Searches per second per client address before 429; 0 turns off the per-address search limits (this rate and 2 searches at once) [default: 20].
     #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
     search_rate: Option<u32>,
     /// Megabytes of answered searches, and as many of document pages, kept in memory; 0 turns both caches off [default: 32].

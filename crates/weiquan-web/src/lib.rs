@@ -139,8 +139,12 @@ async fn limit_searches(State(state): State<AppState>, request: Request, next: N
     {
         return refuse_search(&state, request, WebError::rate_limited()).await;
     }
-    let Some(_running) = state.searching.hold(address, PERMIT_WAIT).await else {
-        return refuse_search(&state, request, WebError::too_many_at_once()).await;
+    let _running = match &state.searching {
+        Some(searching) => match searching.hold(address, PERMIT_WAIT).await {
+            Some(held) => Some(held),
+            None => return refuse_search(&state, request, WebError::too_many_at_once()).await,
+        },
+        None => None,
     };
     next.run(request).await
 }
@@ -189,7 +193,8 @@ mod tests {
         let state = fixture_state(dir.path());
         // Two searches of one address are running (as slow ones would be).
         let busy = "198.51.100.1".parse().unwrap();
-        let running = (state.searching.try_hold(busy).unwrap(), state.searching.try_hold(busy).unwrap());
+        let searching = state.searching.clone().unwrap();
+        let running = (searching.try_hold(busy).unwrap(), searching.try_hold(busy).unwrap());
         let asked = Instant::now();
         let third = app(state.clone()).oneshot(search_from("198.51.100.1")).await.unwrap();
         assert_eq!(third.status(), 429, "a third search of that address");
@@ -199,5 +204,22 @@ mod tests {
         assert_eq!(other.status(), 200, "another address is served meanwhile");
         drop(running);
         assert_eq!(app(state).oneshot(search_from("198.51.100.1")).await.unwrap().status(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_search_rate_of_zero_turns_off_both_per_address_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let unlimited = fixture_state(dir.path()).with_search_rate(0);
+        assert!(unlimited.search_limit.is_none() && unlimited.searching.is_none());
+        // Far more than the rate's burst and the cap at once, from one address.
+        let mut searches = tokio::task::JoinSet::new();
+        for _ in 0..80 {
+            searches.spawn(app(unlimited.clone()).oneshot(search_from("198.51.100.1")));
+        }
+        while let Some(answer) = searches.join_next().await {
+            assert_eq!(answer.unwrap().unwrap().status(), 200);
+        }
+        let limited = unlimited.with_search_rate(5);
+        assert!(limited.search_limit.is_some() && limited.searching.is_some(), "a rate keeps the cap at once");
     }
 }

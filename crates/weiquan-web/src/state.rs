@@ -53,8 +53,9 @@ pub struct AppState {
     pub(super) heartbeats: Arc<std::sync::Mutex<std::collections::BTreeMap<String, kiosk::Heartbeat>>>,
     /// Searches per client address; `None`: no limit.
     pub(super) search_limit: Option<Arc<limit::RateLimit>>,
-    /// Searches running per client address.
-    pub(super) searching: Arc<limit::PerAddress>,
+    /// Searches running per client address; `None` (with `search_limit`,
+    /// when the rate is set to 0): no limit.
+    pub(super) searching: Option<Arc<limit::PerAddress>>,
     /// The limits of `/api/events` streams (set from the connection limits
     /// by [`serve_until`]).
     pub(super) streams: Arc<events::Streams>,
@@ -89,7 +90,7 @@ impl AppState {
             kiosks: Arc::default(),
             heartbeats: Arc::default(),
             search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
-            searching: Arc::new(limit::PerAddress::new(SEARCHES_PER_ADDRESS)),
+            searching: Some(Arc::new(limit::PerAddress::new(SEARCHES_PER_ADDRESS))),
             streams: Arc::new(server::event_streams(&limits)),
             trusted_proxies: Arc::default(),
             recording: None,
@@ -113,10 +114,13 @@ impl AppState {
         AppState { kiosks: Arc::new(kiosks), ..self }
     }
 
-    /// The same state with this many searches per second per client address
-    /// (0: no limit).
+    /// The same state with this many searches per second per client address.
+    /// 0 turns off both per-address search limits, the rate and the searches
+    /// at once: for load tests from one address, and for a deployment whose
+    /// proxy or load balancer limits clients itself.
     pub fn with_search_rate(self, per_second: u32) -> AppState {
-        AppState { search_limit: limit::RateLimit::new(per_second).map(Arc::new), ..self }
+        let searching = (per_second > 0).then(|| Arc::new(limit::PerAddress::new(SEARCHES_PER_ADDRESS)));
+        AppState { search_limit: limit::RateLimit::new(per_second).map(Arc::new), searching, ..self }
     }
 
     /// The same state with caches of `megabytes` each for answered
