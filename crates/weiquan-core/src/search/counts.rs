@@ -8,18 +8,21 @@
 //! a field holds, at about a tenth of its CPU. Distinct questions share
 //! most of their words, so the counts are kept across searches, for as long
 //! as the segments and their deletions stay the same: a term's count never
-//! changes within one view of the index.
+//! changes within one view of the index. The term's place in each segment
+//! (its [`TermInfo`]) is kept with the count, so the second phase opens its
+//! postings without walking the dictionary again (`rank::bm25`).
 
 use std::sync::{Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
 use tantivy::collector::Collector;
+use tantivy::postings::TermInfo;
 use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Query};
 use tantivy::schema::Field;
-use tantivy::{Searcher, Term};
+use tantivy::{Searcher, SegmentOrdinal, Term};
 
-/// Counts kept at most: about 5 MB. When full they are forgotten together
-/// and counted again as searches need them.
+/// Terms kept at most: about 10 MB on an index of one segment. When full
+/// they are forgotten together and looked up again as searches need them.
 const KEPT: usize = 100_000;
 
 /// The counts of one view of the index, shared by the engine's searches
@@ -32,8 +35,8 @@ struct Kept {
     /// The view the counts are of: the engine's reader numbers each one
     /// (a new segment, or new deletions), so the number tells them apart.
     generation: Option<u64>,
-    /// Units holding each term, deleted ones included (as tantivy counts).
-    units: FxHashMap<Term, u64>,
+    /// Each term looked up.
+    terms: FxHashMap<Term, Held>,
     /// Tokens of each field in all units, for BM25's average length.
     tokens: FxHashMap<Field, u64>,
 }
@@ -49,11 +52,20 @@ impl TermCounts {
     fn kept(&self, searcher: &Searcher) -> std::sync::MutexGuard<'_, Kept> {
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let generation = Some(searcher.generation().generation_id());
-        if kept.generation != generation || kept.units.len() >= KEPT {
+        if kept.generation != generation || kept.terms.len() >= KEPT {
             *kept = Kept { generation, ..Kept::default() };
         }
         kept
     }
+}
+
+/// What the view holds of one term.
+struct Held {
+    /// Units holding it, deleted ones included (as tantivy counts).
+    units: u64,
+    /// Where its postings are in each segment (by ordinal); `None` where
+    /// no unit of the segment holds it.
+    infos: Box<[Option<TermInfo>]>,
 }
 
 /// [`TermCounts`] for one searcher: what tantivy's scoring asks for, from
@@ -91,6 +103,30 @@ impl<'a> Counted<'a> {
         }
         Ok(true)
     }
+
+    /// Where `term`'s postings are in the segment with ordinal `segment`;
+    /// `None` when no unit there holds it.
+    pub fn term_info(&self, segment: SegmentOrdinal, term: &Term) -> tantivy::Result<Option<TermInfo>> {
+        self.held(term, |held| held.infos.get(segment as usize).cloned().flatten())
+    }
+
+    /// `read` of what the view holds of `term`, looked up in every segment
+    /// the first time (as `Searcher::doc_freq` does).
+    fn held<T>(&self, term: &Term, read: impl Fn(&Held) -> T) -> tantivy::Result<T> {
+        if let Some(held) = self.counts.kept(self.searcher).terms.get(term) {
+            return Ok(read(held));
+        }
+        // Looked up without the lock: other searches go on meanwhile.
+        let mut infos = Vec::with_capacity(self.searcher.segment_readers().len());
+        for reader in self.searcher.segment_readers() {
+            infos.push(reader.inverted_index(term.field())?.get_term_info(term)?);
+        }
+        let units = infos.iter().flatten().map(|info| u64::from(info.doc_freq)).sum();
+        let held = Held { units, infos: infos.into_boxed_slice() };
+        let value = read(&held);
+        self.counts.kept(self.searcher).terms.insert(term.clone(), held);
+        Ok(value)
+    }
 }
 
 impl Bm25StatisticsProvider for Counted<'_> {
@@ -108,13 +144,7 @@ impl Bm25StatisticsProvider for Counted<'_> {
     }
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        if let Some(units) = self.counts.kept(self.searcher).units.get(term) {
-            return Ok(*units);
-        }
-        // Counted without the lock: other searches go on meanwhile.
-        let units = self.searcher.doc_freq(term)?;
-        self.counts.kept(self.searcher).units.insert(term.clone(), units);
-        Ok(units)
+        self.held(term, |held| held.units)
     }
 }
 

@@ -1,12 +1,14 @@
 //! The second phase's measurements: each candidate's [`Features`], read
 //! from the index without loading stored documents. Per-field BM25 and term
-//! matches come from term scorers moved to each candidate in document
-//! order; priors come from the columns the engine keeps ([`View`]).
+//! matches come from each term's postings ([`bm25`]) moved to each
+//! candidate in document order; priors come from the columns the engine
+//! keeps ([`View`]).
 
-use tantivy::query::{Bm25StatisticsProvider, Query, TermQuery, Weight};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, Term};
+use tantivy::query::{Bm25StatisticsProvider, Query, Weight};
+use tantivy::schema::Field;
+use tantivy::{DocAddress, DocId, SegmentOrdinal, Term};
 
+use super::bm25::{self, Norms, TermMatches};
 use super::segments::View;
 use super::{Feature, Features, Model, Plan};
 use crate::search::counts::Counted;
@@ -34,9 +36,10 @@ pub struct Context<'a> {
     pub today: i64,
 }
 
-/// One word's scorers' weights: per ranked field, and its character pairs.
+/// One word's terms in the ranked fields with their BM25 weights, and the
+/// weight of its character pairs' phrase.
 struct WordWeights {
-    fields: Vec<(Feature, Box<dyn Weight>)>,
+    fields: Vec<(Feature, Term, f32)>,
     grams: Option<Box<dyn Weight>>,
     idf: f32,
 }
@@ -69,13 +72,13 @@ pub fn measure(
         (Feature::Bm25Summary, fields.particulars),
         (Feature::Bm25Body, fields.body),
     ];
-    // A word or phrase no unit holds gets no scorer: it matches nothing.
-    let term_weight = |field: Field, word: &str| -> tantivy::Result<Option<Box<dyn Weight>>> {
+    let norms = ranked.iter().map(|&(_, field)| Norms::of(counted, field)).collect::<tantivy::Result<Vec<_>>>()?;
+    let all = counted.total_num_docs()?;
+    // A word or phrase no unit holds is not measured: it matches nothing.
+    let term_weight = |field: Field, word: &str| -> tantivy::Result<Option<(Term, f32)>> {
         let term = Term::from_field_text(field, word);
-        if counted.doc_freq(&term)? == 0 {
-            return Ok(None);
-        }
-        TermQuery::new(term, IndexRecordOption::WithFreqs).weight(scoring).map(Some)
+        let units = counted.doc_freq(&term)?;
+        Ok((units > 0).then(|| (term, bm25::weight(units, all))))
     };
     let phrase_weight = |phrase: Option<Box<dyn Query>>| -> tantivy::Result<Option<Box<dyn Weight>>> {
         match phrase {
@@ -96,7 +99,7 @@ pub fn measure(
         let mut fields_weights = Vec::new();
         for &(feature, field) in &ranked {
             if !has_grams || weighed(feature) || feature == Feature::Bm25Asked {
-                fields_weights.extend(term_weight(field, word)?.map(|weight| (feature, weight)));
+                fields_weights.extend(term_weight(field, word)?.map(|(term, weight)| (feature, term, weight)));
             }
         }
         let frequency = counted.doc_freq(&Term::from_field_text(fields.body, word))?;
@@ -108,7 +111,7 @@ pub fn measure(
     for (feature, words) in [(Feature::Expansion, &plan.expanded), (Feature::Learned, &plan.learned)] {
         for (word, weight) in words.iter().filter(|_| weighed(feature)) {
             for field in [fields.body, fields.title] {
-                expanded.extend(term_weight(field, word)?.map(|scorer| (feature, *weight, scorer)));
+                expanded.extend(term_weight(field, word)?.map(|(term, bm25)| (feature, *weight, term, bm25)));
             }
         }
     }
@@ -123,12 +126,16 @@ pub fn measure(
     let mut order: Vec<usize> = (0..candidates.len()).collect();
     order.sort_by_key(|&i| candidates[i].address);
     for segment in order.chunk_by(|&a, &b| candidates[a].address.segment_ord == candidates[b].address.segment_ord) {
-        let reader = searcher.segment_reader(candidates[segment[0]].address.segment_ord);
+        let ordinal = candidates[segment[0]].address.segment_ord;
+        let reader = searcher.segment_reader(ordinal);
+        let scored = |term: &Term, weight: f32, docs: &[(usize, DocId)], found: &mut dyn FnMut(usize, f32)| {
+            each_scored(counted, ordinal, term, weight, Norms::find(&norms, term.field()), docs, found)
+        };
         let docs: Vec<(usize, DocId)> = segment.iter().map(|&i| (i, candidates[i].address.doc_id)).collect();
         let mut matched = vec![vec![false; own.len()]; candidates.len()];
         for (w, word) in own.iter().enumerate() {
-            for (feature, weight) in &word.fields {
-                each_match(weight.as_ref(), reader, &docs, |i, score| {
+            for (feature, term, weight) in &word.fields {
+                scored(term, *weight, &docs, &mut |i, score| {
                     features[i].0[*feature as usize] += score;
                     matched[i][w] = true;
                 })?;
@@ -143,8 +150,8 @@ pub fn measure(
                 }
             }
         }
-        for (feature, weight, scorer) in &expanded {
-            each_match(scorer.as_ref(), reader, &docs, |i, score| {
+        for (feature, weight, term, bm25) in &expanded {
+            scored(term, *bm25, &docs, &mut |i, score| {
                 features[i].0[*feature as usize] += weight * score;
             })?;
         }
@@ -170,6 +177,27 @@ pub fn measure(
         }
     }
     Ok(features)
+}
+
+/// Calls `found` with each of `docs` (in document order) that holds `term`
+/// in the segment with ordinal `segment`, and the term's BM25 score there.
+fn each_scored(
+    counted: &Counted<'_>,
+    segment: SegmentOrdinal,
+    term: &Term,
+    weight: f32,
+    norms: &Norms,
+    docs: &[(usize, DocId)],
+    found: &mut dyn FnMut(usize, f32),
+) -> tantivy::Result<()> {
+    if let Some(mut matches) = TermMatches::open(counted, segment, term, weight, norms)? {
+        for &(i, doc) in docs {
+            if let Some(score) = matches.score_at(doc) {
+                found(i, score);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Calls `found` with each of `docs` (in document order) that `weight`

@@ -13,6 +13,7 @@
 //!    them, in `weights.toml`.
 
 pub mod asked;
+pub mod bm25;
 pub mod features;
 pub mod first_pass;
 pub mod fit;
