@@ -16,8 +16,12 @@ use weiquan_core::search::answer::Answer;
 use weiquan_core::search::{DocumentPage, Engine, SearchHit, SearchRequest, SearchResults};
 use weiquan_publish::publish::Publisher;
 
-/// Searches running at once; more wait for a permit.
-const SEARCH_PERMITS: usize = 16;
+/// Searches running at once; more wait for a permit. Eight keep two cores
+/// busy (four left a few per cent idle under distinct questions), and each
+/// running search holds its scorers and slots: with 16, `scripts/load.py`
+/// ended at 252–254 MB of RSS against its 250 MB target, with 8 at 244 MB
+/// (docs/PERFORMANCE.md, "Session 46").
+const SEARCH_PERMITS: usize = 8;
 
 /// How long a document page made before a reindex that left it unchanged
 /// is served: what it cannot know is a new document that belongs in its
