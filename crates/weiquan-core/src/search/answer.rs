@@ -45,6 +45,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::build::date_from_number;
 use super::rank::features::{Candidate, Context, measure};
+use super::rank::segments::View;
 use super::rank::{Feature, LEADS, Model};
 use super::{Engine, Error, SearchHit, SearchRequest, SearchResults, Sort, stored_kind, stored_label, stored_text};
 use crate::content::citations::law_key;
@@ -480,7 +481,7 @@ impl Matches<'_> {
         filters.push(any_of(engine.fields.cites, self.cited.iter().map(String::as_str)));
         let query = engine.restrict(positive, filters, &prepared.built.excluded);
         let found = searcher.search(&query, &TopDocs::with_limit(MATCHES).order_by_score())?;
-        Ok(with_kinds(searcher, found.into_iter().map(|(_, address)| address)))
+        Ok(with_kinds(&engine.segments.view(searcher), found.into_iter().map(|(_, address)| address)))
     }
 
     /// The same as [`Matches::search`] from the first phase's `matched`
@@ -503,7 +504,7 @@ impl Matches<'_> {
             .collect();
         let citing = searcher.search(&BooleanQuery::new(citing), &DocSetCollector)?;
         let best = matched.iter().map(|(_, address)| *address).filter(|address| citing.contains(address));
-        Ok(with_kinds(searcher, best.take(MATCHES)))
+        Ok(with_kinds(&engine.segments.view(searcher), best.take(MATCHES)))
     }
 }
 
@@ -519,12 +520,12 @@ fn any_of<'a>(field: Field, values: impl Iterator<Item = &'a str>) -> Box<dyn Qu
     Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(terms)), 0.0))
 }
 
-/// Each of `addresses` with its kind (guides, warnings and cases only).
-fn with_kinds(searcher: &Searcher, addresses: impl Iterator<Item = DocAddress>) -> Vec<(DocAddress, Kind)> {
+/// Each of `addresses` with its kind (guides, warnings and cases only),
+/// from the columns the engine keeps per segment.
+fn with_kinds(view: &View, addresses: impl Iterator<Item = DocAddress>) -> Vec<(DocAddress, Kind)> {
     addresses
         .filter_map(|address| {
-            let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("kind_code").ok()?;
-            let code = column.first_or_default_col(0).get_val(address.doc_id);
+            let code = view.kind(address);
             [Kind::Guide, Kind::Warning, Kind::Case]
                 .into_iter()
                 .find(|kind| super::rank::kind_code(*kind) == code)
