@@ -128,23 +128,19 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
 /// Per client address: answers 429 to one that searches faster than the
 /// limit, and lets it run only a few searches at once (the others wait, then
 /// get 429). Requests without a client address (tests driving the router)
-/// pass.
+/// pass, and all do when the limits are off (`--search-rate 0`).
 async fn limit_searches(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let searching = matches!(path, "/search" | "/api/search" | "/api/suggest") || path.starts_with("/tags/");
     let client::ClientIp(address) = request.extensions().get().copied().unwrap_or(client::ClientIp(None));
-    let (true, Some(address)) = (searching, address) else { return next.run(request).await };
-    if let Some(limit) = &state.search_limit
-        && !limit.allow(address, Instant::now())
-    {
+    let (true, Some(address), Some(limits)) = (searching, address, &state.search_limits) else {
+        return next.run(request).await;
+    };
+    if !limits.rate.allow(address, Instant::now()) {
         return refuse_search(&state, request, WebError::rate_limited()).await;
     }
-    let _running = match &state.searching {
-        Some(searching) => match searching.hold(address, PERMIT_WAIT).await {
-            Some(held) => Some(held),
-            None => return refuse_search(&state, request, WebError::too_many_at_once()).await,
-        },
-        None => None,
+    let Some(_running) = limits.at_once.hold(address, PERMIT_WAIT).await else {
+        return refuse_search(&state, request, WebError::too_many_at_once()).await;
     };
     next.run(request).await
 }
@@ -193,8 +189,8 @@ mod tests {
         let state = fixture_state(dir.path());
         // Two searches of one address are running (as slow ones would be).
         let busy = "198.51.100.1".parse().unwrap();
-        let searching = state.searching.clone().unwrap();
-        let running = (searching.try_hold(busy).unwrap(), searching.try_hold(busy).unwrap());
+        let limits = state.search_limits.clone().unwrap();
+        let running = (limits.at_once.try_hold(busy).unwrap(), limits.at_once.try_hold(busy).unwrap());
         let asked = Instant::now();
         let third = app(state.clone()).oneshot(search_from("198.51.100.1")).await.unwrap();
         assert_eq!(third.status(), 429, "a third search of that address");
@@ -210,7 +206,7 @@ mod tests {
     async fn a_search_rate_of_zero_turns_off_both_per_address_limits() {
         let dir = tempfile::tempdir().unwrap();
         let unlimited = fixture_state(dir.path()).with_search_rate(0);
-        assert!(unlimited.search_limit.is_none() && unlimited.searching.is_none());
+        assert!(unlimited.search_limits.is_none());
         // Far more than the rate's burst and the cap at once, from one address.
         let mut searches = tokio::task::JoinSet::new();
         for _ in 0..80 {
@@ -220,6 +216,6 @@ mod tests {
             assert_eq!(answer.unwrap().unwrap().status(), 200);
         }
         let limited = unlimited.with_search_rate(5);
-        assert!(limited.search_limit.is_some() && limited.searching.is_some(), "a rate keeps the cap at once");
+        assert!(limited.search_limits.is_some(), "a rate keeps the cap at once");
     }
 }

@@ -59,6 +59,22 @@ impl RateLimit {
     }
 }
 
+/// The per-address limits of searches: how many a second, and how many
+/// may run at once.
+pub struct SearchLimits {
+    pub rate: RateLimit,
+    pub at_once: PerAddress,
+}
+
+impl SearchLimits {
+    /// `per_second` (see [`RateLimit::new`]) and `at_once`; `None` for a rate
+    /// of 0, which turns both off: for load tests from one address, and for
+    /// a proxy or load balancer that limits clients itself.
+    pub fn new(per_second: u32, at_once: usize) -> Option<SearchLimits> {
+        Some(SearchLimits { rate: RateLimit::new(per_second)?, at_once: PerAddress::new(at_once) })
+    }
+}
+
 /// At most `max` at once per client address: a semaphore for each address
 /// that holds or waits for one.
 pub struct PerAddress {

@@ -55,11 +55,8 @@ pub struct AppState {
     pub(super) kiosks: Arc<std::collections::BTreeMap<String, config::KioskConfig>>,
     /// What each kiosk last reported.
     pub(super) heartbeats: Arc<std::sync::Mutex<std::collections::BTreeMap<String, kiosk::Heartbeat>>>,
-    /// Searches per client address; `None`: no limit.
-    pub(super) search_limit: Option<Arc<limit::RateLimit>>,
-    /// Searches running per client address; `None` (with `search_limit`,
-    /// when the rate is set to 0): no limit.
-    pub(super) searching: Option<Arc<limit::PerAddress>>,
+    /// Searches per second and at once per client address; `None`: no limit.
+    pub(super) search_limits: Option<Arc<limit::SearchLimits>>,
     /// The limits of `/api/events` streams (set from the connection limits
     /// by [`serve_until`]).
     pub(super) streams: Arc<events::Streams>,
@@ -93,8 +90,8 @@ impl AppState {
             events: events::channel(),
             kiosks: Arc::default(),
             heartbeats: Arc::default(),
-            search_limit: limit::RateLimit::new(limit::DEFAULT_SEARCHES_PER_SECOND).map(Arc::new),
-            searching: Some(Arc::new(limit::PerAddress::new(SEARCHES_PER_ADDRESS))),
+            search_limits: limit::SearchLimits::new(limit::DEFAULT_SEARCHES_PER_SECOND, SEARCHES_PER_ADDRESS)
+                .map(Arc::new),
             streams: Arc::new(server::event_streams(&limits)),
             trusted_proxies: Arc::default(),
             recording: None,
@@ -118,13 +115,10 @@ impl AppState {
         AppState { kiosks: Arc::new(kiosks), ..self }
     }
 
-    /// The same state with this many searches per second per client address.
-    /// 0 turns off both per-address search limits, the rate and the searches
-    /// at once: for load tests from one address, and for a deployment whose
-    /// proxy or load balancer limits clients itself.
+    /// The same state with this many searches per second per client address;
+    /// 0 turns off the per-address search limits ([`limit::SearchLimits`]).
     pub fn with_search_rate(self, per_second: u32) -> AppState {
-        let searching = (per_second > 0).then(|| Arc::new(limit::PerAddress::new(SEARCHES_PER_ADDRESS)));
-        AppState { search_limit: limit::RateLimit::new(per_second).map(Arc::new), searching, ..self }
+        AppState { search_limits: limit::SearchLimits::new(per_second, SEARCHES_PER_ADDRESS).map(Arc::new), ..self }
     }
 
     /// The same state with caches of `megabytes` each for answered
