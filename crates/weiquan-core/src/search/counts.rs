@@ -1,4 +1,5 @@
-//! How many units hold each term, remembered for a view of the index.
+//! How many units hold each term, and each field's BM25 length norms,
+//! remembered for a view of the index.
 //!
 //! One search looks the same term up several times: the rare-word split
 //! (`rank::rare`), the BM25 weight of each first-phase clause and of each
@@ -10,16 +11,24 @@
 //! as the segments and their deletions stay the same: a term's count never
 //! changes within one view of the index. The term's place in each segment
 //! (its [`TermInfo`]) is kept with the count, so the second phase opens its
-//! postings without walking the dictionary again (`rank::bm25`).
+//! postings without walking the dictionary again (`rank::bm25`), and each
+//! field's table of length norms is made once for the view, not once for
+//! every term's weight as tantivy's `TermQuery` makes it.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
 use tantivy::collector::Collector;
+use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::TermInfo;
 use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Query};
 use tantivy::schema::Field;
 use tantivy::{Searcher, SegmentOrdinal, Term};
+
+/// BM25's term saturation, as tantivy's ...
+pub const K1: f32 = 1.2;
+/// ... and length normalisation.
+const B: f32 = 0.75;
 
 /// Terms kept at most: about 10 MB on an index of one segment. When full
 /// they are forgotten together and looked up again as searches need them.
@@ -39,6 +48,8 @@ struct Kept {
     terms: FxHashMap<Term, Held>,
     /// Tokens of each field in all units, for BM25's average length.
     tokens: FxHashMap<Field, u64>,
+    /// Each field's length norms.
+    norms: FxHashMap<Field, Arc<Norms>>,
 }
 
 impl TermCounts {
@@ -65,7 +76,37 @@ struct Held {
     units: u64,
     /// Where its postings are in each segment (by ordinal); `None` where
     /// no unit of the segment holds it.
-    infos: Box<[Option<TermInfo>]>,
+    infos: Arc<[Option<TermInfo>]>,
+}
+
+/// A field's length norms: `K1 · (1 − B + B · length / average length)` for
+/// each of the 256 lengths a field norm encodes, as tantivy's BM25 weight
+/// tabulates them.
+pub struct Norms {
+    field: Field,
+    table: [f32; 256],
+}
+
+impl Norms {
+    /// The norms of `field`, whose units hold `average` tokens on average.
+    fn new(field: Field, average: f32) -> Norms {
+        let mut table = [0.0; 256];
+        for (id, norm) in table.iter_mut().enumerate() {
+            let length = FieldNormReader::id_to_fieldnorm(id as u8);
+            *norm = K1 * (1.0 - B + B * length as f32 / average);
+        }
+        Norms { field, table }
+    }
+
+    /// The field the norms are of.
+    pub fn field(&self) -> Field {
+        self.field
+    }
+
+    /// The norm of the length with field-norm id `id`.
+    pub fn of_length(&self, id: u8) -> f32 {
+        self.table[id as usize]
+    }
 }
 
 /// [`TermCounts`] for one searcher: what tantivy's scoring asks for, from
@@ -110,6 +151,23 @@ impl<'a> Counted<'a> {
         self.held(term, |held| held.infos.get(segment as usize).cloned().flatten())
     }
 
+    /// How many units hold `term`, and where its postings are in each
+    /// segment (by ordinal).
+    pub fn term(&self, term: &Term) -> tantivy::Result<(u64, Arc<[Option<TermInfo>]>)> {
+        self.held(term, |held| (held.units, held.infos.clone()))
+    }
+
+    /// The length norms of `field` in this view.
+    pub fn norms(&self, field: Field) -> tantivy::Result<Arc<Norms>> {
+        if let Some(norms) = self.counts.kept(self.searcher).norms.get(&field) {
+            return Ok(norms.clone());
+        }
+        let average = self.total_num_tokens(field)? as f32 / self.total_num_docs()? as f32;
+        let norms = Arc::new(Norms::new(field, average));
+        self.counts.kept(self.searcher).norms.insert(field, norms.clone());
+        Ok(norms)
+    }
+
     /// `read` of what the view holds of `term`, looked up in every segment
     /// the first time (as `Searcher::doc_freq` does).
     fn held<T>(&self, term: &Term, read: impl Fn(&Held) -> T) -> tantivy::Result<T> {
@@ -122,7 +180,7 @@ impl<'a> Counted<'a> {
             infos.push(reader.inverted_index(term.field())?.get_term_info(term)?);
         }
         let units = infos.iter().flatten().map(|info| u64::from(info.doc_freq)).sum();
-        let held = Held { units, infos: infos.into_boxed_slice() };
+        let held = Held { units, infos: infos.into() };
         let value = read(&held);
         self.counts.kept(self.searcher).terms.insert(term.clone(), held);
         Ok(value)

@@ -320,7 +320,7 @@ pub struct Engine {
     segments: rank::segments::Segments,
     /// How many units hold each term searched, for the current view of
     /// the index.
-    term_counts: counts::TermCounts,
+    term_counts: Arc<counts::TermCounts>,
     /// The glossary whose terms document pages mark.
     glossary: content::glossary::Glossary,
     /// What each reindex changed, for caches of pages.
@@ -390,7 +390,7 @@ impl Engine {
             generation: AtomicU64::new(0),
             suggestions: Mutex::new(lru::LruCache::new(SUGGESTIONS_KEPT)),
             clock,
-            term_counts: counts::TermCounts::default(),
+            term_counts: Arc::default(),
             changes: changes::Changes::default(),
         };
         engine.refresh_scheduled()?;
@@ -557,7 +557,7 @@ impl Engine {
     /// The distinct words and "phrases" a query is searched for, as the
     /// search parses and segments it: each once, at most [`query::MAX_TERMS`].
     pub fn query_terms(&self, query: &str) -> Vec<String> {
-        query::build(&query::parse(query), &self.analyzer, &self.fields, false).terms
+        query::build(&query::parse(query), &self.analyzer, &self.fields, &self.term_counts, false).terms
     }
 
     /// Titles, tags and common questions known to the index.

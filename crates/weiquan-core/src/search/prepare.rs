@@ -49,7 +49,7 @@ impl Engine {
     pub(super) fn prepare(&self, searcher: &Searcher, request: &SearchRequest) -> Result<Prepared, Error> {
         let named = self.named_article(&request.query)?;
         let parsed = query::parse(named.as_ref().map_or(&request.query, |named| &named.rest));
-        let built = query::build(&parsed, &self.analyzer, &self.fields, request.expand);
+        let built = query::build(&parsed, &self.analyzer, &self.fields, &self.term_counts, request.expand);
         let positive = match &named {
             Some(named) => Some(Box::new(query::should(
                 built

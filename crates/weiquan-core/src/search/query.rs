@@ -10,13 +10,16 @@
 //! the measurements listed in the query's [`Plan`].
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use tantivy::Term as IndexTerm;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::analyzer::{Analyzer, bigrams};
+use super::counts::TermCounts;
 use super::rank::Plan;
+use super::rank::bm25::KeptTermQuery;
 use super::rank::rare::{Group, Head};
 use super::rank::vocabulary::Vocabulary;
 use super::schema::Fields;
@@ -199,13 +202,14 @@ pub struct Expansion {
     pub also: Vec<String>,
 }
 
-/// Turns a parsed query into tantivy queries.
-/// With `expand`, words are also searched as their synonyms and the law
-/// titles their abbreviations stand for.
-pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, expand: bool) -> Built {
+/// Turns a parsed query into tantivy queries, whose words are scored from
+/// the engine's kept `counts`. With `expand`, words are also searched as
+/// their synonyms and the law titles their abbreviations stand for.
+pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, counts: &Arc<TermCounts>, expand: bool) -> Built {
     let builder = Builder {
         analyzer,
         fields,
+        counts,
         expand,
         expansions: RefCell::new(Vec::new()),
         terms: RefCell::new(Vec::new()),
@@ -332,6 +336,7 @@ type Required = (Grouped, Vec<Grouped>);
 struct Builder<'a> {
     analyzer: &'a Analyzer,
     fields: &'a Fields,
+    counts: &'a Arc<TermCounts>,
     expand: bool,
     /// Expansions used so far, in query order.
     expansions: RefCell<Vec<Expansion>>,
@@ -455,9 +460,8 @@ impl Builder<'_> {
         WEIGHTS
             .iter()
             .map(|&(role, field_weight)| {
-                let field = self.field(role);
-                let term = TermQuery::new(IndexTerm::from_field_text(field, word), IndexRecordOption::WithFreqs);
-                boost(Box::new(term), field_weight * weight)
+                let term = IndexTerm::from_field_text(self.field(role), word);
+                Box::new(KeptTermQuery::new(term, field_weight * weight, self.counts.clone())) as Box<dyn Query>
             })
             .collect()
     }

@@ -4,14 +4,16 @@
 //! candidate in document order; priors come from the columns the engine
 //! keeps ([`View`]).
 
+use std::sync::Arc;
+
 use tantivy::query::{Bm25StatisticsProvider, Query, Weight};
 use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, SegmentOrdinal, Term};
 
-use super::bm25::{self, Norms, TermMatches};
+use super::bm25::{self, TermMatches};
 use super::segments::View;
 use super::{Feature, Features, Model, Plan};
-use crate::search::counts::Counted;
+use crate::search::counts::{Counted, Norms};
 use crate::search::query::grams_phrase;
 use crate::search::schema::Fields;
 
@@ -72,7 +74,7 @@ pub fn measure(
         (Feature::Bm25Summary, fields.particulars),
         (Feature::Bm25Body, fields.body),
     ];
-    let norms = ranked.iter().map(|&(_, field)| Norms::of(counted, field)).collect::<tantivy::Result<Vec<_>>>()?;
+    let norms = ranked.iter().map(|&(_, field)| counted.norms(field)).collect::<tantivy::Result<Vec<_>>>()?;
     let all = counted.total_num_docs()?;
     // A word or phrase no unit holds is not measured: it matches nothing.
     let term_weight = |field: Field, word: &str| -> tantivy::Result<Option<(Term, f32)>> {
@@ -129,7 +131,9 @@ pub fn measure(
         let ordinal = candidates[segment[0]].address.segment_ord;
         let reader = searcher.segment_reader(ordinal);
         let scored = |term: &Term, weight: f32, docs: &[(usize, DocId)], found: &mut dyn FnMut(usize, f32)| {
-            each_scored(counted, ordinal, term, weight, Norms::find(&norms, term.field()), docs, found)
+            let norms =
+                norms.iter().find(|norms| norms.field() == term.field()).expect("the norms of every measured field");
+            each_scored(counted, ordinal, term, weight, norms.clone(), docs, found)
         };
         let docs: Vec<(usize, DocId)> = segment.iter().map(|&i| (i, candidates[i].address.doc_id)).collect();
         let mut matched = vec![vec![false; own.len()]; candidates.len()];
@@ -186,7 +190,7 @@ fn each_scored(
     segment: SegmentOrdinal,
     term: &Term,
     weight: f32,
-    norms: &Norms,
+    norms: Arc<Norms>,
     docs: &[(usize, DocId)],
     found: &mut dyn FnMut(usize, f32),
 ) -> tantivy::Result<()> {
