@@ -250,7 +250,7 @@ pub fn build(parsed: &Parsed, analyzer: &Analyzer, fields: &Fields, counts: &Arc
     }
     let excluded = distinct(parsed.excluded.iter().map(|item| normalize(item.text())))
         .iter()
-        .filter_map(|text| builder.grams_phrase(text))
+        .filter_map(|text| grams_phrase(fields, text))
         .collect();
     highlights.sort();
     highlights.dedup();
@@ -371,8 +371,8 @@ impl Builder<'_> {
         plan.pairs.extend(concepts.windows(2).map(|pair| format!("{}{}", pair[0], pair[1])));
         if all.len() > 1 && !concepts.is_empty() && word.chars().count() <= MAX_BONUS_CHARS {
             let typed = normalize(word);
-            if let Some(phrase) = self.grams_phrase(&typed) {
-                ranking.push((self.phrase_head(&typed), vec![boost(phrase, PHRASE_BONUS)]));
+            if let Some(phrase) = self.weighted_grams(&typed, PHRASE_BONUS) {
+                ranking.push((self.phrase_head(&typed), vec![phrase]));
             }
         }
         ranking
@@ -398,11 +398,10 @@ impl Builder<'_> {
         if claimed.is_empty() {
             return None;
         }
-        let pairs = self.grams_phrase(&normalized)?;
-        let head = self.phrase_head(&normalized);
-        let required = (head.clone(), vec![pairs.box_clone()]);
+        let required = (self.phrase_head(&normalized), vec![grams_phrase(self.fields, &normalized)?]);
+        let pairs = self.weighted_grams(&normalized, PHRASE_BONUS)?;
         highlights.push(normalized.trim().to_string());
-        let mut ranking = vec![(head, vec![boost(pairs, PHRASE_BONUS)])];
+        let mut ranking = vec![(self.phrase_head(&normalized), vec![pairs])];
         let concepts = distinct(self.analyzer.concepts(phrase));
         for concept in &concepts {
             ranking.push((self.word_head(concept), self.words(concept, 1.0)));
@@ -418,13 +417,13 @@ impl Builder<'_> {
     fn concept(&self, concept: &str, highlights: &mut Vec<String>) -> Vec<Box<dyn Query>> {
         let mut ranking = self.words(concept, 1.0);
         highlights.push(concept.to_string());
-        ranking.extend(self.grams_phrase(concept).map(|grams| boost(grams, GRAMS_WEIGHT)));
+        ranking.extend(self.weighted_grams(concept, GRAMS_WEIGHT));
         let mut plan = self.plan.borrow_mut();
         plan.own.push(concept.to_string());
         for synonym in self.synonyms(concept) {
             highlights.push(synonym.clone());
             ranking.extend(self.words(synonym, SYNONYM_WEIGHT));
-            ranking.extend(self.grams_phrase(synonym).map(|grams| boost(grams, SYNONYM_WEIGHT * GRAMS_WEIGHT)));
+            ranking.extend(self.weighted_grams(synonym, SYNONYM_WEIGHT * GRAMS_WEIGHT));
             plan.expanded.push((synonym.clone(), SYNONYM_WEIGHT));
         }
         for component in self.analyzer.components(concept) {
@@ -466,8 +465,15 @@ impl Builder<'_> {
             .collect()
     }
 
-    fn grams_phrase(&self, text: &str) -> Option<Box<dyn Query>> {
-        grams_phrase(self.fields, text)
+    /// [`grams_phrase`] of `text` weighed `weight`; a single pair is a
+    /// kept term, as the words are.
+    fn weighted_grams(&self, text: &str, weight: f32) -> Option<Box<dyn Query>> {
+        let mut pairs = grams_pairs(self.fields, text);
+        match pairs.len() {
+            0 => None,
+            1 => Some(Box::new(KeptTermQuery::new(pairs.remove(0).1, weight, self.counts.clone()))),
+            _ => Some(boost(Box::new(PhraseQuery::new_with_offset(pairs)), weight)),
+        }
     }
 
     fn field(&self, role: FieldRole) -> Field {
@@ -486,16 +492,21 @@ impl Builder<'_> {
 /// The text as a sequence of character pairs: matches exactly where the
 /// text occurs, inside words too.
 pub(super) fn grams_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
-    let terms: Vec<(usize, IndexTerm)> = bigrams(text)
-        .into_iter()
-        .enumerate()
-        .map(|(position, term)| (position, IndexTerm::from_field_text(fields.grams, &term.text)))
-        .collect();
+    let terms = grams_pairs(fields, text);
     match terms.len() {
         0 => None,
         1 => Some(Box::new(TermQuery::new(terms[0].1.clone(), IndexRecordOption::WithFreqs))),
         _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
     }
+}
+
+/// The character pairs of `text`, with their positions.
+fn grams_pairs(fields: &Fields, text: &str) -> Vec<(usize, IndexTerm)> {
+    bigrams(text)
+        .into_iter()
+        .enumerate()
+        .map(|(position, term)| (position, IndexTerm::from_field_text(fields.grams, &term.text)))
+        .collect()
 }
 
 /// The first [`MAX_TERMS`] distinct texts, in order.
