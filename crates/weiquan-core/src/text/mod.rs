@@ -37,10 +37,8 @@ pub fn normalize(text: &str) -> String {
     // Most texts are simplified already, and fast2s looks every character
     // up in up to three hash maps: it runs only on a text with a character
     // it may change (a tenth of indexing's tokenising, in the profile).
-    let simplified = match text.chars().any(is_traditional) {
-        true => Cow::Owned(fast2s::convert(text)),
-        false => Cow::Borrowed(text),
-    };
+    let simplified =
+        if text.chars().any(is_traditional) { Cow::Owned(fast2s::convert(text)) } else { Cow::Borrowed(text) };
     let mut normalized = String::with_capacity(simplified.len());
     normalized.extend(simplified.chars().map(normalize_char));
     normalized

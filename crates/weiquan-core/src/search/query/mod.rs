@@ -241,10 +241,11 @@ impl Builder<'_> {
         if claimed.is_empty() {
             return None;
         }
-        let required = (self.phrase_head(&normalized), vec![grams_phrase(self.fields, &normalized)?]);
+        let head = self.phrase_head(&normalized);
+        let required = (head.clone(), vec![grams_phrase(self.fields, &normalized)?]);
         let pairs = self.weighted_grams(&normalized, PHRASE_BONUS)?;
         highlights.push(normalized.trim().to_string());
-        let mut ranking = vec![(self.phrase_head(&normalized), vec![pairs])];
+        let mut ranking = vec![(head, vec![pairs])];
         let concepts = distinct(self.analyzer.concepts(phrase));
         for concept in &concepts {
             ranking.push((self.word_head(concept), self.words(concept, 1.0)));
