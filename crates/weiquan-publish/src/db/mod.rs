@@ -8,6 +8,8 @@
 //! which sort as text.
 
 mod migrations;
+pub mod postgres;
+pub mod sql;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

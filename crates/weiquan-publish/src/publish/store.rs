@@ -45,6 +45,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("staff database error: {0}. If this repeats, check the disk and restore the database from a backup")]
     Sqlite(#[from] rusqlite::Error),
+    /// A shared statement ([`db::sql`]) failed.
+    #[error("staff database error: {0}. If this repeats, check the database and restore it from a backup")]
+    Sql(#[from] db::sql::SqlError),
     /// A stored value cannot be read back.
     #[error("the staff database holds an unreadable value ({0}): restore the database from a backup")]
     Corrupt(String),

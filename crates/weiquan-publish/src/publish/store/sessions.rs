@@ -73,7 +73,7 @@ impl Store {
     ) -> Result<LoginOutcome, StoreError> {
         let stored = {
             let conn = self.conn();
-            let wait = throttle::wait(&conn, name, address, now)?;
+            let wait = throttle::wait(&mut &*conn, name, address, now)?;
             if !wait.is_zero() {
                 return Ok(LoginOutcome::Throttled { wait });
             }
@@ -92,17 +92,17 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Failures running at the same time may have crossed the limit meanwhile.
-        let wait = throttle::wait(&tx, name, address, now)?;
+        let wait = throttle::wait(&mut &*tx, name, address, now)?;
         if !wait.is_zero() {
             return Ok(LoginOutcome::Throttled { wait });
         }
         let outcome = match user {
             Some(user) => {
-                throttle::clear(&tx, name, address)?;
+                throttle::clear(&mut &*tx, name, address)?;
                 LoginOutcome::Ok(user)
             }
             None => {
-                throttle::record_failure(&tx, name, address, now)?;
+                throttle::record_failure(&mut &*tx, name, address, now)?;
                 Tx { conn: &tx, clock: &self.clock }.audit(name, AuditAction::FailedLogin, "", address)?;
                 LoginOutcome::Wrong
             }
@@ -115,7 +115,7 @@ impl Store {
     /// `now` (zero: it may go ahead), by the rule [`Store::login`] applies:
     /// lets callers refuse early, without queueing for password hashing.
     pub fn login_wait(&self, name: &str, address: &str, now: DateTime<Utc>) -> Result<StdDuration, StoreError> {
-        Ok(throttle::wait(&self.conn(), name, address, now)?)
+        Ok(throttle::wait(&mut &*self.conn(), name, address, now)?)
     }
 
     /// Starts a session for `user` lasting `lifetime` from `now`, and

@@ -1,0 +1,213 @@
+//! The PostgreSQL server that several machines share (`--database
+//! postgres://…`): how a connection is made, the schema, and the
+//! [`Executor`] that runs the shared statements of [`super::sql`] on it.
+//!
+//! The client is the `postgres` crate (rust-postgres: the synchronous face
+//! of tokio-postgres), since the store's calls block as SQLite's do and run
+//! on the blocking pool. The schema is built by refinery, which records
+//! the steps it ran in `refinery_schema_history`; a session-wide advisory
+//! lock keeps two machines starting at once from running the same step.
+
+use std::collections::HashMap;
+
+use postgres::error::SqlState;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, NoTls, Statement};
+use refinery::{Migration, Runner};
+
+use super::sql::{Executor, Row, SqlError, Value, numbered_parameters};
+
+/// The schema, one step per entry: (refinery name, SQL). Never edit a
+/// step once shipped; add one. Step 1 is the SQLite file's schema at its
+/// version 5 ([`super::MIGRATIONS`]), with whole numbers as `BIGINT` and
+/// names compared without ASCII case through `lower(name)`.
+const STEPS: &[(&str, &str)] = &[("V1__staff_and_insights", include_str!("postgres/V1__staff_and_insights.sql"))];
+
+/// The advisory lock held while the schema is migrated ("weiquan" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0077_6569_7175_616e;
+
+/// One connection to the server, its statements prepared once.
+pub struct Postgres {
+    client: Client,
+    prepared: HashMap<String, Statement>,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres").field("prepared", &self.prepared.len()).finish_non_exhaustive()
+    }
+}
+
+impl Postgres {
+    /// Connects to `config` and migrates the schema it points at.
+    pub fn connect(config: &postgres::Config) -> Result<Postgres, SqlError> {
+        let mut client = config.connect(NoTls).map_err(sql_error)?;
+        migrate(&mut client)?;
+        Ok(Postgres { client, prepared: HashMap::new() })
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<Statement, SqlError> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(&numbered_parameters(sql)).map_err(sql_error)?;
+        self.prepared.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
+/// Runs the steps the schema has not had yet.
+fn migrate(client: &mut Client) -> Result<(), SqlError> {
+    let steps = STEPS
+        .iter()
+        .map(|(name, sql)| Migration::unapplied(name, sql))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SqlError::Database(e.to_string()))?;
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(sql_error)?;
+    let ran = Runner::new(&steps).run(client).map_err(|e| SqlError::Database(e.to_string()));
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).map_err(sql_error)?;
+    ran.map(drop)
+}
+
+impl Executor for Postgres {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, SqlError> {
+        let statement = self.statement(sql)?;
+        let params = bind(&statement, params)?;
+        self.client.execute(&statement, &refs(&params)).map_err(sql_error)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError> {
+        let statement = self.statement(sql)?;
+        let params = bind(&statement, params)?;
+        let rows = self.client.query(&statement, &refs(&params)).map_err(sql_error)?;
+        rows.iter().map(read_row).collect()
+    }
+}
+
+type Param = Box<dyn ToSql + Sync>;
+
+/// `params` as the types the server inferred for the statement's parameters.
+fn bind(statement: &Statement, params: &[Value]) -> Result<Vec<Param>, SqlError> {
+    statement
+        .params()
+        .iter()
+        .zip(params)
+        .enumerate()
+        .map(|(i, (ty, value))| -> Result<Param, SqlError> {
+            let wrong = || SqlError::Database(format!("parameter {} is {ty} and cannot take {value:?}", i + 1));
+            Ok(match (value, ty) {
+                (Value::Int(n), &Type::INT8) => Box::new(*n),
+                (Value::Int(n), &Type::INT4) => Box::new(i32::try_from(*n).map_err(|_| wrong())?),
+                (Value::Int(n), &Type::BOOL) => Box::new(*n != 0),
+                (Value::Text(text), &Type::TEXT | &Type::VARCHAR) => Box::new(text.clone()),
+                (Value::Null, &Type::INT8) => Box::new(None::<i64>),
+                (Value::Null, &Type::INT4) => Box::new(None::<i32>),
+                (Value::Null, &Type::TEXT | &Type::VARCHAR) => Box::new(None::<String>),
+                _ => return Err(wrong()),
+            })
+        })
+        .collect()
+}
+
+fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+}
+
+fn read_row(row: &postgres::Row) -> Result<Row, SqlError> {
+    let column = |i: usize| -> Result<Value, postgres::Error> {
+        Ok(match *row.columns()[i].type_() {
+            Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map_or(Value::Null, Value::Int),
+            Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map_or(Value::Null, |n| Value::Int(n.into())),
+            Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map_or(Value::Null, |n| Value::Int(n.into())),
+            Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map_or(Value::Null, |b| Value::Int(b.into())),
+            _ => row.try_get::<_, Option<String>>(i)?.map_or(Value::Null, Value::Text),
+        })
+    };
+    (0..row.len()).map(|i| column(i).map_err(sql_error)).collect::<Result<_, _>>().map(Row)
+}
+
+fn sql_error(error: postgres::Error) -> SqlError {
+    // The server's own words where it answered; the client's otherwise.
+    let message =
+        error.as_db_error().map_or_else(|| error.to_string(), |e| format!("{} ({})", e.message(), e.code().code()));
+    match error.code().map(SqlState::code) {
+        Some(code) if code == SqlState::UNIQUE_VIOLATION.code() => SqlError::Unique,
+        // No code: the connection failed before the server answered; class
+        // 08: connection exceptions; 57P: the server shutting down or
+        // starting, or this connection ended by an administrator.
+        None => SqlError::Unavailable(message),
+        Some(code) if code.starts_with("08") || code.starts_with("57P") => SqlError::Unavailable(message),
+        Some(_) if error.is_closed() => SqlError::Unavailable(message),
+        Some(_) => SqlError::Database(message),
+    }
+}
+
+/// A PostgreSQL schema of its own for each test, on the server that
+/// `WEIQUAN_TEST_POSTGRES` names (`.ci/run` starts one; see
+/// `scripts/postgres-test.sh`). Without it a test is skipped with a
+/// message, and under `CI=true` it fails.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    pub(crate) const URL_VARIABLE: &str = "WEIQUAN_TEST_POSTGRES";
+
+    /// A fresh schema on the test server, and a connection that uses it.
+    pub(crate) fn database(test: &str) -> Option<Postgres> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let Ok(url) = std::env::var(URL_VARIABLE) else {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "{test}: {URL_VARIABLE} is not set; CI must start PostgreSQL (scripts/postgres-test.sh)"
+            );
+            eprintln!(
+                "NOTICE: {test} did nothing, no PostgreSQL: set {URL_VARIABLE} (scripts/postgres-test.sh prints it)"
+            );
+            return None;
+        };
+        let schema = format!("test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut config: postgres::Config = url.parse().expect("a postgres:// URL");
+        let mut admin = config.connect(NoTls).expect("the test server answers");
+        admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).unwrap();
+        config.options(&format!("-c search_path={schema}"));
+        Some(Postgres::connect(&config).expect("connects and migrates"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::database;
+    use super::*;
+
+    #[test]
+    fn shared_statements_run_on_postgres_with_the_types_sqlite_gives() {
+        let Some(mut db) = database("shared_statements_run_on_postgres") else { return };
+        let insert = "INSERT INTO users (name, role, password_hash, disabled, created_at)
+                      VALUES (?1, ?2, 'x', ?3, ?4) RETURNING id";
+        let rows = db.query(insert, &["alice".into(), "admin".into(), false.into(), "2026-05-01T08:00:00Z".into()]);
+        let id = rows.unwrap()[0].int(0).unwrap();
+        let again = db.query(insert, &["ALICE".into(), "editor".into(), true.into(), "2026-05-01T08:00:00Z".into()]);
+        assert!(matches!(again, Err(SqlError::Unique)), "names are unique without ASCII case: {again:?}");
+        let rows = db
+            .query("SELECT id, name, disabled, COUNT(*) OVER () FROM users WHERE name = ?1", &["alice".into()])
+            .unwrap();
+        assert_eq!(rows[0].0, [Value::Int(id), Value::Text("alice".into()), Value::Int(0), Value::Int(1)]);
+        let changed = db.execute("UPDATE users SET disabled = ?1 WHERE id = ?2", &[true.into(), id.into()]).unwrap();
+        assert_eq!(changed, 1);
+    }
+
+    #[test]
+    fn migrating_again_runs_nothing_and_a_lost_server_is_unavailable() {
+        let Some(mut db) = database("migrating_again_runs_nothing") else { return };
+        migrate(&mut db.client).unwrap();
+        let steps = db.query("SELECT COUNT(*) FROM refinery_schema_history", &[]).unwrap();
+        assert_eq!(steps[0].int(0).unwrap(), STEPS.len() as i64);
+        let pid = db.query("SELECT CAST(pg_backend_pid() AS BIGINT)", &[]).unwrap()[0].int(0).unwrap();
+        let Some(mut other) = database("migrating_again_runs_nothing (killer)") else { return };
+        other.query("SELECT pg_terminate_backend(CAST(?1 AS INTEGER))", &[pid.into()]).unwrap();
+        let error = db.query("SELECT 1", &[]).unwrap_err();
+        assert!(matches!(error, SqlError::Unavailable(_)), "{error}");
+    }
+}
