@@ -36,6 +36,9 @@ pub(super) struct Args {
     /// Folder of the SQLite file with staff accounts and the audit log [default: data].
     #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
+    /// The staff database on a PostgreSQL server (postgres://user@host/db) instead of the SQLite file in the data folder.
+    #[arg(long, env = "WEIQUAN_DATABASE", value_name = "URL")]
+    database: Option<String>,
     /// Searches per second per client address before 429; 0 turns off the per-address search limits (this rate and 2 searches at once) [default: 20].
     #[arg(long, env = "WEIQUAN_SEARCH_RATE", value_name = "N")]
     search_rate: Option<u32>,
@@ -48,7 +51,7 @@ pub(super) struct Args {
     /// Archive the first start downloads the official texts from [default: upstream's, pinned].
     #[arg(long, env = "WEIQUAN_CORPUS_URL", value_name = "URL")]
     corpus_url: Option<String>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `secure_cookies`, `search_rate`, `result_cache_mb`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `trusted_proxies`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `database_url`, `secure_cookies`, `search_rate`, `result_cache_mb`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `trusted_proxies`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -68,6 +71,7 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         index: args.index,
         static_dir: args.static_dir,
         data: args.data,
+        database_url: args.database,
         search_rate: args.search_rate,
         result_cache_mb: args.result_cache_mb,
         timezone,
@@ -98,7 +102,7 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         );
     }
     let engine = Arc::new(engine);
-    let store = Store::open(&config.data)?;
+    let store = Store::configured(config.database_url.as_deref(), &config.data)?;
     // Staff documents are written to the first folder in this project's layout.
     let staff_root = content
         .iter()
@@ -110,7 +114,7 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         Insights::open(&config.data.join(Store::FILE), config.insights_retention_days)?
             .with_limits(config.insights_limits.clone()),
     );
-    let audit = Store::open(&config.data)?;
+    let audit = Store::configured(config.database_url.as_deref(), &config.data)?;
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
         .with_kiosks(config.kiosks.clone())
         .with_search_rate(config.search_rate)

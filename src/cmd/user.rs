@@ -14,9 +14,13 @@ pub(super) struct Args {
     /// Folder of the SQLite file [default: data].
     #[arg(long, env = "WEIQUAN_DATA", value_name = "DIR", default_value = "data", global = true)]
     data: PathBuf,
+    /// The staff database on a PostgreSQL server (postgres://user@host/db) instead of the SQLite file.
+    #[arg(long, env = "WEIQUAN_DATABASE", value_name = "URL", global = true)]
+    database: Option<String>,
 }
 
-/// Runs one account command against the staff database in the data folder.
+/// Runs one account command against the staff database: the server's, or
+/// the file in the data folder.
 pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    weiquan::publish::cli::run(args.command, &args.data).map(|()| ExitCode::SUCCESS)
+    weiquan::publish::cli::run(args.command, args.database.as_deref(), &args.data).map(|()| ExitCode::SUCCESS)
 }

@@ -5,54 +5,11 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 
 use weiquan::clock::Clock;
 use weiquan::publish::{Role, Scope, Store};
-
-struct Server {
-    child: Arc<Mutex<Child>>,
-    base: String,
-}
-
-impl Server {
-    /// SIGKILL: the process gets no chance to clean up.
-    fn kill(&self) {
-        let mut child = self.child.lock().unwrap();
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn start(content: &Path, index: &Path, data: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weiquan"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .arg("--content")
-        .arg(content)
-        .arg("--index")
-        .arg(index)
-        .arg("--data")
-        .arg(data)
-        .arg("--static")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("static"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("weiquan serve starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.find_map(|l| l.ok().filter(|l| l.contains("http://"))).expect("serve prints its address");
-    let base = line[line.find("http://").unwrap()..].trim().to_string();
-    Server { child: Arc::new(Mutex::new(child)), base }
-}
 
 /// One save through the token API: (document id, title) → the new fingerprint.
 async fn save(
@@ -92,7 +49,7 @@ async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
         store.add_user(None, "pub", Role::Publisher, "publisher-pass").unwrap();
         store.create_token("crash", &[Scope::WarningsWrite, Scope::WarningsPublish], "pub").unwrap().1
     };
-    let server = start(content.path(), index.path(), data.path());
+    let server = common::serve_process(content.path(), index.path(), data.path(), &[]);
     let client = reqwest::Client::new();
 
     // A stream of saves: each round creates a new warning and updates a shared one.
@@ -152,7 +109,7 @@ async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
     }
 
     // After a restart the index agrees with the files.
-    let server = start(content.path(), index.path(), data.path());
+    let server = common::serve_process(content.path(), index.path(), data.path(), &[]);
     let url = format!("{}/api/search?q=%22%E5%B4%A9%E6%BA%83%E6%B5%8B%E8%AF%95%22&per_page=100", server.base);
     let results: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
     let found: Vec<&str> = results["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();

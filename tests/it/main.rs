@@ -28,6 +28,7 @@ mod limits;
 mod no_results;
 mod official_texts;
 mod properties;
+mod replicas;
 mod retold;
 mod search;
 mod security;

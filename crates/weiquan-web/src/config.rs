@@ -22,6 +22,10 @@ pub struct FileConfig {
     pub static_dir: Option<PathBuf>,
     /// Folder of the SQLite file with accounts and the audit log. Default `data`.
     pub data: Option<PathBuf>,
+    /// The staff database on a PostgreSQL server (`postgres://user@host/db`),
+    /// which several machines share, in place of the SQLite file in the
+    /// data folder. Default: none.
+    pub database_url: Option<String>,
     /// Send session cookies only over HTTPS (behind a TLS proxy). Default `false`.
     #[serde(default)]
     pub secure_cookies: bool,
@@ -166,6 +170,7 @@ pub struct ServeConfig {
     pub index: PathBuf,
     pub static_dir: PathBuf,
     pub data: PathBuf,
+    pub database_url: Option<String>,
     pub secure_cookies: bool,
     pub search_rate: u32,
     pub result_cache_mb: usize,
@@ -196,6 +201,7 @@ impl ServeConfig {
             index: flags.index.or(file.index).unwrap_or_else(|| PathBuf::from("index")),
             static_dir: flags.static_dir.or(file.static_dir).unwrap_or_else(|| PathBuf::from("static")),
             data: flags.data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
+            database_url: flags.database_url.or(file.database_url),
             secure_cookies: flags.secure_cookies || file.secure_cookies,
             search_rate: flags.search_rate.or(file.search_rate).unwrap_or(crate::limit::DEFAULT_SEARCHES_PER_SECOND),
             result_cache_mb: flags.result_cache_mb.or(file.result_cache_mb).unwrap_or(crate::DEFAULT_RESULT_CACHE_MB),
@@ -267,6 +273,16 @@ mod tests {
         let flags = FileConfig { timezone: Some(chrono_tz::UTC), ..FileConfig::default() };
         assert_eq!(ServeConfig::merge(flags, file).timezone, chrono_tz::UTC, "the flag beats the file");
         assert!(toml::from_str::<FileConfig>("timezone = \"Beijing\"").is_err(), "unknown zones are errors");
+    }
+
+    #[test]
+    fn the_staff_database_is_the_data_folders_file_unless_a_server_is_named() {
+        assert_eq!(ServeConfig::merge(FileConfig::default(), FileConfig::default()).database_url, None);
+        let file: FileConfig = toml::from_str("database_url = \"postgres://weiquan@db.internal/weiquan\"").unwrap();
+        let config = ServeConfig::merge(FileConfig::default(), file.clone());
+        assert_eq!(config.database_url.as_deref(), Some("postgres://weiquan@db.internal/weiquan"));
+        let flags = FileConfig { database_url: Some("postgres://other/x".into()), ..FileConfig::default() };
+        assert_eq!(ServeConfig::merge(flags, file).database_url.as_deref(), Some("postgres://other/x"));
     }
 
     #[test]

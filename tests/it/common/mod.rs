@@ -1,9 +1,13 @@
 //! Helpers shared by the integration tests.
 
 mod app;
+mod postgres;
+mod process;
 mod wait;
 
 pub(crate) use app::App;
+pub(crate) use postgres::postgres_url;
+pub(crate) use process::serve as serve_process;
 pub(crate) use wait::eventually;
 
 use std::path::{Path, PathBuf};

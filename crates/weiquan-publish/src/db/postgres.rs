@@ -8,6 +8,7 @@
 //! the steps it ran in `refinery_schema_history`; a session-wide advisory
 //! lock keeps two machines starting at once from running the same step.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use postgres::error::SqlState;
@@ -25,16 +26,19 @@ const STEPS: &[(&str, &str)] = &[("V1__staff_and_insights", include_str!("postgr
 
 /// The advisory lock held while the schema is migrated ("weiquan" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0077_6569_7175_616e;
+/// The advisory lock every transaction takes ("weiquan" and a 1).
+const TRANSACTION_LOCK: i64 = MIGRATION_LOCK + 1;
 
-/// One connection to the server, its statements prepared once.
+/// One connection to the server, its statements prepared once. Not shared
+/// between threads: the store keeps it behind a mutex.
 pub struct Postgres {
-    client: Client,
-    prepared: HashMap<String, Statement>,
+    client: RefCell<Client>,
+    prepared: RefCell<HashMap<String, Statement>>,
 }
 
 impl std::fmt::Debug for Postgres {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Postgres").field("prepared", &self.prepared.len()).finish_non_exhaustive()
+        f.debug_struct("Postgres").field("prepared", &self.prepared.borrow().len()).finish_non_exhaustive()
     }
 }
 
@@ -43,15 +47,50 @@ impl Postgres {
     pub fn connect(config: &postgres::Config) -> Result<Postgres, SqlError> {
         let mut client = config.connect(NoTls).map_err(sql_error)?;
         migrate(&mut client)?;
-        Ok(Postgres { client, prepared: HashMap::new() })
+        Ok(Postgres { client: RefCell::new(client), prepared: RefCell::default() })
     }
 
-    fn statement(&mut self, sql: &str) -> Result<Statement, SqlError> {
-        if let Some(statement) = self.prepared.get(sql) {
+    /// Runs `change` in one transaction: kept when it returns `Ok`, undone
+    /// when it fails. Transactions of every machine take one lock first,
+    /// so they run one after another, as SQLite's immediate transactions
+    /// do: staff writes are few, and checks such as "the last admin" stay
+    /// true until the transaction ends. The outer error is the
+    /// transaction's own (beginning or committing it); the inner one is
+    /// `change`'s.
+    pub fn transaction<T, E>(
+        &self,
+        change: impl FnOnce(&dyn Executor) -> Result<T, E>,
+    ) -> Result<Result<T, E>, SqlError> {
+        self.client.borrow_mut().batch_execute("BEGIN").map_err(sql_error)?;
+        let locked = self.execute("SELECT pg_advisory_xact_lock(?1)", &[Value::Int(TRANSACTION_LOCK)]);
+        let done = match locked {
+            Ok(_) => change(self),
+            Err(error) => {
+                let _ = self.client.borrow_mut().batch_execute("ROLLBACK");
+                return Err(error);
+            }
+        };
+        let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        match self.client.borrow_mut().batch_execute(end) {
+            Ok(()) => Ok(done),
+            // A failed change's own error says more than the rollback's.
+            Err(_) if done.is_err() => Ok(done),
+            Err(error) => Err(sql_error(error)),
+        }
+    }
+
+    /// Whether the connection has ended (the server restarted, or the
+    /// network failed): a new one must be made.
+    pub fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
+    fn statement(&self, sql: &str) -> Result<Statement, SqlError> {
+        if let Some(statement) = self.prepared.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(&numbered_parameters(sql)).map_err(sql_error)?;
-        self.prepared.insert(sql.to_owned(), statement.clone());
+        let statement = self.client.borrow_mut().prepare(&numbered_parameters(sql)).map_err(sql_error)?;
+        self.prepared.borrow_mut().insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
 }
@@ -70,16 +109,16 @@ fn migrate(client: &mut Client) -> Result<(), SqlError> {
 }
 
 impl Executor for Postgres {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, SqlError> {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, SqlError> {
         let statement = self.statement(sql)?;
         let params = bind(&statement, params)?;
-        self.client.execute(&statement, &refs(&params)).map_err(sql_error)
+        self.client.borrow_mut().execute(&statement, &refs(&params)).map_err(sql_error)
     }
 
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError> {
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError> {
         let statement = self.statement(sql)?;
         let params = bind(&statement, params)?;
-        let rows = self.client.query(&statement, &refs(&params)).map_err(sql_error)?;
+        let rows = self.client.borrow_mut().query(&statement, &refs(&params)).map_err(sql_error)?;
         rows.iter().map(read_row).collect()
     }
 }
@@ -156,6 +195,11 @@ pub(crate) mod testing {
 
     /// A fresh schema on the test server, and a connection that uses it.
     pub(crate) fn database(test: &str) -> Option<Postgres> {
+        config(test).map(|config| Postgres::connect(&config).expect("connects and migrates"))
+    }
+
+    /// How to connect to a fresh schema on the test server, made for `test`.
+    pub(crate) fn config(test: &str) -> Option<postgres::Config> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let Ok(url) = std::env::var(URL_VARIABLE) else {
             assert!(
@@ -163,7 +207,7 @@ pub(crate) mod testing {
                 "{test}: {URL_VARIABLE} is not set; CI must start PostgreSQL (scripts/postgres-test.sh)"
             );
             eprintln!(
-                "NOTICE: {test} did nothing, no PostgreSQL: set {URL_VARIABLE} (scripts/postgres-test.sh prints it)"
+                "NOTICE: {test} did nothing on PostgreSQL: set {URL_VARIABLE} (scripts/postgres-test.sh prints it)"
             );
             return None;
         };
@@ -172,7 +216,7 @@ pub(crate) mod testing {
         let mut admin = config.connect(NoTls).expect("the test server answers");
         admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).unwrap();
         config.options(&format!("-c search_path={schema}"));
-        Some(Postgres::connect(&config).expect("connects and migrates"))
+        Some(config)
     }
 }
 
@@ -183,7 +227,7 @@ mod tests {
 
     #[test]
     fn shared_statements_run_on_postgres_with_the_types_sqlite_gives() {
-        let Some(mut db) = database("shared_statements_run_on_postgres") else { return };
+        let Some(db) = database("shared_statements_run_on_postgres") else { return };
         let insert = "INSERT INTO users (name, role, password_hash, disabled, created_at)
                       VALUES (?1, ?2, 'x', ?3, ?4) RETURNING id";
         let rows = db.query(insert, &["alice".into(), "admin".into(), false.into(), "2026-05-01T08:00:00Z".into()]);
@@ -200,12 +244,12 @@ mod tests {
 
     #[test]
     fn migrating_again_runs_nothing_and_a_lost_server_is_unavailable() {
-        let Some(mut db) = database("migrating_again_runs_nothing") else { return };
-        migrate(&mut db.client).unwrap();
+        let Some(db) = database("migrating_again_runs_nothing") else { return };
+        migrate(&mut db.client.borrow_mut()).unwrap();
         let steps = db.query("SELECT COUNT(*) FROM refinery_schema_history", &[]).unwrap();
         assert_eq!(steps[0].int(0).unwrap(), STEPS.len() as i64);
         let pid = db.query("SELECT CAST(pg_backend_pid() AS BIGINT)", &[]).unwrap()[0].int(0).unwrap();
-        let Some(mut other) = database("migrating_again_runs_nothing (killer)") else { return };
+        let Some(other) = database("migrating_again_runs_nothing (killer)") else { return };
         other.query("SELECT pg_terminate_backend(CAST(?1 AS INTEGER))", &[pid.into()]).unwrap();
         let error = db.query("SELECT 1", &[]).unwrap_err();
         assert!(matches!(error, SqlError::Unavailable(_)), "{error}");

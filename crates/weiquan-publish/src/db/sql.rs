@@ -117,21 +117,21 @@ impl From<rusqlite::Error> for SqlError {
 /// Runs shared statements on one database connection.
 pub trait Executor {
     /// Runs `sql` with `params`; answers how many rows it changed.
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, SqlError>;
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, SqlError>;
 
     /// Runs `sql` with `params`; answers its rows.
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError>;
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError>;
 }
 
-/// A SQLite connection, borrowed: statements are prepared once per
-/// connection and cached.
-impl Executor for &rusqlite::Connection {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, SqlError> {
+/// A SQLite connection (or a transaction on one, through `Deref`):
+/// statements are prepared once per connection and cached.
+impl Executor for rusqlite::Connection {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, SqlError> {
         let changed = self.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params))?;
         Ok(changed as u64)
     }
 
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError> {
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError> {
         let mut statement = self.prepare_cached(sql)?;
         let columns = statement.column_count();
         let rows = statement.query_map(rusqlite::params_from_iter(params), |row| {
@@ -195,10 +195,10 @@ mod tests {
     fn sqlite_runs_shared_statements_and_reports_duplicates() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, note TEXT)").unwrap();
-        let mut db = &conn;
+        let db: &dyn Executor = &conn;
         let rows = db.query("INSERT INTO t (name, note) VALUES (?1, ?2) RETURNING id", &["a".into(), Value::Null]);
         assert_eq!(rows.unwrap(), [Row(vec![Value::Int(1)])]);
-        let error = Executor::execute(&mut db, "INSERT INTO t (name) VALUES (?1)", &["a".into()]).unwrap_err();
+        let error = db.execute("INSERT INTO t (name) VALUES (?1)", &["a".into()]).unwrap_err();
         assert!(matches!(error, SqlError::Unique), "{error}");
         let rows = db.query("SELECT id, name, note, id > 0 FROM t", &[]).unwrap();
         assert_eq!((rows[0].int(0).unwrap(), rows[0].text(1).unwrap(), rows[0].bool(3).unwrap()), (1, "a", true));

@@ -55,9 +55,10 @@ impl clap::ValueEnum for Role {
     }
 }
 
-/// Runs one `user` command against the staff database in `data`.
-pub fn run(command: UserCommand, data: &Path) -> anyhow::Result<()> {
-    let store = Store::open(data)?;
+/// Runs one `user` command against the staff database: on the server of
+/// `database_url`, or else in `data`.
+pub fn run(command: UserCommand, database_url: Option<&str>, data: &Path) -> anyhow::Result<()> {
+    let store = Store::configured(database_url, data)?;
     execute(command, &store, read_password, &mut std::io::stdout().lock()).map_err(explain)
 }
 

@@ -1,8 +1,10 @@
 //! The staff database: accounts, sessions, sign-in throttling, the audit log,
 //! document versions, revisions waiting for a publisher and API tokens, in the
-//! SQLite file of [`crate::db`]. One type, [`Store`], with its methods in one
-//! file per concern: [`users`], [`sessions`], [`audit`], [`revisions`] (with
-//! the versions) and [`tokens`].
+//! SQLite file of [`crate::db`] or on a PostgreSQL server that several
+//! machines share ([`crate::db::postgres`]). One type, [`Store`], with its
+//! methods in one file per concern: [`users`], [`sessions`], [`audit`],
+//! [`revisions`] (with the versions) and [`tokens`]. Their statements are
+//! shared ([`crate::db::sql`]): written once, run on either database.
 //!
 //! Secrets are never stored: passwords as Argon2id hashes, session tokens and
 //! API tokens as SHA-256 hashes (they are random, so a fast hash is enough),
@@ -12,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::db;
+use crate::db::postgres::Postgres;
+use crate::db::sql::{Executor, Row, SqlError, Value};
 use rusqlite::{Connection, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use weiquan_core::clock::Clock;
@@ -42,6 +46,10 @@ pub enum StoreError {
          run a newer weiquan, or restore the backup that matches this version"
     )]
     TooNew { path: PathBuf, found: i64, known: i64 },
+    /// `--database` is not a PostgreSQL connection URL (the URL itself is
+    /// not repeated: it may hold a password).
+    #[error("the database URL cannot be read ({0}): give postgres://user@host:port/database")]
+    DatabaseUrl(String),
     /// A query failed.
     #[error("staff database error: {0}. If this repeats, check the disk and restore the database from a backup")]
     Sqlite(#[from] rusqlite::Error),
@@ -90,6 +98,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database server could not be reached: the request may
+    /// be tried again shortly (503 with `Retry-After`).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Sql(SqlError::Unavailable(_)))
+    }
+
     /// For a request refused because of what was asked (a bad name, a weak
     /// password, an unknown user …): the reason in Chinese, for staff.
     /// `None` for faults of the database or the system, which are logged
@@ -128,9 +142,25 @@ impl From<db::Error> for StoreError {
 /// should call them from `spawn_blocking`.
 #[derive(Debug)]
 pub struct Store {
-    conn: Mutex<Connection>,
+    database: Database,
     /// Stamps rows with its time (the system's until [`Store::with_clock`]).
     clock: Clock,
+}
+
+/// Where the store keeps its rows.
+#[derive(Debug)]
+enum Database {
+    /// The file in the data folder.
+    Sqlite(Mutex<Connection>),
+    /// A server.
+    Postgres(Box<Server>),
+}
+
+/// A PostgreSQL server and the connection to it, made again when it was lost.
+#[derive(Debug)]
+struct Server {
+    config: postgres::Config,
+    connection: Mutex<Option<Postgres>>,
 }
 
 impl Store {
@@ -141,7 +171,24 @@ impl Store {
     /// ([`db::open`]: WAL journal, foreign keys on, busy timeout).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let conn = db::open(&dir.join(Self::FILE))?;
-        Ok(Store { conn: Mutex::new(conn), clock: Clock::default() })
+        Ok(Store { database: Database::Sqlite(Mutex::new(conn)), clock: Clock::default() })
+    }
+
+    /// Connects to a PostgreSQL server and migrates its schema. Should the
+    /// connection be lost later, the next call makes a new one.
+    pub fn connect(config: postgres::Config) -> Result<Store, StoreError> {
+        let connection = Postgres::connect(&config)?;
+        let database = Database::Postgres(Box::new(Server { config, connection: Mutex::new(Some(connection)) }));
+        Ok(Store { database, clock: Clock::default() })
+    }
+
+    /// The store the settings name: on the PostgreSQL server of
+    /// `database_url` when one is given, else in the SQLite file in `data`.
+    pub fn configured(database_url: Option<&str>, data: &Path) -> Result<Store, StoreError> {
+        match database_url {
+            Some(url) => Store::connect(url.parse().map_err(|e| StoreError::DatabaseUrl(format!("{e}")))?),
+            None => Store::open(data),
+        }
     }
 
     /// The same store, stamping rows with `clock`'s time.
@@ -149,30 +196,69 @@ impl Store {
         Store { clock, ..self }
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic cannot leave a half-done write behind: an open transaction
-        // rolls back when dropped. So a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs `read` on the database, outside a transaction.
+    fn read<T>(&self, read: impl FnOnce(&dyn Executor) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        match &self.database {
+            Database::Sqlite(conn) => read(&*lock(conn)),
+            Database::Postgres(server) => {
+                let mut connection = lock(&server.connection);
+                read(live(&mut connection, &server.config)?)
+            }
+        }
     }
 
     /// Runs `change` in one transaction (taking the write lock at once):
     /// what it writes, its audit entries included ([`Tx::audit`]), is kept
     /// together when it returns `Ok`, and none of it when it fails.
     pub fn transaction<T, E: From<StoreError>>(&self, change: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let value = change(&Tx { conn: &tx, clock: &self.clock })?;
-        tx.commit().map_err(StoreError::from)?;
-        Ok(value)
+        match &self.database {
+            Database::Sqlite(conn) => {
+                let mut conn = lock(conn);
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+                let value = change(&Tx { db: &*tx, clock: &self.clock })?;
+                tx.commit().map_err(StoreError::from)?;
+                Ok(value)
+            }
+            Database::Postgres(server) => {
+                let mut connection = lock(&server.connection);
+                let server = live(&mut connection, &server.config)?;
+                server.transaction(|db| change(&Tx { db, clock: &self.clock })).map_err(StoreError::from)?
+            }
+        }
     }
+}
+
+/// A poisoned lock is still usable: a panic cannot leave a half-done write
+/// behind, since an open transaction rolls back when dropped.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The server connection, made again when there is none or it has ended.
+fn live<'a>(connection: &'a mut Option<Postgres>, config: &postgres::Config) -> Result<&'a Postgres, StoreError> {
+    if connection.as_ref().is_none_or(Postgres::is_closed) {
+        *connection = None;
+        *connection = Some(Postgres::connect(config)?);
+    }
+    Ok(connection.as_ref().expect("connected above"))
 }
 
 /// The staff database inside one transaction ([`Store::transaction`]): the
 /// writes that change documents' versions and revisions, and the audit
 /// entries that record them.
 pub struct Tx<'a> {
-    conn: &'a Connection,
+    db: &'a dyn Executor,
     clock: &'a Clock,
+}
+
+impl Tx<'_> {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        Ok(self.db.execute(sql, params)?)
+    }
+
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        Ok(self.db.query(sql, params)?)
+    }
 }
 
 /// The actor the audit log records for changes made from the command line.
@@ -208,7 +294,7 @@ mod testing {
     use chrono::{DateTime, Utc};
     use rusqlite::Connection;
 
-    use super::Store;
+    use super::{Row, Store, Value};
 
     pub(super) const PASSWORD: &str = "correct horse";
 
@@ -229,6 +315,26 @@ mod testing {
     /// A second connection to the store's file, as another process has.
     pub(super) fn raw(dir: &Path) -> Connection {
         Connection::open(dir.join(Store::FILE)).unwrap()
+    }
+
+    /// Runs `test` on a store in a fresh SQLite file, then on one in a
+    /// fresh PostgreSQL schema ([`crate::db::postgres::testing`]).
+    pub(super) fn on_both(name: &str, test: impl Fn(&Store)) {
+        let (_dir, sqlite) = store();
+        test(&sqlite);
+        if let Some(server) = crate::db::postgres::testing::config(name) {
+            test(&Store::connect(server).unwrap());
+        }
+    }
+
+    /// What `sql` answers on the store's database, as a test reads it back.
+    pub(super) fn rows(store: &Store, sql: &str, params: &[Value]) -> Vec<Row> {
+        store.read(|db| Ok(db.query(sql, params)?)).unwrap()
+    }
+
+    /// The first column of every row of `sql`, as text.
+    pub(super) fn texts(store: &Store, sql: &str) -> Vec<String> {
+        rows(store, sql, &[]).iter().map(|row| row.text(0).unwrap().to_owned()).collect()
     }
 }
 
@@ -256,7 +362,7 @@ mod tests {
         drop(conn);
 
         let store = Store::open(&data).unwrap();
-        let foreign_keys: bool = store.conn().pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
+        let foreign_keys = testing::rows(&store, "PRAGMA foreign_keys", &[])[0].bool(0).unwrap();
         assert!(foreign_keys);
         assert_eq!(store.users().unwrap().iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["alice"]);
     }
@@ -284,6 +390,33 @@ mod tests {
         assert!(error.contains("locked") && error.contains("staff database"), "{error}");
         other.execute_batch("ROLLBACK").unwrap();
         assert_eq!(audited(&store), 1);
+    }
+
+    #[test]
+    fn a_database_url_that_cannot_be_read_is_refused_without_repeating_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = Store::configured(Some("postgres://alice:s3cret@host:notaport/db"), dir.path()).unwrap_err();
+        assert!(matches!(error, StoreError::DatabaseUrl(_)), "{error}");
+        assert!(error.to_string().contains("postgres://user@host") && !error.to_string().contains("s3cret"), "{error}");
+        assert!(!dir.path().join(Store::FILE).exists(), "no file is made in its place");
+        Store::configured(None, dir.path()).unwrap();
+        assert!(dir.path().join(Store::FILE).is_file());
+    }
+
+    #[test]
+    fn a_lost_server_connection_fails_one_call_and_is_made_again() {
+        let Some(config) = crate::db::postgres::testing::config("a_lost_server_connection") else { return };
+        let store = Store::connect(config.clone()).unwrap();
+        store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
+        let pid = testing::rows(&store, "SELECT CAST(pg_backend_pid() AS BIGINT)", &[])[0].int(0).unwrap();
+        let other = Store::connect(config).unwrap();
+        testing::rows(&other, "SELECT pg_terminate_backend(CAST(?1 AS INTEGER))", &[pid.into()]);
+        let error = store.users().unwrap_err();
+        assert!(error.is_unavailable(), "{error}");
+        assert_eq!(store.users().unwrap().len(), 1, "the next call connects again");
+        // A change made over the new connection is seen by the other machine.
+        store.set_disabled(None, "alice", false).unwrap();
+        assert_eq!(other.audit_log(10).unwrap().len(), 2);
     }
 
     #[test]

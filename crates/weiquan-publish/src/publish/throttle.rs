@@ -52,7 +52,7 @@ pub fn wait_after(failures: u32, free: u32) -> Duration {
 
 /// How long an attempt on `name` from `address` must still wait at `now`
 /// (zero: it may go ahead).
-pub fn wait(db: &mut impl Executor, name: &str, address: &str, now: DateTime<Utc>) -> Result<Duration, SqlError> {
+pub fn wait(db: &dyn Executor, name: &str, address: &str, now: DateTime<Utc>) -> Result<Duration, SqlError> {
     let now_ms = now.timestamp_millis();
     let rows = db.query(
         "SELECT name, failures, last_ms FROM login_throttle
@@ -73,9 +73,9 @@ pub fn wait(db: &mut impl Executor, name: &str, address: &str, now: DateTime<Utc
 
 /// Counts a failed attempt on `name` from `address`, for the pair (unless
 /// no name was given) and for the address. Forgotten rows are swept out.
-pub fn record_failure(db: &mut impl Executor, name: &str, address: &str, now: DateTime<Utc>) -> Result<(), SqlError> {
+pub fn record_failure(db: &dyn Executor, name: &str, address: &str, now: DateTime<Utc>) -> Result<(), SqlError> {
     db.execute("DELETE FROM login_throttle WHERE last_ms <= ?1", &[forgotten_before(now).into()])?;
-    let mut count = |name: &str| {
+    let count = |name: &str| {
         db.execute(
             "INSERT INTO login_throttle (name, address, failures, last_ms) VALUES (?1, ?2, 1, ?3)
              ON CONFLICT (name, address) DO UPDATE
@@ -94,7 +94,7 @@ pub fn record_failure(db: &mut impl Executor, name: &str, address: &str, now: Da
 /// Forgets the failures of `name` from `address` after a successful sign-in.
 /// The address's own count stays: signing in to one's own account must not
 /// reset a count of guesses at others.
-pub fn clear(db: &mut impl Executor, name: &str, address: &str) -> Result<(), SqlError> {
+pub fn clear(db: &dyn Executor, name: &str, address: &str) -> Result<(), SqlError> {
     let name = key(name);
     if !name.is_empty() {
         db.execute("DELETE FROM login_throttle WHERE name = ?1 AND address = ?2", &[name.into(), address.into()])?;
@@ -130,7 +130,7 @@ mod tests {
 
     /// The same failures, counted on SQLite and on PostgreSQL (where every
     /// machine of a cluster counts them together).
-    fn counts_failures_per_pair_and_address(db: &mut impl Executor) {
+    fn counts_failures_per_pair_and_address(db: &dyn Executor) {
         let t0: DateTime<Utc> = "2026-05-01T08:00:00Z".parse().unwrap();
         let at = |seconds: i64| t0 + chrono::Duration::seconds(seconds);
         for i in 0..PAIR_FREE {
@@ -161,13 +161,13 @@ mod tests {
     fn counts_failures_on_sqlite() {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::db::open(&dir.path().join(crate::db::FILE)).unwrap();
-        counts_failures_per_pair_and_address(&mut &conn);
+        counts_failures_per_pair_and_address(&conn);
     }
 
     #[test]
     fn counts_failures_on_postgres() {
-        let Some(mut db) = crate::db::postgres::testing::database("counts_failures_on_postgres") else { return };
-        counts_failures_per_pair_and_address(&mut db);
+        let Some(db) = crate::db::postgres::testing::database("counts_failures_on_postgres") else { return };
+        counts_failures_per_pair_and_address(&db);
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The audit log: who did what to which document or account, and when.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Row, params};
 use serde::Serialize;
 
 use super::credentials::MAX_NAME_CHARS;
 use super::revisions::DISK_ACTION;
 use super::{Role, Store, StoreError, Tx};
+use crate::db::sql::Row;
 use crate::db::stamp;
 use weiquan_core::text::spreadsheet::Sheet;
 
@@ -202,14 +202,14 @@ impl Tx<'_> {
     /// characters and the target and detail to 512 (a cut text ends with
     /// `…`): a sign-in name is whatever was typed.
     pub fn audit(&self, actor: &str, action: AuditAction, target: &str, detail: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                stamp(self.clock.utc()),
-                cut(actor, MAX_NAME_CHARS),
-                action.as_str(),
-                cut(target, MAX_AUDIT_TEXT_CHARS),
-                cut(detail, MAX_AUDIT_TEXT_CHARS)
+            &[
+                stamp(self.clock.utc()).into(),
+                cut(actor, MAX_NAME_CHARS).into_owned().into(),
+                action.as_str().into(),
+                cut(target, MAX_AUDIT_TEXT_CHARS).into_owned().into(),
+                cut(detail, MAX_AUDIT_TEXT_CHARS).into_owned().into(),
             ],
         )?;
         Ok(())
@@ -230,53 +230,60 @@ impl Store {
     /// with the name tried then); the rest only count in it,
     /// so an attacker who keeps trying adds one row an hour, not one a try.
     pub fn audit_refused_login(&self, name: &str, address: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let conn = self.conn();
-        let counted = conn.execute(
-            "UPDATE audit SET repeats = repeats + 1 WHERE id = (SELECT id FROM audit \
-             WHERE at > ?1 AND action = ?3 AND detail = ?2 ORDER BY id DESC LIMIT 1)",
-            params![
-                stamp(now - REFUSED_LOGIN_WINDOW),
-                cut(address, MAX_AUDIT_TEXT_CHARS),
-                AuditAction::LoginLocked.as_str()
-            ],
-        )?;
-        if counted == 0 {
-            conn.execute(
-                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?4, '', ?3)",
-                params![
-                    stamp(now),
-                    cut(name, MAX_NAME_CHARS),
-                    cut(address, MAX_AUDIT_TEXT_CHARS),
-                    AuditAction::LoginLocked.as_str()
+        let address = cut(address, MAX_AUDIT_TEXT_CHARS).into_owned();
+        self.transaction(|tx| {
+            let counted = tx.execute(
+                "UPDATE audit SET repeats = repeats + 1 WHERE id = (SELECT id FROM audit \
+                 WHERE at > ?1 AND action = ?3 AND detail = ?2 ORDER BY id DESC LIMIT 1)",
+                &[
+                    stamp(now - REFUSED_LOGIN_WINDOW).into(),
+                    address.as_str().into(),
+                    AuditAction::LoginLocked.as_str().into(),
                 ],
             )?;
-        }
-        Ok(())
+            if counted == 0 {
+                tx.execute(
+                    "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?4, '', ?3)",
+                    &[
+                        stamp(now).into(),
+                        cut(name, MAX_NAME_CHARS).into_owned().into(),
+                        address.as_str().into(),
+                        AuditAction::LoginLocked.as_str().into(),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Deletes the audit entries older than `retention_days` before `now`;
     /// returns how many were deleted.
     pub fn purge_audit(&self, now: DateTime<Utc>, retention_days: u32) -> Result<usize, StoreError> {
         let cutoff = stamp(now - Duration::days(i64::from(retention_days)));
-        Ok(self.conn().execute("DELETE FROM audit WHERE at < ?1", [cutoff])?)
+        let deleted = self.read(|db| Ok(db.execute("DELETE FROM audit WHERE at < ?1", &[cutoff.into()])?))?;
+        Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
     }
 
     /// When `target` was last the object of `action` (UTC, RFC 3339).
     pub fn last_time(&self, target: &str, action: AuditAction) -> Result<Option<String>, StoreError> {
-        let conn = self.conn();
-        let mut statement =
-            conn.prepare("SELECT at FROM audit WHERE target = ?1 AND action = ?2 ORDER BY id DESC LIMIT 1")?;
-        let mut rows = statement.query_map([target, action.as_str()], |row| row.get::<_, String>(0))?;
-        Ok(rows.next().transpose()?)
+        let rows = self.read(|db| {
+            Ok(db.query(
+                "SELECT at FROM audit WHERE target = ?1 AND action = ?2 ORDER BY id DESC LIMIT 1",
+                &[target.into(), action.as_str().into()],
+            )?)
+        })?;
+        Ok(rows.first().map(|row| row.text(0).map(str::to_owned)).transpose()?)
     }
 
     /// The newest `limit` audit entries, newest first.
     pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        let conn = self.conn();
-        let mut statement =
-            conn.prepare("SELECT at, actor, action, target, detail, repeats FROM audit ORDER BY id DESC LIMIT ?1")?;
-        let rows = statement.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], read_audit)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = self.read(|db| {
+            Ok(db.query(
+                "SELECT at, actor, action, target, detail, repeats FROM audit ORDER BY id DESC LIMIT ?1",
+                &[i64::try_from(limit).unwrap_or(i64::MAX).into()],
+            )?)
+        })?;
+        rows.iter().map(read_audit).collect()
     }
 
     /// The whole audit log as CSV, oldest first, with the header
@@ -285,10 +292,11 @@ impl Store {
     pub fn audit_csv(&self) -> Result<String, StoreError> {
         let mut sheet = Sheet::new();
         sheet.row(["at", "actor", "action", "target", "detail", "repeats"]);
-        let conn = self.conn();
-        let mut statement = conn.prepare("SELECT at, actor, action, target, detail, repeats FROM audit ORDER BY id")?;
-        for entry in statement.query_map([], read_audit)? {
-            let e = entry?;
+        let rows = self.read(|db| {
+            Ok(db.query("SELECT at, actor, action, target, detail, repeats FROM audit ORDER BY id", &[])?)
+        })?;
+        for row in &rows {
+            let e = read_audit(row)?;
             sheet.row([e.at, e.actor, e.action, e.target, e.detail, e.repeats.to_string()]);
         }
         Ok(sheet.finish())
@@ -302,41 +310,43 @@ fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
 }
 
 /// Reads `at, actor, action, target, detail, repeats`.
-fn read_audit(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+fn read_audit(row: &Row) -> Result<AuditEntry, StoreError> {
+    let text = |i| row.text(i).map(str::to_owned);
     Ok(AuditEntry {
-        at: row.get(0)?,
-        actor: row.get(1)?,
-        action: row.get(2)?,
-        target: row.get(3)?,
-        detail: row.get(4)?,
-        repeats: row.get(5)?,
+        at: text(0)?,
+        actor: text(1)?,
+        action: text(2)?,
+        target: text(3)?,
+        detail: text(4)?,
+        repeats: u32::try_from(row.int(5)?).unwrap_or(u32::MAX),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish::store::testing::{at, raw, store, t0};
+    use crate::publish::store::testing::{at, on_both, rows, t0};
 
     #[test]
     fn audit_csv_round_trips_awkward_fields() {
-        let (_dir, store) = store();
-        let awkward = "标题含逗号, \"引号\"\n和换行";
-        store.audit("alice", AuditAction::Publish, "warnings/2026-001", awkward).unwrap();
-        store.audit("cli", AuditAction::UserAdd, "bob", "role=editor").unwrap();
+        on_both("audit_csv_round_trips_awkward_fields", |store| {
+            let awkward = "标题含逗号, \"引号\"\n和换行";
+            store.audit("alice", AuditAction::Publish, "warnings/2026-001", awkward).unwrap();
+            store.audit("cli", AuditAction::UserAdd, "bob", "role=editor").unwrap();
 
-        let log = store.audit_log(10).unwrap();
-        assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["user.add", "publish"]);
-        assert_eq!(store.audit_log(1).unwrap().len(), 1);
-        assert!(log[0].at.ends_with('Z'));
+            let log = store.audit_log(10).unwrap();
+            assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["user.add", "publish"]);
+            assert_eq!(store.audit_log(1).unwrap().len(), 1);
+            assert!(log[0].at.ends_with('Z'));
 
-        let text = store.audit_csv().unwrap();
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        assert_eq!(reader.headers().unwrap(), vec!["at", "actor", "action", "target", "detail", "repeats"]);
-        let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!(&rows[0], vec![log[1].at.as_str(), "alice", "publish", "warnings/2026-001", awkward, "1"]);
-        assert_eq!(rows[1].iter().skip(1).collect::<Vec<_>>(), ["cli", "user.add", "bob", "role=editor", "1"]);
+            let text = store.audit_csv().unwrap();
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            assert_eq!(reader.headers().unwrap(), vec!["at", "actor", "action", "target", "detail", "repeats"]);
+            let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
+            assert_eq!(rows.len(), 2);
+            assert_eq!(&rows[0], vec![log[1].at.as_str(), "alice", "publish", "warnings/2026-001", awkward, "1"]);
+            assert_eq!(rows[1].iter().skip(1).collect::<Vec<_>>(), ["cli", "user.add", "bob", "role=editor", "1"]);
+        });
     }
 
     #[test]
@@ -356,63 +366,71 @@ mod tests {
     /// as `role=editor`; new rows are all `role=editor`, and both read alike.
     #[test]
     fn an_added_accounts_role_reads_alike_in_either_spelling() {
-        let (_dir, store) = store();
-        store.add_user(None, "ed", Role::Editor, crate::publish::store::testing::PASSWORD).unwrap();
-        store.audit("boss", AuditAction::UserAdd, "old", "editor").unwrap();
-        let log = store.audit_log(10).unwrap();
-        assert_eq!(log[1].detail, "role=editor", "the one spelling written now");
-        assert_eq!(log[0].detail, "editor", "an old row is read as it is");
-        assert!(log.iter().all(|entry| entry.shown_detail() == "角色：编辑"));
-        let other = AuditEntry { action: "token.create".into(), detail: "7".into(), ..log[0].clone() };
-        assert_eq!(other.shown_detail(), "7");
+        on_both("an_added_accounts_role_reads_alike_in_either_spelling", |store| {
+            store.add_user(None, "ed", Role::Editor, crate::publish::store::testing::PASSWORD).unwrap();
+            store.audit("boss", AuditAction::UserAdd, "old", "editor").unwrap();
+            let log = store.audit_log(10).unwrap();
+            assert_eq!(log[1].detail, "role=editor", "the one spelling written now");
+            assert_eq!(log[0].detail, "editor", "an old row is read as it is");
+            assert!(log.iter().all(|entry| entry.shown_detail() == "角色：编辑"));
+            let other = AuditEntry { action: "token.create".into(), detail: "7".into(), ..log[0].clone() };
+            assert_eq!(other.shown_detail(), "7");
+        });
     }
 
     #[test]
     fn audit_texts_are_cut() {
-        let (_dir, store) = store();
-        store.audit(&"长".repeat(65_000), AuditAction::FailedLogin, &"t".repeat(600), &"d".repeat(600)).unwrap();
-        let entry = &store.audit_log(1).unwrap()[0];
-        assert_eq!(entry.actor, format!("{}…", "长".repeat(MAX_NAME_CHARS)));
-        assert_eq!((entry.target.chars().count(), entry.detail.chars().count()), (513, 513));
-        store.audit("alice", AuditAction::Login, "", "127.0.0.1").unwrap();
-        assert_eq!(store.audit_log(1).unwrap()[0].actor, "alice", "short texts are kept whole");
+        on_both("audit_texts_are_cut", |store| {
+            store.audit(&"长".repeat(65_000), AuditAction::FailedLogin, &"t".repeat(600), &"d".repeat(600)).unwrap();
+            let entry = &store.audit_log(1).unwrap()[0];
+            assert_eq!(entry.actor, format!("{}…", "长".repeat(MAX_NAME_CHARS)));
+            assert_eq!((entry.target.chars().count(), entry.detail.chars().count()), (513, 513));
+            store.audit("alice", AuditAction::Login, "", "127.0.0.1").unwrap();
+            assert_eq!(store.audit_log(1).unwrap()[0].actor, "alice", "short texts are kept whole");
+        });
     }
 
     #[test]
     fn sign_ins_refused_while_locked_count_in_one_entry_an_hour_per_address() {
-        let (_dir, store) = store();
-        for (minutes, name, address) in [
-            (0, "x", "10.0.0.1"),
-            (1, "y", "10.0.0.1"),
-            (2, "z", "10.0.0.2"),
-            (59, "w", "10.0.0.1"),
-            (61, "v", "10.0.0.1"),
-        ] {
-            store.audit_refused_login(name, address, t0() + Duration::minutes(minutes)).unwrap();
-        }
-        let log: Vec<(String, String, String, u32)> =
-            store.audit_log(10).unwrap().into_iter().rev().map(|e| (e.actor, e.action, e.detail, e.repeats)).collect();
-        let entry = |name: &str, address: &str, repeats| {
-            (name.to_string(), "login_locked".to_string(), address.to_string(), repeats)
-        };
-        assert_eq!(log, [entry("x", "10.0.0.1", 3), entry("z", "10.0.0.2", 1), entry("v", "10.0.0.1", 1)]);
+        on_both("sign_ins_refused_while_locked_count_in_one_entry_an_hour_per_address", |store| {
+            for (minutes, name, address) in [
+                (0, "x", "10.0.0.1"),
+                (1, "y", "10.0.0.1"),
+                (2, "z", "10.0.0.2"),
+                (59, "w", "10.0.0.1"),
+                (61, "v", "10.0.0.1"),
+            ] {
+                store.audit_refused_login(name, address, t0() + Duration::minutes(minutes)).unwrap();
+            }
+            let log: Vec<(String, String, String, u32)> = store
+                .audit_log(10)
+                .unwrap()
+                .into_iter()
+                .rev()
+                .map(|e| (e.actor, e.action, e.detail, e.repeats))
+                .collect();
+            let entry = |name: &str, address: &str, repeats| {
+                (name.to_string(), "login_locked".to_string(), address.to_string(), repeats)
+            };
+            assert_eq!(log, [entry("x", "10.0.0.1", 3), entry("z", "10.0.0.2", 1), entry("v", "10.0.0.1", 1)]);
+        });
     }
 
     #[test]
     fn the_audit_purge_deletes_exactly_the_entries_past_the_retention() {
-        let (dir, store) = store();
-        let now = at("2026-11-28T12:00:00Z");
-        let conn = raw(dir.path());
-        for at in ["2025-11-28T11:59:59Z", "2025-11-28T12:00:00Z", "2025-11-28T12:00:01Z", "2026-11-28T11:00:00Z"] {
-            conn.execute(
-                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, 'alice', 'login', '', '')",
-                [at],
-            )
-            .unwrap();
-        }
-        assert_eq!(store.purge_audit(now, 365).unwrap(), 1, "only the entry older than 365 days");
-        let kept: Vec<String> = store.audit_log(10).unwrap().into_iter().rev().map(|e| e.at).collect();
-        assert_eq!(kept, ["2025-11-28T12:00:00Z", "2025-11-28T12:00:01Z", "2026-11-28T11:00:00Z"]);
-        assert_eq!(store.purge_audit(now, 0).unwrap(), 3);
+        on_both("the_audit_purge_deletes_exactly_the_entries_past_the_retention", |store| {
+            let now = at("2026-11-28T12:00:00Z");
+            for at in ["2025-11-28T11:59:59Z", "2025-11-28T12:00:00Z", "2025-11-28T12:00:01Z", "2026-11-28T11:00:00Z"] {
+                rows(
+                    store,
+                    "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, 'alice', 'login', '', '')",
+                    &[at.into()],
+                );
+            }
+            assert_eq!(store.purge_audit(now, 365).unwrap(), 1, "only the entry older than 365 days");
+            let kept: Vec<String> = store.audit_log(10).unwrap().into_iter().rev().map(|e| e.at).collect();
+            assert_eq!(kept, ["2025-11-28T12:00:00Z", "2025-11-28T12:00:01Z", "2026-11-28T11:00:00Z"]);
+            assert_eq!(store.purge_audit(now, 0).unwrap(), 3);
+        });
     }
 }

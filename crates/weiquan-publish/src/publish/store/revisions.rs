@@ -3,7 +3,6 @@
 //! back), and the revision of a public document that waits for a
 //! publisher's approval.
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{AuditAction, Store, StoreError, Tx};
@@ -44,53 +43,52 @@ pub struct Pending {
 impl Store {
     /// A document's versions, newest first.
     pub fn versions(&self, doc_id: &str) -> Result<Vec<VersionInfo>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn
-            .prepare("SELECT number, author, action, saved_at FROM versions WHERE doc_id = ?1 ORDER BY number DESC")?;
-        let rows = statement.query_map([doc_id], |row| {
-            Ok(VersionInfo { number: row.get(0)?, author: row.get(1)?, action: row.get(2)?, saved_at: row.get(3)? })
+        let rows = self.read(|db| {
+            Ok(db.query(
+                "SELECT number, author, action, saved_at FROM versions WHERE doc_id = ?1 ORDER BY number DESC",
+                &[doc_id.into()],
+            )?)
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.iter()
+            .map(|row| {
+                Ok(VersionInfo {
+                    number: row.int(0)?,
+                    author: row.text(1)?.to_owned(),
+                    action: row.text(2)?.to_owned(),
+                    saved_at: row.text(3)?.to_owned(),
+                })
+            })
+            .collect()
     }
 
     /// The content of one version, if it exists.
     pub fn version(&self, doc_id: &str, number: i64) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
+        let rows = self.read(|db| {
+            Ok(db.query(
                 "SELECT content FROM versions WHERE doc_id = ?1 AND number = ?2",
-                params![doc_id, number],
-                |row| row.get(0),
-            )
-            .optional()?)
+                &[doc_id.into(), number.into()],
+            )?)
+        })?;
+        Ok(rows.first().map(|row| row.text(0).map(str::to_owned)).transpose()?)
     }
 
     /// The revision of `doc_id` waiting for a publisher, if any.
     pub fn pending(&self, doc_id: &str) -> Result<Option<Pending>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
+        let rows = self.read(|db| {
+            Ok(db.query(
                 "SELECT doc_id, content, base, author, saved_at FROM pending WHERE doc_id = ?1",
-                [doc_id],
-                |row| {
-                    Ok(Pending {
-                        doc_id: row.get(0)?,
-                        content: row.get(1)?,
-                        base: row.get(2)?,
-                        author: row.get(3)?,
-                        saved_at: row.get(4)?,
-                    })
-                },
-            )
-            .optional()?)
+                &[doc_id.into()],
+            )?)
+        })?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        let text = |i| row.text(i).map(str::to_owned);
+        Ok(Some(Pending { doc_id: text(0)?, content: text(1)?, base: text(2)?, author: text(3)?, saved_at: text(4)? }))
     }
 
     /// The ids of the documents with a revision waiting, by id.
     pub fn pending_ids(&self) -> Result<Vec<String>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare("SELECT doc_id FROM pending ORDER BY doc_id")?;
-        let rows = statement.query_map([], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = self.read(|db| Ok(db.query("SELECT doc_id FROM pending ORDER BY doc_id", &[])?))?;
+        Ok(rows.iter().map(|row| row.text(0).map(str::to_owned)).collect::<Result<_, _>>()?)
     }
 }
 
@@ -104,14 +102,13 @@ impl Tx<'_> {
         author: &str,
         action: AuditAction,
     ) -> Result<i64, StoreError> {
-        let number = self.conn.query_row(
+        let rows = self.query(
             "INSERT INTO versions (doc_id, number, content, author, action, saved_at)
              SELECT ?1, COALESCE(MAX(number), 0) + 1, ?2, ?3, ?4, ?5 FROM versions WHERE doc_id = ?1
              RETURNING number",
-            params![doc_id, content, author, action.as_str(), stamp(self.clock.utc())],
-            |row| row.get(0),
+            &[doc_id.into(), content.into(), author.into(), action.as_str().into(), stamp(self.clock.utc()).into()],
         )?;
-        Ok(number)
+        Ok(rows[0].int(0)?)
     }
 
     /// Keeps `content`, the file of `doc_id` as found on disk before a save,
@@ -120,22 +117,25 @@ impl Tx<'_> {
     /// hand), the next number after a change made outside the admin.
     /// Returns the number when it was kept.
     pub fn keep_disk_version(&self, doc_id: &str, content: &str) -> Result<Option<i64>, StoreError> {
-        let newest: Option<(i64, String)> = self
-            .conn
-            .query_row(
-                "SELECT number, content FROM versions WHERE doc_id = ?1 ORDER BY number DESC LIMIT 1",
-                [doc_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        let number = match newest {
-            Some((_, newest)) if newest == content => return Ok(None),
-            Some((number, _)) => number + 1,
+        let rows = self.query(
+            "SELECT number, content FROM versions WHERE doc_id = ?1 ORDER BY number DESC LIMIT 1",
+            &[doc_id.into()],
+        )?;
+        let number = match rows.first() {
+            Some(newest) if newest.text(1)? == content => return Ok(None),
+            Some(newest) => newest.int(0)? + 1,
             None => 0,
         };
-        self.conn.execute(
+        self.execute(
             "INSERT INTO versions (doc_id, number, content, author, action, saved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![doc_id, number, content, DISK_AUTHOR, DISK_ACTION, stamp(self.clock.utc())],
+            &[
+                doc_id.into(),
+                number.into(),
+                content.into(),
+                DISK_AUTHOR.into(),
+                DISK_ACTION.into(),
+                stamp(self.clock.utc()).into(),
+            ],
         )?;
         Ok(Some(number))
     }
@@ -144,26 +144,26 @@ impl Tx<'_> {
     /// written by `author` against the file with fingerprint `base`; it
     /// replaces any earlier one.
     pub fn propose(&self, doc_id: &str, content: &str, base: &str, author: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.execute(
             "INSERT INTO pending (doc_id, content, base, author, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (doc_id) DO UPDATE SET
                  content = excluded.content, base = excluded.base,
                  author = excluded.author, saved_at = excluded.saved_at",
-            params![doc_id, content, base, author, stamp(self.clock.utc())],
+            &[doc_id.into(), content.into(), base.into(), author.into(), stamp(self.clock.utc()).into()],
         )?;
         Ok(())
     }
 
     /// Removes the revision waiting for `doc_id`; true when there was one.
     pub fn drop_pending(&self, doc_id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn.execute("DELETE FROM pending WHERE doc_id = ?1", [doc_id])? > 0)
+        Ok(self.execute("DELETE FROM pending WHERE doc_id = ?1", &[doc_id.into()])? > 0)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish::store::testing::store;
+    use crate::publish::store::testing::on_both;
 
     fn save(store: &Store, doc_id: &str, content: &str, author: &str, action: &str) -> i64 {
         let action = AuditAction::parse(action).unwrap();
@@ -184,37 +184,39 @@ mod tests {
 
     #[test]
     fn versions_are_numbered_per_document() {
-        let (_dir, store) = store();
-        assert_eq!(save(&store, "warnings/a", "v1", "alice", "create"), 1);
-        assert_eq!(save(&store, "warnings/a", "v2", "bob", "edit"), 2);
-        assert_eq!(save(&store, "warnings/b", "other", "alice", "create"), 1);
-        assert_eq!(save(&store, "warnings/a", "v3", "alice", "publish"), 3);
+        on_both("versions_are_numbered_per_document", |store| {
+            assert_eq!(save(store, "warnings/a", "v1", "alice", "create"), 1);
+            assert_eq!(save(store, "warnings/a", "v2", "bob", "edit"), 2);
+            assert_eq!(save(store, "warnings/b", "other", "alice", "create"), 1);
+            assert_eq!(save(store, "warnings/a", "v3", "alice", "publish"), 3);
 
-        let versions = store.versions("warnings/a").unwrap();
-        let summary: Vec<_> = versions.iter().map(|v| (v.number, v.author.as_str(), v.action.as_str())).collect();
-        assert_eq!(summary, [(3, "alice", "publish"), (2, "bob", "edit"), (1, "alice", "create")]);
-        assert_eq!(store.version("warnings/a", 2).unwrap().as_deref(), Some("v2"));
-        assert_eq!(store.version("warnings/a", 4).unwrap(), None);
-        assert_eq!(store.version("warnings/c", 1).unwrap(), None);
-        assert!(store.versions("warnings/c").unwrap().is_empty());
+            let versions = store.versions("warnings/a").unwrap();
+            let summary: Vec<_> = versions.iter().map(|v| (v.number, v.author.as_str(), v.action.as_str())).collect();
+            assert_eq!(summary, [(3, "alice", "publish"), (2, "bob", "edit"), (1, "alice", "create")]);
+            assert_eq!(store.version("warnings/a", 2).unwrap().as_deref(), Some("v2"));
+            assert_eq!(store.version("warnings/a", 4).unwrap(), None);
+            assert_eq!(store.version("warnings/c", 1).unwrap(), None);
+            assert!(store.versions("warnings/c").unwrap().is_empty());
+        });
     }
 
     #[test]
     fn the_text_on_disk_is_kept_once_as_version_zero_then_after_outside_changes() {
-        let (_dir, store) = store();
-        assert_eq!(keep(&store, "warnings/a", "shipped"), Some(0));
-        assert_eq!(keep(&store, "warnings/a", "shipped"), None, "already the newest");
-        assert_eq!(save(&store, "warnings/a", "saved", "alice", "edit"), 1);
-        assert_eq!(keep(&store, "warnings/a", "saved"), None);
-        // Changed by `git pull` after the last save: kept before the next save replaces it.
-        assert_eq!(keep(&store, "warnings/a", "pulled"), Some(2));
-        assert_eq!(save(&store, "warnings/a", "saved again", "alice", "edit"), 3);
+        on_both("the_text_on_disk_is_kept_once_as_version_zero_then_after_outside_changes", |store| {
+            assert_eq!(keep(store, "warnings/a", "shipped"), Some(0));
+            assert_eq!(keep(store, "warnings/a", "shipped"), None, "already the newest");
+            assert_eq!(save(store, "warnings/a", "saved", "alice", "edit"), 1);
+            assert_eq!(keep(store, "warnings/a", "saved"), None);
+            // Changed by `git pull` after the last save: kept before the next save replaces it.
+            assert_eq!(keep(store, "warnings/a", "pulled"), Some(2));
+            assert_eq!(save(store, "warnings/a", "saved again", "alice", "edit"), 3);
 
-        let versions = store.versions("warnings/a").unwrap();
-        let summary: Vec<_> = versions.iter().map(|v| (v.number, v.action.as_str())).collect();
-        assert_eq!(summary, [(3, "edit"), (2, DISK_ACTION), (1, "edit"), (0, DISK_ACTION)]);
-        assert_eq!(store.version("warnings/a", 0).unwrap().as_deref(), Some("shipped"));
-        assert_eq!(store.version("warnings/a", 2).unwrap().as_deref(), Some("pulled"));
+            let versions = store.versions("warnings/a").unwrap();
+            let summary: Vec<_> = versions.iter().map(|v| (v.number, v.action.as_str())).collect();
+            assert_eq!(summary, [(3, "edit"), (2, DISK_ACTION), (1, "edit"), (0, DISK_ACTION)]);
+            assert_eq!(store.version("warnings/a", 0).unwrap().as_deref(), Some("shipped"));
+            assert_eq!(store.version("warnings/a", 2).unwrap().as_deref(), Some("pulled"));
+        });
     }
 
     #[test]
@@ -239,20 +241,21 @@ mod tests {
 
     #[test]
     fn one_pending_revision_per_document_replaced_and_dropped() {
-        let (_dir, store) = store();
-        assert_eq!(store.pending("warnings/a").unwrap(), None);
-        propose(&store, "warnings/a", "first", "base1", "ed");
-        propose(&store, "warnings/b", "other", "base2", "ed");
-        propose(&store, "warnings/a", "second", "base1", "eve");
-        let pending = store.pending("warnings/a").unwrap().unwrap();
-        assert_eq!(
-            (pending.content.as_str(), pending.base.as_str(), pending.author.as_str()),
-            ("second", "base1", "eve")
-        );
-        assert!(pending.saved_at.ends_with('Z'));
-        assert_eq!(store.pending_ids().unwrap(), ["warnings/a", "warnings/b"]);
-        assert!(drop_pending(&store, "warnings/a"));
-        assert!(!drop_pending(&store, "warnings/a"));
-        assert_eq!(store.pending_ids().unwrap(), ["warnings/b"]);
+        on_both("one_pending_revision_per_document_replaced_and_dropped", |store| {
+            assert_eq!(store.pending("warnings/a").unwrap(), None);
+            propose(store, "warnings/a", "first", "base1", "ed");
+            propose(store, "warnings/b", "other", "base2", "ed");
+            propose(store, "warnings/a", "second", "base1", "eve");
+            let pending = store.pending("warnings/a").unwrap().unwrap();
+            assert_eq!(
+                (pending.content.as_str(), pending.base.as_str(), pending.author.as_str()),
+                ("second", "base1", "eve")
+            );
+            assert!(pending.saved_at.ends_with('Z'));
+            assert_eq!(store.pending_ids().unwrap(), ["warnings/a", "warnings/b"]);
+            assert!(drop_pending(store, "warnings/a"));
+            assert!(!drop_pending(store, "warnings/a"));
+            assert_eq!(store.pending_ids().unwrap(), ["warnings/b"]);
+        });
     }
 }

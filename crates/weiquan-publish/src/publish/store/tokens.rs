@@ -4,11 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::types::Type;
-use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{AuditAction, Store, StoreError, User, check_name, random_hex, sha256_hex};
+use crate::db::sql::Row;
 use crate::db::stamp;
 
 /// What an API token may do.
@@ -95,11 +94,18 @@ impl Store {
         let secret = format!("wq_{}", random_hex(20)?);
         let created_at = stamp(self.clock.utc());
         self.transaction(|tx| {
-            tx.conn.execute(
-                "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![name, sha256_hex(&secret), join_scopes(&scopes), creator.name, created_at],
-            )?;
-            let id = tx.conn.last_insert_rowid();
+            let id = tx.query(
+                "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                &[
+                    name.into(),
+                    sha256_hex(&secret).into(),
+                    join_scopes(&scopes).into(),
+                    creator.name.as_str().into(),
+                    created_at.as_str().into(),
+                ],
+            )?[0]
+                .int(0)?;
             tx.audit(&creator.name, AuditAction::TokenCreate, name, &id.to_string())?;
             let info = TokenInfo {
                 id,
@@ -116,23 +122,25 @@ impl Store {
 
     /// All API tokens, revoked ones included, oldest first.
     pub fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(
-            "SELECT t.id, t.name, t.scopes, t.created_by, t.created_at, t.revoked_at IS NOT NULL,
-                    COALESCE(u.disabled = 0, 0)
-             FROM api_tokens t LEFT JOIN users u ON u.name = t.created_by ORDER BY t.id",
-        )?;
-        let rows = statement.query_map([], read_token)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = self.read(|db| {
+            Ok(db.query(
+                "SELECT t.id, t.name, t.scopes, t.created_by, t.created_at,
+                        CASE WHEN t.revoked_at IS NULL THEN 0 ELSE 1 END,
+                        CASE WHEN u.disabled = 0 THEN 1 ELSE 0 END
+                 FROM api_tokens t LEFT JOIN users u ON u.name = t.created_by ORDER BY t.id",
+                &[],
+            )?)
+        })?;
+        rows.iter().map(read_token).collect()
     }
 
     /// Revokes a token for good as admin `by`, and records it in the audit
     /// log in the same transaction. Revoking twice is not an error.
     pub fn revoke_token(&self, by: &User, id: i64) -> Result<(), StoreError> {
         self.transaction(|tx| {
-            let found = tx.conn.execute(
+            let found = tx.execute(
                 "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
-                params![stamp(self.clock.utc()), id],
+                &[stamp(self.clock.utc()).into(), id.into()],
             )?;
             if found == 0 {
                 return Err(StoreError::UnknownToken(id));
@@ -146,34 +154,33 @@ impl Store {
     /// who made it). Looked up by the secret's hash, so timing says nothing
     /// about the secret.
     pub fn check_token(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
+        let rows = self.read(|db| {
+            Ok(db.query(
                 "SELECT t.id, t.name, t.scopes, t.created_by, t.created_at, 0, 1
                  FROM api_tokens t JOIN users u ON u.name = t.created_by
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0",
-                [sha256_hex(secret)],
-                read_token,
-            )
-            .optional()?)
+                &[sha256_hex(secret).into()],
+            )?)
+        })?;
+        rows.first().map(read_token).transpose()
     }
 }
 
 /// Reads `id, name, scopes, created_by, created_at, revoked, creator_active`.
-fn read_token(row: &Row<'_>) -> rusqlite::Result<TokenInfo> {
-    let scopes: String = row.get(2)?;
-    let scopes = scopes
+fn read_token(row: &Row) -> Result<TokenInfo, StoreError> {
+    let scopes = row
+        .text(2)?
         .split_whitespace()
-        .map(|s| s.parse().map_err(|e: StoreError| rusqlite::Error::FromSqlConversionFailure(2, Type::Text, e.into())))
-        .collect::<rusqlite::Result<_>>()?;
+        .map(|s| s.parse().map_err(|e: StoreError| StoreError::Corrupt(format!("token scope: {e}"))))
+        .collect::<Result<_, _>>()?;
     Ok(TokenInfo {
-        id: row.get(0)?,
-        name: row.get(1)?,
+        id: row.int(0)?,
+        name: row.text(1)?.to_owned(),
         scopes,
-        created_by: row.get(3)?,
-        created_at: row.get(4)?,
-        revoked: row.get(5)?,
-        creator_active: row.get(6)?,
+        created_by: row.text(3)?.to_owned(),
+        created_at: row.text(4)?.to_owned(),
+        revoked: row.bool(5)?,
+        creator_active: row.bool(6)?,
     })
 }
 
@@ -185,52 +192,54 @@ fn join_scopes(scopes: &[Scope]) -> String {
 mod tests {
     use super::*;
     use crate::publish::store::Role;
-    use crate::publish::store::testing::{PASSWORD, raw, store};
+    use crate::publish::store::testing::{PASSWORD, on_both, texts};
 
     #[test]
     fn api_tokens_carry_scopes_and_can_be_revoked() {
-        let (dir, store) = store();
-        let alice = store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
-        let scopes = [Scope::WarningsPublish, Scope::WarningsWrite, Scope::WarningsPublish];
-        let (info, secret) = store.create_token("kiosk-sync", &scopes, "ALICE").unwrap();
-        assert_eq!(info.scopes, [Scope::WarningsWrite, Scope::WarningsPublish]);
-        assert_eq!((info.name.as_str(), info.created_by.as_str(), info.revoked), ("kiosk-sync", "alice", false));
-        assert!(info.creator_active);
-        assert!(secret.starts_with("wq_") && secret.len() == 43, "{secret}");
-        assert!(secret[3..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        on_both("api_tokens_carry_scopes_and_can_be_revoked", |store| {
+            let alice = store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
+            let scopes = [Scope::WarningsPublish, Scope::WarningsWrite, Scope::WarningsPublish];
+            let (info, secret) = store.create_token("kiosk-sync", &scopes, "ALICE").unwrap();
+            assert_eq!(info.scopes, [Scope::WarningsWrite, Scope::WarningsPublish]);
+            assert_eq!((info.name.as_str(), info.created_by.as_str(), info.revoked), ("kiosk-sync", "alice", false));
+            assert!(info.creator_active);
+            assert!(secret.starts_with("wq_") && secret.len() == 43, "{secret}");
+            assert!(secret[3..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
 
-        let (writer, writer_secret) = store.create_token("importer", &[Scope::WarningsWrite], "alice").unwrap();
-        assert_eq!(store.check_token(&secret).unwrap(), Some(info.clone()));
-        assert_eq!(store.check_token(&writer_secret).unwrap().unwrap().scopes, [Scope::WarningsWrite]);
-        assert_eq!(store.check_token("wq_0000000000000000000000000000000000000000").unwrap(), None);
-        assert_eq!(store.tokens().unwrap(), [info.clone(), writer.clone()]);
+            let (writer, writer_secret) = store.create_token("importer", &[Scope::WarningsWrite], "alice").unwrap();
+            assert_eq!(store.check_token(&secret).unwrap(), Some(info.clone()));
+            assert_eq!(store.check_token(&writer_secret).unwrap().unwrap().scopes, [Scope::WarningsWrite]);
+            assert_eq!(store.check_token("wq_0000000000000000000000000000000000000000").unwrap(), None);
+            assert_eq!(store.tokens().unwrap(), [info.clone(), writer.clone()]);
 
-        let stored = crate::db::strings(&raw(dir.path()), "SELECT token_hash FROM api_tokens");
-        assert!(!stored.contains(&secret) && stored.contains(&sha256_hex(&secret)));
+            let stored = texts(store, "SELECT token_hash FROM api_tokens");
+            assert!(!stored.contains(&secret) && stored.contains(&sha256_hex(&secret)));
 
-        store.revoke_token(&alice, info.id).unwrap();
-        store.revoke_token(&alice, info.id).unwrap();
-        assert_eq!(store.check_token(&secret).unwrap(), None);
-        assert!(store.check_token(&writer_secret).unwrap().is_some());
-        assert_eq!(store.tokens().unwrap()[0], TokenInfo { revoked: true, ..info });
-        assert!(matches!(store.revoke_token(&alice, 999), Err(StoreError::UnknownToken(999))));
-        assert!(matches!(store.create_token("empty", &[], "alice"), Err(StoreError::NoScopes)));
-        assert!(matches!(store.create_token("two words", &scopes, "alice"), Err(StoreError::InvalidName(_))));
-        assert!(matches!(store.create_token("orphan", &scopes, "nobody"), Err(StoreError::UnknownUser(_))));
+            store.revoke_token(&alice, info.id).unwrap();
+            store.revoke_token(&alice, info.id).unwrap();
+            assert_eq!(store.check_token(&secret).unwrap(), None);
+            assert!(store.check_token(&writer_secret).unwrap().is_some());
+            assert_eq!(store.tokens().unwrap()[0], TokenInfo { revoked: true, ..info });
+            assert!(matches!(store.revoke_token(&alice, 999), Err(StoreError::UnknownToken(999))));
+            assert!(matches!(store.create_token("empty", &[], "alice"), Err(StoreError::NoScopes)));
+            assert!(matches!(store.create_token("two words", &scopes, "alice"), Err(StoreError::InvalidName(_))));
+            assert!(matches!(store.create_token("orphan", &scopes, "nobody"), Err(StoreError::UnknownUser(_))));
+        });
     }
 
     #[test]
     fn tokens_stop_working_while_their_creator_is_disabled() {
-        let (_dir, store) = store();
-        store.add_user(None, "boss", Role::Admin, PASSWORD).unwrap();
-        store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
-        let (info, secret) = store.create_token("importer", &[Scope::WarningsWrite], "alice").unwrap();
-        assert!(store.check_token(&secret).unwrap().is_some());
-        store.set_disabled(None, "alice", true).unwrap();
-        assert_eq!(store.check_token(&secret).unwrap(), None);
-        assert_eq!(store.tokens().unwrap(), [TokenInfo { creator_active: false, ..info.clone() }]);
-        store.set_disabled(None, "alice", false).unwrap();
-        assert_eq!(store.check_token(&secret).unwrap(), Some(info), "it works again once re-enabled");
+        on_both("tokens_stop_working_while_their_creator_is_disabled", |store| {
+            store.add_user(None, "boss", Role::Admin, PASSWORD).unwrap();
+            store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
+            let (info, secret) = store.create_token("importer", &[Scope::WarningsWrite], "alice").unwrap();
+            assert!(store.check_token(&secret).unwrap().is_some());
+            store.set_disabled(None, "alice", true).unwrap();
+            assert_eq!(store.check_token(&secret).unwrap(), None);
+            assert_eq!(store.tokens().unwrap(), [TokenInfo { creator_active: false, ..info.clone() }]);
+            store.set_disabled(None, "alice", false).unwrap();
+            assert_eq!(store.check_token(&secret).unwrap(), Some(info), "it works again once re-enabled");
+        });
     }
 
     #[test]

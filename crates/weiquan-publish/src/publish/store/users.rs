@@ -4,11 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
-use rusqlite::{OptionalExtension, Row, ToSql, params};
 use serde::Serialize;
 
 use super::{AuditAction, Store, StoreError, Tx, by_name, check_name, credentials};
+use crate::db::sql::{Row, SqlError};
 use crate::db::stamp;
 
 /// What a staff member may do. Each role can do everything the one before can.
@@ -53,18 +52,6 @@ impl Role {
     /// Only admins manage accounts and tokens.
     pub fn can_admin(self) -> bool {
         self == Role::Admin
-    }
-}
-
-impl ToSql for Role {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(self.as_str().into())
-    }
-}
-
-impl FromSql for Role {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Role> {
-        value.as_str()?.parse().map_err(|e: StoreError| FromSqlError::Other(e.into()))
     }
 }
 
@@ -113,19 +100,16 @@ impl Store {
         let hash = hash_password(password)?;
         let created_at = stamp(self.clock.utc());
         self.transaction(|tx: &Tx<'_>| {
-            let inserted = tx.conn.execute(
-                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![name, role, hash, created_at],
+            let inserted = tx.db.query(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                &[name.into(), role.as_str().into(), hash.as_str().into(), created_at.as_str().into()],
             );
-            match inserted {
-                Ok(_) => {}
+            let id = match inserted {
+                Ok(rows) => rows[0].int(0)?,
                 // Added by another process between the check and the insert.
-                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    return Err(StoreError::DuplicateUser(name.to_owned()));
-                }
+                Err(SqlError::Unique) => return Err(StoreError::DuplicateUser(name.to_owned())),
                 Err(e) => return Err(e.into()),
-            }
-            let id = tx.conn.last_insert_rowid();
+            };
             tx.audit(by_name(by), AuditAction::UserAdd, name, &AuditAction::role_detail(role))?;
             Ok(User { id, name: name.to_owned(), role, disabled: false, created_at })
         })
@@ -133,19 +117,16 @@ impl Store {
 
     /// All accounts, by name.
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
-        let conn = self.conn();
-        let mut statement =
-            conn.prepare("SELECT id, name, role, disabled, created_at FROM users ORDER BY name COLLATE NOCASE")?;
-        let rows = statement.query_map([], read_user)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = self.read(|db| {
+            Ok(db.query("SELECT id, name, role, disabled, created_at FROM users ORDER BY lower(name), name", &[])?)
+        })?;
+        rows.iter().map(read_user).collect()
     }
 
     /// The account with this name (ignoring ASCII case), if any.
     pub fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT id, name, role, disabled, created_at FROM users WHERE name = ?1", [name], read_user)
-            .optional()?)
+        let rows = self.read(|db| Ok(db.query(USER_BY_NAME, &[name.into()])?))?;
+        rows.first().map(read_user).transpose()
     }
 
     /// Sets a new password (as strong as [`credentials::check_password`]
@@ -156,8 +137,8 @@ impl Store {
         let hash = hash_password(password)?;
         self.transaction(|tx| {
             let user = user_in(tx, name)?;
-            tx.conn.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, user.id])?;
-            tx.conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id])?;
+            tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", &[hash.as_str().into(), user.id.into()])?;
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", &[user.id.into()])?;
             tx.audit(by_name(by), AuditAction::UserPasswd, &user.name, "")
         })
     }
@@ -179,17 +160,17 @@ impl Store {
                 if by.is_some_and(|by| by.id == user.id) {
                     return Err(StoreError::DisableSelf);
                 }
-                let other_admins: i64 = tx.conn.query_row(
+                let other_admins = tx.query(
                     "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id != ?1",
-                    [user.id],
-                    |row| row.get(0),
-                )?;
+                    &[user.id.into()],
+                )?[0]
+                    .int(0)?;
                 if user.role == Role::Admin && !user.disabled && other_admins == 0 {
                     return Err(StoreError::LastAdmin(user.name));
                 }
-                tx.conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id])?;
+                tx.execute("DELETE FROM sessions WHERE user_id = ?1", &[user.id.into()])?;
             }
-            tx.conn.execute("UPDATE users SET disabled = ?1 WHERE id = ?2", params![disabled, user.id])?;
+            tx.execute("UPDATE users SET disabled = ?1 WHERE id = ?2", &[disabled.into(), user.id.into()])?;
             let action = if disabled { AuditAction::UserDisable } else { AuditAction::UserEnable };
             tx.audit(by_name(by), action, &user.name, "")
         })
@@ -198,11 +179,14 @@ impl Store {
 
 /// The account called `name` (ignoring ASCII case), read inside a transaction.
 fn user_in(tx: &Tx<'_>, name: &str) -> Result<User, StoreError> {
-    tx.conn
-        .query_row("SELECT id, name, role, disabled, created_at FROM users WHERE name = ?1", [name], read_user)
-        .optional()?
-        .ok_or_else(|| StoreError::UnknownUser(name.to_owned()))
+    let rows = tx.query(USER_BY_NAME, &[name.into()])?;
+    rows.first().map(read_user).transpose()?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))
 }
+
+/// The account called `?1`, ignoring ASCII case (SQLite's `lower` changes
+/// ASCII letters only; names of other scripts have no case that matters).
+pub(super) const USER_BY_NAME: &str =
+    "SELECT id, name, role, disabled, created_at FROM users WHERE lower(name) = lower(?1)";
 
 /// The hash of a new password, refused when it is weak.
 fn hash_password(password: &str) -> Result<String, StoreError> {
@@ -211,120 +195,135 @@ fn hash_password(password: &str) -> Result<String, StoreError> {
 }
 
 /// Reads `id, name, role, disabled, created_at` from the first five columns.
-pub(super) fn read_user(row: &Row<'_>) -> rusqlite::Result<User> {
-    Ok(User { id: row.get(0)?, name: row.get(1)?, role: row.get(2)?, disabled: row.get(3)?, created_at: row.get(4)? })
+pub(super) fn read_user(row: &Row) -> Result<User, StoreError> {
+    let role = row.text(2)?.parse().map_err(|e: StoreError| StoreError::Corrupt(format!("role: {e}")))?;
+    Ok(User {
+        id: row.int(0)?,
+        name: row.text(1)?.to_owned(),
+        role,
+        disabled: row.bool(3)?,
+        created_at: row.text(4)?.to_owned(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::publish::credentials::Weakness;
-    use crate::publish::store::testing::{PASSWORD, raw, store, t0};
+    use crate::publish::store::testing::{PASSWORD, on_both, t0, texts};
     use crate::publish::store::{LoginOutcome, StoreError};
     use chrono::Duration;
 
     #[test]
     fn add_user_checks_names_duplicates_and_passwords() {
-        let (_dir, store) = store();
-        let alice = store.add_user(None, "alice", Role::Publisher, PASSWORD).unwrap();
-        assert_eq!((alice.name.as_str(), alice.role, alice.disabled), ("alice", Role::Publisher, false));
-        assert_eq!(store.user("alice").unwrap(), Some(alice.clone()));
-        assert_eq!(store.user("ALICE").unwrap(), Some(alice));
-        assert_eq!(store.user("bob").unwrap(), None);
+        on_both("add_user_checks_names_duplicates_and_passwords", |store| {
+            let alice = store.add_user(None, "alice", Role::Publisher, PASSWORD).unwrap();
+            assert_eq!((alice.name.as_str(), alice.role, alice.disabled), ("alice", Role::Publisher, false));
+            assert_eq!(store.user("alice").unwrap(), Some(alice.clone()));
+            assert_eq!(store.user("ALICE").unwrap(), Some(alice));
+            assert_eq!(store.user("bob").unwrap(), None);
 
-        let error = store.add_user(None, "Alice", Role::Editor, PASSWORD).unwrap_err();
-        assert!(matches!(error, StoreError::DuplicateUser(_)), "{error}");
-        assert!(error.to_string().contains("already exists"), "{error}");
+            let error = store.add_user(None, "Alice", Role::Editor, PASSWORD).unwrap_err();
+            assert!(matches!(error, StoreError::DuplicateUser(_)), "{error}");
+            assert!(error.to_string().contains("already exists"), "{error}");
 
-        // Look-alikes of `alice`: a zero-width space, a Cyrillic а.
-        for name in ["", "a b", "tab\tname", &"x".repeat(65), "ali\u{200B}ce", "\u{0430}lice"] {
-            let error = store.add_user(None, name, Role::Editor, PASSWORD).unwrap_err();
-            assert!(matches!(error, StoreError::InvalidName(_)), "{name:?}: {error}");
-            assert!(error.refusal().unwrap().contains("只能用英文字母、数字"), "{error}");
-        }
-        store.add_user(None, &"张".repeat(64), Role::Editor, PASSWORD).unwrap();
+            // Look-alikes of `alice`: a zero-width space, a Cyrillic а.
+            for name in ["", "a b", "tab\tname", &"x".repeat(65), "ali\u{200B}ce", "\u{0430}lice"] {
+                let error = store.add_user(None, name, Role::Editor, PASSWORD).unwrap_err();
+                assert!(matches!(error, StoreError::InvalidName(_)), "{name:?}: {error}");
+                assert!(error.refusal().unwrap().contains("只能用英文字母、数字"), "{error}");
+            }
+            store.add_user(None, &"张".repeat(64), Role::Editor, PASSWORD).unwrap();
 
-        for (password, weakness) in
-            [("12345678", Weakness::Short), ("1234567890", Weakness::OneKind), ("Password123", Weakness::Common)]
-        {
-            let error = store.add_user(None, "bob", Role::Editor, password).unwrap_err();
-            assert!(matches!(error, StoreError::WeakPassword(w) if w == weakness), "{password}: {error}");
-            assert_eq!(error.refusal(), Some(weakness.message()));
-        }
-        assert!(store.user("bob").unwrap().is_none(), "nothing is added with a weak password");
-        store.add_user(None, "bob", Role::Editor, "十个汉字的密码再加2026").unwrap();
-        assert_eq!(store.users().unwrap().len(), 3);
+            for (password, weakness) in
+                [("12345678", Weakness::Short), ("1234567890", Weakness::OneKind), ("Password123", Weakness::Common)]
+            {
+                let error = store.add_user(None, "bob", Role::Editor, password).unwrap_err();
+                assert!(matches!(error, StoreError::WeakPassword(w) if w == weakness), "{password}: {error}");
+                assert_eq!(error.refusal(), Some(weakness.message()));
+            }
+            assert!(store.user("bob").unwrap().is_none(), "nothing is added with a weak password");
+            store.add_user(None, "bob", Role::Editor, "十个汉字的密码再加2026").unwrap();
+            assert_eq!(store.users().unwrap().len(), 3);
+        });
     }
 
     #[test]
     fn passwords_are_not_stored_in_clear() {
-        let (dir, store) = store();
-        store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
-        store.add_user(None, "bob", Role::Editor, PASSWORD).unwrap();
-        let hashes = crate::db::strings(&raw(dir.path()), "SELECT password_hash FROM users");
-        assert_eq!(hashes.len(), 2);
-        for hash in &hashes {
-            assert!(hash.starts_with("$argon2id$"), "{hash}");
-            assert!(!hash.contains(PASSWORD), "{hash}");
-        }
-        assert_ne!(hashes[0], hashes[1], "each password has its own salt");
+        on_both("passwords_are_not_stored_in_clear", |store| {
+            store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
+            store.add_user(None, "bob", Role::Editor, PASSWORD).unwrap();
+            let hashes = texts(store, "SELECT password_hash FROM users");
+            assert_eq!(hashes.len(), 2);
+            for hash in &hashes {
+                assert!(hash.starts_with("$argon2id$"), "{hash}");
+                assert!(!hash.contains(PASSWORD), "{hash}");
+            }
+            assert_ne!(hashes[0], hashes[1], "each password has its own salt");
+        });
     }
 
     #[test]
     fn disabled_users_cannot_log_in_and_lose_their_sessions() {
-        let (_dir, store) = store();
-        let alice = store.add_user(None, "alice", Role::Publisher, PASSWORD).unwrap();
-        let session = store.create_session(&alice, Duration::hours(8), t0(), "10.0.0.1").unwrap();
-        assert!(store.session(&session.token, t0()).unwrap().is_some());
+        on_both("disabled_users_cannot_log_in_and_lose_their_sessions", |store| {
+            let alice = store.add_user(None, "alice", Role::Publisher, PASSWORD).unwrap();
+            let session = store.create_session(&alice, Duration::hours(8), t0(), "10.0.0.1").unwrap();
+            assert!(store.session(&session.token, t0()).unwrap().is_some());
 
-        store.set_disabled(None, "alice", true).unwrap();
-        assert!(store.user("alice").unwrap().unwrap().disabled);
-        assert_eq!(store.session(&session.token, t0()).unwrap(), None);
-        // The right password answers as a wrong one does.
-        assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
-        assert_eq!(store.login("alice", "guess", "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
+            store.set_disabled(None, "alice", true).unwrap();
+            assert!(store.user("alice").unwrap().unwrap().disabled);
+            assert_eq!(store.session(&session.token, t0()).unwrap(), None);
+            // The right password answers as a wrong one does.
+            assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
+            assert_eq!(store.login("alice", "guess", "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
 
-        store.set_disabled(None, "alice", false).unwrap();
-        assert_eq!(store.session(&session.token, t0()).unwrap(), None, "re-enabling does not revive sessions");
-        assert!(matches!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
+            store.set_disabled(None, "alice", false).unwrap();
+            assert_eq!(store.session(&session.token, t0()).unwrap(), None, "re-enabling does not revive sessions");
+            assert!(matches!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
 
-        let error = store.set_disabled(None, "nobody", true).unwrap_err();
-        assert!(matches!(error, StoreError::UnknownUser(_)), "{error}");
+            let error = store.set_disabled(None, "nobody", true).unwrap_err();
+            assert!(matches!(error, StoreError::UnknownUser(_)), "{error}");
+        });
     }
 
     #[test]
     fn admins_cannot_disable_themselves_or_the_last_admin() {
-        let (_dir, store) = store();
-        let boss = store.add_user(None, "boss", Role::Admin, PASSWORD).unwrap();
-        store.add_user(None, "ed", Role::Editor, PASSWORD).unwrap();
-        let error = store.set_disabled(Some(&boss), "boss", true).unwrap_err();
-        assert!(matches!(error, StoreError::DisableSelf), "{error}");
-        let error = store.set_disabled(None, "BOSS", true).unwrap_err();
-        assert!(matches!(error, StoreError::LastAdmin(ref name) if name == "boss"), "{error}");
-        assert!(error.refusal().unwrap().contains("最后一个启用的管理员"), "{error}");
-        assert!(!store.user("boss").unwrap().unwrap().disabled);
+        on_both("admins_cannot_disable_themselves_or_the_last_admin", |store| {
+            let boss = store.add_user(None, "boss", Role::Admin, PASSWORD).unwrap();
+            store.add_user(None, "ed", Role::Editor, PASSWORD).unwrap();
+            let error = store.set_disabled(Some(&boss), "boss", true).unwrap_err();
+            assert!(matches!(error, StoreError::DisableSelf), "{error}");
+            let error = store.set_disabled(None, "BOSS", true).unwrap_err();
+            assert!(matches!(error, StoreError::LastAdmin(ref name) if name == "boss"), "{error}");
+            assert!(error.refusal().unwrap().contains("最后一个启用的管理员"), "{error}");
+            assert!(!store.user("boss").unwrap().unwrap().disabled);
 
-        let chief = store.add_user(None, "chief", Role::Admin, PASSWORD).unwrap();
-        store.set_disabled(Some(&boss), "ed", true).unwrap();
-        store.set_disabled(Some(&boss), "chief", true).unwrap();
-        // With chief disabled, boss is the last one again.
-        assert!(matches!(store.set_disabled(Some(&chief), "boss", true), Err(StoreError::LastAdmin(_))));
-        store.set_disabled(Some(&boss), "chief", false).unwrap();
-        store.set_disabled(Some(&chief), "boss", true).unwrap();
-        assert!(store.user("boss").unwrap().unwrap().disabled);
+            let chief = store.add_user(None, "chief", Role::Admin, PASSWORD).unwrap();
+            store.set_disabled(Some(&boss), "ed", true).unwrap();
+            store.set_disabled(Some(&boss), "chief", true).unwrap();
+            // With chief disabled, boss is the last one again.
+            assert!(matches!(store.set_disabled(Some(&chief), "boss", true), Err(StoreError::LastAdmin(_))));
+            store.set_disabled(Some(&boss), "chief", false).unwrap();
+            store.set_disabled(Some(&chief), "boss", true).unwrap();
+            assert!(store.user("boss").unwrap().unwrap().disabled);
+        });
     }
 
     #[test]
     fn a_new_password_replaces_the_old_and_ends_sessions() {
-        let (_dir, store) = store();
-        let alice = store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
-        let session = store.create_session(&alice, Duration::hours(8), t0(), "10.0.0.1").unwrap();
-        assert!(matches!(store.set_password(None, "alice", "short"), Err(StoreError::WeakPassword(Weakness::Short))));
-        store.set_password(None, "alice", "a new password").unwrap();
-        assert_eq!(store.session(&session.token, t0()).unwrap(), None);
-        assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
-        assert!(matches!(store.login("alice", "a new password", "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
-        assert!(matches!(store.set_password(None, "nobody", "a new password"), Err(StoreError::UnknownUser(_))));
+        on_both("a_new_password_replaces_the_old_and_ends_sessions", |store| {
+            let alice = store.add_user(None, "alice", Role::Editor, PASSWORD).unwrap();
+            let session = store.create_session(&alice, Duration::hours(8), t0(), "10.0.0.1").unwrap();
+            assert!(matches!(
+                store.set_password(None, "alice", "short"),
+                Err(StoreError::WeakPassword(Weakness::Short))
+            ));
+            store.set_password(None, "alice", "a new password").unwrap();
+            assert_eq!(store.session(&session.token, t0()).unwrap(), None);
+            assert_eq!(store.login("alice", PASSWORD, "10.0.0.1", t0()).unwrap(), LoginOutcome::Wrong);
+            assert!(matches!(store.login("alice", "a new password", "10.0.0.1", t0()).unwrap(), LoginOutcome::Ok(_)));
+            assert!(matches!(store.set_password(None, "nobody", "a new password"), Err(StoreError::UnknownUser(_))));
+        });
     }
 
     #[test]

@@ -1,0 +1,101 @@
+//! Several `weiquan serve` processes sharing one staff database on a
+//! PostgreSQL server (issue 23): what one machine writes, every machine
+//! reads at the next request.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use reqwest::header::{COOKIE, SET_COOKIE};
+
+use crate::common;
+
+const PASSWORD: &str = "replica-pass-2026";
+
+/// `weiquan user add NAME --role admin` against the server, the password
+/// piped in.
+fn add_admin(url: &str, name: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weiquan"))
+        .args(["user", "add", name, "--role", "admin", "--database", url])
+        .env_remove("WEIQUAN_DATA")
+        .env_remove("WEIQUAN_DATABASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Signs in as `name` on `base`: the status, and the session cookie
+/// (`wq_session=…`) when one was set.
+async fn sign_in(base: &str, name: &str, password: &str) -> (reqwest::StatusCode, Option<String>) {
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build();
+    let response = common::sign_in(&client.unwrap(), base, name, password).await;
+    let cookie = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok()?.split(';').next().map(str::to_owned))
+        .find(|cookie| cookie.starts_with("wq_session="));
+    (response.status(), cookie)
+}
+
+/// GET `path` on `base` with the session cookie: the status and the page.
+async fn get(base: &str, path: &str, cookie: &str) -> (reqwest::StatusCode, String) {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = client.get(format!("{base}{path}")).header(COOKIE, cookie).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn machines_sharing_a_server_share_accounts_sessions_tokens_and_failed_sign_ins() {
+    let Some(url) = common::postgres_url("machines_sharing_a_server") else { return };
+    add_admin(&url, "boss");
+    let content = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixture("content"), content.path());
+    let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let machine = |i: usize| {
+        let (index, data) = (dirs[2 * i].path(), dirs[2 * i + 1].path());
+        common::serve_process(content.path(), index, data, &["--offline", "--database", &url])
+    };
+    let (a, b) = (machine(0), machine(1));
+
+    // Signed in on one machine, the session works on the other.
+    let (status, cookie) = sign_in(&a.base, "BOSS", PASSWORD).await;
+    assert_eq!(status, 303, "the account made on the command line signs in");
+    let cookie = cookie.expect("a session cookie");
+    let (status, page) = get(&b.base, "/admin/users", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("boss"), "{page}");
+
+    // A token made on one machine is listed on the other, and its form
+    // token (the session's) is good there too.
+    let client = reqwest::Client::new();
+    let tokens = get(&b.base, "/admin/tokens", &cookie).await.1;
+    let form = [("csrf", common::csrf(&tokens)), ("action", "create".into()), ("name", "sync".into())];
+    let form = [form.as_slice(), &[("write", "1".into())]].concat();
+    let created = client.post(format!("{}/admin/tokens", b.base)).header(COOKIE, &cookie).form(&form);
+    assert_eq!(created.send().await.unwrap().status(), 200);
+    let listed = get(&a.base, "/admin/tokens", &cookie).await.1;
+    assert!(listed.contains("sync"), "{listed}");
+    let audit = get(&a.base, "/admin/audit", &cookie).await.1;
+    assert!(audit.contains("sync"), "the audit log is one for all machines");
+
+    // Signed out on the other machine, the session is gone on both.
+    let users = get(&a.base, "/admin/users", &cookie).await.1;
+    let logout = client.post(format!("{}/admin/logout", b.base)).header(COOKIE, &cookie);
+    let logout = logout.form(&[("csrf", common::csrf(&users))]).send().await.unwrap();
+    assert!(logout.status().is_redirection() || logout.status() == 200, "{}", logout.status());
+    for base in [&a.base, &b.base] {
+        assert_eq!(get(base, "/admin/users", &cookie).await.0, 303, "{base} sends the signed-out to the sign-in page");
+    }
+
+    // Failed sign-ins count on every machine: five wrong passwords on one,
+    // and the right one is refused on the other.
+    for _ in 0..5 {
+        assert_eq!(sign_in(&a.base, "boss", "not the password").await.0, 401);
+    }
+    assert_eq!(sign_in(&b.base, "boss", PASSWORD).await.0, 429);
+}
