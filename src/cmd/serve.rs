@@ -110,6 +110,13 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         .cloned()
         .unwrap_or_else(|| PathBuf::from("content"));
     let publisher = Publisher::new(&staff_root, store, engine.clone());
+    if publisher.store().is_shared() {
+        // A new machine, or one that was down, takes what the others saved.
+        let taken = publisher.follow_all()?;
+        if taken > 0 {
+            eprintln!("已从数据库取得其他服务器保存的文档 {taken} 篇");
+        }
+    }
     let insights = Arc::new(
         Insights::open(&config.data.join(Store::FILE), config.insights_retention_days)?
             .with_limits(config.insights_limits.clone()),

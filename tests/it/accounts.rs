@@ -180,7 +180,7 @@ async fn tokens_stop_working_when_their_creator_is_disabled() {
     let fields = [("action", "add"), ("name", "chief"), ("role", "admin"), ("password", "chief-pass-12")];
     assert_eq!(user_action(&staff, &boss, &fields).await.status(), 200);
     let chief = signed_in(&staff.base, "chief", "chief-pass-12").await;
-    let (_, secret) = create_token(&chief, &staff.base, "chief-sync").await;
+    let (_, secret) = create_token(&chief, &staff.base, "chief-sync", &["write"]).await;
     let draft = |slug: &'static str| {
         reqwest::Client::new()
             .post(format!("{}/api/admin/warnings", staff.base))

@@ -11,34 +11,6 @@ use std::process::{Command, Stdio};
 use weiquan::clock::Clock;
 use weiquan::publish::{Role, Scope, Store};
 
-/// One save through the token API: (document id, title) → the new fingerprint.
-async fn save(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    id: Option<&str>,
-    slug: &str,
-    title: &str,
-    old: &str,
-) -> Option<String> {
-    let response = client
-        .post(format!("{base}/api/admin/warnings"))
-        .bearer_auth(token)
-        .json(&serde_json::json!({
-            "id": id, "slug": slug, "base": old, "action": "publish",
-            "meta": { "title": title, "summary": "崩溃测试用的警示。", "severity": "info" },
-            "body": format!("{title}：正文。")
-        }))
-        .send()
-        .await
-        .ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
-    let body: serde_json::Value = response.json().await.ok()?;
-    Some(body["base"].as_str()?.to_string())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
     let (content, index, data) =
@@ -66,7 +38,7 @@ async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
     for round in 0..10_000 {
         let slug = format!("crash-{round}");
         let title = format!("崩溃测试第{round}条");
-        if save(&client, &server.base, &token, None, &slug, &title, "").await.is_none() {
+        if common::save_warning(&client, &server.base, &token, None, &slug, &title, "").await.is_none() {
             break;
         }
         acknowledged.push((format!("warnings/{slug}"), title));
@@ -75,7 +47,7 @@ async fn a_server_killed_during_saves_loses_nothing_it_acknowledged() {
             Some((fingerprint, _)) => (Some("warnings/crash-shared"), fingerprint.clone()),
             None => (None, String::new()),
         };
-        match save(&client, &server.base, &token, id, "crash-shared", &shared_title, &old).await {
+        match common::save_warning(&client, &server.base, &token, id, "crash-shared", &shared_title, &old).await {
             Some(fingerprint) => shared = Some((fingerprint, shared_title)),
             None => break,
         }

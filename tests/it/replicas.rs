@@ -1,6 +1,7 @@
 //! Several `weiquan serve` processes sharing one staff database on a
 //! PostgreSQL server (issue 23): what one machine writes, every machine
-//! reads at the next request.
+//! reads at the next request, and a document saved on one is searchable on
+//! the others moments later.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -50,15 +51,15 @@ async fn get(base: &str, path: &str, cookie: &str) -> (reqwest::StatusCode, Stri
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn machines_sharing_a_server_share_accounts_sessions_tokens_and_failed_sign_ins() {
+async fn machines_sharing_a_server_share_accounts_sessions_documents_and_failed_sign_ins() {
     let Some(url) = common::postgres_url("machines_sharing_a_server") else { return };
     add_admin(&url, "boss");
-    let content = tempfile::tempdir().unwrap();
-    common::copy_tree(&common::fixture("content"), content.path());
-    let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    // Each machine has folders of its own: content, index, data.
+    let dirs: Vec<tempfile::TempDir> = (0..9).map(|_| tempfile::tempdir().unwrap()).collect();
     let machine = |i: usize| {
-        let (index, data) = (dirs[2 * i].path(), dirs[2 * i + 1].path());
-        common::serve_process(content.path(), index, data, &["--offline", "--database", &url])
+        let (content, index, data) = (dirs[3 * i].path(), dirs[3 * i + 1].path(), dirs[3 * i + 2].path());
+        common::copy_tree(&common::fixture("content"), content);
+        common::serve_process(content, index, data, &["--offline", "--database", &url])
     };
     let (a, b) = (machine(0), machine(1));
 
@@ -70,22 +71,47 @@ async fn machines_sharing_a_server_share_accounts_sessions_tokens_and_failed_sig
     assert_eq!(status, 200);
     assert!(page.contains("boss"), "{page}");
 
-    // A token made on one machine is listed on the other, and its form
-    // token (the session's) is good there too.
-    let client = reqwest::Client::new();
-    let tokens = get(&b.base, "/admin/tokens", &cookie).await.1;
-    let form = [("csrf", common::csrf(&tokens)), ("action", "create".into()), ("name", "sync".into())];
-    let form = [form.as_slice(), &[("write", "1".into())]].concat();
-    let created = client.post(format!("{}/admin/tokens", b.base)).header(COOKIE, &cookie).form(&form);
-    assert_eq!(created.send().await.unwrap().status(), 200);
+    // A token made on one machine is listed on the other, where the form
+    // token of a session made on the first is good too.
+    let admin = common::signed_in(&a.base, "boss", PASSWORD).await;
+    let (_, secret) = common::create_token(&admin, &b.base, "sync", &["write", "publish"]).await;
     let listed = get(&a.base, "/admin/tokens", &cookie).await.1;
     assert!(listed.contains("sync"), "{listed}");
     let audit = get(&a.base, "/admin/audit", &cookie).await.1;
     assert!(audit.contains("sync"), "the audit log is one for all machines");
 
+    // A warning published through one machine is found on the other, and a
+    // machine started later, with nothing but the database, has it too.
+    let client = reqwest::Client::new();
+    let saved = common::save_warning(&client, &a.base, &secret, None, "shared", "共享测试警示", "").await;
+    let fingerprint = saved.expect("published on the first machine");
+    let found = |base: String| {
+        let client = client.clone();
+        async move {
+            let url = format!("{base}/api/search?q=%22%E5%85%B1%E4%BA%AB%E6%B5%8B%E8%AF%95%E8%AD%A6%E7%A4%BA%22");
+            let body: serde_json::Value = client.get(url).send().await.ok()?.json().await.ok()?;
+            (body["total"].as_u64() == Some(1)).then_some(())
+        }
+    };
+    let wait = std::time::Duration::from_secs(10);
+    assert!(common::eventually(wait, || found(b.base.clone())).await.is_some(), "the second machine finds it");
+    // Edited on the second machine against the first one's text.
+    let edited = common::save_warning(
+        &client,
+        &b.base,
+        &secret,
+        Some("warnings/shared"),
+        "shared",
+        "共享测试警示",
+        &fingerprint,
+    );
+    assert!(edited.await.is_some(), "the second machine edits what the first saved");
+    let c = machine(2);
+    assert!(found(c.base.clone()).await.is_some(), "a machine started later has it at once");
+
     // Signed out on the other machine, the session is gone on both.
     let users = get(&a.base, "/admin/users", &cookie).await.1;
-    let logout = client.post(format!("{}/admin/logout", b.base)).header(COOKIE, &cookie);
+    let logout = reqwest::Client::new().post(format!("{}/admin/logout", b.base)).header(COOKIE, &cookie);
     let logout = logout.form(&[("csrf", common::csrf(&users))]).send().await.unwrap();
     assert!(logout.status().is_redirection() || logout.status() == 200, "{}", logout.status());
     for base in [&a.base, &b.base] {

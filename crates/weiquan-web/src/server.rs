@@ -101,6 +101,11 @@ pub async fn serve_until(
         },
         None => None,
     };
+    // On a shared database, documents saved on other machines are taken
+    // as they are announced (the thread lives as long as the process).
+    if let Some(Err(error)) = state.publisher.clone().and_then(weiquan_publish::publish::shared::follow_others) {
+        tracing::error!(%error, "cannot listen for documents saved on other machines: they need a restart");
+    }
     let router = app(state);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).max_buf_size(HEAD_LIMIT);

@@ -13,7 +13,7 @@ use super::{audit_of, public_status, read};
 async fn api_tokens_act_within_their_scopes_until_revoked() {
     let staff = spawn_staff_server().await;
     let boss = signed_in(&staff.base, "boss", "admin-pass12").await;
-    let (created, secret) = create_token(&boss, &staff.base, "省局系统").await;
+    let (created, secret) = create_token(&boss, &staff.base, "省局系统", &["write"]).await;
     let api = reqwest::Client::new();
     let send = |action: &str, secret: &str| {
         api.post(format!("{}/api/admin/warnings", staff.base))

@@ -7,7 +7,7 @@ mod wait;
 
 pub(crate) use app::App;
 pub(crate) use postgres::postgres_url;
-pub(crate) use process::serve as serve_process;
+pub(crate) use process::{save_warning, serve as serve_process};
 pub(crate) use wait::eventually;
 
 use std::path::{Path, PathBuf};
@@ -374,12 +374,14 @@ pub(crate) async fn signed_in(base: &str, name: &str, password: &str) -> reqwest
     client
 }
 
-/// Creates an API token `name` with the write scope on the tokens page as
-/// the signed-in admin `admin`: the page showing it, and its secret.
-pub(crate) async fn create_token(admin: &reqwest::Client, base: &str, name: &str) -> (String, String) {
+/// Creates an API token `name` with `scopes` (`write`, `publish`) on the
+/// tokens page as the signed-in admin `admin`: the page showing it, and
+/// its secret.
+pub(crate) async fn create_token(admin: &reqwest::Client, base: &str, name: &str, scopes: &[&str]) -> (String, String) {
     let page = admin.get(format!("{base}/admin/tokens")).send().await.unwrap().text().await.unwrap();
     let token = csrf(&page);
-    let form = [("csrf", token.as_str()), ("action", "create"), ("name", name), ("write", "1")];
+    let form = [("csrf", token.as_str()), ("action", "create"), ("name", name)];
+    let form = [&form[..], &scopes.iter().map(|&scope| (scope, "1")).collect::<Vec<_>>()].concat();
     let created = admin.post(format!("{base}/admin/tokens")).form(&form).send().await.unwrap();
     let created = created.text().await.unwrap();
     let start = created.find("id=\"new-token\">").expect("the new token is shown") + "id=\"new-token\">".len();

@@ -1,5 +1,5 @@
 //! The real `weiquan serve` process, for the tests that kill it or run
-//! several of it.
+//! several of it, and saves through its token API.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -49,4 +49,32 @@ pub(crate) fn serve(content: &Path, index: &Path, data: &Path, extra: &[&str]) -
     let line = lines.find_map(|l| l.ok().filter(|l| l.contains("http://"))).expect("serve prints its address");
     let base = line[line.find("http://").unwrap()..].trim().to_string();
     Server { child: Arc::new(Mutex::new(child)), base }
+}
+
+/// One save through the token API: (document id, title) → the new fingerprint.
+pub(crate) async fn save_warning(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: Option<&str>,
+    slug: &str,
+    title: &str,
+    old: &str,
+) -> Option<String> {
+    let response = client
+        .post(format!("{base}/api/admin/warnings"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "id": id, "slug": slug, "base": old, "action": "publish",
+            "meta": { "title": title, "summary": "崩溃测试用的警示。", "severity": "info" },
+            "body": format!("{title}：正文。")
+        }))
+        .send()
+        .await
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let body: serde_json::Value = response.json().await.ok()?;
+    Some(body["base"].as_str()?.to_string())
 }

@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 use refinery::{Migration, Runner};
@@ -120,6 +121,63 @@ impl Executor for Postgres {
         let params = bind(&statement, params)?;
         let rows = self.client.borrow_mut().query(&statement, &refs(&params)).map_err(sql_error)?;
         rows.iter().map(read_row).collect()
+    }
+
+    /// `NOTIFY`: delivered to every listening connection when (and only if)
+    /// the transaction commits.
+    fn notify(&self, channel: &str, payload: &str) -> Result<(), SqlError> {
+        self.execute("SELECT pg_notify(?1, ?2)", &[channel.into(), payload.into()]).map(drop)
+    }
+}
+
+/// What a [`listen`]er hears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Heard {
+    /// The connection is listening, for the first time or again after it
+    /// was lost: what was sent meanwhile was missed, so look at everything.
+    Listening,
+    /// A payload sent on the channel.
+    Payload(String),
+}
+
+/// How long a lost listening connection waits before it connects again.
+const RECONNECT_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Listens on `channel` on a connection of its own, in a thread that runs
+/// until the process ends, and hands `heard` what it hears. A lost
+/// connection is made again (every [`RECONNECT_AFTER`]), and then
+/// [`Heard::Listening`] says that payloads may have been missed.
+pub fn listen(
+    config: postgres::Config,
+    channel: &'static str,
+    heard: impl Fn(Heard) + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name(format!("listen-{channel}")).spawn(move || {
+        loop {
+            match listen_once(&config, channel, &heard) {
+                Ok(()) => {}
+                Err(error) => tracing::warn!(%error, channel, "listening to the database stopped; connecting again"),
+            }
+            std::thread::sleep(RECONNECT_AFTER);
+        }
+    })
+}
+
+/// One connection's listening, until it fails.
+fn listen_once(config: &postgres::Config, channel: &str, heard: &impl Fn(Heard)) -> Result<(), postgres::Error> {
+    let mut client = config.connect(NoTls)?;
+    client.batch_execute(&format!("LISTEN {channel}"))?;
+    heard(Heard::Listening);
+    loop {
+        {
+            let mut notifications = client.notifications();
+            let mut waiting = notifications.timeout_iter(std::time::Duration::from_secs(5));
+            while let Some(note) = waiting.next()? {
+                heard(Heard::Payload(note.payload().to_owned()));
+            }
+        }
+        // Quiet for a while: a closed connection says so only when used.
+        client.batch_execute("SELECT 1")?;
     }
 }
 
@@ -251,6 +309,11 @@ mod tests {
         let pid = db.query("SELECT CAST(pg_backend_pid() AS BIGINT)", &[]).unwrap()[0].int(0).unwrap();
         let Some(other) = database("migrating_again_runs_nothing (killer)") else { return };
         other.query("SELECT pg_terminate_backend(CAST(?1 AS INTEGER))", &[pid.into()]).unwrap();
+        // Terminating only signals the backend: wait until it is gone.
+        let alive = || other.query("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?1", &[pid.into()]).unwrap();
+        while alive()[0].int(0).unwrap() > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let error = db.query("SELECT 1", &[]).unwrap_err();
         assert!(matches!(error, SqlError::Unavailable(_)), "{error}");
     }

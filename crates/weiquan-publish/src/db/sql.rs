@@ -121,6 +121,14 @@ pub trait Executor {
 
     /// Runs `sql` with `params`; answers its rows.
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError>;
+
+    /// Tells the other machines sharing the database `payload` on
+    /// `channel` when the transaction commits. A SQLite file has no other
+    /// machines: nothing is sent.
+    fn notify(&self, channel: &str, payload: &str) -> Result<(), SqlError> {
+        let _ = (channel, payload);
+        Ok(())
+    }
 }
 
 /// A SQLite connection (or a transaction on one, through `Deref`):

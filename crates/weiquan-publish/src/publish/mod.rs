@@ -17,6 +17,7 @@ pub mod files;
 mod listing;
 mod revisions;
 mod save;
+pub mod shared;
 mod stale;
 pub mod store;
 pub mod throttle;

@@ -203,6 +203,10 @@ impl Publisher {
         let id = self.id_for(&edit)?;
         actor.must_reach(&id)?;
         let path = self.path_of(&id)?;
+        if self.store.is_shared() {
+            // Another machine may have saved it a moment ago.
+            self.follow(&id)?;
+        }
         let _writing = self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let disk = self.on_disk(&id, &path)?;
         disk.check(&edit.base)?;
@@ -250,7 +254,13 @@ impl Publisher {
     pub(super) fn write(&self, actor: &Actor, disk: &OnDisk, write: Write) -> Result<Saved, PublishError> {
         let Write { id, path, text, document, visibility, author, verb, then, notes } = write;
         let written = std::cell::Cell::new(false);
+        let shared = self.store.is_shared();
         let recorded = self.store.transaction(|tx| {
+            // Shared by several machines, the store holds the document: a
+            // file older than its newest version is a save not seen yet.
+            if shared && tx.newest_version(&id)?.is_some_and(|newest| Some(newest) != disk.text) {
+                return Err(PublishError::Conflict);
+            }
             if let Some(old) = &disk.text {
                 tx.keep_disk_version(&id, old)?;
             }
@@ -264,6 +274,7 @@ impl Publisher {
                 }
                 None => tx.audit(&actor.name(), verb, &id, &detail)?,
             }
+            tx.notify_saved(&id)?;
             files::write_atomically(&path, &text)?;
             written.set(true);
             Ok::<_, PublishError>(())

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::db;
-use crate::db::postgres::Postgres;
+use crate::db::postgres::{Heard, Postgres};
 use crate::db::sql::{Executor, Row, SqlError, Value};
 use rusqlite::{Connection, TransactionBehavior};
 use sha2::{Digest, Sha256};
@@ -191,18 +191,46 @@ impl Store {
         }
     }
 
+    /// Whether other machines may share the database (a PostgreSQL server):
+    /// then the newest version of a document in the store, not the file on
+    /// one machine's disk, is the document.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.database, Database::Postgres(_))
+    }
+
+    /// Hears the documents other machines save ([`Tx::notify_saved`]) on a
+    /// connection of its own, in a thread that runs until the process
+    /// ends. `None` for a SQLite file, which no other machine writes.
+    pub fn listen(
+        &self,
+        heard: impl Fn(Heard) + Send + 'static,
+    ) -> Option<std::io::Result<std::thread::JoinHandle<()>>> {
+        match &self.database {
+            Database::Sqlite(_) => None,
+            Database::Postgres(server) => Some(db::postgres::listen(server.config.clone(), SAVED_CHANNEL, heard)),
+        }
+    }
+
     /// The same store, stamping rows with `clock`'s time.
     pub fn with_clock(self, clock: Clock) -> Store {
         Store { clock, ..self }
     }
 
-    /// Runs `read` on the database, outside a transaction.
-    fn read<T>(&self, read: impl FnOnce(&dyn Executor) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    /// Runs `read` on the database, outside a transaction. On a server, a
+    /// read that meets a lost connection runs once more on a new one: it
+    /// changed nothing, so it is safe to repeat.
+    fn read<T>(&self, read: impl Fn(&dyn Executor) -> Result<T, StoreError>) -> Result<T, StoreError> {
         match &self.database {
             Database::Sqlite(conn) => read(&*lock(conn)),
             Database::Postgres(server) => {
                 let mut connection = lock(&server.connection);
-                read(live(&mut connection, &server.config)?)
+                match read(live(&mut connection, &server.config)?) {
+                    Err(error) if error.is_unavailable() => {
+                        *connection = None;
+                        read(live(&mut connection, &server.config)?)
+                    }
+                    done => done,
+                }
             }
         }
     }
@@ -260,6 +288,10 @@ impl Tx<'_> {
         Ok(self.db.query(sql, params)?)
     }
 }
+
+/// The channel on which a saved document's id is sent to the machines
+/// sharing the database.
+const SAVED_CHANNEL: &str = "weiquan_saved";
 
 /// The actor the audit log records for changes made from the command line.
 pub const COMMAND_LINE: &str = "cli";
@@ -404,16 +436,18 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_server_connection_fails_one_call_and_is_made_again() {
+    fn a_lost_server_connection_is_made_again() {
         let Some(config) = crate::db::postgres::testing::config("a_lost_server_connection") else { return };
         let store = Store::connect(config.clone()).unwrap();
         store.add_user(None, "alice", Role::Admin, PASSWORD).unwrap();
         let pid = testing::rows(&store, "SELECT CAST(pg_backend_pid() AS BIGINT)", &[])[0].int(0).unwrap();
         let other = Store::connect(config).unwrap();
         testing::rows(&other, "SELECT pg_terminate_backend(CAST(?1 AS INTEGER))", &[pid.into()]);
-        let error = store.users().unwrap_err();
-        assert!(error.is_unavailable(), "{error}");
-        assert_eq!(store.users().unwrap().len(), 1, "the next call connects again");
+        let alive = || testing::rows(&other, "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?1", &[pid.into()]);
+        while alive()[0].int(0).unwrap() > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(store.users().unwrap().len(), 1, "a read connects again and is answered");
         // A change made over the new connection is seen by the other machine.
         store.set_disabled(None, "alice", false).unwrap();
         assert_eq!(other.audit_log(10).unwrap().len(), 2);

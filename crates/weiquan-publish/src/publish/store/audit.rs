@@ -260,7 +260,7 @@ impl Store {
     /// returns how many were deleted.
     pub fn purge_audit(&self, now: DateTime<Utc>, retention_days: u32) -> Result<usize, StoreError> {
         let cutoff = stamp(now - Duration::days(i64::from(retention_days)));
-        let deleted = self.read(|db| Ok(db.execute("DELETE FROM audit WHERE at < ?1", &[cutoff.into()])?))?;
+        let deleted = self.read(|db| Ok(db.execute("DELETE FROM audit WHERE at < ?1", &[cutoff.as_str().into()])?))?;
         Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
     }
 

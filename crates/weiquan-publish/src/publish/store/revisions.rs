@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::{AuditAction, Store, StoreError, Tx};
+use crate::db::sql::Executor;
 use crate::db::stamp;
 
 /// One saved version of a document (without its content).
@@ -85,6 +86,18 @@ impl Store {
         Ok(Some(Pending { doc_id: text(0)?, content: text(1)?, base: text(2)?, author: text(3)?, saved_at: text(4)? }))
     }
 
+    /// The newest version of a document, if it has any: on a shared
+    /// database ([`Store::is_shared`]), the document itself.
+    pub fn newest_version(&self, doc_id: &str) -> Result<Option<String>, StoreError> {
+        self.read(|db| newest(db, doc_id))
+    }
+
+    /// The ids of the documents with versions, by id.
+    pub fn versioned_ids(&self) -> Result<Vec<String>, StoreError> {
+        let rows = self.read(|db| Ok(db.query("SELECT DISTINCT doc_id FROM versions ORDER BY doc_id", &[])?))?;
+        Ok(rows.iter().map(|row| row.text(0).map(str::to_owned)).collect::<Result<_, _>>()?)
+    }
+
     /// The ids of the documents with a revision waiting, by id.
     pub fn pending_ids(&self) -> Result<Vec<String>, StoreError> {
         let rows = self.read(|db| Ok(db.query("SELECT doc_id FROM pending ORDER BY doc_id", &[])?))?;
@@ -92,7 +105,25 @@ impl Store {
     }
 }
 
+/// The newest version of `doc_id`'s text.
+fn newest(db: &dyn Executor, doc_id: &str) -> Result<Option<String>, StoreError> {
+    let rows =
+        db.query("SELECT content FROM versions WHERE doc_id = ?1 ORDER BY number DESC LIMIT 1", &[doc_id.into()])?;
+    Ok(rows.first().map(|row| row.text(0).map(str::to_owned)).transpose()?)
+}
+
 impl Tx<'_> {
+    /// [`Store::newest_version`], inside the transaction.
+    pub fn newest_version(&self, doc_id: &str) -> Result<Option<String>, StoreError> {
+        newest(self.db, doc_id)
+    }
+
+    /// Tells the machines sharing the database that `doc_id` was saved,
+    /// when the transaction commits ([`Store::listen`]).
+    pub fn notify_saved(&self, doc_id: &str) -> Result<(), StoreError> {
+        Ok(self.db.notify(super::SAVED_CHANNEL, doc_id)?)
+    }
+
     /// Saves a document's content as its next version (1, 2, 3 … per
     /// document) and returns the version number.
     pub fn save_version(
