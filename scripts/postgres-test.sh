@@ -9,6 +9,8 @@
 # Every test makes a schema of its own in the one database, so the cluster
 # is shared by all of them. It lives in /tmp/weiquan-postgres-test (or
 # $PGTEST_DIR) and keeps running; a second call reuses it.
+# `scripts/postgres-test.sh restart` restarts the running cluster (fast
+# shutdown: open connections are cut), as scripts/cluster.py does.
 set -euo pipefail
 dir=${PGTEST_DIR:-/tmp/weiquan-postgres-test}
 port=${PGTEST_PORT:-54329}
@@ -21,6 +23,10 @@ as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 url="postgres://weiquan@127.0.0.1:$port/weiquan_test"
+if [ "${1:-}" = restart ]; then
+  as_postgres "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -s -m fast restart
+  exit 0
+fi
 if ! as_postgres "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
   if [ ! -f "$dir/PG_VERSION" ]; then
     mkdir -p "$dir"

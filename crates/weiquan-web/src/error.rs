@@ -32,6 +32,16 @@ impl WebError {
         }
     }
 
+    /// 503: the shared staff database cannot be reached just now.
+    pub fn database_unavailable() -> WebError {
+        WebError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "database_unavailable",
+            message: "数据库暂时无法连接，请稍后再试".into(),
+            message_en: "the database cannot be reached just now, try again shortly".into(),
+        }
+    }
+
     pub fn busy() -> WebError {
         WebError {
             status: StatusCode::SERVICE_UNAVAILABLE,

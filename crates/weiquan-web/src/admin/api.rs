@@ -43,6 +43,10 @@ fn api_error(
 
 impl From<PublishError> for WebError {
     fn from(error: PublishError) -> WebError {
+        if matches!(&error, PublishError::Store(store) if store.is_unavailable()) {
+            tracing::warn!(%error, "the staff database is unavailable");
+            return WebError::database_unavailable();
+        }
         let code = match &error {
             PublishError::Conflict | PublishError::PendingOutdated => "conflict",
             PublishError::Invalid(_) => "invalid",

@@ -138,7 +138,7 @@ impl From<PublishError> for AdminError {
     fn from(error: PublishError) -> AdminError {
         if matches!(&error, PublishError::Store(store) if store.is_unavailable()) {
             tracing::warn!(%error, "the staff database is unavailable");
-            return AdminError(StatusCode::SERVICE_UNAVAILABLE, "数据库暂时无法连接：请稍后再试".into());
+            return WebError::database_unavailable().into();
         }
         AdminError(status_of(&error), error.to_string())
     }
