@@ -5,6 +5,7 @@
 
 mod check;
 mod corpus;
+mod db;
 mod eval;
 mod index;
 mod search;
@@ -55,6 +56,8 @@ enum Command {
     Serve(serve::Args),
     /// Manage staff accounts (editor, publisher, admin) in the data folder.
     User(user::Args),
+    /// Move the staff database of one machine to a PostgreSQL server.
+    Db(db::Args),
     /// Get the official law texts (LawRefBook) into the data folder, or
     /// update them from a local checkout.
     Corpus(corpus::Args),
@@ -78,6 +81,7 @@ impl Cli {
             Command::Check(args) => check::run(args, self.corpus, &clock),
             Command::Serve(args) => serve::run(args, self.timezone, self.corpus),
             Command::User(args) => user::run(args),
+            Command::Db(args) => db::run(args),
             Command::Corpus(args) => corpus::run(args, self.corpus, &clock),
             Command::Eval(args) => eval::run(args, self.corpus, clock),
         }

@@ -7,6 +7,7 @@
 //! Times are UTC RFC 3339 strings with whole seconds (`2026-05-01T08:00:00Z`),
 //! which sort as text.
 
+pub mod copy;
 mod migrations;
 pub mod postgres;
 pub mod sql;
