@@ -4,8 +4,9 @@ PostgreSQL server, on loopback. Run from the repository:
 
     python3 scripts/cluster.py
 
-It builds the debug binary (`cargo build --locked --bin weiquan`; the test
-suite has built it already in CI), starts the test cluster with
+It builds the debug binary (`cargo build --locked --bin weiquan`), or uses
+the one `WEIQUAN_BIN` names (CI passes the one the test suite built: a
+plain build would rebuild the crates with other features). It starts the test cluster with
 `scripts/postgres-test.sh` in a schema of its own, and then:
 
 1. starts three replicas, each with its own content, index and data folders;
@@ -203,8 +204,10 @@ def load(replicas, seconds, errors, answered, stop=None):
 
 def main():
     started = time.monotonic()
-    subprocess.run(["cargo", "build", "--locked", "--bin", "weiquan"], cwd=ROOT, check=True)
-    binary = str(Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug/weiquan")
+    binary = os.environ.get("WEIQUAN_BIN")
+    if not binary:
+        subprocess.run(["cargo", "build", "--locked", "--bin", "weiquan"], cwd=ROOT, check=True)
+        binary = str(Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug/weiquan")
     url = schema_url()
     work = Path(tempfile.mkdtemp(prefix="weiquan-cluster-"))
     replicas = []
