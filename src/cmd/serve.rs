@@ -111,7 +111,9 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         .unwrap_or_else(|| PathBuf::from("content"));
     let publisher = Publisher::new(&staff_root, store, engine.clone());
     if publisher.store().is_shared() {
-        // A new machine, or one that was down, takes what the others saved.
+        // A new machine, or one that was down, takes what the others saved
+        // before it answers. The listener looks again once it listens, for
+        // what was saved between this and its LISTEN.
         let taken = publisher.follow_all()?;
         if taken > 0 {
             eprintln!("已从数据库取得其他服务器保存的文档 {taken} 篇");

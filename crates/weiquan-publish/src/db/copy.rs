@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::postgres::Postgres;
-use super::sql::{Executor, SqlError, Value};
+use super::sql::{Executor, SqlError};
 
 /// The tables copied, parents before children, with their columns. The
 /// sign-in throttle is left behind: it forgets within a day anyway.
@@ -69,7 +69,7 @@ pub fn copy(from: &Path, to: &postgres::Config) -> Result<Vec<(&'static str, usi
                             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) \
                          FROM {table}"
                         ),
-                        &[] as &[Value],
+                        &[],
                     )?;
                 }
                 counts.push((*table, rows.len()));
