@@ -6,7 +6,7 @@
 //! the benchmarks and the examples. `weiquan-core` ([`text`], [`content`],
 //! [`search`], [`corpus`], [`clock`]) knows nothing about HTTP;
 //! `weiquan-publish` ([`db`], [`publish`], [`insights`]) keeps the staff
-//! tables and the insights in SQLite; `weiquan-web` ([`web`]) is the website
+//! tables and the insights in SQLite or PostgreSQL; `weiquan-web` ([`web`]) is the website
 //! and its JSON API.
 
 pub use weiquan_core::{clock, content, corpus, search, text};

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use weiquan::clock::Clock;
 use weiquan::content;
+use weiquan::db::database::Target;
 use weiquan::insights::Insights;
-use weiquan::publish::{Publisher, Store};
+use weiquan::publish::{Publisher, Store, StoreError};
 use weiquan::search::Engine;
 use weiquan::web::{
     self,
@@ -102,7 +103,8 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         );
     }
     let engine = Arc::new(engine);
-    let store = Store::configured(config.database_url.as_deref(), &config.data)?;
+    let target = Target::configured(config.database_url.as_deref(), &config.data).map_err(StoreError::DatabaseUrl)?;
+    let store = Store::at(&target)?;
     // Staff documents are written to the first folder in this project's layout.
     let staff_root = content
         .iter()
@@ -119,11 +121,9 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
             eprintln!("已从数据库取得其他服务器保存的文档 {taken} 篇");
         }
     }
-    let insights = Arc::new(
-        Insights::open(&config.data.join(Store::FILE), config.insights_retention_days)?
-            .with_limits(config.insights_limits.clone()),
-    );
-    let audit = Store::configured(config.database_url.as_deref(), &config.data)?;
+    let insights =
+        Arc::new(Insights::open(&target, config.insights_retention_days)?.with_limits(config.insights_limits.clone()));
+    let audit = Store::at(&target)?;
     let state = web::AppState::with_publisher(engine, &config.static_dir, publisher, config.secure_cookies)
         .with_kiosks(config.kiosks.clone())
         .with_search_rate(config.search_rate)

@@ -1,7 +1,7 @@
 //! Several `weiquan serve` processes sharing one staff database on a
 //! PostgreSQL server (issue 23): what one machine writes, every machine
-//! reads at the next request, and a document saved on one is searchable on
-//! the others moments later.
+//! reads at the next request (the search insights too), and a document
+//! saved on one is searchable on the others moments later.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -108,6 +108,16 @@ async fn machines_sharing_a_server_share_accounts_sessions_documents_and_failed_
     assert!(edited.await.is_some(), "the second machine edits what the first saved");
     let c = machine(2);
     assert!(found(c.base.clone()).await.is_some(), "a machine started later has it at once");
+
+    // What consumers search for on one machine is in the insights that
+    // staff read on another.
+    let searched = client.get(format!("{}/search?q=%E5%85%B1%E4%BA%AB%E6%B5%8B%E8%AF%95", a.base)).send().await;
+    assert_eq!(searched.unwrap().status(), 200);
+    let counted = || async {
+        let csv = get(&b.base, "/admin/insights.csv?table=top", &cookie).await.1;
+        csv.contains("共享测试").then_some(())
+    };
+    assert!(common::eventually(wait, counted).await.is_some(), "the search is counted on the other machine");
 
     // Signed out on the other machine, the session is gone on both.
     let users = get(&a.base, "/admin/users", &cookie).await.1;

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::admin::{AdminError, Signed, layout};
 use super::client::ClientIp;
+use super::error::WebError;
 use super::limit::RateLimit;
 use super::params::SearchParams;
 use super::views::encode;
@@ -297,6 +298,10 @@ async fn report(state: &AppState, filter: Filter) -> Result<Report, AdminError> 
         .await
         .map_err(|_| AdminError(StatusCode::INTERNAL_SERVER_ERROR, "内部错误".into()))?
         .map_err(|error| {
+            if error.is_unavailable() {
+                tracing::warn!(%error, "the insights database is unavailable");
+                return WebError::database_unavailable().into();
+            }
             tracing::error!(%error, "insights report failed");
             AdminError(StatusCode::INTERNAL_SERVER_ERROR, "统计数据读取失败，请稍后再试".into())
         })

@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use weiquan::clock::{Clock, DEFAULT_ZONE};
+use weiquan::db::database::Target;
 use weiquan::search::{Engine, SearchHit, SearchRequest, SearchResults, build};
 use weiquan::web::AppState;
 
@@ -271,7 +272,7 @@ async fn spawn_staff(
     let engine = std::sync::Arc::new(engine);
     let publisher = weiquan::publish::Publisher::new(&content, store, engine.clone());
     let insights = std::sync::Arc::new(
-        weiquan::insights::Insights::open(&data_dir.path().join(weiquan::publish::Store::FILE), 180)
+        weiquan::insights::Insights::open(&Target::File(data_dir.path().join(weiquan::publish::Store::FILE)), 180)
             .unwrap()
             .with_limits(limits),
     );

@@ -53,7 +53,7 @@ pub fn copy(from: &Path, to: &postgres::Config) -> Result<Vec<(&'static str, usi
         return Err(CopyError::NotEmpty(users));
     }
     target
-        .transaction(|db| {
+        .transaction(true, |db| {
             let mut counts = Vec::new();
             for (table, columns) in TABLES {
                 let rows = source.query(&format!("SELECT {columns} FROM {table}"), &[])?;

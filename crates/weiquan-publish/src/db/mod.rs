@@ -1,4 +1,5 @@
-//! The SQLite file in the data folder, shared by the staff tables
+//! The SQLite file in the data folder (or the PostgreSQL server of
+//! [`database`]), shared by the staff tables
 //! ([`crate::publish::Store`]) and the search insights ([`crate::insights`]):
 //! how it is opened, its schema ([`migrations`]), how times are written in it
 //! and where its random tokens come from. It knows nothing of either user, so
@@ -8,6 +9,7 @@
 //! which sort as text.
 
 pub mod copy;
+pub mod database;
 mod migrations;
 pub mod postgres;
 pub mod sql;

@@ -17,13 +17,16 @@ use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 use refinery::{Migration, Runner};
 
-use super::sql::{Executor, Row, SqlError, Value, numbered_parameters};
+use super::sql::{Dialect, Executor, Row, SqlError, Value, numbered_parameters};
 
 /// The schema, one step per entry: (refinery name, SQL). Never edit a
 /// step once shipped; add one. Step 1 is the SQLite file's schema at its
 /// version 5 ([`super::MIGRATIONS`]), with whole numbers as `BIGINT` and
 /// names compared without ASCII case through `lower(name)`.
-const STEPS: &[(&str, &str)] = &[("V1__staff_and_insights", include_str!("postgres/V1__staff_and_insights.sql"))];
+const STEPS: &[(&str, &str)] = &[
+    ("V1__staff_and_insights", include_str!("postgres/V1__staff_and_insights.sql")),
+    ("V2__insights_in_byte_order", include_str!("postgres/V2__insights_in_byte_order.sql")),
+];
 
 /// The advisory lock held while the schema is migrated ("weiquan" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0077_6569_7175_616e;
@@ -52,18 +55,22 @@ impl Postgres {
     }
 
     /// Runs `change` in one transaction: kept when it returns `Ok`, undone
-    /// when it fails. Transactions of every machine take one lock first,
-    /// so they run one after another, as SQLite's immediate transactions
-    /// do: staff writes are few, and checks such as "the last admin" stay
-    /// true until the transaction ends. The outer error is the
+    /// when it fails. `serialised` transactions of every machine take one
+    /// lock first, so they run one after another, as SQLite's immediate
+    /// transactions do: staff writes are few, and checks such as "the last
+    /// admin" stay true until the transaction ends. The outer error is the
     /// transaction's own (beginning or committing it); the inner one is
     /// `change`'s.
     pub fn transaction<T, E>(
         &self,
+        serialised: bool,
         change: impl FnOnce(&dyn Executor) -> Result<T, E>,
     ) -> Result<Result<T, E>, SqlError> {
         self.client.borrow_mut().batch_execute("BEGIN").map_err(sql_error)?;
-        let locked = self.execute("SELECT pg_advisory_xact_lock(?1)", &[Value::Int(TRANSACTION_LOCK)]);
+        let locked = match serialised {
+            true => self.execute("SELECT pg_advisory_xact_lock(?1)", &[Value::Int(TRANSACTION_LOCK)]).map(drop),
+            false => Ok(()),
+        };
         let done = match locked {
             Ok(_) => change(self),
             Err(error) => {
@@ -110,6 +117,10 @@ fn migrate(client: &mut Client) -> Result<(), SqlError> {
 }
 
 impl Executor for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, SqlError> {
         let statement = self.statement(sql)?;
         let params = bind(&statement, params)?;
@@ -274,7 +285,22 @@ pub(crate) mod testing {
         let mut admin = config.connect(NoTls).expect("the test server answers");
         admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).unwrap();
         config.options(&format!("-c search_path={schema}"));
+        config.application_name(&schema);
         Some(config)
+    }
+
+    /// Ends every connection made from `config` (as a server restart
+    /// would) and waits until they are gone.
+    pub(crate) fn end_connections(config: &postgres::Config) {
+        let name = config.get_application_name().expect("made by `config`").to_owned();
+        let mut admin = config.clone().application_name("killer").connect(NoTls).unwrap();
+        let others = "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1";
+        admin
+            .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", &[&name])
+            .unwrap();
+        while admin.query_one(others, &[&name]).unwrap().get::<_, i64>(0) > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 }
 

@@ -79,6 +79,14 @@ impl Row {
         }
     }
 
+    /// Column `i` as text, or `None` when it is NULL.
+    pub fn optional_text(&self, i: usize) -> Result<Option<&str>, SqlError> {
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+
     /// Column `i` as 0 (false) or anything else (true).
     pub fn bool(&self, i: usize) -> Result<bool, SqlError> {
         self.int(i).map(|n| n != 0)
@@ -114,8 +122,18 @@ impl From<rusqlite::Error> for SqlError {
     }
 }
 
+/// Which database an [`Executor`] runs on, for the rare statement whose
+/// best form differs (a join order SQLite must be told).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
 /// Runs shared statements on one database connection.
 pub trait Executor {
+    fn dialect(&self) -> Dialect;
+
     /// Runs `sql` with `params`; answers how many rows it changed.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, SqlError>;
 
@@ -134,6 +152,10 @@ pub trait Executor {
 /// A SQLite connection (or a transaction on one, through `Deref`):
 /// statements are prepared once per connection and cached.
 impl Executor for rusqlite::Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, SqlError> {
         let changed = self.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params))?;
         Ok(changed as u64)
@@ -210,7 +232,8 @@ mod tests {
         assert!(matches!(error, SqlError::Unique), "{error}");
         let rows = db.query("SELECT id, name, note, id > 0 FROM t", &[]).unwrap();
         assert_eq!((rows[0].int(0).unwrap(), rows[0].text(1).unwrap(), rows[0].bool(3).unwrap()), (1, "a", true));
-        assert_eq!(rows[0].0[2], Value::Null);
+        assert_eq!((rows[0].0[2].clone(), rows[0].optional_text(2).unwrap()), (Value::Null, None));
+        assert_eq!(rows[0].optional_text(1).unwrap(), Some("a"));
         assert!(matches!(rows[0].text(0), Err(SqlError::Type { column: 0, .. })));
     }
 }

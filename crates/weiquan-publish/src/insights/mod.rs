@@ -1,6 +1,7 @@
 //! What consumers search for and where the knowledge base fails them:
-//! searches, opened results and "was this helpful" answers, kept in the
-//! SQLite file beside the staff tables, and the aggregates staff read.
+//! searches, opened results and "was this helpful" answers, kept beside the
+//! staff tables (the SQLite file, or the PostgreSQL server several machines
+//! share: [`crate::db::database`]), and the aggregates staff read.
 //!
 //! Nothing personal is kept. A search row holds the time, the normalised
 //! query, the number of results, the channel (web, API or a kiosk's id), the
@@ -17,22 +18,24 @@
 //!
 //! Recording never slows a search: events go through a bounded channel to a
 //! writer thread that inserts them in batches; when the channel is full the
-//! event is dropped and counted.
+//! event is dropped and counted, as are the events of a batch the database
+//! refused (a server restarting).
 
 pub mod export;
 mod quota;
 pub mod report;
+mod writer;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::path::Path;
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{SyncSender, TrySendError};
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, params};
 
+use crate::db::database::{Database, Fault, OpenError, Target};
+use crate::db::sql::{SqlError, Value};
 use crate::db::{random_hex, stamp};
 
 pub use report::{Filter, Report, Source};
@@ -88,8 +91,6 @@ const MAX_QUERY_CHARS: usize = 100;
 pub const MAX_COMMENT_CHARS: usize = 200;
 /// Events waiting for the writer before new ones are dropped.
 const QUEUE: usize = 10_000;
-/// Events the writer inserts in one transaction at most.
-const BATCH: usize = 500;
 
 /// Where a search came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +143,7 @@ pub struct Feedback {
 }
 
 #[derive(Debug)]
-enum Event {
+pub(super) enum Event {
     Search(Search),
     Open(Open),
     Feedback(Feedback),
@@ -152,12 +153,26 @@ enum Event {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot open the insights tables in {path}: {source}")]
-    Open { path: std::path::PathBuf, source: crate::db::Error },
+    #[error("cannot open the insights tables: {0}")]
+    Open(#[from] OpenError),
     #[error("insights database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] SqlError),
     #[error("cannot start the insights writer: {0}")]
     Writer(std::io::Error),
+}
+
+impl Error {
+    /// Whether the database server could not be reached (it may be asked
+    /// again shortly).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Sql(SqlError::Unavailable(_)))
+    }
+}
+
+impl Fault for Error {
+    fn is_unavailable(&self) -> bool {
+        Error::is_unavailable(self)
+    }
 }
 
 /// What visitors can make the store record.
@@ -183,8 +198,9 @@ impl Default for Limits {
 pub struct Insights {
     sender: SyncSender<Event>,
     /// For reports and purges; the writer thread has its own connection.
-    reader: Mutex<Connection>,
-    dropped: AtomicU64,
+    reader: Database,
+    /// Events not written: the queue was full, or the database refused them.
+    dropped: Arc<AtomicU64>,
     retention_days: u32,
     regions: BTreeSet<String>,
     quota: quota::DailyQuota,
@@ -193,23 +209,24 @@ pub struct Insights {
 }
 
 impl Insights {
-    /// Opens the SQLite file `file` (created when missing) through
-    /// [`crate::db::open`], which migrates it (the insights tables are one of
-    /// its steps), and starts the writer thread.
-    pub fn open(file: &Path, retention_days: u32) -> Result<Insights, Error> {
-        let open = || crate::db::open(file).map_err(|source| Error::Open { path: file.to_path_buf(), source });
-        let writer = open()?;
-        let reader = open()?;
+    /// Opens the database `target` names (a SQLite file is created when
+    /// missing; either is migrated, the insights tables being one of the
+    /// steps), and starts the writer thread on a connection of its own.
+    pub fn open(target: &Target, retention_days: u32) -> Result<Insights, Error> {
+        let writer = Database::open(target)?;
+        let reader = Database::open(target)?;
+        let dropped = Arc::new(AtomicU64::new(0));
         let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
+        let lost = dropped.clone();
         std::thread::Builder::new()
             .name("insights-writer".into())
-            .spawn(move || write_events(writer, receiver))
+            .spawn(move || writer::write_events(&writer, receiver, &lost))
             .map_err(Error::Writer)?;
         let limits = Limits::default();
         Ok(Insights {
             sender,
-            reader: Mutex::new(reader),
-            dropped: AtomicU64::new(0),
+            reader,
+            dropped,
             retention_days,
             regions: limits.regions,
             quota: quota::DailyQuota::new(limits.searches_per_address),
@@ -250,7 +267,8 @@ impl Insights {
         self.send(Event::Feedback(Feedback { comment, ..feedback }));
     }
 
-    /// Events dropped because the writer fell behind.
+    /// Events dropped because the writer fell behind or the database
+    /// refused them.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -277,18 +295,18 @@ impl Insights {
     /// Deletes rows older than the retention period before `now`; returns
     /// how many were deleted.
     pub fn purge(&self, now: DateTime<Utc>) -> Result<usize, Error> {
-        let cutoff = stamp(now - Duration::days(i64::from(self.retention_days)));
-        let conn = self.conn();
+        let cutoff = Value::from(stamp(now - Duration::days(i64::from(self.retention_days))));
         let mut deleted = 0;
         for table in ["searches", "topics", "opens", "feedback"] {
-            deleted += conn.execute(&format!("DELETE FROM {table} WHERE at < ?1"), [&cutoff])?;
+            let sql = format!("DELETE FROM {table} WHERE at < ?1");
+            deleted += self.reader.read(|db| db.execute(&sql, std::slice::from_ref(&cutoff)))?;
         }
-        Ok(deleted)
+        Ok(deleted as usize)
     }
 
     /// The aggregates for `filter`.
     pub fn report(&self, filter: &Filter) -> Result<Report, Error> {
-        report::build(&self.conn(), filter)
+        self.reader.read(|db| report::build(db, filter))
     }
 
     /// Waits until every event sent so far is written (tests read the
@@ -298,10 +316,6 @@ impl Insights {
         if self.sender.send(Event::Flush(done)).is_ok() {
             let _ = written.recv();
         }
-    }
-
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -323,63 +337,10 @@ pub fn is_search_ref(text: &str) -> bool {
     text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn write_events(mut conn: Connection, events: Receiver<Event>) {
-    while let Ok(first) = events.recv() {
-        let mut batch = vec![first];
-        batch.extend(events.try_iter().take(BATCH - 1));
-        if let Err(error) = insert(&mut conn, &batch) {
-            tracing::warn!(%error, events = batch.len(), "cannot record insights");
-        }
-        for event in &batch {
-            if let Event::Flush(done) = event {
-                let _ = done.send(());
-            }
-        }
-    }
-}
-
-fn insert(conn: &mut Connection, batch: &[Event]) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    for event in batch {
-        match event {
-            Event::Search(s) => {
-                let (channel, kiosk) = s.channel.columns();
-                tx.execute(
-                    "INSERT INTO searches (at, query, results, channel, kiosk, region, search_ref) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![stamp(s.at), s.query, s.results as i64, channel, kiosk, s.region, s.search_ref],
-                )?;
-                for topic in &s.topics {
-                    tx.execute(
-                        "INSERT INTO topics (at, search_ref, topic) VALUES (?1, ?2, ?3)",
-                        params![stamp(s.at), s.search_ref, topic],
-                    )?;
-                }
-            }
-            Event::Open(o) => {
-                // One open per recorded search; both lookups are on indexes.
-                tx.execute(
-                    "INSERT INTO opens (at, search_ref, position, doc) SELECT ?1, ?2, ?3, ?4 \
-                     WHERE EXISTS (SELECT 1 FROM searches WHERE search_ref = ?2) \
-                     AND NOT EXISTS (SELECT 1 FROM opens WHERE search_ref = ?2)",
-                    params![stamp(o.at), o.search_ref, o.position, o.doc],
-                )?;
-            }
-            Event::Feedback(f) => {
-                tx.execute(
-                    "INSERT INTO feedback (at, doc, helpful, comment) VALUES (?1, ?2, ?3, ?4)",
-                    params![stamp(f.at), f.doc, f.helpful, f.comment],
-                )?;
-            }
-            Event::Flush(_) => {}
-        }
-    }
-    tx.commit()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::sql::Dialect;
     use chrono::{Datelike, NaiveDate, TimeZone};
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -407,20 +368,34 @@ mod tests {
             .collect()
     }
 
+    /// Runs `test` on insights in a fresh SQLite file, then in a fresh
+    /// PostgreSQL schema ([`crate::db::postgres::testing`]).
+    fn on_both(name: &str, test: impl Fn(&Insights)) {
+        let dir = tempfile::tempdir().unwrap();
+        test(&Insights::open(&Target::File(dir.path().join(crate::db::FILE)), 180).unwrap());
+        if let Some(server) = crate::db::postgres::testing::config(name) {
+            test(&Insights::open(&Target::Server(Box::new(server)), 180).unwrap());
+        }
+    }
+
+    /// The first column of every row of `sql`, as the tests read it back.
+    fn column(insights: &Insights, sql: &str) -> Vec<Value> {
+        let rows = insights.reader.read(|db| db.query(sql, &[])).unwrap();
+        rows.into_iter().map(|row| row.0[0].clone()).collect()
+    }
+
     /// A month of searches: 预付卡 rising, 直播 退款 finding nothing, 网购 退货
     /// answered and opened, 健身卡 from a kiosk in 上海.
-    fn seeded() -> (tempfile::TempDir, Insights) {
-        let dir = tempfile::tempdir().unwrap();
-        let insights = Insights::open(&dir.path().join("weiquan.sqlite3"), 180).unwrap();
+    fn seed(insights: &Insights) {
         // One earlier search a week for four weeks (Beijing days 10-25 to 11-21).
         for day in ["2026-10-26T02:00:00Z", "2026-11-02T02:00:00Z", "2026-11-09T02:00:00Z", "2026-11-16T02:00:00Z"] {
-            search(&insights, day, "預付卡", 12, Channel::Web, 1);
+            search(insights, day, "預付卡", 12, Channel::Web, 1);
         }
         // This week (11-22 to 11-28): 17:00 UTC on 11-21 is 01:00 on 11-22 in Beijing.
-        search(&insights, "2026-11-21T17:00:00Z", "预付卡", 12, Channel::Web, 1);
-        search(&insights, "2026-11-27T03:00:00Z", "  预付卡 ", 12, Channel::Web, 4);
-        search(&insights, "2026-11-26T03:00:00Z", "直播  退款", 0, Channel::Api, 3);
-        let opened = search(&insights, "2026-11-25T03:00:00Z", "网购 退货", 10, Channel::Web, 2);
+        search(insights, "2026-11-21T17:00:00Z", "预付卡", 12, Channel::Web, 1);
+        search(insights, "2026-11-27T03:00:00Z", "  预付卡 ", 12, Channel::Web, 4);
+        search(insights, "2026-11-26T03:00:00Z", "直播  退款", 0, Channel::Api, 3);
+        let opened = search(insights, "2026-11-25T03:00:00Z", "网购 退货", 10, Channel::Web, 2);
         for (search_ref, position) in opened.iter().zip([1, 3]) {
             insights.record_open(Open {
                 at: at("2026-11-25T03:01:00Z"),
@@ -429,9 +404,9 @@ mod tests {
                 doc: "laws/consumer".into(),
             });
         }
-        search(&insights, "2026-11-28T03:00:00Z", "健身卡", 4, Channel::Kiosk("mall-1".into()), 2);
+        search(insights, "2026-11-28T03:00:00Z", "健身卡", 4, Channel::Kiosk("mall-1".into()), 2);
         // Before the range, and old enough to be purged.
-        search(&insights, "2026-03-01T03:00:00Z", "预付卡", 12, Channel::Web, 1);
+        search(insights, "2026-03-01T03:00:00Z", "预付卡", 12, Channel::Web, 1);
         for (helpful, comment) in [(true, ""), (true, "很清楚"), (false, "看不懂")] {
             insights.record_feedback(Feedback {
                 at: at("2026-11-27T03:00:00Z"),
@@ -441,7 +416,6 @@ mod tests {
             });
         }
         insights.flush();
-        (dir, insights)
     }
 
     fn filter(region: Option<&str>) -> Filter {
@@ -456,7 +430,11 @@ mod tests {
 
     #[test]
     fn aggregates_of_a_seeded_month_are_exact() {
-        let (_dir, insights) = seeded();
+        on_both("aggregates_of_a_seeded_month", aggregates_are_exact);
+    }
+
+    fn aggregates_are_exact(insights: &Insights) {
+        seed(insights);
         // People's searches: the website's and the kiosk's, not the API's.
         let report = insights.report(&filter(None)).unwrap();
         let totals = &report.totals;
@@ -504,34 +482,76 @@ mod tests {
 
     #[test]
     fn purge_removes_rows_past_the_retention_period() {
-        let (dir, insights) = seeded();
-        let count = || -> i64 {
-            let conn = Connection::open(dir.path().join("weiquan.sqlite3")).unwrap();
-            conn.query_row("SELECT COUNT(*) FROM searches", [], |row| row.get(0)).unwrap()
-        };
-        assert_eq!(count(), 17);
-        let now = Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 0).unwrap();
-        assert_eq!(
-            insights.purge(now).unwrap(),
-            2,
-            "only the search of 1 March (and its topic) is older than 180 days"
-        );
-        assert_eq!(count(), 16);
-        let later = now + Duration::days(400);
-        insights.purge(later).unwrap();
-        assert_eq!(count(), 0);
+        on_both("purge_removes_rows", |insights| {
+            seed(insights);
+            let count = || column(insights, "SELECT COUNT(*) FROM searches");
+            assert_eq!(count(), [Value::Int(17)]);
+            let now = Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 0).unwrap();
+            assert_eq!(
+                insights.purge(now).unwrap(),
+                2,
+                "only the search of 1 March (and its topic) is older than 180 days"
+            );
+            assert_eq!(count(), [Value::Int(16)]);
+            let later = now + Duration::days(400);
+            insights.purge(later).unwrap();
+            assert_eq!(count(), [Value::Int(0)]);
+        });
+    }
+
+    #[test]
+    fn a_batch_is_written_in_chunks_of_many_rows() {
+        on_both("a_batch_is_written_in_chunks", |insights| {
+            // 101 searches: chunks of 64, 32, 4 and 1; 303 topics.
+            for n in 0..101 {
+                search(insights, "2026-11-27T03:00:00Z", &format!("预付卡 退款 第{n}"), 1, Channel::Web, 1);
+            }
+            insights.flush();
+            assert_eq!(column(insights, "SELECT COUNT(*) FROM searches"), [Value::Int(101)]);
+            assert_eq!(column(insights, "SELECT COUNT(*) FROM topics"), [Value::Int(303)]);
+            let last = column(insights, "SELECT COUNT(*) FROM topics WHERE topic = '第100'");
+            assert_eq!(last, [Value::Int(1)], "the last row of the last chunk");
+            assert_eq!(insights.dropped(), 0);
+        });
+    }
+
+    #[test]
+    fn a_lost_server_connection_loses_no_event() {
+        let Some(server) = crate::db::postgres::testing::config("a_lost_server_connection_loses") else { return };
+        let insights = Insights::open(&Target::Server(Box::new(server.clone())), 180).unwrap();
+        search(&insights, "2026-11-27T03:00:00Z", "预付卡", 1, Channel::Web, 1);
+        insights.flush();
+        crate::db::postgres::testing::end_connections(&server);
+        search(&insights, "2026-11-27T03:00:00Z", "健身卡", 1, Channel::Web, 1);
+        insights.flush();
+        let top: Vec<String> =
+            insights.report(&filter(None)).unwrap().top_queries.into_iter().map(|r| r.query).collect();
+        assert_eq!(top, ["健身卡", "预付卡"], "the writer and the reader connected again");
+        assert_eq!(insights.dropped(), 0);
     }
 
     #[test]
     fn nothing_personal_is_stored() {
-        let (dir, _insights) = seeded();
-        let conn = Connection::open(dir.path().join("weiquan.sqlite3")).unwrap();
-        let columns =
-            |table: &str| crate::db::strings(&conn, &format!("SELECT name FROM pragma_table_info('{table}')"));
-        assert_eq!(columns("searches"), ["id", "at", "query", "results", "channel", "kiosk", "region", "search_ref"]);
-        assert_eq!(columns("topics"), ["id", "at", "search_ref", "topic"]);
-        assert_eq!(columns("opens"), ["id", "at", "search_ref", "position", "doc"]);
-        assert_eq!(columns("feedback"), ["id", "at", "doc", "helpful", "comment"]);
+        on_both("nothing_personal_is_stored", |insights| {
+            let columns = |table: &str| -> Vec<Value> {
+                let sql = match insights.reader.read(|db| Ok::<_, SqlError>(db.dialect())).unwrap() {
+                    Dialect::Sqlite => format!("SELECT name FROM pragma_table_info('{table}')"),
+                    Dialect::Postgres => format!(
+                        "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+                         WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
+                    ),
+                };
+                column(insights, &sql)
+            };
+            let names = |names: &[&str]| -> Vec<Value> { names.iter().map(|name| Value::from(*name)).collect() };
+            assert_eq!(
+                columns("searches"),
+                names(&["id", "at", "query", "results", "channel", "kiosk", "region", "search_ref"])
+            );
+            assert_eq!(columns("topics"), names(&["id", "at", "search_ref", "topic"]));
+            assert_eq!(columns("opens"), names(&["id", "at", "search_ref", "position", "doc"]));
+            assert_eq!(columns("feedback"), names(&["id", "at", "doc", "helpful", "comment"]));
+        });
     }
 
     #[test]

@@ -3,9 +3,9 @@
 
 use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
-use rusqlite::{Connection, params};
 
 use super::Error;
+use crate::db::sql::{Dialect, Executor, Row, Value};
 
 /// Rows in each list at most.
 pub const ROWS: usize = 50;
@@ -157,12 +157,12 @@ pub struct Report {
     pub regions: Vec<String>,
 }
 
-pub(super) fn build(conn: &Connection, filter: &Filter) -> Result<Report, Error> {
+pub(super) fn build(db: &dyn Executor, filter: &Filter) -> Result<Report, Error> {
     // One pass over the searches gives every query's figures; the totals,
     // the top list and the failing list are cut from it.
-    let queries = queries(conn, filter)?;
-    let documents = documents(conn, filter)?;
-    let (helpful, unhelpful) = feedback_totals(conn, filter)?;
+    let queries = queries(db, filter)?;
+    let documents = documents(db, filter)?;
+    let (helpful, unhelpful) = feedback_totals(db, filter)?;
     let totals = Totals {
         searches: queries.iter().map(|q| q.searches).sum(),
         zero_results: queries.iter().map(|q| q.zero_results).sum(),
@@ -182,166 +182,186 @@ pub(super) fn build(conn: &Connection, filter: &Filter) -> Result<Report, Error>
         totals,
         top_queries: queries.into_iter().take(ROWS).collect(),
         failing,
-        rising: rising(conn, filter)?,
+        rising: rising(db, filter)?,
         documents: documents.into_iter().take(ROWS).collect(),
-        channels: channels(conn, filter)?,
-        volume: volume(conn, filter)?,
-        feedback: feedback(conn, filter)?,
-        regions: regions(conn, filter)?,
+        channels: channels(db, filter)?,
+        volume: volume(db, filter)?,
+        feedback: feedback(db, filter)?,
+        regions: regions(db, filter)?,
     })
 }
 
 /// Searches `s` of the dates and region of the filter, from every source:
-/// `?1` and `?2` from [`span`], `?3` region or NULL.
-const IN_RANGE: &str = "s.at >= ?1 AND s.at < ?2 AND (?3 IS NULL OR s.region = ?3)";
-/// Joins start from the searches in the range (found by the `at` index) and
-/// look up their topics or opens by reference; CROSS JOIN keeps SQLite from
-/// scanning the whole other table first.
-const SEARCHES_THEN: &str = "searches s CROSS JOIN";
-/// Whether a result of search `s` was opened.
-const OPENED: &str = "EXISTS (SELECT 1 FROM opens o WHERE o.search_ref = s.search_ref)";
+/// `?1` and `?2` from [`span`], `?3` region or NULL (cast, since PostgreSQL
+/// cannot tell the type of a parameter that is only tested for NULL).
+const IN_RANGE: &str = "s.at >= ?1 AND s.at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR s.region = ?3)";
+/// Whether a result of search `s` was opened, as 1 or 0.
+const OPENED: &str = "CASE WHEN EXISTS (SELECT 1 FROM opens o WHERE o.search_ref = s.search_ref) THEN 1 ELSE 0 END";
 
-fn feedback_totals(conn: &Connection, filter: &Filter) -> Result<(u64, u64), Error> {
-    let (start, end) = span(filter.zone, filter.from, filter.to);
-    Ok(conn.query_row(
-        "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(NOT helpful), 0) FROM feedback WHERE at >= ?1 AND at < ?2",
-        params![start, end],
-        |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
-    )?)
+/// The searches `s` joined to `table`: joins start from the searches in
+/// the range (found by the `at` index) and look up their topics or opens
+/// by reference. SQLite is told so with CROSS JOIN, which keeps it from
+/// scanning the whole other table first; PostgreSQL plans it unaided.
+fn searches_then(db: &dyn Executor, table: &str) -> String {
+    match db.dialect() {
+        Dialect::Sqlite => format!("searches s CROSS JOIN {table}"),
+        Dialect::Postgres => format!("searches s JOIN {table}"),
+    }
+}
+
+/// The parameters of [`IN_RANGE`].
+fn range_params(filter: &Filter, from: NaiveDate, to: NaiveDate) -> [Value; 3] {
+    let (start, end) = span(filter.zone, from, to);
+    [start.into(), end.into(), filter.region.clone().into()]
+}
+
+/// Column `i` as a count.
+fn count(row: &Row, i: usize) -> Result<u64, Error> {
+    Ok(u64::try_from(row.int(i)?).unwrap_or(0))
+}
+
+/// `sum / n`, or 0 when there is nothing to divide.
+fn mean(sum: u64, n: u64) -> f64 {
+    if n == 0 { 0.0 } else { sum as f64 / n as f64 }
+}
+
+fn feedback_totals(db: &dyn Executor, filter: &Filter) -> Result<(u64, u64), Error> {
+    let [start, end, _] = range_params(filter, filter.from, filter.to);
+    let rows = db.query(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(helpful), 0) AS BIGINT) FROM feedback WHERE at >= ?1 AND at < ?2",
+        &[start, end],
+    )?;
+    let (all, helpful) = (count(&rows[0], 0)?, count(&rows[0], 1)?);
+    Ok((helpful, all - helpful))
 }
 
 /// Every query of the filter, most searched first.
-fn queries(conn: &Connection, filter: &Filter) -> Result<Vec<QueryRow>, Error> {
+fn queries(db: &dyn Executor, filter: &Filter) -> Result<Vec<QueryRow>, Error> {
     let in_filter = filter.searches();
     let sql = format!(
-        "SELECT s.query, COUNT(*) AS n, SUM(s.results = 0), SUM({OPENED}), AVG(s.results) \
+        "SELECT s.query, COUNT(*) AS n, SUM(CASE WHEN s.results = 0 THEN 1 ELSE 0 END), SUM({OPENED}), \
+         CAST(SUM(s.results) AS BIGINT) \
          FROM searches s WHERE {in_filter} GROUP BY s.query ORDER BY n DESC, s.query"
     );
-    let mut statement = conn.prepare(&sql)?;
-    let (start, end) = span(filter.zone, filter.from, filter.to);
-    let rows = statement.query_map(params![start, end, filter.region], |row| {
-        Ok(QueryRow {
-            query: row.get(0)?,
-            searches: row.get::<_, i64>(1)? as u64,
-            zero_results: row.get::<_, i64>(2)? as u64,
-            opened: row.get::<_, i64>(3)? as u64,
-            mean_results: row.get(4)?,
+    let rows = db.query(&sql, &range_params(filter, filter.from, filter.to))?;
+    rows.iter()
+        .map(|row| {
+            let searches = count(row, 1)?;
+            Ok(QueryRow {
+                query: row.text(0)?.to_owned(),
+                searches,
+                zero_results: count(row, 2)?,
+                opened: count(row, 3)?,
+                mean_results: mean(count(row, 4)?, searches),
+            })
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        .collect()
 }
 
 /// This week is the 7 days ending with `filter.to`; the four weeks before
 /// it are the baseline. A topic rises when searches about it were at least
 /// two this week and more than in an average earlier week.
-fn rising(conn: &Connection, filter: &Filter) -> Result<Vec<Rising>, Error> {
+fn rising(db: &dyn Executor, filter: &Filter) -> Result<Vec<Rising>, Error> {
     let week_start = filter.to - Duration::days(6);
     let earlier_start = week_start - Duration::days(28);
     let in_filter = filter.searches();
+    let joined = searches_then(db, "topics t ON t.search_ref = s.search_ref");
     let sql = format!(
-        "SELECT t.topic, SUM(s.at >= ?4) AS this_week, SUM(s.at < ?4) AS earlier \
-         FROM {SEARCHES_THEN} topics t ON t.search_ref = s.search_ref WHERE {in_filter} \
-         GROUP BY t.topic HAVING this_week >= 2 AND this_week * 4 > earlier \
-         ORDER BY this_week * 4 - earlier DESC, t.topic LIMIT {ROWS}"
+        "SELECT topic, this_week, earlier FROM ( \
+         SELECT t.topic AS topic, SUM(CASE WHEN s.at >= ?4 THEN 1 ELSE 0 END) AS this_week, \
+         SUM(CASE WHEN s.at < ?4 THEN 1 ELSE 0 END) AS earlier \
+         FROM {joined} WHERE {in_filter} GROUP BY t.topic) AS weeks \
+         WHERE this_week >= 2 AND this_week * 4 > earlier \
+         ORDER BY this_week * 4 - earlier DESC, topic LIMIT {ROWS}"
     );
-    let mut statement = conn.prepare(&sql)?;
-    let rows = statement.query_map(
-        params![
-            start_of(filter.zone, earlier_start),
-            span(filter.zone, filter.from, filter.to).1,
-            filter.region,
-            start_of(filter.zone, week_start)
-        ],
-        |row| {
+    let [start, end, region] = range_params(filter, earlier_start, filter.to);
+    let rows = db.query(&sql, &[start, end, region, start_of(filter.zone, week_start).into()])?;
+    rows.iter()
+        .map(|row| {
             Ok(Rising {
-                topic: row.get(0)?,
-                this_week: row.get::<_, i64>(1)? as u64,
-                earlier_weekly: row.get::<_, i64>(2)? as f64 / 4.0,
+                topic: row.text(0)?.to_owned(),
+                this_week: count(row, 1)?,
+                earlier_weekly: count(row, 2)? as f64 / 4.0,
             })
-        },
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Every opened document of the filter, most opened first.
-fn documents(conn: &Connection, filter: &Filter) -> Result<Vec<DocumentRow>, Error> {
-    let in_filter = filter.searches();
-    let sql = format!(
-        "SELECT o.doc, COUNT(*) AS n, AVG(o.position) FROM {SEARCHES_THEN} opens o ON o.search_ref = s.search_ref \
-         WHERE {in_filter} \
-         GROUP BY o.doc ORDER BY n DESC, o.doc"
-    );
-    let mut statement = conn.prepare(&sql)?;
-    let (start, end) = span(filter.zone, filter.from, filter.to);
-    let rows = statement.query_map(params![start, end, filter.region], |row| {
-        Ok(DocumentRow { doc: row.get(0)?, opens: row.get::<_, i64>(1)? as u64, mean_position: row.get(2)? })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Searches by channel, from every source: the API shows beside the rest.
-fn channels(conn: &Connection, filter: &Filter) -> Result<Vec<ChannelRow>, Error> {
-    let sql = format!(
-        "SELECT s.channel, s.kiosk, COUNT(*) AS n FROM searches s WHERE {IN_RANGE} \
-         GROUP BY s.channel, s.kiosk ORDER BY n DESC, s.channel, s.kiosk"
-    );
-    let mut statement = conn.prepare(&sql)?;
-    let (start, end) = span(filter.zone, filter.from, filter.to);
-    let rows = statement.query_map(params![start, end, filter.region], |row| {
-        Ok(ChannelRow { channel: row.get(0)?, kiosk: row.get(1)?, searches: row.get::<_, i64>(2)? as u64 })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Searches per day: one range count on the `at` index per day, since a
-/// day's bounds in the zone (daylight saving, half-hour offsets) are not
-/// something SQLite's date functions know.
-fn volume(conn: &Connection, filter: &Filter) -> Result<Vec<(NaiveDate, u64)>, Error> {
-    let from = filter.from.max(filter.to - Duration::days(MAX_DAYS - 1));
-    let mut statement = conn.prepare(&format!("SELECT COUNT(*) FROM searches s WHERE {}", filter.searches()))?;
-    from.iter_days()
-        .take_while(|day| *day <= filter.to)
-        .map(|day| {
-            let (start, end) = span(filter.zone, day, day);
-            let count: i64 = statement.query_row(params![start, end, filter.region], |row| row.get(0))?;
-            Ok((day, count as u64))
         })
         .collect()
 }
 
-fn feedback(conn: &Connection, filter: &Filter) -> Result<Vec<FeedbackRow>, Error> {
-    let (start, end) = span(filter.zone, filter.from, filter.to);
-    let mut statement = conn.prepare(&format!(
-        "SELECT doc, SUM(helpful) AS yes, SUM(NOT helpful) AS no FROM feedback WHERE at >= ?1 AND at < ?2 \
-         GROUP BY doc ORDER BY no DESC, yes DESC, doc LIMIT {ROWS}"
-    ))?;
-    let mut rows: Vec<FeedbackRow> = statement
-        .query_map(params![start, end], |row| {
-            Ok(FeedbackRow {
-                doc: row.get(0)?,
-                helpful: row.get::<_, i64>(1)? as u64,
-                unhelpful: row.get::<_, i64>(2)? as u64,
-                comments: Vec::new(),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut comments = conn.prepare(
-        "SELECT at, helpful, comment FROM feedback WHERE doc = ?1 AND comment != '' AND at >= ?2 AND at < ?3 \
-         ORDER BY at DESC, id DESC LIMIT 10",
-    )?;
-    for row in &mut rows {
-        row.comments = comments
-            .query_map(params![row.doc, start, end], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-    }
-    Ok(rows)
+/// Every opened document of the filter, most opened first.
+fn documents(db: &dyn Executor, filter: &Filter) -> Result<Vec<DocumentRow>, Error> {
+    let in_filter = filter.searches();
+    let joined = searches_then(db, "opens o ON o.search_ref = s.search_ref");
+    let sql = format!(
+        "SELECT o.doc, COUNT(*) AS n, CAST(SUM(o.position) AS BIGINT) FROM {joined} WHERE {in_filter} \
+         GROUP BY o.doc ORDER BY n DESC, o.doc"
+    );
+    let rows = db.query(&sql, &range_params(filter, filter.from, filter.to))?;
+    rows.iter()
+        .map(|row| {
+            let opens = count(row, 1)?;
+            Ok(DocumentRow { doc: row.text(0)?.to_owned(), opens, mean_position: mean(count(row, 2)?, opens) })
+        })
+        .collect()
 }
 
-fn regions(conn: &Connection, filter: &Filter) -> Result<Vec<String>, Error> {
-    let (start, end) = span(filter.zone, filter.from, filter.to);
-    let mut statement = conn.prepare(
-        "SELECT DISTINCT region FROM searches WHERE region IS NOT NULL AND at >= ?1 AND at < ?2 ORDER BY region",
+/// Searches by channel, from every source: the API shows beside the rest.
+fn channels(db: &dyn Executor, filter: &Filter) -> Result<Vec<ChannelRow>, Error> {
+    let sql = format!(
+        "SELECT s.channel, s.kiosk, COUNT(*) AS n FROM searches s WHERE {IN_RANGE} \
+         GROUP BY s.channel, s.kiosk ORDER BY n DESC, s.channel, s.kiosk"
+    );
+    let rows = db.query(&sql, &range_params(filter, filter.from, filter.to))?;
+    rows.iter()
+        .map(|row| {
+            let kiosk = row.optional_text(1)?.map(str::to_owned);
+            Ok(ChannelRow { channel: row.text(0)?.to_owned(), kiosk, searches: count(row, 2)? })
+        })
+        .collect()
+}
+
+/// Searches per day: one range count on the `at` index per day, since a
+/// day's bounds in the zone (daylight saving, half-hour offsets) are not
+/// something the databases' date functions are told.
+fn volume(db: &dyn Executor, filter: &Filter) -> Result<Vec<(NaiveDate, u64)>, Error> {
+    let from = filter.from.max(filter.to - Duration::days(MAX_DAYS - 1));
+    let sql = format!("SELECT COUNT(*) FROM searches s WHERE {}", filter.searches());
+    from.iter_days()
+        .take_while(|day| *day <= filter.to)
+        .map(|day| Ok((day, count(&db.query(&sql, &range_params(filter, day, day))?[0], 0)?)))
+        .collect()
+}
+
+fn feedback(db: &dyn Executor, filter: &Filter) -> Result<Vec<FeedbackRow>, Error> {
+    let [start, end, _] = range_params(filter, filter.from, filter.to);
+    let rows = db.query(
+        &format!(
+            "SELECT doc, CAST(SUM(helpful) AS BIGINT) AS yes, CAST(SUM(1 - helpful) AS BIGINT) AS no \
+             FROM feedback WHERE at >= ?1 AND at < ?2 GROUP BY doc ORDER BY no DESC, yes DESC, doc LIMIT {ROWS}"
+        ),
+        &[start.clone(), end.clone()],
     )?;
-    let rows = statement.query_map(params![start, end], |row| row.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.iter()
+        .map(|row| {
+            let doc = row.text(0)?.to_owned();
+            let comments = db
+                .query(
+                    "SELECT at, helpful, comment FROM feedback WHERE doc = ?1 AND comment != '' \
+                     AND at >= ?2 AND at < ?3 ORDER BY at DESC, id DESC LIMIT 10",
+                    &[doc.as_str().into(), start.clone(), end.clone()],
+                )?
+                .iter()
+                .map(|c| Ok((c.text(0)?.to_owned(), c.bool(1)?, c.text(2)?.to_owned())))
+                .collect::<Result<_, Error>>()?;
+            Ok(FeedbackRow { doc, helpful: count(row, 1)?, unhelpful: count(row, 2)?, comments })
+        })
+        .collect()
+}
+
+fn regions(db: &dyn Executor, filter: &Filter) -> Result<Vec<String>, Error> {
+    let [start, end, _] = range_params(filter, filter.from, filter.to);
+    let rows = db.query(
+        "SELECT DISTINCT region FROM searches WHERE region IS NOT NULL AND at >= ?1 AND at < ?2 ORDER BY region",
+        &[start, end],
+    )?;
+    rows.iter().map(|row| Ok(row.text(0)?.to_owned())).collect()
 }

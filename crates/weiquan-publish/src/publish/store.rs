@@ -11,12 +11,12 @@
 //! looked up by that hash. Times are [`crate::db::stamp`]s.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use crate::db;
-use crate::db::postgres::{Heard, Postgres};
+use crate::db::database::{Database, Fault, Target};
+use crate::db::postgres::Heard;
 use crate::db::sql::{Executor, Row, SqlError, Value};
-use rusqlite::{Connection, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use weiquan_core::clock::Clock;
 
@@ -97,6 +97,12 @@ pub enum StoreError {
     Random(String),
 }
 
+impl Fault for StoreError {
+    fn is_unavailable(&self) -> bool {
+        StoreError::is_unavailable(self)
+    }
+}
+
 impl StoreError {
     /// Whether the database server could not be reached: the request may
     /// be tried again shortly (503 with `Retry-After`).
@@ -137,30 +143,14 @@ impl From<db::Error> for StoreError {
     }
 }
 
-/// The staff database. One connection behind a mutex: every call is short,
-/// and password hashing runs outside the lock. Calls block, so async code
-/// should call them from `spawn_blocking`.
+/// The staff database ([`Database`]): calls block, so async code should
+/// call them from `spawn_blocking`. Password hashing runs outside the
+/// database's lock.
 #[derive(Debug)]
 pub struct Store {
     database: Database,
     /// Stamps rows with its time (the system's until [`Store::with_clock`]).
     clock: Clock,
-}
-
-/// Where the store keeps its rows.
-#[derive(Debug)]
-enum Database {
-    /// The file in the data folder.
-    Sqlite(Mutex<Connection>),
-    /// A server.
-    Postgres(Box<Server>),
-}
-
-/// A PostgreSQL server and the connection to it, made again when it was lost.
-#[derive(Debug)]
-struct Server {
-    config: postgres::Config,
-    connection: Mutex<Option<Postgres>>,
 }
 
 impl Store {
@@ -170,24 +160,28 @@ impl Store {
     /// Opens the database file in `dir`, creating both, and migrates it
     /// ([`db::open`]: WAL journal, foreign keys on, busy timeout).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let conn = db::open(&dir.join(Self::FILE))?;
-        Ok(Store { database: Database::Sqlite(Mutex::new(conn)), clock: Clock::default() })
+        Store::at(&Target::File(dir.join(Self::FILE)))
     }
 
     /// Connects to a PostgreSQL server and migrates its schema. Should the
     /// connection be lost later, the next call makes a new one.
     pub fn connect(config: postgres::Config) -> Result<Store, StoreError> {
-        let connection = Postgres::connect(&config)?;
-        let database = Database::Postgres(Box::new(Server { config, connection: Mutex::new(Some(connection)) }));
-        Ok(Store { database, clock: Clock::default() })
+        Ok(Store { database: Database::connect(config)?, clock: Clock::default() })
     }
 
     /// The store the settings name: on the PostgreSQL server of
     /// `database_url` when one is given, else in the SQLite file in `data`.
     pub fn configured(database_url: Option<&str>, data: &Path) -> Result<Store, StoreError> {
-        match database_url {
-            Some(url) => Store::connect(url.parse().map_err(|e| StoreError::DatabaseUrl(format!("{e}")))?),
-            None => Store::open(data),
+        Store::at(&Target::configured(database_url, data).map_err(StoreError::DatabaseUrl)?)
+    }
+
+    /// The store in the database `target` names.
+    pub fn at(target: &Target) -> Result<Store, StoreError> {
+        match target {
+            Target::Server(config) => Store::connect(config.as_ref().clone()),
+            Target::File(path) => {
+                Ok(Store { database: Database::Sqlite(Mutex::new(db::open(path)?)), clock: Clock::default() })
+            }
         }
     }
 
@@ -195,7 +189,7 @@ impl Store {
     /// then the newest version of a document in the store, not the file on
     /// one machine's disk, is the document.
     pub fn is_shared(&self) -> bool {
-        matches!(self.database, Database::Postgres(_))
+        self.database.server().is_some()
     }
 
     /// Hears the documents other machines save ([`Tx::notify_saved`]) on a
@@ -205,10 +199,8 @@ impl Store {
         &self,
         heard: impl Fn(Heard) + Send + 'static,
     ) -> Option<std::io::Result<std::thread::JoinHandle<()>>> {
-        match &self.database {
-            Database::Sqlite(_) => None,
-            Database::Postgres(server) => Some(db::postgres::listen(server.config.clone(), SAVED_CHANNEL, heard)),
-        }
+        let server = self.database.server()?;
+        Some(db::postgres::listen(server.clone(), SAVED_CHANNEL, heard))
     }
 
     /// The same store, stamping rows with `clock`'s time.
@@ -216,59 +208,17 @@ impl Store {
         Store { clock, ..self }
     }
 
-    /// Runs `read` on the database, outside a transaction. On a server, a
-    /// read that meets a lost connection runs once more on a new one: it
-    /// changed nothing, so it is safe to repeat.
+    /// Runs `read` on the database, outside a transaction ([`Database::read`]).
     fn read<T>(&self, read: impl Fn(&dyn Executor) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        match &self.database {
-            Database::Sqlite(conn) => read(&*lock(conn)),
-            Database::Postgres(server) => {
-                let mut connection = lock(&server.connection);
-                match read(live(&mut connection, &server.config)?) {
-                    Err(error) if error.is_unavailable() => {
-                        *connection = None;
-                        read(live(&mut connection, &server.config)?)
-                    }
-                    done => done,
-                }
-            }
-        }
+        self.database.read(read)
     }
 
-    /// Runs `change` in one transaction (taking the write lock at once):
+    /// Runs `change` in one serialised transaction ([`Database::transaction`]):
     /// what it writes, its audit entries included ([`Tx::audit`]), is kept
     /// together when it returns `Ok`, and none of it when it fails.
     pub fn transaction<T, E: From<StoreError>>(&self, change: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        match &self.database {
-            Database::Sqlite(conn) => {
-                let mut conn = lock(conn);
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-                let value = change(&Tx { db: &*tx, clock: &self.clock })?;
-                tx.commit().map_err(StoreError::from)?;
-                Ok(value)
-            }
-            Database::Postgres(server) => {
-                let mut connection = lock(&server.connection);
-                let server = live(&mut connection, &server.config)?;
-                server.transaction(|db| change(&Tx { db, clock: &self.clock })).map_err(StoreError::from)?
-            }
-        }
+        self.database.transaction(true, |db| change(&Tx { db, clock: &self.clock })).map_err(StoreError::from)?
     }
-}
-
-/// A poisoned lock is still usable: a panic cannot leave a half-done write
-/// behind, since an open transaction rolls back when dropped.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The server connection, made again when there is none or it has ended.
-fn live<'a>(connection: &'a mut Option<Postgres>, config: &postgres::Config) -> Result<&'a Postgres, StoreError> {
-    if connection.as_ref().is_none_or(Postgres::is_closed) {
-        *connection = None;
-        *connection = Some(Postgres::connect(config)?);
-    }
-    Ok(connection.as_ref().expect("connected above"))
 }
 
 /// The staff database inside one transaction ([`Store::transaction`]): the
