@@ -52,7 +52,7 @@ pub(super) struct Args {
     /// Archive the first start downloads the official texts from [default: upstream's, pinned].
     #[arg(long, env = "WEIQUAN_CORPUS_URL", value_name = "URL")]
     corpus_url: Option<String>,
-    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `database_url`, `secure_cookies`, `search_rate`, `result_cache_mb`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `trusted_proxies`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
+    /// TOML file with `addr`, `content`, `index`, `static`, `data`, `database_url`, `secure_cookies`, `search_rate`, `result_cache_mb`, `max_connections`, `event_streams`, `event_streams_per_address`, `insights_retention_days`, `insights_regions`, `insights_searches_per_address`, `audit_retention_days`, `trusted_proxies`, `timezone`, `corpus_url`, `offline`, `[kiosks.<id>]` [default: weiquan.toml, if present].
     #[arg(long, env = "WEIQUAN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -137,7 +137,7 @@ pub(super) fn run(args: Args, timezone: Option<chrono_tz::Tz>, corpus: Option<Pa
         let stop = web::stop_signal()?;
         println!("消费维权知识库已启动：http://{}", listener.local_addr()?);
         tokio::spawn(purge_daily(insights, audit, config.audit_retention_days, clock));
-        web::serve(state, listener, stop).await?;
+        web::serve_until(state, listener, config.connections, stop).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

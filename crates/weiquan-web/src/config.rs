@@ -37,6 +37,14 @@ pub struct FileConfig {
     /// and as many of document pages by id; 0 turns both caches off.
     /// Default 32.
     pub result_cache_mb: Option<usize>,
+    /// Connections served at once. Default 1,024.
+    pub max_connections: Option<usize>,
+    /// Event streams (kiosks, open home and warnings pages) held at once,
+    /// at most half of `max_connections`. Default 256.
+    pub event_streams: Option<usize>,
+    /// Event streams one client address may hold (a mall's kiosks behind
+    /// one address). Default 16.
+    pub event_streams_per_address: Option<usize>,
     /// Days searches, opened results and feedback are kept for staff
     /// insights; older rows are deleted at start and daily. Default 180.
     pub insights_retention_days: Option<u32>,
@@ -174,6 +182,8 @@ pub struct ServeConfig {
     pub secure_cookies: bool,
     pub search_rate: u32,
     pub result_cache_mb: usize,
+    /// Connections and event streams held at once.
+    pub connections: crate::ConnectionLimits,
     pub insights_retention_days: u32,
     /// What visitors can make the insights record.
     pub insights_limits: weiquan_publish::insights::Limits,
@@ -189,6 +199,7 @@ impl ServeConfig {
     /// Merges what flags and the environment gave (`flags`: the settings
     /// given, in the file's shape) over the file over the defaults.
     pub fn merge(flags: FileConfig, file: FileConfig) -> ServeConfig {
+        let connections = connection_limits(&flags, &file);
         let kiosks = if flags.kiosks.is_empty() { file.kiosks } else { flags.kiosks };
         let insights_limits = insights_limits(
             flags.insights_regions.or(file.insights_regions),
@@ -205,6 +216,7 @@ impl ServeConfig {
             secure_cookies: flags.secure_cookies || file.secure_cookies,
             search_rate: flags.search_rate.or(file.search_rate).unwrap_or(crate::limit::DEFAULT_SEARCHES_PER_SECOND),
             result_cache_mb: flags.result_cache_mb.or(file.result_cache_mb).unwrap_or(crate::DEFAULT_RESULT_CACHE_MB),
+            connections,
             insights_retention_days: flags
                 .insights_retention_days
                 .or(file.insights_retention_days)
@@ -224,6 +236,20 @@ impl ServeConfig {
                 flags.trusted_proxies
             },
         }
+    }
+}
+
+/// The configured connection and event stream limits over the defaults.
+fn connection_limits(flags: &FileConfig, file: &FileConfig) -> crate::ConnectionLimits {
+    let defaults = crate::ConnectionLimits::default();
+    crate::ConnectionLimits {
+        max_connections: flags.max_connections.or(file.max_connections).unwrap_or(defaults.max_connections),
+        max_event_streams: flags.event_streams.or(file.event_streams).unwrap_or(defaults.max_event_streams),
+        event_streams_per_address: flags
+            .event_streams_per_address
+            .or(file.event_streams_per_address)
+            .unwrap_or(defaults.event_streams_per_address),
+        ..defaults
     }
 }
 
@@ -304,6 +330,23 @@ mod tests {
             ServeConfig::merge(FileConfig::default(), FileConfig::default()).trusted_proxies.is_empty(),
             "no proxy is trusted by default"
         );
+    }
+
+    #[test]
+    fn connection_and_event_stream_limits_are_settings() {
+        let defaults = ServeConfig::merge(FileConfig::default(), FileConfig::default());
+        assert_eq!(defaults.connections, crate::ConnectionLimits::default());
+        let file: FileConfig = toml::from_str(
+            "max_connections = 4096
+event_streams = 1500
+event_streams_per_address = 64",
+        )
+        .unwrap();
+        let limits = ServeConfig::merge(FileConfig::default(), file).connections;
+        let given = (limits.max_connections, limits.max_event_streams, limits.event_streams_per_address);
+        assert_eq!(given, (4096, 1500, 64));
+        assert_eq!(limits.event_stream_lifetime, defaults.connections.event_stream_lifetime);
+        assert!(toml::from_str::<FileConfig>("event_streams = -1").is_err(), "a negative count is an error");
     }
 
     #[test]

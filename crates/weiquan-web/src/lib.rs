@@ -40,7 +40,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
-pub use server::{ConnectionLimits, serve, serve_until, stop_signal};
+pub use server::{ConnectionLimits, serve_until, stop_signal};
 use state::PERMIT_WAIT;
 pub use state::{AppState, Assets, DEFAULT_RESULT_CACHE_MB};
 

@@ -27,7 +27,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// What clients may hold.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// Connections served at once; further clients wait in the listen backlog
     /// until one closes. Default 1,024.
@@ -69,18 +69,8 @@ pub(super) fn event_streams(limits: &ConnectionLimits) -> events::Streams {
     events::Streams::new(max, limits.event_streams_per_address, limits.event_stream_lifetime)
 }
 
-/// Serves on `listener` until `stop` (from [`stop_signal`]) completes, then
-/// finishes the requests in flight.
-pub async fn serve(
-    state: AppState,
-    listener: tokio::net::TcpListener,
-    stop: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    serve_until(state, listener, ConnectionLimits::default(), stop).await
-}
-
-/// Serves on `listener` within `limits` until `shutdown` completes, then
-/// finishes the requests in flight.
+/// Serves on `listener` within `limits` until `shutdown` (for `serve`,
+/// [`stop_signal`]) completes, then finishes the requests in flight.
 pub async fn serve_until(
     state: AppState,
     listener: tokio::net::TcpListener,
