@@ -3,12 +3,16 @@
 
     python3 scripts/insights-scale.py                 # 180 days x 2,000 searches a day
     INSIGHTS_PER_DAY=10000 python3 scripts/insights-scale.py
+    INSIGHTS_DATABASE=postgres://... python3 scripts/insights-scale.py   # an empty database
 
 Builds the release binary, starts `weiquan serve` on the shipped content,
 writes INSIGHTS_PER_DAY searches a day for 180 days (with topics, opened
 results for half of them and some feedback) straight into its SQLite file,
 signs in as an editor and times the insights page, a CSV export and the
 weekly summary (median of 5 each). Needs Python 3 and cargo.
+
+With INSIGHTS_DATABASE (an empty PostgreSQL database), the file is moved
+there with `weiquan db migrate` (timed) and the server runs on it.
 """
 
 import http.cookiejar
@@ -31,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import perf  # noqa: E402  (shared helpers)
 
 PER_DAY = int(os.environ.get("INSIGHTS_PER_DAY", "2000"))
+DATABASE = os.environ.get("INSIGHTS_DATABASE")
 DAYS = 180
 QUERIES = ["预付卡", "预付卡 退款", "健身房 跑路", "网购 退货", "直播 退款", "外卖 食品安全", "快递 丢件",
            "装修 增项", "医美 贷款", "保健品 会销", "二手车 里程", "旅游 强制购物", "机票 退改签", "校外培训 退费"]
@@ -49,17 +54,24 @@ def run(work):
     data = work / "data"
     subprocess.run([perf.WEIQUAN, "user", "--data", str(data), "add", "ed", "--role", "editor"],
                    input="editor-pass1\n", text=True, check=True, stdout=subprocess.DEVNULL)
+    perf.step(f"writing {PER_DAY * DAYS:,} searches")
+    seed(data / "weiquan.sqlite3")
+    database = []
+    if DATABASE:
+        started = time.monotonic()
+        subprocess.run([perf.WEIQUAN, "db", "migrate", "--from", str(data / "weiquan.sqlite3"), "--to", DATABASE],
+                       check=True)
+        print(f"db migrate                       {time.monotonic() - started:7.1f} s")
+        database = ["--database", DATABASE]
     port = perf.free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([perf.WEIQUAN, "serve", "--addr", f"127.0.0.1:{port}", "--content",
                                str(perf.REPO / "content"), "--index", str(work / "index"), "--data", str(data),
-                               "--static", str(perf.REPO / "static")],
+                               "--static", str(perf.REPO / "static"), *database],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while not perf.answered(base + "/api/search?q=" + urllib.parse.quote("预付卡")):
             time.sleep(0.1)
-        perf.step(f"writing {PER_DAY * DAYS:,} searches")
-        seed(data / "weiquan.sqlite3")
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         page = browser.open(base + "/admin/login").read().decode()
         csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)

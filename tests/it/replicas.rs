@@ -12,11 +12,12 @@ use crate::common;
 
 const PASSWORD: &str = "replica-pass-2026";
 
-/// `weiquan user add NAME --role admin` against the server, the password
-/// piped in.
-fn add_admin(url: &str, name: &str) {
+/// `weiquan user add NAME --role admin` against the database `place`
+/// names (`--database URL` or `--data DIR`), the password piped in.
+fn add_admin(place: [&str; 2], name: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_weiquan"))
-        .args(["user", "add", name, "--role", "admin", "--database", url])
+        .args(["user", "add", name, "--role", "admin"])
+        .args(place)
         .env_remove("WEIQUAN_DATA")
         .env_remove("WEIQUAN_DATABASE")
         .stdin(Stdio::piped())
@@ -53,7 +54,7 @@ async fn get(base: &str, path: &str, cookie: &str) -> (reqwest::StatusCode, Stri
 #[tokio::test(flavor = "multi_thread")]
 async fn machines_sharing_a_server_share_accounts_sessions_documents_and_failed_sign_ins() {
     let Some(url) = common::postgres_url("machines_sharing_a_server") else { return };
-    add_admin(&url, "boss");
+    add_admin(["--database", &url], "boss");
     // Each machine has folders of its own: content, index, data.
     let dirs: Vec<tempfile::TempDir> = (0..9).map(|_| tempfile::tempdir().unwrap()).collect();
     let machine = |i: usize| {
@@ -134,4 +135,65 @@ async fn machines_sharing_a_server_share_accounts_sessions_documents_and_failed_
         assert_eq!(sign_in(&a.base, "boss", "not the password").await.0, 401);
     }
     assert_eq!(sign_in(&b.base, "boss", PASSWORD).await.0, 429);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_single_machine_moves_to_the_server_with_its_documents_and_insights() {
+    let Some(url) = common::postgres_url("a_single_machine_moves") else { return };
+    let dirs: Vec<tempfile::TempDir> = (0..7).map(|_| tempfile::tempdir().unwrap()).collect();
+    let folders = |i: usize| (dirs[3 * i].path(), dirs[3 * i + 1].path(), dirs[3 * i + 2].path());
+    for i in 0..2 {
+        common::copy_tree(&common::fixture("content"), folders(i).0);
+    }
+
+    // One machine on its SQLite file, used: a warning published, searches made.
+    let (content, index, data) = folders(0);
+    add_admin(["--data", data.to_str().unwrap()], "boss");
+    let single = common::serve_process(content, index, data, &["--offline"]);
+    let admin = common::signed_in(&single.base, "boss", PASSWORD).await;
+    let (_, secret) = common::create_token(&admin, &single.base, "sync", &["write", "publish"]).await;
+    let client = reqwest::Client::new();
+    let saved = common::save_warning(&client, &single.base, &secret, None, "moved", "迁移测试警示", "").await;
+    assert!(saved.is_some(), "published on the single machine");
+    let searched = client.get(format!("{}/search?q=%E8%BF%81%E7%A7%BB%E6%B5%8B%E8%AF%95", single.base)).send().await;
+    assert_eq!(searched.unwrap().status(), 200);
+    let csv = |base: String| {
+        let admin = admin.clone();
+        async move {
+            let csv = admin.get(format!("{base}/admin/insights.csv?table=top")).send().await.ok()?.text().await.ok()?;
+            csv.contains("迁移测试").then_some(())
+        }
+    };
+    let wait = std::time::Duration::from_secs(10);
+    assert!(common::eventually(wait, || csv(single.base.clone())).await.is_some(), "the search is recorded");
+    single.kill();
+
+    // A copy of its data folder, as an operator would take, moves to the server.
+    let copy = dirs[6].path();
+    common::copy_tree(data, copy);
+    let output = Command::new(env!("CARGO_BIN_EXE_weiquan"))
+        .args(["db", "migrate", "--to", &url, "--from"])
+        .arg(copy.join("weiquan.sqlite3"))
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{printed}{}", String::from_utf8_lossy(&output.stderr));
+    let count = |table: &str| -> usize {
+        let line = printed.lines().find(|line| line.split_whitespace().next() == Some(table)).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    assert_eq!((count("users"), count("api_tokens"), count("versions")), (1, 1, 1), "{printed}");
+    assert!(count("searches") >= 1 && count("audit") >= 3, "{printed}");
+
+    // A replica on the server, with the shipped content only and an empty
+    // index, has the account, the warning and the insights.
+    let (content, index, data) = folders(1);
+    let replica = common::serve_process(content, index, data, &["--offline", "--database", &url]);
+    let admin = common::signed_in(&replica.base, "boss", PASSWORD).await;
+    let found = client
+        .get(format!("{}/api/search?q=%22%E8%BF%81%E7%A7%BB%E6%B5%8B%E8%AF%95%E8%AD%A6%E7%A4%BA%22", replica.base));
+    let body: serde_json::Value = found.send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["total"], 1, "the staff-written warning came with the move: {body}");
+    let csv = admin.get(format!("{}/admin/insights.csv?table=top", replica.base)).send().await.unwrap();
+    assert!(csv.text().await.unwrap().contains("迁移测试"), "the insights came with the move");
 }

@@ -4,7 +4,11 @@
 use std::path::Path;
 
 use super::postgres::Postgres;
-use super::sql::{Executor, SqlError};
+use super::sql::{Executor, SqlError, Value, insert_rows};
+
+/// Rows read from the file at a time (two in the tests, so that their few
+/// rows span several pages).
+const PAGE: usize = if cfg!(test) { 2 } else { 10_000 };
 
 /// The tables copied, parents before children, with their columns. The
 /// sign-in throttle is left behind: it forgets within a day anyway.
@@ -56,11 +60,17 @@ pub fn copy(from: &Path, to: &postgres::Config) -> Result<Vec<(&'static str, usi
         .transaction(true, |db| {
             let mut counts = Vec::new();
             for (table, columns) in TABLES {
-                let rows = source.query(&format!("SELECT {columns} FROM {table}"), &[])?;
-                let places: Vec<String> = (1..=columns.split(',').count()).map(|i| format!("?{i}")).collect();
-                let insert = format!("INSERT INTO {table} ({columns}) VALUES ({})", places.join(", "));
-                for row in &rows {
-                    db.execute(&insert, &row.0)?;
+                // A page at a time, in the file's row order, so that a year
+                // of insights never sits in memory whole.
+                let page = format!("SELECT rowid, {columns} FROM {table} WHERE rowid > ?1 ORDER BY rowid LIMIT {PAGE}");
+                let (mut after, mut copied) = (0, 0);
+                loop {
+                    let rows = source.query(&page, &[after.into()])?;
+                    let Some(last) = rows.last() else { break };
+                    after = last.int(0)?;
+                    let values: Vec<Vec<Value>> = rows.into_iter().map(|row| row.0[1..].to_vec()).collect();
+                    insert_rows(db, table, columns, &values)?;
+                    copied += values.len();
                 }
                 if columns.starts_with("id,") {
                     // Rows added later number on from the copied ones.
@@ -72,7 +82,7 @@ pub fn copy(from: &Path, to: &postgres::Config) -> Result<Vec<(&'static str, usi
                         &[],
                     )?;
                 }
-                counts.push((*table, rows.len()));
+                counts.push((*table, copied));
             }
             Ok::<_, SqlError>(counts)
         })?

@@ -195,8 +195,12 @@ pub(super) fn build(db: &dyn Executor, filter: &Filter) -> Result<Report, Error>
 /// `?1` and `?2` from [`span`], `?3` region or NULL (cast, since PostgreSQL
 /// cannot tell the type of a parameter that is only tested for NULL).
 const IN_RANGE: &str = "s.at >= ?1 AND s.at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR s.region = ?3)";
-/// Whether a result of search `s` was opened, as 1 or 0.
-const OPENED: &str = "CASE WHEN EXISTS (SELECT 1 FROM opens o WHERE o.search_ref = s.search_ref) THEN 1 ELSE 0 END";
+/// Whether a result of search `s` was opened, as 1 or 0. An open comes
+/// after its search, so the opens since the range's start (`?1`) are all
+/// that can match: both databases read them once into a set and look each
+/// search up in it, rather than probe the opens once per search (which made
+/// PostgreSQL's 180-day report 2.0 s instead of 0.4 s).
+const OPENED: &str = "CASE WHEN s.search_ref IN (SELECT o.search_ref FROM opens o WHERE o.at >= ?1) THEN 1 ELSE 0 END";
 
 /// The searches `s` joined to `table`: joins start from the searches in
 /// the range (found by the `at` index) and look up their topics or opens

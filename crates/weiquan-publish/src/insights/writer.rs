@@ -6,7 +6,7 @@ use std::sync::mpsc::Receiver;
 
 use super::Event;
 use crate::db::database::{Database, Fault};
-use crate::db::sql::{Executor, SqlError, Value};
+use crate::db::sql::{Executor, SqlError, insert_rows};
 use crate::db::stamp;
 
 /// Events inserted in one transaction at most.
@@ -89,32 +89,6 @@ fn insert(db: &dyn Executor, batch: &[Event]) -> Result<(), SqlError> {
             }
             Event::Search(_) | Event::Flush(_) => {}
         }
-    }
-    Ok(())
-}
-
-/// Rows one statement inserts at most.
-const ROWS_PER_INSERT: usize = 64;
-
-/// Inserts `rows` (each with a value per column of `columns`) into `table`,
-/// many a statement: a server is a round trip away, and one statement a row
-/// would let a busy machine's writer fall behind. Chunks hold 64 rows, then
-/// 32, 16 … 1, so only seven statements are ever prepared per table.
-fn insert_rows(db: &dyn Executor, table: &str, columns: &str, rows: &[Vec<Value>]) -> Result<(), SqlError> {
-    let width = columns.split(',').count();
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let size = if rest.len() >= ROWS_PER_INSERT { ROWS_PER_INSERT } else { 1 << rest.len().ilog2() };
-        let (chunk, after) = rest.split_at(size);
-        let tuples: Vec<String> = (0..size)
-            .map(|row| {
-                let places: Vec<String> = (1..=width).map(|column| format!("?{}", row * width + column)).collect();
-                format!("({})", places.join(", "))
-            })
-            .collect();
-        let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", tuples.join(", "));
-        db.execute(&sql, &chunk.concat())?;
-        rest = after;
     }
     Ok(())
 }
