@@ -37,8 +37,8 @@ pub struct FileConfig {
     /// and as many of document pages by id; 0 turns both caches off.
     /// Default 32.
     pub result_cache_mb: Option<usize>,
-    /// Connections served at once. Default 1,024.
-    pub max_connections: Option<usize>,
+    /// Connections served at once (at least 1). Default 1,024.
+    pub max_connections: Option<std::num::NonZeroU32>,
     /// Event streams (kiosks, open home and warnings pages) held at once,
     /// at most half of `max_connections`. Default 256.
     pub event_streams: Option<usize>,
@@ -243,7 +243,10 @@ impl ServeConfig {
 fn connection_limits(flags: &FileConfig, file: &FileConfig) -> crate::ConnectionLimits {
     let defaults = crate::ConnectionLimits::default();
     crate::ConnectionLimits {
-        max_connections: flags.max_connections.or(file.max_connections).unwrap_or(defaults.max_connections),
+        max_connections: flags
+            .max_connections
+            .or(file.max_connections)
+            .map_or(defaults.max_connections, |n| n.get() as usize),
         max_event_streams: flags.event_streams.or(file.event_streams).unwrap_or(defaults.max_event_streams),
         event_streams_per_address: flags
             .event_streams_per_address
@@ -347,6 +350,8 @@ event_streams_per_address = 64",
         assert_eq!(given, (4096, 1500, 64));
         assert_eq!(limits.event_stream_lifetime, defaults.connections.event_stream_lifetime);
         assert!(toml::from_str::<FileConfig>("event_streams = -1").is_err(), "a negative count is an error");
+        let none = toml::from_str::<FileConfig>("max_connections = 0").unwrap_err();
+        assert!(none.message().contains("nonzero"), "a server that takes no connection is refused: {none}");
     }
 
     #[test]

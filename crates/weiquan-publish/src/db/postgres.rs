@@ -49,7 +49,7 @@ impl std::fmt::Debug for Postgres {
 impl Postgres {
     /// Connects to `config` and migrates the schema it points at.
     pub fn connect(config: &postgres::Config) -> Result<Postgres, SqlError> {
-        let mut client = config.connect(NoTls).map_err(sql_error)?;
+        let mut client = open(config).map_err(sql_error)?;
         migrate(&mut client)?;
         Ok(Postgres { client: RefCell::new(client), prepared: RefCell::default() })
     }
@@ -101,6 +101,20 @@ impl Postgres {
         self.prepared.borrow_mut().insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
+}
+
+/// How long making a connection may take when the URL does not say
+/// (`connect_timeout`): without a bound, a server whose network went dark
+/// would hold a request, or the insights writer, for minutes.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A new connection to `config`, within [`CONNECT_TIMEOUT`] unless the URL
+/// sets its own.
+fn open(config: &postgres::Config) -> Result<Client, postgres::Error> {
+    if config.get_connect_timeout().is_some() {
+        return config.connect(NoTls);
+    }
+    config.clone().connect_timeout(CONNECT_TIMEOUT).connect(NoTls)
 }
 
 /// Runs the steps the schema has not had yet.
@@ -176,7 +190,7 @@ pub fn listen(
 
 /// One connection's listening, until it fails.
 fn listen_once(config: &postgres::Config, channel: &str, heard: &impl Fn(Heard)) -> Result<(), postgres::Error> {
-    let mut client = config.connect(NoTls)?;
+    let mut client = open(config)?;
     client.batch_execute(&format!("LISTEN {channel}"))?;
     heard(Heard::Listening);
     loop {

@@ -55,7 +55,14 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     /// A shared statement ([`db::sql`]) failed.
     #[error("staff database error: {0}. If this repeats, check the database and restore it from a backup")]
-    Sql(#[from] db::sql::SqlError),
+    Sql(#[source] db::sql::SqlError),
+    /// The database server cannot be reached: nothing was changed, and the
+    /// request may be tried again shortly.
+    #[error(
+        "the staff database server cannot be reached ({0}): check that PostgreSQL is running and that this \
+         machine reaches it at the configured address, then try again"
+    )]
+    Unavailable(String),
     /// A stored value cannot be read back.
     #[error("the staff database holds an unreadable value ({0}): restore the database from a backup")]
     Corrupt(String),
@@ -107,7 +114,7 @@ impl StoreError {
     /// Whether the database server could not be reached: the request may
     /// be tried again shortly (503 with `Retry-After`).
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Sql(SqlError::Unavailable(_)))
+        matches!(self, StoreError::Unavailable(_))
     }
 
     /// For a request refused because of what was asked (a bad name, a weak
@@ -130,6 +137,15 @@ impl StoreError {
             StoreError::NoScopes => "接口令牌至少需要一项权限".to_owned(),
             _ => return None,
         })
+    }
+}
+
+impl From<SqlError> for StoreError {
+    fn from(error: SqlError) -> StoreError {
+        match error {
+            SqlError::Unavailable(reason) => StoreError::Unavailable(reason),
+            other => StoreError::Sql(other),
+        }
     }
 }
 
@@ -383,6 +399,15 @@ mod tests {
         assert!(!dir.path().join(Store::FILE).exists(), "no file is made in its place");
         Store::configured(None, dir.path()).unwrap();
         assert!(dir.path().join(Store::FILE).is_file());
+    }
+
+    #[test]
+    fn a_server_that_cannot_be_reached_is_unavailable_not_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = Store::configured(Some("postgres://weiquan@127.0.0.1:1/weiquan"), dir.path()).unwrap_err();
+        assert!(error.is_unavailable(), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("cannot be reached") && !message.contains("backup"), "{message}");
     }
 
     #[test]
