@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
 use super::Event;
 use crate::db::database::{Database, Fault};
@@ -12,19 +13,34 @@ use crate::db::stamp;
 /// Events inserted in one transaction at most.
 const BATCH: usize = 500;
 
+/// Times a batch is tried again while the server cannot be reached, and
+/// the pause before each: a server restart takes a second or two, and the
+/// queue holds the events that arrive meanwhile.
+const RETRIES: u32 = 5;
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
 /// Writes the events in batches, one transaction each, until every sender
-/// is gone. A batch that meets a lost server connection is written once
-/// more on a new one (its transaction was undone); a batch the database
-/// still refuses is counted in `dropped`.
+/// is gone. A batch that meets a lost server connection is written again
+/// on a new one (its transaction was undone): at once, then up to
+/// [`RETRIES`] times [`RETRY_AFTER`] apart. A batch the database still
+/// refuses is counted in `dropped`.
 pub(super) fn write_events(database: &Database, events: Receiver<Event>, dropped: &AtomicU64) {
     while let Ok(first) = events.recv() {
         let mut batch = vec![first];
         batch.extend(events.try_iter().take(BATCH - 1));
         let write = || database.transaction(false, |db| insert(db, &batch)).and_then(|done| done);
-        let written = match write() {
-            Err(error) if error.is_unavailable() => write(),
-            done => done,
-        };
+        let mut written = write();
+        for attempt in 0..=RETRIES {
+            match &written {
+                Err(error) if error.is_unavailable() => {
+                    if attempt > 0 {
+                        std::thread::sleep(RETRY_AFTER);
+                    }
+                    written = write();
+                }
+                _ => break,
+            }
+        }
         if let Err(error) = written {
             let lost = batch.iter().filter(|event| !matches!(event, Event::Flush(_))).count();
             dropped.fetch_add(lost as u64, Ordering::Relaxed);
