@@ -149,7 +149,7 @@ pub(super) fn record_open(state: &AppState, opened: &DocumentVisit, doc: &str) {
 pub(super) fn metrics(state: &AppState) -> String {
     let Some(recording) = &state.recording else { return String::new() };
     format!(
-        "# HELP weiquan_insights_dropped_total Insights events dropped because the writer fell behind.\n\
+        "# HELP weiquan_insights_dropped_total Insights events dropped because the writer fell behind or the database could not be reached.\n\
          # TYPE weiquan_insights_dropped_total counter\nweiquan_insights_dropped_total {}\n\
          # HELP weiquan_insights_capped_total Searches not recorded because their address reached the daily cap.\n\
          # TYPE weiquan_insights_capped_total counter\nweiquan_insights_capped_total {}\n",
