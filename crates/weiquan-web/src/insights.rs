@@ -26,6 +26,7 @@ use super::views::encode;
 use super::{AppState, charts};
 use weiquan_core::clock::Clock;
 use weiquan_core::search::SearchResults;
+use weiquan_publish::db::database::Fault;
 use weiquan_publish::insights::export::{table_csv, weekly_summary};
 use weiquan_publish::insights::report::{FeedbackRow, QueryRow};
 use weiquan_publish::insights::{Channel, Feedback, Filter, Insights, MAX_COMMENT_CHARS, Open, Report, Search, Source};

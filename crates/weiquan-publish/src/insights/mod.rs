@@ -161,17 +161,11 @@ pub enum Error {
     Writer(std::io::Error),
 }
 
-impl Error {
+impl Fault for Error {
     /// Whether the database server could not be reached (it may be asked
     /// again shortly).
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, Error::Sql(SqlError::Unavailable(_)))
-    }
-}
-
-impl Fault for Error {
     fn is_unavailable(&self) -> bool {
-        Error::is_unavailable(self)
+        matches!(self, Error::Sql(SqlError::Unavailable(_)))
     }
 }
 

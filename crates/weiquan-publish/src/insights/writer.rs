@@ -13,33 +13,36 @@ use crate::db::stamp;
 /// Events inserted in one transaction at most.
 const BATCH: usize = 500;
 
-/// Times a batch is tried again while the server cannot be reached, and
-/// the pause before each: a server restart takes a second or two, and the
-/// queue holds the events that arrive meanwhile.
-const RETRIES: u32 = 5;
-const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// The pauses before each new try of a batch while the server cannot be
+/// reached: at once (the connection was lost, the server is there), then
+/// five times a second apart, since a restart takes a second or two and
+/// the queue holds the events that arrive meanwhile.
+const RETRY_PAUSES: [Duration; 6] = [
+    Duration::ZERO,
+    Duration::from_secs(1),
+    Duration::from_secs(1),
+    Duration::from_secs(1),
+    Duration::from_secs(1),
+    Duration::from_secs(1),
+];
 
 /// Writes the events in batches, one transaction each, until every sender
 /// is gone. A batch that meets a lost server connection is written again
-/// on a new one (its transaction was undone): at once, then up to
-/// [`RETRIES`] times [`RETRY_AFTER`] apart. A batch the database still
-/// refuses is counted in `dropped`.
+/// on a new one (its transaction was undone), after each of
+/// [`RETRY_PAUSES`]. A batch the database still refuses is counted in
+/// `dropped`.
 pub(super) fn write_events(database: &Database, events: Receiver<Event>, dropped: &AtomicU64) {
     while let Ok(first) = events.recv() {
         let mut batch = vec![first];
         batch.extend(events.try_iter().take(BATCH - 1));
         let write = || database.transaction(false, |db| insert(db, &batch)).and_then(|done| done);
         let mut written = write();
-        for attempt in 0..=RETRIES {
-            match &written {
-                Err(error) if error.is_unavailable() => {
-                    if attempt > 0 {
-                        std::thread::sleep(RETRY_AFTER);
-                    }
-                    written = write();
-                }
-                _ => break,
+        for pause in RETRY_PAUSES {
+            if !matches!(&written, Err(error) if error.is_unavailable()) {
+                break;
             }
+            std::thread::sleep(pause);
+            written = write();
         }
         if let Err(error) = written {
             let lost = batch.iter().filter(|event| !matches!(event, Event::Flush(_))).count();
@@ -59,8 +62,9 @@ fn insert(db: &dyn Executor, batch: &[Event]) -> Result<(), SqlError> {
     for event in batch {
         if let Event::Search(s) = event {
             let (channel, kiosk) = s.channel.columns();
+            let at = stamp(s.at);
             searches.push(vec![
-                stamp(s.at).into(),
+                at.as_str().into(),
                 s.query.as_str().into(),
                 (s.results as i64).into(),
                 channel.into(),
@@ -71,7 +75,7 @@ fn insert(db: &dyn Executor, batch: &[Event]) -> Result<(), SqlError> {
             topics.extend(
                 s.topics
                     .iter()
-                    .map(|topic| vec![stamp(s.at).into(), s.search_ref.as_str().into(), topic.as_str().into()]),
+                    .map(|topic| vec![at.as_str().into(), s.search_ref.as_str().into(), topic.as_str().into()]),
             );
         }
     }

@@ -11,10 +11,9 @@
 //! looked up by that hash. Times are [`crate::db::stamp`]s.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use crate::db;
-use crate::db::database::{Database, Fault, Target};
+use crate::db::database::{Database, Fault, OpenError, Target};
 use crate::db::postgres::Heard;
 use crate::db::sql::{Executor, Row, SqlError, Value};
 use sha2::{Digest, Sha256};
@@ -105,18 +104,14 @@ pub enum StoreError {
 }
 
 impl Fault for StoreError {
+    /// Whether the database server could not be reached: the request may
+    /// be tried again shortly (503 with `Retry-After`).
     fn is_unavailable(&self) -> bool {
-        StoreError::is_unavailable(self)
+        matches!(self, StoreError::Unavailable(_))
     }
 }
 
 impl StoreError {
-    /// Whether the database server could not be reached: the request may
-    /// be tried again shortly (503 with `Retry-After`).
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_))
-    }
-
     /// For a request refused because of what was asked (a bad name, a weak
     /// password, an unknown user …): the reason in Chinese, for staff.
     /// `None` for faults of the database or the system, which are logged
@@ -145,6 +140,15 @@ impl From<SqlError> for StoreError {
         match error {
             SqlError::Unavailable(reason) => StoreError::Unavailable(reason),
             other => StoreError::Sql(other),
+        }
+    }
+}
+
+impl From<OpenError> for StoreError {
+    fn from(error: OpenError) -> StoreError {
+        match error {
+            OpenError::File(error) => error.into(),
+            OpenError::Server(error) => error.into(),
         }
     }
 }
@@ -193,12 +197,7 @@ impl Store {
 
     /// The store in the database `target` names.
     pub fn at(target: &Target) -> Result<Store, StoreError> {
-        match target {
-            Target::Server(config) => Store::connect(config.as_ref().clone()),
-            Target::File(path) => {
-                Ok(Store { database: Database::Sqlite(Mutex::new(db::open(path)?)), clock: Clock::default() })
-            }
-        }
+        Ok(Store { database: Database::open(target)?, clock: Clock::default() })
     }
 
     /// Whether other machines may share the database (a PostgreSQL server):

@@ -12,6 +12,7 @@ use super::{AdminError, blocking};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, WebError};
 use weiquan_core::content::{FrontMatter, Kind};
+use weiquan_publish::db::database::Fault;
 use weiquan_publish::publish::{Action, Actor, Edit, PublishError, Publisher, Saved};
 
 /// A warning sent by another system: `{"id"?, "base"?, "action", "publish_at"?, "slug"?, "meta": {front matter}, "body"}`.

@@ -32,6 +32,7 @@ pub(super) use api::{__path_api_save, SavedWarning, api_save};
 
 use super::error::WebError;
 use super::{AppState, Assets};
+use weiquan_publish::db::database::Fault;
 use weiquan_publish::publish::{self, PublishError, Publisher, Session};
 
 /// The session cookie.
