@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use pinyin::ToPinyinMulti;
 use serde::{Deserialize, Serialize};
 
 use crate::content::citations::law_key;
@@ -60,21 +61,25 @@ pub struct Catalog {
     /// see [`title_priority`].
     #[serde(default)]
     priorities: Vec<u8>,
-    /// Each entry normalised, and the pinyin readings of its characters,
-    /// made on load.
+    /// Each entry normalised, and the characters that have pinyin
+    /// readings, made on load.
     #[serde(skip)]
     prepared: Vec<Prepared>,
     /// For each letter a to z, the (entry, character) places whose reading
     /// starts with it: where a spelling inside an entry can begin.
     #[serde(skip)]
-    starts_by_letter: Vec<Vec<(usize, usize)>>,
+    /// Entry and character as `u32`: half the memory of `usize` pairs.
+    starts_by_letter: Vec<Vec<(u32, u32)>>,
 }
 
 /// An entry made ready for matching.
 #[derive(Debug, Clone)]
 struct Prepared {
     text: String,
-    readings: Vec<Vec<Reading>>,
+    /// The characters that have pinyin readings, in order. Their readings
+    /// are read from the pinyin crate's static tables when matching: kept
+    /// per character, they were 20 MB of the server's memory.
+    spelled: Vec<char>,
     /// Whether the text has Latin letters, which typed letters can match as
     /// they are.
     has_latin: bool,
@@ -86,19 +91,17 @@ struct Prepared {
 impl Prepared {
     fn new(text: &str) -> Prepared {
         let text = normalize(text);
-        let readings = readings(&text);
-        let initials = readings
-            .iter()
-            .map(|options| options.iter().map(|(full, _)| letter_bit(full)).fold(0, |a, b| a | b))
-            .collect();
+        let spelled: Vec<char> = text.chars().filter(|c| c.to_pinyin_multi().is_some()).collect();
+        let initials =
+            spelled.iter().map(|&c| readings(c).map(|(full, _)| letter_bit(full)).fold(0, |a, b| a | b)).collect();
         let has_latin = text.bytes().any(|b| b.is_ascii_alphabetic());
-        Prepared { text, readings, initials, has_latin }
+        Prepared { text, spelled, initials, has_latin }
     }
 
     /// Whether `typed` spells the characters from `start` on.
     fn spells(&self, start: usize, typed: &str) -> bool {
         self.initials.get(start).is_some_and(|&bits| bits & letter_bit(typed) != 0)
-            && spells(&self.readings, start, typed, true)
+            && spells(&self.spelled, start, typed, true)
     }
 }
 
@@ -110,20 +113,11 @@ fn letter_bit(text: &str) -> u32 {
     }
 }
 
-/// The pinyin readings (without tones) and their initials of each character
-/// of the normalised `text` that has any (预付卡 → [yu], [fu], [ka, qia]). A
-/// polyphonic character keeps every reading, so the right one is always there.
-fn readings(text: &str) -> Vec<Vec<Reading>> {
-    use pinyin::ToPinyinMulti;
-    text.chars()
-        .filter_map(|c| c.to_pinyin_multi())
-        .map(|multi| {
-            let mut readings: Vec<Reading> =
-                (0..multi.count()).filter_map(|i| multi.get_opt(i)).map(|p| (p.plain(), p.first_letter())).collect();
-            readings.dedup();
-            readings
-        })
-        .collect()
+/// The pinyin readings (without tones) and their initials of a character
+/// (卡 → ka, qia; none for a character without readings). A polyphonic
+/// character gives every reading, so the right one is always there.
+fn readings(c: char) -> impl Iterator<Item = Reading> {
+    c.to_pinyin_multi().into_iter().flatten().map(|p| (p.plain(), p.first_letter()))
 }
 
 /// A reading in full and its initial.
@@ -133,13 +127,13 @@ type Reading = (&'static str, &'static str);
 /// pinyin (yufuka, or yuf while typing) or all by initials (yfk).
 /// Initials only count from `start` with `by_initials`: three letters spell
 /// some run of characters inside almost any long sentence.
-fn spells(readings: &[Vec<Reading>], start: usize, typed: &str, by_initials: bool) -> bool {
-    fn walk(readings: &[Vec<Reading>], rest: &str, initials: bool) -> bool {
+fn spells(spelled: &[char], start: usize, typed: &str, by_initials: bool) -> bool {
+    fn walk(spelled: &[char], rest: &str, initials: bool) -> bool {
         if rest.is_empty() {
             return true;
         }
-        let Some((options, next)) = readings.split_first() else { return false };
-        options.iter().any(|&(full, initial)| {
+        let Some((&c, next)) = spelled.split_first() else { return false };
+        readings(c).any(|(full, initial)| {
             let part = if initials { initial } else { full };
             match rest.strip_prefix(part) {
                 Some(after) => walk(next, after, initials),
@@ -148,7 +142,7 @@ fn spells(readings: &[Vec<Reading>], start: usize, typed: &str, by_initials: boo
             }
         })
     }
-    let from = &readings[start..];
+    let from = &spelled[start..];
     walk(from, typed, false) || by_initials && walk(from, typed, true)
 }
 
@@ -223,7 +217,7 @@ impl Catalog {
                         .iter()
                         .enumerate()
                         .filter(move |(_, bits)| *bits & (1 << letter) != 0)
-                        .map(move |(c, _)| (entry, c))
+                        .map(move |(c, _)| (entry as u32, c as u32))
                 });
                 places.collect()
             })
@@ -246,10 +240,11 @@ impl Catalog {
         if latin && typed.len() >= 3 {
             let letter = usize::from(typed.as_bytes()[0] - b'a');
             for &(entry, start) in self.starts_by_letter.get(letter).into_iter().flatten() {
-                let prepared = &self.prepared[entry];
                 // By initials only inside a short entry (a title or a tag), not a question.
-                let by_initials = prepared.readings.len() <= MAX_SPELLED_BY_INITIALS;
-                if start > 0 && !spelled_inside[entry] && spells(&prepared.readings, start, &typed, by_initials) {
+                let (entry, start) = (entry as usize, start as usize);
+                let prepared = &self.prepared[entry];
+                let by_initials = prepared.spelled.len() <= MAX_SPELLED_BY_INITIALS;
+                if start > 0 && !spelled_inside[entry] && spells(&prepared.spelled, start, &typed, by_initials) {
                     spelled_inside[entry] = true;
                 }
             }
