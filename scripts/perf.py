@@ -23,6 +23,9 @@ then over the LawRefBook corpus plus a copy of `content/`:
 - the limit for HTTP: an axum endpoint that does no work and answers with a
   body the size of the mean search answer, at the same concurrency
   (information, not the search target);
+- the worst cases on the idle server, result cache off: a query that
+  matches almost every unit, and sixteen common words; median and slowest
+  of 21 requests over one connection;
 - the serving process's peak RSS after all of that;
 - a changed file in content/ searchable: median and worst of 20.
 
@@ -31,6 +34,7 @@ target/perf/results.json (under $CARGO_TARGET_DIR when set). Needs wrk (`apt-get
 cargo. Figures are for comparison on one machine, not pass/fail tests.
 """
 
+import http.client
 import json
 import os
 import shutil
@@ -56,6 +60,10 @@ LIMITS = TARGET / "release/limits"
 MIX_LUA = REPO / "scripts/perf/mix.lua"
 
 # Typed on the kiosk keyboard or into the search box, letter by letter.
+# Queries that match almost every unit: issue 19's worst cases.
+WORST_CASES = {"中华人民共和国": "worst case 中华人民共和国",
+               "的 是 在 有 和 了 人 法 条 规定 应当 国家 可以 进行 工作 管理": "worst case, 16 common words"}
+
 SUGGEST_INPUTS = ["y", "yf", "yfk", "yufu", "yufuka", "t", "th", "tuihuo", "xfz", "xiaofei", "jsf", "jianshen",
                   "q", "qt", "qtwly", "zb", "zhibo", "yl", "ylmr", "12315"]
 
@@ -152,6 +160,18 @@ def measure(work):
     server = subprocess.Popen([WEIQUAN, "serve", "--addr", f"127.0.0.1:{port}", *roots, "--index", str(index),
                                "--data", str(data), "--search-rate", "0", "--result-cache-mb", "0"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not answered(f"http://127.0.0.1:{port}" + first):
+            time.sleep(0.01)
+        step("worst cases, result cache off")
+        for query, name in WORST_CASES.items():
+            times = request_times(port, "/api/search?q=" + urllib.parse.quote(query), 21)
+            median = statistics.median(times)
+            rows += [row(f"{name}, median", median, "ms", target="≤ 20", ok=median <= 20),
+                     row(f"{name}, slowest", max(times), "ms")]
+    except BaseException:
+        server.terminate()
+        raise
     loads.update(load_at(server, port, first, distinct_paths, "distinct", work))
 
     step("limit: plain tantivy over the same units, the same distinct questions")
@@ -223,6 +243,23 @@ def load_at(server, port, first, paths, name, work):
     finally:
         server.terminate()
         server.wait()
+
+
+def request_times(port, path, count):
+    """Milliseconds each of `count` requests for `path` took over one
+    kept-alive connection, after one that is not counted."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    for _ in range(count + 1):
+        started = time.perf_counter()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            sys.exit(f"perf: {path} answered {response.status}")
+        times.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    return times[1:]
 
 
 def row(name, value, unit, limit=None, limit_name="", target="", ratio=None, ok=None):

@@ -321,6 +321,9 @@ pub struct Engine {
     /// How many units hold each term searched, for the current view of
     /// the index.
     term_counts: Arc<counts::TermCounts>,
+    /// The first passes running now, which decides whether one may use
+    /// several cores.
+    running: rank::first_pass::Running,
     /// The glossary whose terms document pages mark.
     glossary: content::glossary::Glossary,
     /// What each reindex changed, for caches of pages.
@@ -391,6 +394,7 @@ impl Engine {
             suggestions: Mutex::new(lru::LruCache::new(SUGGESTIONS_KEPT)),
             clock,
             term_counts: Arc::default(),
+            running: rank::first_pass::Running::default(),
             changes: changes::Changes::default(),
         };
         engine.refresh_scheduled()?;

@@ -144,7 +144,9 @@ impl Engine {
         // The best units, and the best that bind everywhere, from one pass.
         let pass = FirstPass { limit: CANDIDATES.max(phases.want), national: CANDIDATES, segments: &self.segments };
         let counted = self.term_counts.of(searcher);
-        let Found { top, national, documents, count: total } = counted.search(phases.query, &pass)?;
+        let running = self.running.enter();
+        let Found { top, national, documents, count: total } = pass.run(&counted, phases.query, running.ranges)?;
+        drop(running);
         let best: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
         let view = self.segments.view(searcher);
         let facets = facets::of_units(&view.facets(), &best, total);
