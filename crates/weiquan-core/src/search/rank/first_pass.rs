@@ -154,28 +154,32 @@ impl FirstPass<'_> {
                 parts.push((ordinal as SegmentOrdinal, reader, bound(part)..bound(part + 1), scorer.take()));
             }
         }
-        let fruits = parts
-            .into_par_iter()
-            .map(|(ordinal, reader, range, scorer)| {
-                let mut scorer = match scorer {
-                    Some(scorer) => scorer,
-                    None => weight.scorer(reader, 1.0)?,
-                };
-                let mut pass = self.for_segment(ordinal, reader)?;
-                let alive = reader.alive_bitset();
-                let mut doc = scorer.doc();
-                if doc < range.start {
-                    doc = scorer.seek(range.start);
+        let read = |(ordinal, reader, range, scorer): Part<'_>| -> tantivy::Result<Found> {
+            let mut scorer = match scorer {
+                Some(scorer) => scorer,
+                None => weight.scorer(reader, 1.0)?,
+            };
+            let mut pass = self.for_segment(ordinal, reader)?;
+            let alive = reader.alive_bitset();
+            let mut doc = scorer.doc();
+            if doc < range.start {
+                doc = scorer.seek(range.start);
+            }
+            while doc < range.end {
+                if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                    pass.collect(doc, scorer.score());
                 }
-                while doc < range.end {
-                    if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                        pass.collect(doc, scorer.score());
-                    }
-                    doc = scorer.advance();
-                }
-                Ok(pass.harvest())
-            })
-            .collect::<tantivy::Result<Vec<Found>>>()?;
+                doc = scorer.advance();
+            }
+            Ok(pass.harvest())
+        };
+        // No segment cut: its scorers are open, and another thread would
+        // only add the hand-over.
+        let fruits = if parts.len() > counted.searcher().segment_readers().len() {
+            parts.into_par_iter().map(read).collect::<tantivy::Result<Vec<Found>>>()?
+        } else {
+            parts.into_iter().map(read).collect::<tantivy::Result<Vec<Found>>>()?
+        };
         self.merge_fruits(fruits)
     }
 }
