@@ -96,9 +96,10 @@ impl Collector for FirstPass<'_> {
     }
 }
 
-/// A segment is read in ranges only when some clause of the query matches
-/// at least this many of its units per range: for less, handing a range to
-/// another thread and opening its scorers costs about what it saves.
+/// A segment is cut into ranges only so that some clause of the query
+/// matches at least this many of its units per range: for less, handing a
+/// range to another thread and opening its scorers costs about what it
+/// saves.
 const MIN_RANGE_MATCHES: u32 = 10_000;
 
 /// The machine's cores.
@@ -146,7 +147,8 @@ impl FirstPass<'_> {
         let mut parts: Vec<Part<'_>> = Vec::new();
         for (ordinal, reader) in counted.searcher().segment_readers().iter().enumerate() {
             let scorer = weight.scorer(reader, 1.0)?;
-            let count = if scorer.size_hint() / MIN_RANGE_MATCHES >= ranges as u32 { ranges as u64 } else { 1 };
+            // As many ranges as the cores allow, each with enough matches.
+            let count = u64::from((scorer.size_hint() / MIN_RANGE_MATCHES).clamp(1, ranges as u32));
             let units = u64::from(reader.max_doc());
             let bound = |part: u64| DocId::try_from(units * part / count).unwrap_or(DocId::MAX);
             let mut scorer = Some(scorer);
