@@ -66,9 +66,9 @@ pub struct Catalog {
     #[serde(skip)]
     prepared: Vec<Prepared>,
     /// For each letter a to z, the (entry, character) places whose reading
-    /// starts with it: where a spelling inside an entry can begin.
+    /// starts with it: where a spelling inside an entry can begin. As
+    /// `u32`, half the memory of `usize` pairs.
     #[serde(skip)]
-    /// Entry and character as `u32`: half the memory of `usize` pairs.
     starts_by_letter: Vec<Vec<(u32, u32)>>,
 }
 

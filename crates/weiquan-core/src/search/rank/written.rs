@@ -83,28 +83,37 @@ impl Written {
 
     /// Indexes the questions of `file` by their characters and pairs.
     pub fn new(file: WrittenFile) -> Written {
-        let held: Vec<Vec<u64>> = file.questions.iter().map(|q| terms(q)).collect();
-        // Places in order of first appearance, and how many questions hold each.
+        // Each term's place, in order of first appearance, and how many
+        // questions hold it; each question kept as its terms' places, so no
+        // term is looked up again.
         let mut terms: FxHashMap<u64, u32> = FxHashMap::default();
         let mut counts: Vec<u32> = Vec::new();
-        for term in held.iter().flatten() {
-            let place = *terms.entry(*term).or_insert_with(|| {
-                counts.push(0);
-                (counts.len() - 1) as u32
-            });
-            counts[place as usize] += 1;
-        }
-        let mut starts = Vec::with_capacity(counts.len() + 1);
-        starts.push(0);
-        for count in &counts {
-            starts.push(starts.last().copied().unwrap_or(0) + count);
-        }
+        let held: Vec<Vec<usize>> = file
+            .questions
+            .iter()
+            .map(|question| {
+                let places = terms_of(question).into_iter().map(|term| {
+                    let place = *terms.entry(term).or_insert_with(|| {
+                        counts.push(0);
+                        (counts.len() - 1) as u32
+                    }) as usize;
+                    counts[place] += 1;
+                    place
+                });
+                places.collect()
+            })
+            .collect();
+        let starts: Vec<u32> = std::iter::once(0)
+            .chain(counts.iter().scan(0, |sum, count| {
+                *sum += count;
+                Some(*sum)
+            }))
+            .collect();
         // Filled in question order, so each term's questions are ascending.
-        let mut holders = vec![0; starts.last().copied().unwrap_or(0) as usize];
+        let mut holders = vec![0; starts[counts.len()] as usize];
         let mut next: Vec<u32> = starts[..counts.len()].to_vec();
-        for (question, held) in held.iter().enumerate() {
-            for term in held {
-                let place = terms[term] as usize;
+        for (question, places) in held.iter().enumerate() {
+            for &place in places {
                 holders[next[place] as usize] = question as u32;
                 next[place] += 1;
             }
@@ -114,8 +123,8 @@ impl Written {
         let idf: Vec<f32> = counts.iter().map(|&df| (1.0 + count / df as f32).ln()).collect();
         let inverse_norms = held
             .iter()
-            .map(|held| {
-                let length: f32 = held.iter().map(|t| idf[terms[t] as usize]).sum();
+            .map(|places| {
+                let length: f32 = places.iter().map(|&place| idf[place]).sum();
                 if length > 0.0 { (length * REFERENCE_LENGTH).sqrt().recip() } else { 0.0 }
             })
             .collect();
@@ -139,7 +148,7 @@ impl Written {
         closeness.clear();
         closeness.resize(if self.by_unit.is_empty() { 0 } else { self.inverse_norms.len() }, 0.0);
         if !closeness.is_empty() {
-            for term in terms(query) {
+            for term in terms_of(query) {
                 if let Some(&place) = self.terms.get(&term) {
                     let place = place as usize;
                     let idf = self.idf[place];
@@ -261,7 +270,7 @@ impl Matches<'_> {
 /// (punctuation and spaces left out), each as one number: a character is
 /// its code, below 2^32; a pair is the first code times 2^32 plus the
 /// second.
-fn terms(text: &str) -> Vec<u64> {
+fn terms_of(text: &str) -> Vec<u64> {
     let chars: Vec<char> = crate::text::normalize(text).chars().filter(|c| c.is_alphanumeric()).collect();
     let pairs = chars.windows(2).map(|w| (u64::from(w[0]) << 32) | u64::from(w[1]));
     let mut terms: Vec<u64> = chars.iter().map(|c| u64::from(*c)).chain(pairs).collect();
