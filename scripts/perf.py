@@ -59,11 +59,11 @@ WEIQUAN = TARGET / "release/weiquan"
 LIMITS = TARGET / "release/limits"
 MIX_LUA = REPO / "scripts/perf/mix.lua"
 
-# Typed on the kiosk keyboard or into the search box, letter by letter.
 # Queries that match almost every unit: issue 19's worst cases.
 WORST_CASES = {"中华人民共和国": "worst case 中华人民共和国",
                "的 是 在 有 和 了 人 法 条 规定 应当 国家 可以 进行 工作 管理": "worst case, 16 common words"}
 
+# Typed on the kiosk keyboard or into the search box, letter by letter.
 SUGGEST_INPUTS = ["y", "yf", "yfk", "yufu", "yufuka", "t", "th", "tuihuo", "xfz", "xiaofei", "jsf", "jianshen",
                   "q", "qt", "qtwly", "zb", "zhibo", "yl", "ylmr", "12315"]
 
@@ -160,19 +160,17 @@ def measure(work):
     server = subprocess.Popen([WEIQUAN, "serve", "--addr", f"127.0.0.1:{port}", *roots, "--index", str(index),
                                "--data", str(data), "--search-rate", "0", "--result-cache-mb", "0"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while not answered(f"http://127.0.0.1:{port}" + first):
-            time.sleep(0.01)
+
+    def worst_cases():
         step("worst cases, result cache off")
         for query, name in WORST_CASES.items():
             times = request_times(port, "/api/search?q=" + urllib.parse.quote(query), 21)
             median = statistics.median(times)
-            rows += [row(f"{name}, median", median, "ms", target="≤ 20", ok=median <= 20),
-                     row(f"{name}, slowest", max(times), "ms")]
-    except BaseException:
-        server.terminate()
-        raise
-    loads.update(load_at(server, port, first, distinct_paths, "distinct", work))
+            rows.extend([row(f"{name}, median", median, "ms", target="≤ 20", ok=median <= 20),
+                         row(f"{name}, slowest", max(times), "ms")])
+
+    # On the idle server, before the distinct load.
+    loads.update(load_at(server, port, first, distinct_paths, "distinct", work, before=worst_cases))
 
     step("limit: plain tantivy over the same units, the same distinct questions")
     port = free_port()
@@ -232,13 +230,14 @@ def measure(work):
     return rows
 
 
-def load_at(server, port, first, paths, name, work):
+def load_at(server, port, first, paths, name, work, before=lambda: None):
     """wrk over `paths` at concurrency 8 and 64 against the started `server`
-    once it answers `first`; stops it afterwards."""
+    once it answers `first` (and `before` has run); stops it afterwards."""
     base = f"http://127.0.0.1:{port}"
     try:
         while not answered(base + first):
             time.sleep(0.01)
+        before()
         return {(name, concurrency): wrk(base, paths, concurrency, work) for concurrency in (8, 64)}
     finally:
         server.terminate()
